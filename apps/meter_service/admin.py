@@ -1,0 +1,8 @@
+"""Django loads admin modules from here; each document type keeps its own in doctype/<name>/."""
+
+from apps.meter_service import auth_admin  # noqa: F401
+from apps.meter_service.audit import admin as audit_admin  # noqa: F401
+from apps.meter_service.doctype.counter_office import admin as counter_office_admin  # noqa: F401
+from apps.meter_service.doctype.import_batch import admin as import_batch_admin  # noqa: F401
+from apps.meter_service.doctype.meter import admin as meter_admin  # noqa: F401
+from apps.meter_service.doctype.subscriber import admin as subscriber_admin  # noqa: F401

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MeterServiceConfig(AppConfig):
+    name = "apps.meter_service"
+    label = "meter_service"
+    verbose_name = _("Meter test service")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from apps.meter_service import checks as meter_checks
+        from apps.meter_service import permissions
+
+        permissions._install_rules()
+
+        checks.register(meter_checks.check_site_config, checks.Tags.database)

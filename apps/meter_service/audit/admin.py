@@ -1,0 +1,46 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
+
+from apps.meter_service import permissions
+from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.jalali import format_datetime
+from apps.meter_service.sites import staff_site
+
+
+@admin.register(DocumentEvent, site=staff_site)
+class DocumentEventAdmin(ModelAdmin):
+    """The audit trail: read-only for everyone, system administrators included."""
+
+    list_display = ["at_jalali", "content_type", "object_repr", "event_type", "actor"]
+    list_filter = ["event_type", "content_type", ("at", JalaliDateRangeFilter)]
+    list_filter_submit = True
+    search_fields = ["object_repr", "object_id", "event_type", "actor__username"]
+    list_select_related = ["content_type", "actor"]
+    readonly_fields = [
+        "at_jalali",
+        "content_type",
+        "object_id",
+        "object_repr",
+        "event_type",
+        "actor",
+        "parameters",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("at"), ordering="at")
+    def at_jalali(self, obj):
+        return format_datetime(obj.at)
+
+    def get_queryset(self, request):
+        return permissions.scope(request.user, super().get_queryset(request))
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

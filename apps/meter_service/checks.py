@@ -1,0 +1,19 @@
+"""System checks for a site's configuration."""
+
+from django.conf import settings
+from django.core.checks import Error, Warning
+
+
+def check_site_config(app_configs, **kwargs) -> list:
+    """Warn about production settings that would lose data or leak secrets."""
+    problems = []
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if engine.endswith("mysql"):
+        charset = settings.DATABASES["default"].get("OPTIONS", {}).get("charset")
+        if charset != "utf8mb4":
+            problems.append(
+                Error("MariaDB must use utf8mb4 for Persian text.", id="meter_service.E001")
+            )
+    if settings.METER_JOBS_ASYNC and not settings.REDIS_URL:
+        problems.append(Warning("Async jobs need a Redis URL.", id="meter_service.W001"))
+    return problems

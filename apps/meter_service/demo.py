@@ -1,0 +1,210 @@
+"""Demo data for the embedded site: offices, subscribers, meters, and one user per role.
+
+Everything is created through the services, so demo rows pass the same rules as real ones.
+Running it again leaves existing rows as they are.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.db import transaction
+
+from apps.meter_service import identifiers
+from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.counter_office.services import office_create, office_set_operators
+from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.doctype.meter.services import meter_create, meter_install
+from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.doctype.subscriber.services import subscriber_create
+from apps.meter_service.permissions import DESK_ROLES, Role
+
+DEMO_COMPANY_CODE = "281"
+
+# username, role, first name, last name
+DEMO_USERS = [
+    ("admin", Role.SYSTEM_ADMIN, "مدیر", "سامانه"),
+    ("manager", Role.SERVICE_MANAGER, "مریم", "کاظمی"),
+    ("clerk", Role.SERVICE_DESK_CLERK, "علی", "رضایی"),
+    ("technician", Role.TECHNICIAN, "حسین", "موسوی"),
+    ("crew", Role.EMERGENCY_CREW, "رضا", "احمدی"),
+    ("billing", Role.BILLING_OFFICER, "زهرا", "کریمی"),
+    ("complaints", Role.COMPLAINTS_OFFICER, "فاطمه", "حسینی"),
+    ("operator", Role.COUNTER_OFFICE_OPERATOR, "مهدی", "نوری"),
+    ("agency", Role.AGENCY_CLIENT, "سامانه", "دولت همراه"),
+    ("subscriber", Role.SUBSCRIBER, "سارا", "محمدی"),
+]
+
+OFFICES = [
+    (
+        "28110231",
+        "دفتر پیشخوان دولت شماره ۲۳۱",
+        "قزوین",
+        "خیابان فردوسی، نبش کوچه ۱۲",
+        "02833350231",
+    ),
+    (
+        "28110418",
+        "دفتر پیشخوان دولت شماره ۴۱۸",
+        "تاکستان",
+        "بلوار امام، روبروی بانک ملی",
+        "02835240418",
+    ),
+    ("28110502", "دفتر پیشخوان دولت شماره ۵۰۲", "آبیک", "خیابان طالقانی، پلاک ۸", "02834220502"),
+]
+
+
+@dataclass(frozen=True)
+class DemoSubscriber:
+    number: str
+    name: str
+    city: str
+    address: str
+    nine: str  # first nine digits of the national id (its check digit is computed)
+    mobile: str
+    zone: int = 1
+    business: bool = False
+
+
+SUBSCRIBERS = [
+    DemoSubscriber(
+        "1402001",
+        "سارا محمدی",
+        "قزوین",
+        "خیابان نادری، کوچه لاله، پلاک ۴",
+        "438127561",
+        "09121234567",
+    ),
+    DemoSubscriber(
+        "1402002", "محمد جعفری", "قزوین", "بلوار شهید باهنر، پلاک ۱۱۲", "438905412", "09127654321"
+    ),
+    DemoSubscriber(
+        "1402003", "نرگس طاهری", "تاکستان", "خیابان معلم، پلاک ۲۲", "439210087", "09357778899", 2
+    ),
+    DemoSubscriber(
+        "1402004", "امیر صادقی", "آبیک", "شهرک صنعتی، خیابان سوم", "438611290", "09191112233", 2
+    ),
+    DemoSubscriber(
+        "1402005", "لیلا قربانی", "قزوین", "مینودر، فاز ۲، پلاک ۹", "438700154", "09015556677"
+    ),
+    DemoSubscriber(
+        "1402006",
+        "نانوایی سنگکی برکت",
+        "قزوین",
+        "خیابان راه‌آهن، پلاک ۳۰",
+        "1086016275",
+        "09123334455",
+        1,
+        True,
+    ),
+]
+
+METERS = [
+    ("GT-1400-0001", "Gaz Tajhiz", "G4-R", "G4", 2019),
+    ("GT-1400-0002", "Gaz Tajhiz", "G4-R", "G4", 2020),
+    ("PK-G25-77310", "Pars Kontor", "PK-2.5", "G2.5", 2018),
+    ("EL-BK4-581093", "Elster", "BK-G4", "G4", 2017),
+    ("EL-BK6-120044", "Elster", "BK-G6", "G6", 2021),
+    ("PK-G4-88102", "Pars Kontor", "PK-4", "G4", 2022),
+    ("GT-1402-0107", "Gaz Tajhiz", "G4-R", "G4", 2023),
+    ("GT-1402-0108", "Gaz Tajhiz", "G4-R", "G4", 2023),
+]
+
+
+def _national_id(nine: str) -> str:
+    return nine + str(identifiers.national_id_check_digit(nine))
+
+
+def _legal_id(ten: str) -> str:
+    return ten + str(identifiers.national_legal_id_check_digit(ten))
+
+
+def _ensure_user(username: str, role: str, first: str, last: str, password: str) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username=username,
+            password=password,
+            first_name=first,
+            last_name=last,
+            is_staff=role in DESK_ROLES,
+            is_superuser=role == Role.SYSTEM_ADMIN,
+        )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@transaction.atomic
+def load_demo(*, password: str) -> dict[str, int]:
+    """Create the demo rows that are missing; return how many of each kind exist."""
+    users = {u: _ensure_user(u, role, f, last, password) for u, role, f, last in DEMO_USERS}
+    admin = users["admin"]
+
+    for code, name, city, address, phone in OFFICES:
+        if not CounterOffice.objects.filter(code=code).exists():
+            office_create(
+                actor=admin,
+                source="demo",
+                code=code,
+                name=name,
+                city=city,
+                address=address,
+                phone=phone,
+            )
+    first_office = CounterOffice.objects.get(code=OFFICES[0][0])
+    if not first_office.users.exists():
+        office_set_operators(office=first_office, users=[users["operator"]], actor=admin)
+
+    for serial, make, model, size, year in METERS:
+        if not Meter.objects.filter(serial=serial).exists():
+            meter_create(
+                actor=admin,
+                source="demo",
+                serial=serial,
+                make=make,
+                model=model,
+                size=size,
+                accuracy_class="1.5",
+                manufacture_year=year,
+            )
+
+    for index, demo in enumerate(SUBSCRIBERS):
+        subscriber = Subscriber.objects.filter(subscription_number=demo.number).first()
+        if subscriber is None:
+            identity = (
+                {"customer_type": "g2b", "national_legal_id": _legal_id(demo.nine)}
+                if demo.business
+                else {"customer_type": "g2c", "national_id": _national_id(demo.nine)}
+            )
+            subscriber = subscriber_create(
+                actor=admin,
+                source="demo",
+                subscription_number=demo.number,
+                bill_id=identifiers.build_bill_id(demo.number, DEMO_COMPANY_CODE, 3),
+                name=demo.name,
+                mobile=demo.mobile,
+                city=demo.city,
+                address=demo.address,
+                climate_zone=demo.zone,
+                tariff_group="commercial" if demo.business else "household",
+                user=users["subscriber"] if index == 0 else None,
+                **identity,
+            )
+        if not MeterInstallation.objects.filter(subscriber=subscriber).exists():
+            meter = Meter.objects.get(serial=METERS[index][0])
+            meter_install(
+                subscriber=subscriber,
+                meter=meter,
+                installed_on=datetime.date(2019 + index % 4, 3 + index, 10 + index),
+                initial_reading=Decimal(index * 12),
+                actor=admin,
+            )
+    return {
+        "users": len(users),
+        "counter_offices": CounterOffice.objects.count(),
+        "subscribers": Subscriber.objects.count(),
+        "meters": Meter.objects.count(),
+    }

@@ -1,0 +1,47 @@
+"""Callbacks that the desk's settings (sites/settings/unfold.py) name by dotted path."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+def environment_callback(request) -> list[str] | None:
+    """Label the desk with the site and, outside production, its kind."""
+    if settings.DEBUG:
+        return [_("Development"), "warning"]
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        return [_("Demo site"), "info"]
+    return None
+
+
+def _can_view(model: str):
+    def check(request) -> bool:
+        return request.user.has_perm(f"meter_service.view_{model}")
+
+    check.__name__ = f"can_view_{model}"
+    return check
+
+
+can_view_subscriber = _can_view("subscriber")
+can_view_meter = _can_view("meter")
+can_view_meterinstallation = _can_view("meterinstallation")
+can_view_counteroffice = _can_view("counteroffice")
+can_view_importbatch = _can_view("importbatch")
+can_view_documentevent = _can_view("documentevent")
+
+
+def can_view_users(request) -> bool:
+    return request.user.has_perm("auth.view_user")
+
+
+def can_view_groups(request) -> bool:
+    return request.user.has_perm("auth.view_group")
+
+
+def dashboard_callback(request, context: dict) -> dict:
+    """Fill the desk's home page with the figures the user's role may see."""
+    from apps.meter_service.selectors import desk_overview
+
+    context["overview"] = desk_overview(user=request.user)
+    return context

@@ -1,0 +1,139 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
+from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.doctype.meter import services
+from apps.meter_service.doctype.meter.forms import MeterInstallForm, MeterRemoveForm
+from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.jalali import format_date
+from apps.meter_service.sites import staff_site
+
+
+class MeterHistoryInline(ReadOnlyInline):
+    model = MeterInstallation
+    fk_name = "meter"
+    fields = [
+        "subscriber",
+        "installed_jalali",
+        "initial_reading",
+        "removed_jalali",
+        "final_reading",
+    ]
+    readonly_fields = fields
+    verbose_name_plural = _("installation history")
+
+    @admin.display(description=_("installed on"))
+    def installed_jalali(self, obj):
+        return format_date(obj.installed_on)
+
+    @admin.display(description=_("removed on"))
+    def removed_jalali(self, obj):
+        return format_date(obj.removed_on)
+
+
+@admin.register(Meter, site=staff_site)
+class MeterAdmin(DocumentAdmin):
+    list_display = [
+        "serial",
+        "make",
+        "model",
+        "size",
+        "accuracy_class",
+        "status",
+        "install_date",
+        "last_test_date",
+    ]
+    list_filter = [
+        "status",
+        "size",
+        "accuracy_class",
+        "make",
+        ("install_date", JalaliDateRangeFilter),
+        ("last_test_date", JalaliDateRangeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["serial", "make", "model"]
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [MeterHistoryInline]
+    fieldsets = [
+        (_("Meter"), {"fields": ["serial", "make", "model", "size", "accuracy_class"]}),
+        (
+            _("Life"),
+            {"fields": ["manufacture_year", "status", "install_date", "last_test_date"]},
+        ),
+    ]
+
+    def create_document(self, request, fields):
+        return services.meter_create(actor=request.user, **fields)
+
+    def update_document(self, request, instance, fields):
+        return services.meter_update(meter=instance, actor=request.user, **fields)
+
+
+@admin.register(MeterInstallation, site=staff_site)
+class MeterInstallationAdmin(DocumentAdmin):
+    list_display = [
+        "meter",
+        "subscriber",
+        "installed_on",
+        "initial_reading",
+        "removed_on",
+        "final_reading",
+        "reason",
+    ]
+    list_filter = [
+        "reason",
+        ("installed_on", JalaliDateRangeFilter),
+        ("removed_on", JalaliDateRangeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = ["meter__serial", "subscriber__subscription_number", "subscriber__bill_id"]
+    list_select_related = ["meter", "subscriber"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = MeterRemoveForm if obj is not None else MeterInstallForm
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            fields = [
+                "subscriber",
+                "meter",
+                "installed_on",
+                "initial_reading",
+                "reason",
+                "removed_meter_final_reading",
+            ]
+        else:
+            fields = ["removed_on", "final_reading"]
+        return [(None, {"fields": fields})]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.removed_on is not None:
+            return ["removed_on", "final_reading"]
+        return []
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if change:
+            original = MeterInstallation.objects.get(pk=obj.pk)
+            saved = services.meter_remove(
+                installation=original,
+                removed_on=data["removed_on"],
+                final_reading=data["final_reading"],
+                actor=request.user,
+            )
+        else:
+            saved = services.meter_install(
+                subscriber=data["subscriber"],
+                meter=data["meter"],
+                installed_on=data["installed_on"],
+                initial_reading=data["initial_reading"],
+                reason=data["reason"],
+                removed_meter_final_reading=data.get("removed_meter_final_reading"),
+                actor=request.user,
+            )
+        obj.pk = saved.pk
+        obj._state.adding = False

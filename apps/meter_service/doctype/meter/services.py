@@ -1,0 +1,142 @@
+"""Actions on meters and their installations at subscriptions."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from apps.meter_service.audit.events import changed_fields
+from apps.meter_service.doctype.meter import events, rules
+from apps.meter_service.doctype.meter.models import (
+    InstallationReason,
+    Meter,
+    MeterInstallation,
+    MeterStatus,
+)
+from apps.meter_service.doctype.subscriber.models import Subscriber
+
+EDITABLE_FIELDS = (
+    "serial",
+    "make",
+    "model",
+    "size",
+    "accuracy_class",
+    "manufacture_year",
+    "install_date",
+    "last_test_date",
+    "status",
+)
+
+
+@transaction.atomic
+def meter_create(*, actor=None, source: str = "desk", **fields: Any) -> Meter:
+    """Register a meter after validating it."""
+    meter = Meter(**fields)
+    meter.full_clean()
+    meter.save()
+    events.meter_created_event(meter=meter, actor=actor, source=source)
+    return meter
+
+
+@transaction.atomic
+def meter_update(*, meter: Meter, actor=None, source: str = "desk", **fields: Any) -> Meter:
+    """Change a meter's fields and record what changed."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    before = {name: getattr(meter, name) for name in fields}
+    for name, value in fields.items():
+        setattr(meter, name, value)
+    changes = changed_fields(meter, before)
+    if not changes:
+        return meter
+    meter.full_clean()
+    meter.save(update_fields=[*changes, "updated_at"])
+    events.meter_updated_event(meter=meter, actor=actor, changes=changes, source=source)
+    return meter
+
+
+def meter_upsert(*, actor=None, source: str = "import", **fields: Any) -> Meter:
+    """Create the meter, or update the one with the same serial."""
+    existing = Meter.objects.filter(serial=fields.get("serial")).first()
+    if existing is None:
+        return meter_create(actor=actor, source=source, **fields)
+    return meter_update(meter=existing, actor=actor, source=source, **fields)
+
+
+@transaction.atomic
+def meter_install(
+    *,
+    subscriber: Subscriber,
+    meter: Meter,
+    installed_on: datetime.date,
+    initial_reading: Decimal = Decimal("0"),
+    reason: str = InstallationReason.NEW_CONNECTION,
+    removed_meter_final_reading: Decimal | None = None,
+    actor=None,
+) -> MeterInstallation:
+    """Install a meter at a subscription, taking out the meter that is there now.
+
+    The subscriber and meter rows are locked so two installs at once cannot both succeed.
+    """
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    meter = Meter.objects.select_for_update().get(pk=meter.pk)
+    current = (
+        MeterInstallation.objects.select_for_update()
+        .filter(subscriber=subscriber, is_current=True)
+        .first()
+    )
+    rules.check_can_install(meter=meter, installed_on=installed_on, current=current)
+    if current is not None:
+        meter_remove(
+            installation=current,
+            removed_on=installed_on,
+            final_reading=removed_meter_final_reading,
+            new_status=MeterStatus.FAULTY
+            if reason == InstallationReason.FAULT
+            else MeterStatus.RETIRED,
+            actor=actor,
+        )
+    installation = MeterInstallation(
+        subscriber=subscriber,
+        meter=meter,
+        installed_on=installed_on,
+        initial_reading=initial_reading,
+        reason=reason,
+    )
+    installation.full_clean()
+    installation.save()
+    meter.status = MeterStatus.INSTALLED
+    meter.install_date = installed_on
+    meter.save(update_fields=["status", "install_date", "updated_at"])
+    events.meter_installed_event(installation=installation, actor=actor)
+    return installation
+
+
+@transaction.atomic
+def meter_remove(
+    *,
+    installation: MeterInstallation,
+    removed_on: datetime.date,
+    final_reading: Decimal | None,
+    new_status: str = MeterStatus.IN_STOCK,
+    actor=None,
+) -> MeterInstallation:
+    """End an installation with the removal date and the meter's final reading."""
+    installation = MeterInstallation.objects.select_for_update().get(pk=installation.pk)
+    rules.check_can_remove(
+        installation=installation, removed_on=removed_on, final_reading=final_reading
+    )
+    installation.removed_on = removed_on
+    installation.final_reading = final_reading
+    installation.is_current = None
+    installation.full_clean()
+    installation.save(update_fields=["removed_on", "final_reading", "is_current"])
+    meter = installation.meter
+    meter.status = new_status
+    meter.save(update_fields=["status", "updated_at"])
+    events.meter_removed_event(installation=installation, actor=actor)
+    return installation

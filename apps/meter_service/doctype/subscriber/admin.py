@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
+from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.doctype.meter.models import MeterInstallation
+from apps.meter_service.doctype.subscriber import services
+from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.jalali import format_date
+from apps.meter_service.sites import staff_site
+
+
+class InstallationInline(ReadOnlyInline):
+    model = MeterInstallation
+    fk_name = "subscriber"
+    fields = ["meter", "installed_jalali", "initial_reading", "removed_jalali", "final_reading"]
+    readonly_fields = fields
+    verbose_name_plural = _("meter history")
+
+    @admin.display(description=_("installed on"))
+    def installed_jalali(self, obj):
+        return format_date(obj.installed_on)
+
+    @admin.display(description=_("removed on"))
+    def removed_jalali(self, obj):
+        return format_date(obj.removed_on)
+
+
+@admin.register(Subscriber, site=staff_site)
+class SubscriberAdmin(DocumentAdmin):
+    list_display = [
+        "subscription_number",
+        "name",
+        "customer_type",
+        "bill_id",
+        "mobile",
+        "city",
+        "tariff_group",
+        "climate_zone",
+    ]
+    list_filter = [
+        "customer_type",
+        "tariff_group",
+        "climate_zone",
+        "city",
+        ("created_at", JalaliDateRangeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = [
+        "subscription_number",
+        "bill_id",
+        "national_id",
+        "national_legal_id",
+        "name",
+        "mobile",
+    ]
+    readonly_fields = ["created_at", "updated_at"]
+    autocomplete_fields = ["user"]
+    inlines = [InstallationInline]
+    fieldsets = [
+        (
+            _("Subscription"),
+            {"fields": ["subscription_number", "bill_id", "tariff_group", "climate_zone"]},
+        ),
+        (
+            _("Holder"),
+            {"fields": ["customer_type", "name", "national_id", "national_legal_id", "mobile"]},
+        ),
+        (_("Address"), {"fields": ["city", "address", "postal_code"]}),
+        (_("Portal account"), {"fields": ["user"], "classes": ["collapse"]}),
+    ]
+
+    def create_document(self, request, fields):
+        return services.subscriber_create(actor=request.user, **fields)
+
+    def update_document(self, request, instance, fields):
+        return services.subscriber_update(subscriber=instance, actor=request.user, **fields)

@@ -1,0 +1,58 @@
+"""Rules of a subscriber record: pure checks, no writes."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+def bill_id_file_code(bill_id: str) -> str:
+    """Return the file code (subscription part) of a bill ID, leading zeros stripped."""
+    return bill_id[:-5].lstrip("0")
+
+
+def check_subscriber(subscriber) -> None:
+    """Raise ValidationError when the record's fields contradict each other."""
+    errors: dict[str, list] = {}
+    if subscriber.customer_type == "g2c":
+        if not subscriber.national_id:
+            errors.setdefault("national_id", []).append(
+                ValidationError(_("A citizen subscriber needs a national ID."), code="required")
+            )
+        if subscriber.national_legal_id:
+            errors.setdefault("national_legal_id", []).append(
+                ValidationError(
+                    _("Only a business subscriber has a national legal ID."), code="not_allowed"
+                )
+            )
+    elif subscriber.customer_type == "g2b" and not subscriber.national_legal_id:
+        errors.setdefault("national_legal_id", []).append(
+            ValidationError(_("A business subscriber needs a national legal ID."), code="required")
+        )
+    rules = settings.METER_SERVICE
+    if (
+        rules.get("BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER", True)
+        and subscriber.bill_id
+        and subscriber.subscription_number
+        and len(subscriber.bill_id) >= 6
+        and bill_id_file_code(subscriber.bill_id) != subscriber.subscription_number.lstrip("0")
+    ):
+        errors.setdefault("bill_id", []).append(
+            ValidationError(
+                _("The bill ID does not belong to subscription number %(number)s."),
+                code="bill_id_subscription_mismatch",
+                params={"number": subscriber.subscription_number},
+            )
+        )
+    company_code = rules.get("GAS_COMPANY_CODE") or ""
+    if company_code and subscriber.bill_id and subscriber.bill_id[-5:-2] != company_code:
+        errors.setdefault("bill_id", []).append(
+            ValidationError(
+                _("The bill ID was not issued by this gas company (code %(code)s)."),
+                code="bill_id_company",
+                params={"code": company_code},
+            )
+        )
+    if errors:
+        raise ValidationError(errors)

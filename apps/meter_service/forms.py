@@ -1,0 +1,46 @@
+"""Form behaviour shared by every form of the service (desk, portals, imports)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.http import QueryDict
+
+from apps.meter_service.identifiers import normalize_digits
+
+# Persian decimal and thousands separators, so "۱۲٫۵" and "۱٬۲۰۰" read as numbers.
+_SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ""})
+
+
+def normalize_input(value: str) -> str:
+    """Return user input with Persian/Arabic-Indic digits and separators made ASCII."""
+    return normalize_digits(value).translate(_SEPARATORS)
+
+
+def normalize_form_data(data):
+    """Return a copy of submitted form data with every text value's digits normalised."""
+    if data is None:
+        return None
+    if isinstance(data, QueryDict):
+        normalized = data.copy()
+        for key in normalized:
+            normalized.setlist(
+                key,
+                [normalize_input(v) if isinstance(v, str) else v for v in data.getlist(key)],
+            )
+        return normalized
+    return {k: normalize_input(v) if isinstance(v, str) else v for k, v in data.items()}
+
+
+class DigitNormalizingMixin:
+    """Accept Persian and Arabic-Indic digits in every field of the form."""
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(normalize_form_data(data), *args, **kwargs)
+
+
+class DigitNormalizingForm(DigitNormalizingMixin, forms.Form):
+    pass
+
+
+class DigitNormalizingModelForm(DigitNormalizingMixin, forms.ModelForm):
+    pass

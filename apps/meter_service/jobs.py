@@ -1,0 +1,82 @@
+"""Background jobs: thin functions that take ids and call the service of the same name.
+
+Services hand jobs to `enqueue()` after their transaction commits. With Redis configured the
+job goes to an RQ queue for the worker; on the embedded site (no Redis) it runs in a thread of
+the web process; tests may run it inline.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import close_old_connections, transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger("meter_service.jobs")
+
+
+def jobs_mode() -> str:
+    """Return "rq", "thread" or "inline": how enqueued jobs run on this site."""
+    mode = getattr(settings, "METER_JOBS_MODE", "")
+    if mode:
+        return mode
+    return "rq" if settings.METER_JOBS_ASYNC else "thread"
+
+
+def _run_in_thread(path: str, args: tuple, kwargs: dict) -> None:
+    def target() -> None:
+        close_old_connections()
+        try:
+            import_string(path)(*args, **kwargs)
+        except Exception:
+            logger.exception("job failed", extra={"job": path})
+        finally:
+            close_old_connections()
+
+    threading.Thread(target=target, name=f"job:{path}", daemon=True).start()
+
+
+def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> None:
+    """Run a job function after the current transaction commits (at once outside one)."""
+    path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
+
+    def send() -> None:
+        mode = jobs_mode()
+        if mode == "rq":
+            import django_rq
+
+            django_rq.get_queue(queue).enqueue(path, *args, **kwargs)
+        elif mode == "thread":
+            _run_in_thread(path, args, kwargs)
+        else:
+            import_string(path)(*args, **kwargs)
+
+    transaction.on_commit(send)
+
+
+# --- job functions -------------------------------------------------------------------------
+
+
+def import_batch_validate(batch_id: int) -> None:
+    from apps.meter_service.doctype.import_batch import services
+
+    services.import_batch_validate(batch_id=batch_id)
+
+
+def import_batch_apply(batch_id: int) -> None:
+    from apps.meter_service.doctype.import_batch import services
+
+    services.import_batch_apply(batch_id=batch_id)
+
+
+def heartbeat() -> str:
+    """Record that the worker runs jobs; the health check reads it back."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    stamp = timezone.now().isoformat()
+    cache.set("meter:worker-heartbeat", stamp, timeout=None)
+    return stamp

@@ -1,0 +1,20 @@
+"""Load demo data: offices, subscribers, meters and one user per role."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Create the demo offices, subscribers, meters and users that are missing."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=None, help="Password for the demo users.")
+
+    def handle(self, *args, password=None, **options):
+        from apps.meter_service.demo import load_demo
+
+        password = password or settings.DEMO_PASSWORD
+        if not password:
+            raise CommandError("Give --password or set demo_password in the site config.")
+        counts = load_demo(password=password)
+        self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -1,0 +1,143 @@
+"""Roles and record rules: the one place that says who sees which records.
+
+The desk, the portals and the API all filter through `scope()` and fetch through `access()`.
+Model permissions (what a role may do to a kind of document) live on the role's group, loaded
+from fixtures/0001_roles.json; record rules (which documents of that kind) live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import models
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+ModelT = TypeVar("ModelT", bound=models.Model)
+Rule = Callable[[object, models.QuerySet], models.QuerySet]
+
+
+class Role(models.TextChoices):
+    """Every role of the service; the value is the name of the role's group."""
+
+    SUBSCRIBER = "subscriber", _("Subscriber")
+    COUNTER_OFFICE_OPERATOR = "counter_office_operator", _("Counter-office operator")
+    SERVICE_DESK_CLERK = "service_desk_clerk", _("Service-desk clerk")
+    TECHNICIAN = "technician", _("Meter technician")
+    EMERGENCY_CREW = "emergency_crew", _("Emergency post crew")
+    BILLING_OFFICER = "billing_officer", _("Billing officer")
+    COMPLAINTS_OFFICER = "complaints_officer", _("Complaints officer")
+    SERVICE_MANAGER = "service_manager", _("Service manager")
+    AGENCY_CLIENT = "agency_client", _("Agency API client")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+# Company staff work in the desk; subscribers, counter offices and agencies have their own
+# portals or the API and never reach it.
+DESK_ROLES = frozenset(
+    {
+        Role.SERVICE_DESK_CLERK,
+        Role.TECHNICIAN,
+        Role.EMERGENCY_CREW,
+        Role.BILLING_OFFICER,
+        Role.COMPLAINTS_OFFICER,
+        Role.SERVICE_MANAGER,
+        Role.SYSTEM_ADMIN,
+    }
+)
+
+
+def roles_of(user) -> frozenset[str]:
+    """Return the names of the user's roles, cached on the user object for the request."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_meter_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.values_list("name", flat=True))
+        user._meter_roles = cached
+    return cached
+
+
+def has_role(user, *roles: str) -> bool:
+    """Return True when the user holds any of the given roles."""
+    return bool(roles_of(user).intersection(roles))
+
+
+def is_company_staff(user) -> bool:
+    """Return True for users who see every record of the kinds their role may view."""
+    return bool(getattr(user, "is_superuser", False) and user.is_active) or bool(
+        roles_of(user) & DESK_ROLES
+    )
+
+
+def can_use_desk(user) -> bool:
+    """Return True when the user may enter the staff desk."""
+    return bool(getattr(user, "is_staff", False)) and is_company_staff(user)
+
+
+_RECORD_RULES: dict[type[models.Model], Rule] = {}
+
+
+def record_rule(model: type[models.Model]) -> Callable[[Rule], Rule]:
+    """Register the rule that narrows a model's queryset for users outside company staff."""
+
+    def register(rule: Rule) -> Rule:
+        _RECORD_RULES[model] = rule
+        return rule
+
+    return register
+
+
+def scope(user, queryset: models.QuerySet[ModelT]) -> models.QuerySet[ModelT]:
+    """Return the part of queryset the user may see: all of it for staff, else by rule.
+
+    A model without a rule is visible to company staff only: the safe default for a model
+    added later and forgotten here.
+    """
+    if is_company_staff(user):
+        return queryset
+    if not roles_of(user):
+        return queryset.none()
+    rule = _RECORD_RULES.get(queryset.model)
+    if rule is None:
+        return queryset.none()
+    return rule(user, queryset)
+
+
+def access(user, queryset: models.QuerySet[ModelT], pk: object) -> ModelT:
+    """Return one record the user may see, or raise Http404 whether missing or forbidden."""
+    try:
+        return scope(user, queryset).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(_("No such record.")) from exc
+
+
+def _install_rules() -> None:
+    from apps.meter_service.doctype.counter_office.models import CounterOffice
+    from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+    from apps.meter_service.doctype.subscriber.models import Subscriber
+
+    @record_rule(Subscriber)
+    def subscriber_rule(user, qs):
+        if has_role(user, Role.SUBSCRIBER):
+            return qs.filter(user=user)
+        return qs.none()
+
+    @record_rule(MeterInstallation)
+    def installation_rule(user, qs):
+        if has_role(user, Role.SUBSCRIBER):
+            return qs.filter(subscriber__user=user)
+        return qs.none()
+
+    @record_rule(Meter)
+    def meter_rule(user, qs):
+        if has_role(user, Role.SUBSCRIBER):
+            return qs.filter(installations__subscriber__user=user).distinct()
+        return qs.none()
+
+    @record_rule(CounterOffice)
+    def office_rule(user, qs):
+        if has_role(user, Role.COUNTER_OFFICE_OPERATOR):
+            return qs.filter(users=user)
+        return qs.none()

@@ -1,0 +1,39 @@
+"""Template filters for dates, digits and money in the active language."""
+
+from django import template
+from django.utils.translation import get_language
+
+from apps.meter_service import jalali
+from apps.meter_service.identifiers import to_persian_digits
+
+register = template.Library()
+
+
+@register.filter
+def jdate(value) -> str:
+    """Show a date in the active calendar (Jalali in Persian)."""
+    return jalali.format_date(value)
+
+
+@register.filter
+def jdatetime(value) -> str:
+    """Show a date and time in the active calendar (Jalali in Persian)."""
+    return jalali.format_datetime(value)
+
+
+@register.filter
+def localdigits(value) -> str:
+    """Show digits as Persian digits in Persian, unchanged in English."""
+    text = "" if value is None else str(value)
+    return to_persian_digits(text) if (get_language() or "fa").startswith("fa") else text
+
+
+@register.filter
+def rial(value) -> str:
+    """Show an integer Rial amount with thousands separators."""
+    if value in (None, ""):
+        return ""
+    text = f"{int(value):,}"
+    if (get_language() or "fa").startswith("fa"):
+        return to_persian_digits(text.replace(",", "\u066c"))
+    return text

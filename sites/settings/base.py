@@ -1,0 +1,205 @@
+"""Base settings, shared by every site. Site-specific values come from sites/siteconfig.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from sites.siteconfig import BASE_DIR, load_config, site_dir, site_name
+
+SITE_NAME = site_name()
+SITE_CONFIG = load_config(SITE_NAME)
+SITE_DIR = site_dir(SITE_NAME)
+
+SECRET_KEY = SITE_CONFIG["secret_key"]
+DEBUG = bool(SITE_CONFIG.get("debug", False))
+ALLOWED_HOSTS = list(SITE_CONFIG.get("allowed_hosts") or ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = SITE_CONFIG.get("csrf_trusted_origins", [])
+
+INSTALLED_APPS = [
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.forms",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_rq",
+    "apps.meter_service.apps.MeterServiceConfig",
+]
+
+MIDDLEWARE = [
+    "apps.meter_service.logs.RequestLogMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "sites.urls"
+WSGI_APPLICATION = "sites.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # The app's templates come before unfold's so the desk can override its pages.
+        "DIRS": [BASE_DIR / "apps" / "meter_service" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database(url: str) -> dict:
+    db = dj_database_url.parse(url, conn_max_age=60)
+    if db["ENGINE"] == "django.db.backends.mysql":
+        db["OPTIONS"] = {
+            "charset": "utf8mb4",
+            "init_command": "SET sql_mode='STRICT_TRANS_TABLES', innodb_strict_mode=1",
+            "isolation_level": "read committed",
+        }
+        db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        # WAL lets readers and the single writer work together; IMMEDIATE takes the write
+        # lock at BEGIN so two writers queue instead of failing mid-transaction.
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"] = {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+    return db
+
+
+DATABASES = {"default": _database(SITE_CONFIG["database_url"])}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL: str = SITE_CONFIG.get("redis_url") or ""
+
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": f"meter:{SITE_NAME}",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# Background jobs: RQ on Redis when configured; otherwise jobs run in-process after commit
+# (see apps/meter_service/jobs.py), so the embedded site needs no Redis.
+RQ_QUEUES = {
+    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}
+    for name in ("default", "notifications")
+}
+METER_JOBS_ASYNC = bool(REDIS_URL)
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "fa"
+LANGUAGES = [("fa", _("Persian")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "apps" / "meter_service" / "locale"]
+TIME_ZONE = "Asia/Tehran"
+USE_I18N = True
+USE_TZ = True
+LANGUAGE_COOKIE_NAME = "meter_language"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / ".static"
+# Front-end packages come from the npm registry through package-lock.json (scripts/setup).
+STATICFILES_DIRS = [
+    ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+MEDIA_ROOT = SITE_DIR / "files"
+MEDIA_URL = "/files/"
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+LOGIN_URL = "admin:login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Meter service API",
+    "DESCRIPTION": "Meter test claims for agencies, counter offices, subscribers and the IVR.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "apps.meter_service.logs.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        "rq.worker": {"level": "INFO"},
+    },
+}
+
+if not DEBUG:
+    SESSION_COOKIE_HTTPONLY = True
+    CSRF_COOKIE_HTTPONLY = False
+    X_FRAME_OPTIONS = "SAMEORIGIN"
+
+# Domain rules that the sources leave open are settings with sensible defaults; a site may
+# override any of them in its site_config.json under "meter_service".
+METER_SERVICE = {
+    "IMPORT_MAX_ROWS": 50_000,
+    "IMPORT_MAX_FILE_BYTES": 10 * 1024 * 1024,
+    "GAS_COMPANY_CODE": "",
+    **SITE_CONFIG.get("meter_service", {}),
+}
+
+DEMO_PASSWORD = SITE_CONFIG.get("demo_password", "")
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+SHARED_DATA_DIR: Path = BASE_DIR / "fixtures" / "data"
+
+# Jobs the scheduler process enqueues on RQ, with their intervals.
+METER_PERIODIC_JOBS = [
+    {"path": "apps.meter_service.jobs.heartbeat", "every_seconds": 60},
+]

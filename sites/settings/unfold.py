@@ -1,0 +1,110 @@
+"""The desk's look and navigation (django-unfold)."""
+
+from django.templatetags.static import static
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+
+
+def _link(model: str) -> object:
+    return reverse_lazy(f"admin:meter_service_{model}_changelist")
+
+
+def _perm(model: str) -> str:
+    return f"apps.meter_service.desk.can_view_{model}"
+
+
+UNFOLD = {
+    "SITE_TITLE": _("Meter test service"),
+    "SITE_HEADER": _("Meter test service"),
+    "SITE_SUBHEADER": _("Gas company desk"),
+    "SITE_URL": "/",
+    "SITE_SYMBOL": "speed",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": True,
+    "ENVIRONMENT": "apps.meter_service.desk.environment_callback",
+    "DASHBOARD_CALLBACK": "apps.meter_service.desk.dashboard_callback",
+    "STYLES": [lambda request: static("meter_service/css/desk.css")],
+    "COLORS": {
+        # A calm utility blue: primary buttons, links and the active sidebar item.
+        "primary": {
+            "50": "239 246 255",
+            "100": "219 234 254",
+            "200": "191 219 254",
+            "300": "147 197 253",
+            "400": "96 165 250",
+            "500": "37 99 235",
+            "600": "29 78 216",
+            "700": "30 64 175",
+            "800": "30 58 138",
+            "900": "23 37 84",
+            "950": "15 23 42",
+        },
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": False,
+        "navigation": [
+            {
+                "title": _("Master data"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Subscribers"),
+                        "icon": "person",
+                        "link": _link("subscriber"),
+                        "permission": _perm("subscriber"),
+                    },
+                    {
+                        "title": _("Meters"),
+                        "icon": "speed",
+                        "link": _link("meter"),
+                        "permission": _perm("meter"),
+                    },
+                    {
+                        "title": _("Meter installations"),
+                        "icon": "history",
+                        "link": _link("meterinstallation"),
+                        "permission": _perm("meterinstallation"),
+                    },
+                    {
+                        "title": _("Counter offices"),
+                        "icon": "storefront",
+                        "link": _link("counteroffice"),
+                        "permission": _perm("counteroffice"),
+                    },
+                    {
+                        "title": _("Imports"),
+                        "icon": "upload_file",
+                        "link": _link("importbatch"),
+                        "permission": _perm("importbatch"),
+                    },
+                ],
+            },
+            {
+                "title": _("Administration"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Users"),
+                        "icon": "manage_accounts",
+                        "link": reverse_lazy("admin:auth_user_changelist"),
+                        "permission": "apps.meter_service.desk.can_view_users",
+                    },
+                    {
+                        "title": _("Roles"),
+                        "icon": "badge",
+                        "link": reverse_lazy("admin:auth_group_changelist"),
+                        "permission": "apps.meter_service.desk.can_view_groups",
+                    },
+                    {
+                        "title": _("Audit trail"),
+                        "icon": "receipt_long",
+                        "link": _link("documentevent"),
+                        "permission": _perm("documentevent"),
+                    },
+                ],
+            },
+        ],
+    },
+}

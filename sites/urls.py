@@ -1,0 +1,20 @@
+"""URLs of every site: the desk, the API, health and language switching."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from apps.meter_service.health import health_view
+from apps.meter_service.sites import staff_site
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("desk/", staff_site.urls),
+    path("health/", health_view, name="health"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("apps.meter_service.api.urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
