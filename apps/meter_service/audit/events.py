@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -11,11 +12,18 @@ from django.db import models
 from apps.meter_service.audit.models import DocumentEvent
 
 
-def _jsonable(value: Any) -> Any:
-    """Return value as plain JSON types (dates, decimals and the like become strings)."""
-    import json
+class _AuditEncoder(DjangoJSONEncoder):
+    """Encode dates and decimals as strings and a related document as its id and name."""
 
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    def default(self, o: Any) -> Any:
+        if isinstance(o, models.Model):
+            return {"id": o.pk, "repr": str(o)}
+        return super().default(o)
+
+
+def _jsonable(value: Any) -> Any:
+    """Return value as plain JSON types."""
+    return json.loads(json.dumps(value, cls=_AuditEncoder))
 
 
 def record_event(

@@ -1,0 +1,91 @@
+"""Record rules: who sees which records, the same for desk, portal and API."""
+
+from __future__ import annotations
+
+import pytest
+from django.http import Http404
+
+from apps.meter_service import permissions
+from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.counter_office.services import office_set_operators
+from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.doctype.subscriber.services import subscriber_update
+from apps.meter_service.permissions import Role
+
+
+@pytest.fixture
+def two_subscribers(make_user, installed, make_subscriber):
+    """Subscriber A (with a meter) and B, each with their own portal account."""
+    a, b = installed.subscriber, make_subscriber()
+    user_a, user_b = make_user(Role.SUBSCRIBER), make_user(Role.SUBSCRIBER)
+    subscriber_update(subscriber=a, user=user_a)
+    subscriber_update(subscriber=b, user=user_b)
+    return a, b, user_a, user_b
+
+
+def test_subscriber_sees_only_own_records(two_subscribers):
+    a, b, user_a, _ = two_subscribers
+    assert list(permissions.scope(user_a, Subscriber.objects.all())) == [a]
+    assert list(permissions.scope(user_a, Meter.objects.all())) == [
+        a.installations.get().meter
+    ]
+    assert permissions.scope(user_a, MeterInstallation.objects.all()).count() == 1
+    assert permissions.scope(user_a, CounterOffice.objects.all()).count() == 0
+
+
+def test_other_subscribers_record_is_404_not_403(two_subscribers):
+    a, b, user_a, _ = two_subscribers
+    assert permissions.access(user_a, Subscriber.objects.all(), a.pk) == a
+    with pytest.raises(Http404):
+        permissions.access(user_a, Subscriber.objects.all(), b.pk)
+    with pytest.raises(Http404):
+        permissions.access(user_a, Subscriber.objects.all(), 999_999)
+    with pytest.raises(Http404):
+        permissions.access(user_a, Subscriber.objects.all(), "not-a-number")
+
+
+def test_office_operator_sees_only_own_office(make_user, make_office):
+    operator_x, operator_y = (
+        make_user(Role.COUNTER_OFFICE_OPERATOR),
+        make_user(Role.COUNTER_OFFICE_OPERATOR),
+    )
+    office_x, office_y = make_office(), make_office()
+    office_set_operators(office=office_x, users=[operator_x])
+    office_set_operators(office=office_y, users=[operator_y])
+    assert list(permissions.scope(operator_x, CounterOffice.objects.all())) == [office_x]
+    with pytest.raises(Http404):
+        permissions.access(operator_x, CounterOffice.objects.all(), office_y.pk)
+    assert permissions.scope(operator_x, Subscriber.objects.all()).count() == 0
+
+
+def test_agency_and_roleless_users_see_nothing_by_default(make_user, installed, django_user_model):
+    agency = make_user(Role.AGENCY_CLIENT)
+    nobody = django_user_model.objects.create_user("nobody")
+    for user in (agency, nobody):
+        for model in (Subscriber, Meter, MeterInstallation, CounterOffice):
+            assert permissions.scope(user, model.objects.all()).count() == 0
+
+
+@pytest.mark.parametrize("role", sorted(permissions.DESK_ROLES))
+def test_company_staff_see_all_records(make_user, installed, make_subscriber, role):
+    make_subscriber()
+    user = make_user(role)
+    assert permissions.scope(user, Subscriber.objects.all()).count() == 2
+
+
+def test_inactive_staff_see_nothing(make_user, installed):
+    user = make_user(Role.SERVICE_MANAGER)
+    user.is_active = False
+    user.save()
+    assert not permissions.can_use_desk(user)
+    assert permissions.scope(user, Subscriber.objects.all()).count() == 0
+
+
+def test_office_operators_must_hold_the_operator_role(make_user, make_office):
+    from django.core.exceptions import ValidationError
+
+    office = make_office()
+    with pytest.raises(ValidationError):
+        office_set_operators(office=office, users=[make_user(Role.TECHNICIAN)])
+    assert office.users.count() == 0
