@@ -37,11 +37,9 @@ def make_user(roles):
     """Return a factory: make_user(role, username=None) -> a user holding that role."""
 
     def make(role: str, username: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", role in DESK_ROLES)
         user = User.objects.create_user(
-            username=username or f"{role}-{next(_numbers)}",
-            password=PASSWORD,
-            is_staff=role in DESK_ROLES,
-            **extra,
+            username=username or f"{role}-{next(_numbers)}", password=PASSWORD, **extra
         )
         user.groups.add(roles[role])
         return user

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.db import models
 from django.utils.text import capfirst
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.meter_service import formfields, permissions
 from apps.meter_service.desk_widgets import JalaliDateInput
@@ -46,7 +47,7 @@ class DeskFormFieldsMixin:
             "help_text": db_field.help_text,
         }
         if db_field.name in IDENTIFIER_FIELDS and isinstance(db_field, models.CharField):
-            return IDENTIFIER_FIELDS[db_field.name](**common)
+            return IDENTIFIER_FIELDS[db_field.name](widget=UnfoldAdminTextInputWidget(), **common)
         if type(db_field) is models.DateField:
             return JalaliDateField(widget=JalaliDateInput(), **common)
         return super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -41,7 +41,8 @@ def can_view_groups(request) -> bool:
 
 def dashboard_callback(request, context: dict) -> dict:
     """Fill the desk's home page with the figures the user's role may see."""
-    from apps.meter_service.selectors import desk_overview
+    from apps.meter_service.selectors import desk_overview, recent_events
 
     context["overview"] = desk_overview(user=request.user)
+    context["recent_events"] = recent_events(user=request.user)
     return context

@@ -5,7 +5,28 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
-from apps.meter_service.models import CounterOffice, ImportBatch, Meter, Subscriber
+from apps.meter_service.models import (
+    CounterOffice,
+    DocumentEvent,
+    ImportBatch,
+    Meter,
+    Subscriber,
+)
+
+EVENT_LABELS = {
+    "subscriber_created": _("Subscriber added"),
+    "subscriber_updated": _("Subscriber changed"),
+    "meter_created": _("Meter registered"),
+    "meter_updated": _("Meter changed"),
+    "meter_installed": _("Meter installed"),
+    "meter_removed": _("Meter removed"),
+    "office_created": _("Counter office added"),
+    "office_updated": _("Counter office changed"),
+    "office_operators_changed": _("Office operators changed"),
+    "import_validated": _("Import checked"),
+    "import_applied": _("Import applied"),
+    "import_failed": _("Import failed"),
+}
 
 
 def desk_overview(*, user) -> list[dict]:
@@ -29,3 +50,13 @@ def desk_overview(*, user) -> list[dict]:
             }
         )
     return overview
+
+
+def recent_events(*, user, limit: int = 8) -> list[DocumentEvent] | None:
+    """Return the newest audit events for the desk home page, or None without the right."""
+    if not user.has_perm("meter_service.view_documentevent"):
+        return None
+    events = list(permissions.scope(user, DocumentEvent.objects.select_related("actor"))[:limit])
+    for event in events:
+        event.label = EVENT_LABELS.get(event.event_type, event.event_type)
+    return events

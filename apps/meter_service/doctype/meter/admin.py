@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.meter import services
 from apps.meter_service.doctype.meter.forms import MeterInstallForm, MeterRemoveForm
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
@@ -10,18 +11,11 @@ from apps.meter_service.jalali import format_date
 from apps.meter_service.sites import staff_site
 
 
-class MeterHistoryInline(ReadOnlyInline):
+class InstallationHistoryInline(ReadOnlyInline):
+    """Installation periods, newest first: on a meter's page and on a subscriber's."""
+
     model = MeterInstallation
-    fk_name = "meter"
-    fields = [
-        "subscriber",
-        "installed_jalali",
-        "initial_reading",
-        "removed_jalali",
-        "final_reading",
-    ]
-    readonly_fields = fields
-    verbose_name_plural = _("installation history")
+    history_columns = ["installed_jalali", "initial", "removed_jalali", "final", "reason"]
 
     @admin.display(description=_("installed on"))
     def installed_jalali(self, obj):
@@ -30,6 +24,20 @@ class MeterHistoryInline(ReadOnlyInline):
     @admin.display(description=_("removed on"))
     def removed_jalali(self, obj):
         return format_date(obj.removed_on)
+
+    @admin.display(description=_("initial reading (m³)"))
+    def initial(self, obj):
+        return format_quantity(obj.initial_reading)
+
+    @admin.display(description=_("final reading (m³)"))
+    def final(self, obj):
+        return format_quantity(obj.final_reading)
+
+
+class MeterHistoryInline(InstallationHistoryInline):
+    fk_name = "meter"
+    fields = readonly_fields = ["subscriber", *InstallationHistoryInline.history_columns]
+    verbose_name_plural = _("installation history")
 
 
 @admin.register(Meter, site=staff_site)
@@ -77,9 +85,9 @@ class MeterInstallationAdmin(DocumentAdmin):
         "meter",
         "subscriber",
         "installed_on",
-        "initial_reading",
+        "initial_reading_display",
         "removed_on",
-        "final_reading",
+        "final_reading_display",
         "reason",
     ]
     list_filter = [
@@ -91,9 +99,16 @@ class MeterInstallationAdmin(DocumentAdmin):
     search_fields = ["meter__serial", "subscriber__subscription_number", "subscriber__bill_id"]
     list_select_related = ["meter", "subscriber"]
 
+    @admin.display(description=_("initial reading (m³)"), ordering="initial_reading")
+    def initial_reading_display(self, obj):
+        return format_quantity(obj.initial_reading)
+
+    @admin.display(description=_("final reading (m³)"), ordering="final_reading")
+    def final_reading_display(self, obj):
+        return format_quantity(obj.final_reading)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = MeterRemoveForm if obj is not None else MeterInstallForm
-        kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):

@@ -1,29 +1,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
+from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.doctype.meter.models import MeterInstallation
+from apps.meter_service.doctype.meter.admin import InstallationHistoryInline
 from apps.meter_service.doctype.subscriber import services
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.jalali import format_date
 from apps.meter_service.sites import staff_site
 
 
-class InstallationInline(ReadOnlyInline):
-    model = MeterInstallation
+class InstallationInline(InstallationHistoryInline):
     fk_name = "subscriber"
-    fields = ["meter", "installed_jalali", "initial_reading", "removed_jalali", "final_reading"]
-    readonly_fields = fields
+    fields = readonly_fields = ["meter", *InstallationHistoryInline.history_columns]
     verbose_name_plural = _("meter history")
-
-    @admin.display(description=_("installed on"))
-    def installed_jalali(self, obj):
-        return format_date(obj.installed_on)
-
-    @admin.display(description=_("removed on"))
-    def removed_jalali(self, obj):
-        return format_date(obj.removed_on)
 
 
 @admin.register(Subscriber, site=staff_site)

@@ -1,0 +1,17 @@
+"""How numbers look in the interface (dates are in jalali.py)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils.translation import get_language
+
+
+def format_quantity(value: Decimal | int | None) -> str:
+    """Show a reading or volume without trailing zeros, with the Persian decimal mark in fa."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value).normalize():f}"
+    if (get_language() or "fa").startswith("fa"):
+        text = text.replace(".", "\u066b")
+    return text

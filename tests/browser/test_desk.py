@@ -1,0 +1,77 @@
+"""The desk in a real browser: Persian, right to left, Vazirmatn, Jalali dates."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from apps.meter_service.doctype.meter.models import Meter
+from apps.meter_service.permissions import Role
+from tests.conftest import PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _login(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/desk/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/desk/")
+
+
+def test_staff_desk_is_persian_rtl_with_vazirmatn(page, live_server, make_user, installed):
+    user = make_user(Role.SERVICE_MANAGER)
+    _login(page, live_server, user.username)
+    assert page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.lang") == "fa"
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("document.fonts.check('16px \"Vazirmatn FD\"')")
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Vazirmatn FD" in family
+    page.goto(f"{live_server.url}/desk/meter_service/meterinstallation/")
+    # 2022-03-21 is 1401/01/01 (Nowruz), shown with Persian digits.
+    assert "۱۴۰۱/۰۱/۰۱" in page.content()
+
+
+def test_clerk_cannot_reach_what_the_role_lacks(page, live_server, make_user):
+    user = make_user(Role.TECHNICIAN)
+    _login(page, live_server, user.username)
+    response = page.goto(f"{live_server.url}/desk/meter_service/importbatch/")
+    assert response.status == 403
+
+
+def test_meter_form_takes_jalali_date_with_persian_digits(page, live_server, make_user):
+    user = make_user(Role.SYSTEM_ADMIN)
+    _login(page, live_server, user.username)
+    page.goto(f"{live_server.url}/desk/meter_service/meter/add/")
+    page.fill("input[name=serial]", "GT-۱۴۰۳-۰۰۰۹")
+    page.fill("input[name=make]", "Gaz Tajhiz")
+    page.select_option("select[name=size]", "G4")
+    page.fill("input[name=install_date]", "۱۴۰۳/۰۵/۱۲")
+    page.click("button[name=_save]")
+    page.wait_for_url(f"{live_server.url}/desk/meter_service/meter/")
+    meter = Meter.objects.get()
+    assert meter.serial == "GT-1403-0009"
+    assert meter.install_date == datetime.date(2024, 8, 2)
+
+
+def test_bad_input_shows_a_persian_error_and_saves_nothing(page, live_server, make_user):
+    user = make_user(Role.SYSTEM_ADMIN)
+    _login(page, live_server, user.username)
+    page.goto(f"{live_server.url}/desk/meter_service/subscriber/add/")
+    page.fill("input[name=subscription_number]", "1402001")
+    page.fill("input[name=bill_id]", "140200128131")
+    page.fill("input[name=national_id]", "0012345678")
+    page.fill("input[name=name]", "سارا محمدی")
+    page.fill("input[name=mobile]", "۰۹۱۲۱۲۳۴۵۶۷")
+    page.fill("input[name=city]", "قزوین")
+    page.fill("textarea[name=address]", "خیابان نادری")
+    page.click("button[name=_save]")
+    page.wait_for_load_state()
+    text = page.content()
+    assert "رقم کنترل آن درست نیست" in text
+    from apps.meter_service.doctype.subscriber.models import Subscriber
+
+    assert Subscriber.objects.count() == 0
