@@ -28,6 +28,8 @@ class ImportBatch(models.Model):
     target = models.CharField(_("data"), max_length=20, choices=ImportTarget.choices)
     file = models.FileField(_("file"), upload_to="imports/%Y/%m/")
     original_name = models.CharField(_("file name"), max_length=255)
+    # The import re-reads the file; a different digest means it is not the file checked.
+    sha256 = models.CharField(_("SHA-256 digest"), max_length=64, blank=True, editable=False)
     status = models.CharField(
         _("status"), max_length=12, choices=ImportStatus.choices, default=ImportStatus.UPLOADED
     )

@@ -1,0 +1,434 @@
+"""Upload, dry run and import of master-data files.
+
+Every row goes through its doctype's form and service, so an import meets the same rules as
+the desk. The dry run does all the writes for real inside a transaction and rolls it back;
+the import does them again and commits only when not one row failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import jobs
+from apps.meter_service.audit.events import record_event
+from apps.meter_service.doctype.import_batch import readers
+from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
+from apps.meter_service.doctype.import_batch.readers import Row, Table
+from apps.meter_service.doctype.import_batch.selectors import progress_key
+from apps.meter_service.doctype.import_batch.targets import CREATE, ImportSpec, get_spec
+
+logger = logging.getLogger("meter_service.import")
+
+PREVIEW_ROWS = 20
+PROGRESS_EVERY = 25
+PROGRESS_TIMEOUT = 24 * 60 * 60
+# A file with thousands of bad rows is fixed from the first few hundred messages; keeping
+# them all would bloat the batch row.
+MAX_STORED_ERRORS = 500
+
+
+# --- upload -------------------------------------------------------------------------------
+
+
+def import_batch_create(*, target: str, uploaded_file, actor) -> ImportBatch:
+    """Store an uploaded file as a batch and queue its dry run.
+
+    The file's size, type, header and row count are checked here, so a file that cannot
+    be imported at all is refused at once with the reason.
+    """
+    spec = get_spec(target)
+    name = (getattr(uploaded_file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1]
+    data = readers.read_upload(uploaded_file)
+    # Read before the transaction: parsing a large workbook must not hold the write lock.
+    table = readers.read_table(data, filename=name, columns=spec.columns)
+    kind = readers.file_format(data, name)
+    batch = ImportBatch(
+        target=target,
+        original_name=name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        total_rows=len(table.rows),
+        created_by=actor,
+    )
+    # A generated name: the original may hold characters the storage would mangle.
+    batch.file.save(f"{uuid.uuid4().hex}.{kind}", ContentFile(data), save=False)
+    batch.full_clean()
+    with transaction.atomic():
+        batch.save()
+        jobs.enqueue(jobs.import_batch_validate, batch.id)
+    return batch
+
+
+# --- running the rows -----------------------------------------------------------------------
+
+
+@dataclass
+class _Outcome:
+    created: int = 0
+    updated: int = 0
+    failed_rows: int = 0
+    errors: list[dict] = field(default_factory=list)
+    preview: list[dict] = field(default_factory=list)
+    omitted_errors: int = 0
+
+    def add_error(self, *, row: int | None, column: str, messages: list) -> None:
+        if len(self.errors) >= MAX_STORED_ERRORS:
+            self.omitted_errors += 1
+            return
+        self.errors.append(_error_entry(row=row, column=column, messages=messages))
+
+    def stored_errors(self) -> list[dict]:
+        if not self.omitted_errors:
+            return self.errors
+        notice = _("%(count)s more errors are not shown; fix the ones above and upload again.")
+        return [
+            *self.errors,
+            _error_entry(
+                row=None,
+                column="",
+                messages=[ValidationError(notice, params={"count": self.omitted_errors})],
+            ),
+        ]
+
+
+def _error_entry(*, row: int | None, column: str, messages: list) -> dict:
+    """Return an error as stored on the batch, its text in every language of the site.
+
+    The jobs run with no user's language; keeping each translation lets the desk show the
+    errors in the language of whoever opens the batch.
+    """
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = " ".join(_texts(messages))
+    return {
+        "row": row,
+        "field": column,
+        "message": texts.get(settings.LANGUAGE_CODE, next(iter(texts.values()))),
+        "messages": texts,
+    }
+
+
+def _texts(messages: list) -> list[str]:
+    texts = []
+    for message in messages:
+        if isinstance(message, ValidationError):
+            texts.extend(str(text) for text in message.messages)
+        else:
+            texts.append(str(message))
+    return texts
+
+
+def _jsonable(value):
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, bool | int | str) or value is None:
+        return value
+    return DjangoJSONEncoder().default(value)
+
+
+def _report_progress(batch_id: int, processed: int, total: int) -> None:
+    cache.set(progress_key(batch_id), {"processed": processed, "total": total}, PROGRESS_TIMEOUT)
+
+
+def _run_rows(*, batch: ImportBatch, spec: ImportSpec, table: Table) -> _Outcome:
+    """Save every row through its service, each in a savepoint, and collect what happened."""
+    outcome = _Outcome()
+    seen: dict[object, int] = {}
+    total = len(table.rows)
+    _report_progress(batch.pk, 0, total)
+    for done, row in enumerate(table.rows, start=1):
+        errors_before = len(outcome.errors) + outcome.omitted_errors
+        _run_row(spec=spec, row=row, table=table, actor=batch.created_by, seen=seen, out=outcome)
+        if len(outcome.errors) + outcome.omitted_errors > errors_before:
+            outcome.failed_rows += 1
+        if done % PROGRESS_EVERY == 0:
+            _report_progress(batch.pk, done, total)
+    _report_progress(batch.pk, total, total)
+    return outcome
+
+
+def _run_row(*, spec: ImportSpec, row: Row, table: Table, actor, seen: dict, out: _Outcome) -> None:
+    if row.stray:
+        out.add_error(
+            row=row.number,
+            column="",
+            messages=[_("This row has values in cells without a column name.")],
+        )
+    form = spec.form_class(data=row.values)
+    valid = form.is_valid()
+    if spec.key and spec.key in form.cleaned_data:
+        key = form.cleaned_data[spec.key]
+        if key in seen:
+            out.add_error(
+                row=row.number,
+                column=spec.key,
+                messages=[
+                    ValidationError(
+                        _("This value already appears in row %(row)s of the file."),
+                        code="duplicate_in_file",
+                        params={"row": seen[key]},
+                    )
+                ],
+            )
+            return
+        seen[key] = row.number
+    if not valid:
+        for name, errors in form.errors.as_data().items():
+            column = name if name in form.fields else ""
+            out.add_error(row=row.number, column=column, messages=errors)
+        return
+    if row.stray:
+        return
+    fields = spec.pick(form.cleaned_data, table.columns)
+    try:
+        # A savepoint per row: a refused row is undone alone and the next one goes on.
+        with transaction.atomic():
+            action, _record = spec.save(fields=fields, actor=actor)
+    except ValidationError as error:
+        for name, messages in _error_items(error):
+            out.add_error(row=row.number, column=spec.column_of(name), messages=messages)
+        return
+    except IntegrityError:
+        logger.info("import row refused by the database", exc_info=True)
+        out.add_error(
+            row=row.number,
+            column="",
+            messages=[_("This row conflicts with a record already saved; check its values.")],
+        )
+        return
+    if action == CREATE:
+        out.created += 1
+    else:
+        out.updated += 1
+    if len(out.preview) < PREVIEW_ROWS:
+        out.preview.append(
+            {
+                "row": row.number,
+                "action": action,
+                "values": {name: _jsonable(form.cleaned_data.get(name)) for name in table.columns},
+            }
+        )
+
+
+def _error_items(error: ValidationError) -> list[tuple[str, list]]:
+    if hasattr(error, "error_dict"):
+        return [(name, errors) for name, errors in error.error_dict.items()]
+    return [("", error.error_list)]
+
+
+def _read_batch(batch: ImportBatch, spec: ImportSpec) -> Table:
+    """Return the rows of the batch's stored file, refusing it if it is not the one uploaded."""
+    try:
+        with batch.file.open("rb") as stored:
+            data = stored.read()
+    except OSError as exc:
+        raise ValidationError(
+            _("The uploaded file can no longer be found; upload it again."), code="file_missing"
+        ) from exc
+    if batch.sha256 and hashlib.sha256(data).hexdigest() != batch.sha256:
+        raise ValidationError(
+            _("The stored file changed after it was uploaded; upload it again."),
+            code="file_changed",
+        )
+    return readers.read_table(data, filename=batch.file.name, columns=spec.columns)
+
+
+def _file_errors(error: ValidationError) -> list[dict]:
+    return [_error_entry(row=None, column="", messages=[message]) for message in error.error_list]
+
+
+def _unexpected_error() -> list[dict]:
+    return [
+        _error_entry(
+            row=None,
+            column="",
+            messages=[_("The file could not be processed because of an internal error.")],
+        )
+    ]
+
+
+# --- dry run --------------------------------------------------------------------------------
+
+
+def import_batch_validate(*, batch_id: int) -> ImportBatch:
+    """Dry-run a batch: save every row for real, then roll all of it back.
+
+    Uniqueness, record rules and database constraints are met as in the import itself, and
+    rows later in the file see the rows before them. Leaves the batch valid or invalid.
+    """
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status not in (ImportStatus.UPLOADED, ImportStatus.VALIDATING):
+        logger.info("batch %s is %s; not checked again", batch.pk, batch.status)
+        return batch
+    batch.status = ImportStatus.VALIDATING
+    batch.save(update_fields=["status"])
+    spec = get_spec(batch.target)
+    outcome = _Outcome()
+    try:
+        table = _read_batch(batch, spec)
+        with transaction.atomic():
+            outcome = _run_rows(batch=batch, spec=spec, table=table)
+            transaction.set_rollback(True)
+    except ValidationError as error:
+        # The file itself cannot be read any more: not one row was checked.
+        errors, rows, processed = _file_errors(error), batch.total_rows, 0
+    except Exception:
+        logger.exception("import dry run failed", extra={"batch": batch.pk})
+        return _fail(batch, errors=_unexpected_error(), processed=0)
+    else:
+        errors, rows = outcome.stored_errors(), len(table.rows)
+        processed = rows
+    batch.status = ImportStatus.INVALID if errors else ImportStatus.VALID
+    batch.total_rows = rows
+    batch.processed_rows = processed
+    batch.created_rows, batch.updated_rows = outcome.created, outcome.updated
+    batch.errors, batch.preview = errors, outcome.preview
+    batch.finished_at = timezone.now() if errors else None
+    batch.save(
+        update_fields=[
+            "status",
+            "total_rows",
+            "processed_rows",
+            "created_rows",
+            "updated_rows",
+            "errors",
+            "preview",
+            "finished_at",
+        ]
+    )
+    record_event(
+        document=batch,
+        event_type="import_validated",
+        actor=batch.created_by,
+        parameters={
+            "valid": not errors,
+            "rows": rows,
+            "would_create": outcome.created,
+            "would_update": outcome.updated,
+            "rows_with_errors": outcome.failed_rows,
+        },
+    )
+    return batch
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_batch_start(*, batch: ImportBatch, actor) -> ImportBatch:
+    """Queue the import of a batch whose dry run found no errors."""
+    # A conditional update, so a double click or two users cannot start it twice.
+    started = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.VALID).update(
+        status=ImportStatus.IMPORTING, processed_rows=0
+    )
+    if not started:
+        raise ValidationError(
+            _("Only a file that was checked and has no errors can be imported."),
+            code="not_valid",
+        )
+    batch.refresh_from_db()
+    _report_progress(batch.pk, 0, batch.total_rows)
+    record_event(
+        document=batch,
+        event_type="import_started",
+        actor=actor,
+        parameters={"rows": batch.total_rows},
+    )
+    jobs.enqueue(jobs.import_batch_apply, batch.id)
+    return batch
+
+
+def import_batch_apply(*, batch_id: int) -> ImportBatch:
+    """Import a started batch in one transaction: every row, or none if any row fails.
+
+    The rows are checked again, since the data may have changed since the dry run.
+    """
+    batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
+    if batch.status != ImportStatus.IMPORTING:
+        logger.info("batch %s is %s; not imported", batch.pk, batch.status)
+        return batch
+    spec = get_spec(batch.target)
+    try:
+        table = _read_batch(batch, spec)
+        with transaction.atomic():
+            # The lock makes a second run of the job wait, then see the batch imported.
+            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+            if locked.status != ImportStatus.IMPORTING:
+                return locked
+            outcome = _run_rows(batch=batch, spec=spec, table=table)
+            if outcome.errors:
+                transaction.set_rollback(True)
+            else:
+                _mark_imported(batch, outcome=outcome, rows=len(table.rows))
+    except ValidationError as error:
+        return _fail(batch, errors=_file_errors(error), processed=0)
+    except Exception:
+        logger.exception("import failed", extra={"batch": batch.pk})
+        return _fail(batch, errors=_unexpected_error(), processed=0)
+    if outcome.errors:
+        return _fail(batch, errors=outcome.stored_errors(), processed=len(table.rows))
+    return batch
+
+
+def _mark_imported(batch: ImportBatch, *, outcome: _Outcome, rows: int) -> None:
+    """Record the import's result in the same transaction as its rows."""
+    batch.status = ImportStatus.IMPORTED
+    batch.total_rows = batch.processed_rows = rows
+    batch.created_rows, batch.updated_rows = outcome.created, outcome.updated
+    batch.errors = []
+    batch.finished_at = timezone.now()
+    batch.save(
+        update_fields=[
+            "status",
+            "total_rows",
+            "processed_rows",
+            "created_rows",
+            "updated_rows",
+            "errors",
+            "finished_at",
+        ]
+    )
+    record_event(
+        document=batch,
+        event_type="import_applied",
+        actor=batch.created_by,
+        parameters={"rows": rows, "created": outcome.created, "updated": outcome.updated},
+    )
+
+
+def _fail(batch: ImportBatch, *, errors: list[dict], processed: int) -> ImportBatch:
+    """Mark the batch failed after its transaction was rolled back; nothing was written."""
+    batch.status = ImportStatus.FAILED
+    batch.errors = errors
+    batch.processed_rows = processed
+    batch.created_rows = batch.updated_rows = 0
+    batch.finished_at = timezone.now()
+    batch.save(
+        update_fields=[
+            "status",
+            "errors",
+            "processed_rows",
+            "created_rows",
+            "updated_rows",
+            "finished_at",
+        ]
+    )
+    record_event(
+        document=batch,
+        event_type="import_failed",
+        actor=batch.created_by,
+        parameters={"errors": len(errors)},
+    )
+    return batch
