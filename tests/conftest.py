@@ -119,3 +119,55 @@ def installed(make_subscriber, make_meter):
 
 
 __all__ = ["PASSWORD", "Role", "national_id", "subscriber_fields"]
+
+
+TEST_FEE = 1_500_000
+OFFICE_FEE = 109_000
+
+
+@pytest.fixture
+def tariffs(db):
+    """The meter test fee and the counter-office fee, in force since 1403/01/01."""
+    from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
+
+    start = datetime.date(2024, 3, 20)
+    return {
+        "test": fee_tariff_save(kind="meter_test", amount_rial=TEST_FEE, valid_from=start),
+        "office": fee_tariff_save(kind="counter_office", amount_rial=OFFICE_FEE, valid_from=start),
+    }
+
+
+def claim_fields(**overrides) -> dict:
+    """Valid keyword arguments for services.claim_file, reading taken today."""
+    from django.utils import timezone
+
+    fields = {
+        "channel": "web",
+        "reason": "fast",
+        "last_reading": Decimal("850"),
+        "last_reading_date": timezone.localdate(),
+        "contact_mobile": "09121234567",
+        "payment_method": "gateway",
+        "last_bill_id": "",
+        "last_payment_id": "",
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def make_claim(installed, tariffs):
+    """Return a factory filing a claim for the installed meter (or another installation)."""
+    from apps.meter_service.doctype.claim.services import claim_file
+    from apps.meter_service.identifiers import build_payment_id
+
+    def make(installation=None, **overrides):
+        installation = installation or installed
+        subscriber = installation.subscriber
+        fields = claim_fields(**overrides)
+        if not fields["last_bill_id"] and "last_bill_scan" not in overrides:
+            fields["last_bill_id"] = subscriber.bill_id
+            fields["last_payment_id"] = build_payment_id(subscriber.bill_id, 2_350_000, 5, 6)
+        return claim_file(subscriber=subscriber, **fields)
+
+    return make

@@ -137,6 +137,32 @@ def _ensure_user(username: str, role: str, first: str, last: str, password: str)
     return user
 
 
+# Demo fees. The counter-office fee is the card's figure; the test fee is an example that a
+# real site replaces with its approved tariff.
+DEMO_TARIFFS = [
+    {"kind": "meter_test", "meter_size": "", "amount_rial": 1_500_000},
+    {"kind": "meter_test", "meter_size": "G6", "amount_rial": 2_200_000},
+    {"kind": "counter_office", "meter_size": "", "amount_rial": 109_000},
+]
+DEMO_TARIFFS_FROM = datetime.date(2024, 3, 20)  # 1403/01/01
+
+
+def _ensure_tariffs(admin: User) -> None:
+    from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+    from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
+
+    for tariff in DEMO_TARIFFS:
+        if not FeeTariff.objects.filter(**tariff).exists():
+            fee_tariff_save(actor=admin, valid_from=DEMO_TARIFFS_FROM, **tariff)
+
+
+def _ensure_agency(user: User) -> None:
+    from apps.meter_service.doctype.agency.models import Agency
+
+    agency, _ = Agency.objects.get_or_create(code="ivr", defaults={"name": "سامانه پاسخگوی تلفنی"})
+    agency.users.add(user)
+
+
 @transaction.atomic
 def load_demo(*, password: str) -> dict[str, int]:
     """Create the demo rows that are missing; return how many of each kind exist."""
@@ -202,6 +228,8 @@ def load_demo(*, password: str) -> dict[str, int]:
                 initial_reading=Decimal(index * 12),
                 actor=admin,
             )
+    _ensure_tariffs(admin)
+    _ensure_agency(users["agency"])
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),

@@ -17,6 +17,9 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger("meter_service.jobs")
 
+# Cache key of the last heartbeat job a worker ran (read back by the health check).
+HEARTBEAT_KEY = "meter:worker-heartbeat"
+
 
 def jobs_mode() -> str:
     """Return "rq", "thread" or "inline": how enqueued jobs run on this site."""
@@ -48,7 +51,8 @@ def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> No
         if mode == "rq":
             import django_rq
 
-            django_rq.get_queue(queue).enqueue(path, *args, **kwargs)
+            # Already after the commit: "auto" enqueues now instead of waiting for another.
+            django_rq.get_queue(queue, commit_mode="auto").enqueue(path, *args, **kwargs)
         elif mode == "thread":
             _run_in_thread(path, args, kwargs)
         else:
@@ -78,5 +82,18 @@ def heartbeat() -> str:
     from django.utils import timezone
 
     stamp = timezone.now().isoformat()
-    cache.set("meter:worker-heartbeat", stamp, timeout=None)
+    cache.set(HEARTBEAT_KEY, stamp, timeout=None)
     return stamp
+
+
+def claim_notify(claim_id: int, event: str) -> None:
+    """Tell the subscriber about a claim event (SMS), outside the request that caused it."""
+    from apps.meter_service.doctype.notification import services
+
+    services.notify_claim(claim_id=claim_id, event=event)
+
+
+def claim_expire_unpaid() -> list[str]:
+    from apps.meter_service.doctype.claim import services
+
+    return services.claim_expire_unpaid()

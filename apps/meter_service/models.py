@@ -1,14 +1,20 @@
 """Django loads models from here; each document type keeps its own in doctype/<name>/."""
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.import_batch.models import ImportBatch
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
 __all__ = [
+    "Agency",
+    "Claim",
     "CounterOffice",
     "DocumentEvent",
+    "FeeTariff",
     "ImportBatch",
     "Meter",
     "MeterInstallation",

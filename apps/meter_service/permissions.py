@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from django.db import models
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -114,6 +115,8 @@ def access(user, queryset: models.QuerySet[ModelT], pk: object) -> ModelT:
 
 
 def _install_rules() -> None:
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.claim.models import Claim
     from apps.meter_service.doctype.counter_office.models import CounterOffice
     from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
     from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -139,5 +142,25 @@ def _install_rules() -> None:
     @record_rule(CounterOffice)
     def office_rule(user, qs):
         if has_role(user, Role.COUNTER_OFFICE_OPERATOR):
+            return qs.filter(users=user)
+        return qs.none()
+
+    @record_rule(Claim)
+    def claim_rule(user, qs):
+        roles = roles_of(user)
+        visible = Q(pk__in=[])
+        if Role.SUBSCRIBER in roles:
+            visible |= Q(subscriber__user=user)
+        # Subqueries, not joins through the many-to-many tables: no duplicate rows, no
+        # DISTINCT over the whole list.
+        if Role.COUNTER_OFFICE_OPERATOR in roles:
+            visible |= Q(counter_office__in=CounterOffice.objects.filter(users=user))
+        if Role.AGENCY_CLIENT in roles:
+            visible |= Q(agency__in=Agency.objects.filter(users=user))
+        return qs.filter(visible)
+
+    @record_rule(Agency)
+    def agency_rule(user, qs):
+        if has_role(user, Role.AGENCY_CLIENT):
             return qs.filter(users=user)
         return qs.none()

@@ -1,0 +1,96 @@
+"""Claim forms: one base for every channel; each channel adds its own fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import formfields
+from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
+from apps.meter_service.forms import DigitNormalizingForm
+from apps.meter_service.jalali import JalaliDateField
+
+# Fields that go to services.claim_file unchanged.
+CLAIM_FIELDS = (
+    "reason",
+    "reason_text",
+    "last_reading",
+    "last_reading_date",
+    "last_bill_id",
+    "last_payment_id",
+    "last_bill_scan",
+    "contact_mobile",
+    "preferred_visit",
+    "payment_method",
+)
+
+
+class ClaimForm(DigitNormalizingForm):
+    """What every channel asks: the problem, the documents, how to reach the subscriber."""
+
+    payment_methods: tuple[str, ...] = (PaymentMethod.GATEWAY, PaymentMethod.NEXT_BILL)
+
+    reason = forms.ChoiceField(
+        label=_("What is wrong with the meter?"), choices=ClaimReason.choices
+    )
+    reason_text = forms.CharField(
+        label=_("Description"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    last_reading = forms.DecimalField(
+        label=_("Last meter reading (m³)"),
+        min_value=Decimal("0"),
+        max_digits=12,
+        decimal_places=3,
+        help_text=_("The black digits on the meter's register."),
+    )
+    last_reading_date = JalaliDateField(label=_("Date of the reading"))
+    last_bill_id = formfields.BillIdField(
+        gas_only=True, label=_("Bill ID of the last settled bill"), required=False
+    )
+    last_payment_id = formfields.PaymentIdField(
+        label=_("Payment ID of the last settled bill"), required=False
+    )
+    last_bill_scan = forms.FileField(
+        label=_("Scan or photo of the last settled bill"),
+        required=False,
+        help_text=_("PDF, JPEG or PNG. Needed when you do not give the bill and payment IDs."),
+    )
+    contact_mobile = formfields.MobileField(label=_("Mobile for SMS"))
+    preferred_visit = forms.ChoiceField(
+        label=_("Preferred visit time"), choices=VisitTime.choices, initial=VisitTime.ANY
+    )
+    payment_method = forms.ChoiceField(label=_("How will you pay?"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payment_method"].choices = [
+            (value, label)
+            for value, label in PaymentMethod.choices
+            if value in self.payment_methods
+        ]
+        if len(self.payment_methods) == 1:
+            self.fields["payment_method"].initial = self.payment_methods[0]
+
+    def claim_fields(self) -> dict:
+        """Return the cleaned data as keyword arguments for services.claim_file."""
+        data = {name: self.cleaned_data.get(name) for name in CLAIM_FIELDS}
+        data["reason_text"] = data["reason_text"] or ""
+        data["last_bill_id"] = data["last_bill_id"] or ""
+        data["last_payment_id"] = data["last_payment_id"] or ""
+        return data
+
+    def add_service_errors(self, error) -> None:
+        """Show a service's ValidationError on the fields it names (or on the form)."""
+        if hasattr(error, "error_dict"):
+            for field, messages in error.error_dict.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)

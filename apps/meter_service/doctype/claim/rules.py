@@ -1,0 +1,215 @@
+"""Rules of a claim: pure checks that raise ValidationError with a code, and predicates."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import identifiers, tracking
+from apps.meter_service.doctype.claim.models import (
+    Channel,
+    ClaimReason,
+    ClaimStatus,
+    PaymentMethod,
+)
+
+# Maximum flow (m³/h) by meter size (EN 1359 / OIML R137 designations), for the upper bound
+# of a plausible reading: no meter registers more than its Qmax around the clock.
+QMAX_BY_SIZE = {
+    "G1.6": Decimal("2.5"),
+    "G2.5": Decimal("4"),
+    "G4": Decimal("6"),
+    "G6": Decimal("10"),
+    "G10": Decimal("16"),
+    "G16": Decimal("25"),
+    "G25": Decimal("40"),
+    "G40": Decimal("65"),
+    "G65": Decimal("100"),
+    "G100": Decimal("160"),
+}
+
+PAYMENT_METHODS_BY_CHANNEL = {
+    Channel.WEB: {PaymentMethod.GATEWAY, PaymentMethod.NEXT_BILL},
+    Channel.COUNTER_OFFICE: {PaymentMethod.COUNTER_OFFICE},
+    Channel.IN_PERSON: {PaymentMethod.IN_PERSON, PaymentMethod.NEXT_BILL},
+    Channel.AGENCY: {PaymentMethod.GATEWAY, PaymentMethod.NEXT_BILL},
+    Channel.PHONE: {PaymentMethod.NEXT_BILL},
+}
+
+SCAN_SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\xff\xd8\xff": "image/jpeg",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+}
+
+
+def _error(field: str, message, error_code: str, **params) -> ValidationError:
+    return ValidationError(
+        {field: ValidationError(message, code=error_code, params=params or None)}
+    )
+
+
+def rule_setting(name: str, default):
+    return settings.METER_SERVICE.get(name, default)
+
+
+def check_no_open_claim(open_claim) -> None:
+    """Refuse a second open claim on a meter, naming the open one."""
+    if open_claim is not None:
+        raise _error(
+            "meter",
+            _(
+                "Meter %(serial)s already has an open claim, tracking code %(code)s; "
+                "follow that claim instead of filing a new one."
+            ),
+            "open_claim_exists",
+            serial=open_claim.meter.serial,
+            code=tracking.display(open_claim.tracking_code),
+        )
+
+
+def check_reading(
+    *,
+    reading: Decimal,
+    reading_date: datetime.date,
+    today: datetime.date,
+    previous_reading: Decimal,
+    previous_date: datetime.date,
+    meter_size: str,
+) -> None:
+    """Check the last reading against the last one on record and what the meter can pass."""
+    if reading_date > today:
+        raise _error(
+            "last_reading_date", _("The reading date cannot be in the future."), "reading_future"
+        )
+    max_age = int(rule_setting("LAST_READING_MAX_AGE_DAYS", 90))
+    if (today - reading_date).days > max_age:
+        raise _error(
+            "last_reading_date",
+            _("The reading is older than %(days)s days; read the meter again."),
+            "reading_too_old",
+            days=max_age,
+        )
+    if reading_date < previous_date:
+        raise _error(
+            "last_reading_date",
+            _("The reading date is before the last reading on record (%(date)s)."),
+            "reading_before_record",
+            date=previous_date,
+        )
+    if reading < previous_reading:
+        raise _error(
+            "last_reading",
+            _("The reading cannot be below the last reading on record (%(reading)s m³)."),
+            "reading_below_record",
+            reading=f"{previous_reading.normalize():f}",
+        )
+    hours = Decimal(max((reading_date - previous_date).days + 1, 1) * 24)
+    ceiling = previous_reading + QMAX_BY_SIZE.get(meter_size, Decimal("160")) * hours
+    if reading > ceiling:
+        raise _error(
+            "last_reading",
+            _(
+                "The reading is more than a %(size)s meter can pass since the last reading "
+                "on record; check the digits."
+            ),
+            "reading_implausible",
+            size=meter_size,
+        )
+
+
+def check_bill(*, subscriber_bill_id: str, bill_id: str, payment_id: str, has_scan: bool) -> None:
+    """Check the last settled bill: a bill ID and payment ID pair, or a scan, or both."""
+    if not (bill_id or payment_id) and not has_scan:
+        raise _error(
+            "last_bill_id",
+            _("Give the last settled bill: its bill ID and payment ID, or a scan of it."),
+            "bill_required",
+        )
+    if bill_id or payment_id:
+        if not (bill_id and payment_id):
+            field = "last_payment_id" if bill_id else "last_bill_id"
+            raise _error(
+                field, _("Give both the bill ID and the payment ID."), "bill_pair_incomplete"
+            )
+        if bill_id != subscriber_bill_id:
+            raise _error(
+                "last_bill_id",
+                _("This bill ID is not the bill ID of this subscription."),
+                "bill_not_subscribers",
+            )
+        if not identifiers.is_valid_payment_id(payment_id, bill_id=bill_id):
+            raise _error(
+                "last_payment_id",
+                _("This payment ID does not belong to this bill ID."),
+                "payment_id_mismatch",
+            )
+
+
+def check_scan(*, head: bytes, size: int) -> str:
+    """Return the content type of a bill scan read from its first bytes, or refuse it."""
+    limit = int(rule_setting("SCAN_MAX_BYTES", 2 * 1024 * 1024))
+    if size > limit:
+        raise _error(
+            "last_bill_scan",
+            _("The scan is too large; at most %(mb)s MB is allowed."),
+            "scan_too_large",
+            mb=limit // (1024 * 1024),
+        )
+    for signature, content_type in SCAN_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    raise _error(
+        "last_bill_scan",
+        _("The scan must be a PDF, JPEG or PNG file."),
+        "scan_wrong_type",
+    )
+
+
+def check_channel(*, channel: str, payment_method: str, counter_office, agency) -> None:
+    if channel == Channel.COUNTER_OFFICE and counter_office is None:
+        raise _error("counter_office", _("Choose the counter office."), "office_required")
+    if channel == Channel.AGENCY and agency is None:
+        raise _error("agency", _("Choose the agency."), "agency_required")
+    if payment_method not in PAYMENT_METHODS_BY_CHANNEL.get(channel, set()):
+        raise _error(
+            "payment_method",
+            _("This payment method is not offered on this channel."),
+            "payment_method_not_offered",
+        )
+
+
+def check_reason(*, reason: str, reason_text: str) -> None:
+    if reason == ClaimReason.OTHER and not reason_text.strip():
+        raise _error("reason_text", _("Describe the problem."), "reason_text_required")
+
+
+def can_cancel(claim) -> bool:
+    """A claim can be cancelled by its filer only while nothing has been paid."""
+    return claim.status == ClaimStatus.AWAITING_PAYMENT
+
+
+def check_can_cancel(claim) -> None:
+    if not can_cancel(claim):
+        raise ValidationError(
+            _("Only an unpaid claim can be cancelled; this one is %(status)s."),
+            code="cannot_cancel",
+            params={"status": claim.get_status_display()},
+        )
+
+
+def check_can_pay(claim) -> None:
+    if claim.status != ClaimStatus.AWAITING_PAYMENT:
+        raise ValidationError(
+            _("This claim is not awaiting payment (it is %(status)s)."),
+            code="not_payable",
+            params={"status": claim.get_status_display()},
+        )
+
+
+NO_METER_MESSAGE = _("No meter is installed at this subscription; call the service desk.")
+CLOSED_MESSAGE = _("This claim has ended and cannot be changed.")

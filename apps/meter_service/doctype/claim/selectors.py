@@ -1,0 +1,50 @@
+"""Reads of claims, always through the record rules."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from apps.meter_service import permissions, tracking
+from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.claim.models import Claim
+
+
+def claim_list(*, user) -> QuerySet[Claim]:
+    """Return the claims the user may see, with what their lists show."""
+    qs = Claim.objects.select_related("subscriber", "meter", "counter_office", "agency")
+    return permissions.scope(user, qs)
+
+
+def claim_get(*, user, pk) -> Claim:
+    """Return one claim the user may see; Http404 whether missing or someone else's."""
+    return permissions.access(user, claim_list(user=user), pk)
+
+
+def claim_by_tracking_code(*, code: str) -> Claim | None:
+    """Return the claim with this tracking code (callers check who may see what)."""
+    code = tracking.normalize(code)
+    if not tracking.is_valid(code):
+        return None
+    return Claim.objects.select_related("subscriber", "meter").filter(tracking_code=code).first()
+
+
+def claim_public_status(*, code: str, mobile_last4: str) -> Claim | None:
+    """Return the claim for a public status lookup: the code and the mobile's last 4 digits."""
+    claim = claim_by_tracking_code(code=code)
+    digits = tracking.normalize(mobile_last4)
+    if claim is None or len(digits) != 4 or not claim.contact_mobile.endswith(digits):
+        return None
+    return claim
+
+
+def claim_timeline(*, claim: Claim) -> QuerySet[DocumentEvent]:
+    """Return the claim's events, oldest first: its status timeline."""
+    from django.contrib.contenttypes.models import ContentType
+
+    return DocumentEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Claim), object_id=str(claim.pk)
+    ).order_by("at", "id")
+
+
+def open_claim_for_meter(*, meter) -> Claim | None:
+    return Claim.objects.filter(meter=meter, is_open=True).first()

@@ -1,0 +1,232 @@
+"""Actions on claims. The portals, the desk, the API and the jobs all come through here."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from apps.meter_service import jobs, tracking
+from apps.meter_service.doctype.claim import events, rules
+from apps.meter_service.doctype.claim.models import (
+    OPEN_STATUSES,
+    Claim,
+    ClaimStatus,
+    PaymentMethod,
+)
+from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
+from apps.meter_service.doctype.meter.models import MeterInstallation
+from apps.meter_service.doctype.subscriber.models import Subscriber
+
+
+def _notify(claim: Claim, event: str) -> None:
+    jobs.enqueue(jobs.claim_notify, claim.pk, event, queue="notifications")
+
+
+def _previous_reading(installation: MeterInstallation) -> tuple[Decimal, datetime.date]:
+    """Return the last reading on record for the meter there now, and its date."""
+    last_claim = (
+        Claim.objects.filter(
+            meter_id=installation.meter_id, filed_at__date__gte=installation.installed_on
+        )
+        .exclude(status=ClaimStatus.CANCELLED)
+        .order_by("-last_reading_date", "-last_reading")
+        .first()
+    )
+    if last_claim is not None and last_claim.last_reading >= installation.initial_reading:
+        return last_claim.last_reading, last_claim.last_reading_date
+    return installation.initial_reading, installation.installed_on
+
+
+def _unique_tracking_code() -> str:
+    for _attempt in range(20):
+        code = tracking.generate()
+        if not Claim.objects.filter(tracking_code=code).exists():
+            return code
+    raise RuntimeError("could not draw a free tracking code")  # 20 collisions in 9e8: a bug
+
+
+@transaction.atomic
+def claim_file(
+    *,
+    subscriber: Subscriber,
+    channel: str,
+    reason: str,
+    last_reading: Decimal,
+    last_reading_date: datetime.date,
+    contact_mobile: str,
+    payment_method: str,
+    reason_text: str = "",
+    last_bill_id: str = "",
+    last_payment_id: str = "",
+    last_bill_scan: UploadedFile | None = None,
+    preferred_visit: str = "any",
+    counter_office=None,
+    agency=None,
+    documents_checked: dict | None = None,
+    actor=None,
+    now: datetime.datetime | None = None,
+) -> Claim:
+    """File a meter test claim for the meter installed at the subscription now.
+
+    The subscriber row is locked so two filings for the same meter queue up; the second one
+    then sees the first and is refused, and the database's unique constraint backs this up.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    installation = (
+        MeterInstallation.objects.select_related("meter")
+        .filter(subscriber=subscriber, is_current=True)
+        .first()
+    )
+    if installation is None:
+        raise ValidationError(
+            {"meter": ValidationError(rules.NO_METER_MESSAGE, code="no_meter_installed")}
+        )
+    meter = installation.meter
+    open_claim = Claim.objects.select_related("meter").filter(meter=meter, is_open=True).first()
+    rules.check_no_open_claim(open_claim)
+    rules.check_channel(
+        channel=channel, payment_method=payment_method, counter_office=counter_office, agency=agency
+    )
+    rules.check_reason(reason=reason, reason_text=reason_text)
+    previous_reading, previous_date = _previous_reading(installation)
+    rules.check_reading(
+        reading=last_reading,
+        reading_date=last_reading_date,
+        today=today,
+        previous_reading=previous_reading,
+        previous_date=previous_date,
+        meter_size=meter.size,
+    )
+    if last_bill_scan is not None:
+        head = last_bill_scan.read(16)
+        last_bill_scan.seek(0)
+        rules.check_scan(head=head, size=last_bill_scan.size)
+    rules.check_bill(
+        subscriber_bill_id=subscriber.bill_id,
+        bill_id=last_bill_id,
+        payment_id=last_payment_id,
+        has_scan=last_bill_scan is not None,
+    )
+    quote = fee_quote(
+        meter_size=meter.size,
+        customer_type=subscriber.customer_type,
+        channel=channel,
+        on_date=today,
+    )
+    expiry_days = int(rules.rule_setting("PAYMENT_EXPIRY_DAYS", 7))
+    claim = Claim(
+        tracking_code=_unique_tracking_code(),
+        subscriber=subscriber,
+        meter=meter,
+        channel=channel,
+        counter_office=counter_office,
+        agency=agency,
+        customer_type=subscriber.customer_type,
+        reason=reason,
+        reason_text=reason_text,
+        last_reading=last_reading,
+        last_reading_date=last_reading_date,
+        last_bill_id=last_bill_id,
+        last_payment_id=last_payment_id,
+        contact_mobile=contact_mobile,
+        preferred_visit=preferred_visit,
+        payment_method=payment_method,
+        test_fee=quote.test_fee,
+        vat=quote.vat,
+        channel_fee=quote.channel_fee,
+        total_fee=quote.total,
+        fee_tariff_id=quote.test_tariff_id,
+        documents_checked=documents_checked or {},
+        filed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filed_at=now,
+        expires_at=now + datetime.timedelta(days=expiry_days),
+    )
+    if last_bill_scan is not None:
+        claim.last_bill_scan.save(last_bill_scan.name, last_bill_scan, save=False)
+    claim.full_clean(exclude=["last_bill_scan"])
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError as exc:  # a filing that raced past the check above
+        rules.check_no_open_claim(Claim.objects.filter(meter=meter, is_open=True).first())
+        raise exc
+    events.claim_filed_event(claim=claim, actor=actor)
+    _notify(claim, "claim_filed")
+    if payment_method == PaymentMethod.NEXT_BILL:
+        # The fee goes on the next gas bill: the billing system collects it, so the claim
+        # goes ahead at once.
+        claim = claim_mark_paid(
+            claim=claim, actor=actor, reference=f"bill:{claim.tracking_code}", now=now
+        )
+    return claim
+
+
+@transaction.atomic
+def claim_mark_paid(
+    *, claim: Claim, reference: str, actor=None, now: datetime.datetime | None = None
+) -> Claim:
+    """Record that the claim's fee is paid (or charged to the bill); the test may start."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    rules.check_can_pay(claim)
+    claim.status = ClaimStatus.PAID
+    claim.paid_at = now or timezone.now()
+    claim.expires_at = None
+    claim.save(update_fields=["status", "paid_at", "expires_at"])
+    events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
+    _notify(claim, "claim_paid")
+    return claim
+
+
+def _end(claim: Claim, status: str, now: datetime.datetime) -> None:
+    claim.status = status
+    claim.is_open = None
+    claim.closed_at = now
+    claim.save(update_fields=["status", "is_open", "closed_at"])
+
+
+@transaction.atomic
+def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
+    """Cancel an unpaid claim at its filer's request."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    rules.check_can_cancel(claim)
+    _end(claim, ClaimStatus.CANCELLED, timezone.now())
+    events.claim_cancelled_event(claim=claim, actor=actor, reason=reason)
+    return claim
+
+
+def claim_expire_unpaid(*, now: datetime.datetime | None = None) -> list[str]:
+    """Expire every claim whose payment deadline passed; return their tracking codes."""
+    now = now or timezone.now()
+    expired = []
+    due = Claim.objects.filter(status=ClaimStatus.AWAITING_PAYMENT, expires_at__lt=now).values_list(
+        "pk", flat=True
+    )
+    for pk in list(due):
+        with transaction.atomic():
+            claim = Claim.objects.select_for_update().get(pk=pk)
+            if claim.status != ClaimStatus.AWAITING_PAYMENT:
+                continue  # paid while we looked
+            _end(claim, ClaimStatus.EXPIRED, now)
+            events.claim_expired_event(claim=claim)
+            _notify(claim, "claim_expired")
+            expired.append(claim.tracking_code)
+    return expired
+
+
+@transaction.atomic
+def claim_check_documents(*, claim: Claim, checklist: dict[str, bool], actor=None) -> Claim:
+    """Record the service desk's document checklist for a claim."""
+    claim = Claim.objects.select_for_update().get(pk=claim.pk)
+    if claim.status not in OPEN_STATUSES:
+        raise ValidationError(rules.CLOSED_MESSAGE, code="claim_closed")
+    claim.documents_checked = checklist
+    claim.save(update_fields=["documents_checked"])
+    events.claim_documents_checked_event(claim=claim, actor=actor, checklist=checklist)
+    return claim

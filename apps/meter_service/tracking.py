@@ -1,0 +1,71 @@
+"""Tracking codes: ten digits a subscriber can read out or key into the IVR.
+
+Nine random digits from a cryptographic source and a Verhoeff check digit, which catches
+every single-digit slip and every swap of two neighbouring digits.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from apps.meter_service.identifiers import clean_digits
+
+_D = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
+    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
+    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
+    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
+    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
+    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
+    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
+    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)
+_P = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
+    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
+    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
+    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
+    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
+    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
+    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
+)
+_INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
+LENGTH = 10
+
+
+def verhoeff_check_digit(digits: str) -> int:
+    """Return the Verhoeff check digit for a string of ASCII digits."""
+    c = 0
+    for i, ch in enumerate(reversed(digits)):
+        c = _D[c][_P[(i + 1) % 8][int(ch)]]
+    return _INV[c]
+
+
+def is_valid(code: str) -> bool:
+    """Return True for a well-formed tracking code (any digits, dashes and spaces allowed)."""
+    code = normalize(code)
+    return (
+        len(code) == LENGTH
+        and code.isdigit()
+        and code[0] != "0"
+        and verhoeff_check_digit(code[:-1]) == int(code[-1])
+    )
+
+
+def normalize(code: str) -> str:
+    """Return the code as ASCII digits without separators (no validation)."""
+    return clean_digits(str(code))
+
+
+def generate() -> str:
+    """Return a new random tracking code (uniqueness is the caller's to check)."""
+    body = str(secrets.randbelow(9 * 10**8) + 10**8)  # nine digits, no leading zero
+    return body + str(verhoeff_check_digit(body))
+
+
+def display(code: str) -> str:
+    """Group a code for reading aloud: 123-456-7890."""
+    return f"{code[:3]}-{code[3:6]}-{code[6:]}"
