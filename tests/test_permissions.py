@@ -25,17 +25,15 @@ def two_subscribers(make_user, installed, make_subscriber):
 
 
 def test_subscriber_sees_only_own_records(two_subscribers):
-    a, b, user_a, _ = two_subscribers
+    a, _b, user_a, _ = two_subscribers
     assert list(permissions.scope(user_a, Subscriber.objects.all())) == [a]
-    assert list(permissions.scope(user_a, Meter.objects.all())) == [
-        a.installations.get().meter
-    ]
+    assert list(permissions.scope(user_a, Meter.objects.all())) == [a.installations.get().meter]
     assert permissions.scope(user_a, MeterInstallation.objects.all()).count() == 1
     assert permissions.scope(user_a, CounterOffice.objects.all()).count() == 0
 
 
 def test_other_subscribers_record_is_404_not_403(two_subscribers):
-    a, b, user_a, _ = two_subscribers
+    a, _b, user_a, _ = two_subscribers
     assert permissions.access(user_a, Subscriber.objects.all(), a.pk) == a
     with pytest.raises(Http404):
         permissions.access(user_a, Subscriber.objects.all(), b.pk)
