@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 
 from django.conf import settings
@@ -28,27 +29,51 @@ def check_database() -> dict:
     return {"vendor": connection.vendor}
 
 
-def check_redis() -> dict:
+@functools.lru_cache(maxsize=4)
+def _redis_client(url: str):
     import redis
 
-    client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-    client.ping()
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def check_redis() -> dict:
+    _redis_client(settings.REDIS_URL).ping()
     return {}
 
 
 def check_queue() -> dict:
+    """Jobs waiting per queue, workers listening on "default", and the last heartbeat job.
+
+    No worker is a warning, not an error: the web keeps serving while jobs wait.
+    """
     import django_rq
+    from django.core.cache import cache
     from rq import Worker
 
-    queue = django_rq.get_queue("default")
-    workers = Worker.all(connection=queue.connection)
-    return {"queued": queue.count, "workers": len(workers)}
+    from apps.meter_service.jobs import HEARTBEAT_KEY
+
+    queues = {name: django_rq.get_queue(name) for name in settings.RQ_QUEUES}
+    workers = Worker.count(queue=queues["default"])
+    result = {
+        "queued": {name: queue.count for name, queue in queues.items()},
+        "workers": workers,
+        "last_heartbeat": cache.get(HEARTBEAT_KEY),
+    }
+    if not workers:
+        result["status"] = "warning"
+        result["warning"] = "no worker listens on the default queue"
+    return result
 
 
 @never_cache
 @require_GET
 def health_view(request):
-    """Report each dependency; 503 when any configured one fails."""
+    """Report each dependency; 503 when any configured one fails.
+
+    {"status": "ok"|"error", "site": NAME, "checks": {"database": {...}, "redis": {...},
+    "queue": {...}}}; each check has a "status" ("ok", "warning", "error", or "not_configured"
+    / "in_process" on a site without Redis) and, when run, its duration in "ms".
+    """
     checks = {"database": _timed(check_database)}
     if settings.REDIS_URL:
         checks["redis"] = _timed(check_redis)

@@ -28,9 +28,13 @@ def enqueue_due() -> list[str]:
 
     enqueued = []
     for job in due_jobs():
-        queue = django_rq.get_queue(job.queue)
+        queue = django_rq.get_queue(job.queue, commit_mode="auto")
         claim = f"meter:{settings.SITE_NAME}:periodic:{job.path}"
         if queue.connection.set(claim, "1", nx=True, ex=job.every_seconds):
-            queue.enqueue(job.path)
+            try:
+                queue.enqueue(job.path)
+            except Exception:
+                queue.connection.delete(claim)  # not enqueued: let the next tick try again
+                raise
             enqueued.append(job.path)
     return enqueued

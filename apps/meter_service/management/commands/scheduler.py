@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
-import time
+import signal
+import threading
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from apps.meter_service.scheduling import due_jobs, enqueue_due
 
@@ -22,12 +23,23 @@ class Command(BaseCommand):
 
     def handle(self, *args, once=False, tick=5.0, **options):
         if not settings.REDIS_URL:
-            self.stderr.write("No Redis configured: periodic jobs need the RQ queue.")
-            return
+            # A non-zero exit, so honcho stops the site instead of running without jobs.
+            raise CommandError("No Redis configured (redis_url): periodic jobs need RQ.")
+        stop = threading.Event()
+        if not once:
+            for signum in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(signum, lambda *_: stop.set())
         logger.info("scheduler started", extra={"jobs": [j.path for j in due_jobs()]})
-        while True:
-            for path in enqueue_due():
-                logger.info("job enqueued", extra={"job": path})
+        while not stop.is_set():
+            try:
+                for path in enqueue_due():
+                    logger.info("job enqueued", extra={"job": path})
+            except Exception:
+                # Redis restarting or unreachable: keep the process up and try next tick.
+                if once:
+                    raise
+                logger.exception("enqueueing periodic jobs failed")
             if once:
                 return
-            time.sleep(tick)
+            stop.wait(tick)
+        logger.info("scheduler stopped")

@@ -1,0 +1,161 @@
+"""Background jobs: inline after commit, in a thread, and on RQ through a real worker."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+
+from apps.meter_service import jobs
+
+calls: list[tuple] = []
+DONE = threading.Event()
+
+
+def record(value, *, label="") -> str:
+    """A job: remember the call and the thread it ran in."""
+    calls.append((value, label, threading.current_thread().name))
+    DONE.set()
+    return f"recorded {value}"
+
+
+def explode() -> None:
+    raise RuntimeError("job exploded")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calls():
+    calls.clear()
+    DONE.clear()
+    yield
+    calls.clear()
+
+
+@pytest.mark.django_db
+def test_jobs_mode_follows_the_settings(settings):
+    settings.METER_JOBS_MODE = ""
+    settings.METER_JOBS_ASYNC = True
+    assert jobs.jobs_mode() == "rq"
+    settings.METER_JOBS_ASYNC = False
+    assert jobs.jobs_mode() == "thread"
+    settings.METER_JOBS_MODE = "inline"
+    assert jobs.jobs_mode() == "inline"
+
+
+@pytest.mark.django_db
+def test_inline_job_runs_when_the_transaction_commits(settings, django_capture_on_commit_callbacks):
+    settings.METER_JOBS_MODE = "inline"
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            jobs.enqueue(record, 1, label="inline")
+        assert calls == []  # nothing runs before the commit
+
+    for callback in callbacks:
+        callback()
+    assert calls == [(1, "inline", threading.current_thread().name)]
+
+
+@pytest.mark.django_db
+def test_inline_job_does_not_run_when_the_transaction_rolls_back(settings):
+    settings.METER_JOBS_MODE = "inline"
+
+    with pytest.raises(ZeroDivisionError), transaction.atomic():
+        jobs.enqueue(record, 2)
+        1 / 0  # noqa: B018
+
+    assert calls == []
+
+
+@pytest.mark.django_db
+def test_jobs_can_be_named_by_path(settings, django_capture_on_commit_callbacks):
+    settings.METER_JOBS_MODE = "inline"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue("tests.ops.test_jobs.record", 3)
+
+    assert [call[0] for call in calls] == [3]
+
+
+@pytest.mark.django_db
+def test_thread_job_runs_in_another_thread(settings, django_capture_on_commit_callbacks):
+    settings.METER_JOBS_MODE = "thread"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue(record, 4, label="thread")
+
+    assert DONE.wait(10), "the job thread did not run"
+    [(value, label, thread_name)] = calls
+    assert (value, label) == (4, "thread")
+    assert thread_name == "job:tests.ops.test_jobs.record"
+    assert thread_name != threading.current_thread().name
+
+
+@pytest.mark.django_db
+def test_a_failing_thread_job_is_logged_not_raised(
+    settings, django_capture_on_commit_callbacks, caplog
+):
+    settings.METER_JOBS_MODE = "thread"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue(explode)
+    for thread in threading.enumerate():
+        if thread.name == "job:tests.ops.test_jobs.explode":
+            thread.join(10)
+
+    [failure] = [r for r in caplog.records if r.name == "meter_service.jobs"]
+    assert failure.getMessage() == "job failed"
+    assert failure.job == "tests.ops.test_jobs.explode"
+    assert "job exploded" in str(failure.exc_info[1])
+
+
+def test_heartbeat_writes_the_cache_key():
+    stamp = jobs.heartbeat()
+    try:
+        assert cache.get(jobs.HEARTBEAT_KEY) == stamp
+    finally:
+        cache.delete(jobs.HEARTBEAT_KEY)
+
+
+@pytest.mark.django_db
+def test_rq_job_is_run_by_a_real_worker(settings, rq_queue, django_capture_on_commit_callbacks):
+    from rq import SimpleWorker
+
+    settings.METER_JOBS_MODE = "rq"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            jobs.enqueue(record, 5, label="rq", queue=rq_queue.name)
+        assert calls == []
+    assert rq_queue.count == 1
+    [job] = rq_queue.get_jobs()
+    assert job.func_name == "tests.ops.test_jobs.record"
+
+    worked = SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+
+    assert worked
+    assert [(v, label) for v, label, _ in calls] == [(5, "rq")]
+    job.refresh()
+    assert job.get_status() == "finished"
+    assert job.return_value() == "recorded 5"
+    assert rq_queue.count == 0
+
+
+@pytest.mark.django_db
+def test_rq_job_that_fails_lands_in_the_failed_registry(
+    settings, rq_queue, django_capture_on_commit_callbacks
+):
+    from rq import SimpleWorker
+
+    settings.METER_JOBS_MODE = "rq"
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.enqueue(explode, queue=rq_queue.name)
+    [job] = rq_queue.get_jobs()
+
+    SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+
+    job.refresh()
+    assert job.get_status() == "failed"
+    assert job.id in rq_queue.failed_job_registry.get_job_ids()
