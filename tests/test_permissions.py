@@ -33,7 +33,7 @@ def test_subscriber_sees_only_own_records(two_subscribers):
 
 
 def test_other_subscribers_record_is_404_not_403(two_subscribers):
-    a, _b, user_a, _ = two_subscribers
+    a, b, user_a, _ = two_subscribers
     assert permissions.access(user_a, Subscriber.objects.all(), a.pk) == a
     with pytest.raises(Http404):
         permissions.access(user_a, Subscriber.objects.all(), b.pk)

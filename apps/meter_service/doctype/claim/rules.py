@@ -16,6 +16,7 @@ from apps.meter_service.doctype.claim.models import (
     ClaimStatus,
     PaymentMethod,
 )
+from apps.meter_service.jalali import format_date
 
 # Maximum flow (m³/h) by meter size (EN 1359 / OIML R137 designations), for the upper bound
 # of a plausible reading: no meter registers more than its Qmax around the clock.
@@ -99,7 +100,7 @@ def check_reading(
             "last_reading_date",
             _("The reading date is before the last reading on record (%(date)s)."),
             "reading_before_record",
-            date=previous_date,
+            date=format_date(previous_date),
         )
     if reading < previous_reading:
         raise _error(

@@ -10,6 +10,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.jalali import format_date
+
 
 @dataclass(frozen=True)
 class FeeQuote:
@@ -74,7 +76,7 @@ def check_no_overlap(tariff, others: Iterable) -> None:
                     "valid_from": ValidationError(
                         _("Another tariff for the same case is in force from %(date)s."),
                         code="tariff_overlap",
-                        params={"date": other.valid_from},
+                        params={"date": format_date(other.valid_from)},
                     )
                 }
             )
@@ -84,5 +86,5 @@ def no_tariff_error(on_date: datetime.date) -> ValidationError:
     return ValidationError(
         _("No meter test fee is in force on %(date)s; ask the service desk."),
         code="no_tariff",
-        params={"date": on_date},
+        params={"date": format_date(on_date)},
     )

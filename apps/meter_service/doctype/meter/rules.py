@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation, MeterStatus
+from apps.meter_service.jalali import format_date
 
 INSTALLABLE_STATUSES = {MeterStatus.IN_STOCK}
 
@@ -31,7 +32,7 @@ def check_can_install(*, meter: Meter, installed_on: datetime.date, current) -> 
                 "installed_on": ValidationError(
                     _("The new meter cannot go in before the current one (%(date)s)."),
                     code="installed_before_current",
-                    params={"date": current.installed_on},
+                    params={"date": format_date(current.installed_on)},
                 )
             }
         )
