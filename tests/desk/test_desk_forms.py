@@ -48,9 +48,7 @@ def _subscriber_form(**overrides) -> dict:
 
 
 def test_subscriber_added_with_persian_digits_is_stored_normalised(admin_client):
-    response = admin_client.post(
-        reverse("admin:meter_service_subscriber_add"), _subscriber_form()
-    )
+    response = admin_client.post(reverse("admin:meter_service_subscriber_add"), _subscriber_form())
     assert response.status_code == 302, response.context["adminform"].form.errors
     subscriber = Subscriber.objects.get()
     assert subscriber.subscription_number == "1402001"
