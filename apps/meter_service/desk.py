@@ -29,6 +29,13 @@ can_view_meterinstallation = _can_view("meterinstallation")
 can_view_counteroffice = _can_view("counteroffice")
 can_view_importbatch = _can_view("importbatch")
 can_view_documentevent = _can_view("documentevent")
+can_view_claim = _can_view("claim")
+can_view_feetariff = _can_view("feetariff")
+can_view_agency = _can_view("agency")
+
+
+def can_add_claim(request) -> bool:
+    return request.user.has_perm("meter_service.add_claim")
 
 
 def can_view_users(request) -> bool:

@@ -98,3 +98,29 @@ class JalaliDateRangeFilter(RangeDateFilter):
                 },
             ),
         }
+
+
+def use_desk_widgets(form: forms.Form) -> forms.Form:
+    """Give a plain form's fields the desk's widgets, keeping attributes the fields set."""
+    from unfold import widgets as unfold_widgets
+
+    for field in form.fields.values():
+        attrs = dict(field.widget.attrs)
+        if isinstance(field, JalaliDateField):
+            widget = JalaliDateInput()
+        elif isinstance(field, forms.BooleanField):
+            widget = unfold_widgets.UnfoldBooleanWidget()
+        elif isinstance(field, forms.FileField):
+            widget = unfold_widgets.UnfoldAdminFileFieldWidget()
+        elif isinstance(field, forms.ChoiceField):
+            widget = unfold_widgets.UnfoldAdminSelectWidget(choices=field.choices)
+        elif isinstance(field.widget, forms.Textarea):
+            widget = unfold_widgets.UnfoldAdminTextareaWidget()
+        elif isinstance(field, forms.DecimalField):
+            widget = unfold_widgets.UnfoldAdminDecimalFieldWidget()
+        else:
+            widget = unfold_widgets.UnfoldAdminTextInputWidget()
+        widget.attrs.update({k: v for k, v in attrs.items() if k != "class"})
+        widget.is_required = field.required
+        field.widget = widget
+    return form

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
+from apps.meter_service.audit.labels import event_label
 from apps.meter_service.models import (
+    Claim,
     CounterOffice,
     DocumentEvent,
     ImportBatch,
@@ -13,25 +15,15 @@ from apps.meter_service.models import (
     Subscriber,
 )
 
-EVENT_LABELS = {
-    "subscriber_created": _("Subscriber added"),
-    "subscriber_updated": _("Subscriber changed"),
-    "meter_created": _("Meter registered"),
-    "meter_updated": _("Meter changed"),
-    "meter_installed": _("Meter installed"),
-    "meter_removed": _("Meter removed"),
-    "office_created": _("Counter office added"),
-    "office_updated": _("Counter office changed"),
-    "office_operators_changed": _("Office operators changed"),
-    "import_validated": _("Import checked"),
-    "import_applied": _("Import applied"),
-    "import_failed": _("Import failed"),
-}
+
+def _open_only(queryset):
+    return queryset.filter(is_open=True) if queryset.model is Claim else queryset
 
 
 def desk_overview(*, user) -> list[dict]:
     """Return the counts shown on the desk's home page, only for kinds the user may view."""
     cards = [
+        ("claim", _("Open claims"), Claim, "assignment"),
         ("subscriber", _("Subscribers"), Subscriber, "person"),
         ("meter", _("Meters"), Meter, "speed"),
         ("counteroffice", _("Counter offices"), CounterOffice, "storefront"),
@@ -45,7 +37,7 @@ def desk_overview(*, user) -> list[dict]:
             {
                 "title": title,
                 "icon": icon,
-                "count": permissions.scope(user, model.objects.all()).count(),
+                "count": permissions.scope(user, _open_only(model.objects.all())).count(),
                 "url_name": f"admin:meter_service_{model_name}_changelist",
             }
         )
@@ -58,5 +50,5 @@ def recent_events(*, user, limit: int = 8) -> list[DocumentEvent] | None:
         return None
     events = list(permissions.scope(user, DocumentEvent.objects.select_related("actor"))[:limit])
     for event in events:
-        event.label = EVENT_LABELS.get(event.event_type, event.event_type)
+        event.label = event_label(event.event_type)
     return events

@@ -46,6 +46,36 @@ UNFOLD = {
         "show_all_applications": False,
         "navigation": [
             {
+                "title": _("Meter test claims"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Claims"),
+                        "icon": "assignment",
+                        "link": _link("claim"),
+                        "permission": _perm("claim"),
+                    },
+                    {
+                        "title": _("File an in-person claim"),
+                        "icon": "post_add",
+                        "link": reverse_lazy("admin:meter_service_claim_intake"),
+                        "permission": "apps.meter_service.desk.can_add_claim",
+                    },
+                    {
+                        "title": _("Fee tariffs"),
+                        "icon": "payments",
+                        "link": _link("feetariff"),
+                        "permission": _perm("feetariff"),
+                    },
+                    {
+                        "title": _("Agencies"),
+                        "icon": "account_balance",
+                        "link": _link("agency"),
+                        "permission": _perm("agency"),
+                    },
+                ],
+            },
+            {
                 "title": _("Master data"),
                 "separator": True,
                 "items": [

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import formfields
@@ -94,3 +95,42 @@ class ClaimForm(DigitNormalizingForm):
         else:
             for message in error.messages:
                 self.add_error(None, message)
+
+
+class DeskIntakeForm(ClaimForm):
+    """An in-person claim at the service desk, with the clerk's document checklist."""
+
+    payment_methods = (PaymentMethod.IN_PERSON, PaymentMethod.NEXT_BILL)
+
+    subscriber_identifier = forms.CharField(
+        label=_("Subscription number or bill ID"),
+        max_length=13,
+        help_text=_("As printed on the subscriber's gas bill."),
+    )
+    national_id_seen = forms.BooleanField(
+        label=_("National ID card (or company papers) seen"), required=False
+    )
+    reading_seen = forms.BooleanField(label=_("Meter reading checked"), required=False)
+    bill_seen = forms.BooleanField(label=_("Last settled bill seen"), required=False)
+
+    field_order = ["subscriber_identifier"]
+
+    def clean_subscriber_identifier(self):
+        from apps.meter_service.doctype.subscriber.models import Subscriber
+
+        value = self.cleaned_data["subscriber_identifier"].strip()
+        subscriber = Subscriber.objects.filter(
+            Q(subscription_number=value) | Q(bill_id=value)
+        ).first()
+        if subscriber is None:
+            raise forms.ValidationError(
+                _("No subscriber has this subscription number or bill ID."), code="unknown"
+            )
+        self.subscriber = subscriber
+        return value
+
+    def checklist(self) -> dict[str, bool]:
+        return {
+            name: bool(self.cleaned_data.get(name))
+            for name in ("national_id_seen", "reading_seen", "bill_seen")
+        }

@@ -1,0 +1,28 @@
+"""What each audit event is called in the interface (desk home, claim timelines)."""
+
+from django.utils.translation import gettext_lazy as _
+
+EVENT_LABELS = {
+    "subscriber_created": _("Subscriber added"),
+    "subscriber_updated": _("Subscriber changed"),
+    "meter_created": _("Meter registered"),
+    "meter_updated": _("Meter changed"),
+    "meter_installed": _("Meter installed"),
+    "meter_removed": _("Meter removed"),
+    "office_created": _("Counter office added"),
+    "office_updated": _("Counter office changed"),
+    "office_operators_changed": _("Office operators changed"),
+    "import_validated": _("Import checked"),
+    "import_applied": _("Import applied"),
+    "import_failed": _("Import failed"),
+    "claim_filed": _("Claim filed"),
+    "claim_paid": _("Fee paid"),
+    "claim_cancelled": _("Claim cancelled"),
+    "claim_expired": _("Expired unpaid"),
+    "claim_documents_checked": _("Documents checked"),
+}
+
+
+def event_label(event_type: str) -> str:
+    """Return the translated name of an event type (the type itself when unknown)."""
+    return str(EVENT_LABELS.get(event_type, event_type))

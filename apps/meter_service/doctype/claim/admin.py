@@ -1,0 +1,301 @@
+"""Claims in the desk: the list, the claim page with its timeline, in-person intake."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action, display
+
+from apps.meter_service import permissions, tracking
+from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.audit.labels import event_label
+from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.display import format_quantity
+from apps.meter_service.doctype.claim import rules, selectors, services
+from apps.meter_service.doctype.claim.forms import DeskIntakeForm
+from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
+from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
+from apps.meter_service.jalali import format_date, format_datetime
+from apps.meter_service.sites import staff_site
+from apps.meter_service.templatetags.meter_tags import rial
+
+STATUS_COLORS = {
+    ClaimStatus.AWAITING_PAYMENT: "warning",
+    ClaimStatus.PAID: "info",
+    ClaimStatus.IN_PROGRESS: "primary",
+    ClaimStatus.CLOSED: "success",
+    ClaimStatus.CANCELLED: "danger",
+    ClaimStatus.EXPIRED: "danger",
+}
+
+
+@admin.register(Claim, site=staff_site)
+class ClaimAdmin(DocumentAdmin):
+    list_display = [
+        "code",
+        "subscriber",
+        "meter",
+        "channel",
+        "status_label",
+        "total",
+        "filed_at",
+    ]
+    list_filter = [
+        "status",
+        "channel",
+        "payment_method",
+        "counter_office",
+        ("filed_at", JalaliDateRangeFilter),
+    ]
+    list_filter_submit = True
+    search_fields = [
+        "tracking_code",
+        "subscriber__subscription_number",
+        "subscriber__bill_id",
+        "meter__serial",
+        "contact_mobile",
+    ]
+    list_select_related = ["subscriber", "meter"]
+    actions_detail = ["cancel_action"]
+    fieldsets = [
+        (
+            _("Claim"),
+            {
+                "fields": [
+                    "code",
+                    "status_label",
+                    "subscriber",
+                    "meter",
+                    "channel",
+                    "counter_office",
+                    "agency",
+                    "reason",
+                    "reason_text",
+                    "filed_by",
+                    "filed_at_display",
+                ]
+            },
+        ),
+        (
+            _("Documents"),
+            {
+                "fields": [
+                    "reading_display",
+                    "last_bill_id",
+                    "last_payment_id",
+                    "last_bill_scan",
+                    "checklist_display",
+                ]
+            },
+        ),
+        (
+            _("Fee and payment"),
+            {
+                "fields": [
+                    "payment_method",
+                    "fee_display",
+                    "paid_at_display",
+                    "expires_at_display",
+                ]
+            },
+        ),
+        (_("Contact"), {"fields": ["contact_mobile", "preferred_visit"]}),
+        (_("Timeline"), {"fields": ["timeline"]}),
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [name for _title, box in self.fieldsets for name in box["fields"]]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Claims change only through services (intake, payment, cancel), never by form.
+        return False
+
+    @display(description=_("tracking code"), ordering="tracking_code")
+    def code(self, obj):
+        return format_html('<span class="meter-ltr">{}</span>', tracking.display(obj.tracking_code))
+
+    @display(
+        description=_("status"),
+        ordering="status",
+        label={str(v): c for v, c in STATUS_COLORS.items()},
+    )
+    def status_label(self, obj):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("total (Rial)"), ordering="total_fee")
+    def total(self, obj):
+        return rial(obj.total_fee)
+
+    @display(description=_("last meter reading (m³)"))
+    def reading_display(self, obj):
+        return f"{format_quantity(obj.last_reading)} ({format_date(obj.last_reading_date)})"
+
+    @display(description=_("filed at"))
+    def filed_at_display(self, obj):
+        return format_datetime(obj.filed_at)
+
+    @display(description=_("paid at"))
+    def paid_at_display(self, obj):
+        return format_datetime(obj.paid_at) or "—"
+
+    @display(description=_("pay by"))
+    def expires_at_display(self, obj):
+        return format_datetime(obj.expires_at) or "—"
+
+    @display(description=_("documents checked"))
+    def checklist_display(self, obj):
+        labels = {
+            "national_id_seen": _("National ID card (or company papers) seen"),
+            "reading_seen": _("Meter reading checked"),
+            "bill_seen": _("Last settled bill seen"),
+        }
+        if not obj.documents_checked:
+            return "—"
+        return format_html_join(
+            "",
+            "<div>{} {}</div>",
+            (
+                ("✔" if done else "✘", labels.get(key, key))
+                for key, done in obj.documents_checked.items()
+            ),
+        )
+
+    @display(description=_("fee"))
+    def fee_display(self, obj):
+        return format_html(
+            "{}: {}<br>{}: {}<br>{}: {}<br><strong>{}: {}</strong>",
+            _("Meter test fee"),
+            rial(obj.test_fee),
+            _("VAT (Rial)"),
+            rial(obj.vat),
+            _("channel fee (Rial)"),
+            rial(obj.channel_fee),
+            _("total (Rial)"),
+            rial(obj.total_fee),
+        )
+
+    @display(description=_("Timeline"))
+    def timeline(self, obj):
+        events = selectors.claim_timeline(claim=obj).select_related("actor")
+        return format_html_join(
+            "",
+            '<div class="py-1">{} — {} <span class="text-base-500">{}</span></div>',
+            (
+                (
+                    format_datetime(e.at),
+                    event_label(e.event_type),
+                    e.actor.get_full_name() or e.actor.username if e.actor else "",
+                )
+                for e in events
+            ),
+        )
+
+    # --- cancel: a confirm page (GET) and the action (POST) ---------------------------------
+
+    def has_cancel_action_permission(self, request, object_id=None) -> bool:
+        return request.user.has_perm("meter_service.change_claim")
+
+    @action(
+        description=_("Cancel claim"),
+        url_path="cancel",
+        permissions=["cancel_action"],
+        icon="cancel",
+    )
+    def cancel_action(self, request, object_id):
+        claim = self._claim(request, object_id)
+        if request.method == "POST":
+            try:
+                services.claim_cancel(
+                    claim=claim, actor=request.user, reason=request.POST.get("reason", "")
+                )
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, _("The claim was cancelled."))
+            return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("Cancel claim %(code)s") % {"code": tracking.display(claim.tracking_code)},
+            "claim": claim,
+            "can_cancel": rules.can_cancel(claim),
+        }
+        return TemplateResponse(request, "meter_service/claim/cancel.html", context)
+
+    def _claim(self, request, object_id) -> Claim:
+        return permissions.access(request.user, Claim.objects.all(), unquote(str(object_id)))
+
+    # --- intake ----------------------------------------------------------------------------
+
+    def get_urls(self):
+        intake = path(
+            "intake/",
+            self.admin_site.admin_view(self.intake_view),
+            name="meter_service_claim_intake",
+        )
+        return [intake, *super().get_urls()]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return redirect("admin:meter_service_claim_intake")
+
+    def intake_view(self, request):
+        """File an in-person claim: look the subscriber up, check documents, preview the fee."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = use_desk_widgets(DeskIntakeForm(request.POST or None, request.FILES or None))
+        quote = None
+        if request.method == "POST" and form.is_valid():
+            subscriber = form.subscriber
+            if "_preview" in request.POST:
+                quote = self._quote(form, subscriber)
+            else:
+                try:
+                    claim = services.claim_file(
+                        subscriber=subscriber,
+                        channel="in_person",
+                        actor=request.user,
+                        documents_checked=form.checklist(),
+                        **form.claim_fields(),
+                    )
+                except ValidationError as error:
+                    form.add_service_errors(error)
+                else:
+                    messages.success(
+                        request,
+                        _("Claim %(code)s was filed.")
+                        % {"code": tracking.display(claim.tracking_code)},
+                    )
+                    return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("File an in-person claim"),
+            "form": form,
+            "quote": quote,
+        }
+        return TemplateResponse(request, "meter_service/claim/intake.html", context)
+
+    def _quote(self, form, subscriber):
+        from apps.meter_service.doctype.meter.selectors import current_installation
+
+        installation = current_installation(subscriber=subscriber)
+        if installation is None:
+            form.add_error(None, rules.NO_METER_MESSAGE)
+            return None
+        try:
+            return fee_quote(
+                meter_size=installation.meter.size,
+                customer_type=subscriber.customer_type,
+                channel="in_person",
+                on_date=timezone.localdate(),
+            )
+        except ValidationError as error:
+            form.add_service_errors(error)
+            return None
