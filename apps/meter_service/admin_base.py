@@ -50,7 +50,14 @@ class DeskFormFieldsMixin:
             return IDENTIFIER_FIELDS[db_field.name](widget=UnfoldAdminTextInputWidget(), **common)
         if type(db_field) is models.DateField:
             return JalaliDateField(widget=JalaliDateInput(), **common)
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.DecimalField | models.IntegerField) and not db_field.choices:
+            # A number input refuses Persian digits in the browser; a text input with a
+            # numeric keyboard takes them, and the form normalises them.
+            field.widget = UnfoldAdminTextInputWidget(
+                attrs={"inputmode": "decimal", "dir": "ltr", "autocomplete": "off"}
+            )
+        return field
 
 
 class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):

@@ -6,6 +6,7 @@ Listed here so that makemessages puts them in this app's catalogue, which transl
 from django.utils.translation import gettext_noop
 
 DESK_THEME_MESSAGES = [
+    gettext_noop("Choose file to upload"),
     gettext_noop("%(class_name)s %(instance)s"),
     gettext_noop("Add new item"),
     gettext_noop("Add row"),

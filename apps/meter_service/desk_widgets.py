@@ -116,11 +116,14 @@ def use_desk_widgets(form: forms.Form) -> forms.Form:
             widget = unfold_widgets.UnfoldAdminSelectWidget(choices=field.choices)
         elif isinstance(field.widget, forms.Textarea):
             widget = unfold_widgets.UnfoldAdminTextareaWidget()
-        elif isinstance(field, forms.DecimalField):
-            widget = unfold_widgets.UnfoldAdminDecimalFieldWidget()
         else:
+            # Numbers too: type="number" would refuse Persian digits in the browser.
             widget = unfold_widgets.UnfoldAdminTextInputWidget()
-        widget.attrs.update({k: v for k, v in attrs.items() if k != "class"})
+            if isinstance(field, forms.DecimalField | forms.IntegerField):
+                widget.attrs.update({"inputmode": "decimal", "dir": "ltr"})
+        widget.attrs.update(
+            {k: v for k, v in attrs.items() if k not in {"class", "type", "step", "min", "max"}}
+        )
         widget.is_required = field.required
         field.widget = widget
     return form

@@ -44,3 +44,14 @@ class DigitNormalizingForm(DigitNormalizingMixin, forms.Form):
 
 class DigitNormalizingModelForm(DigitNormalizingMixin, forms.ModelForm):
     pass
+
+
+def digits_input(*, decimal: bool = True) -> forms.TextInput:
+    """A text input for numbers: type="number" would refuse Persian digits in browsers."""
+    return forms.TextInput(
+        attrs={
+            "inputmode": "decimal" if decimal else "numeric",
+            "dir": "ltr",
+            "autocomplete": "off",
+        }
+    )

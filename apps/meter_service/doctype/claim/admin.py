@@ -251,28 +251,30 @@ class ClaimAdmin(DocumentAdmin):
             raise PermissionDenied
         form = use_desk_widgets(DeskIntakeForm(request.POST or None, request.FILES or None))
         quote = None
-        if request.method == "POST" and form.is_valid():
-            subscriber = form.subscriber
-            if "_preview" in request.POST:
-                quote = self._quote(form, subscriber)
+        if request.method == "POST" and "_preview" in request.POST:
+            # The fee depends only on the subscriber and the day: show it as soon as the
+            # subscriber is known, whatever else the form still lacks.
+            form.is_valid()
+            if hasattr(form, "subscriber"):
+                quote = self._quote(form, form.subscriber)
+        elif request.method == "POST" and form.is_valid():
+            try:
+                claim = services.claim_file(
+                    subscriber=form.subscriber,
+                    channel="in_person",
+                    actor=request.user,
+                    documents_checked=form.checklist(),
+                    **form.claim_fields(),
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
             else:
-                try:
-                    claim = services.claim_file(
-                        subscriber=subscriber,
-                        channel="in_person",
-                        actor=request.user,
-                        documents_checked=form.checklist(),
-                        **form.claim_fields(),
-                    )
-                except ValidationError as error:
-                    form.add_service_errors(error)
-                else:
-                    messages.success(
-                        request,
-                        _("Claim %(code)s was filed.")
-                        % {"code": tracking.display(claim.tracking_code)},
-                    )
-                    return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+                messages.success(
+                    request,
+                    _("Claim %(code)s was filed.")
+                    % {"code": tracking.display(claim.tracking_code)},
+                )
+                return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

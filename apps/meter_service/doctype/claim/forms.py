@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import formfields
 from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
-from apps.meter_service.forms import DigitNormalizingForm
+from apps.meter_service.forms import DigitNormalizingForm, digits_input
 from apps.meter_service.jalali import JalaliDateField
 
 # Fields that go to services.claim_file unchanged.
@@ -48,6 +48,7 @@ class ClaimForm(DigitNormalizingForm):
         max_digits=12,
         decimal_places=3,
         help_text=_("The black digits on the meter's register."),
+        widget=digits_input(),
     )
     last_reading_date = JalaliDateField(label=_("Date of the reading"))
     last_bill_id = formfields.BillIdField(

@@ -20,6 +20,7 @@ from apps.meter_service.doctype.claim.models import (
 )
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
+from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
 
@@ -165,6 +166,7 @@ def claim_file(
         claim = claim_mark_paid(
             claim=claim, actor=actor, reference=f"bill:{claim.tracking_code}", now=now
         )
+        payment_services.bill_charge_for_claim(claim=claim)
     return claim
 
 

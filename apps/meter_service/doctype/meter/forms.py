@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.desk_widgets import JalaliDateInput
+from apps.meter_service.desk_widgets import JalaliDateInput, use_desk_widgets
 from apps.meter_service.doctype.meter import rules
 from apps.meter_service.doctype.meter.models import (
     InstallationReason,
@@ -19,7 +19,15 @@ from apps.meter_service.forms import DigitNormalizingModelForm
 from apps.meter_service.jalali import JalaliDateField
 
 
-class MeterInstallForm(DigitNormalizingModelForm):
+class DeskModelForm(DigitNormalizingModelForm):
+    """A desk form whose declared fields get the desk's widgets."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_desk_widgets(self)
+
+
+class MeterInstallForm(DeskModelForm):
     """Install a meter at a subscription; the meter there now is taken out."""
 
     subscriber = forms.ModelChoiceField(Subscriber.objects.all(), label=_("subscriber"))
@@ -30,7 +38,10 @@ class MeterInstallForm(DigitNormalizingModelForm):
     )
     installed_on = JalaliDateField(label=_("installed on"), widget=JalaliDateInput())
     initial_reading = forms.DecimalField(
-        label=_("initial reading (m³)"), min_value=Decimal("0"), decimal_places=3, max_digits=12
+        label=_("initial reading (m³)"),
+        min_value=Decimal("0"),
+        decimal_places=3,
+        max_digits=12,
     )
     reason = forms.ChoiceField(choices=InstallationReason.choices, label=_("reason"))
     removed_meter_final_reading = forms.DecimalField(
@@ -76,12 +87,15 @@ class MeterInstallForm(DigitNormalizingModelForm):
         return data
 
 
-class MeterRemoveForm(DigitNormalizingModelForm):
+class MeterRemoveForm(DeskModelForm):
     """End an installation: the date the meter came out and its final reading."""
 
     removed_on = JalaliDateField(label=_("removed on"), widget=JalaliDateInput())
     final_reading = forms.DecimalField(
-        label=_("final reading (m³)"), min_value=Decimal("0"), decimal_places=3, max_digits=12
+        label=_("final reading (m³)"),
+        min_value=Decimal("0"),
+        decimal_places=3,
+        max_digits=12,
     )
 
     class Meta:

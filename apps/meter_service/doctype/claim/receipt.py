@@ -1,0 +1,79 @@
+"""The claim receipt: a one-page PDF, Persian and right to left, with a QR of the tracking code.
+
+Used by the subscriber portal and the counter-office portal. Callers check who may see the
+claim; this module only draws it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+
+from apps.meter_service import tracking
+from apps.meter_service.display import format_quantity
+
+TEMPLATE = "meter_service/receipt/claim_receipt.html"
+# The Farsi-Digits cut of Vazirmatn draws ASCII digits as Persian ones.
+FONT_FILES = {
+    400: "vendor/vazirmatn/misc/Farsi-Digits/fonts/ttf/Vazirmatn-FD-Regular.ttf",
+    700: "vendor/vazirmatn/misc/Farsi-Digits/fonts/ttf/Vazirmatn-FD-Bold.ttf",
+}
+# The national registry's identifier of the meter test service (from the service card).
+SERVICE_ID = "130316670112"
+
+
+def _font_url(static_path: str) -> str:
+    """Return a file:// URL of a font shipped by the vazirmatn npm package."""
+    found = finders.find(static_path)
+    if found is None:  # a deployment that only has the collected static files
+        found = str(Path(settings.STATIC_ROOT) / static_path)
+    return Path(found).resolve().as_uri()
+
+
+def tracking_qr_svg(code: str) -> str:
+    """Return an inline SVG (no raster library needed) of a QR code holding the code."""
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    return image.to_string(encoding="unicode")
+
+
+def receipt_context(claim) -> dict:
+    """Return what the receipt template shows of a claim."""
+    return {
+        "claim": claim,
+        "subscriber": claim.subscriber,
+        "meter": claim.meter,
+        "code_display": tracking.display(claim.tracking_code),
+        "reading_display": format_quantity(claim.last_reading),
+        "qr_svg": mark_safe(tracking_qr_svg(claim.tracking_code)),  # the QR library's own markup
+        "fonts": {weight: _font_url(path) for weight, path in FONT_FILES.items()},
+        "service_id": SERVICE_ID,
+        "printed_at": timezone.now(),
+    }
+
+
+def render_receipt_html(claim, *, language: str = "fa") -> str:
+    """Return the receipt as HTML in the given language (Persian by default)."""
+    with translation.override(language):
+        return render_to_string(TEMPLATE, receipt_context(claim))
+
+
+def render_receipt_pdf(claim, *, language: str = "fa") -> bytes:
+    """Return the claim's receipt as PDF bytes.
+
+    WeasyPrint is imported here, not at module level: it loads Pango and friends, which only
+    the processes that print receipts need.
+    """
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = render_receipt_html(claim, language=language)
+    font_config = FontConfiguration()
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config)

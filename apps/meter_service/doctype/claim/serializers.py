@@ -1,0 +1,225 @@
+"""API serializers of claims: what comes in to file one, and what goes out."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.meter_service.api import fields
+from apps.meter_service.api.serializers import DigitNormalizingSerializer, FlexibleDateField
+from apps.meter_service.doctype.claim.models import (
+    Channel,
+    Claim,
+    ClaimReason,
+    ClaimStatus,
+    PaymentMethod,
+    VisitTime,
+)
+
+# What the subscriber or the caller should do next, by status: read out by the IVR.
+NEXT_STEPS: dict[str, tuple[str, object]] = {
+    ClaimStatus.AWAITING_PAYMENT: (
+        "pay",
+        _("Pay the test fee before the deadline, or the claim expires."),
+    ),
+    ClaimStatus.PAID: ("wait_for_test", _("Wait for the meter test; you will get an SMS.")),
+    ClaimStatus.IN_PROGRESS: (
+        "wait_for_result",
+        _("The meter is being tested; wait for the result."),
+    ),
+    ClaimStatus.CLOSED: ("none", _("The claim has ended; nothing more is needed.")),
+    ClaimStatus.CANCELLED: (
+        "file_again",
+        _("The claim was cancelled; file a new one if the meter is still faulty."),
+    ),
+    ClaimStatus.EXPIRED: (
+        "file_again",
+        _("The claim expired unpaid; file a new one if the meter is still faulty."),
+    ),
+}
+
+# The claim's fee fields, in the order the fee is shown; a zero channel fee is left out.
+FEE_FIELDS = ("test_fee", "vat", "channel_fee")
+
+
+def in_both_languages(text) -> dict[str, str]:
+    """Return a translatable text in Persian and in English."""
+    both = {}
+    for language in ("fa", "en"):
+        with translation.override(language):
+            both[language] = str(text)
+    return both
+
+
+def fee_lines(fee) -> list[dict]:
+    """Return the fee of a claim or a quote as lines: kind, label, amount in Rial."""
+    return [
+        {
+            "kind": name,
+            "label": str(Claim._meta.get_field(name).verbose_name),
+            "amount_rial": getattr(fee, name),
+        }
+        for name in FEE_FIELDS
+        if name != "channel_fee" or fee.channel_fee
+    ]
+
+
+class FeeLineSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=FEE_FIELDS)
+    label = serializers.CharField()
+    amount_rial = serializers.IntegerField()
+
+
+class ClaimFileInputSerializer(DigitNormalizingSerializer):
+    """A claim as a filer sends it; which identification fields apply depends on the role.
+
+    Subscribers name one of their subscriptions; agencies and counter offices identify the
+    subscriber by bill ID plus national ID (national legal ID for a business).
+    """
+
+    subscription_number = serializers.RegexField(
+        r"^\d{1,8}$",
+        required=False,
+        help_text="Subscribers: which of your subscriptions the claim is for.",
+    )
+    bill_id = fields.BillIdField(
+        gas_only=True,
+        required=False,
+        help_text="Agencies and counter offices: the subscription's bill ID.",
+    )
+    national_id = fields.NationalIdField(
+        required=False, help_text="With bill_id: the citizen subscriber's national ID."
+    )
+    national_legal_id = fields.NationalLegalIdField(
+        required=False, help_text="With bill_id: a business subscriber's national legal ID."
+    )
+    office_code = serializers.CharField(
+        required=False,
+        max_length=10,
+        help_text="Counter-office operators of several offices: the office filing the claim.",
+    )
+    agency_code = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="Clients of several agencies: the agency filing the claim.",
+    )
+    reason = serializers.ChoiceField(choices=ClaimReason.choices)
+    reason_text = serializers.CharField(
+        required=False, allow_blank=True, max_length=1000, default=""
+    )
+    last_reading = serializers.DecimalField(
+        max_digits=12, decimal_places=3, min_value=0, help_text="m³, the meter's black digits."
+    )
+    last_reading_date = FlexibleDateField(
+        help_text="ISO (2024-08-02) or Jalali (1403/05/12, Persian digits accepted)."
+    )
+    last_bill_id = fields.BillIdField(gas_only=True, required=False, allow_blank=True, default="")
+    last_payment_id = fields.PaymentIdField(required=False, allow_blank=True, default="")
+    last_bill_scan = serializers.FileField(
+        required=False,
+        help_text="multipart/form-data only: PDF, JPEG or PNG of the last settled bill.",
+    )
+    contact_mobile = fields.MobileField()
+    preferred_visit = serializers.ChoiceField(choices=VisitTime.choices, default=VisitTime.ANY)
+    payment_method = serializers.ChoiceField(
+        choices=PaymentMethod.choices,
+        required=False,
+        help_text="Required unless the channel offers one way to pay (counter offices).",
+    )
+    callback_url = serializers.URLField(
+        required=False,
+        help_text="Gateway payment: where the gateway sends the payer back after paying.",
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("national_id") and attrs.get("national_legal_id"):
+            raise serializers.ValidationError(
+                {"national_legal_id": [_("Give the national ID or the national legal ID.")]},
+                code="identity_ambiguous",
+            )
+        return attrs
+
+
+class ClaimListOutputSerializer(serializers.Serializer):
+    tracking_code = serializers.CharField()
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    subscription_number = serializers.CharField(source="subscriber.subscription_number")
+    total_rial = serializers.IntegerField(source="total_fee")
+    filed_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField(allow_null=True)
+
+
+class ClaimDetailOutputSerializer(ClaimListOutputSerializer):
+    meter_serial = serializers.CharField(source="meter.serial")
+    counter_office = serializers.CharField(source="counter_office.code", allow_null=True)
+    agency = serializers.CharField(source="agency.code", allow_null=True)
+    reason = serializers.ChoiceField(choices=ClaimReason.choices)
+    reason_text = serializers.CharField()
+    last_reading = serializers.DecimalField(max_digits=12, decimal_places=3)
+    last_reading_date = serializers.DateField()
+    contact_mobile = serializers.CharField()
+    preferred_visit = serializers.ChoiceField(choices=VisitTime.choices)
+    payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
+    fees = serializers.SerializerMethodField()
+    paid_at = serializers.DateTimeField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema_field(FeeLineSerializer(many=True))
+    def get_fees(self, claim: Claim) -> list[dict]:
+        return fee_lines(claim)
+
+
+class ClaimFileOutputSerializer(ClaimDetailOutputSerializer):
+    payment_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_payment_url(self, claim: Claim) -> str | None:
+        """Return the gateway URL to send the payer to (only when paying online)."""
+        return self.context.get("payment_url")
+
+
+class ClaimCancelInputSerializer(DigitNormalizingSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class ClaimListFilterSerializer(DigitNormalizingSerializer):
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    filed_from = FlexibleDateField(required=False, help_text="Filed on or after this day.")
+    filed_to = FlexibleDateField(required=False, help_text="Filed on or before this day.")
+
+
+class TextInBothLanguagesSerializer(serializers.Serializer):
+    fa = serializers.CharField()
+    en = serializers.CharField()
+
+
+class NextStepSerializer(TextInBothLanguagesSerializer):
+    code = serializers.ChoiceField(choices=sorted({code for code, _text in NEXT_STEPS.values()}))
+
+
+class ClaimStatusOutputSerializer(serializers.Serializer):
+    """A claim's status as the IVR reads it out: no personal data."""
+
+    tracking_code = serializers.CharField()
+    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    label = serializers.SerializerMethodField()
+    paid = serializers.SerializerMethodField()
+    pay_by = serializers.DateTimeField(source="expires_at", allow_null=True)
+    next_step = serializers.SerializerMethodField()
+
+    @extend_schema_field(TextInBothLanguagesSerializer)
+    def get_label(self, claim: Claim) -> dict[str, str]:
+        return in_both_languages(ClaimStatus(claim.status).label)
+
+    def get_paid(self, claim: Claim) -> bool:
+        return claim.paid_at is not None
+
+    @extend_schema_field(NextStepSerializer)
+    def get_next_step(self, claim: Claim) -> dict[str, str]:
+        code, text = NEXT_STEPS[claim.status]
+        return {"code": code, **in_both_languages(text)}
