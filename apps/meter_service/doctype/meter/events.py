@@ -3,21 +3,6 @@
 from apps.meter_service.audit.events import record_event
 
 
-def meter_created_event(*, meter, actor, source: str) -> None:
-    record_event(
-        document=meter, event_type="meter_created", actor=actor, parameters={"source": source}
-    )
-
-
-def meter_updated_event(*, meter, actor, changes: dict, source: str) -> None:
-    record_event(
-        document=meter,
-        event_type="meter_updated",
-        actor=actor,
-        parameters={"source": source, "changes": changes},
-    )
-
-
 def meter_installed_event(*, installation, actor) -> None:
     record_event(
         document=installation.meter,

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 
-from apps.meter_service.audit.events import changed_fields
 from apps.meter_service.doctype.meter import events, rules
 from apps.meter_service.doctype.meter.models import (
     InstallationReason,
@@ -17,6 +16,11 @@ from apps.meter_service.doctype.meter.models import (
     MeterStatus,
 )
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.document_services import (
+    document_create,
+    document_update,
+    document_upsert,
+)
 
 EDITABLE_FIELDS = (
     "serial",
@@ -31,40 +35,36 @@ EDITABLE_FIELDS = (
 )
 
 
-@transaction.atomic
 def meter_create(*, actor=None, source: str = "desk", **fields: Any) -> Meter:
     """Register a meter after validating it."""
-    meter = Meter(**fields)
-    meter.full_clean()
-    meter.save()
-    events.meter_created_event(meter=meter, actor=actor, source=source)
-    return meter
+    return document_create(
+        Meter, event_type="meter_created", actor=actor, source=source, fields=fields
+    )
 
 
-@transaction.atomic
 def meter_update(*, meter: Meter, actor=None, source: str = "desk", **fields: Any) -> Meter:
     """Change a meter's fields and record what changed."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
-    before = {name: getattr(meter, name) for name in fields}
-    for name, value in fields.items():
-        setattr(meter, name, value)
-    changes = changed_fields(meter, before)
-    if not changes:
-        return meter
-    meter.full_clean()
-    meter.save(update_fields=[*changes, "updated_at"])
-    events.meter_updated_event(meter=meter, actor=actor, changes=changes, source=source)
-    return meter
+    return document_update(
+        meter,
+        editable=EDITABLE_FIELDS,
+        event_type="meter_updated",
+        actor=actor,
+        source=source,
+        fields=fields,
+    )
 
 
 def meter_upsert(*, actor=None, source: str = "import", **fields: Any) -> Meter:
     """Create the meter, or update the one with the same serial."""
-    existing = Meter.objects.filter(serial=fields.get("serial")).first()
-    if existing is None:
-        return meter_create(actor=actor, source=source, **fields)
-    return meter_update(meter=existing, actor=actor, source=source, **fields)
+    return document_upsert(
+        Meter,
+        key="serial",
+        create=meter_create,
+        update=lambda meter, **kw: meter_update(meter=meter, **kw),
+        fields=fields,
+        actor=actor,
+        source=source,
+    )
 
 
 @transaction.atomic

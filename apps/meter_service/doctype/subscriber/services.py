@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
-
-from apps.meter_service.audit.events import changed_fields
-from apps.meter_service.doctype.subscriber import events
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.document_services import (
+    document_create,
+    document_update,
+    document_upsert,
+)
 
 EDITABLE_FIELDS = (
     "subscription_number",
@@ -27,43 +28,35 @@ EDITABLE_FIELDS = (
 )
 
 
-@transaction.atomic
 def subscriber_create(*, actor=None, source: str = "desk", **fields: Any) -> Subscriber:
     """Create a subscriber after validating every field and the record's rules."""
-    subscriber = Subscriber(**fields)
-    subscriber.full_clean()
-    subscriber.save()
-    events.subscriber_created_event(subscriber=subscriber, actor=actor, source=source)
-    return subscriber
+    return document_create(
+        Subscriber, event_type="subscriber_created", actor=actor, source=source, fields=fields
+    )
 
 
-@transaction.atomic
 def subscriber_update(
     *, subscriber: Subscriber, actor=None, source: str = "desk", **fields: Any
 ) -> Subscriber:
     """Change a subscriber's fields; records which fields changed, from what to what."""
-    unknown = set(fields) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise TypeError(f"not editable: {sorted(unknown)}")
-    before = {name: getattr(subscriber, name) for name in fields}
-    for name, value in fields.items():
-        setattr(subscriber, name, value)
-    changes = changed_fields(subscriber, before)
-    if not changes:
-        return subscriber
-    subscriber.full_clean()
-    subscriber.save(update_fields=[*changes, "updated_at"])
-    events.subscriber_updated_event(
-        subscriber=subscriber, actor=actor, changes=changes, source=source
+    return document_update(
+        subscriber,
+        editable=EDITABLE_FIELDS,
+        event_type="subscriber_updated",
+        actor=actor,
+        source=source,
+        fields=fields,
     )
-    return subscriber
 
 
 def subscriber_upsert(*, actor=None, source: str = "import", **fields: Any) -> Subscriber:
     """Create the subscriber, or update the one with the same subscription number."""
-    existing = Subscriber.objects.filter(
-        subscription_number=fields.get("subscription_number")
-    ).first()
-    if existing is None:
-        return subscriber_create(actor=actor, source=source, **fields)
-    return subscriber_update(subscriber=existing, actor=actor, source=source, **fields)
+    return document_upsert(
+        Subscriber,
+        key="subscription_number",
+        create=subscriber_create,
+        update=lambda subscriber, **kw: subscriber_update(subscriber=subscriber, **kw),
+        fields=fields,
+        actor=actor,
+        source=source,
+    )
