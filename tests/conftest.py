@@ -24,6 +24,7 @@ _numbers = itertools.count(3000001)
 def _inline_jobs(settings):
     """Run enqueued jobs synchronously on commit, unless a test asks for RQ or threads."""
     settings.METER_JOBS_MODE = "inline"
+    settings.METER_SMS = {**settings.METER_SMS, "BACKOFF_SECONDS": 0}
 
 
 @pytest.fixture
