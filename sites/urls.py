@@ -9,11 +9,13 @@ from apps.meter_service.health import health_view
 from apps.meter_service.sites import staff_site
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
     path("desk/", staff_site.urls),
     path("health/", health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("apps.meter_service.api.urls")),
+    path("pay/", include("apps.meter_service.doctype.payment.urls")),
+    path("portal/", include("apps.meter_service.portal.urls")),
 ]
 
 if settings.DEBUG:

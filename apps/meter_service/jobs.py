@@ -97,3 +97,10 @@ def claim_expire_unpaid() -> list[str]:
     from apps.meter_service.doctype.claim import services
 
     return services.claim_expire_unpaid()
+
+
+def sms_deliver(message_id: int, body: str | None = None) -> None:
+    """Hand one logged SMS to the provider; `body` only when the log masks the text."""
+    from apps.meter_service.doctype.notification import services
+
+    services.sms_deliver(message_id=message_id, body=body)

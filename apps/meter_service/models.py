@@ -7,16 +7,24 @@ from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.import_batch.models import ImportBatch
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
+from apps.meter_service.doctype.otp.models import OtpChallenge
+from apps.meter_service.doctype.payment.models import BillCharge, Payment
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
 __all__ = [
     "Agency",
+    "BillCharge",
     "Claim",
     "CounterOffice",
     "DocumentEvent",
     "FeeTariff",
     "ImportBatch",
+    "MessageTemplate",
     "Meter",
     "MeterInstallation",
+    "OtpChallenge",
+    "Payment",
+    "SmsMessage",
     "Subscriber",
 ]

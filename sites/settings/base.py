@@ -158,13 +158,22 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "apps.meter_service.api.exceptions.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meter service API",
-    "DESCRIPTION": "Meter test claims for agencies, counter offices, subscribers and the IVR.",
+    "DESCRIPTION": (
+        "Meter test claims for agencies, counter offices, subscribers and the IVR. "
+        "Programs authenticate with 'Authorization: Token <key>' (manage.py issue_api_token). "
+        "Messages are in Persian unless ?lang=en or Accept-Language: en asks for English. "
+        'Every error is {"message": ..., "extra": {...}}.'
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -196,6 +205,29 @@ METER_SERVICE = {
     **SITE_CONFIG.get("meter_service", {}),
 }
 
+# SMS provider (Kavenegar's REST API). The default is the local fake (manage.py
+# fake_providers); a site names the real one in site_config.json under "sms".
+METER_SMS = {
+    "BASE_URL": "http://127.0.0.1:8010",
+    "API_KEY": "fake-kavenegar-key",
+    "SENDER": "500025194",
+    "TIMEOUT": 10,
+    "MAX_ATTEMPTS": 4,  # tries per message, the first one included
+    "BACKOFF_SECONDS": 2,  # wait before retry n: BACKOFF_SECONDS * 2 ** (n - 1), capped
+    "MAX_BACKOFF_SECONDS": 30,
+    **SITE_CONFIG.get("sms", {}),
+}
+
+# Online payment gateway (ZarinPal's v4 REST protocol, amounts sent in Rial). The default is
+# the local fake (manage.py fake_providers); a site names the real one in site_config.json
+# under "gateway", e.g. {"BASE_URL": "https://payment.zarinpal.com", "MERCHANT_ID": "..."}.
+METER_GATEWAY = {
+    "BASE_URL": "http://127.0.0.1:8010",
+    "MERCHANT_ID": "00000000-0000-4000-8000-000000000000",
+    "TIMEOUT": 10,
+    **SITE_CONFIG.get("gateway", {}),
+}
+
 DEMO_PASSWORD = SITE_CONFIG.get("demo_password", "")
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 SHARED_DATA_DIR: Path = BASE_DIR / "fixtures" / "data"
@@ -203,4 +235,5 @@ SHARED_DATA_DIR: Path = BASE_DIR / "fixtures" / "data"
 # Jobs the scheduler process enqueues on RQ, with their intervals.
 METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.heartbeat", "every_seconds": 60},
+    {"path": "apps.meter_service.jobs.claim_expire_unpaid", "every_seconds": 3600},
 ]

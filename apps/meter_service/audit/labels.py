@@ -18,7 +18,7 @@ EVENT_LABELS = {
     "claim_filed": _("Claim filed"),
     "claim_paid": _("Fee paid"),
     "claim_cancelled": _("Claim cancelled"),
-    "claim_expired": _("Expired unpaid"),
+    "claim_expired": _("Claim expired unpaid"),
     "claim_documents_checked": _("Documents checked"),
 }
 

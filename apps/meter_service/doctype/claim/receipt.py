@@ -65,8 +65,8 @@ def render_receipt_html(claim, *, language: str = "fa") -> str:
         return render_to_string(TEMPLATE, receipt_context(claim))
 
 
-def render_receipt_pdf(claim, *, language: str = "fa") -> bytes:
-    """Return the claim's receipt as PDF bytes.
+def render_receipt_document(claim, *, language: str = "fa"):
+    """Return the receipt laid out by WeasyPrint (a weasyprint Document, one page per page).
 
     WeasyPrint is imported here, not at module level: it loads Pango and friends, which only
     the processes that print receipts need.
@@ -76,4 +76,9 @@ def render_receipt_pdf(claim, *, language: str = "fa") -> bytes:
 
     html = render_receipt_html(claim, language=language)
     font_config = FontConfiguration()
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config)
+
+
+def render_receipt_pdf(claim, *, language: str = "fa") -> bytes:
+    """Return the claim's receipt as PDF bytes."""
+    return render_receipt_document(claim, language=language).write_pdf()

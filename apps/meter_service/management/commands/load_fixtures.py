@@ -5,6 +5,15 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
+
+# Rows staff edit after the first load (message texts): a service creates the missing ones
+# and never overwrites, where loaddata would put the shipped text back on every run.
+SEEDED_BY_SERVICE = {
+    "0002_message_templates.json": (
+        "apps.meter_service.doctype.notification.services.message_templates_ensure_defaults"
+    ),
+}
 
 
 def fixture_files() -> list[Path]:
@@ -18,5 +27,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for path in fixture_files():
-            call_command("loaddata", str(path), verbosity=0)
+            if path.name in SEEDED_BY_SERVICE:
+                import_string(SEEDED_BY_SERVICE[path.name])(path=path)
+            else:
+                call_command("loaddata", str(path), verbosity=0)
             self.stdout.write(f"loaded {path.name}")

@@ -1,0 +1,1 @@
+"""Notifications: message templates staff edit, and the log of every SMS sent."""

@@ -1,0 +1,94 @@
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.doctype.notification import rules, services
+from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
+from apps.meter_service.sites import staff_site
+
+
+@admin.register(MessageTemplate, site=staff_site)
+class MessageTemplateAdmin(DocumentAdmin):
+    # Message texts keep the digits and separators staff type: no digit normalising here.
+    form = forms.ModelForm
+    list_display = ["key", "is_active", "body_fa", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["key", "body_fa", "body_en"]
+    fields = ["key", "body_fa", "body_en", "is_active", "placeholders", "updated_at"]
+    readonly_fields = ["placeholders", "updated_at"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, "key"] if obj is not None else readonly
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # The code looks templates up by key; switching one off is the way to stop a message.
+        return False
+
+    @admin.display(description=_("placeholders"))
+    def placeholders(self, obj) -> str:
+        allowed = rules.allowed_placeholders(obj.key if obj and obj.pk else "")
+        return ", ".join(f"{{{name}}}" for name in sorted(allowed))
+
+    def create_document(self, request, fields):
+        return services.message_template_create(actor=request.user, **fields)
+
+    def update_document(self, request, instance, fields):
+        return services.message_template_update(template=instance, actor=request.user, **fields)
+
+
+@admin.register(SmsMessage, site=staff_site)
+class SmsMessageAdmin(DocumentAdmin):
+    list_display = ["to", "template_key", "status", "attempts", "claim", "created_at", "sent_at"]
+    list_filter = ["status", "template_key"]
+    search_fields = ["to", "provider_message_id", "claim__tracking_code"]
+    list_select_related = ["claim"]
+    readonly_fields = fields = [
+        "to",
+        "template_key",
+        "claim",
+        "body",
+        "status",
+        "attempts",
+        "provider_message_id",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "sent_at",
+    ]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_retry_permission(self, request) -> bool:
+        return request.user.has_perm("meter_service.change_smsmessage")
+
+    @admin.action(description=_("Send the failed messages again"), permissions=["retry"])
+    def send_again(self, request, queryset):
+        sent, refused = 0, 0
+        for message in queryset.filter(status=SmsStatus.FAILED):
+            try:
+                services.sms_retry(message=message, actor=request.user)
+            except ValidationError:
+                refused += 1
+            else:
+                sent += 1
+        self.message_user(
+            request, _("Messages queued again: %(count)s.") % {"count": sent}, messages.SUCCESS
+        )
+        if refused:
+            self.message_user(
+                request,
+                _("Messages not sent again because they held a sign-in code: %(count)s.")
+                % {"count": refused},
+                messages.WARNING,
+            )

@@ -1,0 +1,115 @@
+import secrets
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import validators
+
+template_key_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]*$",
+    _("Use lower-case English letters, digits and underscores, such as claim_filed."),
+    code="template_key",
+)
+
+
+class MessageTemplateManager(models.Manager):
+    def get_by_natural_key(self, key: str):
+        return self.get(key=key)
+
+
+class MessageTemplate(models.Model):
+    """The text of one kind of SMS, in Persian and English, edited by staff in the desk."""
+
+    key = models.CharField(
+        _("key"),
+        max_length=50,
+        unique=True,
+        validators=[template_key_validator],
+        help_text=_("The event that sends this message, such as claim_filed or otp_code."),
+    )
+    body_fa = models.TextField(
+        _("text (Persian)"),
+        help_text=_("Placeholders in braces are filled in when sending, such as {tracking_code}."),
+    )
+    body_en = models.TextField(_("text (English)"), blank=True)
+    is_active = models.BooleanField(
+        _("active"), default=True, help_text=_("An inactive message is not sent at all.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MessageTemplateManager()
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+    def natural_key(self) -> tuple[str]:
+        return (self.key,)
+
+    def clean(self) -> None:
+        from apps.meter_service.doctype.notification import rules
+
+        rules.check_template(
+            key=self.key, body_fa=self.body_fa, body_en=self.body_en, is_active=self.is_active
+        )
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+def new_local_id() -> int:
+    """Return a random id for the provider's duplicate check, unique across sites and resets."""
+    return secrets.randbelow(2**53 - 1) + 1
+
+
+class SmsMessage(models.Model):
+    """One text message to one mobile: the log of what was sent, when, and how it went."""
+
+    to = models.CharField(_("to"), max_length=11, validators=[validators.validate_canonical_mobile])
+    body = models.TextField(
+        _("text"), help_text=_("Secrets such as sign-in codes are masked here.")
+    )
+    redacted = models.BooleanField(_("text masked"), default=False, editable=False)
+    template_key = models.CharField(_("template"), max_length=50, blank=True, db_index=True)
+    claim = models.ForeignKey(
+        "meter_service.Claim",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sms_messages",
+        verbose_name=_("claim"),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=SmsStatus.choices,
+        default=SmsStatus.QUEUED,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    local_id = models.BigIntegerField(
+        _("local ID"), unique=True, default=new_local_id, editable=False
+    )
+    provider_message_id = models.CharField(_("provider message ID"), max_length=64, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS message")
+        verbose_name_plural = _("SMS messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["to", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.to} ({self.template_key or '-'})"

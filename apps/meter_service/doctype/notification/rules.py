@@ -1,0 +1,155 @@
+"""Rules of message templates: which placeholders a message may use, and how values look.
+
+Pure functions: no queries, no writes.
+"""
+
+from __future__ import annotations
+
+import datetime
+import string
+
+from django.core.exceptions import ValidationError
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import tracking
+from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.jalali import format_date
+
+CLAIM_FILED = "claim_filed"
+CLAIM_PAID = "claim_paid"
+CLAIM_EXPIRED = "claim_expired"
+OTP_CODE = "otp_code"
+
+# The values each message is given; a template may use these and no others.
+PLACEHOLDERS: dict[str, frozenset[str]] = {
+    CLAIM_FILED: frozenset({"tracking_code", "amount", "date", "pay_by"}),
+    CLAIM_PAID: frozenset({"tracking_code", "amount", "date"}),
+    CLAIM_EXPIRED: frozenset({"tracking_code", "amount", "date"}),
+    OTP_CODE: frozenset({"code", "minutes"}),
+}
+# A template for a key the code does not know yet may use any value some message is given.
+ANY_PLACEHOLDER = frozenset().union(*PLACEHOLDERS.values())
+
+# Messages that must stay on: without them nobody can sign in to the portal.
+ALWAYS_ACTIVE = frozenset({OTP_CODE})
+
+UNKNOWN_PLACEHOLDER_MESSAGE = _(
+    "Unknown placeholder {%(name)s}. This message may use: %(allowed)s."
+)
+BAD_PLACEHOLDER_MESSAGE = _(
+    "Write each placeholder as a bare name in braces, such as {code}, with no format or dots."
+)
+UNMATCHED_BRACE_MESSAGE = _(
+    "The text has an unmatched brace; write {{ or }} for a brace that is not a placeholder."
+)
+ALWAYS_ACTIVE_MESSAGE = _(
+    "The sign-in code message cannot be turned off: subscribers could not sign in."
+)
+
+
+def allowed_placeholders(key: str) -> frozenset[str]:
+    """Return the placeholders a template with this key may use."""
+    return PLACEHOLDERS.get(key, ANY_PLACEHOLDER)
+
+
+def _placeholder_errors(text: str, allowed: frozenset[str]) -> list[ValidationError]:
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError:
+        return [ValidationError(UNMATCHED_BRACE_MESSAGE, code="unmatched_brace")]
+    errors = []
+    for _literal, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            errors.append(ValidationError(BAD_PLACEHOLDER_MESSAGE, code="bad_placeholder"))
+        elif name not in allowed:
+            errors.append(
+                ValidationError(
+                    UNKNOWN_PLACEHOLDER_MESSAGE,
+                    code="unknown_placeholder",
+                    params={
+                        "name": name,
+                        "allowed": ", ".join(f"{{{p}}}" for p in sorted(allowed)),
+                    },
+                )
+            )
+    return errors
+
+
+def check_template(*, key: str, body_fa: str, body_en: str, is_active: bool) -> None:
+    """Refuse a template whose texts use placeholders its message is not given."""
+    allowed = allowed_placeholders(key)
+    errors: dict[str, list[ValidationError]] = {}
+    for field, text in (("body_fa", body_fa), ("body_en", body_en)):
+        found = _placeholder_errors(text, allowed)
+        if found:
+            errors.setdefault(field, []).extend(found)
+    if key in ALWAYS_ACTIVE and not is_active:
+        errors["is_active"] = [ValidationError(ALWAYS_ACTIVE_MESSAGE, code="always_active")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """Fill a validated template text with already formatted values."""
+    return text.format_map(values)
+
+
+# --- how values look in a message ---------------------------------------------------------
+
+
+def _is_persian(language: str) -> bool:
+    return language.startswith("fa")
+
+
+def format_number(value: int | str, *, language: str) -> str:
+    """Show digits as Persian digits in Persian, unchanged otherwise."""
+    return to_persian_digits(str(value)) if _is_persian(language) else str(value)
+
+
+def format_amount(value: int, *, language: str) -> str:
+    """Show an integer Rial amount with thousands separators: ۱٬۵۰۰٬۰۰۰ or 1,500,000."""
+    text = f"{int(value):,}"
+    if _is_persian(language):
+        return to_persian_digits(text.replace(",", "\u066c"))
+    return text
+
+
+def format_tracking_code(code: str, *, language: str) -> str:
+    """Group a tracking code for reading aloud: ۱۲۳-۴۵۶-۷۸۹۰."""
+    return format_number(tracking.display(code), language=language)
+
+
+def format_day(value: datetime.date | datetime.datetime | None, *, language: str) -> str:
+    """Show a date as the language shows it: Jalali with Persian digits, or ISO."""
+    with translation.override(language):
+        return format_date(value)
+
+
+def claim_values(claim, event: str, *, language: str = "fa") -> dict[str, str]:
+    """Return the values a claim's message is given, formatted for the language.
+
+    `date` is the day of the event: filing, payment, or for an expired claim the last day
+    it could be paid.
+    """
+    day = {
+        CLAIM_PAID: claim.paid_at,
+        CLAIM_EXPIRED: claim.expires_at or claim.closed_at,
+    }.get(event, claim.filed_at)
+    return {
+        "tracking_code": format_tracking_code(claim.tracking_code, language=language),
+        "amount": format_amount(claim.total_fee, language=language),
+        "date": format_day(day, language=language),
+        "pay_by": format_day(claim.expires_at, language=language),
+    }
+
+
+def otp_values(*, code: str, ttl_seconds: int, language: str = "fa") -> dict[str, str]:
+    """Return the values of the sign-in code message."""
+    minutes = max(1, -(-int(ttl_seconds) // 60))
+    return {
+        "code": format_number(code, language=language),
+        "minutes": format_number(minutes, language=language),
+    }

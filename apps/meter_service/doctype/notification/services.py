@@ -1,0 +1,349 @@
+"""Sending SMS: message templates, the log of messages, and delivery through the provider.
+
+A message is logged by `sms_send()` inside the caller's transaction and handed to the job
+`sms_deliver` once that commits, on the "notifications" queue: no request waits on the
+provider. Delivery claims the row (status "sending") before calling the provider and writes
+the outcome afterwards, so a row is sent at most once even when two workers pick it up, and no
+database lock is held during the HTTP call. Transient failures are retried with backoff: by RQ
+(its Retry, which needs a worker running with --with-scheduler when there are intervals) or,
+when jobs run in a thread or inline, by a loop with short sleeps (settings.METER_SMS
+"MAX_ATTEMPTS", "BACKOFF_SECONDS", "MAX_BACKOFF_SECONDS").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import json
+import logging
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import identifiers, jobs
+from apps.meter_service.audit.events import changed_fields
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.notification import events, rules, selectors
+from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
+from apps.meter_service.integrations.sms import adapter
+
+logger = logging.getLogger("meter_service.notifications")
+
+QUEUE = "notifications"
+DEFAULTS_FIXTURE = "0002_message_templates.json"
+TEMPLATE_MODEL = "meter_service.messagetemplate"
+EDITABLE_TEMPLATE_FIELDS = ("body_fa", "body_en", "is_active")
+MASK = "•"
+
+# Claim events that happen once in a claim's life: a job run twice must not text twice.
+ONCE_PER_CLAIM = frozenset({rules.CLAIM_FILED, rules.CLAIM_PAID, rules.CLAIM_EXPIRED})
+
+# A "sending" row older than the provider's time-out plus this was left by a crashed worker.
+STALE_SENDING_GRACE = datetime.timedelta(seconds=60)
+
+NOT_RETRYABLE_MESSAGE = _("Only a failed message can be sent again.")
+MASKED_MESSAGE = _(
+    "This message held a sign-in code and cannot be sent again; the subscriber can ask for a "
+    "new code."
+)
+
+
+# --- message templates --------------------------------------------------------------------
+
+
+@transaction.atomic
+def _template_save_new(*, key: str, body_fa: str, body_en: str, is_active: bool) -> MessageTemplate:
+    template = MessageTemplate(key=key, body_fa=body_fa, body_en=body_en, is_active=is_active)
+    template.full_clean()
+    template.save()
+    return template
+
+
+@transaction.atomic
+def message_template_create(
+    *,
+    key: str,
+    body_fa: str,
+    body_en: str = "",
+    is_active: bool = True,
+    actor=None,
+) -> MessageTemplate:
+    """Create a message template after checking its placeholders."""
+    template = _template_save_new(key=key, body_fa=body_fa, body_en=body_en, is_active=is_active)
+    events.message_template_created_event(template=template, actor=actor)
+    return template
+
+
+@transaction.atomic
+def message_template_update(
+    *, template: MessageTemplate, actor=None, **fields: Any
+) -> MessageTemplate:
+    """Change a template's texts or switch it on or off (its key stays)."""
+    unknown = set(fields) - set(EDITABLE_TEMPLATE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
+    before = {name: getattr(template, name) for name in fields}
+    for name, value in fields.items():
+        setattr(template, name, value)
+    changes = changed_fields(template, before)
+    if not changes:
+        return template
+    template.full_clean()
+    template.save(update_fields=[*changes, "updated_at"])
+    events.message_template_updated_event(template=template, actor=actor, changes=changes)
+    return template
+
+
+def message_templates_ensure_defaults(*, path: Path | str | None = None) -> list[str]:
+    """Create the shipped templates that are missing; return their keys.
+
+    The texts come from fixtures/0002_message_templates.json. A template that exists is left
+    as it is, whatever its text, so running this again (load_fixtures on every deploy) never
+    undoes what staff wrote in the desk; a key added to the file later is created. Like the
+    other fixtures, the shipped texts leave no audit rows; staff edits do.
+    """
+    path = Path(path) if path else Path(settings.FIXTURE_DIRS[0]) / DEFAULTS_FIXTURE
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    created = []
+    with transaction.atomic():
+        existing = set(MessageTemplate.objects.values_list("key", flat=True))
+        for row in rows:
+            if row.get("model") != TEMPLATE_MODEL or row["fields"]["key"] in existing:
+                continue
+            fields = row["fields"]
+            _template_save_new(
+                key=fields["key"],
+                body_fa=fields["body_fa"],
+                body_en=fields.get("body_en", ""),
+                is_active=fields.get("is_active", True),
+            )
+            created.append(fields["key"])
+    return created
+
+
+def message_render(*, key: str, values: dict[str, str], language: str = "fa") -> str | None:
+    """Return the text of message `key` filled with values, or None when it is not sent.
+
+    English falls back to the Persian text when the template has none.
+    """
+    template = selectors.active_template(key=key)
+    if template is None:
+        logger.warning("no active message template", extra={"template": key})
+        return None
+    text = template.body_fa if language.startswith("fa") else template.body_en or template.body_fa
+    try:
+        return rules.render(text, values)
+    except (KeyError, IndexError, ValueError):
+        # A template for a key the code does not know may name values this message lacks.
+        logger.error("message template needs values it was not given", extra={"template": key})
+        return None
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+def _config() -> dict[str, Any]:
+    return adapter.sms_config()
+
+
+def _max_attempts(config: dict[str, Any]) -> int:
+    return max(1, int(config.get("MAX_ATTEMPTS", 4)))
+
+
+def _backoff(attempt: int, config: dict[str, Any]) -> float:
+    """Return the wait after failed try number `attempt` (1, 2, ...): doubling, capped."""
+    base = float(config.get("BACKOFF_SECONDS", 2))
+    cap = float(config.get("MAX_BACKOFF_SECONDS", 30))
+    return max(0.0, min(base * 2 ** (attempt - 1), cap))
+
+
+def _enqueue(message: SmsMessage, body: str | None) -> None:
+    options: dict[str, Any] = {}
+    if body is not None:
+        options["body"] = body
+    if jobs.jobs_mode() == "rq":
+        from rq import Retry
+
+        config = _config()
+        retries = _max_attempts(config) - 1
+        if retries:
+            waits = [round(_backoff(n, config)) for n in range(1, retries + 1)]
+            options["retry"] = Retry(max=retries, interval=waits)
+        if body is not None:
+            options["result_ttl"] = 0  # the job, which holds the unmasked text, goes at once
+    jobs.enqueue(jobs.sms_deliver, message.pk, queue=QUEUE, **options)
+
+
+@transaction.atomic
+def sms_send(
+    *,
+    to: str,
+    body: str,
+    template_key: str = "",
+    claim: Claim | None = None,
+    redact: Sequence[str] = (),
+) -> SmsMessage:
+    """Log a text message to one mobile and queue it for delivery once the transaction commits.
+
+    Each value in `redact` (a sign-in code, as it appears in the text) is masked in the stored
+    text; the real text then travels only with the job and never reaches the database.
+    """
+    # A number that does not normalise is kept as typed: full_clean() below reports it.
+    with contextlib.suppress(identifiers.IdentifierError):
+        to = identifiers.normalize_mobile(to)
+    stored = body
+    for secret in redact:
+        if secret:
+            stored = stored.replace(secret, MASK * len(secret))
+    message = SmsMessage(
+        to=to,
+        body=stored,
+        redacted=stored != body,
+        template_key=template_key,
+        claim=claim,
+    )
+    message.full_clean(exclude=["claim"])
+    message.save()
+    _enqueue(message, body if message.redacted else None)
+    return message
+
+
+def _current_rq_job():
+    """Return the RQ job being run, or None outside an RQ worker."""
+    if jobs.jobs_mode() != "rq":
+        return None
+    from rq import get_current_job
+
+    return get_current_job()
+
+
+def _start_attempt(message_id: int, config: dict[str, Any]) -> SmsMessage | None:
+    """Claim the message for one try; None when it is sent, failed or being sent elsewhere."""
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status in (SmsStatus.SENT, SmsStatus.FAILED):
+            return None
+        now = timezone.now()
+        if message.status == SmsStatus.SENDING and message.last_attempt_at is not None:
+            busy_for = datetime.timedelta(seconds=float(config["TIMEOUT"])) + STALE_SENDING_GRACE
+            if now - message.last_attempt_at < busy_for:
+                return None  # another worker is on it
+        message.status = SmsStatus.SENDING
+        message.attempts += 1
+        message.last_attempt_at = now
+        message.save(update_fields=["status", "attempts", "last_attempt_at"])
+        return message
+
+
+def _finish(
+    message: SmsMessage, status: str, *, error: str = "", provider_message_id: str = ""
+) -> SmsMessage:
+    fields = ["status"]
+    message.status = status
+    if error:
+        message.last_error = error[:2000]
+        fields.append("last_error")
+    if provider_message_id:
+        message.provider_message_id = provider_message_id[:64]
+        fields.append("provider_message_id")
+    if status == SmsStatus.SENT:
+        message.sent_at = timezone.now()
+        fields.append("sent_at")
+    with transaction.atomic():
+        message.save(update_fields=fields)
+    log = logger.info if status == SmsStatus.SENT else logger.warning
+    log(
+        "sms %s",
+        status,
+        extra={"sms": message.pk, "template": message.template_key, "attempts": message.attempts},
+    )
+    return message
+
+
+def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | None:
+    """Hand a logged message to the provider; mark it sent, or failed when retries are spent.
+
+    `body` is the unmasked text of a message whose stored text is masked. Call from the job,
+    never inside a request: it waits on the provider and, outside RQ, sleeps between tries.
+    """
+    config = _config()
+    max_attempts = _max_attempts(config)
+    rq_job = _current_rq_job()
+    tries = 0
+    while True:
+        message = _start_attempt(message_id, config)
+        if message is None:
+            return SmsMessage.objects.filter(pk=message_id).first()
+        tries += 1
+        if message.redacted and body is None:
+            return _finish(message, SmsStatus.FAILED, error="masked text: not available to send")
+        try:
+            receipt = adapter.send_sms(
+                to=message.to,
+                body=message.body if body is None else body,
+                local_id=message.local_id,
+            )
+        except adapter.SmsTransientError as exc:
+            # Under RQ, RQ's Retry counts the tries; elsewhere this loop does.
+            may_retry = bool(rq_job.retries_left) if rq_job is not None else tries < max_attempts
+            if not may_retry:
+                return _finish(message, SmsStatus.FAILED, error=str(exc))
+            _finish(message, SmsStatus.QUEUED, error=str(exc))
+            if rq_job is not None:
+                raise  # RQ runs the job again after its retry interval
+            time.sleep(_backoff(tries, config))
+            continue
+        except adapter.SmsError as exc:
+            return _finish(message, SmsStatus.FAILED, error=str(exc))
+        except Exception as exc:
+            # Whether the provider took it is unknown: never try this row again by itself.
+            _finish(message, SmsStatus.FAILED, error=f"unexpected error: {type(exc).__name__}")
+            raise
+        return _finish(message, SmsStatus.SENT, provider_message_id=receipt.message_id)
+
+
+@transaction.atomic
+def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
+    """Queue a failed message again (after the provider's credit is topped up, say)."""
+    message = SmsMessage.objects.select_for_update().get(pk=message.pk)
+    if message.status != SmsStatus.FAILED:
+        raise ValidationError(NOT_RETRYABLE_MESSAGE, code="sms_not_failed")
+    if message.redacted:
+        raise ValidationError(MASKED_MESSAGE, code="sms_masked")
+    message.status = SmsStatus.QUEUED
+    message.save(update_fields=["status"])
+    events.sms_retried_event(message=message, actor=actor)
+    _enqueue(message, None)
+    return message
+
+
+# --- what the events of a claim send ------------------------------------------------------
+
+
+def notify_claim(*, claim_id: int, event: str) -> SmsMessage | None:
+    """Text the claim's contact mobile about an event; None when the event sends nothing.
+
+    Runs as a job after the claim's transaction commits. The text is the Persian template of
+    the event, with Persian digits, the amount in Rial with separators and the tracking code
+    grouped for reading aloud.
+    """
+    claim = Claim.objects.filter(pk=claim_id).first()
+    if claim is None:
+        logger.warning("claim to notify not found", extra={"claim": claim_id, "event": event})
+        return None
+    if event in ONCE_PER_CLAIM:
+        earlier = selectors.sms_for_claim(claim=claim).filter(template_key=event).first()
+        if earlier is not None:
+            return earlier
+    body = message_render(key=event, values=rules.claim_values(claim, event))
+    if body is None:
+        return None
+    return sms_send(to=claim.contact_mobile, body=body, template_key=event, claim=claim)

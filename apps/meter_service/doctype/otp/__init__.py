@@ -1,0 +1,1 @@
+"""One-time codes by SMS: how subscribers sign in to the portal."""

@@ -1,0 +1,143 @@
+"""Rules of sign-in codes: settings, code making and hashing, rate limits, verification.
+
+Pure functions: no queries, no writes. The limits are settings in settings.METER_SERVICE,
+read at each call, with the defaults below.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import secrets
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.identifiers import clean_digits
+
+DEFAULTS = {
+    "OTP_LENGTH": 6,
+    "OTP_TTL_SECONDS": 120,
+    "OTP_MAX_ATTEMPTS": 5,  # wrong codes allowed per challenge
+    "OTP_RESEND_SECONDS": 60,  # least time between two codes for one subscription
+    "OTP_MAX_PER_WINDOW": 3,  # codes per subscription per window
+    "OTP_WINDOW_SECONDS": 600,
+    "OTP_IP_MAX_PER_WINDOW": 10,  # codes asked from one IP address per window
+}
+IDENTIFIER_MAX_LENGTH = 13
+HASH_ALGORITHM = "hmac-sha256"
+_HMAC_SALT = "apps.meter_service.otp"
+
+INVALID_IDENTIFIER_MESSAGE = _("Enter your subscription number or the bill ID of your gas bill.")
+# What the portal shows after a request, whether or not the subscription exists.
+CODE_SENT_MESSAGE = _("If this subscription exists, a code was sent to its mobile on record.")
+RESEND_WAIT_MESSAGE = _("Wait %(seconds)s seconds before asking for another code.")
+SUBSCRIPTION_LIMIT_MESSAGE = _(
+    "Too many codes were asked for this subscription. Try again in %(minutes)s minutes."
+)
+IP_LIMIT_MESSAGE = _(
+    "Too many codes were asked from your connection. Try again in %(minutes)s minutes."
+)
+CODE_FORMAT_MESSAGE = _("Enter the %(length)s-digit code from the SMS.")
+WRONG_CODE_MESSAGE = _("The code is not correct. Tries left: %(left)s.")
+EXPIRED_MESSAGE = _("This code has expired. Ask for a new one.")
+USED_MESSAGE = _("This code was already used. Ask for a new one.")
+LOCKED_MESSAGE = _("Too many wrong codes. Ask for a new one.")
+
+
+def otp_setting(name: str) -> int:
+    """Return an OTP setting from settings.METER_SERVICE, or its default."""
+    return int(settings.METER_SERVICE.get(name, DEFAULTS[name]))
+
+
+def normalize_identifier(text: str) -> str:
+    """Return a subscription number or bill ID as ASCII digits (Persian digits accepted)."""
+    digits = clean_digits(text or "")
+    if not digits.isascii() or not digits.isdigit() or len(digits) > IDENTIFIER_MAX_LENGTH:
+        raise ValidationError(INVALID_IDENTIFIER_MESSAGE, code="otp_identifier")
+    return digits
+
+
+def normalize_code(text: str, *, length: int) -> str:
+    """Return a typed code as ASCII digits, or raise when it cannot be a code at all."""
+    digits = clean_digits(text or "")
+    if len(digits) != length or not digits.isascii() or not digits.isdigit():
+        raise ValidationError(CODE_FORMAT_MESSAGE, code="otp_format", params={"length": length})
+    return digits
+
+
+def generate_code(length: int) -> str:
+    """Return a random code of `length` digits from the operating system's secure source."""
+    return f"{secrets.randbelow(10**length):0{length}d}"
+
+
+def hash_code(code: str, *, salt: str | None = None) -> str:
+    """Return "hmac-sha256$salt$digest": an HMAC of the code keyed by SECRET_KEY and a salt.
+
+    A slow password hash buys nothing for a six-digit code that lives two minutes: without
+    SECRET_KEY the digest cannot be checked at all, and with it any hash would fall quickly.
+    """
+    salt = salt or get_random_string(16)
+    digest = salted_hmac(_HMAC_SALT, f"{salt}:{code}", algorithm="sha256").hexdigest()
+    return f"{HASH_ALGORITHM}${salt}${digest}"
+
+
+def code_matches(code: str, stored: str) -> bool:
+    """Return whether code is the one hashed in stored, in constant time."""
+    algorithm, _sep, rest = stored.partition("$")
+    salt, _sep, _digest = rest.partition("$")
+    if algorithm != HASH_ALGORITHM or not salt:
+        return False
+    return constant_time_compare(hash_code(code, salt=salt), stored)
+
+
+def _minutes_until(moment: datetime.datetime, now: datetime.datetime) -> int:
+    return max(1, math.ceil((moment - now).total_seconds() / 60))
+
+
+def check_resend(*, last_sent: datetime.datetime | None, now: datetime.datetime) -> None:
+    """Refuse a new code sooner than OTP_RESEND_SECONDS after the last one."""
+    if last_sent is None:
+        return
+    wait = otp_setting("OTP_RESEND_SECONDS") - (now - last_sent).total_seconds()
+    if wait > 0:
+        raise ValidationError(
+            RESEND_WAIT_MESSAGE, code="otp_resend_wait", params={"seconds": math.ceil(wait)}
+        )
+
+
+def check_window(
+    *,
+    recent: Sequence[datetime.datetime],
+    limit: int,
+    now: datetime.datetime,
+    message,
+    code: str,
+) -> None:
+    """Refuse when `limit` codes were already asked in the window (`recent`, oldest first)."""
+    if len(recent) < limit:
+        return
+    window = datetime.timedelta(seconds=otp_setting("OTP_WINDOW_SECONDS"))
+    frees_at = recent[len(recent) - limit] + window
+    raise ValidationError(message, code=code, params={"minutes": _minutes_until(frees_at, now)})
+
+
+def check_can_verify(challenge, *, now: datetime.datetime) -> None:
+    """Refuse a challenge that is used, expired or out of tries."""
+    if challenge.used_at is not None:
+        raise ValidationError(USED_MESSAGE, code="otp_used")
+    if now >= challenge.expires_at:
+        raise ValidationError(EXPIRED_MESSAGE, code="otp_expired")
+    if challenge.attempts >= otp_setting("OTP_MAX_ATTEMPTS"):
+        raise ValidationError(LOCKED_MESSAGE, code="otp_locked")
+
+
+def wrong_code_error(challenge) -> ValidationError:
+    """Return the error for a wrong code, saying how many tries are left."""
+    left = max(0, otp_setting("OTP_MAX_ATTEMPTS") - challenge.attempts)
+    if left == 0:
+        return ValidationError(LOCKED_MESSAGE, code="otp_locked")
+    return ValidationError(WRONG_CODE_MESSAGE, code="otp_wrong", params={"left": left})

@@ -1,0 +1,1 @@
+"""Payments of claims' fees (gateway, counter office, service desk) and charges to the bill."""

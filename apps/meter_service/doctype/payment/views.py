@@ -1,0 +1,119 @@
+"""The payer's round trip through the gateway: start, come back from the bank, see the result."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from apps.meter_service import permissions, tracking
+from apps.meter_service.doctype.claim.selectors import claim_by_tracking_code, claim_get
+from apps.meter_service.doctype.payment import selectors, services
+from apps.meter_service.doctype.payment.models import PaymentStatus
+
+PAID_MESSAGE = _("The payment was received. Your claim goes ahead to the meter test.")
+NOT_PAID_MESSAGE = _("The payment was not completed; no money was taken for this claim.")
+RETRY_MESSAGE = _(
+    "The result of your payment could not be confirmed with the bank yet. Nothing is lost: "
+    "try again in a minute."
+)
+
+
+def _login_url() -> str:
+    try:
+        return reverse("portal:login")
+    except NoReverseMatch:
+        return settings.LOGIN_URL
+
+
+def _claim_page(claim) -> str | None:
+    """Return the owner's page of the claim in the portal, if the portal is there."""
+    try:
+        return reverse("portal:claim_detail", kwargs={"code": claim.tracking_code})
+    except NoReverseMatch:
+        return None
+
+
+def _is_owner(user, claim) -> bool:
+    return user.is_authenticated and claim.subscriber.user_id == user.pk
+
+
+@require_POST
+def payment_start(request, tracking_code: str):
+    """Start an online payment of a claim's fee and send the payer to the gateway."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), _login_url())
+    found = claim_by_tracking_code(code=tracking_code)
+    if found is None:
+        raise Http404
+    claim = claim_get(user=request.user, pk=found.pk)
+    if not (_is_owner(request.user, claim) or permissions.is_company_staff(request.user)):
+        raise Http404  # the same answer as for a claim that does not exist
+    callback_url = request.build_absolute_uri(reverse("payment:callback"))
+    try:
+        gateway_url = services.payment_start_gateway(
+            claim=claim, actor=request.user, callback_url=callback_url
+        )
+    except ValidationError as error:
+        context = {
+            "title": _("The payment could not be started"),
+            "errors": error.messages,
+            "code_display": tracking.display(claim.tracking_code),
+            "back_url": _claim_page(claim) if _is_owner(request.user, claim) else None,
+        }
+        status = 503 if (getattr(error, "code", None) or "").startswith("gateway") else 409
+        return render(request, "meter_service/payment/problem.html", context, status=status)
+    return redirect(gateway_url)
+
+
+@require_GET
+def payment_callback(request):
+    """Where the gateway sends the payer back: settle the payment, then show its outcome.
+
+    No login is needed (the payer may come back without a session); the outcome page shows
+    no personal data, and the owner, when logged in, is taken to the claim's page instead.
+    """
+    try:
+        payment = services.payment_handle_callback(
+            authority=request.GET.get("Authority", ""), status=request.GET.get("Status", "")
+        )
+    except ValidationError as error:
+        if getattr(error, "code", None) == "unknown_payment":
+            raise Http404 from error
+        context = {
+            "title": _("Waiting for the bank"),
+            "errors": [RETRY_MESSAGE],
+            "retry_url": request.get_full_path(),
+        }
+        return render(request, "meter_service/payment/problem.html", context, status=503)
+    claim = payment.claim
+    if _is_owner(request.user, claim) and (url := _claim_page(claim)):
+        if payment.status == PaymentStatus.PAID:
+            messages.success(request, PAID_MESSAGE)
+        else:
+            messages.error(request, NOT_PAID_MESSAGE)
+        return redirect(url)
+    return redirect("payment:result", authority=payment.authority)
+
+
+@require_GET
+def payment_result(request, authority: str):
+    """Show a gateway payment's outcome: tracking code, paid or not, the bank's reference."""
+    payment = selectors.payment_by_authority(authority=authority)
+    if payment is None:
+        raise Http404
+    claim = payment.claim
+    context = {
+        "payment": payment,
+        "paid": payment.status == PaymentStatus.PAID,
+        "pending": payment.status == PaymentStatus.INITIATED,
+        "code_display": tracking.display(claim.tracking_code),
+        "claim_url": _claim_page(claim) if _is_owner(request.user, claim) else None,
+    }
+    return render(request, "meter_service/payment/result.html", context)

@@ -1,0 +1,120 @@
+"""Serve the fake providers: several fake WSGI apps on one port, each under its path prefix.
+
+A provider's `integrations/<provider>/fake_server.py` calls `register_fake(prefix, app)` when
+imported; `load_fakes()` imports every such module, and `serve()` runs them all on one
+threaded HTTP server (the `fake_providers` command, or a thread in the tests).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import pkgutil
+import socketserver
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+_REGISTRY: dict[str, WSGIApp] = {}
+
+
+def register_fake(prefix: str, app: WSGIApp) -> None:
+    """Mount a fake WSGI app at a path prefix such as "/pg/"; the app sees the full path."""
+    if not prefix.startswith("/"):
+        raise ValueError(f"a prefix starts with '/': {prefix!r}")
+    _REGISTRY[prefix] = app
+
+
+def registered_fakes() -> dict[str, WSGIApp]:
+    """Return the mounted fakes by prefix."""
+    return dict(_REGISTRY)
+
+
+def load_fakes() -> dict[str, WSGIApp]:
+    """Import every `apps.meter_service.integrations.<provider>.fake_server` module."""
+    from apps.meter_service import integrations
+
+    for info in pkgutil.iter_modules(integrations.__path__):
+        name = f"{integrations.__name__}.{info.name}.fake_server"
+        if info.ispkg and importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return registered_fakes()
+
+
+def dispatcher(apps: dict[str, WSGIApp]) -> WSGIApp:
+    """Return one WSGI app that hands each request to the app with the longest prefix."""
+    prefixes = sorted(apps, key=len, reverse=True)
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO") or "/"
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                return apps[prefix](environ, start_response)
+        body = json.dumps({"fakes": sorted(apps)}).encode()
+        status = "200 OK" if path == "/" else "404 Not Found"
+        start_response(status, [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    block_on_close = False
+    allow_reuse_address = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args):
+        if getattr(self.server, "verbose", False):
+            super().log_message(format, *args)
+
+
+@dataclass
+class FakeServer:
+    """A running fake server; `base_url` has no trailing slash."""
+
+    server: WSGIServer
+    thread: threading.Thread | None
+
+    @property
+    def port(self) -> int:
+        return self.server.server_address[1]
+
+    @property
+    def base_url(self) -> str:
+        host = self.server.server_address[0]
+        return f"http://{host}:{self.port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+
+def serve(
+    apps: dict[str, WSGIApp],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    in_thread: bool = True,
+    verbose: bool = False,
+) -> FakeServer:
+    """Start serving the apps (port 0: any free port); in a daemon thread unless told not to.
+
+    With in_thread=False the caller runs `server.serve_forever()` itself.
+    """
+    server = make_server(
+        host, port, dispatcher(apps), server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
+    )
+    server.verbose = verbose
+    thread = None
+    if in_thread:
+        thread = threading.Thread(target=server.serve_forever, name="fake-providers", daemon=True)
+        thread.start()
+    return FakeServer(server=server, thread=thread)

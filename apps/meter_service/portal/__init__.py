@@ -1,0 +1,1 @@
+"""The subscriber portal (the card's "loginmoshtarak"): log in by SMS code, file, follow, pay."""

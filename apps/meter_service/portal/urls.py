@@ -1,0 +1,20 @@
+"""URLs of the subscriber portal, mounted under /portal/."""
+
+from django.urls import path
+
+from apps.meter_service.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("status/", views.status_lookup, name="status"),
+    path("claims/", views.claim_list_view, name="claim_list"),
+    path("claims/new/", views.claim_start, name="claim_start"),
+    path("claims/new/<str:subscription_number>/", views.claim_new, name="claim_new"),
+    path("claims/<str:code>/", views.claim_detail, name="claim_detail"),
+    path("claims/<str:code>/cancel/", views.claim_cancel_view, name="claim_cancel"),
+    path("claims/<str:code>/receipt.pdf", views.claim_receipt, name="claim_receipt"),
+]

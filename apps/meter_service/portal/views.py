@@ -1,0 +1,412 @@
+"""Views of the subscriber portal: thin, they check access and call selectors and services."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.meter_service import permissions, tracking
+from apps.meter_service.display import format_quantity
+from apps.meter_service.doctype.claim import rules, services
+from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
+from apps.meter_service.doctype.claim.selectors import (
+    claim_by_tracking_code,
+    claim_get,
+    claim_list,
+    claim_public_status,
+    open_claim_for_meter,
+)
+from apps.meter_service.doctype.fee_tariff import rules as fee_rules
+from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
+from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
+from apps.meter_service.doctype.meter.selectors import current_installation
+from apps.meter_service.doctype.subscriber.selectors import subscriber_list
+from apps.meter_service.identifiers import clean_digits
+from apps.meter_service.permissions import Role
+from apps.meter_service.portal.forms import (
+    CodeForm,
+    IdentifierForm,
+    PortalClaimForm,
+    StatusLookupForm,
+)
+from apps.meter_service.portal.timeline import timeline_entries
+from apps.meter_service.templatetags.meter_tags import localdigits
+
+# Session key of a login in progress: the OTP challenge and where to go afterwards.
+LOGIN_SESSION_KEY = "portal_login"
+# The counter offices' own fee as the service card states it, shown until a tariff is entered.
+COUNTER_OFFICE_FEE_ON_CARD = 109_000
+
+
+# --- helpers ---------------------------------------------------------------------------
+
+
+def client_ip(request) -> str:
+    """Return the address the request came from (the proxy in front sets REMOTE_ADDR)."""
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def over_rate_limit(request, scope: str, *, limit: int, window: int) -> bool:
+    """Count one attempt from this address; return True when it is over the limit."""
+    key = f"meter:portal:{scope}:{client_ip(request)}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > limit
+
+
+def _setting(name: str, default: int) -> int:
+    return int(settings.METER_SERVICE.get(name, default))
+
+
+def pay_url(claim) -> str:
+    """Return where the "pay now" button posts to start a gateway payment."""
+    try:
+        return reverse("payment:start", args=[claim.tracking_code])
+    except NoReverseMatch:
+        return f"/pay/{claim.tracking_code}/"
+
+
+def subscriber_required(view):
+    """Let in logged-in subscribers; send others to the portal login."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+        if not permissions.has_role(request.user, Role.SUBSCRIBER):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _claim_for(request, code: str):
+    """Return the claim with this tracking code if the user may see it, else raise Http404."""
+    claim = claim_by_tracking_code(code=code)
+    claim = claim_get(user=request.user, pk=claim.pk if claim is not None else None)
+    return _with_display(claim)
+
+
+def _with_display(claim):
+    """Attach what the templates show of a claim: the grouped code and the reading."""
+    if claim is not None:
+        claim.code_display = tracking.display(claim.tracking_code)
+        claim.reading_display = format_quantity(claim.last_reading)
+    return claim
+
+
+def _safe_next(request, url: str | None) -> str:
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("portal:claim_list")
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def _general_fee(kind: str) -> int | None:
+    """Return the general tariff of a kind in force today (any size, any customer), or None."""
+    today = timezone.localdate()
+    tariff = fee_rules.pick_tariff(
+        FeeTariff.objects.filter(kind=kind, valid_from__lte=today),
+        meter_size="",
+        customer_type="",
+        on_date=today,
+    )
+    return tariff.amount_rial if tariff else None
+
+
+def home(request):
+    """Say what the service is, what it needs and costs, and how to use it."""
+    return render(
+        request,
+        "meter_service/portal/home.html",
+        {
+            "test_fee": _general_fee(FeeKind.METER_TEST),
+            "office_fee": _general_fee(FeeKind.COUNTER_OFFICE) or COUNTER_OFFICE_FEE_ON_CARD,
+        },
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    """Log a subscriber in: subscription number or bill ID, then the code sent by SMS."""
+    from apps.meter_service.doctype.otp import rules as otp_rules
+    from apps.meter_service.doctype.otp import services as otp
+
+    if request.GET.get("restart") is not None:
+        request.session.pop(LOGIN_SESSION_KEY, None)
+        return redirect("portal:login")
+    pending = request.session.get(LOGIN_SESSION_KEY)
+    if pending is None and permissions.has_role(request.user, Role.SUBSCRIBER):
+        return redirect(_safe_next(request, request.GET.get("next")))
+
+    if pending is None:
+        form = IdentifierForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                challenge = otp.otp_request(
+                    identifier=form.cleaned_data["identifier"], ip=client_ip(request)
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                request.session[LOGIN_SESSION_KEY] = {
+                    "challenge": challenge.pk,
+                    "identifier": form.cleaned_data["identifier"],
+                    "next": request.POST.get("next") or request.GET.get("next") or "",
+                }
+                return redirect("portal:login")
+        return render(
+            request,
+            "meter_service/portal/login.html",
+            {"step": "identifier", "form": form, "next": request.GET.get("next", "")},
+        )
+
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            subscriber = otp.otp_verify(
+                challenge_id=pending["challenge"], code=form.cleaned_data["code"]
+            )
+        except ValidationError as error:
+            form.add_error(None if hasattr(error, "error_dict") else "code", error)
+        else:
+            user = otp.portal_user_for(subscriber)
+            request.session.pop(LOGIN_SESSION_KEY, None)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(_safe_next(request, pending.get("next")))
+    return render(
+        request,
+        "meter_service/portal/login.html",
+        {
+            "step": "code",
+            "form": form,
+            "identifier": pending.get("identifier", ""),
+            "code_sent_message": otp_rules.CODE_SENT_MESSAGE,
+        },
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("portal:home")
+
+
+@subscriber_required
+def claim_list_view(request):
+    """List the subscriber's own claims, newest first."""
+    claims = [_with_display(claim) for claim in claim_list(user=request.user).order_by("-filed_at")]
+    return render(request, "meter_service/portal/claim_list.html", {"claims": claims})
+
+
+def _subscriptions(user) -> list:
+    """Return the user's subscriptions, each with its meter and open claim (if any)."""
+    subscriptions = list(subscriber_list(user=user))
+    for subscription in subscriptions:
+        subscription.installation = current_installation(subscriber=subscription)
+        subscription.open_claim = (
+            open_claim_for_meter(meter=subscription.installation.meter)
+            if subscription.installation
+            else None
+        )
+    return subscriptions
+
+
+@subscriber_required
+def claim_start(request):
+    """Go to the claim form, or let a subscriber with several subscriptions choose one."""
+    subscriptions = _subscriptions(request.user)
+    if len(subscriptions) == 1:
+        return redirect(
+            "portal:claim_new", subscription_number=subscriptions[0].subscription_number
+        )
+    return render(
+        request, "meter_service/portal/claim_choose.html", {"subscriptions": subscriptions}
+    )
+
+
+@subscriber_required
+@require_http_methods(["GET", "POST"])
+def claim_new(request, subscription_number: str):
+    """File a claim for one of the subscriber's subscriptions, with the fee shown first."""
+    subscriber = get_object_or_404(
+        subscriber_list(user=request.user), subscription_number=clean_digits(subscription_number)
+    )
+    installation = current_installation(subscriber=subscriber)
+    open_claim = _with_display(
+        open_claim_for_meter(meter=installation.meter) if installation else None
+    )
+    quote, quote_error = None, None
+    if installation is not None:
+        try:
+            quote = fee_quote(
+                meter_size=installation.meter.size,
+                customer_type=subscriber.customer_type,
+                channel=Channel.WEB,
+                on_date=timezone.localdate(),
+            )
+        except ValidationError as error:
+            quote_error = " ".join(error.messages)
+
+    if request.method == "POST":
+        form = PortalClaimForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                claim = services.claim_file(
+                    subscriber=subscriber,
+                    channel=Channel.WEB,
+                    actor=request.user,
+                    **form.claim_fields(),
+                )
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                code = format_html(
+                    '<bdi dir="ltr" class="code">{}</bdi>',
+                    localdigits(tracking.display(claim.tracking_code)),
+                )
+                text = _("Your claim is filed. Your tracking code is %(code)s.")
+                messages.success(request, mark_safe(conditional_escape(text) % {"code": code}))
+                return redirect("portal:claim_detail", code=claim.tracking_code)
+    else:
+        form = PortalClaimForm(initial={"contact_mobile": subscriber.mobile})
+    return render(
+        request,
+        "meter_service/portal/claim_new.html",
+        {
+            "form": form,
+            "subscriber": subscriber,
+            "installation": installation,
+            "meter": installation.meter if installation else None,
+            "open_claim": open_claim,
+            "quote": quote,
+            "quote_toman": quote.total // 10 if quote else None,
+            "quote_error": quote_error,
+            "no_meter_message": rules.NO_METER_MESSAGE,
+            "several_subscriptions": subscriber_list(user=request.user).count() > 1,
+            "file_was_chosen": bool(request.FILES),
+            "expiry_days": int(rules.rule_setting("PAYMENT_EXPIRY_DAYS", 7)),
+        },
+    )
+
+
+@subscriber_required
+def claim_detail(request, code: str):
+    """Show one of the subscriber's claims with its timeline and what can be done next."""
+    claim = _claim_for(request, code)
+    awaiting = claim.status == ClaimStatus.AWAITING_PAYMENT
+    return render(
+        request,
+        "meter_service/portal/claim_detail.html",
+        {
+            "claim": claim,
+            "timeline": timeline_entries(claim=claim),
+            "can_pay": awaiting and claim.payment_method == PaymentMethod.GATEWAY,
+            "pay_url": pay_url(claim),
+            "can_cancel": rules.can_cancel(claim),
+        },
+    )
+
+
+@subscriber_required
+@require_POST
+def claim_cancel_view(request, code: str):
+    """Cancel one of the subscriber's unpaid claims."""
+    claim = _claim_for(request, code)
+    try:
+        services.claim_cancel(claim=claim, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The claim is cancelled."))
+    return redirect("portal:claim_detail", code=claim.tracking_code)
+
+
+def claim_receipt(request, code: str):
+    """Send the claim's receipt as a PDF: to the claim's subscriber or company staff only."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+    claim = _claim_for(request, code)
+    is_owner = (
+        permissions.has_role(request.user, Role.SUBSCRIBER)
+        and claim.subscriber.user_id == request.user.pk
+    )
+    if not (is_owner or permissions.is_company_staff(request.user)):
+        raise Http404
+    from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
+
+    response = HttpResponse(render_receipt_pdf(claim), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{claim.tracking_code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def status_lookup(request):
+    """Public status lookup by tracking code and the mobile's last four digits.
+
+    The answer holds the status and the timeline only, never the subscriber's name, address
+    or mobile; a wrong pair gets one message whichever half was wrong, and the lookups from
+    one address are limited so codes cannot be guessed.
+    """
+    form = StatusLookupForm(request.POST or None)
+    claim, status = None, 200
+    if request.method == "POST":
+        limited = over_rate_limit(
+            request,
+            "status",
+            limit=_setting("STATUS_LOOKUP_LIMIT", 10),
+            window=_setting("STATUS_LOOKUP_WINDOW_SECONDS", 600),
+        )
+        if limited:
+            form.is_valid()  # bind the data so the fields keep what was typed
+            form.add_error(
+                None, _("Too many lookups from your connection. Try again in a few minutes.")
+            )
+            status = 429
+        elif form.is_valid():
+            claim = claim_public_status(
+                code=form.cleaned_data["code"], mobile_last4=form.cleaned_data["mobile_last4"]
+            )
+            if claim is None:
+                form.add_error(
+                    None,
+                    _("No claim matches this tracking code and mobile number. Check both."),
+                )
+    return render(
+        request,
+        "meter_service/portal/status.html",
+        {
+            "form": form,
+            "claim": _with_display(claim),
+            "timeline": timeline_entries(claim=claim) if claim else [],
+        },
+        status=status,
+    )

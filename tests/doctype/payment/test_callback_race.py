@@ -1,0 +1,81 @@
+"""Two callbacks for one payment at the same moment, in two threads: one paid payment."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import OperationalError, connection
+
+from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.claim.models import ClaimStatus
+from apps.meter_service.doctype.payment import services
+from apps.meter_service.doctype.payment.models import Payment, PaymentStatus
+
+CALLBACK = "http://testserver/pay/callback/"
+
+
+@pytest.fixture
+def no_jobs(monkeypatch):
+    """Keep the claim's notification jobs out of this test (they would send SMS)."""
+    sent = []
+    monkeypatch.setattr(
+        "apps.meter_service.jobs.enqueue", lambda *args, **kwargs: sent.append(args)
+    )
+    return sent
+
+
+def _settle(authority: str) -> Payment:
+    """Call the callback service as a request would, waiting out SQLite's table locks.
+
+    The SQLite test database is shared-cache in memory, where a connection meeting another's
+    write lock fails at once ("database table is locked") instead of waiting as the file
+    database (busy timeout) and MariaDB (row locks) do; so here the caller waits and retries.
+    """
+    for _attempt in range(200):
+        try:
+            return services.payment_handle_callback(authority=authority, status="OK")
+        except OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.02)
+    raise AssertionError("still locked after 4 s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_racing_callbacks_record_one_payment(fake_gateway, make_claim, no_jobs):
+    # given: a payment paid at the bank
+    claim = make_claim()
+    services.payment_start_gateway(claim=claim, callback_url=CALLBACK)
+    payment = Payment.objects.get(claim=claim)
+    fake_gateway.decide(payment.authority, paid=True)
+    start = threading.Barrier(2)
+    results, errors = [], []
+
+    def callback() -> None:
+        try:
+            start.wait(timeout=5)
+            results.append(_settle(payment.authority))
+        except Exception as exc:  # reported below, in the test's thread
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    # when: both callbacks arrive together
+    threads = [threading.Thread(target=callback) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    # then
+    assert errors == []
+    assert [r.pk for r in results] == [payment.pk, payment.pk]
+    assert {r.status for r in results} == {PaymentStatus.PAID}
+    assert Payment.objects.filter(claim=claim, status=PaymentStatus.PAID).count() == 1
+    assert DocumentEvent.objects.filter(event_type="payment_paid").count() == 1
+    assert DocumentEvent.objects.filter(event_type="claim_paid").count() == 1
+    assert fake_gateway.snapshot()[0]["verify_calls"] == 1
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
