@@ -32,6 +32,10 @@ can_view_documentevent = _can_view("documentevent")
 can_view_claim = _can_view("claim")
 can_view_feetariff = _can_view("feetariff")
 can_view_agency = _can_view("agency")
+can_view_payment = _can_view("payment")
+can_view_billcharge = _can_view("billcharge")
+can_view_messagetemplate = _can_view("messagetemplate")
+can_view_smsmessage = _can_view("smsmessage")
 
 
 def can_add_claim(request) -> bool:

@@ -119,6 +119,7 @@ def _install_rules() -> None:
     from apps.meter_service.doctype.claim.models import Claim
     from apps.meter_service.doctype.counter_office.models import CounterOffice
     from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+    from apps.meter_service.doctype.payment.models import BillCharge, Payment
     from apps.meter_service.doctype.subscriber.models import Subscriber
 
     @record_rule(Subscriber)
@@ -164,3 +165,11 @@ def _install_rules() -> None:
         if has_role(user, Role.AGENCY_CLIENT):
             return qs.filter(users=user)
         return qs.none()
+
+    @record_rule(Payment)
+    def payment_rule(user, qs):
+        return qs.filter(claim__in=scope(user, Claim.objects.all()))
+
+    @record_rule(BillCharge)
+    def bill_charge_rule(user, qs):
+        return qs.filter(claim__in=scope(user, Claim.objects.all()))

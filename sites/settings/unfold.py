@@ -62,6 +62,18 @@ UNFOLD = {
                         "permission": "apps.meter_service.desk.can_add_claim",
                     },
                     {
+                        "title": _("Payments"),
+                        "icon": "credit_card",
+                        "link": _link("payment"),
+                        "permission": _perm("payment"),
+                    },
+                    {
+                        "title": _("Charges to the next bill"),
+                        "icon": "receipt",
+                        "link": _link("billcharge"),
+                        "permission": _perm("billcharge"),
+                    },
+                    {
                         "title": _("Fee tariffs"),
                         "icon": "payments",
                         "link": _link("feetariff"),
@@ -72,6 +84,24 @@ UNFOLD = {
                         "icon": "account_balance",
                         "link": _link("agency"),
                         "permission": _perm("agency"),
+                    },
+                ],
+            },
+            {
+                "title": _("Notifications"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Message templates"),
+                        "icon": "sms",
+                        "link": _link("messagetemplate"),
+                        "permission": _perm("messagetemplate"),
+                    },
+                    {
+                        "title": _("SMS log"),
+                        "icon": "outbox",
+                        "link": _link("smsmessage"),
+                        "permission": _perm("smsmessage"),
                     },
                 ],
             },

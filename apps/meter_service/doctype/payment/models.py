@@ -3,7 +3,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import permissions
 from apps.meter_service.doctype.claim.models import PaymentMethod
 
 
@@ -108,15 +107,3 @@ class BillCharge(models.Model):
 
 # Record rules: a payment or a bill charge is visible to whoever may see its claim (the
 # subscriber their own, an office its own office's, company staff all).
-@permissions.record_rule(Payment)
-def payment_rule(user, qs):
-    from apps.meter_service.doctype.claim.models import Claim
-
-    return qs.filter(claim__in=permissions.scope(user, Claim.objects.all()))
-
-
-@permissions.record_rule(BillCharge)
-def bill_charge_rule(user, qs):
-    from apps.meter_service.doctype.claim.models import Claim
-
-    return qs.filter(claim__in=permissions.scope(user, Claim.objects.all()))
