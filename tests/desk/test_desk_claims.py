@@ -101,3 +101,15 @@ def test_technician_cannot_file_or_cancel(client, make_user, make_claim):
     client.post(url)
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.AWAITING_PAYMENT
+
+
+def test_clerk_records_a_payment_in_person_once(clerk, make_claim):
+    claim = make_claim(channel="in_person", payment_method="in_person")
+    url = reverse("admin:meter_service_claim_record_payment_action", args=[claim.pk])
+    assert clerk.get(url).status_code == 200
+    assert clerk.post(url, {"receipt_number": "۱۲۳۴"}).status_code == 302
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.PAID
+    assert claim.payments.get().receipt_number == "1234"
+    clerk.post(url, {"receipt_number": "1234"})
+    assert claim.payments.filter(status="paid").count() == 1

@@ -22,6 +22,7 @@ from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
+from apps.meter_service.forms import normalize_input
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
 from apps.meter_service.templatetags.meter_tags import rial
@@ -63,7 +64,7 @@ class ClaimAdmin(DocumentAdmin):
         "contact_mobile",
     ]
     list_select_related = ["subscriber", "meter"]
-    actions_detail = ["cancel_action"]
+    actions_detail = ["record_payment_action", "cancel_action"]
     fieldsets = [
         (
             _("Claim"),
@@ -197,7 +198,30 @@ class ClaimAdmin(DocumentAdmin):
             ),
         )
 
-    # --- cancel: a confirm page (GET) and the action (POST) ---------------------------------
+    # --- actions on one claim: a confirm page (GET), then the service (POST) ---------------
+
+    def _confirm(self, request, object_id, *, title, explanation, button, note, allowed, perform):
+        claim = self._claim(request, object_id)
+        if request.method == "POST":
+            try:
+                message = perform(claim)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, message)
+            return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title % {"code": tracking.display(claim.tracking_code)},
+            "claim": claim,
+            "explanation": explanation,
+            "button": button,
+            "note_name": note[0],
+            "note_label": note[1],
+            "allowed": allowed(claim),
+        }
+        return TemplateResponse(request, "meter_service/claim/confirm.html", context)
 
     def has_cancel_action_permission(self, request, object_id=None) -> bool:
         return request.user.has_perm("meter_service.change_claim")
@@ -209,25 +233,55 @@ class ClaimAdmin(DocumentAdmin):
         icon="cancel",
     )
     def cancel_action(self, request, object_id):
-        claim = self._claim(request, object_id)
-        if request.method == "POST":
-            try:
-                services.claim_cancel(
-                    claim=claim, actor=request.user, reason=request.POST.get("reason", "")
-                )
-            except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-            else:
-                messages.success(request, _("The claim was cancelled."))
-            return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "title": _("Cancel claim %(code)s") % {"code": tracking.display(claim.tracking_code)},
-            "claim": claim,
-            "can_cancel": rules.can_cancel(claim),
-        }
-        return TemplateResponse(request, "meter_service/claim/cancel.html", context)
+        def perform(claim):
+            services.claim_cancel(
+                claim=claim, actor=request.user, reason=request.POST.get("reason", "")
+            )
+            return _("The claim was cancelled.")
+
+        return self._confirm(
+            request,
+            object_id,
+            title=_("Cancel claim %(code)s"),
+            explanation=_(
+                "The claim ends and its meter may take a new claim. This cannot be undone."
+            ),
+            button=_("Cancel claim"),
+            note=("reason", _("Reason")),
+            allowed=rules.can_cancel,
+            perform=perform,
+        )
+
+    def has_record_payment_action_permission(self, request, object_id=None) -> bool:
+        return request.user.has_perm("meter_service.change_claim")
+
+    @action(
+        description=_("Record payment in person"),
+        url_path="record-payment",
+        permissions=["record_payment_action"],
+        icon="point_of_sale",
+    )
+    def record_payment_action(self, request, object_id):
+        from apps.meter_service.doctype.payment.services import payment_record_in_person
+
+        def perform(claim):
+            payment_record_in_person(
+                claim=claim,
+                actor=request.user,
+                receipt_number=normalize_input(request.POST.get("receipt_number", "")).strip()[:40],
+            )
+            return _("The payment was recorded.")
+
+        return self._confirm(
+            request,
+            object_id,
+            title=_("Record the fee of claim %(code)s paid in person"),
+            explanation=_("Take the full fee from the subscriber before you record it."),
+            button=_("Record payment"),
+            note=("receipt_number", _("receipt number")),
+            allowed=lambda claim: claim.status == ClaimStatus.AWAITING_PAYMENT,
+            perform=perform,
+        )
 
     def _claim(self, request, object_id) -> Claim:
         return permissions.access(request.user, Claim.objects.all(), unquote(str(object_id)))
