@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("apps.meter_service.api.urls")),
     path("pay/", include("apps.meter_service.doctype.payment.urls")),
     path("portal/", include("apps.meter_service.portal.urls")),
+    path("office/", include("apps.meter_service.office.urls")),
 ]
 
 if settings.DEBUG:

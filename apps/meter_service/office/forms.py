@@ -1,0 +1,180 @@
+"""Forms of the counter-office portal. They only validate input; the views call the services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import formfields, identifiers, validators
+from apps.meter_service.doctype.claim.forms import ClaimForm
+from apps.meter_service.doctype.claim.models import ClaimStatus, PaymentMethod
+from apps.meter_service.forms import DigitNormalizingForm
+from apps.meter_service.identifiers import IdentifierError, clean_digits
+from apps.meter_service.jalali import JalaliDateField
+from apps.meter_service.office.selectors import operator_offices, walk_in_subscriber
+from apps.meter_service.permissions import Role, has_role
+
+# Inputs that take digits: a numeric keypad on phones, digit groups kept left to right.
+DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
+DATE_PLACEHOLDER = "1403/05/12"
+
+NOT_OPERATOR_MESSAGE = _(
+    "This account is not a counter-office operator account. Subscribers log in on the "
+    "subscriber portal; company staff work in the desk."
+)
+NO_OFFICE_MESSAGE = _(
+    "Your account is not an operator of any active counter office. Ask the gas company to "
+    "add you to your office."
+)
+NO_MATCH_MESSAGE = _(
+    "No subscription has this bill ID together with this national ID. Check both numbers "
+    "against the gas bill and the ID card."
+)
+
+
+class OfficeLoginForm(AuthenticationForm):
+    """Username and password; only operators of an active counter office get in."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "not_operator": NOT_OPERATOR_MESSAGE,
+        "no_office": NO_OFFICE_MESSAGE,
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "dir": "ltr"})
+        self.fields["password"].widget.attrs.update({"dir": "ltr"})
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not has_role(user, Role.COUNTER_OFFICE_OPERATOR):
+            raise ValidationError(self.error_messages["not_operator"], code="not_operator")
+        if not operator_offices(user=user).exists():
+            raise ValidationError(self.error_messages["no_office"], code="no_office")
+
+
+class OfficeChoiceForm(forms.Form):
+    """Which of the operator's offices they work at now."""
+
+    office = forms.ModelChoiceField(
+        label=_("The office you are working at now"),
+        queryset=None,
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, offices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = offices
+        self.fields["office"].label_from_instance = lambda office: (
+            f"{office.name} · {office.city} ({office.code})"
+        )
+
+
+class WalkInForm(DigitNormalizingForm):
+    """Identify a walk-in subscriber: the bill ID and the holder's national ID must match."""
+
+    bill_id = formfields.BillIdField(
+        gas_only=True,
+        label=_("Bill ID"),
+        help_text=_("As printed on the subscriber's gas bill."),
+        widget=forms.TextInput(attrs={"autofocus": True}),
+    )
+    identity = forms.CharField(
+        label=_("National ID"),
+        max_length=30,
+        help_text=_(
+            "The 10-digit national ID of the subscription holder; for a business, its "
+            "11-digit national legal ID."
+        ),
+        widget=forms.TextInput(attrs=DIGIT_ATTRS),
+    )
+
+    subscriber = None
+
+    def clean_identity(self) -> str:
+        digits = clean_digits(self.cleaned_data["identity"])
+        try:
+            if len(digits) == identifiers.NATIONAL_LEGAL_ID_LENGTH:
+                return identifiers.normalize_national_legal_id(digits)
+            return identifiers.normalize_national_id(digits)
+        except IdentifierError as error:
+            raise validators.validation_error(error) from error
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            self.subscriber = walk_in_subscriber(
+                bill_id=cleaned["bill_id"], identity=cleaned["identity"]
+            )
+            if self.subscriber is None:
+                raise ValidationError(NO_MATCH_MESSAGE, code="no_match")
+        return cleaned
+
+
+class OfficeClaimForm(ClaimForm):
+    """The claim form of the counter-office channel: the fee is taken at the office."""
+
+    payment_methods = (PaymentMethod.COUNTER_OFFICE,)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Text inputs, not type=number or type=date: browsers drop Persian digits there.
+        self.fields["last_reading_date"].widget = forms.TextInput(
+            attrs={**DIGIT_ATTRS, "placeholder": DATE_PLACEHOLDER}
+        )
+        self.fields["last_bill_scan"].widget = forms.ClearableFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png"}
+        )
+        self.fields["reason"].widget = forms.RadioSelect(choices=self.fields["reason"].choices)
+        self.fields["preferred_visit"].widget = forms.RadioSelect(
+            choices=self.fields["preferred_visit"].choices
+        )
+        # One way to pay on this channel: at the office's counter, so nothing to choose.
+        self.fields["payment_method"].widget = forms.HiddenInput()
+
+
+class CollectForm(DigitNormalizingForm):
+    """The fee taken at the counter: the office's own receipt number, if it has one."""
+
+    receipt_number = forms.CharField(
+        label=_("Office receipt number"),
+        required=False,
+        max_length=50,
+        help_text=_("The number on the office's receipt or card-reader slip, if there is one."),
+        widget=forms.TextInput(attrs=DIGIT_ATTRS),
+    )
+
+
+class ClaimSearchForm(DigitNormalizingForm):
+    """Search the office's claims by tracking code (all or part of it) and status."""
+
+    q = forms.CharField(
+        label=_("Tracking code"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={**DIGIT_ATTRS, "type": "search"}),
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("All statuses")), *ClaimStatus.choices],
+    )
+
+    def clean_q(self) -> str:
+        digits = clean_digits(self.cleaned_data["q"])
+        if digits and not (digits.isascii() and digits.isdigit()):
+            raise ValidationError(_("A tracking code has digits only."), code="digits_only")
+        return digits
+
+
+class StatementDayForm(DigitNormalizingForm):
+    """The day of a daily statement (Jalali in Persian)."""
+
+    day = JalaliDateField(
+        label=_("Date"),
+        widget=forms.TextInput(attrs={**DIGIT_ATTRS, "placeholder": DATE_PLACEHOLDER}),
+    )
