@@ -1,9 +1,35 @@
-"""API routes: the OpenAPI schema and Swagger UI; document endpoints join as they land."""
+"""API routes: version 1 of the operations, the OpenAPI schema and Swagger UI."""
 
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from apps.meter_service.api import billing, claims, fees
+
+v1 = [
+    path("claims/", claims.ClaimCollectionApi.as_view(), name="claims"),
+    path("claims/<str:tracking_code>/", claims.ClaimDetailApi.as_view(), name="claim"),
+    path(
+        "claims/<str:tracking_code>/cancel/",
+        claims.ClaimCancelApi.as_view(),
+        name="claim-cancel",
+    ),
+    path("claims/<str:tracking_code>/pay/", claims.ClaimPayApi.as_view(), name="claim-pay"),
+    path(
+        "claims/<str:tracking_code>/status/",
+        claims.ClaimStatusApi.as_view(),
+        name="claim-status",
+    ),
+    path("fees/quote/", fees.FeeQuoteApi.as_view(), name="fee-quote"),
+    path("billing/charges/", billing.BillChargeListApi.as_view(), name="bill-charges"),
+    path(
+        "billing/charges/export/",
+        billing.BillChargeExportApi.as_view(),
+        name="bill-charges-export",
+    ),
+]
+
 urlpatterns = [
+    path("v1/", include((v1, "api"), namespace="api-v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

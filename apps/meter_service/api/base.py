@@ -1,0 +1,56 @@
+"""What every API view shares: the language of its messages, and paging."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+def api_language(request) -> str:
+    """Return the language for an API request: ?lang=, else the cookie, else Accept-Language.
+
+    The site's middleware ignores Accept-Language on purpose (people choose English in the
+    interface); an agency's or IVR's program cannot click, so the API honours the header
+    and a ``lang`` query parameter. Persian stays the default.
+    """
+    requested = request.query_params.get("lang", "")
+    if requested in {code for code, _name in settings.LANGUAGES}:
+        return requested
+    return translation.get_language_from_request(request._request)
+
+
+class MeterApi(APIView):
+    """Base of the API's views: activates the client's language before anything can fail."""
+
+    def initial(self, request, *args, **kwargs):
+        language = api_language(request)
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        super().initial(request, *args, **kwargs)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if getattr(response, "exception", False):
+            # Errors are JSON in the one error shape, whatever format the client asked for.
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Content-Language"] = translation.get_language()
+        patch_vary_headers(response, ["Accept-Language"])
+        return response
+
+
+class Pagination(LimitOffsetPagination):
+    default_limit = 20
+    max_limit = 100
+
+
+def paginated_response(*, request, view, queryset, serializer_class) -> Response:
+    """Return one page of queryset, serialised, with count and next/previous links."""
+    paginator = Pagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

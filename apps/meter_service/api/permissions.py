@@ -1,0 +1,71 @@
+"""Who may call which API operation.
+
+Only the checks are here; what they check lives in :mod:`apps.meter_service.permissions`
+(roles and record rules) and in the model permissions that fixtures/0001_roles.json gives each
+role's group. Which claims a caller sees is always the record rules' answer, through the
+claim selectors.
+"""
+
+from __future__ import annotations
+
+from rest_framework.permissions import BasePermission
+
+from apps.meter_service.doctype.claim.models import Channel
+from apps.meter_service.permissions import Role, has_role
+
+# The roles that file claims through the API, in the order that decides the channel of a
+# user holding more than one, and the channel each files on. The IVR files nothing: it only
+# looks statuses up. Desk roles use the API read-only.
+FILING_CHANNELS: dict[str, str] = {
+    Role.COUNTER_OFFICE_OPERATOR: Channel.COUNTER_OFFICE,
+    Role.AGENCY_CLIENT: Channel.AGENCY,
+    Role.SUBSCRIBER: Channel.WEB,
+}
+
+VIEW_CLAIM = "meter_service.view_claim"
+ADD_CLAIM = "meter_service.add_claim"
+# Given (in fixtures/0001_roles.json it is defined, not granted) to the IVR's API user: it
+# may read the status of any claim by tracking code, and nothing personal about it.
+VIEW_ANY_CLAIM_STATUS = "meter_service.view_claim_status"
+
+
+def filing_channel(user) -> str | None:
+    """Return the channel the user files claims on through the API, or None."""
+    for role, channel in FILING_CHANNELS.items():
+        if has_role(user, role):
+            return channel
+    return None
+
+
+def may_look_up_any_status(user) -> bool:
+    """Return True when the user may read the status of any claim by its tracking code."""
+    return user.has_perm(VIEW_ANY_CLAIM_STATUS)
+
+
+class CanViewClaims(BasePermission):
+    """The caller's role may view claims (which ones is the record rules' business)."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm(VIEW_CLAIM)
+
+
+class CanFileClaims(BasePermission):
+    """The caller files claims on a channel of its own and its role may add claims.
+
+    The IVR's account (the one that may look up any status) files nothing.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return (
+            filing_channel(user) is not None
+            and user.has_perm(ADD_CLAIM)
+            and not may_look_up_any_status(user)
+        )
+
+
+class CanLookUpClaimStatus(BasePermission):
+    """The caller may view claims, or may look up any claim's status (the IVR)."""
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.has_perm(VIEW_CLAIM) or may_look_up_any_status(request.user)

@@ -1,0 +1,24 @@
+"""OpenAPI helpers: the documented error responses of an operation."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse
+
+from apps.meter_service.api.serializers import ErrorSerializer
+
+ERROR_DESCRIPTIONS = {
+    400: "The data sent is not valid: extra.fields holds the messages by field.",
+    401: "No valid token (header 'Authorization: Token <key>') or session.",
+    403: "The caller's role may not do this.",
+    404: "No such record, or not one the caller may see (the same answer for both).",
+    409: "The record's state does not allow this now.",
+    503: "The payment gateway could not be reached; nothing was written. Try again later.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """Return the schema of the given error statuses, all in the API's error shape."""
+    return {
+        code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
+        for code in codes
+    }

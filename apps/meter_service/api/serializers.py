@@ -1,0 +1,84 @@
+"""Serializer pieces every API module shares: digit normalising, dates, pages, errors."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.meter_service.forms import normalize_form_data
+from apps.meter_service.jalali import parse_date
+
+
+class DigitNormalizingSerializer(serializers.Serializer):
+    """Accept Persian and Arabic-Indic digits in every text value, as the forms do."""
+
+    def __init__(self, instance=None, data=serializers.empty, **kwargs):
+        if data is not serializers.empty and hasattr(data, "items"):
+            data = normalize_form_data(data)
+        super().__init__(instance, data, **kwargs)
+
+
+# The schema promises what every client may rely on: ISO dates from 1700 on (a year below
+# 1700 is read as Jalali). Jalali input is an extra the descriptions mention.
+@extend_schema_field(
+    {
+        "type": "string",
+        "format": "date",
+        "pattern": r"^(1[7-9]|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$",
+    }
+)
+class FlexibleDateField(serializers.DateField):
+    """A date given as ISO (2024-08-02) or Jalali (1403/05/12, Persian digits too)."""
+
+    default_error_messages = {"invalid": _("Enter a valid date, such as 1403/05/12.")}
+
+    def to_internal_value(self, value: Any) -> datetime.date:
+        """Return the Gregorian date; the year tells the calendar (below 1700 is Jalali)."""
+        if isinstance(value, datetime.datetime):
+            self.fail("datetime")
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_date(str(value))
+        except (ValueError, TypeError):
+            self.fail("invalid")
+
+
+class PageSerializer(serializers.Serializer):
+    """A page of a list: what LimitOffsetPagination returns."""
+
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+
+
+def page_of(item_serializer: type[serializers.Serializer], name: str):
+    """Return a serializer class describing one page of item_serializer, for the schema."""
+    return type(name, (PageSerializer,), {"results": item_serializer(many=True)})
+
+
+class ErrorExtraSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        required=False, help_text="Machine-readable error code (not for validation errors)."
+    )
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Messages by field name; 'non_field_errors' holds those of no one field.",
+    )
+    codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Machine-readable codes of the messages in 'fields', in the same order.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error the API returns: a translated message and details."""
+
+    message = serializers.CharField()
+    extra = ErrorExtraSerializer()

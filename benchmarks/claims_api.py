@@ -1,0 +1,313 @@
+"""Benchmark of the claims API over real HTTP on loopback.
+
+    .venv/bin/python benchmarks/claims_api.py [--claims 100] [--seconds 4] [--workers 4]
+
+Seeds a throwaway SQLite database (or the database METER_DATABASE_URL names) with
+subscribers, meters, tariffs and an agency with an API token; serves the site with gunicorn on
+a free loopback port; files claims through POST /api/v1/claims/ at concurrency 1 and 4 and
+prints p50/p95 latency and claims per second; then measures requests per second of
+GET /api/v1/claims/ (the real record rules) beside /bench/bare/, a DRF list of a one-field
+model served by the same process, and prints the ratio.
+
+With redis-server on the PATH a throwaway Redis is started, so jobs (SMS) go to RQ queues as
+in production and no worker drains them; without it jobs run in threads of the web process.
+Targets: filing p95 <= 50 ms at concurrency 4; list >= 0.7 x the bare endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HOST = "127.0.0.1"
+FIRST_NUMBER = 7_100_001  # subscription numbers of the seeded subscribers
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((HOST, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"nothing listens on {HOST}:{port} after {timeout} s")
+
+
+# --- seeding (in this process, before the server starts) -------------------------------------
+
+
+def seed(count: int) -> dict:
+    """Create the roles, tariffs, `count` subscribers with a meter, the agency and its token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    from apps.meter_service import identifiers
+    from apps.meter_service.api.auth import api_token_issue
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
+    from apps.meter_service.doctype.meter.services import meter_create, meter_install
+    from apps.meter_service.doctype.subscriber.services import subscriber_create
+    from apps.meter_service.permissions import Role
+    from benchmarks.bare.models import Item
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    call_command("load_fixtures", verbosity=0)
+    start = datetime.date(2024, 3, 20)
+    fee_tariff_save(kind="meter_test", amount_rial=1_500_000, valid_from=start)
+    fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=start)
+    walk_ins = []
+    for offset in range(count):
+        number = str(FIRST_NUMBER + offset)
+        nine = f"{(int(number) * 7919) % 10**9:09d}"
+        national_id = nine + str(identifiers.national_id_check_digit(nine))
+        bill_id = identifiers.build_bill_id(number, "281", 3)
+        subscriber = subscriber_create(
+            subscription_number=number,
+            bill_id=bill_id,
+            customer_type="g2c",
+            national_id=national_id,
+            name="مشترک آزمایشی",
+            mobile="09121234567",
+            city="قزوین",
+            address="خیابان آزمایش",
+        )
+        meter = meter_create(
+            serial=f"BENCH-{number}", make="Bench", model="G4", size="G4", accuracy_class="1.5"
+        )
+        meter_install(
+            subscriber=subscriber,
+            meter=meter,
+            installed_on=datetime.date(2022, 3, 21),
+            initial_reading=Decimal("100"),
+        )
+        walk_ins.append(
+            {
+                "bill_id": bill_id,
+                "national_id": national_id,
+                "last_bill_id": bill_id,
+                "last_payment_id": identifiers.build_payment_id(bill_id, 2_350_000, 5, 6),
+            }
+        )
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user("bench-agency", password=None)
+    user.groups.add(Group.objects.get(name=Role.AGENCY_CLIENT))
+    agency = Agency.objects.create(code="bench", name="Benchmark agency")
+    agency.users.add(user)
+    token = api_token_issue(user=user).key
+    Item.objects.bulk_create(Item(name=f"item {i}") for i in range(count))
+    connections.close_all()
+    return {"token": token, "walk_ins": walk_ins}
+
+
+# --- HTTP ----------------------------------------------------------------------------------
+
+
+def call(port: int, method: str, path: str, token: str, body: dict | None = None):
+    """Return (status, seconds, parsed JSON) of one request on a fresh connection."""
+    headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    started = time.perf_counter()
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request(method, path, body=payload, headers=headers)
+        response = connection.getresponse()
+        content = response.read()
+    finally:
+        connection.close()
+    elapsed = time.perf_counter() - started
+    return response.status, elapsed, json.loads(content) if content else None
+
+
+def file_claims(port: int, token: str, walk_ins: list[dict], concurrency: int, limit_s: float):
+    """File one claim per walk-in; return (latencies of 201s, other statuses, wall seconds)."""
+    today = datetime.date.today().isoformat()
+    deadline = time.monotonic() + limit_s
+    latencies: list[float] = []
+    failures: list[tuple[int, object]] = []
+    lock = threading.Lock()
+
+    def one(walk_in: dict) -> None:
+        if time.monotonic() > deadline:
+            return
+        body = {
+            **walk_in,
+            "reason": "fast",
+            "last_reading": "850",
+            "last_reading_date": today,
+            "contact_mobile": "09121234567",
+            "payment_method": "next_bill",
+        }
+        status, elapsed, data = call(port, "POST", "/api/v1/claims/", token, body)
+        with lock:
+            if status == 201:
+                latencies.append(elapsed)
+            else:
+                failures.append((status, data))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, walk_ins))
+    return latencies, failures, time.perf_counter() - started
+
+
+def requests_per_second(port: int, token: str, path: str, concurrency: int, seconds: float):
+    """Return (requests per second, failures) of GETs on path for `seconds`."""
+    deadline = time.monotonic() + seconds
+    counts = [0] * concurrency
+    failures = [0] * concurrency
+
+    def loop(index: int) -> None:
+        while time.monotonic() < deadline:
+            status, _elapsed, _data = call(port, "GET", path, token)
+            if status == 200:
+                counts[index] += 1
+            else:
+                failures[index] += 1
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=loop, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(counts) / (time.perf_counter() - started), sum(failures)
+
+
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+# --- main ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--claims", type=int, default=100, help="claims filed per concurrency")
+    parser.add_argument("--seconds", type=float, default=4, help="seconds per list round")
+    parser.add_argument("--rounds", type=int, default=3, help="list rounds per endpoint")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--limit", type=float, default=120, help="max seconds per filing run")
+    parser.add_argument("--list-concurrency", type=int, default=4, help="clients of the lists")
+    args = parser.parse_args()
+
+    workdir = Path(tempfile.mkdtemp(prefix="meter-bench-"))
+    os.chdir(ROOT)
+    sys.path.insert(0, str(ROOT))
+    env = os.environ.copy()
+    env["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    env.setdefault("METER_SITE", "test")
+    configured_db = "METER_DATABASE_URL" in env
+    if not configured_db:
+        env["METER_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    processes: list[subprocess.Popen] = []
+    try:
+        jobs = "threads in the web process"
+        if not env.get("METER_REDIS_URL") and shutil.which("redis-server"):
+            redis_port = free_port()
+            processes.append(
+                subprocess.Popen(
+                    [
+                        *("redis-server", "--bind", HOST, "--port", str(redis_port)),
+                        *("--save", "", "--appendonly", "no", "--dir", str(workdir)),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                )
+            )
+            wait_for_port(redis_port)
+            env["METER_REDIS_URL"] = f"redis://{HOST}:{redis_port}/0"
+        if env.get("METER_REDIS_URL"):
+            jobs = "RQ on Redis (no worker running)"
+        os.environ.update(env)
+        database = env["METER_DATABASE_URL"] if configured_db else "throwaway SQLite"
+        print(f"database: {database}; jobs: {jobs}")
+        total = 2 * args.claims
+        seeded = seed(total)
+        token, walk_ins = seeded["token"], seeded["walk_ins"]
+
+        port = free_port()
+        processes.append(
+            subprocess.Popen(
+                [
+                    *(str(ROOT / ".venv" / "bin" / "gunicorn"), "sites.wsgi:application"),
+                    *("--bind", f"{HOST}:{port}", "--workers", str(args.workers)),
+                    *("--chdir", str(ROOT), "--log-level", "warning"),
+                ],
+                env=env,
+            )
+        )
+        wait_for_port(port)
+        call(port, "GET", "/api/v1/claims/", token)  # let each worker load its code
+        print(f"gunicorn: {args.workers} sync workers on {HOST}:{port}; {os.cpu_count()} CPUs\n")
+
+        print("filing  concurrency  claims  p50 ms  p95 ms  claims/s  failures")
+        filing = {}
+        for concurrency, batch in ((1, walk_ins[: args.claims]), (4, walk_ins[args.claims :])):
+            latencies, failures, wall = file_claims(port, token, batch, concurrency, args.limit)
+            filing[concurrency] = latencies
+            p50, p95 = percentile(latencies, 50) * 1000, percentile(latencies, 95) * 1000
+            print(
+                f"        {concurrency:>11}  {len(latencies):>6}  {p50:>6.1f}  {p95:>6.1f}"
+                f"  {len(latencies) / wall:>8.1f}  {len(failures):>8}"
+            )
+            for status, data in failures[:3]:
+                print(f"          e.g. {status}: {json.dumps(data, ensure_ascii=False)[:200]}")
+
+        listing = {"bare": [], "claims": []}
+        paths = {"bare": "/bench/bare/", "claims": "/api/v1/claims/"}
+        for _round in range(args.rounds):
+            for name in ("bare", "claims"):
+                rate, failed = requests_per_second(
+                    port, token, paths[name], args.list_concurrency, args.seconds
+                )
+                if failed:
+                    print(f"  {failed} failed requests on {paths[name]}")
+                listing[name].append(rate)
+        bare, claims = statistics.median(listing["bare"]), statistics.median(listing["claims"])
+        print(f"\nlist    GET /bench/bare/      {bare:>7.1f} req/s (median of {args.rounds})")
+        print(f"        GET /api/v1/claims/   {claims:>7.1f} req/s (20 of {total} claims a page)")
+        print(f"        ratio                 {claims / bare:>7.2f}  (target >= 0.70)")
+        p95 = percentile(filing[4], 95) * 1000
+        print(f"\nfiling p95 at concurrency 4: {p95:.1f} ms (target <= 50 ms)")
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
