@@ -7,6 +7,7 @@ the web process; tests may run it inline.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -42,6 +43,15 @@ def _run_in_thread(path: str, args: tuple, kwargs: dict) -> None:
     threading.Thread(target=target, name=f"job:{path}", daemon=True).start()
 
 
+@functools.cache
+def _rq_queue(name: str):
+    """Return the RQ queue, made once per process so its Redis connection pool is reused."""
+    import django_rq
+
+    # Already after the commit: "auto" enqueues now instead of waiting for another.
+    return django_rq.get_queue(name, commit_mode="auto")
+
+
 def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> None:
     """Run a job function after the current transaction commits (at once outside one)."""
     path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
@@ -49,10 +59,7 @@ def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> No
     def send() -> None:
         mode = jobs_mode()
         if mode == "rq":
-            import django_rq
-
-            # Already after the commit: "auto" enqueues now instead of waiting for another.
-            django_rq.get_queue(queue, commit_mode="auto").enqueue(path, *args, **kwargs)
+            _rq_queue(queue).enqueue(path, *args, **kwargs)
         elif mode == "thread":
             _run_in_thread(path, args, kwargs)
         else:

@@ -31,6 +31,7 @@ class Role(models.TextChoices):
     COMPLAINTS_OFFICER = "complaints_officer", _("Complaints officer")
     SERVICE_MANAGER = "service_manager", _("Service manager")
     AGENCY_CLIENT = "agency_client", _("Agency API client")
+    IVR_CLIENT = "ivr_client", _("IVR status look-up")
     SYSTEM_ADMIN = "system_admin", _("System administrator")
 
 
@@ -49,15 +50,34 @@ DESK_ROLES = frozenset(
 )
 
 
+def load_roles_and_permissions(user) -> tuple[frozenset[str], frozenset[str]]:
+    """Return the user's role names and the permissions of those roles, from one query.
+
+    Cached on the user object for the request. Permissions come from roles only: per-user
+    permissions are not part of the model (see RoleBackend).
+    """
+    cached = getattr(user, "_meter_roles_perms", None)
+    if cached is None:
+        from django.contrib.auth.models import Group
+
+        rows = Group.objects.filter(user=user).values_list(
+            "name", "permissions__content_type__app_label", "permissions__codename"
+        )
+        roles, perms = set(), set()
+        for name, app_label, codename in rows:
+            roles.add(name)
+            if codename:
+                perms.add(f"{app_label}.{codename}")
+        cached = (frozenset(roles), frozenset(perms))
+        user._meter_roles_perms = cached
+    return cached
+
+
 def roles_of(user) -> frozenset[str]:
-    """Return the names of the user's roles, cached on the user object for the request."""
+    """Return the names of the user's roles."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return frozenset()
-    cached = getattr(user, "_meter_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
-        user._meter_roles = cached
-    return cached
+    return load_roles_and_permissions(user)[0]
 
 
 def has_role(user, *roles: str) -> bool:

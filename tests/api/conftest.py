@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 import requests
 import schemathesis
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -214,9 +214,7 @@ def world(make_user, make_office, make_claim, install, tariffs) -> World:
     w.agencies["ivr"] = ivr
     w.users["ivr"] = make_user(Role.AGENCY_CLIENT, username="ivr")
     ivr.users.add(w.users["ivr"])
-    w.users["ivr"].user_permissions.add(
-        Permission.objects.get(codename="view_claim_status", content_type__model="claim")
-    )
+    w.users["ivr"].groups.add(Group.objects.get(name=Role.IVR_CLIENT))
     for role in sorted(DESK_ROLES):
         w.users[role] = make_user(role, username=f"staff-{role}")
     return w

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
-from apps.meter_service.api.permissions import VIEW_ANY_CLAIM_STATUS
 from apps.meter_service.permissions import Role, has_role
 
 # Programs call the API with a token; people use the portals and the desk with a session.
@@ -35,13 +34,8 @@ def api_token_issue(*, user, rotate: bool = False, status_lookup: bool = False) 
     if status_lookup:
         if not has_role(user, Role.AGENCY_CLIENT):
             raise TokenRefused(f"{user.username} is not an agency client (the IVR's role).")
-        app_label, codename = VIEW_ANY_CLAIM_STATUS.split(".")
-        permission = Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
-        if permission is None:
-            raise TokenRefused(f"No permission {VIEW_ANY_CLAIM_STATUS}: run load_fixtures.")
-        user.user_permissions.add(permission)
+        # The IVR's look-up right is a role of its own, like every other right.
+        user.groups.add(Group.objects.get(name=Role.IVR_CLIENT))
     if rotate:
         Token.objects.filter(user=user).delete()
     token, _created = Token.objects.get_or_create(user=user)

@@ -197,7 +197,7 @@ def login_view(request):
         else:
             user = otp.portal_user_for(subscriber)
             request.session.pop(LOGIN_SESSION_KEY, None)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, user, backend="apps.meter_service.auth_backend.RoleBackend")
             return redirect(_safe_next(request, pending.get("next")))
     return render(
         request,

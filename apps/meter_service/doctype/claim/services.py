@@ -23,6 +23,8 @@ from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
+RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
+
 
 def _notify(claim: Claim, event: str) -> None:
     jobs.enqueue(jobs.claim_notify, claim.pk, event, queue="notifications")
@@ -149,13 +151,22 @@ def claim_file(
         filed_at=now,
         expires_at=now + datetime.timedelta(days=expiry_days),
     )
+    # The related rows were loaded above and uniqueness is the database's to enforce: only
+    # the field validators are left to run here (the others would cost a query each).
+    claim.full_clean(
+        exclude=["last_bill_scan", *RELATED_FIELDS],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     if last_bill_scan is not None:
+        # Stored only once every check passed; removed again if the row cannot be saved.
         claim.last_bill_scan.save(last_bill_scan.name, last_bill_scan, save=False)
-    claim.full_clean(exclude=["last_bill_scan"])
     try:
         with transaction.atomic():
             claim.save()
     except IntegrityError as exc:  # a filing that raced past the check above
+        if claim.last_bill_scan:
+            claim.last_bill_scan.delete(save=False)
         rules.check_no_open_claim(Claim.objects.filter(meter=meter, is_open=True).first())
         raise exc
     events.claim_filed_event(claim=claim, actor=actor)
