@@ -28,13 +28,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import tracking
-from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
-from apps.meter_service.doctype.claim.selectors import open_claim_for_meter
-from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
-from apps.meter_service.doctype.meter.selectors import current_installation
+from apps.meter_service.doctype.claim.selectors import (
+    claim_filing_context,
+    with_display,
+)
 from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -82,20 +82,12 @@ def _safe_next(request, url: str | None) -> str:
     return reverse("office:dashboard")
 
 
-def _with_display(claim):
-    """Attach what the templates show of a claim: the grouped code and the reading."""
-    if claim is not None:
-        claim.code_display = tracking.display(claim.tracking_code)
-        claim.reading_display = format_quantity(claim.last_reading)
-    return claim
-
-
 def _with_row_display(statement):
     """Attach the grouped tracking codes to a statement's rows."""
     for claim in statement.claims:
-        _with_display(claim)
+        with_display(claim)
     for payment in statement.payments:
-        _with_display(payment.claim)
+        with_display(payment.claim)
     return statement
 
 
@@ -245,9 +237,9 @@ def dashboard(request):
         {
             "today": today,
             "statement": statement,
-            "today_claims": [_with_display(c) for c in reversed(statement.claims)],
+            "today_claims": [with_display(c) for c in reversed(statement.claims)],
             "awaiting_count": awaiting.count(),
-            "awaiting": [_with_display(c) for c in awaiting[:10]],
+            "awaiting": [with_display(c) for c in awaiting[:10]],
         },
     )
 
@@ -277,21 +269,9 @@ def claim_new(request):
     if subscriber is None:
         messages.info(request, _("Identify the subscriber first: bill ID and national ID."))
         return redirect("office:walk_in")
-    installation = current_installation(subscriber=subscriber)
-    open_claim = _with_display(
-        open_claim_for_meter(meter=installation.meter) if installation else None
-    )
-    quote, quote_error = None, None
-    if installation is not None:
-        try:
-            quote = fee_quote(
-                meter_size=installation.meter.size,
-                customer_type=subscriber.customer_type,
-                channel=Channel.COUNTER_OFFICE,
-                on_date=timezone.localdate(),
-            )
-        except ValidationError as error:
-            quote_error = " ".join(error.messages)
+    filing = claim_filing_context(subscriber=subscriber, channel=Channel.COUNTER_OFFICE)
+    installation, quote, quote_error = filing.installation, filing.quote, filing.quote_error
+    open_claim = with_display(filing.open_claim)
 
     if request.method == "POST":
         form = OfficeClaimForm(request.POST, request.FILES)
@@ -357,7 +337,7 @@ def claim_list_view(request):
         claims = claims.none()
     page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     for claim in page.object_list:
-        _with_display(claim)
+        with_display(claim)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -370,7 +350,7 @@ def claim_list_view(request):
 @operator_required
 def claim_detail(request, code: str):
     """Show one of this office's claims: fee, collection, receipt and timeline."""
-    claim = _with_display(
+    claim = with_display(
         selectors.office_claim(user=request.user, office=request.office, code=code)
     )
     can_collect = (

@@ -22,19 +22,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import permissions, tracking
-from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
     claim_by_tracking_code,
+    claim_filing_context,
     claim_get,
     claim_list,
     claim_public_status,
     open_claim_for_meter,
+    with_display,
 )
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
-from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.selectors import current_installation
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.identifiers import clean_digits
@@ -104,15 +104,7 @@ def _claim_for(request, code: str):
     """Return the claim with this tracking code if the user may see it, else raise Http404."""
     claim = claim_by_tracking_code(code=code)
     claim = claim_get(user=request.user, pk=claim.pk if claim is not None else None)
-    return _with_display(claim)
-
-
-def _with_display(claim):
-    """Attach what the templates show of a claim: the grouped code and the reading."""
-    if claim is not None:
-        claim.code_display = tracking.display(claim.tracking_code)
-        claim.reading_display = format_quantity(claim.last_reading)
-    return claim
+    return with_display(claim)
 
 
 def _safe_next(request, url: str | None) -> str:
@@ -220,7 +212,7 @@ def logout_view(request):
 @subscriber_required
 def claim_list_view(request):
     """List the subscriber's own claims, newest first."""
-    claims = [_with_display(claim) for claim in claim_list(user=request.user).order_by("-filed_at")]
+    claims = [with_display(claim) for claim in claim_list(user=request.user).order_by("-filed_at")]
     return render(request, "meter_service/portal/claim_list.html", {"claims": claims})
 
 
@@ -257,21 +249,9 @@ def claim_new(request, subscription_number: str):
     subscriber = get_object_or_404(
         subscriber_list(user=request.user), subscription_number=clean_digits(subscription_number)
     )
-    installation = current_installation(subscriber=subscriber)
-    open_claim = _with_display(
-        open_claim_for_meter(meter=installation.meter) if installation else None
-    )
-    quote, quote_error = None, None
-    if installation is not None:
-        try:
-            quote = fee_quote(
-                meter_size=installation.meter.size,
-                customer_type=subscriber.customer_type,
-                channel=Channel.WEB,
-                on_date=timezone.localdate(),
-            )
-        except ValidationError as error:
-            quote_error = " ".join(error.messages)
+    filing = claim_filing_context(subscriber=subscriber, channel=Channel.WEB)
+    installation, quote, quote_error = filing.installation, filing.quote, filing.quote_error
+    open_claim = with_display(filing.open_claim)
 
     if request.method == "POST":
         form = PortalClaimForm(request.POST, request.FILES)
@@ -405,7 +385,7 @@ def status_lookup(request):
         "meter_service/portal/status.html",
         {
             "form": form,
-            "claim": _with_display(claim),
+            "claim": with_display(claim),
             "timeline": timeline_entries(claim=claim) if claim else [],
         },
         status=status,

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
@@ -21,7 +20,6 @@ from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
-from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.forms import normalize_input
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
@@ -339,19 +337,9 @@ class ClaimAdmin(DocumentAdmin):
         return TemplateResponse(request, "meter_service/claim/intake.html", context)
 
     def _quote(self, form, subscriber):
-        from apps.meter_service.doctype.meter.selectors import current_installation
-
-        installation = current_installation(subscriber=subscriber)
-        if installation is None:
+        filing = selectors.claim_filing_context(subscriber=subscriber, channel="in_person")
+        if filing.installation is None:
             form.add_error(None, rules.NO_METER_MESSAGE)
-            return None
-        try:
-            return fee_quote(
-                meter_size=installation.meter.size,
-                customer_type=subscriber.customer_type,
-                channel="in_person",
-                on_date=timezone.localdate(),
-            )
-        except ValidationError as error:
-            form.add_service_errors(error)
-            return None
+        elif filing.quote_error:
+            form.add_error(None, filing.quote_error)
+        return filing.quote

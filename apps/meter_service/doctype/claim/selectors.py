@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db.models import QuerySet
 
 from apps.meter_service import permissions, tracking
@@ -48,3 +50,49 @@ def claim_timeline(*, claim: Claim) -> QuerySet[DocumentEvent]:
 
 def open_claim_for_meter(*, meter) -> Claim | None:
     return Claim.objects.filter(meter=meter, is_open=True).first()
+
+
+@dataclass
+class FilingContext:
+    """What a claim form shows before filing: the meter there now, an open claim, the fee."""
+
+    installation: object | None
+    open_claim: Claim | None
+    quote: object | None
+    quote_error: str | None
+
+
+def claim_filing_context(*, subscriber, channel: str) -> FilingContext:
+    """Return the meter, any open claim on it and the fee a claim filed today would cost."""
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
+    from apps.meter_service.doctype.meter.selectors import current_installation
+
+    installation = current_installation(subscriber=subscriber)
+    if installation is None:
+        return FilingContext(None, None, None, None)
+    quote, quote_error = None, None
+    try:
+        quote = fee_quote(
+            meter_size=installation.meter.size,
+            customer_type=subscriber.customer_type,
+            channel=channel,
+            on_date=timezone.localdate(),
+        )
+    except ValidationError as error:
+        quote_error = " ".join(error.messages)
+    return FilingContext(
+        installation, open_claim_for_meter(meter=installation.meter), quote, quote_error
+    )
+
+
+def with_display(claim: Claim | None) -> Claim | None:
+    """Attach what pages show of a claim: the grouped tracking code and the reading."""
+    from apps.meter_service.display import format_quantity
+
+    if claim is not None:
+        claim.code_display = tracking.display(claim.tracking_code)
+        claim.reading_display = format_quantity(claim.last_reading)
+    return claim
