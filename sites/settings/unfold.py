@@ -24,7 +24,10 @@ UNFOLD = {
     "SHOW_LANGUAGES": True,
     "ENVIRONMENT": "apps.meter_service.desk.environment_callback",
     "DASHBOARD_CALLBACK": "apps.meter_service.desk.dashboard_callback",
-    "STYLES": [lambda request: static("meter_service/css/desk.css")],
+    "STYLES": [
+        lambda request: static("meter_service/css/fonts.css"),
+        lambda request: static("meter_service/css/desk.css"),
+    ],
     "COLORS": {
         # A calm utility blue: primary buttons, links and the active sidebar item.
         "primary": {

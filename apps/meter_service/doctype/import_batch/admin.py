@@ -26,9 +26,9 @@ from apps.meter_service.doctype.import_batch.selectors import (
     import_batch_progress,
 )
 from apps.meter_service.doctype.import_batch.targets import CREATE, SPECS, ImportSpec
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import JalaliDateField, format_date, format_datetime, use_jalali
 from apps.meter_service.sites import staff_site
+from apps.meter_service.templatetags.meter_tags import localdigits
 
 STATUS_COLORS = {
     ImportStatus.UPLOADED: "info",
@@ -44,12 +44,6 @@ TEMPLATE_TYPES = {
     readers.CSV: "text/csv; charset=utf-8",
     readers.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-
-
-def _local(value: object) -> str:
-    """Return a number or code with the digits of the active language."""
-    text = "" if value is None else str(value)
-    return to_persian_digits(text) if use_jalali() else text
 
 
 def _cell(spec: ImportSpec, name: str, value: object) -> str:
@@ -70,7 +64,7 @@ def _cell(spec: ImportSpec, name: str, value: object) -> str:
     if isinstance(value, int | float | Decimal) or (
         isinstance(value, str) and value.replace(".", "", 1).isdigit()
     ):
-        return _local(value)
+        return localdigits(value)
     return str(value)
 
 
@@ -101,11 +95,11 @@ class ImportBatchAdmin(DocumentAdmin):
 
     @admin.display(description=_("rows"), ordering="total_rows")
     def rows(self, obj: ImportBatch) -> str:
-        return _local(obj.total_rows)
+        return localdigits(obj.total_rows)
 
     @admin.display(description=_("errors"))
     def error_count(self, obj: ImportBatch) -> str:
-        return _local(len(obj.errors or []))
+        return localdigits(len(obj.errors or []))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A job is working on a running batch; deleting it would leave the job nothing.
@@ -193,8 +187,8 @@ class ImportBatchAdmin(DocumentAdmin):
             title=_("Upload master data"),
             form=form,
             targets=targets,
-            max_rows=_local(readers.max_rows()),
-            max_megabytes=_local(f"{readers.max_file_bytes() / (1024 * 1024):g}"),
+            max_rows=localdigits(readers.max_rows()),
+            max_megabytes=localdigits(f"{readers.max_file_bytes() / (1024 * 1024):g}"),
             add=True,
         )
         return TemplateResponse(request, "meter_service/import_batch/upload.html", context)
@@ -237,7 +231,7 @@ class ImportBatchAdmin(DocumentAdmin):
             "headers": [_("row"), _("column"), _("error")],
             "rows": [
                 [
-                    _local(error.get("row")) if error.get("row") else "—",
+                    localdigits(error.get("row")) if error.get("row") else "—",
                     labels.get(error.get("field") or "", "—"),
                     (error.get("messages") or {}).get(language) or error.get("message", ""),
                 ]
@@ -251,7 +245,7 @@ class ImportBatchAdmin(DocumentAdmin):
             "headers": [_("row"), _("action")] + [labels[name] for name in preview_columns],
             "rows": [
                 [
-                    _local(item["row"]),
+                    localdigits(item["row"]),
                     _("create") if item["action"] == CREATE else _("update"),
                     *(_cell(spec, name, item["values"].get(name)) for name in preview_columns),
                 ]
@@ -274,13 +268,13 @@ class ImportBatchAdmin(DocumentAdmin):
             facts=[
                 (_("data"), batch.get_target_display()),
                 (_("file name"), batch.original_name),
-                (_("rows"), _local(batch.total_rows)),
+                (_("rows"), localdigits(batch.total_rows)),
                 (_("uploaded by"), batch.created_by),
                 (_("uploaded at"), format_datetime(batch.created_at)),
                 (_("finished at"), format_datetime(batch.finished_at) or "—"),
             ],
-            created_rows=_local(batch.created_rows),
-            updated_rows=_local(batch.updated_rows),
+            created_rows=localdigits(batch.created_rows),
+            updated_rows=localdigits(batch.updated_rows),
             errors_table=errors,
             preview_table=preview,
             persian_digits=use_jalali(),
