@@ -138,6 +138,7 @@ STATIC_ROOT = BASE_DIR / ".static"
 # Front-end packages come from the npm registry through package-lock.json (scripts/setup).
 STATICFILES_DIRS = [
     ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn"),
+    ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
