@@ -97,6 +97,20 @@ def can_use_desk(user) -> bool:
     return bool(getattr(user, "is_staff", False)) and is_company_staff(user)
 
 
+def lanes_of(user) -> set[str]:
+    """The process lanes whose steps the user may complete (settings: PROCESS_LANE_ROLES)."""
+    from django.conf import settings
+
+    roles = roles_of(user)
+    lane_roles = settings.METER_SERVICE.get("PROCESS_LANE_ROLES", {})
+    return {lane for lane, allowed in lane_roles.items() if roles.intersection(allowed)}
+
+
+def may_work_lane(user, lane: str) -> bool:
+    """Return True when the user holds a role of the process lane (and is active)."""
+    return bool(getattr(user, "is_active", False)) and lane in lanes_of(user)
+
+
 _RECORD_RULES: dict[type[models.Model], Rule] = {}
 
 

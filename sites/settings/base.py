@@ -189,6 +189,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
         "django.server": {"level": "WARNING"},
+        # SpiffWorkflow logs every task state change at INFO; the audit trail has the steps.
+        "spiff": {"level": "WARNING"},
         "rq.worker": {"level": "INFO"},
     },
 }
@@ -204,6 +206,27 @@ METER_SERVICE = {
     "IMPORT_MAX_ROWS": 50_000,
     "IMPORT_MAX_FILE_BYTES": 10 * 1024 * 1024,
     "GAS_COMPANY_CODE": "",
+    # The service process (workflows/meter_test.bpmn) reads these through setting("...").
+    # In-service tolerance (± %) by accuracy class; OIML R137 MPE for Qt..Qmax x2 by default.
+    "IN_SERVICE_TOLERANCE_PERCENT": {"1.0": 2.0, "1.5": 3.0},
+    "REFUND_FEE_WHEN_FAULTY": True,
+    "CORRECTION_APPROVAL_LIMIT_RIAL": 50_000_000,
+    "ACCESS_WAIT_DAYS": 14,
+    # Who may complete the user tasks of each lane of the BPMN (lanes are named by role).
+    "PROCESS_LANE_ROLES": {
+        "subscriber": ["subscriber", "service_desk_clerk"],
+        "technician": ["technician"],
+        "emergency_crew": ["emergency_crew"],
+        "billing_officer": ["billing_officer"],
+        "service_manager": ["service_manager"],
+    },
+    # Service-level target of a claim, counted in working time (doctype/sla/calendar.py):
+    # office hours in TIME_ZONE Saturday to Wednesday, Thursday's hours (null: a day off),
+    # Friday off, less the Holiday rows; at risk from SLA_AT_RISK_PERCENT of the target.
+    "SLA_TARGET_HOURS": 24,
+    "SLA_AT_RISK_PERCENT": 75,
+    "SLA_WORKDAY_HOURS": ["07:00", "15:00"],
+    "SLA_THURSDAY_HOURS": ["07:00", "12:00"],
     **SITE_CONFIG.get("meter_service", {}),
 }
 

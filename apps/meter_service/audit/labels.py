@@ -18,8 +18,16 @@ EVENT_LABELS = {
     "claim_filed": _("Claim filed"),
     "claim_paid": _("Fee paid"),
     "claim_cancelled": _("Claim cancelled"),
-    "claim_expired": _("Claim expired unpaid"),
+    "claim_expired": _("Claim expired"),
     "claim_documents_checked": _("Documents checked"),
+    "claim_visit_scheduled": _("Test visit scheduled"),
+    "claim_closed": _("Claim closed"),
+    "claim_fee_settled": _("Test fee settled"),
+    "process_step": _("Process step"),
+    "process_version_uploaded": _("Process version uploaded"),
+    "process_version_activated": _("Process version activated"),
+    "sla_warned": _("SLA at risk: role told"),
+    "sla_escalated": _("SLA breached: escalated"),
 }
 
 

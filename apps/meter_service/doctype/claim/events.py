@@ -42,3 +42,24 @@ def claim_documents_checked_event(*, claim, actor, checklist: dict) -> None:
         actor=actor,
         parameters={"checklist": checklist},
     )
+
+
+def claim_visit_scheduled_event(*, claim, actor, visit_date, visit_time, test_type) -> None:
+    record_event(
+        document=claim,
+        event_type="claim_visit_scheduled",
+        actor=actor,
+        parameters={"visit_date": visit_date, "visit_time": visit_time, "test_type": test_type},
+    )
+
+
+def claim_closed_event(*, claim, actor, outcome: str) -> None:
+    record_event(
+        document=claim, event_type="claim_closed", actor=actor, parameters={"outcome": outcome}
+    )
+
+
+def claim_fee_settled_event(*, claim, actor, action: str) -> None:
+    record_event(
+        document=claim, event_type="claim_fee_settled", actor=actor, parameters={"action": action}
+    )

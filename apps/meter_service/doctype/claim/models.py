@@ -37,6 +37,18 @@ class ClaimStatus(models.TextChoices):
 OPEN_STATUSES = (ClaimStatus.AWAITING_PAYMENT, ClaimStatus.PAID, ClaimStatus.IN_PROGRESS)
 
 
+class ClaimOutcome(models.TextChoices):
+    NO_FAULT = "no_fault", _("No fault: within tolerance")
+    FAULTY = "faulty", _("Faulty: replaced and corrected")
+    TAMPERED = "tampered", _("Tampered with")
+
+
+class FeeOutcome(models.TextChoices):
+    KEEP = "keep", _("Fee kept")
+    REFUND = "refund", _("Fee refunded")
+    WAIVE = "waive", _("Fee waived")
+
+
 class PaymentMethod(models.TextChoices):
     GATEWAY = "gateway", _("Online payment gateway")
     COUNTER_OFFICE = "counter_office", _("At the counter office")
@@ -150,6 +162,18 @@ class Claim(models.Model):
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     expires_at = models.DateTimeField(_("pay by"), null=True, blank=True, db_index=True)
     closed_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # Set by the process (apps/meter_service/workflows/meter_test.bpmn) as the claim moves on.
+    test_visit_date = models.DateField(_("test visit date"), null=True, blank=True)
+    test_visit_time = models.CharField(
+        _("test visit time"), max_length=10, choices=VisitTime.choices, blank=True
+    )
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=ClaimOutcome.choices, blank=True, db_index=True
+    )
+    fee_outcome = models.CharField(
+        _("test fee"), max_length=10, choices=FeeOutcome.choices, blank=True
+    )
+    findings = models.JSONField(_("findings"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("meter test claim")

@@ -21,6 +21,7 @@ from apps.meter_service.doctype.claim.models import (
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.payment import services as payment_services
+from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
@@ -171,6 +172,7 @@ def claim_file(
         raise exc
     events.claim_filed_event(claim=claim, actor=actor)
     _notify(claim, "claim_filed")
+    process_services.process_start(claim=claim, actor=actor)
     if payment_method == PaymentMethod.NEXT_BILL:
         # The fee goes on the next gas bill: the billing system collects it, so the claim
         # goes ahead at once.
@@ -194,6 +196,9 @@ def claim_mark_paid(
     claim.save(update_fields=["status", "paid_at", "expires_at"])
     events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
     _notify(claim, "claim_paid")
+    process_services.process_send_message(
+        claim=claim, name="fee_paid", payload={"reference": reference}, actor=actor
+    )
     return claim
 
 
@@ -211,26 +216,67 @@ def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
     rules.check_can_cancel(claim)
     _end(claim, ClaimStatus.CANCELLED, timezone.now())
     events.claim_cancelled_event(claim=claim, actor=actor, reason=reason)
+    process_services.process_send_message(
+        claim=claim, name="claim_cancelled", payload={"reason": reason}, actor=actor
+    )
     return claim
 
 
 def claim_expire_unpaid(*, now: datetime.datetime | None = None) -> list[str]:
-    """Expire every claim whose payment deadline passed; return their tracking codes."""
-    now = now or timezone.now()
-    expired = []
-    due = Claim.objects.filter(status=ClaimStatus.AWAITING_PAYMENT, expires_at__lt=now).values_list(
-        "pk", flat=True
+    """Fire the process's due timers (payment deadlines among them); return the tracking
+    codes of the claims that expired."""
+    moved = process_services.process_run_timers(now=now)
+    return list(
+        Claim.objects.filter(pk__in=moved, status=ClaimStatus.EXPIRED).values_list(
+            "tracking_code", flat=True
+        )
     )
-    for pk in list(due):
-        with transaction.atomic():
-            claim = Claim.objects.select_for_update().get(pk=pk)
-            if claim.status != ClaimStatus.AWAITING_PAYMENT:
-                continue  # paid while we looked
-            _end(claim, ClaimStatus.EXPIRED, now)
-            events.claim_expired_event(claim=claim)
-            _notify(claim, "claim_expired")
-            expired.append(claim.tracking_code)
-    return expired
+
+
+def claim_end_expired(*, claim: Claim, now: datetime.datetime) -> Claim:
+    """End a claim the process gave up on: unpaid in time, or no access to the meter."""
+    if claim.status in OPEN_STATUSES:
+        _end(claim, ClaimStatus.EXPIRED, now)
+        events.claim_expired_event(claim=claim)
+        _notify(claim, "claim_expired")
+    return claim
+
+
+def claim_visit_scheduled(
+    *, claim: Claim, visit_date: datetime.date, visit_time: str, test_type: str, actor=None
+) -> Claim:
+    """Record the technician's visit; the subscriber is told by SMS."""
+    claim.status = ClaimStatus.IN_PROGRESS
+    claim.test_visit_date = visit_date
+    claim.test_visit_time = visit_time
+    claim.save(update_fields=["status", "test_visit_date", "test_visit_time"])
+    events.claim_visit_scheduled_event(
+        claim=claim, actor=actor, visit_date=visit_date, visit_time=visit_time, test_type=test_type
+    )
+    _notify(claim, "visit_scheduled")
+    return claim
+
+
+def claim_close(
+    *, claim: Claim, outcome: str, findings: dict, actor=None, now: datetime.datetime
+) -> Claim:
+    """Close a tested claim with its outcome; the subscriber is told by SMS."""
+    claim.outcome = outcome
+    claim.findings = findings
+    claim.save(update_fields=["outcome", "findings"])
+    _end(claim, ClaimStatus.CLOSED, now)
+    events.claim_closed_event(claim=claim, actor=actor, outcome=outcome)
+    _notify(claim, "claim_closed")
+    return claim
+
+
+def claim_settle_fee(*, claim: Claim, action: str, actor=None) -> Claim:
+    """Record what happens to the test fee (refunded, waived or kept), as decided by the
+    process's fee table."""
+    claim.fee_outcome = action
+    claim.save(update_fields=["fee_outcome"])
+    events.claim_fee_settled_event(claim=claim, actor=actor, action=action)
+    return claim
 
 
 @transaction.atomic

@@ -1,0 +1,201 @@
+"""What the BPMN file may call: service-task topics and functions for expressions.
+
+A service task's `camunda:topic` names a handler here; the handler calls the application's
+services (the same ones the desk, portals and API use) and returns data for the process.
+Expressions (gateway conditions, timers, DMN entries) may call the EXPRESSION_FUNCTIONS.
+A BPMN file naming anything else is refused when it is uploaded.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.doctype.process import engine
+
+# The user whose action is being carried through the process (None for timers and jobs).
+current_actor: contextvars.ContextVar = contextvars.ContextVar("process_actor", default=None)
+
+
+def _claim(data: dict):
+    from apps.meter_service.doctype.claim.models import Claim
+
+    return Claim.objects.select_for_update().get(pk=data["claim_id"])
+
+
+def setting(name: str) -> Any:
+    """A rule setting (METER_SERVICE) by name; an unknown name is an error, not None."""
+    try:
+        return settings.METER_SERVICE[name]
+    except KeyError as exc:
+        raise KeyError(f"unknown rule setting {name}") from exc
+
+
+def sla_due(claim_id: int, fraction: float) -> str:
+    """When the claim's SLA clock will have used `fraction` of its target (ISO 8601)."""
+    from apps.meter_service.doctype.sla.models import SlaClock
+    from apps.meter_service.doctype.sla.selectors import sla_due_at
+
+    clock = SlaClock.objects.get(claim_id=claim_id)
+    due = sla_due_at(clock, fraction, engine.now())
+    # A stopped clock never comes due: a date far ahead keeps the timer quiet.
+    return (due or engine.now() + datetime.timedelta(days=3650)).isoformat()
+
+
+def access_due() -> str:
+    """How long the subscriber has to give access to the meter, from now (ISO 8601)."""
+    days = int(setting("ACCESS_WAIT_DAYS"))
+    return (engine.now() + datetime.timedelta(days=days)).isoformat()
+
+
+def fee_collected(claim_id: int) -> bool:
+    """Whether the claim's fee has been paid in money (not still on the next gas bill)."""
+    from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
+
+    claim = Claim.objects.only("payment_method", "paid_at").get(pk=claim_id)
+    return claim.paid_at is not None and claim.payment_method != PaymentMethod.NEXT_BILL
+
+
+EXPRESSION_FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "setting": setting,
+    "sla_due": sla_due,
+    "access_due": access_due,
+    "fee_collected": fee_collected,
+}
+
+
+# --- service-task topics ------------------------------------------------------------------
+def claim_expire(data: dict) -> dict:
+    from apps.meter_service.doctype.claim import services
+
+    services.claim_end_expired(claim=_claim(data), now=engine.now())
+    return {}
+
+
+def claim_visit_scheduled(data: dict) -> dict:
+    from apps.meter_service.doctype.claim import services
+
+    services.claim_visit_scheduled(
+        claim=_claim(data),
+        visit_date=datetime.date.fromisoformat(data["visit_date"]),
+        visit_time=data.get("visit_time", ""),
+        test_type=data.get("test_type", ""),
+        actor=current_actor.get(),
+    )
+    return {}
+
+
+def inspection_tolerance(data: dict) -> dict:
+    """The in-service tolerance (± %) for the meter's accuracy class, from the settings."""
+    claim = _claim(data)
+    accuracy_class = claim.meter.accuracy_class
+    tolerances = setting("IN_SERVICE_TOLERANCE_PERCENT")
+    if accuracy_class not in tolerances:
+        raise ValidationError(
+            _("No in-service tolerance is set for accuracy class %(cls)s."),
+            params={"cls": accuracy_class},
+        )
+    return {"accuracy_class": accuracy_class, "mpe": float(tolerances[accuracy_class])}
+
+
+def _close(outcome: str) -> Callable[[dict], dict]:
+    def close(data: dict) -> dict:
+        from apps.meter_service.doctype.claim import services
+
+        services.claim_close(
+            claim=_claim(data),
+            outcome=outcome,
+            findings={k: data.get(k) for k in CLOSING_FINDINGS if k in data},
+            actor=current_actor.get(),
+            now=engine.now(),
+        )
+        return {}
+
+    return close
+
+
+# What the claim keeps of the process's data when it closes (for its page and the SMS).
+CLOSING_FINDINGS = (
+    "verdict",
+    "error_percent",
+    "mpe",
+    "stopped",
+    "tampered",
+    "damage_rial",
+    "correction_rial",
+    "correction_method",
+    "new_serial",
+    "fee_action",
+)
+
+
+def fee_settle(data: dict) -> dict:
+    from apps.meter_service.doctype.claim import services
+
+    services.claim_settle_fee(
+        claim=_claim(data), action=data["fee_action"], actor=current_actor.get()
+    )
+    return {}
+
+
+def _responsible_roles(data: dict) -> list[str]:
+    from apps.meter_service.doctype.process.models import ProcessTask
+
+    lanes = ProcessTask.objects.filter(
+        instance__claim_id=data["claim_id"], completed_at__isnull=True
+    ).values_list("lane", flat=True)
+    roles = engine.lane_roles()
+    return sorted({role for lane in lanes for role in roles.get(lane, [])})
+
+
+def sla_warn(data: dict) -> dict:
+    from apps.meter_service.doctype.sla import services
+
+    warned = services.sla_warn(
+        claim=_claim(data), roles=_responsible_roles(data), now=engine.now()
+    )
+    return {"sla_warned": warned}
+
+
+def sla_escalate(data: dict) -> dict:
+    from apps.meter_service.doctype.sla import services
+
+    return {"sla_escalated": services.sla_escalate(claim=_claim(data), now=engine.now())}
+
+
+TOPICS: dict[str, Callable[[dict], dict]] = {
+    "claim.expire": claim_expire,
+    "claim.visit_scheduled": claim_visit_scheduled,
+    "inspection.tolerance": inspection_tolerance,
+    "claim.close_no_fault": _close("no_fault"),
+    "claim.close_tampered": _close("tampered"),
+    "claim.close_faulty": _close("faulty"),
+    "fee.settle": fee_settle,
+    "sla.warn": sla_warn,
+    "sla.escalate": sla_escalate,
+}
+
+
+def run_topic(topic: str, data: dict) -> dict:
+    return TOPICS[topic](data)
+
+
+# --- rules a task's form cannot say in its field list ------------------------------------
+def _check_test_findings(data: dict) -> None:
+    if data.get("outcome") != "tested" or data.get("stopped") or data.get("tampered"):
+        return
+    if data.get("error_percent") is None:
+        raise ValidationError(
+            {"error_percent": _("Enter the measured error, or mark the meter stopped.")}
+        )
+
+
+FORM_RULES: dict[str, Callable[[dict], None]] = {
+    "Task_test": _check_test_findings,
+}

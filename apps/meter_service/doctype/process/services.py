@@ -1,0 +1,468 @@
+"""Actions on the service process: start an instance, complete a task, pass a message in,
+fire timers, upload and activate versions, move instances between versions.
+
+Every action loads the claim's instance under a row lock, runs the engine, and saves the new
+state, the open tasks, the SLA clock and the audit trail in the caller's transaction: a step
+and the data it changes commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.util.task import TaskState
+
+from apps.meter_service import permissions
+from apps.meter_service.audit.events import record_event
+from apps.meter_service.doctype.process import engine, handlers
+from apps.meter_service.doctype.process.forms import form_for, task_data
+from apps.meter_service.doctype.process.models import (
+    InstanceStatus,
+    ProcessInstance,
+    ProcessTask,
+    ProcessVersion,
+)
+
+logger = logging.getLogger("meter_service.process")
+
+PROCESS_ID = "meter_test"
+WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
+SUBSCRIBER_LANE = "subscriber"
+HISTORY = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR
+
+
+class ProcessConflict(ValidationError):
+    """Someone else moved the process first (the task is done, or the state changed)."""
+
+
+# --- versions -------------------------------------------------------------------------------
+def files_checksum(bpmn: str, dmn_files: dict[str, str]) -> str:
+    payload = json.dumps({"bpmn": bpmn, "dmn": dmn_files}, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def workflow_files() -> tuple[str, dict[str, str]]:
+    """The process as the repository ships it: meter_test.bpmn and every DMN file."""
+    bpmn = (WORKFLOWS_DIR / f"{PROCESS_ID}.bpmn").read_text(encoding="utf-8")
+    dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(WORKFLOWS_DIR.glob("*.dmn"))}
+    return bpmn, dmn
+
+
+@transaction.atomic
+def process_version_create(
+    *, bpmn: str, dmn_files: dict[str, str], note: str = "", actor=None
+) -> ProcessVersion:
+    """Validate the files and keep them as the next version (not active yet)."""
+    from apps.meter_service.doctype.process.validation import validate_files
+
+    validate_files(bpmn, dmn_files, PROCESS_ID)
+    last = (
+        ProcessVersion.objects.select_for_update()
+        .filter(process_id=PROCESS_ID)
+        .aggregate(n=Max("number"))["n"]
+    )
+    version = ProcessVersion.objects.create(
+        process_id=PROCESS_ID,
+        number=(last or 0) + 1,
+        bpmn=bpmn,
+        dmn_files=dmn_files,
+        checksum=files_checksum(bpmn, dmn_files),
+        note=note,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    record_event(
+        document=version, event_type="process_version_uploaded", actor=actor, parameters={}
+    )
+    return version
+
+
+@transaction.atomic
+def process_version_activate(*, version: ProcessVersion, actor=None) -> ProcessVersion:
+    """New claims start on this version from now; running claims keep theirs."""
+    ProcessVersion.objects.select_for_update().filter(process_id=version.process_id).update(
+        is_active=None
+    )
+    version.is_active = True
+    version.activated_at = timezone.now()
+    version.save(update_fields=["is_active", "activated_at"])
+    record_event(
+        document=version, event_type="process_version_activated", actor=actor, parameters={}
+    )
+    return version
+
+
+def process_version_active() -> ProcessVersion:
+    """The version new claims start on; the repository's files become version 1 if none."""
+    version = ProcessVersion.objects.filter(process_id=PROCESS_ID, is_active=True).first()
+    if version is not None:
+        return version
+    with transaction.atomic():
+        bpmn, dmn = workflow_files()
+        version = process_version_create(
+            bpmn=bpmn, dmn_files=dmn, note="meter_test.bpmn as shipped"
+        )
+        return process_version_activate(version=version)
+
+
+# --- running --------------------------------------------------------------------------------
+@dataclass
+class _Step:
+    """What one action did, for the audit trail."""
+
+    kind: str
+    step: str = ""
+    step_name: str = ""
+    data: dict = field(default_factory=dict)
+    ran: list[str] = field(default_factory=list)
+
+
+def _run_engine(workflow, step: _Step) -> None:
+    """Run automatic steps and due timers until only people's steps and timers wait."""
+
+    def did_run(task) -> None:
+        if task.task_spec.bpmn_name:
+            step.ran.append(task.task_spec.bpmn_id)
+
+    for _round in range(50):
+        workflow.refresh_timers()
+        workflow.do_engine_steps(did_complete_task=did_run)
+        if not [t for t in workflow.get_tasks(state=TaskState.READY) if not t.task_spec.manual]:
+            return
+    raise RuntimeError("the process does not settle: a loop without a waiting step")
+
+
+def _open_user_tasks(workflow) -> list:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def _next_timer(workflow) -> datetime.datetime | None:
+    """The earliest moment a timer the process waits on comes due (None: no timer)."""
+    due = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        value = task.internal_data.get("event_value")
+        if isinstance(value, dict):  # a cycle timer
+            value = value.get("next")
+        if not isinstance(value, str):
+            continue
+        try:
+            moment = TimerEventDefinition.parse_time_or_duration(value)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(moment, datetime.datetime):
+            due.append(moment)
+    return min(due) if due else None
+
+
+def _waits_on_subscriber(workflow) -> bool:
+    return any(
+        task.task_spec.lane == SUBSCRIBER_LANE
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+    )
+
+
+def _save(instance: ProcessInstance, workflow, step: _Step, actor) -> ProcessInstance:
+    """Save the engine state (refusing a lost race), sync the open tasks, clock and trail."""
+    now = engine.now()
+    before = instance.revision
+    completed = workflow.is_completed()
+    end_event = ""
+    if completed:
+        ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
+        ends = [t for t in ends if t.task_spec.__class__.__name__ == "EndEvent"]
+        end_event = ends[-1].task_spec.bpmn_id if ends else ""
+    fields = {
+        "state": engine.dump(workflow),
+        "version": instance.version,
+        "revision": before + 1,
+        "status": InstanceStatus.COMPLETED if completed else InstanceStatus.RUNNING,
+        "next_timer_at": None if completed else _next_timer(workflow),
+        "updated_at": now,
+        "end_event": end_event,
+        "ended_at": now if completed else None,
+    }
+    saved = ProcessInstance.objects.filter(pk=instance.pk, revision=before).update(**fields)
+    if saved != 1:
+        raise ProcessConflict(
+            _("Someone else moved this claim on at the same time; reload and try again."),
+            code="process_conflict",
+        )
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+    open_tasks = {t.id: t for t in _open_user_tasks(workflow)}
+    known = set(
+        ProcessTask.objects.filter(instance=instance, completed_at__isnull=True).values_list(
+            "task_id", flat=True
+        )
+    )
+    withdrawn = known - set(open_tasks)
+    if withdrawn:
+        ProcessTask.objects.filter(task_id__in=withdrawn, completed_at__isnull=True).update(
+            completed_at=now, cancelled=True
+        )
+    ProcessTask.objects.bulk_create(
+        ProcessTask(
+            instance=instance,
+            task_id=task_id,
+            element_id=task.task_spec.bpmn_id,
+            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            lane=task.task_spec.lane or "",
+            ready_at=now,
+        )
+        for task_id, task in open_tasks.items()
+        if task_id not in known
+    )
+    _sync_sla(instance, workflow, completed, now)
+    record_event(
+        document=instance.claim,
+        event_type="process_step",
+        actor=actor,
+        parameters={
+            "kind": step.kind,
+            "step": step.step,
+            "step_name": step.step_name,
+            "ran": step.ran,
+            "to": [t.task_spec.bpmn_name for t in open_tasks.values()],
+            "end": end_event,
+            "data": step.data,
+            "version": instance.version.number,
+        },
+    )
+    return instance
+
+
+def _sync_sla(instance, workflow, completed: bool, now) -> None:
+    from apps.meter_service.doctype.sla import services as sla
+
+    if completed:
+        sla.sla_clock_stop(claim=instance.claim, now=now)
+    else:
+        sla.sla_clock_set_running(
+            claim=instance.claim, running=not _waits_on_subscriber(workflow), now=now
+        )
+
+
+def _locked(claim_id: int) -> ProcessInstance:
+    return (
+        ProcessInstance.objects.select_for_update()
+        .select_related("version", "claim")
+        .get(claim_id=claim_id)
+    )
+
+
+def process_start(*, claim, actor=None) -> ProcessInstance:
+    """Start the claim's process on the active version (in the filing's transaction)."""
+    from apps.meter_service.doctype.sla import services as sla
+
+    version = process_version_active()
+    workflow = engine.new_workflow(version)
+    now = engine.now()
+    payment_due = claim.expires_at or now
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(
+            {
+                "claim_id": claim.pk,
+                "tracking_code": claim.tracking_code,
+                "payment_due": payment_due.isoformat(),
+            }
+        )
+    sla.sla_clock_start(claim=claim, now=now)
+    instance = ProcessInstance.objects.create(
+        claim=claim, version=version, state={}, started_at=now, updated_at=now
+    )
+    step = _Step(kind="start")
+    token = handlers.current_actor.set(actor)
+    try:
+        _run_engine(workflow, step)
+        return _save(instance, workflow, step, actor)
+    finally:
+        handlers.current_actor.reset(token)
+
+
+def process_send_message(*, claim, name: str, payload: dict | None = None, actor=None) -> bool:
+    """Pass a message (fee_paid, claim_cancelled, ...) to the claim's process.
+
+    Returns False when the process is not waiting for it (already past that point).
+    """
+    try:
+        instance = _locked(claim.pk)
+    except ProcessInstance.DoesNotExist:
+        logger.warning("claim has no process", extra={"claim": claim.pk, "message": name})
+        return False
+    if instance.status != InstanceStatus.RUNNING:
+        return False
+    workflow = engine.load(instance.version, instance.state)
+    event = BpmnEvent(
+        MessageEventDefinition(name), payload={"payload": payload or {}, "result_var": name}
+    )
+    if workflow.event_manager.catch(event, internal=False) == 0:
+        return False
+    step = _Step(kind="message", step=name, data=payload or {})
+    token = handlers.current_actor.set(actor)
+    try:
+        _run_engine(workflow, step)
+        _save(instance, workflow, step, actor)
+    finally:
+        handlers.current_actor.reset(token)
+    return True
+
+
+def process_check_can_complete(*, user, task: ProcessTask) -> None:
+    """Refuse a user whose roles are not the task's lane's, or who may not see the claim."""
+    from apps.meter_service.doctype.claim.models import Claim
+
+    if not permissions.may_work_lane(user, task.lane):
+        raise PermissionDenied(_("This step is for another role."))
+    if not permissions.scope(user, Claim.objects.filter(pk=task.instance.claim_id)).exists():
+        raise PermissionDenied(_("This step is for another role."))
+
+
+def process_task_form(*, task: ProcessTask, data=None):
+    """The form of an open task, built from its fields in the instance's version."""
+    spec, _subs = engine.version_spec(task.instance.version)
+    return form_for(spec.task_specs[task.element_id], data)
+
+
+@transaction.atomic
+def process_complete_task(*, task_id: uuid.UUID | str, user, data: dict) -> ProcessTask:
+    """Complete one open user task with the submitted form data.
+
+    Checks the user's role for the task's lane and their access to the claim, validates the
+    data against the task's fields, runs the process on to its next waiting point, and
+    refuses a task someone else completed first.
+    """
+    try:
+        task = ProcessTask.objects.select_related("instance__version").get(task_id=task_id)
+    except (ProcessTask.DoesNotExist, ValueError, ValidationError) as exc:
+        raise ValidationError(_("No such step."), code="no_such_task") from exc
+    process_check_can_complete(user=user, task=task)
+    instance = _locked(task.instance.claim_id)
+    task.refresh_from_db(fields=["completed_at", "completed_by", "cancelled"])
+    _refuse_if_closed(task)
+    form = process_task_form(task=task, data=data)
+    if not form.is_valid():
+        raise ValidationError(form.errors.as_data())
+    values = task_data(form.cleaned_data)
+
+    workflow = engine.load(instance.version, instance.state)
+    engine_task = workflow.get_task_from_id(uuid.UUID(str(task.task_id)))
+    if engine_task is None or engine_task.state != TaskState.READY:
+        raise ProcessConflict(
+            _("This step is no longer open; reload the claim."), code="process_conflict"
+        )
+    # Claimed first, conditionally: of two people completing it at once, one gets a row.
+    done = ProcessTask.objects.filter(pk=task.pk, completed_at__isnull=True).update(
+        completed_at=engine.now(), completed_by=user, data=values
+    )
+    if done != 1:
+        raise ProcessConflict(
+            _("This step is no longer open; reload the claim."), code="process_conflict"
+        )
+    engine_task.data.update(values)
+    step = _Step(kind="task", step=task.element_id, step_name=task.name, data=values)
+    token = handlers.current_actor.set(user)
+    try:
+        engine_task.run()
+        _run_engine(workflow, step)
+        _save(instance, workflow, step, user)
+    finally:
+        handlers.current_actor.reset(token)
+    task.refresh_from_db()
+    return task
+
+
+def _refuse_if_closed(task: ProcessTask) -> None:
+    if task.completed_at is None:
+        return
+    if task.cancelled:
+        raise ProcessConflict(
+            _("This step was withdrawn: the claim moved on without it."), code="process_conflict"
+        )
+    who = task.completed_by.get_full_name() or task.completed_by.get_username()
+    raise ProcessConflict(
+        _("%(who)s completed this step first; reload the claim.") % {"who": who},
+        code="process_conflict",
+    )
+
+
+def process_run_timers(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
+    """Fire the timers that are due; return the ids of the claims whose process moved."""
+    now = now or timezone.now()
+    moved = []
+    due = ProcessInstance.objects.filter(
+        status=InstanceStatus.RUNNING, next_timer_at__lte=now
+    ).values_list("claim_id", flat=True)[:limit]
+    with engine.clock_at(now):
+        for claim_id in list(due):
+            try:
+                with transaction.atomic():
+                    instance = _locked(claim_id)
+                    if instance.next_timer_at is None or instance.next_timer_at > now:
+                        continue  # moved by someone else meanwhile
+                    workflow = engine.load(instance.version, instance.state)
+                    step = _Step(kind="timer")
+                    _run_engine(workflow, step)
+                    _save(instance, workflow, step, None)
+                    moved.append(claim_id)
+            except Exception:
+                # One broken instance must not stop the others' timers.
+                logger.exception("timer step failed", extra={"claim": claim_id})
+    return moved
+
+
+@transaction.atomic
+def process_instance_migrate(
+    *, instance: ProcessInstance, to_version: ProcessVersion, actor=None
+) -> ProcessInstance:
+    """Move a running instance onto another version of the process.
+
+    The steps it has completed are matched to the new version's by id; its open and waiting
+    steps are predicted again from the new version. Refused when a completed step is not in
+    the new version (the instance's history would not fit it).
+    """
+    from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+
+    instance = _locked(instance.claim_id)
+    if instance.status != InstanceStatus.RUNNING:
+        raise ValidationError(_("Only a running process can move to another version."))
+    workflow = engine.load(instance.version, instance.state)
+    spec, subprocess_specs = engine.version_spec(to_version)
+    registry = engine.spec_registry()
+    diff, _sub_diffs = diff_workflow(registry, workflow, spec, subprocess_specs)
+    # Open and waiting steps are predicted again from the new version; the history is not.
+    lost = sorted(
+        {t.task_spec.bpmn_id or t.task_spec.name for t in diff.removed if t.state & HISTORY}
+    )
+    if lost:
+        raise ValidationError(
+            _("Steps this claim already went through are missing in version %(n)s: %(steps)s.")
+            % {"n": to_version.number, "steps": ", ".join(lost)},
+            code="migration_refused",
+        )
+    migrate_workflow(diff, workflow, spec)
+    workflow.subprocess_specs = subprocess_specs
+    from_number = instance.version.number
+    instance.version = to_version
+    step = _Step(
+        kind="migrate", data={"from_version": from_number, "to_version": to_version.number}
+    )
+    token = handlers.current_actor.set(actor)
+    try:
+        _run_engine(workflow, step)
+        return _save(instance, workflow, step, actor)
+    finally:
+        handlers.current_actor.reset(token)
