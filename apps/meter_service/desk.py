@@ -38,6 +38,13 @@ can_view_messagetemplate = _can_view("messagetemplate")
 can_view_smsmessage = _can_view("smsmessage")
 
 
+def has_task_inbox(request) -> bool:
+    """Whoever holds a role with a lane in the process has an inbox."""
+    from apps.meter_service import permissions
+
+    return bool(permissions.lanes_of(request.user))
+
+
 def can_add_claim(request) -> bool:
     return request.user.has_perm("meter_service.add_claim")
 

@@ -53,6 +53,12 @@ UNFOLD = {
                 "separator": True,
                 "items": [
                     {
+                        "title": _("Task inbox"),
+                        "icon": "inbox",
+                        "link": _link("processtask"),
+                        "permission": "apps.meter_service.desk.has_task_inbox",
+                    },
+                    {
                         "title": _("Claims"),
                         "icon": "assignment",
                         "link": _link("claim"),

@@ -196,7 +196,7 @@ class TestCancel:
         assert response.json()["status"] == ClaimStatus.CANCELLED
         from apps.meter_service.doctype.claim.selectors import claim_timeline
 
-        event = claim_timeline(claim=claim).last()
+        event = claim_timeline(claim=claim).get(event_type="claim_cancelled")
         assert event.parameters["reason"] == "subscriber changed their mind"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.labels import EVENT_LABELS
@@ -22,7 +23,23 @@ class TimelineEntry:
     at: datetime.datetime
 
 
+# Staff-side events: the process's own bookkeeping and service-level notices.
+INTERNAL_EVENTS = {"sla_warned", "sla_escalated"}
+
+
+def _shown(event) -> bool:
+    if event.event_type in INTERNAL_EVENTS:
+        return False
+    if event.event_type == "process_step":
+        # People's steps only (a test done, a meter replaced); starts, messages and timers
+        # already show as the claim's own events.
+        return (event.parameters or {}).get("kind") == "task"
+    return True
+
+
 def _label(event) -> str:
+    if event.event_type == "process_step":
+        return gettext((event.parameters or {}).get("step_name") or "")
     if event.event_type == "claim_paid" and str(
         (event.parameters or {}).get("reference", "")
     ).startswith("bill:"):
@@ -39,4 +56,5 @@ def timeline_entries(*, claim) -> list[TimelineEntry]:
     return [
         TimelineEntry(kind=event.event_type, label=_label(event), at=event.at)
         for event in claim_timeline(claim=claim)
+        if _shown(event)
     ]

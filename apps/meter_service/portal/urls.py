@@ -16,5 +16,6 @@ urlpatterns = [
     path("claims/new/<str:subscription_number>/", views.claim_new, name="claim_new"),
     path("claims/<str:code>/", views.claim_detail, name="claim_detail"),
     path("claims/<str:code>/cancel/", views.claim_cancel_view, name="claim_cancel"),
+    path("claims/<str:code>/steps/<uuid:task_id>/", views.claim_step, name="claim_step"),
     path("claims/<str:code>/receipt.pdf", views.claim_receipt, name="claim_receipt"),
 ]

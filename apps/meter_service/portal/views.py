@@ -36,6 +36,8 @@ from apps.meter_service.doctype.claim.selectors import (
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
 from apps.meter_service.doctype.meter.selectors import current_installation
+from apps.meter_service.doctype.process import selectors as process_selectors
+from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.identifiers import clean_digits
 from apps.meter_service.permissions import Role
@@ -299,18 +301,55 @@ def claim_new(request, subscription_number: str):
 def claim_detail(request, code: str):
     """Show one of the subscriber's claims with its timeline and what can be done next."""
     claim = _claim_for(request, code)
+    return _claim_page(request, claim)
+
+
+def _claim_page(request, claim, task_forms: dict | None = None, status: int = 200):
     awaiting = claim.status == ClaimStatus.AWAITING_PAYMENT
+    task_forms = task_forms or {}
+    steps = [
+        (task, task_forms.get(task.pk) or process_services.process_task_form(task=task))
+        for task in process_selectors.open_tasks_for(user=request.user, claim=claim)
+    ]
     return render(
         request,
         "meter_service/portal/claim_detail.html",
         {
             "claim": claim,
+            "steps": steps,
             "timeline": timeline_entries(claim=claim),
             "can_pay": awaiting and claim.payment_method == PaymentMethod.GATEWAY,
             "pay_url": pay_url(claim),
             "can_cancel": rules.can_cancel(claim),
         },
+        status=status,
     )
+
+
+@subscriber_required
+@require_POST
+def claim_step(request, code: str, task_id):
+    """Complete one of the subscriber's steps of the claim (giving access to the meter)."""
+    claim = _claim_for(request, code)
+    task = process_selectors.open_tasks_for(user=request.user, claim=claim).filter(
+        task_id=task_id
+    ).first()
+    if task is None:
+        messages.error(request, _("This step is no longer open."))
+        return redirect("portal:claim_detail", code=claim.tracking_code)
+    try:
+        process_services.process_complete_task(
+            task_id=task.task_id, user=request.user, data=request.POST
+        )
+    except ValidationError as error:
+        form = process_services.process_task_form(task=task, data=request.POST)
+        if form.is_valid():  # refused for another reason (a conflict): say so
+            for message in error.messages:
+                messages.error(request, message)
+            return redirect("portal:claim_detail", code=claim.tracking_code)
+        return _claim_page(request, claim, {task.pk: form}, status=400)
+    messages.success(request, _("Thank you; we will arrange the visit and let you know."))
+    return redirect("portal:claim_detail", code=claim.tracking_code)
 
 
 @subscriber_required

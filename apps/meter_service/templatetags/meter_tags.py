@@ -37,3 +37,19 @@ def rial(value) -> str:
     if (get_language() or "fa").startswith("fa"):
         return to_persian_digits(text.replace(",", "\u066c"))
     return text
+
+
+@register.filter
+def tracking_code(value) -> str:
+    """Show a tracking code grouped for reading aloud, in the active digits."""
+    from apps.meter_service import tracking
+
+    return localdigits(tracking.display(value or ""))
+
+
+@register.filter
+def translate_name(value) -> str:
+    """Translate a name that comes from data (a BPMN step name) through the catalogue."""
+    from django.utils.translation import gettext
+
+    return gettext(value) if value else ""

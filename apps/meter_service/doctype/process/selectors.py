@@ -1,0 +1,66 @@
+"""Reads of the service process: lanes as roles, a task's service level, a claim's steps."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext
+
+from apps.meter_service.doctype.process.models import ProcessTask
+from apps.meter_service.permissions import Role
+
+
+def lane_label(lane: str) -> str:
+    """A lane's name for people: the role it stands for, translated."""
+    if lane in Role.values:
+        return str(Role(lane).label)
+    if lane == "system":
+        return gettext("Automatic steps")
+    return lane
+
+
+@dataclass(frozen=True)
+class TaskSla:
+    state: str
+    state_label: str
+    due_at: datetime.datetime | None
+
+
+def task_sla(task: ProcessTask, now: datetime.datetime) -> TaskSla | None:
+    """The claim's service level as seen from one of its tasks (None without a clock)."""
+    cached = getattr(task, "_sla", False)
+    if cached is not False:
+        return cached
+    from apps.meter_service.doctype.sla.models import SlaClock, SlaState
+    from apps.meter_service.doctype.sla.selectors import sla_due_at, sla_state_at
+
+    try:
+        clock = task.instance.claim.sla_clock
+    except SlaClock.DoesNotExist:
+        task._sla = None
+        return None
+    state = sla_state_at(clock, now) if clock.stopped_at is None else clock.state
+    task._sla = TaskSla(
+        state=state, state_label=str(SlaState(state).label), due_at=sla_due_at(clock, 1.0, now)
+    )
+    return task._sla
+
+
+def claim_tasks(*, claim) -> QuerySet[ProcessTask]:
+    """The claim's process steps done by people and open now, oldest first."""
+    return (
+        ProcessTask.objects.filter(instance__claim=claim)
+        .select_related("completed_by")
+        .order_by("ready_at", "id")
+    )
+
+
+def open_tasks_for(*, user, claim) -> QuerySet[ProcessTask]:
+    """The claim's open steps this user may complete."""
+    from apps.meter_service import permissions
+
+    return claim_tasks(claim=claim).filter(
+        completed_at__isnull=True, lane__in=permissions.lanes_of(user)
+    )
