@@ -100,10 +100,18 @@ def claim_notify(claim_id: int, event: str) -> None:
     services.notify_claim(claim_id=claim_id, event=event)
 
 
-def claim_expire_unpaid() -> list[str]:
-    from apps.meter_service.doctype.claim import services
+def process_run_timers() -> list[int]:
+    """Fire the process timers that are due (payment deadlines, SLA watch, access waits)."""
+    from apps.meter_service.doctype.process import services
 
-    return services.claim_expire_unpaid()
+    return services.process_run_timers()
+
+
+def sla_refresh_states() -> int:
+    """Store each open claim's service-level state for the inbox and the dashboards."""
+    from apps.meter_service.doctype.sla import services
+
+    return services.sla_refresh_states()
 
 
 def sms_deliver(message_id: int, body: str | None = None) -> None:

@@ -260,5 +260,7 @@ SHARED_DATA_DIR: Path = BASE_DIR / "fixtures" / "data"
 # Jobs the scheduler process enqueues on RQ, with their intervals.
 METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.heartbeat", "every_seconds": 60},
-    {"path": "apps.meter_service.jobs.claim_expire_unpaid", "every_seconds": 3600},
+    # The process's timers: payment deadlines, access waits, SLA warnings and escalations.
+    {"path": "apps.meter_service.jobs.process_run_timers", "every_seconds": 60},
+    {"path": "apps.meter_service.jobs.sla_refresh_states", "every_seconds": 300},
 ]

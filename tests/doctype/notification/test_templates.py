@@ -17,7 +17,15 @@ from apps.meter_service.doctype.notification.selectors import active_template
 
 pytestmark = pytest.mark.django_db
 
-DEFAULT_KEYS = ["claim_expired", "claim_filed", "claim_paid", "otp_code"]
+DEFAULT_KEYS = [
+    "claim_closed",
+    "claim_expired",
+    "claim_filed",
+    "claim_no_access",
+    "claim_paid",
+    "otp_code",
+    "visit_scheduled",
+]
 
 
 def test_defaults_are_created_once():

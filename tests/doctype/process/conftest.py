@@ -7,6 +7,7 @@ import pytest
 from apps.meter_service.doctype.claim.services import claim_mark_paid
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.services import process_complete_task
+from tests.integrations.sms_fake import fake_sms, sms_fake_server  # noqa: F401
 
 SCHEDULE = {"test_type": "field", "visit_date": "1405/09/10", "visit_time": "morning"}
 

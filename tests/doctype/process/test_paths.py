@@ -202,3 +202,22 @@ def test_every_step_is_in_the_audit_trail(tested):
     assert test_step.parameters["end"] == "End_no_fault"
     assert "Task_verdict" in test_step.parameters["ran"]
     assert test_step.actor is not None and test_step.parameters["version"] == 1
+
+
+def test_the_subscriber_is_texted_the_visit_and_the_outcome(
+    paid_claim, step, django_capture_on_commit_callbacks, fake_sms
+):
+    from apps.meter_service.doctype.notification.models import SmsMessage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        step(paid_claim, "Task_schedule", **SCHEDULE)
+    with django_capture_on_commit_callbacks(execute=True):
+        step(paid_claim, "Task_test", outcome="tested", error_percent="0")
+    keys = list(
+        SmsMessage.objects.filter(claim=paid_claim).order_by("id").values_list(
+            "template_key", flat=True
+        )
+    )
+    assert keys[-2:] == ["visit_scheduled", "claim_closed"]
+    closing = SmsMessage.objects.filter(claim=paid_claim, template_key="claim_closed").get()
+    assert "سالم" in closing.body or "No fault" in closing.body

@@ -236,9 +236,10 @@ def claim_expire_unpaid(*, now: datetime.datetime | None = None) -> list[str]:
 def claim_end_expired(*, claim: Claim, now: datetime.datetime) -> Claim:
     """End a claim the process gave up on: unpaid in time, or no access to the meter."""
     if claim.status in OPEN_STATUSES:
+        paid = claim.paid_at is not None
         _end(claim, ClaimStatus.EXPIRED, now)
         events.claim_expired_event(claim=claim)
-        _notify(claim, "claim_expired")
+        _notify(claim, "claim_no_access" if paid else "claim_expired")
     return claim
 
 

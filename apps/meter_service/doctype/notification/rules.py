@@ -19,6 +19,9 @@ from apps.meter_service.jalali import format_date
 CLAIM_FILED = "claim_filed"
 CLAIM_PAID = "claim_paid"
 CLAIM_EXPIRED = "claim_expired"
+CLAIM_NO_ACCESS = "claim_no_access"
+VISIT_SCHEDULED = "visit_scheduled"
+CLAIM_CLOSED = "claim_closed"
 OTP_CODE = "otp_code"
 
 # The values each message is given; a template may use these and no others.
@@ -26,6 +29,9 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     CLAIM_FILED: frozenset({"tracking_code", "amount", "date", "pay_by"}),
     CLAIM_PAID: frozenset({"tracking_code", "amount", "date"}),
     CLAIM_EXPIRED: frozenset({"tracking_code", "amount", "date"}),
+    CLAIM_NO_ACCESS: frozenset({"tracking_code", "date"}),
+    VISIT_SCHEDULED: frozenset({"tracking_code", "date", "visit_time"}),
+    CLAIM_CLOSED: frozenset({"tracking_code", "date", "outcome"}),
     OTP_CODE: frozenset({"code", "minutes"}),
 }
 # A template for a key the code does not know yet may use any value some message is given.
@@ -135,15 +141,25 @@ def claim_values(claim, event: str, *, language: str = "fa") -> dict[str, str]:
     it could be paid.
     """
     day = {
-        CLAIM_PAID: claim.paid_at,
-        CLAIM_EXPIRED: claim.expires_at or claim.closed_at,
-    }.get(event, claim.filed_at)
-    return {
+        CLAIM_PAID: lambda: claim.paid_at,
+        CLAIM_EXPIRED: lambda: claim.expires_at or claim.closed_at,
+        CLAIM_NO_ACCESS: lambda: claim.closed_at,
+        VISIT_SCHEDULED: lambda: claim.test_visit_date,
+        CLAIM_CLOSED: lambda: claim.closed_at,
+    }.get(event, lambda: claim.filed_at)()
+    values = {
         "tracking_code": format_tracking_code(claim.tracking_code, language=language),
         "amount": format_amount(claim.total_fee, language=language),
         "date": format_day(day, language=language),
         "pay_by": format_day(claim.expires_at, language=language),
     }
+    # The process's messages name the visit time or the outcome, in the message's language.
+    with translation.override(language):
+        if event == VISIT_SCHEDULED:
+            values["visit_time"] = str(claim.get_test_visit_time_display())
+        if event == CLAIM_CLOSED:
+            values["outcome"] = str(claim.get_outcome_display())
+    return values
 
 
 def otp_values(*, code: str, ttl_seconds: int, language: str = "fa") -> dict[str, str]:

@@ -43,7 +43,15 @@ EDITABLE_TEMPLATE_FIELDS = ("body_fa", "body_en", "is_active")
 MASK = "•"
 
 # Claim events that happen once in a claim's life: a job run twice must not text twice.
-ONCE_PER_CLAIM = frozenset({rules.CLAIM_FILED, rules.CLAIM_PAID, rules.CLAIM_EXPIRED})
+ONCE_PER_CLAIM = frozenset(
+    {
+        rules.CLAIM_FILED,
+        rules.CLAIM_PAID,
+        rules.CLAIM_EXPIRED,
+        rules.CLAIM_NO_ACCESS,
+        rules.CLAIM_CLOSED,
+    }
+)
 
 # A "sending" row older than the provider's time-out plus this was left by a crashed worker.
 STALE_SENDING_GRACE = datetime.timedelta(seconds=60)
