@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
+from django.utils import timezone
 
 from apps.meter_service import identifiers
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.counter_office.services import office_create, office_set_operators
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
@@ -230,9 +232,83 @@ def load_demo(*, password: str) -> dict[str, int]:
             )
     _ensure_tariffs(admin)
     _ensure_agency(users["agency"])
+    _ensure_claims(users)
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),
         "subscribers": Subscriber.objects.count(),
         "meters": Meter.objects.count(),
+        "claims": Claim.objects.count(),
     }
+
+
+# Claims standing at each step of the process, so every desk role finds work in its inbox:
+# subscriber number -> the steps done after filing (step id, role, form data).
+SCHEDULE = {"test_type": "field", "visit_date": "", "visit_time": "morning"}
+DEMO_CLAIMS = {
+    "1402002": [],  # waiting for the online payment
+    "1402003": ["paid"],  # the technician schedules the test
+    "1402004": ["paid", ("Task_schedule", "technician", SCHEDULE)],
+    "1402005": [
+        "paid",
+        ("Task_schedule", "technician", SCHEDULE),
+        ("Task_test", "technician", {"outcome": "tested", "error_percent": "4.5"}),
+    ],
+    "1402006": [
+        "paid",
+        ("Task_schedule", "technician", SCHEDULE),
+        ("Task_test", "technician", {"outcome": "tested", "error_percent": "-7"}),
+        (
+            "Task_replace",
+            "crew",
+            {
+                "old_final_reading": "18250",
+                "new_serial": "GT-1405-0001",
+                "new_initial_reading": "0",
+            },
+        ),
+        (
+            "Task_correction",
+            "billing",
+            {"correction_rial": "-82000000", "correction_method": "scaled"},
+        ),
+    ],
+}
+
+
+def _ensure_claims(users: dict[str, User]) -> None:
+    """File the demo claims that are missing and move each to its step."""
+    from apps.meter_service.doctype.claim.services import claim_file, claim_mark_paid
+    from apps.meter_service.doctype.process.models import ProcessTask
+    from apps.meter_service.doctype.process.services import process_complete_task
+    from apps.meter_service.jalali import format_date
+
+    for number, steps in DEMO_CLAIMS.items():
+        subscriber = Subscriber.objects.get(subscription_number=number)
+        if Claim.objects.filter(subscriber=subscriber).exists():
+            continue
+        installation = MeterInstallation.objects.get(subscriber=subscriber, is_current=True)
+        today = timezone.localdate()
+        claim = claim_file(
+            subscriber=subscriber,
+            channel="web" if not steps else "in_person",
+            reason="fast" if number != "1402006" else "slow",
+            last_reading=installation.initial_reading + 640,
+            last_reading_date=today,
+            contact_mobile=subscriber.mobile,
+            payment_method="gateway" if not steps else "in_person",
+            last_bill_id=subscriber.bill_id,
+            last_payment_id=identifiers.build_payment_id(subscriber.bill_id, 2_350_000, 5, 6),
+            actor=users["clerk"] if steps else None,
+        )
+        for step in steps:
+            if step == "paid":
+                claim = claim_mark_paid(claim=claim, reference="demo-office-cash")
+                continue
+            element_id, username, data = step
+            if "visit_date" in data:
+                data = {**data, "visit_date": format_date(today + datetime.timedelta(days=2))}
+            task = ProcessTask.objects.get(
+                instance__claim=claim, element_id=element_id, completed_at__isnull=True
+            )
+            process_complete_task(task_id=task.task_id, user=users[username], data=data)
