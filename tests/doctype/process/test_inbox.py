@@ -114,3 +114,16 @@ def test_another_subscriber_cannot_reach_the_step(paid_claim, step, make_subscri
     url = reverse("portal:claim_step", args=[paid_claim.tracking_code, task.task_id])
     assert stranger.post(url, {"available_from": "1405/09/20"}).status_code == 404
     assert open_steps(paid_claim) == ["Task_access"]
+
+
+def test_the_claim_page_shows_open_steps_history_and_service_level(paid_claim, step, staff):
+    step(paid_claim, "Task_schedule", **SCHEDULE)
+    url = reverse("admin:meter_service_claim_change", args=[paid_claim.pk])
+    task = open_task(paid_claim, "Task_test")
+    as_technician = _client(staff["technician"]).get(url).content.decode()
+    assert _task_url(task) in as_technician  # the technician's own step is a link
+    as_billing = _client(staff["billing_officer"]).get(url).content.decode()
+    assert _task_url(task) not in as_billing  # others see it without one
+    assert "meter-sla-on_track" in as_billing
+    # the history names the step done, by whom, and the step that followed
+    assert staff["technician"].username in as_billing or staff["technician"].get_full_name()

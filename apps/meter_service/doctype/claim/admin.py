@@ -14,12 +14,12 @@ from unfold.decorators import action, display
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.audit.labels import event_label
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
+from apps.meter_service.doctype.process import claim_page
 from apps.meter_service.forms import normalize_input
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
@@ -106,6 +106,10 @@ class ClaimAdmin(DocumentAdmin):
             },
         ),
         (_("Contact"), {"fields": ["contact_mobile", "preferred_visit"]}),
+        (
+            _("Process"),
+            {"fields": ["open_steps", "visit_display", "outcome", "fee_outcome", "sla_display"]},
+        ),
         (_("Timeline"), {"fields": ["timeline"]}),
     ]
 
@@ -182,19 +186,28 @@ class ClaimAdmin(DocumentAdmin):
 
     @display(description=_("Timeline"))
     def timeline(self, obj):
-        events = selectors.claim_timeline(claim=obj).select_related("actor")
-        return format_html_join(
-            "",
-            '<div class="py-1">{} — {} <span class="text-base-500">{}</span></div>',
-            (
-                (
-                    format_datetime(e.at),
-                    event_label(e.event_type),
-                    e.actor.get_full_name() or e.actor.username if e.actor else "",
-                )
-                for e in events
-            ),
-        )
+        return claim_page.history_html(selectors.claim_timeline(claim=obj).select_related("actor"))
+
+    @display(description=_("open steps"))
+    def open_steps(self, obj):
+        return claim_page.open_steps_html(obj, getattr(obj, "_viewer", None))
+
+    @display(description=_("test visit"))
+    def visit_display(self, obj):
+        if not obj.test_visit_date:
+            return "—"
+        return f"{format_date(obj.test_visit_date)} {obj.get_test_visit_time_display()}"
+
+    @display(description=_("service level"))
+    def sla_display(self, obj):
+        return claim_page.sla_html(obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        # The open steps link to the task pages of the viewer's own lanes.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user
+        return obj
 
     # --- actions on one claim: a confirm page (GET), then the service (POST) ---------------
 
