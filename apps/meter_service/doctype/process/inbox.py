@@ -85,10 +85,9 @@ class ProcessTaskAdmin(ModelAdmin):
 
     @admin.display(description=_("claim"), ordering="instance__claim__tracking_code")
     def claim_code(self, task):
+        # The first column links to the task page (the list's own link).
         return format_html(
-            '<a href="{}" dir="ltr">{}</a>',
-            reverse("admin:meter_service_processtask_change", args=[task.pk]),
-            tracking.display(task.instance.claim.tracking_code),
+            '<span class="meter-ltr">{}</span>', tracking.display(task.instance.claim.tracking_code)
         )
 
     @admin.display(description=_("step"))

@@ -13,13 +13,19 @@ SEEDED_BY_SERVICE = {
     "0002_message_templates.json": (
         "apps.meter_service.doctype.notification.services.message_templates_ensure_defaults"
     ),
+    # Holidays are kept in Jalali dates in a CSV; the service converts them.
+    "0003_holidays_1405.csv": "apps.meter_service.doctype.sla.services.holidays_load",
 }
 
 
 def fixture_files() -> list[Path]:
-    """Return fixtures/NNNN_*.json in number order (demo data is kept apart)."""
+    """Return fixtures/NNNN_*.json (and the CSVs a service loads) in number order.
+
+    Demo data is kept apart.
+    """
     folder = Path(settings.FIXTURE_DIRS[0])
-    return sorted(folder.glob("[0-9][0-9][0-9][0-9]_*.json"))
+    files = folder.glob("[0-9][0-9][0-9][0-9]_*.*")
+    return sorted(p for p in files if p.suffix == ".json" or p.name in SEEDED_BY_SERVICE)
 
 
 class Command(BaseCommand):
