@@ -254,6 +254,22 @@ METER_GATEWAY = {
 }
 
 DEMO_PASSWORD = SITE_CONFIG.get("demo_password", "")
+
+# Email to staff (service-level warnings and escalations). The embedded site writes mail to
+# the console log; a site names its SMTP server in site_config.json under "email", e.g.
+# {"host": "mail.example.ir", "port": 587, "user": "...", "password": "...", "tls": true}.
+_EMAIL = SITE_CONFIG.get("email", {})
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if _EMAIL.get("host")
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = _EMAIL.get("host", "localhost")
+EMAIL_PORT = int(_EMAIL.get("port", 25))
+EMAIL_HOST_USER = _EMAIL.get("user", "")
+EMAIL_HOST_PASSWORD = _EMAIL.get("password", "")
+EMAIL_USE_TLS = bool(_EMAIL.get("tls", False))
+DEFAULT_FROM_EMAIL = _EMAIL.get("from", "meter-service@localhost")
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 SHARED_DATA_DIR: Path = BASE_DIR / "fixtures" / "data"
 

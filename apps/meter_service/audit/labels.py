@@ -28,6 +28,8 @@ EVENT_LABELS = {
     "process_version_activated": _("Process version activated"),
     "sla_warned": _("SLA at risk: role told"),
     "sla_escalated": _("SLA breached: escalated"),
+    "holiday_created": _("Holiday added"),
+    "holiday_changed": _("Holiday changed"),
 }
 
 

@@ -152,18 +152,38 @@ def parse(bpmn: str, dmn_files: dict[str, str], process_id: str):
     return spec, parser.get_subprocess_specs(process_id), parser
 
 
-@functools.lru_cache(maxsize=16)
-def _version_spec(version_id: int, checksum: str):
-    from apps.meter_service.doctype.process.models import ProcessVersion
-
-    version = ProcessVersion.objects.get(pk=version_id)
-    spec, subprocess_specs, _parser = parse(version.bpmn, version.dmn_files, version.process_id)
-    return spec, subprocess_specs
+# Parsed specs by the checksum of their files: a version never changes, and equal files
+# parse to equal specs, so a worker parses each version once (or at start, see warm()).
+_specs: dict[str, tuple] = {}
+_specs_lock = threading.Lock()
 
 
 def version_spec(version):
-    """The parsed spec of a version, parsed once per process (a version never changes)."""
-    return _version_spec(version.pk, version.checksum)
+    """The parsed (spec, subprocess specs) of a version."""
+    found = _specs.get(version.checksum)
+    if found is None:
+        spec, subprocess_specs, _parser = parse(version.bpmn, version.dmn_files, version.process_id)
+        found = (spec, subprocess_specs)
+        with _specs_lock:
+            if len(_specs) > 32:  # old versions nobody runs any more
+                _specs.clear()
+            _specs[version.checksum] = found
+    return found
+
+
+def warm() -> None:
+    """Parse the process as the repository ships it, before the first request needs it."""
+    from apps.meter_service.doctype.process.services import (
+        PROCESS_ID,
+        files_checksum,
+        workflow_files,
+    )
+
+    bpmn, dmn = workflow_files()
+    checksum = files_checksum(bpmn, dmn)
+    if checksum not in _specs:
+        spec, subprocess_specs, _parser = parse(bpmn, dmn, PROCESS_ID)
+        _specs[checksum] = (spec, subprocess_specs)
 
 
 # --- serialization --------------------------------------------------------------------------

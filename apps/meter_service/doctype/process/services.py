@@ -174,8 +174,13 @@ def _waits_on_subscriber(workflow) -> bool:
     )
 
 
-def _save(instance: ProcessInstance, workflow, step: _Step, actor) -> ProcessInstance:
-    """Save the engine state (refusing a lost race), sync the open tasks, clock and trail."""
+def _save(
+    instance: ProcessInstance, workflow, step: _Step, actor, *, created: bool = False
+) -> ProcessInstance:
+    """Save the engine state (refusing a lost race), sync the open tasks, clock and trail.
+
+    `created`: the instance is new (not in the database yet) and its clock already set.
+    """
     now = engine.now()
     before = instance.revision
     completed = workflow.is_completed()
@@ -194,19 +199,28 @@ def _save(instance: ProcessInstance, workflow, step: _Step, actor) -> ProcessIns
         "end_event": end_event,
         "ended_at": now if completed else None,
     }
-    saved = ProcessInstance.objects.filter(pk=instance.pk, revision=before).update(**fields)
-    if saved != 1:
-        raise ProcessConflict(
-            _("Someone else moved this claim on at the same time; reload and try again."),
-            code="process_conflict",
-        )
-    for name, value in fields.items():
-        setattr(instance, name, value)
+    if created:
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        instance.save(force_insert=True)
+    else:
+        saved = ProcessInstance.objects.filter(pk=instance.pk, revision=before).update(**fields)
+        if saved != 1:
+            raise ProcessConflict(
+                _("Someone else moved this claim on at the same time; reload and try again."),
+                code="process_conflict",
+            )
+        for name, value in fields.items():
+            setattr(instance, name, value)
 
     open_tasks = {t.id: t for t in _open_user_tasks(workflow)}
-    known = set(
-        ProcessTask.objects.filter(instance=instance, completed_at__isnull=True).values_list(
-            "task_id", flat=True
+    known = (
+        set()
+        if created
+        else set(
+            ProcessTask.objects.filter(instance=instance, completed_at__isnull=True).values_list(
+                "task_id", flat=True
+            )
         )
     )
     withdrawn = known - set(open_tasks)
@@ -214,7 +228,7 @@ def _save(instance: ProcessInstance, workflow, step: _Step, actor) -> ProcessIns
         ProcessTask.objects.filter(task_id__in=withdrawn, completed_at__isnull=True).update(
             completed_at=now, cancelled=True
         )
-    ProcessTask.objects.bulk_create(
+    new_tasks = [
         ProcessTask(
             instance=instance,
             task_id=task_id,
@@ -225,8 +239,11 @@ def _save(instance: ProcessInstance, workflow, step: _Step, actor) -> ProcessIns
         )
         for task_id, task in open_tasks.items()
         if task_id not in known
-    )
-    _sync_sla(instance, workflow, completed, now)
+    ]
+    if new_tasks:
+        ProcessTask.objects.bulk_create(new_tasks)
+    if not created:
+        _sync_sla(instance, workflow, completed, now)
     record_event(
         document=instance.claim,
         event_type="process_step",
@@ -265,7 +282,11 @@ def _locked(claim_id: int) -> ProcessInstance:
 
 
 def process_start(*, claim, actor=None) -> ProcessInstance:
-    """Start the claim's process on the active version (in the filing's transaction)."""
+    """Start the claim's process on the active version (in the filing's transaction).
+
+    Filing is the busiest write of the service: the new instance is written once, with the
+    state it reaches, and the SLA clock starts in the state the process leaves it.
+    """
     from apps.meter_service.doctype.sla import services as sla
 
     version = process_version_active()
@@ -280,17 +301,17 @@ def process_start(*, claim, actor=None) -> ProcessInstance:
                 "payment_due": payment_due.isoformat(),
             }
         )
-    sla.sla_clock_start(claim=claim, now=now)
-    instance = ProcessInstance.objects.create(
-        claim=claim, version=version, state={}, started_at=now, updated_at=now
-    )
     step = _Step(kind="start")
     token = handlers.current_actor.set(actor)
     try:
         _run_engine(workflow, step)
-        return _save(instance, workflow, step, actor)
     finally:
         handlers.current_actor.reset(token)
+    sla.sla_clock_start(claim=claim, now=now, running=not _waits_on_subscriber(workflow), new=True)
+    instance = ProcessInstance(
+        claim=claim, version=version, state={}, revision=0, started_at=now, updated_at=now
+    )
+    return _save(instance, workflow, step, actor, created=True)
 
 
 def process_send_message(*, claim, name: str, payload: dict | None = None, actor=None) -> bool:
@@ -453,8 +474,17 @@ def process_instance_migrate(
             % {"n": to_version.number, "steps": ", ".join(lost)},
             code="migration_refused",
         )
+    # A step the claim waits at keeps its old spec through migrate_workflow when the new
+    # version lacks it: the saved state would then name a step the version cannot load.
+    waiting = TaskState.READY | TaskState.WAITING
+    _refuse_stranded([t for t in diff.removed if t.state & waiting], to_version)
     migrate_workflow(diff, workflow, spec)
     workflow.subprocess_specs = subprocess_specs
+    known = set(spec.task_specs.values())
+    _refuse_stranded(
+        [t for t in workflow.get_tasks(skip_subprocesses=True) if t.task_spec not in known],
+        to_version,
+    )
     from_number = instance.version.number
     instance.version = to_version
     step = _Step(
@@ -463,6 +493,35 @@ def process_instance_migrate(
     token = handlers.current_actor.set(actor)
     try:
         _run_engine(workflow, step)
-        return _save(instance, workflow, step, actor)
+        instance = _save(instance, workflow, step, actor)
     finally:
         handlers.current_actor.reset(token)
+    _retitle_open_tasks(instance, workflow)
+    return instance
+
+
+def _refuse_stranded(tasks: list, to_version: ProcessVersion) -> None:
+    stranded = sorted({t.task_spec.bpmn_id or t.task_spec.name for t in tasks})
+    if stranded:
+        raise ValidationError(
+            _("Steps this claim is waiting at are missing in version %(n)s: %(steps)s.")
+            % {"n": to_version.number, "steps": ", ".join(stranded)},
+            code="migration_refused",
+        )
+
+
+def _retitle_open_tasks(instance: ProcessInstance, workflow) -> None:
+    """Give the open task rows the new version's step id, name and lane.
+
+    _save keeps the rows of tasks that stay open; after a move their step may be renamed or
+    in another lane, and the lane decides who may complete it.
+    """
+    for task in _open_user_tasks(workflow):
+        spec = task.task_spec
+        ProcessTask.objects.filter(
+            instance=instance, task_id=task.id, completed_at__isnull=True
+        ).update(
+            element_id=spec.bpmn_id,
+            name=spec.bpmn_name or spec.bpmn_id,
+            lane=spec.lane or "",
+        )

@@ -68,23 +68,28 @@ def _close_segment(clock: SlaClock, now: datetime.datetime, calendar: WorkCalend
         clock.running_since = None
 
 
-def sla_clock_start(*, claim, now: datetime.datetime | None = None) -> SlaClock:
-    """Start the claim's clock, running from `now`; return the existing clock if there is one.
+def sla_clock_start(
+    *, claim, now: datetime.datetime | None = None, running: bool = True, new: bool = False
+) -> SlaClock:
+    """Start the claim's clock at `now`, running or paused; return the existing clock if there
+    is one.
 
     The target is copied from SLA_TARGET_HOURS now, so a later change of the setting does
-    not move running claims. The one-to-one key settles two concurrent starts.
+    not move running claims. The one-to-one key settles two concurrent starts. `new` says
+    the claim was created in this transaction, so there is no clock to look for.
     """
     now = now or timezone.now()
-    clock, _created = SlaClock.objects.get_or_create(
-        claim_id=claim.pk,
-        defaults={
-            "target_seconds": rules.target_seconds(),
-            "started_at": now,
-            "running_since": now,
-            "state": SlaState.ON_TRACK,
-            "state_at": now,
-        },
-    )
+    fields = {
+        "target_seconds": rules.target_seconds(),
+        "started_at": now,
+        "running_since": now if running else None,
+        "paused": not running,
+        "state": SlaState.ON_TRACK,
+        "state_at": now,
+    }
+    if new:
+        return SlaClock.objects.create(claim_id=claim.pk, **fields)
+    clock, _created = SlaClock.objects.get_or_create(claim_id=claim.pk, defaults=fields)
     return clock
 
 
