@@ -65,7 +65,12 @@ def test_within_tolerance_closes_with_no_fault_and_the_fee_kept(tested):
 
 @pytest.mark.parametrize(
     ("error", "verdict"),
-    [("3", "within_tolerance"), ("-3.000", "within_tolerance"), ("3.01", "fast"), ("-3.01", "slow")],
+    [
+        ("3", "within_tolerance"),
+        ("-3.000", "within_tolerance"),
+        ("3.01", "fast"),
+        ("-3.01", "slow"),
+    ],
 )
 def test_the_tolerance_boundary_passes(tested, step, error, verdict):
     claim = tested(error_percent=error)
@@ -88,11 +93,23 @@ def test_the_tolerance_follows_the_setting(tested, settings):
 
 def test_fast_meter_is_replaced_corrected_and_the_fee_refunded(tested, step):
     claim = tested(error_percent="4")
-    step(claim, "Task_replace", "emergency_crew", old_final_reading="1250.5",
-         new_serial="NEW-778899", new_initial_reading="0", seal_numbers="S-1, S-2")
+    step(
+        claim,
+        "Task_replace",
+        "emergency_crew",
+        old_final_reading="1250.5",
+        new_serial="NEW-778899",
+        new_initial_reading="0",
+        seal_numbers="S-1, S-2",
+    )
     assert open_steps(claim) == ["Task_correction"]
-    step(claim, "Task_correction", "billing_officer", correction_rial="-2400000",
-         correction_method="scaled")
+    step(
+        claim,
+        "Task_correction",
+        "billing_officer",
+        correction_rial="-2400000",
+        correction_method="scaled",
+    )
     _ended(claim, "End_faulty")
     assert claim.outcome == "faulty" and claim.fee_outcome == "refund"
     assert claim.findings["new_serial"] == "NEW-778899"
@@ -101,15 +118,31 @@ def test_fast_meter_is_replaced_corrected_and_the_fee_refunded(tested, step):
 
 def test_a_large_correction_needs_the_managers_approval_and_may_come_back(tested, step):
     claim = tested(error_percent="-6")
-    step(claim, "Task_replace", "emergency_crew", old_final_reading="100",
-         new_serial="NEW-1", new_initial_reading="0")
-    step(claim, "Task_correction", "billing_officer", correction_rial="90000000",
-         correction_method="scaled")
+    step(
+        claim,
+        "Task_replace",
+        "emergency_crew",
+        old_final_reading="100",
+        new_serial="NEW-1",
+        new_initial_reading="0",
+    )
+    step(
+        claim,
+        "Task_correction",
+        "billing_officer",
+        correction_rial="90000000",
+        correction_method="scaled",
+    )
     assert open_steps(claim) == ["Task_approve"]
     step(claim, "Task_approve", "service_manager", decision="return", decision_note="recheck")
     assert open_steps(claim) == ["Task_correction"]
-    step(claim, "Task_correction", "billing_officer", correction_rial="60000000",
-         correction_method="scaled")
+    step(
+        claim,
+        "Task_correction",
+        "billing_officer",
+        correction_rial="60000000",
+        correction_method="scaled",
+    )
     step(claim, "Task_approve", "service_manager", decision="approve")
     _ended(claim, "End_faulty")
 
@@ -119,10 +152,21 @@ def test_a_fee_still_on_the_bill_is_waived_and_the_setting_can_keep_it(
 ):
     claim = make_claim(payment_method="next_bill")  # paid at once, by the next bill
     claim = tested(claim, stopped=True)
-    step(claim, "Task_replace", "emergency_crew", old_final_reading="10",
-         new_serial="N2", new_initial_reading="0")
-    step(claim, "Task_correction", "billing_officer", correction_rial="1000",
-         correction_method="estimated")
+    step(
+        claim,
+        "Task_replace",
+        "emergency_crew",
+        old_final_reading="10",
+        new_serial="N2",
+        new_initial_reading="0",
+    )
+    step(
+        claim,
+        "Task_correction",
+        "billing_officer",
+        correction_rial="1000",
+        correction_method="estimated",
+    )
     _ended(claim, "End_faulty")
     assert claim.findings["verdict"] == "stopped" and claim.fee_outcome == "waive"
 
@@ -130,9 +174,17 @@ def test_a_fee_still_on_the_bill_is_waived_and_the_setting_can_keep_it(
 def test_the_fee_is_kept_for_a_faulty_meter_when_the_setting_says_so(tested, step, settings):
     settings.METER_SERVICE = {**settings.METER_SERVICE, "REFUND_FEE_WHEN_FAULTY": False}
     claim = tested(error_percent="9")
-    step(claim, "Task_replace", "emergency_crew", old_final_reading="10",
-         new_serial="N3", new_initial_reading="0")
-    step(claim, "Task_correction", "billing_officer", correction_rial="5", correction_method="scaled")
+    step(
+        claim,
+        "Task_replace",
+        "emergency_crew",
+        old_final_reading="10",
+        new_serial="N3",
+        new_initial_reading="0",
+    )
+    step(
+        claim, "Task_correction", "billing_officer", correction_rial="5", correction_method="scaled"
+    )
     _ended(claim, "End_faulty")
     assert claim.fee_outcome == "keep"
 
@@ -214,9 +266,9 @@ def test_the_subscriber_is_texted_the_visit_and_the_outcome(
     with django_capture_on_commit_callbacks(execute=True):
         step(paid_claim, "Task_test", outcome="tested", error_percent="0")
     keys = list(
-        SmsMessage.objects.filter(claim=paid_claim).order_by("id").values_list(
-            "template_key", flat=True
-        )
+        SmsMessage.objects.filter(claim=paid_claim)
+        .order_by("id")
+        .values_list("template_key", flat=True)
     )
     assert keys[-2:] == ["visit_scheduled", "claim_closed"]
     closing = SmsMessage.objects.filter(claim=paid_claim, template_key="claim_closed").get()

@@ -9,12 +9,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import OperationalError, connection
 
+from apps.meter_service.doctype.otp.services import portal_user_for
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.services import (
     ProcessConflict,
     process_complete_task,
 )
-from apps.meter_service.doctype.otp.services import portal_user_for
 
 from .conftest import SCHEDULE, open_steps, open_task
 
@@ -26,8 +26,15 @@ LANE_MATRIX = {
     "Task_replace": {"emergency_crew"},
     "Task_correction": {"billing_officer"},
 }
-STAFF_ROLES = ["technician", "emergency_crew", "billing_officer", "service_manager",
-               "service_desk_clerk", "complaints_officer", "system_admin"]
+STAFF_ROLES = [
+    "technician",
+    "emergency_crew",
+    "billing_officer",
+    "service_manager",
+    "service_desk_clerk",
+    "complaints_officer",
+    "system_admin",
+]
 
 
 @pytest.mark.parametrize("role", STAFF_ROLES)
@@ -71,7 +78,9 @@ def test_the_subscriber_gives_access_on_their_own_claim_only(
     owner = portal_user_for(paid_claim.subscriber)
     stranger = portal_user_for(make_subscriber())
     with pytest.raises(PermissionDenied):
-        process_complete_task(task_id=task.task_id, user=stranger, data={"available_from": "1405/09/20"})
+        process_complete_task(
+            task_id=task.task_id, user=stranger, data={"available_from": "1405/09/20"}
+        )
     process_complete_task(task_id=task.task_id, user=owner, data={"available_from": "1405/09/20"})
     assert open_steps(paid_claim) == ["Task_schedule"]
 
@@ -92,7 +101,9 @@ def test_bad_data_is_refused_with_field_errors_and_changes_nothing(paid_claim, s
 
 
 def test_persian_digits_are_accepted_in_numbers_and_dates(paid_claim, step):
-    step(paid_claim, "Task_schedule", test_type="lab", visit_date="۱۴۰۵/۰۹/۱۰", visit_time="morning")
+    step(
+        paid_claim, "Task_schedule", test_type="lab", visit_date="۱۴۰۵/۰۹/۱۰", visit_time="morning"
+    )
     step(paid_claim, "Task_test", outcome="tested", error_percent="۱٫۵")
     paid_claim.refresh_from_db()
     assert paid_claim.findings["error_percent"] == 1.5

@@ -58,7 +58,7 @@ def clock_at(moment: datetime.datetime | None):
 
 class _ClockDatetime(datetime.datetime):
     @classmethod
-    def now(cls, tz=None):  # noqa: D102 - same contract as datetime.now
+    def now(cls, tz=None):
         current = now()
         return current.astimezone(tz) if tz else current.replace(tzinfo=None)
 

@@ -157,9 +157,7 @@ def _responsible_roles(data: dict) -> list[str]:
 def sla_warn(data: dict) -> dict:
     from apps.meter_service.doctype.sla import services
 
-    warned = services.sla_warn(
-        claim=_claim(data), roles=_responsible_roles(data), now=engine.now()
-    )
+    warned = services.sla_warn(claim=_claim(data), roles=_responsible_roles(data), now=engine.now())
     return {"sla_warned": warned}
 
 

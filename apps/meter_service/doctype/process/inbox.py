@@ -57,8 +57,12 @@ class ProcessTaskAdmin(ModelAdmin):
     ordering = ("ready_at", "id")
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related(
-            "instance__claim", "instance__claim__sla_clock", "completed_by", "instance__version"
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related(
+                "instance__claim", "instance__claim__sla_clock", "completed_by", "instance__version"
+            )
         )
         if request.GET.get("show") == "done":
             return queryset.filter(completed_by=request.user).order_by("-completed_at")
@@ -126,9 +130,11 @@ class ProcessTaskAdmin(ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         """The task page: the claim in short and the task's form."""
-        task = ProcessTask.objects.select_related("instance__claim", "instance__version").filter(
-            pk=object_id
-        ).first()
+        task = (
+            ProcessTask.objects.select_related("instance__claim", "instance__version")
+            .filter(pk=object_id)
+            .first()
+        )
         if task is None or not permissions.may_work_lane(request.user, task.lane):
             raise Http404(gettext("No such record."))
         claim = task.instance.claim

@@ -60,7 +60,10 @@ class ProcessInstance(models.Model):
         verbose_name=_("claim"),
     )
     version = models.ForeignKey(
-        ProcessVersion, on_delete=models.PROTECT, related_name="instances", verbose_name=_("version")
+        ProcessVersion,
+        on_delete=models.PROTECT,
+        related_name="instances",
+        verbose_name=_("version"),
     )
     # SpiffWorkflow's serialized workflow without its spec (that is the version's files).
     state = models.JSONField(_("engine state"), default=dict)
