@@ -10,8 +10,8 @@ from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
-from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask, ProcessVersion
+from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
 __all__ = [
@@ -28,10 +28,10 @@ __all__ = [
     "MeterInstallation",
     "OtpChallenge",
     "Payment",
-    "SlaClock",
     "ProcessInstance",
     "ProcessTask",
     "ProcessVersion",
+    "SlaClock",
     "SmsMessage",
     "Subscriber",
 ]

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import translation
 
+from apps.meter_service.doctype.claim.services import claim_cancel, claim_mark_paid
+from apps.meter_service.doctype.meter.services import meter_install
 from apps.meter_service.doctype.process import services, versions
-from apps.meter_service.doctype.process.models import InstanceStatus, ProcessVersion
+from apps.meter_service.doctype.process.models import (
+    InstanceStatus,
+    ProcessTask,
+    ProcessVersion,
+)
 from apps.meter_service.permissions import Role
 
 from .conftest import SCHEDULE, open_steps
@@ -114,6 +123,30 @@ def without_scheduling(bpmn: str) -> str:
     )
 
 
+def without_notification(bpmn: str) -> str:
+    """No "Tell the subscriber the visit time" step between scheduling and the test."""
+    start = bpmn.index('<bpmn:serviceTask id="Task_notify_visit"')
+    end = bpmn.index("</bpmn:serviceTask>", start) + len("</bpmn:serviceTask>")
+    bpmn = bpmn[:start] + bpmn[end:]
+    bpmn = _replace(bpmn, "<bpmn:flowNodeRef>Task_notify_visit</bpmn:flowNodeRef>", "")
+    bpmn = _replace(
+        bpmn,
+        '<bpmn:sequenceFlow id="Flow_Task_notify_visit_Task_test" '
+        'sourceRef="Task_notify_visit" targetRef="Task_test" />',
+        "",
+    )
+    bpmn = _replace(
+        bpmn,
+        'sourceRef="Task_schedule" targetRef="Task_notify_visit" />',
+        'sourceRef="Task_schedule" targetRef="Task_test" />',
+    )
+    return _replace(
+        bpmn,
+        "<bpmn:incoming>Flow_Task_notify_visit_Task_test</bpmn:incoming>",
+        "<bpmn:incoming>Flow_Task_schedule_Task_notify_visit</bpmn:incoming>",
+    )
+
+
 def new_version(bpmn: str, dmn: dict[str, str] | None = None, note: str = "test") -> ProcessVersion:
     services.process_version_active()  # version 1: the shipped files
     return services.process_version_create(
@@ -198,7 +231,7 @@ def test_upload_makes_an_inactive_version_and_shows_it_against_the_active(client
     page = client.get(response["Location"]).content.decode()
     assert "Steps added" in page
     assert "Task_confirm" in page and "Confirm the visit" in page
-    assert "1 steps added, 0 removed, 2 changed" in page
+    assert "Against version 1: steps added 1, removed 0, changed 2." in page
     assert _url("activate", version.pk) in page
     assert _url("file", version.pk, "meter_test.bpmn") in page
     assert _url("file", version.pk, "test_verdict.dmn") in page
@@ -272,6 +305,19 @@ def test_the_form_refuses_a_file_too_large_and_a_dmn_of_another_kind(client, man
     )
     assert "is not a .dmn file" in response.content.decode()
     assert ProcessVersion.objects.count() == 1
+
+
+def test_the_version_page_names_a_renamed_step_and_compares_with_any_version(client, manager):
+    renamed = new_version(with_renamed_test(shipped()[0]))
+    added = new_version(with_confirmation_step(shipped()[0]))
+    page = client.get(_url("change", renamed.pk)).content.decode()
+    assert "Test the meter on site (was: Test the meter)" in page
+    assert "Steps changed" in page and "Steps added" not in page
+    page = client.get(_url("change", added.pk) + "?against=2").content.decode()
+    assert "Against version 2:" in page
+    assert "Test the meter (was: Test the meter on site)" in page and "Task_confirm" in page
+    page = client.get(_url("change", renamed.pk) + "?against=2").content.decode()
+    assert "Against version 1:" in page  # not itself: the active version instead
 
 
 def test_files_download_as_uploaded(client, manager):
@@ -354,8 +400,6 @@ def test_activation_leaves_running_claims_on_their_version(client, manager, make
     assert running.process.version.number == 1
     assert running.process.status == InstanceStatus.RUNNING
 
-    from apps.meter_service.doctype.claim.services import claim_cancel
-
     claim_cancel(claim=running, actor=None)  # the meter may take a new claim
     assert make_claim().process.version == version
 
@@ -390,16 +434,52 @@ def test_a_claim_moves_to_a_version_with_a_renamed_step(paid_claim, step):
 
 
 def test_moving_is_refused_when_a_completed_step_is_missing(paid_claim, step):
-    step(paid_claim, "Task_schedule", **SCHEDULE)
-    version = new_version(without_scheduling(shipped()[0]))
+    step(paid_claim, "Task_schedule", **SCHEDULE)  # and the visit was told
+    version = new_version(without_notification(shipped()[0]))
     state = paid_claim.process.state
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.process_instance_migrate(instance=paid_claim.process, to_version=version)
-    assert "Task_schedule" in " ".join(refused.value.messages)
+    assert refused.value.messages == [
+        "Steps this claim already went through are missing in version 2: Task_notify_visit."
+    ]
     paid_claim.process.refresh_from_db()
     assert paid_claim.process.version.number == 1
     assert paid_claim.process.state == state
     assert open_steps(paid_claim) == ["Task_test"]
+
+
+def test_moving_is_refused_when_the_step_the_claim_waits_at_is_missing(paid_claim, step):
+    version = new_version(without_scheduling(shipped()[0]))
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        services.process_instance_migrate(instance=paid_claim.process, to_version=version)
+    assert refused.value.messages == [
+        "Steps this claim is waiting at are missing in version 2: Task_schedule."
+    ]
+    paid_claim.process.refresh_from_db()
+    assert paid_claim.process.version.number == 1
+    step(paid_claim, "Task_schedule", **SCHEDULE)  # it goes on, on its own version
+    assert open_steps(paid_claim) == ["Task_test"]
+
+
+def test_a_moved_open_step_takes_its_new_name_and_lane(paid_claim, step, staff):
+    step(paid_claim, "Task_schedule", **SCHEDULE)
+    bpmn = with_renamed_test(shipped()[0])
+    bpmn = _replace(bpmn, "<bpmn:flowNodeRef>Task_test</bpmn:flowNodeRef>", "")
+    crew = '<bpmn:lane id="Lane_emergency_crew" name="emergency_crew">'
+    bpmn = _replace(bpmn, crew, crew + "<bpmn:flowNodeRef>Task_test</bpmn:flowNodeRef>")
+    version = new_version(bpmn)
+    services.process_instance_migrate(instance=paid_claim.process, to_version=version)
+    task = ProcessTask.objects.get(instance__claim=paid_claim, completed_at__isnull=True)
+    assert (task.element_id, task.name, task.lane) == (
+        "Task_test",
+        "Test the meter on site",
+        "emergency_crew",
+    )
+    with pytest.raises(PermissionDenied):
+        step(paid_claim, "Task_test", "technician", outcome="tested", error_percent="0")
+    step(paid_claim, "Task_test", "emergency_crew", outcome="tested", error_percent="0")
+    paid_claim.refresh_from_db()
+    assert paid_claim.outcome == "no_fault"
 
 
 # --- the commands -----------------------------------------------------------------------------
@@ -423,31 +503,25 @@ def test_process_versions_without_versions(db):
     assert "No versions yet" in _run("process_versions")
 
 
-def test_process_migrate_moves_what_fits_and_refuses_the_rest(paid_claim, make_claim, step):
-    from apps.meter_service.doctype.claim.services import claim_mark_paid
-
+def test_process_migrate_moves_what_fits_and_refuses_the_rest(
+    paid_claim, make_claim, make_subscriber, make_meter, step
+):
     waiting = paid_claim  # at "Schedule the test"
-    # A second meter's claim that has done the scheduling already.
-    from apps.meter_service.doctype.meter.services import meter_install
-
-    other = make_claim(
-        installation=meter_install(
-            subscriber=waiting.subscriber.__class__.objects.exclude(pk=waiting.subscriber_id)
-            .first()
-            or _another_installation(waiting).subscriber,
-            meter=_another_meter(),
-            installed_on=waiting.meter.install_date or _today(),
-            initial_reading=0,
-        )
+    # A claim on another meter that is past the scheduling.
+    installation = meter_install(
+        subscriber=make_subscriber(),
+        meter=make_meter(),
+        installed_on=datetime.date(2022, 3, 21),
+        initial_reading=Decimal("100"),
     )
-    other = claim_mark_paid(claim=other, reference="x")
+    other = claim_mark_paid(claim=make_claim(installation=installation), reference="x")
     step(other, "Task_schedule", **SCHEDULE)
-    version = new_version(without_scheduling(shipped()[0]))
+    version = new_version(without_notification(shipped()[0]))
 
     out = _run("process_migrate", "--to", "2", "--dry-run")
     assert f"would move {waiting.tracking_code} (version 1 -> 2)" in out
     assert f"refused  {other.tracking_code} (version 1 -> 2): Steps this claim" in out
-    assert "Task_schedule" in out
+    assert "Task_notify_visit" in out
     assert "1 would move, 1 refused (dry run: nothing was changed)." in out
     waiting.process.refresh_from_db()
     assert waiting.process.version.number == 1
