@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.meter_service.health import health_view
+from apps.meter_service.process_pages import process_public
 from apps.meter_service.sites import staff_site
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("pay/", include("apps.meter_service.doctype.payment.urls")),
     path("portal/", include("apps.meter_service.portal.urls")),
     path("office/", include("apps.meter_service.office.urls")),
+    path("process/", process_public, name="process_public"),
 ]
 
 if settings.DEBUG:

@@ -36,6 +36,9 @@ can_view_payment = _can_view("payment")
 can_view_billcharge = _can_view("billcharge")
 can_view_messagetemplate = _can_view("messagetemplate")
 can_view_smsmessage = _can_view("smsmessage")
+can_view_processversion = _can_view("processversion")
+can_view_slaclock = _can_view("slaclock")
+can_view_holiday = _can_view("holiday")
 
 
 def has_task_inbox(request) -> bool:

@@ -97,6 +97,35 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Process"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Process versions"),
+                        "icon": "account_tree",
+                        "link": _link("processversion"),
+                        "permission": _perm("processversion"),
+                    },
+                    {
+                        "title": _("Service-level clocks"),
+                        "icon": "timer",
+                        "link": _link("slaclock"),
+                        "permission": _perm("slaclock"),
+                    },
+                    {
+                        "title": _("Holidays"),
+                        "icon": "event_busy",
+                        "link": _link("holiday"),
+                        "permission": _perm("holiday"),
+                    },
+                    {
+                        "title": _("Flow chart (public)"),
+                        "icon": "schema",
+                        "link": "/process/",
+                    },
+                ],
+            },
+            {
                 "title": _("Notifications"),
                 "separator": True,
                 "items": [

@@ -331,9 +331,11 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
 def claim_step(request, code: str, task_id):
     """Complete one of the subscriber's steps of the claim (giving access to the meter)."""
     claim = _claim_for(request, code)
-    task = process_selectors.open_tasks_for(user=request.user, claim=claim).filter(
-        task_id=task_id
-    ).first()
+    task = (
+        process_selectors.open_tasks_for(user=request.user, claim=claim)
+        .filter(task_id=task_id)
+        .first()
+    )
     if task is None:
         messages.error(request, _("This step is no longer open."))
         return redirect("portal:claim_detail", code=claim.tracking_code)

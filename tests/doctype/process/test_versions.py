@@ -250,6 +250,7 @@ def test_an_uploaded_dmn_file_replaces_the_one_of_the_same_name(client, manager)
 
 def test_only_the_uploaded_dmn_files_when_asked(client, manager):
     bpmn, dmn = shipped()
+    bpmn = bpmn.replace('name="Meter test"', 'name="Meter test (2)"')  # not version 1 again
     extra = dmn["fee_refund.dmn"].replace('id="fee_refund"', 'id="fee_refund_unused"')
     data = _files(
         bpmn,
@@ -364,7 +365,8 @@ def test_permissions_by_role(client, make_user, role):
     assert (_url("activate", version.pk) in page.content.decode()) is may
     assert client.get(_url("file", version.pk, "meter_test.bpmn")).status_code == 200
     assert client.get(_url("add")).status_code == (200 if may else 403)
-    assert client.post(_url("add"), _files(shipped()[0])).status_code == (302 if may else 403)
+    another = shipped()[0].replace('name="Meter test"', 'name="Meter test (3)"')
+    assert client.post(_url("add"), _files(another)).status_code == (302 if may else 403)
     assert client.get(_url("activate", version.pk)).status_code == (200 if may else 403)
     response = client.post(_url("activate", version.pk))
     assert response.status_code == (302 if may else 403)
@@ -548,3 +550,18 @@ def test_process_migrate_refuses_unknown_versions_and_claims(make_claim):
         _run("process_migrate", "--to", "1", "--claim", "123-456-7890")
     with pytest.raises(CommandError, match="is not running on another version"):
         _run("process_migrate", "--to", "1", "--claim", claim.tracking_code)
+
+
+def test_the_same_files_again_are_refused(db):
+    from django.core.exceptions import ValidationError
+
+    from apps.meter_service.doctype.process.services import (
+        process_version_active,
+        process_version_create,
+    )
+
+    bpmn, dmn = shipped()
+    process_version_active()
+    with pytest.raises(ValidationError, match="version 1"):
+        process_version_create(bpmn=bpmn, dmn_files=dmn)
+    assert ProcessVersion.objects.count() == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,10 +22,13 @@ from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.process import claim_page
+from apps.meter_service.doctype.process.diagram import claim_diagram_state
 from apps.meter_service.forms import normalize_input
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
 from apps.meter_service.templatetags.meter_tags import rial
+
+logger = logging.getLogger("meter_service.process")
 
 STATUS_COLORS = {
     ClaimStatus.AWAITING_PAYMENT: "warning",
@@ -63,6 +68,8 @@ class ClaimAdmin(DocumentAdmin):
     ]
     list_select_related = ["subscriber", "meter"]
     actions_detail = ["record_payment_action", "cancel_action"]
+    # The claim's process chart, below the timeline (process/desk_claim_diagram.html).
+    change_form_after_template = "process/desk_claim_diagram.html"
     fieldsets = [
         (
             _("Claim"),
@@ -112,6 +119,19 @@ class ClaimAdmin(DocumentAdmin):
         ),
         (_("Timeline"), {"fields": ["timeline"]}),
     ]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["process_diagram"] = self._process_diagram(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def _process_diagram(self, obj) -> dict | None:
+        # A state the engine cannot read must not take the claim's page down with it.
+        try:
+            return claim_diagram_state(obj)
+        except Exception:
+            logger.exception("process diagram failed", extra={"claim": obj.pk})
+            return None
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, box in self.fieldsets for name in box["fields"]]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -70,6 +70,13 @@ def process_version_create(
     from apps.meter_service.doctype.process.validation import validate_files
 
     validate_files(bpmn, dmn_files, PROCESS_ID)
+    checksum = files_checksum(bpmn, dmn_files)
+    same = ProcessVersion.objects.filter(process_id=PROCESS_ID, checksum=checksum).first()
+    if same is not None:
+        raise ValidationError(
+            _("These files are version %(n)s already.") % {"n": same.number},
+            code="same_files",
+        )
     last = (
         ProcessVersion.objects.select_for_update()
         .filter(process_id=PROCESS_ID)
@@ -80,7 +87,7 @@ def process_version_create(
         number=(last or 0) + 1,
         bpmn=bpmn,
         dmn_files=dmn_files,
-        checksum=files_checksum(bpmn, dmn_files),
+        checksum=checksum,
         note=note,
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
@@ -110,12 +117,16 @@ def process_version_active() -> ProcessVersion:
     version = ProcessVersion.objects.filter(process_id=PROCESS_ID, is_active=True).first()
     if version is not None:
         return version
-    with transaction.atomic():
-        bpmn, dmn = workflow_files()
-        version = process_version_create(
-            bpmn=bpmn, dmn_files=dmn, note="meter_test.bpmn as shipped"
-        )
-        return process_version_activate(version=version)
+    bpmn, dmn = workflow_files()
+    try:
+        with transaction.atomic():
+            version = process_version_create(
+                bpmn=bpmn, dmn_files=dmn, note="meter_test.bpmn as shipped"
+            )
+            return process_version_activate(version=version)
+    except (IntegrityError, ValidationError):
+        # Another request on a new site made version 1 at the same moment: use that one.
+        return ProcessVersion.objects.get(process_id=PROCESS_ID, is_active=True)
 
 
 # --- running --------------------------------------------------------------------------------

@@ -137,6 +137,16 @@ def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str):
         if isinstance(task_spec, UserTask):
             if not task_spec.lane or task_spec.lane in SYSTEM_LANES:
                 raise _fail(_("User task %(task)s must be in a role's lane.") % {"task": where})
+            if task_spec.lane not in engine.lane_roles():
+                # Nobody could ever complete it: PROCESS_LANE_ROLES names who works each lane.
+                raise _fail(
+                    _("User task %(task)s is in lane %(lane)s, which no role works (%(lanes)s).")
+                    % {
+                        "task": where,
+                        "lane": task_spec.lane,
+                        "lanes": ", ".join(sorted(engine.lane_roles())),
+                    }
+                )
             for field in task_spec.form.fields:
                 if field.type not in FIELD_TYPES:
                     raise _fail(
