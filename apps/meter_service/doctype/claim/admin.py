@@ -76,7 +76,7 @@ class ClaimAdmin(DocumentAdmin):
             {
                 "fields": [
                     "code",
-                    "status_label",
+                    "status_badge",
                     "subscriber",
                     "meter",
                     "channel",
@@ -152,6 +152,11 @@ class ClaimAdmin(DocumentAdmin):
     def status_label(self, obj):
         return obj.status, obj.get_status_display()
 
+    @display(description=_("status"))
+    def status_badge(self, obj):
+        # The list's label column is a (value, text) pair; a read-only field shows text.
+        return obj.get_status_display()
+
     @display(description=_("total (Rial)"), ordering="total_fee")
     def total(self, obj):
         return rial(obj.total_fee)
@@ -206,7 +211,11 @@ class ClaimAdmin(DocumentAdmin):
 
     @display(description=_("Timeline"))
     def timeline(self, obj):
-        return claim_page.history_html(selectors.claim_timeline(claim=obj).select_related("actor"))
+        process = getattr(obj, "process", None)  # claims filed before the process have none
+        return claim_page.history_html(
+            selectors.claim_timeline(claim=obj).select_related("actor"),
+            process.version if process is not None else None,
+        )
 
     @display(description=_("open steps"))
     def open_steps(self, obj):

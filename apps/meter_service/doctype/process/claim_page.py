@@ -2,29 +2,33 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.labels import event_label
+from apps.meter_service.doctype.process import engine
 from apps.meter_service.doctype.process.selectors import claim_tasks, lane_label
-from apps.meter_service.jalali import format_datetime
+from apps.meter_service.jalali import format_date, format_datetime
+from apps.meter_service.templatetags.meter_tags import localdigits, rial
 
-# Form values worth showing in the history, with their labels (the rest stay in the data).
-_VALUE_LABELS = {
-    "visit_date": _("Visit date"),
-    "outcome": _("Outcome of the visit"),
-    "error_percent": _("Measured error (%)"),
-    "stopped": _("Meter stopped"),
-    "tampered": _("Seal broken or meter tampered with"),
-    "new_serial": _("New meter: serial number"),
-    "correction_rial": _("Correction (Rial; negative is a credit to the subscriber)"),
-    "decision": _("Decision"),
-    "damage_rial": _("Damage charge (Rial)"),
-    "available_from": _("Available from"),
-}
+# Form values worth showing in the history (the rest stay in the step's data).
+_SHOWN_FIELDS = (
+    "visit_date",
+    "visit_time",
+    "outcome",
+    "error_percent",
+    "stopped",
+    "tampered",
+    "new_serial",
+    "correction_rial",
+    "decision",
+    "damage_rial",
+    "available_from",
+)
 
 
 def open_steps_html(claim, user) -> str:
@@ -44,16 +48,44 @@ def open_steps_html(claim, user) -> str:
     )
 
 
-def _data_text(data: dict) -> str:
+def _form_fields(version, element_id: str) -> dict:
+    """The form fields of a step in a version, by id (empty for an unknown step)."""
+    if version is None:
+        return {}
+    spec, _subprocesses = engine.version_spec(version)
+    task_spec = spec.task_specs.get(element_id)
+    form = getattr(task_spec, "form", None)
+    return {f.id: f for f in form.fields} if form else {}
+
+
+def _value_text(field, value) -> str:
+    if value is True:
+        return gettext("yes")
+    if field is not None and field.type == "enum":
+        names = {o.id: o.name for o in field.options}
+        return gettext(names.get(value, str(value)))
+    if field is not None and field.type == "date":
+        try:
+            return format_date(datetime.date.fromisoformat(value))
+        except (TypeError, ValueError):
+            return str(value)
+    if field is not None and field.type == "long":
+        return rial(value)
+    return localdigits(value)
+
+
+def _data_text(data: dict, fields: dict) -> str:
     shown = []
-    for key, label in _VALUE_LABELS.items():
-        if data.get(key) not in (None, "", False):
-            value = data[key]
-            shown.append(f"{label}: {gettext('yes') if value is True else value}")
+    for key in _SHOWN_FIELDS:
+        if data.get(key) in (None, "", False):
+            continue
+        field = fields.get(key)
+        label = gettext(field.label) if field is not None else key
+        shown.append(f"{label}: {_value_text(field, data[key])}")
     return "؛ ".join(shown)
 
 
-def history_html(events) -> str:
+def history_html(events, version=None) -> str:
     """Every event of the claim, oldest first, with who did it and, for steps, the data."""
     rows = []
     for event in events:
@@ -62,7 +94,8 @@ def history_html(events) -> str:
             if params.get("kind") != "task":
                 continue  # starts, messages and timers show as the claim's own events
             title = gettext(params.get("step_name") or "")
-            detail = _data_text(params.get("data") or {})
+            fields = _form_fields(version, params.get("step") or "")
+            detail = _data_text(params.get("data") or {}, fields)
             nxt = ", ".join(gettext(n) for n in params.get("to") or [])
             if nxt:
                 detail = f"{detail} → {nxt}" if detail else f"→ {nxt}"
