@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import models
+from django.urls import reverse
 from django.utils.text import capfirst
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
@@ -71,6 +72,26 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
     warn_unsaved_form = True
     compressed_fields = True
     list_per_page = 50
+
+    # --- the document's own desk pages (uploads, confirmations) --------------------------
+    def page_url(self, name: str, *args) -> str:
+        """The URL of one of this admin's pages ("change", or a page of its get_urls)."""
+        return reverse(
+            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
+            args=args,
+        )
+
+    def page_context(self, request, **extra) -> dict:
+        """What the desk's templates need on a page of this admin, plus `extra`."""
+        request.current_app = self.admin_site.name
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "has_view_permission": self.has_view_permission(request),
+            "has_add_permission": self.has_add_permission(request),
+            **extra,
+        }
 
     def create_document(self, request, fields: dict) -> models.Model:
         raise NotImplementedError

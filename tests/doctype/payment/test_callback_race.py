@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import connection
 
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.claim.models import ClaimStatus
 from apps.meter_service.doctype.payment import services
 from apps.meter_service.doctype.payment.models import Payment, PaymentStatus
+from tests.db_locks import retry_while_locked
 
 CALLBACK = "http://testserver/pay/callback/"
 
@@ -27,20 +27,10 @@ def no_jobs(monkeypatch):
 
 
 def _settle(authority: str) -> Payment:
-    """Call the callback service as a request would, waiting out SQLite's table locks.
-
-    The SQLite test database is shared-cache in memory, where a connection meeting another's
-    write lock fails at once ("database table is locked") instead of waiting as the file
-    database (busy timeout) and MariaDB (row locks) do; so here the caller waits and retries.
-    """
-    for _attempt in range(200):
-        try:
-            return services.payment_handle_callback(authority=authority, status="OK")
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            time.sleep(0.02)
-    raise AssertionError("still locked after 4 s")
+    """Call the callback service as a request would."""
+    return retry_while_locked(
+        lambda: services.payment_handle_callback(authority=authority, status="OK")
+    )
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import OperationalError, connection
+from django.db import connection
 
 from apps.meter_service.doctype.otp.services import portal_user_for
 from apps.meter_service.doctype.process.models import ProcessTask
@@ -15,6 +14,7 @@ from apps.meter_service.doctype.process.services import (
     ProcessConflict,
     process_complete_task,
 )
+from tests.db_locks import retry_while_locked
 
 from .conftest import SCHEDULE, open_steps, open_task
 
@@ -126,19 +126,6 @@ def test_a_task_done_twice_names_who_did_it(paid_claim, staff, make_user):
     assert staff["technician"].username in str(error.value)
 
 
-def _complete_waiting_out_sqlite_locks(task_id, user):
-    # The shared-cache SQLite test database fails at once on a table lock instead of
-    # waiting as MariaDB's row locks do; so the caller waits and retries here.
-    for _attempt in range(200):
-        try:
-            return process_complete_task(task_id=task_id, user=user, data=SCHEDULE)
-        except OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            time.sleep(0.02)
-    raise AssertionError("still locked")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_people_completing_one_task_at_once_one_wins(paid_claim, staff, make_user):
     task = open_task(paid_claim, "Task_schedule")
@@ -149,7 +136,11 @@ def test_two_people_completing_one_task_at_once_one_wins(paid_claim, staff, make
     def complete(user) -> None:
         try:
             start.wait(timeout=5)
-            done.append(_complete_waiting_out_sqlite_locks(task.task_id, user))
+            done.append(
+                retry_while_locked(
+                    lambda: process_complete_task(task_id=task.task_id, user=user, data=SCHEDULE)
+                )
+            )
         except ProcessConflict as exc:
             conflicts.append(exc)
         except Exception as exc:  # reported in the test's thread

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
@@ -128,22 +128,6 @@ class ImportBatchAdmin(DocumentAdmin):
         # Before the admin's own URLs, whose "<object_id>/" would swallow these.
         return custom + super().get_urls()
 
-    def _url(self, name: str, *args) -> str:
-        return reverse(
-            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
-            args=args,
-        )
-
-    def _context(self, request, **extra) -> dict:
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "has_view_permission": self.has_view_permission(request),
-            "has_add_permission": self.has_add_permission(request),
-            **extra,
-        }
-
     # --- upload ----------------------------------------------------------------------------
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -170,19 +154,19 @@ class ImportBatchAdmin(DocumentAdmin):
                     _("The file was received and is being checked; no data is saved yet."),
                     messages.SUCCESS,
                 )
-                return redirect(self._url("change", batch.pk))
+                return redirect(self.page_url("change", batch.pk))
         targets = [
             {
                 "value": spec.target,
                 "label": ImportTarget(spec.target).label,
                 "columns": spec.columns,
-                "csv_url": self._url("template", spec.target, readers.CSV),
-                "xlsx_url": self._url("template", spec.target, readers.XLSX),
+                "csv_url": self.page_url("template", spec.target, readers.CSV),
+                "xlsx_url": self.page_url("template", spec.target, readers.XLSX),
             }
             for spec in SPECS.values()
         ]
         request.current_app = self.admin_site.name
-        context = self._context(
+        context = self.page_context(
             request,
             title=_("Upload master data"),
             form=form,
@@ -254,7 +238,7 @@ class ImportBatchAdmin(DocumentAdmin):
         }
         progress = import_batch_progress(batch)
         request.current_app = self.admin_site.name
-        context = self._context(
+        context = self.page_context(
             request,
             title=str(batch),
             original=batch,
@@ -262,8 +246,8 @@ class ImportBatchAdmin(DocumentAdmin):
             status_color=STATUS_COLORS.get(batch.status, "info"),
             running=batch.status in RUNNING_STATUSES,
             progress=progress,
-            progress_url=self._url("progress", batch.pk),
-            start_url=self._url("start", batch.pk),
+            progress_url=self.page_url("progress", batch.pk),
+            start_url=self.page_url("start", batch.pk),
             can_start=batch.status == ImportStatus.VALID and self.has_add_permission(request),
             facts=[
                 (_("data"), batch.get_target_display()),
@@ -308,4 +292,4 @@ class ImportBatchAdmin(DocumentAdmin):
                 _("The import has started; nothing is saved unless every row succeeds."),
                 messages.SUCCESS,
             )
-        return redirect(self._url("change", batch.pk))
+        return redirect(self.page_url("change", batch.pk))

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language_bidi, gettext
@@ -233,23 +233,6 @@ class ProcessVersionAdmin(DocumentAdmin):
         # Before the admin's own URLs, whose "<object_id>/" would swallow these.
         return custom + super().get_urls()
 
-    def _url(self, name: str, *args) -> str:
-        return reverse(
-            f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{name}",
-            args=args,
-        )
-
-    def _context(self, request, **extra) -> dict:
-        request.current_app = self.admin_site.name
-        return {
-            **self.admin_site.each_context(request),
-            "opts": self.opts,
-            "app_label": self.opts.app_label,
-            "has_view_permission": self.has_view_permission(request),
-            "has_add_permission": self.has_add_permission(request),
-            **extra,
-        }
-
     def _version_or_404(self, request, object_id) -> ProcessVersion:
         # get_object goes through get_queryset, so the record rules apply.
         version = self.get_object(request, str(object_id))
@@ -289,11 +272,11 @@ class ProcessVersionAdmin(DocumentAdmin):
                     % {"number": localdigits(version.number)},
                     messages.SUCCESS,
                 )
-                return redirect(self._url("change", version.pk))
+                return redirect(self.page_url("change", version.pk))
         active = ProcessVersion.objects.filter(
             process_id=services.PROCESS_ID, is_active=True
         ).first()
-        context = self._context(
+        context = self.page_context(
             request,
             title=_("Upload a process version"),
             form=form,
@@ -319,7 +302,7 @@ class ProcessVersionAdmin(DocumentAdmin):
             against = versions.process_version_compare_target(version)
         diff = versions.process_version_diff(against, version)
         counts = versions.process_version_counts(version)
-        context = self._context(
+        context = self.page_context(
             request,
             title=gettext("Process version %(number)s") % {"number": localdigits(version.number)},
             original=version,
@@ -340,11 +323,11 @@ class ProcessVersionAdmin(DocumentAdmin):
                 (_("completed claims"), localdigits(counts["completed"])),
             ],
             files=[
-                (name, self._url("file", version.pk, name), localdigits(len(text.encode())))
+                (name, self.page_url("file", version.pk, name), localdigits(len(text.encode())))
                 for name, text in versions.process_version_files(version)
             ],
             may_activate=self.may_activate(request) and not version.is_active,
-            activate_url=self._url("activate", version.pk),
+            activate_url=self.page_url("activate", version.pk),
             migrate_command=f"manage.py process_migrate --to {version.number} --dry-run",
         )
         return TemplateResponse(request, "process/versions/version.html", context)
@@ -399,17 +382,17 @@ class ProcessVersionAdmin(DocumentAdmin):
                     % {"number": localdigits(version.number)},
                     messages.SUCCESS,
                 )
-            return redirect(self._url("change", version.pk))
+            return redirect(self.page_url("change", version.pk))
         running_elsewhere = versions.process_versions_with_counts(
             ProcessVersion.objects.filter(process_id=version.process_id).exclude(pk=version.pk)
         ).values_list("running", flat=True)
-        context = self._context(
+        context = self.page_context(
             request,
             title=gettext("Activate process version %(number)s")
             % {"number": localdigits(version.number)},
             version=version,
             running_elsewhere=localdigits(sum(running_elsewhere)),
-            change_url=self._url("change", version.pk),
+            change_url=self.page_url("change", version.pk),
             number=localdigits(version.number),
         )
         return TemplateResponse(request, "process/versions/activate.html", context)

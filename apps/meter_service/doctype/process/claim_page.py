@@ -44,7 +44,7 @@ def open_steps_html(claim, user) -> str:
         ended = getattr(getattr(claim, "process", None), "end_event", "")
         return gettext("None: the process has ended.") if ended else "—"
     return format_html_join(
-        "", '<div class="py-1">{} <span class="text-base-500">({}, {})</span></div>', rows
+        "", '<div class="py-1">{} <span class="text-base-500">({} · {})</span></div>', rows
     )
 
 
