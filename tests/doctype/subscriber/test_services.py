@@ -24,7 +24,9 @@ def _counts() -> tuple[int, int]:
 def test_create_records_an_audit_event(make_user):
     actor = make_user("service_desk_clerk")
     subscriber = subscriber_create(actor=actor, **subscriber_fields("1402001"))
-    event = DocumentEvent.objects.get(object_id=str(subscriber.pk))
+    event = DocumentEvent.objects.get(
+        content_type__model="subscriber", object_id=str(subscriber.pk)
+    )
     assert event.event_type == "subscriber_created" and event.actor == actor
 
 
