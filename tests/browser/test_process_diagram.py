@@ -154,3 +154,33 @@ def test_phone_opens_the_chart_at_its_start(browser, live_server, roles):
         page.screenshot(path=f"{SCREENSHOTS}/process-public-phone.png", full_page=True)
     finally:
         context.close()
+
+
+def test_the_bpmn_file_opens_and_saves_in_the_bpmn_io_modeler(page, live_server, roles):
+    """bpmn.io's modeler imports meter_test.bpmn without a warning, and what it saves back
+    still passes the upload's validation with every form field kept."""
+    from apps.meter_service.doctype.process import services, validation
+
+    bpmn, dmn = services.workflow_files()
+    page.goto(f"{live_server.url}/process/")
+    page.add_script_tag(
+        url=f"{live_server.url}/static/vendor/bpmn-js/bpmn-modeler.production.min.js"
+    )
+    result = page.evaluate(
+        """async (xml) => {
+            const container = document.body.appendChild(document.createElement('div'));
+            const modeler = new BpmnJS({container});
+            const imported = await modeler.importXML(xml);
+            const saved = await modeler.saveXML({format: true});
+            return {warnings: imported.warnings.map((w) => w.message), xml: saved.xml};
+        }""",
+        bpmn,
+    )
+    assert result["warnings"] == []
+    spec = validation.validate_files(result["xml"], dmn, "meter_test")
+    original = validation.validate_files(bpmn, dmn, "meter_test")
+    for name, task_spec in original.task_specs.items():
+        form = getattr(task_spec, "form", None)
+        if form is not None:
+            saved_fields = [f.id for f in spec.task_specs[name].form.fields]
+            assert saved_fields == [f.id for f in form.fields], name
