@@ -97,13 +97,17 @@ def can_use_desk(user) -> bool:
     return bool(getattr(user, "is_staff", False)) and is_company_staff(user)
 
 
-def lanes_of(user) -> set[str]:
-    """The process lanes whose steps the user may complete (settings: PROCESS_LANE_ROLES)."""
+def lane_roles() -> dict[str, list[str]]:
+    """Which roles work each lane of the process (a lane is named by its role)."""
     from django.conf import settings
 
+    return settings.METER_SERVICE.get("PROCESS_LANE_ROLES", {})
+
+
+def lanes_of(user) -> set[str]:
+    """The process lanes whose steps the user may complete."""
     roles = roles_of(user)
-    lane_roles = settings.METER_SERVICE.get("PROCESS_LANE_ROLES", {})
-    return {lane for lane, allowed in lane_roles.items() if roles.intersection(allowed)}
+    return {lane for lane, allowed in lane_roles().items() if roles.intersection(allowed)}
 
 
 def may_work_lane(user, lane: str) -> bool:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from apps.meter_service import permissions
 from apps.meter_service.audit.labels import event_label
 from apps.meter_service.doctype.process import engine
-from apps.meter_service.doctype.process.selectors import claim_tasks, lane_label
+from apps.meter_service.doctype.process.selectors import claim_sla, claim_tasks, lane_label
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.templatetags.meter_tags import localdigits, rial
 
@@ -115,27 +115,20 @@ def sla_html(claim) -> str:
     """The claim's service level: state, working time used of the target, due time."""
     from django.utils import timezone
 
-    from apps.meter_service.doctype.sla.models import SlaClock, SlaState
-    from apps.meter_service.doctype.sla.selectors import (
-        sla_due_at,
-        sla_state_at,
-        sla_worked_seconds,
-    )
+    from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
 
-    clock = SlaClock.objects.filter(claim=claim).first()
-    if clock is None:
-        return "—"
     now = timezone.now()
-    state = clock.state if clock.stopped_at else sla_state_at(clock, now)
-    worked_hours = sla_worked_seconds(clock, now) / 3600
-    due = sla_due_at(clock, 1.0, now)
+    sla = claim_sla(claim, now)
+    if sla is None:
+        return "—"
+    clock = claim.sla_clock  # read by claim_sla already
     parts = [
-        format_html('<span class="meter-sla meter-sla-{}">{}</span>', state, SlaState(state).label),
+        format_html('<span class="meter-sla meter-sla-{}">{}</span>', sla.state, sla.state_label),
         gettext("%(used).1f of %(target).0f working hours used")
-        % {"used": worked_hours, "target": clock.target_seconds / 3600},
+        % {"used": sla_worked_seconds(clock, now) / 3600, "target": clock.target_seconds / 3600},
     ]
     if clock.paused and not clock.stopped_at:
         parts.append(gettext("paused: waiting on the subscriber"))
-    if due and not clock.stopped_at:
-        parts.append(gettext("due %(when)s") % {"when": format_datetime(due)})
+    if sla.due_at:
+        parts.append(gettext("due %(when)s") % {"when": format_datetime(sla.due_at)})
     return format_html_join(" · ", "{}", ((p,) for p in parts))

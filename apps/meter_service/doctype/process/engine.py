@@ -18,7 +18,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
@@ -254,8 +253,3 @@ def load(version, state: dict) -> BpmnWorkflow:
         _restoring.spec = None
     workflow.script_engine = script_engine()
     return workflow
-
-
-def lane_roles() -> dict[str, list[str]]:
-    """Which roles may complete the user tasks of each lane (a lane is named by its role)."""
-    return settings.METER_SERVICE.get("PROCESS_LANE_ROLES", {})

@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import permissions
 from apps.meter_service.doctype.process import engine
 
 # The user whose action is being carried through the process (None for timers and jobs).
@@ -150,7 +151,7 @@ def _responsible_roles(data: dict) -> list[str]:
     lanes = ProcessTask.objects.filter(
         instance__claim_id=data["claim_id"], completed_at__isnull=True
     ).values_list("lane", flat=True)
-    roles = engine.lane_roles()
+    roles = permissions.lane_roles()
     return sorted({role for lane in lanes for role in roles.get(lane, [])})
 
 

@@ -28,23 +28,31 @@ class TaskSla:
     due_at: datetime.datetime | None
 
 
-def task_sla(task: ProcessTask, now: datetime.datetime) -> TaskSla | None:
-    """The claim's service level as seen from one of its tasks (None without a clock)."""
-    cached = getattr(task, "_sla", False)
-    if cached is not False:
-        return cached
+def claim_sla(claim, now: datetime.datetime) -> TaskSla | None:
+    """The claim's service level at `now`: state, due time (None without a clock)."""
+    from apps.meter_service.doctype.sla.calendar import load_calendar
     from apps.meter_service.doctype.sla.models import SlaClock, SlaState
     from apps.meter_service.doctype.sla.selectors import sla_due_at, sla_state_at
 
     try:
-        clock = task.instance.claim.sla_clock
+        clock = claim.sla_clock
     except SlaClock.DoesNotExist:
-        task._sla = None
         return None
-    state = sla_state_at(clock, now) if clock.stopped_at is None else clock.state
-    task._sla = TaskSla(
-        state=state, state_label=str(SlaState(state).label), due_at=sla_due_at(clock, 1.0, now)
+    if clock.stopped_at is not None:
+        return TaskSla(state=clock.state, state_label=str(SlaState(clock.state).label), due_at=None)
+    calendar = load_calendar(since=clock.started_at.date())  # one holiday read for both
+    state = sla_state_at(clock, now, calendar=calendar)
+    return TaskSla(
+        state=state,
+        state_label=str(SlaState(state).label),
+        due_at=sla_due_at(clock, 1.0, now, calendar=calendar),
     )
+
+
+def task_sla(task: ProcessTask, now: datetime.datetime) -> TaskSla | None:
+    """The claim's service level as seen from one of its tasks, read once per task row."""
+    if not hasattr(task, "_sla"):
+        task._sla = claim_sla(task.instance.claim, now)
     return task._sla
 
 

@@ -17,6 +17,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
+from apps.meter_service import permissions
 from apps.meter_service.doctype.process import engine, handlers
 from apps.meter_service.doctype.process.engine import TopicServiceTask
 from apps.meter_service.doctype.process.forms import CONSTRAINTS, FIELD_TYPES
@@ -137,14 +138,14 @@ def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str):
         if isinstance(task_spec, UserTask):
             if not task_spec.lane or task_spec.lane in SYSTEM_LANES:
                 raise _fail(_("User task %(task)s must be in a role's lane.") % {"task": where})
-            if task_spec.lane not in engine.lane_roles():
+            if task_spec.lane not in permissions.lane_roles():
                 # Nobody could ever complete it: PROCESS_LANE_ROLES names who works each lane.
                 raise _fail(
                     _("User task %(task)s is in lane %(lane)s, which no role works (%(lanes)s).")
                     % {
                         "task": where,
                         "lane": task_spec.lane,
-                        "lanes": ", ".join(sorted(engine.lane_roles())),
+                        "lanes": ", ".join(sorted(permissions.lane_roles())),
                     }
                 )
             for field in task_spec.form.fields:
