@@ -3,6 +3,12 @@
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.correction.models import (
+    BillCorrection,
+    BillingAdjustment,
+    CorrectionPeriod,
+    CorrectionPiece,
+)
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.import_batch.models import ImportBatch
@@ -15,6 +21,10 @@ from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
 __all__ = [
+    "BillCorrection",
+    "BillingAdjustment",
+    "CorrectionPeriod",
+    "CorrectionPiece",
     "Agency",
     "BillCharge",
     "Claim",

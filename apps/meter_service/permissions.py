@@ -155,6 +155,7 @@ def access(user, queryset: models.QuerySet[ModelT], pk: object) -> ModelT:
 def _install_rules() -> None:
     from apps.meter_service.doctype.agency.models import Agency
     from apps.meter_service.doctype.claim.models import Claim
+    from apps.meter_service.doctype.correction.models import BillCorrection, BillingAdjustment
     from apps.meter_service.doctype.counter_office.models import CounterOffice
     from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
     from apps.meter_service.doctype.payment.models import BillCharge, Payment
@@ -211,3 +212,14 @@ def _install_rules() -> None:
     @record_rule(BillCharge)
     def bill_charge_rule(user, qs):
         return qs.filter(claim__in=scope(user, Claim.objects.all()))
+
+    @record_rule(BillCorrection)
+    def correction_rule(user, qs):
+        # A subscriber sees their claim's correction once it is approved (the statement).
+        if has_role(user, Role.SUBSCRIBER):
+            return qs.filter(claim__subscriber__user=user, status="approved")
+        return qs.none()
+
+    @record_rule(BillingAdjustment)
+    def adjustment_rule(user, qs):
+        return qs.none()  # the billing system's and the company's lines only

@@ -211,6 +211,11 @@ METER_SERVICE = {
     "IN_SERVICE_TOLERANCE_PERCENT": {"1.0": 2.0, "1.5": 3.0},
     "REFUND_FEE_WHEN_FAULTY": True,
     "CORRECTION_APPROVAL_LIMIT_RIAL": 50_000_000,
+    # How far back a correction may reach (days), whatever the last test or reading says.
+    "CORRECTION_MAX_WINDOW_DAYS": 365,
+    # Which measured error scales the registered volumes: "mean" of the test points, or the
+    # "decisive" point's (the one furthest outside its band).
+    "CORRECTION_ERROR_BASIS": "mean",
     "ACCESS_WAIT_DAYS": 14,
     # Who may complete the user tasks of each lane of the BPMN (lanes are named by role).
     "PROCESS_LANE_ROLES": {

@@ -83,6 +83,18 @@ UNFOLD = {
                         "permission": _perm("billcharge"),
                     },
                     {
+                        "title": _("Bill corrections"),
+                        "icon": "calculate",
+                        "link": _link("billcorrection"),
+                        "permission": _perm("billcorrection"),
+                    },
+                    {
+                        "title": _("Billing adjustments"),
+                        "icon": "request_quote",
+                        "link": _link("billingadjustment"),
+                        "permission": _perm("billingadjustment"),
+                    },
+                    {
                         "title": _("Fee tariffs"),
                         "icon": "payments",
                         "link": _link("feetariff"),

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.meter_service.api import billing, claims, fees
+from apps.meter_service.api import adjustments, billing, claims, fees
 
 v1 = [
     path("claims/", claims.ClaimCollectionApi.as_view(), name="claims"),
@@ -25,6 +25,12 @@ v1 = [
         "billing/charges/export/",
         billing.BillChargeExportApi.as_view(),
         name="bill-charges-export",
+    ),
+    path("billing/adjustments/", adjustments.AdjustmentListApi.as_view(), name="adjustments"),
+    path(
+        "billing/adjustments/export/",
+        adjustments.AdjustmentExportApi.as_view(),
+        name="adjustments-export",
     ),
 ]
 

@@ -18,4 +18,9 @@ urlpatterns = [
     path("claims/<str:code>/cancel/", views.claim_cancel_view, name="claim_cancel"),
     path("claims/<str:code>/steps/<uuid:task_id>/", views.claim_step, name="claim_step"),
     path("claims/<str:code>/receipt.pdf", views.claim_receipt, name="claim_receipt"),
+    path(
+        "claims/<str:code>/correction.pdf",
+        views.claim_correction_statement,
+        name="claim_correction_statement",
+    ),
 ]

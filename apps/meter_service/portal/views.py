@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import permissions, tracking
+from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
@@ -321,6 +322,9 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
             "can_pay": awaiting and claim.payment_method == PaymentMethod.GATEWAY,
             "pay_url": pay_url(claim),
             "can_cancel": rules.can_cancel(claim),
+            "has_statement": BillCorrection.objects.filter(
+                claim=claim, status=CorrectionStatus.APPROVED
+            ).exists(),
         },
         status=status,
     )
@@ -384,6 +388,25 @@ def claim_receipt(request, code: str):
 
     response = HttpResponse(render_receipt_pdf(claim), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{claim.tracking_code}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def claim_correction_statement(request, code: str):
+    """Send the approved bill correction's statement: to the claim's subscriber or staff."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path(), reverse("portal:login"))
+    from apps.meter_service.doctype.correction.models import BillCorrection
+    from apps.meter_service.doctype.correction.services import statement_ready
+    from apps.meter_service.doctype.correction.statement import render_statement_pdf
+
+    claim = _claim_for(request, code)
+    correction = permissions.scope(request.user, BillCorrection.objects.filter(claim=claim)).first()
+    if correction is None or not statement_ready(correction):
+        raise Http404
+    response = HttpResponse(render_statement_pdf(correction), content_type="application/pdf")
+    name = f"correction-{claim.tracking_code}.pdf"
+    response["Content-Disposition"] = f'inline; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 

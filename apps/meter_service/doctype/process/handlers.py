@@ -138,11 +138,21 @@ CLOSING_FINDINGS = (
 
 def fee_settle(data: dict) -> dict:
     from apps.meter_service.doctype.claim import services
+    from apps.meter_service.doctype.correction.services import adjustment_for_fee
 
-    services.claim_settle_fee(
+    claim = services.claim_settle_fee(
         claim=_claim(data), action=data["fee_action"], actor=current_actor.get()
     )
+    adjustment_for_fee(claim=claim, action=data["fee_action"])
     return {}
+
+
+def close_tampered(data: dict) -> dict:
+    """Charge the damage to the gas bill, then close the claim."""
+    from apps.meter_service.doctype.correction.services import adjustment_for_damage
+
+    adjustment_for_damage(claim=_claim(data), damage_rial=int(data.get("damage_rial") or 0))
+    return _close("tampered")(data)
 
 
 def _responsible_roles(data: dict) -> list[str]:
@@ -173,7 +183,7 @@ TOPICS: dict[str, Callable[[dict], dict]] = {
     "claim.visit_scheduled": claim_visit_scheduled,
     "inspection.tolerance": inspection_tolerance,
     "claim.close_no_fault": _close("no_fault"),
-    "claim.close_tampered": _close("tampered"),
+    "claim.close_tampered": close_tampered,
     "claim.close_faulty": _close("faulty"),
     "fee.settle": fee_settle,
     "sla.warn": sla_warn,

@@ -1,0 +1,308 @@
+"""Bill corrections in the desk: the billing officer's page, the manager's approval, the
+statement, and the billing adjustments waiting for export."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext, gettext_lazy as _, ngettext
+from unfold.decorators import action, display
+
+from apps.meter_service import permissions, tracking
+from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.correction import selectors, services
+from apps.meter_service.doctype.correction.forms import CorrectionComputeForm
+from apps.meter_service.doctype.correction.models import (
+    BillCorrection,
+    BillingAdjustment,
+    CorrectionStatus,
+)
+from apps.meter_service.doctype.correction.statement import render_statement_pdf
+from apps.meter_service.doctype.payment.admin import (
+    EXPORT_ROLES,
+    ExportedFilter,
+    ReadOnlyDocumentAdmin,
+    _csv_response,
+)
+from apps.meter_service.jalali import format_date, format_datetime
+from apps.meter_service.sites import staff_site
+from apps.meter_service.templatetags.meter_tags import rial
+
+STATUS_COLORS = {
+    CorrectionStatus.DRAFT: "warning",
+    CorrectionStatus.AWAITING_APPROVAL: "info",
+    CorrectionStatus.APPROVED: "success",
+}
+
+
+def _open_task(correction: BillCorrection, element_id: str):
+    return services._open_step(correction.claim, element_id)
+
+
+@admin.register(BillCorrection, site=staff_site)
+class BillCorrectionAdmin(DocumentAdmin):
+    list_display = ["code", "subscriber", "status_badge", "difference", "window", "computed_at"]
+    list_filter = ["status", "verdict"]
+    search_fields = ["claim__tracking_code", "claim__subscriber__subscription_number"]
+    list_select_related = ["claim", "claim__subscriber"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # computed from a claim's test, never typed in
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # changed only through the page's actions (services)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @display(description=_("claim"))
+    def code(self, obj):
+        return tracking.display(obj.claim.tracking_code)
+
+    @display(description=_("subscriber"))
+    def subscriber(self, obj):
+        return obj.claim.subscriber
+
+    @display(description=_("status"), label=STATUS_COLORS)
+    def status_badge(self, obj):
+        return obj.status, obj.get_status_display()
+
+    @display(description=_("difference (Rial)"))
+    def difference(self, obj):
+        return rial(obj.difference_rial)
+
+    @display(description=_("corrected days"))
+    def window(self, obj):
+        return f"{format_date(obj.window_start)} – {format_date(obj.window_last_day)}"
+
+    # --- the page ----------------------------------------------------------------------------
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("claim/<int:claim_id>/", view(self.for_claim_view), name=f"{name}_for_claim"),
+            path("<path:object_id>/compute/", view(self.compute_view), name=f"{name}_compute"),
+            path("<path:object_id>/submit/", view(self.submit_view), name=f"{name}_submit"),
+            path("<path:object_id>/decide/", view(self.decide_view), name=f"{name}_decide"),
+            path(
+                "<path:object_id>/statement.pdf",
+                view(self.statement_view),
+                name=f"{name}_statement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _correction(self, request, object_id) -> BillCorrection:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        found = permissions.access(request.user, BillCorrection.objects.all(), unquote(object_id))
+        return selectors.correction_detail(found.pk)
+
+    def for_claim_view(self, request, claim_id: int):
+        """From the billing officer's inbox step: compute the first draft, then show it."""
+        claim = permissions.access(request.user, Claim.objects.all(), claim_id)
+        correction = selectors.correction_of_claim(claim)
+        if correction is None:
+            try:
+                correction = services.correction_compute(claim=claim, actor=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+        return redirect(self.page_url("change", correction.pk))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        correction = self._correction(request, object_id)
+        return self._page(request, correction)
+
+    def _page(self, request, correction, *, form=None, status=200):
+        user = request.user
+        correction_task = _open_task(correction, services.CORRECTION_STEP)
+        approval_task = _open_task(correction, services.APPROVAL_STEP)
+        may_review = correction.status == CorrectionStatus.DRAFT and correction_task is not None
+        may_review = may_review and permissions.may_work_lane(user, correction_task.lane)
+        may_decide = (
+            correction.status == CorrectionStatus.AWAITING_APPROVAL
+            and approval_task is not None
+            and permissions.may_work_lane(user, approval_task.lane)
+        )
+        if form is None and may_review:
+            form = CorrectionComputeForm(
+                periods=list(correction.periods.all()),
+                initial={
+                    "last_verified_reading_date": correction.last_verified_reading_date,
+                    "window_note": correction.window_note,
+                },
+            )
+        from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
+
+        periods = list(correction.periods.all())
+        tariffs = {
+            piece.tariff_id: tariff_label(str(piece.tariff_id))
+            for period in periods
+            for piece in period.pieces.all()
+        }
+        context = self.page_context(
+            request,
+            title=gettext("Bill correction of claim %(code)s")
+            % {"code": tracking.display(correction.claim.tracking_code)},
+            correction=correction,
+            periods=periods,
+            tariffs=tariffs,
+            verdict_label=selectors.verdict_label(correction.verdict),
+            form=use_desk_widgets(form) if form is not None else None,
+            may_review=may_review,
+            may_decide=may_decide,
+            adjustments=list(correction.claim.billing_adjustments.order_by("created_at", "id")),
+            claim_url=reverse("admin:meter_service_claim_change", args=[correction.claim_id]),
+            computed_at=format_datetime(correction.computed_at),
+        )
+        return TemplateResponse(
+            request, "meter_service/correction/desk_page.html", context, status=status
+        )
+
+    def compute_view(self, request, object_id):
+        correction = self._correction(request, object_id)
+        if request.method != "POST":
+            return redirect(self.page_url("change", correction.pk))
+        form = CorrectionComputeForm(request.POST, periods=list(correction.periods.all()))
+        if not form.is_valid():
+            return self._page(request, correction, form=form, status=400)
+        try:
+            services.correction_compute(
+                claim=correction.claim,
+                actor=request.user,
+                last_verified_reading_date=form.cleaned_data["last_verified_reading_date"],
+                window_note=form.cleaned_data["window_note"],
+                overrides=form.overrides(),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self._page(request, correction, form=form, status=400)
+        messages.success(request, gettext("The correction was computed again."))
+        return redirect(self.page_url("change", correction.pk))
+
+    def _act(self, request, object_id, perform, done_message):
+        correction = self._correction(request, object_id)
+        if request.method != "POST":
+            return redirect(self.page_url("change", correction.pk))
+        try:
+            perform(correction)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, done_message)
+        return redirect(self.page_url("change", correction.pk))
+
+    def submit_view(self, request, object_id):
+        return self._act(
+            request,
+            object_id,
+            lambda c: services.correction_submit(
+                correction=c, actor=request.user, note=request.POST.get("note", "")
+            ),
+            gettext("The correction was submitted."),
+        )
+
+    def decide_view(self, request, object_id):
+        return self._act(
+            request,
+            object_id,
+            lambda c: services.correction_decide(
+                correction=c,
+                actor=request.user,
+                decision=request.POST.get("decision", ""),
+                note=request.POST.get("note", ""),
+            ),
+            gettext("Your decision was recorded."),
+        )
+
+    def statement_view(self, request, object_id):
+        correction = self._correction(request, object_id)
+        if not services.statement_ready(correction):
+            raise Http404(gettext("The statement is printed once the correction is approved."))
+        response = HttpResponse(render_statement_pdf(correction), content_type="application/pdf")
+        name = f"correction-{correction.claim.tracking_code}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response
+
+
+@admin.register(BillingAdjustment, site=staff_site)
+class BillingAdjustmentAdmin(ReadOnlyDocumentAdmin):
+    list_display = [
+        "claim",
+        "kind",
+        "bill_id",
+        "amount",
+        "created_at",
+        "exported_at",
+        "export_batch",
+    ]
+    list_filter = [ExportedFilter, "kind", ("created_at", JalaliDateRangeFilter), "export_batch"]
+    list_filter_submit = True
+    search_fields = ["claim__tracking_code", "bill_id", "export_batch"]
+    list_select_related = ["claim"]
+    fields = [
+        "claim",
+        "correction",
+        "kind",
+        "bill_id",
+        "corrected_payment_id",
+        "period_start",
+        "period_end",
+        "amount",
+        "description",
+        "created_jalali",
+        "exported_jalali",
+        "export_batch",
+    ]
+    readonly_fields = fields
+    actions_list = ["export_pending"]
+
+    @admin.display(description=_("amount (Rial)"), ordering="amount_rial")
+    def amount(self, obj) -> str:
+        return rial(obj.amount_rial)
+
+    def has_export_permission(self, request) -> bool:
+        user = request.user
+        return user.has_perm("meter_service.change_billingadjustment") and (
+            user.is_superuser or permissions.has_role(user, *EXPORT_ROLES)
+        )
+
+    @action(
+        description=_("Export pending adjustments (CSV)"),
+        url_path="export",
+        permissions=["export"],
+        icon="download",
+    )
+    def export_pending(self, request):
+        """Ask first (GET), export on the confirming POST: an export marks lines exported."""
+        changelist = self.page_url("changelist")
+        if request.method != "POST":
+            pending = selectors.adjustments_pending().count()
+            context = self.page_context(
+                request,
+                title=_("Export pending billing adjustments to the billing system"),
+                pending=pending,
+                pending_message=ngettext(
+                    "%(number)s adjustment is waiting to be posted to a gas bill.",
+                    "%(number)s adjustments are waiting to be posted to gas bills.",
+                    pending,
+                )
+                % {"number": pending},
+                changelist_url=changelist,
+            )
+            return TemplateResponse(request, "meter_service/payment/export_confirm.html", context)
+        batch_id, csv_text = services.adjustments_export(actor=request.user)
+        if not batch_id:
+            self.message_user(
+                request, _("No billing adjustment is waiting for export."), messages.INFO
+            )
+            return redirect(changelist)
+        return _csv_response(csv_text, f"billing-adjustments-{batch_id}.csv")

@@ -1,0 +1,74 @@
+"""The billing officer's correction form: the window's reading date and per-bill overrides."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.desk_widgets import JalaliDateInput
+from apps.meter_service.forms import DigitNormalizingForm
+from apps.meter_service.jalali import JalaliDateField
+
+
+class CorrectionComputeForm(DigitNormalizingForm):
+    last_verified_reading_date = JalaliDateField(
+        label=_("Last reading known to be right"),
+        required=False,
+        widget=JalaliDateInput(),
+        help_text=_(
+            "Leave empty to correct from the meter's last test. A later date shortens the "
+            "window (the shorter period applies)."
+        ),
+    )
+    window_note = forms.CharField(label=_("Why this date"), max_length=300, required=False)
+
+    def __init__(self, *args, periods=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.periods = list(periods)
+        for period in self.periods:
+            self.fields[f"volume_{period.bill_id}"] = forms.DecimalField(
+                label=_("Corrected volume (m³)"),
+                required=False,
+                min_value=Decimal(0),
+                max_digits=12,
+                decimal_places=3,
+                initial=period.corrected_m3 if period.method == "override" else None,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "dir": "ltr"}),
+            )
+            self.fields[f"reason_{period.bill_id}"] = forms.CharField(
+                label=_("Reason"),
+                required=False,
+                max_length=300,
+                initial=period.note if period.method == "override" else "",
+            )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("last_verified_reading_date") and not (data.get("window_note") or "").strip():
+            self.add_error("window_note", _("Say why the reading on this date is known to be right."))
+        for period in self.periods:
+            volume = data.get(f"volume_{period.bill_id}")
+            reason = (data.get(f"reason_{period.bill_id}") or "").strip()
+            if volume is not None and not reason:
+                self.add_error(
+                    f"reason_{period.bill_id}", _("Give a reason for the volume you set.")
+                )
+        return data
+
+    def overrides(self) -> dict[int, tuple[Decimal, str]]:
+        return {
+            period.bill_id: (
+                self.cleaned_data[f"volume_{period.bill_id}"],
+                self.cleaned_data[f"reason_{period.bill_id}"].strip(),
+            )
+            for period in self.periods
+            if self.cleaned_data.get(f"volume_{period.bill_id}") is not None
+        }
+
+    def period_rows(self):
+        """(period, volume field, reason field) for the template's table."""
+        return [
+            (p, self[f"volume_{p.bill_id}"], self[f"reason_{p.bill_id}"]) for p in self.periods
+        ]

@@ -1,0 +1,439 @@
+"""Actions on bill corrections: compute, submit for review, approve or return, post to billing.
+
+The figures come from `rules.py` (pure); this module gathers its inputs (the test, the bills,
+the tariffs, the rule settings), stores the result with what each figure came from, and moves
+the claim's process through the billing officer's and the manager's steps.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.doctype.correction import events, rules, selectors
+from apps.meter_service.doctype.correction.models import (
+    AdjustmentKind,
+    BillCorrection,
+    BillingAdjustment,
+    CorrectionPeriod,
+    CorrectionPiece,
+    CorrectionStatus,
+)
+
+CORRECTION_STEP = "Task_correction"
+APPROVAL_STEP = "Task_approve"
+NO_EXPORT_PERMISSION_MESSAGE = _("You may not export billing adjustments.")
+
+
+def _setting(name: str):
+    return settings.METER_SERVICE[name]
+
+
+def _open_step(claim, element_id: str):
+    from apps.meter_service.doctype.process.models import ProcessTask
+
+    return ProcessTask.objects.filter(
+        instance__claim_id=claim.pk, element_id=element_id, completed_at__isnull=True
+    ).first()
+
+
+def _require_step(claim, element_id: str, message) -> object:
+    task = _open_step(claim, element_id)
+    if task is None:
+        raise ValidationError(message, code="wrong_step")
+    return task
+
+
+def _last_test_date(claim) -> datetime.date:
+    """When the meter was last tested, or else installed for this subscriber."""
+    from apps.meter_service.doctype.meter.models import MeterInstallation
+
+    if claim.meter.last_test_date is not None:
+        return claim.meter.last_test_date
+    installation = (
+        MeterInstallation.objects.filter(meter_id=claim.meter_id, subscriber_id=claim.subscriber_id)
+        .order_by("-installed_on")
+        .first()
+    )
+    if installation is None:
+        raise ValidationError(
+            _("The meter has no installation on record for this subscriber."), code="no_install"
+        )
+    return installation.installed_on
+
+
+def _error_used(inspection) -> Decimal | None:
+    basis = _setting("CORRECTION_ERROR_BASIS")
+    if basis == "mean" and inspection.mean_error_percent is not None:
+        return inspection.mean_error_percent
+    return inspection.error_percent
+
+
+def _periods(bills) -> list[rules.BilledPeriod]:
+    # The bill's primary key names the period: every bill of a subscriber shares its bill id.
+    return [
+        rules.BilledPeriod(
+            bill_id=str(bill.pk),
+            start=bill.period_start,
+            end=bill.period_end,
+            volume_m3=bill.volume_m3,
+            amount_rial=bill.amount_rial,
+        )
+        for bill in bills
+    ]
+
+
+@transaction.atomic
+def correction_compute(
+    *,
+    claim,
+    actor,
+    last_verified_reading_date: datetime.date | None = None,
+    window_note: str = "",
+    overrides: dict[int, tuple[Decimal, str]] | None = None,
+    now: datetime.datetime | None = None,
+) -> BillCorrection:
+    """Compute (or recompute) the claim's correction while it is the billing officer's step.
+
+    overrides: {bill pk: (corrected volume, reason)} for periods the officer sets by hand.
+    """
+    from apps.meter_service.doctype.bill.models import Bill
+    from apps.meter_service.doctype.claim.models import Claim
+    from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
+
+    claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
+    task = _require_step(
+        claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
+    )
+    if actor is not None:
+        from apps.meter_service.doctype.process.services import process_check_can_complete
+
+        process_check_can_complete(user=actor, task=task)
+    existing = BillCorrection.objects.filter(claim=claim).first()
+    if existing is not None and existing.status != CorrectionStatus.DRAFT:
+        raise ValidationError(
+            _("The correction is with the service manager; it cannot change now."),
+            code="not_draft",
+        )
+    inspection = selectors.decisive_inspection(claim)
+    if inspection is None:
+        raise ValidationError(_("The claim has no recorded test."), code="no_test")
+    if last_verified_reading_date is not None and not window_note.strip():
+        raise ValidationError(
+            {"window_note": _("Say why the reading on this date is known to be right.")}
+        )
+    for pk, (_volume, reason) in (overrides or {}).items():
+        if not str(reason).strip():
+            raise ValidationError(
+                {"overrides": _("Give a reason for every volume you set by hand.")}
+            )
+    test_date = timezone.localdate(inspection.tested_at)
+    max_days = int(_setting("CORRECTION_MAX_WINDOW_DAYS"))
+    last_test = _last_test_date(claim)
+    try:
+        window = rules.correction_window(
+            test_date=test_date,
+            last_test_date=last_test,
+            last_verified_reading_date=last_verified_reading_date,
+            max_window_days=max_days,
+        )
+        bills = list(
+            Bill.objects.filter(subscriber=claim.subscriber, period_start__lt=test_date).order_by(
+                "period_start"
+            )
+        )
+        by_pk = {bill.pk: bill for bill in bills}
+        unknown = set(overrides or {}) - set(by_pk)
+        if unknown:
+            raise ValidationError({"overrides": _("A volume was set for a bill not in the window.")})
+        periods = _periods(bills)
+        spans = tariff_spans(
+            tariff_group=claim.subscriber.tariff_group,
+            climate_zone=claim.subscriber.climate_zone,
+            start=window[0],
+            end=window[1],
+        )
+        result = rules.compute_correction(
+            bills=periods,
+            window=window,
+            verdict=inspection.verdict,
+            error_percent=_error_used(inspection),
+            spans=spans,
+            pricer=tariff_pricer(),
+            history=periods,
+            overrides={str(pk): (Decimal(v), r) for pk, (v, r) in (overrides or {}).items()},
+        )
+    except rules.CorrectionError as error:
+        raise ValidationError(
+            _("The correction cannot be computed: %(reason)s"),
+            params={"reason": str(error)},
+            code="cannot_compute",
+        ) from error
+
+    now = now or timezone.now()
+    fields = {
+        "verdict": inspection.verdict,
+        "error_percent": _error_used(inspection),
+        "test_date": test_date,
+        "last_test_date": last_test,
+        "last_verified_reading_date": last_verified_reading_date,
+        "window_note": window_note.strip(),
+        "max_window_days": max_days,
+        "window_start": result.window_start,
+        "window_end": result.window_end,
+        "rules_used": {
+            "CORRECTION_MAX_WINDOW_DAYS": max_days,
+            "CORRECTION_ERROR_BASIS": _setting("CORRECTION_ERROR_BASIS"),
+            "CORRECTION_APPROVAL_LIMIT_RIAL": _setting("CORRECTION_APPROVAL_LIMIT_RIAL"),
+            "REFUND_FEE_WHEN_FAULTY": _setting("REFUND_FEE_WHEN_FAULTY"),
+            "inspection": inspection.pk,
+        },
+        "registered_rial": sum(p.registered_rial for p in result.periods),
+        "corrected_rial": sum(p.corrected_rial for p in result.periods),
+        "difference_rial": result.difference_rial,
+        "computed_at": now,
+        "computed_by": actor if getattr(actor, "pk", None) else None,
+    }
+    if existing is None:
+        correction = BillCorrection.objects.create(claim=claim, **fields)
+    else:
+        correction = existing
+        for name, value in fields.items():
+            setattr(correction, name, value)
+        correction.save()
+        correction.periods.all().delete()
+    for position, period in enumerate(result.periods):
+        row = CorrectionPeriod.objects.create(
+            correction=correction,
+            bill=by_pk[int(period.bill_id)],
+            position=position,
+            start=period.start,
+            end=period.end,
+            registered_m3=period.registered_m3,
+            corrected_m3=period.corrected_m3,
+            method=period.method,
+            note=period.note,
+            billed_rial=period.billed_rial,
+            registered_rial=period.registered_rial,
+            corrected_rial=period.corrected_rial,
+            difference_rial=period.difference_rial,
+        )
+        CorrectionPiece.objects.bulk_create(
+            CorrectionPiece(
+                period=row,
+                tariff_id=int(piece.tariff),
+                start=piece.start,
+                end=piece.end,
+                days=piece.days,
+                registered_m3=piece.registered_m3,
+                corrected_m3=piece.corrected_m3,
+                registered_rial=piece.registered_rial,
+                corrected_rial=piece.corrected_rial,
+            )
+            for piece in period.pieces
+        )
+    events.correction_computed_event(correction=correction, actor=actor)
+    return correction
+
+
+def _process_method(correction: BillCorrection) -> str:
+    """The process form's method: estimated when any period was estimated."""
+    methods = set(correction.periods.values_list("method", flat=True))
+    return "estimated" if methods & {"same_days_earlier_years", "periods_around"} else "scaled"
+
+
+@transaction.atomic
+def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> BillCorrection:
+    """The billing officer signs the correction; the process decides if a manager must too."""
+    from apps.meter_service.doctype.process.services import process_complete_task
+
+    correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
+    if correction.status != CorrectionStatus.DRAFT:
+        raise ValidationError(_("The correction was already submitted."), code="not_draft")
+    task = _require_step(
+        correction.claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
+    )
+    process_complete_task(
+        task_id=task.task_id,
+        user=actor,
+        data={
+            "correction_rial": correction.difference_rial,
+            "correction_method": _process_method(correction),
+            "correction_note": note[:500],
+        },
+    )
+    correction.reviewed_by, correction.reviewed_at = actor, timezone.now()
+    correction.review_note = note[:500]
+    if _open_step(correction.claim, APPROVAL_STEP) is not None:
+        correction.status = CorrectionStatus.AWAITING_APPROVAL
+        correction.save()
+        events.correction_status_event(
+            correction=correction, actor=actor, event_type="correction_submitted", note=note
+        )
+    else:  # within the billing officer's limit
+        _approve(correction, approver=None, note="")
+        events.correction_status_event(
+            correction=correction, actor=actor, event_type="correction_approved", note=note
+        )
+    return correction
+
+
+@transaction.atomic
+def correction_decide(
+    *, correction: BillCorrection, actor, decision: str, note: str = ""
+) -> BillCorrection:
+    """The service manager approves the correction, or returns it to the billing officer."""
+    from apps.meter_service.doctype.process.services import process_complete_task
+
+    if decision not in ("approve", "return"):
+        raise ValidationError({"decision": _("Choose approve or return.")})
+    if decision == "return" and not note.strip():
+        raise ValidationError({"note": _("Say why the correction is returned.")})
+    correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
+    if correction.status != CorrectionStatus.AWAITING_APPROVAL:
+        raise ValidationError(
+            _("The correction is not waiting for approval."), code="not_awaiting"
+        )
+    task = _require_step(
+        correction.claim, APPROVAL_STEP, _("The correction is not waiting for approval.")
+    )
+    process_complete_task(
+        task_id=task.task_id,
+        user=actor,
+        data={"decision": decision, "decision_note": note[:500]},
+    )
+    if decision == "approve":
+        _approve(correction, approver=actor, note=note)
+        event_type = "correction_approved"
+    else:
+        correction.status = CorrectionStatus.DRAFT
+        correction.approval_note = note[:500]
+        correction.save()
+        event_type = "correction_returned"
+    events.correction_status_event(
+        correction=correction, actor=actor, event_type=event_type, note=note
+    )
+    return correction
+
+
+def _approve(correction: BillCorrection, *, approver, note: str) -> None:
+    correction.status = CorrectionStatus.APPROVED
+    correction.approved_by = approver
+    correction.approved_at = timezone.now()
+    correction.approval_note = note[:500]
+    correction.save()
+    _post_correction(correction)
+
+
+def _create_line(**fields) -> BillingAdjustment | None:
+    """Create one adjustment line unless its key exists: a line is posted once."""
+    if BillingAdjustment.objects.filter(line_key=fields["line_key"]).exists():
+        return None
+    try:
+        with transaction.atomic():
+            line = BillingAdjustment.objects.create(**fields)
+    except IntegrityError:  # created meanwhile
+        return None
+    events.adjustment_created_event(adjustment=line)
+    return line
+
+
+def _post_correction(correction: BillCorrection) -> None:
+    claim = correction.claim
+    for period in correction.periods.select_related("bill"):
+        if period.difference_rial == 0:
+            continue
+        _create_line(
+            claim=claim,
+            correction=correction,
+            line_key=f"claim-{claim.pk}:correction:bill-{period.bill_id}",
+            kind=AdjustmentKind.CORRECTION,
+            bill_id=claim.subscriber.bill_id,
+            corrected_payment_id=period.bill.payment_id,
+            period_start=period.start,
+            period_end=period.end,
+            amount_rial=period.difference_rial,
+            description=selectors.adjustment_description(AdjustmentKind.CORRECTION, claim),
+        )
+
+
+def adjustment_for_fee(*, claim, action: str) -> BillingAdjustment | None:
+    """Credit the test fee on the gas bill when the process refunds or waives it."""
+    kinds = {"refund": AdjustmentKind.FEE_REFUND, "waive": AdjustmentKind.FEE_WAIVER}
+    if action not in kinds or not claim.total_fee:
+        return None
+    return _create_line(
+        claim=claim,
+        line_key=f"claim-{claim.pk}:fee",
+        kind=kinds[action],
+        bill_id=claim.subscriber.bill_id,
+        amount_rial=-int(claim.total_fee),
+        description=selectors.adjustment_description(kinds[action], claim),
+    )
+
+
+def adjustment_for_damage(*, claim, damage_rial: int) -> BillingAdjustment | None:
+    """Charge the damage from tampering to the gas bill."""
+    if int(damage_rial) <= 0:
+        return None
+    return _create_line(
+        claim=claim,
+        line_key=f"claim-{claim.pk}:damage",
+        kind=AdjustmentKind.DAMAGE,
+        bill_id=claim.subscriber.bill_id,
+        amount_rial=int(damage_rial),
+        description=selectors.adjustment_description(AdjustmentKind.DAMAGE, claim),
+    )
+
+
+def adjustments_csv(rows: list[dict[str, object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=selectors.ADJUSTMENT_COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+@transaction.atomic
+def adjustments_export(*, actor) -> tuple[str, str]:
+    """Hand every pending adjustment to the billing system: return (batch id, CSV text).
+
+    Marked exported in the same transaction, under lock: a line is exported exactly once.
+    """
+    if not getattr(actor, "is_active", False) or not actor.has_perm(
+        "meter_service.change_billingadjustment"
+    ):
+        raise PermissionDenied(NO_EXPORT_PERMISSION_MESSAGE)
+    pks = list(
+        BillingAdjustment.objects.select_for_update()
+        .filter(exported_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    if not pks:
+        return "", adjustments_csv([])
+    now = timezone.now()
+    batch_id = f"adj-{timezone.localtime(now):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    updated = BillingAdjustment.objects.filter(pk__in=pks, exported_at__isnull=True).update(
+        exported_at=now, export_batch=batch_id
+    )
+    if updated != len(pks):  # cannot happen under the lock; never export a line twice
+        raise RuntimeError("billing adjustments changed under the export lock")
+    lines = list(selectors.adjustments_with_claims().filter(pk__in=pks).order_by("created_at", "id"))
+    for line in lines:
+        events.adjustment_exported_event(adjustment=line, actor=actor, batch_id=batch_id)
+    return batch_id, adjustments_csv([selectors.adjustment_row(line) for line in lines])
+
+
+def statement_ready(correction: BillCorrection) -> bool:
+    return correction.status == CorrectionStatus.APPROVED
+

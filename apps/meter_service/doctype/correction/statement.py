@@ -1,0 +1,57 @@
+"""The correction statement: a PDF for the subscriber, Persian and right to left.
+
+Every figure on it names where it came from: the bill (its payment id and period), the tariff
+(name, season, dates, pricing method) and the rule settings the correction used.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from apps.meter_service import tracking
+from apps.meter_service.doctype.claim.receipt import FONT_FILES, SERVICE_ID, _font_url
+from apps.meter_service.doctype.correction.selectors import verdict_label
+
+TEMPLATE = "meter_service/correction/statement.html"
+
+
+def statement_context(correction) -> dict:
+    from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
+
+    periods = list(correction.periods.select_related("bill").prefetch_related("pieces__tariff"))
+    tariffs = {
+        piece.tariff_id: tariff_label(str(piece.tariff_id))
+        for period in periods
+        for piece in period.pieces.all()
+    }
+    return {
+        "correction": correction,
+        "claim": correction.claim,
+        "subscriber": correction.claim.subscriber,
+        "meter": correction.claim.meter,
+        "code_display": tracking.display(correction.claim.tracking_code),
+        "verdict_label": verdict_label(correction.verdict),
+        "periods": periods,
+        "tariffs": tariffs,
+        "adjustments": list(correction.claim.billing_adjustments.order_by("created_at", "id")),
+        "fonts": {weight: _font_url(path) for weight, path in FONT_FILES.items()},
+        "service_id": SERVICE_ID,
+        "printed_at": timezone.now(),
+    }
+
+
+def render_statement_html(correction, *, language: str = "fa") -> str:
+    with translation.override(language):
+        return render_to_string(TEMPLATE, statement_context(correction))
+
+
+def render_statement_pdf(correction, *, language: str = "fa") -> bytes:
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = render_statement_html(correction, language=language)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        font_config=FontConfiguration()
+    )
