@@ -2,9 +2,11 @@
 
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
 from apps.meter_service.doctype.import_batch.models import ImportBatch
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
@@ -16,11 +18,14 @@ from apps.meter_service.doctype.subscriber.models import Subscriber
 
 __all__ = [
     "Agency",
+    "Bill",
     "BillCharge",
     "Claim",
     "CounterOffice",
     "DocumentEvent",
     "FeeTariff",
+    "GasTariff",
+    "GasTariffBlock",
     "Holiday",
     "ImportBatch",
     "MessageTemplate",

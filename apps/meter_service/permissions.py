@@ -211,3 +211,12 @@ def _install_rules() -> None:
     @record_rule(BillCharge)
     def bill_charge_rule(user, qs):
         return qs.filter(claim__in=scope(user, Claim.objects.all()))
+
+    from apps.meter_service.doctype.bill.models import Bill
+
+    @record_rule(Bill)
+    def bill_rule(user, qs):
+        # A subscriber sees the bills of their own subscriptions; no other outside role any.
+        if has_role(user, Role.SUBSCRIBER):
+            return qs.filter(subscriber__user=user)
+        return qs.none()

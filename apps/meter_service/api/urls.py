@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.meter_service.api import billing, claims, fees
+from apps.meter_service.api import billing, bills, claims, fees
 
 v1 = [
     path("claims/", claims.ClaimCollectionApi.as_view(), name="claims"),
@@ -26,6 +26,7 @@ v1 = [
         billing.BillChargeExportApi.as_view(),
         name="bill-charges-export",
     ),
+    path("bills/", bills.BillCollectionApi.as_view(), name="bills"),
 ]
 
 urlpatterns = [
