@@ -2,6 +2,7 @@
 
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction.models import (
     BillCorrection,
@@ -11,6 +12,7 @@ from apps.meter_service.doctype.correction.models import (
 )
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
 from apps.meter_service.doctype.import_batch.models import ImportBatch
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
@@ -26,11 +28,14 @@ __all__ = [
     "CorrectionPeriod",
     "CorrectionPiece",
     "Agency",
+    "Bill",
     "BillCharge",
     "Claim",
     "CounterOffice",
     "DocumentEvent",
     "FeeTariff",
+    "GasTariff",
+    "GasTariffBlock",
     "Holiday",
     "ImportBatch",
     "MessageTemplate",

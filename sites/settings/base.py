@@ -232,6 +232,11 @@ METER_SERVICE = {
     "SLA_AT_RISK_PERCENT": 75,
     "SLA_WORKDAY_HOURS": ["07:00", "15:00"],
     "SLA_THURSDAY_HOURS": ["07:00", "12:00"],
+    # Gas tariff blocks are per month; a period of d days is priced as d / this of a month
+    # (doctype/gas_tariff/rules.py). 30 by default; 30.4375 is the mean Gregorian month.
+    "TARIFF_MONTH_DAYS": 30,
+    # At most this many bills in one POST /api/v1/bills/ (all or none are saved).
+    "BILLS_API_MAX_ITEMS": 500,
     **SITE_CONFIG.get("meter_service", {}),
 }
 

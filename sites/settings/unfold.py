@@ -101,6 +101,18 @@ UNFOLD = {
                         "permission": _perm("feetariff"),
                     },
                     {
+                        "title": _("Gas tariffs"),
+                        "icon": "local_fire_department",
+                        "link": _link("gastariff"),
+                        "permission": _perm("gastariff"),
+                    },
+                    {
+                        "title": _("Gas bills"),
+                        "icon": "request_quote",
+                        "link": _link("bill"),
+                        "permission": _perm("bill"),
+                    },
+                    {
                         "title": _("Agencies"),
                         "icon": "account_balance",
                         "link": _link("agency"),

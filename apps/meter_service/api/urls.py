@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.meter_service.api import adjustments, billing, claims, fees
+from apps.meter_service.api import adjustments, billing, bills, claims, fees
 
 v1 = [
     path("claims/", claims.ClaimCollectionApi.as_view(), name="claims"),
@@ -32,6 +32,7 @@ v1 = [
         adjustments.AdjustmentExportApi.as_view(),
         name="adjustments-export",
     ),
+    path("bills/", bills.BillCollectionApi.as_view(), name="bills"),
 ]
 
 urlpatterns = [

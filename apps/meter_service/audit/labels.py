@@ -30,6 +30,10 @@ EVENT_LABELS = {
     "sla_escalated": _("SLA breached: escalated"),
     "holiday_created": _("Holiday added"),
     "holiday_changed": _("Holiday changed"),
+    "gas_tariff_created": _("Gas tariff added"),
+    "gas_tariff_changed": _("Gas tariff changed"),
+    "bill_created": _("Bill received"),
+    "bill_updated": _("Bill corrected by the billing system"),
 }
 
 

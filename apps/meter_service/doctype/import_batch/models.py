@@ -10,6 +10,7 @@ class ImportTarget(models.TextChoices):
     METER = "meter", _("Meters")
     METER_INSTALLATION = "meter_installation", _("Meter installations")
     COUNTER_OFFICE = "counter_office", _("Counter offices")
+    BILL = "bill", _("Gas bills")
 
 
 class ImportStatus(models.TextChoices):

@@ -138,6 +138,36 @@ SPECS: dict[str, ImportSpec] = {
 }
 
 
+def _bill_fields(cleaned: dict, present: Iterable[str]) -> dict:
+    # An empty cell leaves the field to the service's default (the subscriber's tariff
+    # group and zone, the readings' difference, not estimated).
+    return {name: cleaned.get(name) for name in present if cleaned.get(name) not in (None, "")}
+
+
+def _bill(*, fields: dict[str, Any], actor) -> tuple[str, models.Model]:
+    from apps.meter_service.doctype.bill.services import CREATED, bill_upsert
+
+    bill, result = bill_upsert(data=fields, source="import", actor=actor)
+    return (CREATE if result == CREATED else UPDATE), bill
+
+
+def _bill_spec() -> ImportSpec:
+    from apps.meter_service.doctype.bill.forms import BillImportForm
+
+    # Bills are history known by bill ID and payment ID together: a row sent again changes
+    # nothing, a row with corrected figures updates its bill.
+    return ImportSpec(
+        target=ImportTarget.BILL,
+        form_class=BillImportForm,
+        save=_bill,
+        pick=_bill_fields,
+        error_columns={"subscriber": "bill_id"},
+    )
+
+
+SPECS[ImportTarget.BILL] = _bill_spec()
+
+
 def get_spec(target: str) -> ImportSpec:
     """Return the spec of an import target, or raise ValidationError for an unknown one."""
     try:

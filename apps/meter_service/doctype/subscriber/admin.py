@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.doctype.bill.admin import SubscriberBillInline
 from apps.meter_service.doctype.meter.admin import InstallationHistoryInline
 from apps.meter_service.doctype.subscriber import services
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -45,7 +46,7 @@ class SubscriberAdmin(DocumentAdmin):
     ]
     readonly_fields = ["created_at", "updated_at"]
     autocomplete_fields = ["user"]
-    inlines = [InstallationInline]
+    inlines = [InstallationInline, SubscriberBillInline]
     fieldsets = [
         (
             _("Subscription"),

@@ -1,0 +1,73 @@
+"""Bill rules: the identifiers, readings and periods of a bill. Pure, no queries, no writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import identifiers
+from apps.meter_service.display import format_quantity
+from apps.meter_service.jalali import format_date
+
+# Fields a bill's identity is made of; the rest may be corrected by a later import.
+IDENTITY = ("bill_id", "payment_id")
+
+
+def _error(field: str, message, code: str, **params) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code, params=params)})
+
+
+def check_bill(bill) -> None:
+    """Check what a bill says against itself and its subscription."""
+    subscriber = getattr(bill, "subscriber", None) if bill.subscriber_id else None
+    if subscriber is not None and bill.bill_id and bill.bill_id != subscriber.bill_id:
+        raise _error(
+            "bill_id",
+            _("This bill ID is not the bill ID of this subscription."),
+            "bill_not_subscribers",
+        )
+    if (
+        identifiers.is_valid_bill_id(bill.bill_id or "")
+        and identifiers.is_valid_payment_id(bill.payment_id or "")
+        and not identifiers.is_valid_payment_id(bill.payment_id, bill_id=bill.bill_id)
+    ):
+        raise _error(
+            "payment_id",
+            _("This payment ID does not belong to this bill ID."),
+            "payment_id_mismatch",
+        )
+    readings = (bill.previous_reading, bill.current_reading, bill.volume_m3)
+    if any(value is None for value in readings) or bill.is_estimated or bill.meter_changed:
+        return
+    difference = bill.current_reading - bill.previous_reading
+    if difference >= 0 and bill.volume_m3 != difference:
+        raise _error(
+            "volume_m3",
+            _(
+                "The volume must be the current reading less the previous one "
+                "(%(difference)s m³), unless the bill is estimated or the meter was changed."
+            ),
+            "volume_mismatch",
+            difference=format_quantity(difference),
+        )
+
+
+def check_no_overlap(bill, others: Iterable) -> None:
+    """Refuse a period that shares days with another bill of the subscription."""
+    for other in others:
+        if other.pk is not None and other.pk == bill.pk:
+            continue
+        if bill.period_start < other.period_end and other.period_start < bill.period_end:
+            raise _error(
+                "period_start",
+                _(
+                    "This period overlaps the bill of %(start)s to %(end)s (payment ID "
+                    "%(payment_id)s) of the same subscription; a day is billed once."
+                ),
+                "bill_period_overlap",
+                start=format_date(other.period_start),
+                end=format_date(other.period_end),
+                payment_id=other.payment_id,
+            )

@@ -1,0 +1,187 @@
+"""Actions on bills: the billing system's bills come in here, from files, the API and the desk.
+
+A bill is known by its bill ID and payment ID together, so sending the same bill again
+changes nothing, and sending it with corrected figures updates it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import identifiers, validators
+from apps.meter_service.audit.events import changed_fields, record_event
+from apps.meter_service.doctype.bill import rules
+from apps.meter_service.doctype.bill.models import Bill
+from apps.meter_service.doctype.subscriber.models import Subscriber
+
+CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
+
+FIELDS = (
+    "bill_id",
+    "payment_id",
+    "period_start",
+    "period_end",
+    "previous_reading",
+    "current_reading",
+    "volume_m3",
+    "amount_rial",
+    "tariff_group",
+    "climate_zone",
+    "is_estimated",
+    "meter_changed",
+    "issued_on",
+)
+# What a later copy of the same bill may correct (its identity and subscriber stay).
+CHANGEABLE = tuple(name for name in FIELDS if name not in rules.IDENTITY)
+
+
+def _identifier(name: str, value: Any, normalize) -> str:
+    try:
+        return normalize(value if value is not None else "")
+    except identifiers.IdentifierError as error:
+        raise ValidationError({name: validators.validation_error(error)}) from error
+
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    """Return the known fields converted as the model stores them; unknown names refused."""
+    unknown = set(data) - set(FIELDS) - {"subscriber"}
+    if unknown:
+        raise TypeError(f"not bill fields: {sorted(unknown)}")
+    out: dict[str, Any] = {}
+    errors: dict[str, list] = {}
+    for name, value in data.items():
+        if name == "subscriber":
+            continue
+        try:
+            out[name] = Bill._meta.get_field(name).to_python(value)
+        except ValidationError as error:
+            errors[name] = error.error_list
+    if errors:
+        raise ValidationError(errors)
+    out["bill_id"] = _identifier("bill_id", out.get("bill_id"), identifiers.normalize_gas_bill_id)
+    out["payment_id"] = _identifier(
+        "payment_id", out.get("payment_id"), identifiers.normalize_payment_id
+    )
+    return out
+
+
+def _subscriber_of(data: dict[str, Any], bill_id: str) -> Subscriber:
+    subscriber = data.get("subscriber")
+    if subscriber is None:
+        subscriber = Subscriber.objects.filter(bill_id=bill_id).first()
+    if subscriber is None:
+        raise ValidationError(
+            {
+                "bill_id": ValidationError(
+                    _("No subscriber has the bill ID %(bill_id)s."),
+                    code="no_subscriber",
+                    params={"bill_id": bill_id},
+                )
+            }
+        )
+    return subscriber
+
+
+def _validate_and_save(bill: Bill, *, update_fields: list[str] | None = None) -> None:
+    bill.full_clean()
+    # The subscription's bills are locked (through its row) by the caller, so two bills
+    # sent at once cannot both pass the overlap check.
+    others = Bill.objects.filter(
+        subscriber=bill.subscriber,
+        period_start__lt=bill.period_end,
+        period_end__gt=bill.period_start,
+    )
+    rules.check_no_overlap(bill, others)
+    bill.save(update_fields=update_fields)
+
+
+@transaction.atomic
+def bill_upsert(*, data: dict[str, Any], source: str, actor=None) -> tuple[Bill, str]:
+    """Create the bill, or bring the one with the same bill ID and payment ID up to date.
+
+    Returns the bill and what happened: "created", "updated" or "unchanged". The subscriber
+    is the one whose bill ID the bill carries (or data["subscriber"]); tariff group and
+    climate zone default to the subscriber's; a missing volume is the readings' difference.
+    Raises ValidationError (by field) and writes nothing when the bill is refused.
+    """
+    fields = _typed(data)
+    subscriber = _subscriber_of(data, fields["bill_id"])
+    Subscriber.objects.select_for_update().filter(pk=subscriber.pk).first()
+    existing = (
+        Bill.objects.select_for_update()
+        .filter(bill_id=fields["bill_id"], payment_id=fields["payment_id"])
+        .first()
+    )
+    if existing is None:
+        return bill_create(
+            subscriber=subscriber, fields=fields, source=source, actor=actor
+        ), CREATED
+    given = {name: value for name, value in fields.items() if name in CHANGEABLE}
+    changes = _update(existing, fields=given, source=source, actor=actor)
+    return existing, (UPDATED if changes else UNCHANGED)
+
+
+@transaction.atomic
+def bill_create(*, subscriber: Subscriber, fields: dict[str, Any], source: str, actor=None) -> Bill:
+    """Create a bill of the subscriber; refuse it (writing nothing) when a rule fails."""
+    values = {
+        "tariff_group": subscriber.tariff_group,
+        "climate_zone": subscriber.climate_zone,
+        **{
+            name: value
+            for name, value in fields.items()
+            if value is not None or name == "issued_on"
+        },
+    }
+    bill = Bill(subscriber=subscriber, source=source, **values)
+    if bill.volume_m3 is None and None not in (bill.previous_reading, bill.current_reading):
+        bill.volume_m3 = bill.current_reading - bill.previous_reading
+    _validate_and_save(bill)
+    record_event(
+        document=bill,
+        event_type="bill_created",
+        actor=actor,
+        parameters={
+            "source": source,
+            "subscription_number": subscriber.subscription_number,
+            "period_start": bill.period_start,
+            "period_end": bill.period_end,
+            "volume_m3": bill.volume_m3,
+            "amount_rial": bill.amount_rial,
+        },
+    )
+    return bill
+
+
+@transaction.atomic
+def bill_update(*, bill: Bill, fields: dict[str, Any], source: str, actor=None) -> Bill:
+    """Correct a bill's figures; save and record only what changed, from what to what."""
+    _update(bill, fields=fields, source=source, actor=actor)
+    return bill
+
+
+def _update(bill: Bill, *, fields: dict[str, Any], source: str, actor) -> dict[str, list]:
+    unknown = set(fields) - set(CHANGEABLE)
+    if unknown:
+        raise TypeError(f"not changeable: {sorted(unknown)}")
+    given = {
+        name: value for name, value in fields.items() if value is not None or name == "issued_on"
+    }
+    before = {name: getattr(bill, name) for name in given}
+    for name, value in given.items():
+        setattr(bill, name, value)
+    changes = changed_fields(bill, before)
+    if not changes:
+        return changes
+    _validate_and_save(bill, update_fields=[*changes, "updated_at"])
+    record_event(
+        document=bill,
+        event_type="bill_updated",
+        actor=actor,
+        parameters={"source": source, "changes": changes},
+    )
+    return changes

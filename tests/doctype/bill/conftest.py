@@ -1,0 +1,46 @@
+"""Bills of a test subscriber: 60-day periods with payment IDs that belong to its bill ID."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from apps.meter_service.identifiers import build_payment_id
+
+D = datetime.date
+FIRST_START = D(2024, 3, 20)
+
+
+def bill_data(
+    subscriber,
+    *,
+    start: datetime.date = FIRST_START,
+    days: int = 60,
+    previous: str = "1000",
+    volume: str = "120",
+    amount: int = 136_620,
+    period: int = 1,
+    **overrides,
+) -> dict:
+    """A bill as the billing system sends it (ids canonical, figures as strings)."""
+    data = {
+        "bill_id": subscriber.bill_id,
+        "payment_id": build_payment_id(
+            subscriber.bill_id, max(amount // 1000, 1) * 1000, 3, period
+        ),
+        "period_start": start,
+        "period_end": start + datetime.timedelta(days=days),
+        "previous_reading": Decimal(previous),
+        "current_reading": Decimal(previous) + Decimal(volume),
+        "volume_m3": Decimal(volume),
+        "amount_rial": amount,
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def subscriber(make_subscriber):
+    return make_subscriber(climate_zone=2)
