@@ -213,7 +213,6 @@ def _install_rules() -> None:
     def bill_charge_rule(user, qs):
         return qs.filter(claim__in=scope(user, Claim.objects.all()))
 
-<<<<<<< HEAD
     @record_rule(BillCorrection)
     def correction_rule(user, qs):
         # A subscriber sees their claim's correction once it is approved (the statement).
@@ -224,7 +223,7 @@ def _install_rules() -> None:
     @record_rule(BillingAdjustment)
     def adjustment_rule(user, qs):
         return qs.none()  # the billing system's and the company's lines only
-=======
+
     from apps.meter_service.doctype.bill.models import Bill
 
     @record_rule(Bill)
@@ -233,4 +232,3 @@ def _install_rules() -> None:
         if has_role(user, Role.SUBSCRIBER):
             return qs.filter(subscriber__user=user)
         return qs.none()
->>>>>>> issue5-a
