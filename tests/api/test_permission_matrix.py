@@ -198,3 +198,18 @@ def test_billing(api, world, caller):
         return
     assert listed.status_code == (200 if caller in BILLING_READERS else 403)
     assert exported.status_code == (200 if caller in BILLING_EXPORTERS else 403)
+
+
+ADJUSTMENT_READERS = {Role.BILLING_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_billing_adjustments(api, world, caller):
+    client = _client(api, world, caller)
+    listed = client.get("/api/v1/billing/adjustments/")
+    exported = client.post("/api/v1/billing/adjustments/export/")
+    if caller == "anonymous":
+        assert (listed.status_code, exported.status_code) == (401, 401)
+        return
+    assert listed.status_code == (200 if caller in ADJUSTMENT_READERS else 403)
+    assert exported.status_code == (200 if caller in BILLING_EXPORTERS else 403)
