@@ -4,6 +4,7 @@ amounts the correction's pricer gives again, under tariffs that change on the ri
 from __future__ import annotations
 
 import datetime
+import itertools
 import time
 
 import jdatetime
@@ -39,7 +40,7 @@ def test_demo_bills_are_priced_by_the_tariffs_in_force(demo):
         subscriber = Subscriber.objects.get(subscription_number=number)
         periods = billed_periods(subscriber)
         assert len(periods) == 12
-        assert all(a.end == b.start for a, b in zip(periods, periods[1:], strict=False))
+        assert all(a.end == b.start for a, b in itertools.pairwise(periods))
         assert periods[-1].end - periods[0].start == datetime.timedelta(days=720)
         spans = tariff_spans(
             tariff_group=subscriber.tariff_group,
