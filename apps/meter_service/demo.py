@@ -233,12 +233,21 @@ def load_demo(*, password: str) -> dict[str, int]:
     _ensure_tariffs(admin)
     _ensure_agency(users["agency"])
     _ensure_claims(users)
+    from apps.meter_service import demo_billing
+
+    gas_tariffs = demo_billing.ensure_gas_tariffs(actor=admin)
+    billed = Subscriber.objects.filter(subscription_number__in=list(DEMO_CLAIMS))
+    bills = demo_billing.ensure_bills(
+        subscribers=billed.order_by("subscription_number"), actor=admin
+    )
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),
         "subscribers": Subscriber.objects.count(),
         "meters": Meter.objects.count(),
         "claims": Claim.objects.count(),
+        "gas_tariffs": gas_tariffs,
+        "bills": bills,
     }
 
 

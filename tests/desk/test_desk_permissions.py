@@ -39,6 +39,42 @@ CAN_ADD: dict[str, set[str]] = {
 OUTSIDE_ROLES = [Role.SUBSCRIBER, Role.COUNTER_OFFICE_OPERATOR, Role.AGENCY_CLIENT]
 PAGES = ["subscriber", "meter", "meterinstallation", "counteroffice", "importbatch"]
 PAGES += ["documentevent", "user", "group", "claim", "feetariff", "agency"]
+# Gas tariffs and bills: every desk role views them; billing and the manager manage them.
+for _role in CAN_VIEW:
+    CAN_VIEW[_role] |= {"gastariff", "bill"}
+for _role in (Role.BILLING_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_ADD[_role] |= {"gastariff", "bill"}
+PAGES += ["gastariff", "bill"]
+
+
+def billing_documents(subscriber) -> dict:
+    """A gas tariff and a bill of the subscriber, for their change pages."""
+    import datetime
+
+    from apps.meter_service.doctype.bill.services import bill_upsert
+    from apps.meter_service.doctype.gas_tariff.services import gas_tariff_create
+    from apps.meter_service.identifiers import build_payment_id
+
+    tariff = gas_tariff_create(
+        name="warm",
+        tariff_group="household",
+        season="warm",
+        effective_from=datetime.date(2024, 4, 4),
+        blocks=[(0, None, 1081)],
+    )
+    bill, _result = bill_upsert(
+        data={
+            "bill_id": subscriber.bill_id,
+            "payment_id": build_payment_id(subscriber.bill_id, 136_000, 3, 1),
+            "period_start": datetime.date(2024, 3, 20),
+            "period_end": datetime.date(2024, 5, 19),
+            "previous_reading": 100,
+            "current_reading": 220,
+            "amount_rial": 136_620,
+        },
+        source="desk",
+    )
+    return {"gastariff": tariff, "bill": bill}
 
 
 def _app(model: str) -> str:
@@ -62,6 +98,7 @@ def documents(installed, make_office, make_claim, tariffs):
         "documentevent": DocumentEvent.objects.first(),
         "user": User.objects.create_user("someone"),
         "group": Group.objects.get(name=Role.TECHNICIAN),
+        **billing_documents(installed.subscriber),
     }
 
 

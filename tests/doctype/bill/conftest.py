@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.meter_service.identifiers import build_payment_id
+from apps.meter_service.identifiers import build_payment_id, is_valid_payment_id
 
 D = datetime.date
 FIRST_START = D(2024, 3, 20)
@@ -39,6 +39,19 @@ def bill_data(
     }
     data.update(overrides)
     return data
+
+
+def foreign_payment_id(owner_bill_id: str, other_bill_id: str) -> str:
+    """A payment ID of owner's bill that does not also fit the other bill ID.
+
+    The second check digit is one digit, so one payment ID in 11 fits a given other bill ID
+    too; the first amount whose ID does not is taken.
+    """
+    for thousands in range(250, 300):
+        payment_id = build_payment_id(owner_bill_id, thousands * 1000, 3, 1)
+        if not is_valid_payment_id(payment_id, bill_id=other_bill_id):
+            return payment_id
+    raise AssertionError("no payment ID found")
 
 
 @pytest.fixture

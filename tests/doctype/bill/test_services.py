@@ -12,8 +12,11 @@ from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.bill.selectors import billed_periods, bills_of
 from apps.meter_service.doctype.bill.services import bill_upsert
-from apps.meter_service.identifiers import build_payment_id, to_persian_digits
-from tests.doctype.bill.conftest import bill_data
+from apps.meter_service.identifiers import (
+    build_payment_id,
+    to_persian_digits,
+)
+from tests.doctype.bill.conftest import bill_data, foreign_payment_id
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
@@ -75,7 +78,7 @@ def test_a_wrong_check_digit_is_refused(subscriber):
 
 def test_a_payment_id_of_another_bill_is_refused(subscriber, make_subscriber):
     other = make_subscriber()
-    data = bill_data(subscriber, payment_id=build_payment_id(other.bill_id, 136_000, 3, 1))
+    data = bill_data(subscriber, payment_id=foreign_payment_id(other.bill_id, subscriber.bill_id))
     error = refused(data)
     assert error.error_dict["payment_id"][0].code == "payment_id_mismatch"
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
+from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.bill import rules, services
@@ -36,15 +38,45 @@ class BillColumns:
         return rial(obj.amount_rial)
 
 
-class SubscriberBillInline(BillColumns, ReadOnlyInline):
-    """A subscriber's bills, newest first, a page at a time."""
+RECENT_BILLS = 12
 
-    model = Bill
-    fk_name = "subscriber"
-    fields = readonly_fields = ["period", "volume", "amount", "is_estimated", "payment_id"]
-    ordering = ["-period_start"]
-    per_page = 12
-    verbose_name_plural = _("bills")
+
+def recent_bills_html(subscriber) -> str:
+    """The subscriber's last bills as a small table, with a link to all of them.
+
+    A read-only block rather than an inline: an inline's formset would have to be posted
+    back with every change of the subscriber.
+    """
+    bills = list(subscriber.bills.order_by("-period_start")[:RECENT_BILLS])
+    if not bills:
+        return str(_("No bills received yet."))
+    headers = [_("period"), _("volume (m³)"), _("amount (Rial)"), _("estimated"), _("payment ID")]
+    rows = format_html_join(
+        "",
+        '<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td dir="ltr">{}</td></tr>',
+        (
+            (
+                period_text(bill),
+                format_quantity(bill.volume_m3),
+                rial(bill.amount_rial),
+                _("Yes") if bill.is_estimated else _("No"),
+                bill.payment_id,
+            )
+            for bill in bills
+        ),
+    )
+    head = format_html_join("", "<th>{}</th>", ((h,) for h in headers))
+    link = (
+        reverse("admin:meter_service_bill_changelist") + f"?subscriber__id__exact={subscriber.pk}"
+    )
+    return format_html(
+        '<table class="subscriber-bills"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>'
+        '<p><a href="{}">{}</a></p>',
+        head,
+        rows,
+        link,
+        _("All bills of this subscription"),
+    )
 
 
 class BillForm(DigitNormalizingModelForm):

@@ -83,5 +83,10 @@ class BillUpsertOutputSerializer(serializers.Serializer):
 
 
 class BillListFilterSerializer(DigitNormalizingSerializer):
-    subscription_number = serializers.RegexField(r"^\d{1,8}$", required=False)
-    bill_id = BillIdField(required=False)
+    """Filters of the bill list: digits only (Persian digits too); no match is an empty list."""
+
+    subscription_number = serializers.RegexField(r"^[0-9]{1,8}$", required=False)
+    bill_id = serializers.RegexField(r"^[0-9]{1,13}$", required=False)
+
+    def validate_bill_id(self, value: str) -> str:
+        return value.lstrip("0")  # stored without leading zeros, as the bank barcode pads them

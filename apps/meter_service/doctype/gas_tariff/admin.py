@@ -35,8 +35,9 @@ def _kept_blocks(formset) -> list[services.BlockData]:
 class BlockFormSet(PaginationInlineFormSet):
     """The blocks of one table: Persian digits accepted, gaps and overlaps refused."""
 
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(normalize_form_data(data), *args, **kwargs)
+    def __init__(self, *args, data=None, **kwargs):
+        # By keyword: unfold's pagination mixin takes the request as the first argument.
+        super().__init__(*args, data=normalize_form_data(data), **kwargs)
 
     def clean(self) -> None:
         super().clean()
@@ -125,6 +126,9 @@ class GasTariffAdmin(DocumentAdmin):
             )
         else:
             saved = services.gas_tariff_create(blocks=blocks or [], actor=request.user, **fields)
+        for formset in formsets:
+            # The admin's history message reads these; the service wrote the blocks itself.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         form.instance.pk = saved.pk
         form.instance._state.adding = False
         form.instance._state.db = saved._state.db

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.doctype.bill.admin import SubscriberBillInline
+from apps.meter_service.doctype.bill.admin import recent_bills_html
 from apps.meter_service.doctype.meter.admin import InstallationHistoryInline
 from apps.meter_service.doctype.subscriber import services
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -46,7 +46,7 @@ class SubscriberAdmin(DocumentAdmin):
     ]
     readonly_fields = ["created_at", "updated_at"]
     autocomplete_fields = ["user"]
-    inlines = [InstallationInline, SubscriberBillInline]
+    inlines = [InstallationInline]
     fieldsets = [
         (
             _("Subscription"),
@@ -59,6 +59,19 @@ class SubscriberAdmin(DocumentAdmin):
         (_("Address"), {"fields": ["city", "address", "postal_code"]}),
         (_("Portal account"), {"fields": ["user"], "classes": ["collapse"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and request.user.has_perm("meter_service.view_bill"):
+            fieldsets = [*fieldsets, (_("Bills"), {"fields": ["recent_bills"]})]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "recent_bills"]
+
+    @admin.display(description=_("last bills"))
+    def recent_bills(self, obj):
+        return recent_bills_html(obj)
 
     def create_document(self, request, fields):
         return services.subscriber_create(actor=request.user, **fields)
