@@ -14,7 +14,9 @@ from tests.doctype.bill.conftest import bill_data
 pytestmark = pytest.mark.django_db
 
 
-def test_the_list_and_the_subscribers_page_show_the_bills(client, make_user, subscriber):
+def test_the_list_and_the_subscribers_page_show_the_bills(
+    client, make_user, make_subscriber, subscriber
+):
     bill_upsert(data=bill_data(subscriber), source="import")
     client.force_login(make_user(Role.SERVICE_DESK_CLERK))
     page = client.get(reverse("admin:meter_service_bill_changelist")).content.decode()
@@ -22,6 +24,13 @@ def test_the_list_and_the_subscribers_page_show_the_bills(client, make_user, sub
     assert "۱۳۶٬۶۲۰" in page
     url = reverse("admin:meter_service_subscriber_change", args=[subscriber.pk])
     assert "۱۴۰۳/۰۱/۰۱ – ۱۴۰۳/۰۲/۳۰" in client.get(url).content.decode()
+    # its link lists that subscription's bills only
+    other = make_subscriber()
+    bill_upsert(data=bill_data(other), source="import")
+    listing = client.get(
+        reverse("admin:meter_service_bill_changelist"), {"subscriber__id__exact": subscriber.pk}
+    )
+    assert [b.subscriber for b in listing.context["cl"].result_list] == [subscriber]
     # a clerk reads bills but does not enter them
     assert client.get(reverse("admin:meter_service_bill_add")).status_code == 403
 
