@@ -39,6 +39,7 @@ can_view_smsmessage = _can_view("smsmessage")
 can_view_processversion = _can_view("processversion")
 can_view_slaclock = _can_view("slaclock")
 can_view_holiday = _can_view("holiday")
+can_view_workorder = _can_view("workorder")
 
 
 def has_task_inbox(request) -> bool:

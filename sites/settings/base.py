@@ -227,6 +227,10 @@ METER_SERVICE = {
     "SLA_AT_RISK_PERCENT": 75,
     "SLA_WORKDAY_HOURS": ["07:00", "15:00"],
     "SLA_THURSDAY_HOURS": ["07:00", "12:00"],
+    # Photos of a replacement work order: JPEG or PNG (read from the content), each at most
+    # this size, at most this many per work order.
+    "WORK_ORDER_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+    "WORK_ORDER_MAX_PHOTOS": 10,
     **SITE_CONFIG.get("meter_service", {}),
 }
 
