@@ -87,13 +87,13 @@ class MeterAdmin(DocumentAdmin):
 
     def get_urls(self):
         page = path(
-            "history/<path:serial>/",
-            self.admin_site.admin_view(self.history_view),
-            name="meter_service_meter_history",
+            "service-history/<path:serial>/",
+            self.admin_site.admin_view(self.service_history_view),
+            name="meter_service_meter_service_history",
         )
         return [page, *super().get_urls()]
 
-    def history_view(self, request, serial: str):
+    def service_history_view(self, request, serial: str):
         """Every installation, claim, test and replacement of one meter, oldest first."""
         if not self.has_view_permission(request):
             raise Http404(_("No such record."))

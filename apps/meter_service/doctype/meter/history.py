@@ -57,7 +57,7 @@ def meter_history(*, meter: Meter, user) -> list[HistorySection]:
 
 
 def history_url(serial: str) -> str:
-    return reverse("admin:meter_service_meter_history", args=[serial])
+    return reverse("admin:meter_service_meter_service_history", args=[serial])
 
 
 def serial_link(serial: str) -> str:

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from unfold.widgets import UnfoldAdminCheckboxSelectMultiple, UnfoldAdminFileFieldWidget
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminFileFieldWidget
 
 from apps.meter_service.desk_widgets import JalaliDateInput, use_desk_widgets
 from apps.meter_service.doctype.meter.models import AccuracyClass, MeterSize
@@ -134,7 +134,7 @@ class WorkOrderCompleteForm(DigitNormalizingForm):
         self.fields["crew"].queryset = crew_users()
         use_desk_widgets(self)
         # use_desk_widgets gives single-value widgets; these two take several values.
-        self.fields["crew"].widget = UnfoldAdminCheckboxSelectMultiple(
+        self.fields["crew"].widget = UnfoldAdminCheckboxSelectMultipleWidget(
             choices=self.fields["crew"].choices
         )
         self.fields["photos"].widget = _MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png"})
