@@ -35,9 +35,9 @@ def yesterday_at(hour: int = 10) -> datetime.datetime:
 
 
 @pytest.fixture
-def faulty_claim(tested):
+def faulty_claim(request):
     """A claim whose meter ran 4 % fast (class 1.5: ±3 %), its last reading 850."""
-    return tested(error_percent="4")
+    return request.getfixturevalue("tested")(error_percent="4")
 
 
 @pytest.fixture
@@ -46,8 +46,9 @@ def work_order(faulty_claim) -> WorkOrder:
 
 
 @pytest.fixture
-def complete_args(staff):
+def complete_args(request):
     """Valid arguments of work_order_complete, as the crew member of `staff`."""
+    crew = request.getfixturevalue("staff")["emergency_crew"]
 
     def make(**overrides) -> dict:
         args = {
@@ -56,7 +57,7 @@ def complete_args(staff):
             "new_serial": "NEW-778899",
             "new_initial_reading": Decimal("0"),
             "seal_numbers": "S-1, S-2",
-            "actor": staff["emergency_crew"],
+            "actor": crew,
         }
         args.update(overrides)
         return args

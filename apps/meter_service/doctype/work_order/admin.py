@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
@@ -13,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
@@ -127,7 +127,7 @@ class WorkOrderAdmin(DocumentAdmin):
                 queryset=crew_users(),
                 required=False,
                 label=_("crew"),
-                widget=forms.CheckboxSelectMultiple,
+                widget=UnfoldAdminCheckboxSelectMultipleWidget,
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
