@@ -16,3 +16,4 @@ from apps.meter_service.doctype.process import admin as process_admin  # noqa: F
 from apps.meter_service.doctype.process import inbox as process_inbox  # noqa: F401
 from apps.meter_service.doctype.sla import admin as sla_admin  # noqa: F401
 from apps.meter_service.doctype.subscriber import admin as subscriber_admin  # noqa: F401
+from apps.meter_service.doctype.work_order import admin as work_order_admin  # noqa: F401

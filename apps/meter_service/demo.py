@@ -274,6 +274,7 @@ DEMO_CLAIMS = {
                 "old_final_reading": "18250",
                 "new_serial": "GT-1405-0001",
                 "new_initial_reading": "0",
+                "seal_numbers": "QZ-55120, QZ-55121",
             },
         ),
         (
@@ -317,7 +318,27 @@ def _ensure_claims(users: dict[str, User]) -> None:
             element_id, username, data = step
             if "visit_date" in data:
                 data = {**data, "visit_date": format_date(today + datetime.timedelta(days=2))}
+            if element_id == "Task_replace":
+                _replace_meter(claim, users[username], data)
+                continue
             task = ProcessTask.objects.get(
                 instance__claim=claim, element_id=element_id, completed_at__isnull=True
             )
             process_complete_task(task_id=task.task_id, user=users[username], data=data)
+
+
+def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
+    """Complete the claim's work order as the crew would (claim 1402005's is left open)."""
+    from apps.meter_service.doctype.work_order.selectors import live_work_order
+    from apps.meter_service.doctype.work_order.services import work_order_complete
+
+    work_order_complete(
+        work_order=live_work_order(claim=claim),
+        done_at=timezone.now(),
+        old_final_reading=Decimal(data["old_final_reading"]),
+        new_serial=data["new_serial"],
+        new_initial_reading=Decimal(data["new_initial_reading"]),
+        seal_numbers=data.get("seal_numbers", ""),
+        crew=[crew],
+        actor=crew,
+    )

@@ -43,6 +43,7 @@ can_view_slaclock = _can_view("slaclock")
 can_view_holiday = _can_view("holiday")
 can_view_gastariff = _can_view("gastariff")
 can_view_bill = _can_view("bill")
+can_view_workorder = _can_view("workorder")
 
 
 def has_task_inbox(request) -> bool:

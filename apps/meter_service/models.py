@@ -21,6 +21,7 @@ from apps.meter_service.doctype.payment.models import BillCharge, Payment
 from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask, ProcessVersion
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
 
 __all__ = [
     "BillCorrection",
@@ -49,4 +50,6 @@ __all__ = [
     "SlaClock",
     "SmsMessage",
     "Subscriber",
+    "WorkOrder",
+    "WorkOrderPhoto",
 ]

@@ -237,6 +237,10 @@ METER_SERVICE = {
     "TARIFF_MONTH_DAYS": 30,
     # At most this many bills in one POST /api/v1/bills/ (all or none are saved).
     "BILLS_API_MAX_ITEMS": 500,
+    # Photos of a replacement work order: JPEG or PNG (read from the content), each at most
+    # this size, at most this many per work order.
+    "WORK_ORDER_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+    "WORK_ORDER_MAX_PHOTOS": 10,
     **SITE_CONFIG.get("meter_service", {}),
 }
 

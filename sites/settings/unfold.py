@@ -71,6 +71,12 @@ UNFOLD = {
                         "permission": "apps.meter_service.desk.can_add_claim",
                     },
                     {
+                        "title": _("Work orders"),
+                        "icon": "construction",
+                        "link": _link("workorder"),
+                        "permission": _perm("workorder"),
+                    },
+                    {
                         "title": _("Payments"),
                         "icon": "credit_card",
                         "link": _link("payment"),

@@ -49,6 +49,7 @@ STEPS = [
     gettext_noop("Charge for tampering"),
     gettext_noop("Close: tampered"),
     gettext_noop("Tampered"),
+    gettext_noop("Open the replacement work order"),
     gettext_noop("Replace the meter"),
     gettext_noop("Compute the bill correction"),
     gettext_noop("Above the approval limit?"),

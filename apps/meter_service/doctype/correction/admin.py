@@ -25,6 +25,7 @@ from apps.meter_service.doctype.correction.models import (
     CorrectionStatus,
 )
 from apps.meter_service.doctype.correction.statement import render_statement_pdf
+from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.payment.admin import (
     EXPORT_ROLES,
     ExportedFilter,
@@ -44,6 +45,15 @@ STATUS_COLORS = {
 
 def _open_task(correction: BillCorrection, element_id: str):
     return services._open_step(correction.claim, element_id)
+
+
+def _correction_page(task) -> str:
+    """The billing officer's and the manager's steps open the claim's correction page."""
+    return reverse("admin:meter_service_billcorrection_for_claim", args=[task.instance.claim_id])
+
+
+task_pages.register(services.CORRECTION_STEP, _correction_page)
+task_pages.register(services.APPROVAL_STEP, _correction_page)
 
 
 @admin.register(BillCorrection, site=staff_site)

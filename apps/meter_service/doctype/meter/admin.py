@@ -1,10 +1,16 @@
 from django.contrib import admin
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from unfold.decorators import action
 
+from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.display import format_quantity
-from apps.meter_service.doctype.meter import services
+from apps.meter_service.doctype.meter import history, services
 from apps.meter_service.doctype.meter.forms import MeterInstallForm, MeterRemoveForm
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.jalali import format_date
@@ -71,6 +77,37 @@ class MeterAdmin(DocumentAdmin):
             {"fields": ["manufacture_year", "status", "install_date", "last_test_date"]},
         ),
     ]
+
+    actions_detail = ["service_history_action"]
+
+    @action(description=_("Service history"), url_path="service-history", icon="history")
+    def service_history_action(self, request, object_id):
+        meter = permissions.access(request.user, Meter.objects.all(), object_id)
+        return redirect(history.history_url(meter.serial))
+
+    def get_urls(self):
+        page = path(
+            "service-history/<path:serial>/",
+            self.admin_site.admin_view(self.service_history_view),
+            name="meter_service_meter_service_history",
+        )
+        return [page, *super().get_urls()]
+
+    def service_history_view(self, request, serial: str):
+        """Every installation, claim, test and replacement of one meter, oldest first."""
+        if not self.has_view_permission(request):
+            raise Http404(_("No such record."))
+        meter = permissions.scope(request.user, Meter.objects.filter(serial=serial)).first()
+        if meter is None:
+            raise Http404(_("No such record."))
+        context = self.page_context(
+            request,
+            title=_("Service history of meter %(serial)s") % {"serial": meter.serial},
+            meter=meter,
+            sections=history.meter_history(meter=meter, user=request.user),
+            meter_url=self.page_url("change", meter.pk),
+        )
+        return TemplateResponse(request, "meter_service/meter/history.html", context)
 
     def create_document(self, request, fields):
         return services.meter_create(actor=request.user, **fields)

@@ -178,6 +178,14 @@ def sla_escalate(data: dict) -> dict:
     return {"sla_escalated": services.sla_escalate(claim=_claim(data), now=engine.now())}
 
 
+def work_order_open(data: dict) -> dict:
+    """Open the claim's replacement work order for the emergency post crew."""
+    from apps.meter_service.doctype.work_order.services import work_order_from_process
+
+    work_order = work_order_from_process(data["claim_id"], data, current_actor.get())
+    return {"work_order_id": work_order.pk}
+
+
 TOPICS: dict[str, Callable[[dict], dict]] = {
     "claim.expire": claim_expire,
     "claim.visit_scheduled": claim_visit_scheduled,
@@ -188,6 +196,7 @@ TOPICS: dict[str, Callable[[dict], dict]] = {
     "fee.settle": fee_settle,
     "sla.warn": sla_warn,
     "sla.escalate": sla_escalate,
+    "work_order.open": work_order_open,
 }
 
 

@@ -21,7 +21,7 @@ from unfold.admin import ModelAdmin
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.desk_widgets import use_desk_widgets
-from apps.meter_service.doctype.process import services
+from apps.meter_service.doctype.process import services, task_pages
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.selectors import lane_label, task_sla
 from apps.meter_service.jalali import format_datetime
@@ -138,6 +138,9 @@ class ProcessTaskAdmin(ModelAdmin):
         if task is None or not permissions.may_work_lane(request.user, task.lane):
             raise Http404(gettext("No such record."))
         claim = task.instance.claim
+        page = task_pages.page_for(task)
+        if page:
+            return redirect(page)
         form = None
         if task.is_open:
             form = use_desk_widgets(
