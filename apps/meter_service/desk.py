@@ -39,6 +39,8 @@ can_view_smsmessage = _can_view("smsmessage")
 can_view_processversion = _can_view("processversion")
 can_view_slaclock = _can_view("slaclock")
 can_view_holiday = _can_view("holiday")
+can_view_inspection = _can_view("inspection")
+can_view_testequipment = _can_view("testequipment")
 
 
 def has_task_inbox(request) -> bool:

@@ -6,6 +6,12 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.import_batch.models import ImportBatch
+from apps.meter_service.doctype.inspection.models import (
+    Inspection,
+    InspectionPhoto,
+    TestEquipment,
+    TestPoint,
+)
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
 from apps.meter_service.doctype.otp.models import OtpChallenge
@@ -23,6 +29,8 @@ __all__ = [
     "FeeTariff",
     "Holiday",
     "ImportBatch",
+    "Inspection",
+    "InspectionPhoto",
     "MessageTemplate",
     "Meter",
     "MeterInstallation",
@@ -34,4 +42,6 @@ __all__ = [
     "SlaClock",
     "SmsMessage",
     "Subscriber",
+    "TestEquipment",
+    "TestPoint",
 ]

@@ -227,6 +227,16 @@ METER_SERVICE = {
     "SLA_AT_RISK_PERCENT": 75,
     "SLA_WORKDAY_HOURS": ["07:00", "15:00"],
     "SLA_THURSDAY_HOURS": ["07:00", "12:00"],
+    # Meter tests (doctype/inspection): the in-service tolerance (± %) by accuracy class and
+    # flow band (low: Qmin <= Q < Qt, high: Qt <= Q <= Qmax), the OIML R137 MPE by default;
+    # Qt as a fraction of the meter size's Qmax; the limits on a test's photos.
+    "IN_SERVICE_TOLERANCE_BANDS": {
+        "1.0": {"low": 2.0, "high": 1.0},
+        "1.5": {"low": 3.0, "high": 1.5},
+    },
+    "TRANSITION_FLOW_FRACTION": 0.1,
+    "INSPECTION_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+    "INSPECTION_PHOTO_MAX_COUNT": 10,
     **SITE_CONFIG.get("meter_service", {}),
 }
 

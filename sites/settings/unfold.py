@@ -71,6 +71,12 @@ UNFOLD = {
                         "permission": "apps.meter_service.desk.can_add_claim",
                     },
                     {
+                        "title": _("Meter tests"),
+                        "icon": "labs",
+                        "link": _link("inspection"),
+                        "permission": _perm("inspection"),
+                    },
+                    {
                         "title": _("Payments"),
                         "icon": "credit_card",
                         "link": _link("payment"),
@@ -164,6 +170,12 @@ UNFOLD = {
                         "icon": "history",
                         "link": _link("meterinstallation"),
                         "permission": _perm("meterinstallation"),
+                    },
+                    {
+                        "title": _("Test equipment"),
+                        "icon": "precision_manufacturing",
+                        "link": _link("testequipment"),
+                        "permission": _perm("testequipment"),
                     },
                     {
                         "title": _("Counter offices"),

@@ -30,6 +30,9 @@ EVENT_LABELS = {
     "sla_escalated": _("SLA breached: escalated"),
     "holiday_created": _("Holiday added"),
     "holiday_changed": _("Holiday changed"),
+    "inspection_recorded": _("Meter test recorded"),
+    "test_equipment_created": _("Test equipment added"),
+    "test_equipment_changed": _("Test equipment changed"),
 }
 
 

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from apps.meter_service.doctype.inspection.views import portal_test_report
 from apps.meter_service.portal import views
 
 app_name = "portal"
@@ -18,4 +19,5 @@ urlpatterns = [
     path("claims/<str:code>/cancel/", views.claim_cancel_view, name="claim_cancel"),
     path("claims/<str:code>/steps/<uuid:task_id>/", views.claim_step, name="claim_step"),
     path("claims/<str:code>/receipt.pdf", views.claim_receipt, name="claim_receipt"),
+    path("claims/<str:code>/test-report.pdf", portal_test_report, name="claim_test_report"),
 ]

@@ -117,6 +117,7 @@ class ClaimAdmin(DocumentAdmin):
             _("Process"),
             {"fields": ["open_steps", "visit_display", "outcome", "fee_outcome", "sla_display"]},
         ),
+        (_("Meter tests"), {"fields": ["inspections_display"]}),
         (_("Timeline"), {"fields": ["timeline"]}),
     ]
 
@@ -230,6 +231,12 @@ class ClaimAdmin(DocumentAdmin):
     @display(description=_("service level"))
     def sla_display(self, obj):
         return claim_page.sla_html(obj)
+
+    @display(description=_("meter tests"))
+    def inspections_display(self, obj):
+        from apps.meter_service.doctype.inspection.display import claim_inspections_html
+
+        return claim_inspections_html(obj)
 
     def get_object(self, request, object_id, from_field=None):
         # The open steps link to the task pages of the viewer's own lanes.

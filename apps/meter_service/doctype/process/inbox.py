@@ -24,6 +24,7 @@ from apps.meter_service.desk_widgets import use_desk_widgets
 from apps.meter_service.doctype.process import services
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.selectors import lane_label, task_sla
+from apps.meter_service.doctype.process.task_pages import task_page_url
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
@@ -137,6 +138,9 @@ class ProcessTaskAdmin(ModelAdmin):
         )
         if task is None or not permissions.may_work_lane(request.user, task.lane):
             raise Http404(gettext("No such record."))
+        page = task_page_url(task)
+        if page is not None:  # a step with a page of its own (e.g. the meter test record)
+            return redirect(page)
         claim = task.instance.claim
         form = None
         if task.is_open:
