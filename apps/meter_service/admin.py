@@ -9,6 +9,7 @@ from apps.meter_service.doctype.counter_office import admin as counter_office_ad
 from apps.meter_service.doctype.fee_tariff import admin as fee_tariff_admin  # noqa: F401
 from apps.meter_service.doctype.gas_tariff import admin as gas_tariff_admin  # noqa: F401
 from apps.meter_service.doctype.import_batch import admin as import_batch_admin  # noqa: F401
+from apps.meter_service.doctype.inspection import admin as inspection_admin  # noqa: F401
 from apps.meter_service.doctype.meter import admin as meter_admin  # noqa: F401
 from apps.meter_service.doctype.notification import admin as notification_admin  # noqa: F401
 from apps.meter_service.doctype.payment import admin as payment_admin  # noqa: F401

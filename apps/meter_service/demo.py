@@ -240,6 +240,7 @@ def load_demo(*, password: str) -> dict[str, int]:
     bills = demo_billing.ensure_bills(
         subscribers=billed.order_by("subscription_number"), actor=admin
     )
+    _ensure_test_equipment(admin)
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),
@@ -342,3 +343,28 @@ def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
         crew=[crew],
         actor=crew,
     )
+# Benches and provers, calibrated until some days from today (negative: overdue, so the
+# desk shows it highlighted and a test on it is refused).
+DEMO_EQUIPMENT = [
+    ("LB-281-01", "lab_bench", "Elster", "BellProver 4", 180),
+    ("PP-281-07", "portable_prover", "Itron", "FieldProve 10", 90),
+    ("PP-281-03", "portable_prover", "Itron", "FieldProve 10", -20),
+]
+
+
+def _ensure_test_equipment(admin: User) -> None:
+    from apps.meter_service.doctype.inspection.models import TestEquipment
+    from apps.meter_service.doctype.inspection.services import equipment_create
+
+    today = timezone.localdate()
+    for identifier, kind, make, model, days in DEMO_EQUIPMENT:
+        if not TestEquipment.objects.filter(identifier=identifier).exists():
+            equipment_create(
+                actor=admin,
+                source="demo",
+                identifier=identifier,
+                kind=kind,
+                make=make,
+                model=model,
+                calibration_due=today + datetime.timedelta(days=days),
+            )

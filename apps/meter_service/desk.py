@@ -44,6 +44,8 @@ can_view_holiday = _can_view("holiday")
 can_view_gastariff = _can_view("gastariff")
 can_view_bill = _can_view("bill")
 can_view_workorder = _can_view("workorder")
+can_view_inspection = _can_view("inspection")
+can_view_testequipment = _can_view("testequipment")
 
 
 def has_task_inbox(request) -> bool:

@@ -14,6 +14,12 @@ from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
 from apps.meter_service.doctype.import_batch.models import ImportBatch
+from apps.meter_service.doctype.inspection.models import (
+    Inspection,
+    InspectionPhoto,
+    TestEquipment,
+    TestPoint,
+)
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
 from apps.meter_service.doctype.otp.models import OtpChallenge
@@ -39,6 +45,8 @@ __all__ = [
     "GasTariffBlock",
     "Holiday",
     "ImportBatch",
+    "Inspection",
+    "InspectionPhoto",
     "MessageTemplate",
     "Meter",
     "MeterInstallation",
@@ -52,4 +60,6 @@ __all__ = [
     "Subscriber",
     "WorkOrder",
     "WorkOrderPhoto",
+    "TestEquipment",
+    "TestPoint",
 ]

@@ -241,6 +241,16 @@ METER_SERVICE = {
     # this size, at most this many per work order.
     "WORK_ORDER_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
     "WORK_ORDER_MAX_PHOTOS": 10,
+    # Meter tests (doctype/inspection): the in-service tolerance (± %) by accuracy class and
+    # flow band (low: Qmin <= Q < Qt, high: Qt <= Q <= Qmax), the OIML R137 MPE by default;
+    # Qt as a fraction of the meter size's Qmax; the limits on a test's photos.
+    "IN_SERVICE_TOLERANCE_BANDS": {
+        "1.0": {"low": 2.0, "high": 1.0},
+        "1.5": {"low": 3.0, "high": 1.5},
+    },
+    "TRANSITION_FLOW_FRACTION": 0.1,
+    "INSPECTION_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
+    "INSPECTION_PHOTO_MAX_COUNT": 10,
     **SITE_CONFIG.get("meter_service", {}),
 }
 

@@ -77,6 +77,12 @@ UNFOLD = {
                         "permission": _perm("workorder"),
                     },
                     {
+                        "title": _("Meter tests"),
+                        "icon": "labs",
+                        "link": _link("inspection"),
+                        "permission": _perm("inspection"),
+                    },
+                    {
                         "title": _("Payments"),
                         "icon": "credit_card",
                         "link": _link("payment"),
@@ -194,6 +200,12 @@ UNFOLD = {
                         "icon": "history",
                         "link": _link("meterinstallation"),
                         "permission": _perm("meterinstallation"),
+                    },
+                    {
+                        "title": _("Test equipment"),
+                        "icon": "precision_manufacturing",
+                        "link": _link("testequipment"),
+                        "permission": _perm("testequipment"),
                     },
                     {
                         "title": _("Counter offices"),

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from apps.meter_service.doctype.inspection.views import portal_test_report
 from apps.meter_service.portal import views
 
 app_name = "portal"
@@ -23,4 +24,5 @@ urlpatterns = [
         views.claim_correction_statement,
         name="claim_correction_statement",
     ),
+    path("claims/<str:code>/test-report.pdf", portal_test_report, name="claim_test_report"),
 ]

@@ -118,6 +118,7 @@ class ClaimAdmin(DocumentAdmin):
             {"fields": ["open_steps", "visit_display", "outcome", "fee_outcome", "sla_display"]},
         ),
         (_("Meter replacement"), {"fields": ["replacement_display"]}),
+        (_("Meter tests"), {"fields": ["inspections_display"]}),
         (_("Timeline"), {"fields": ["timeline"]}),
     ]
 
@@ -237,6 +238,11 @@ class ClaimAdmin(DocumentAdmin):
         from apps.meter_service.doctype.work_order.selectors import replacement_html
 
         return replacement_html(obj, getattr(obj, "_viewer", None))
+    @display(description=_("meter tests"))
+    def inspections_display(self, obj):
+        from apps.meter_service.doctype.inspection.display import claim_inspections_html
+
+        return claim_inspections_html(obj)
 
     def get_object(self, request, object_id, from_field=None):
         # The open steps link to the task pages of the viewer's own lanes.

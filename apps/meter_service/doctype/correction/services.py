@@ -53,12 +53,29 @@ def _require_step(claim, element_id: str, message) -> object:
     return task
 
 
-def _last_test_date(claim) -> datetime.date:
-    """When the meter was last tested, or else installed for this subscriber."""
+def _last_test_date(claim, inspection) -> datetime.date:
+    """When the meter was last tested before this test, or else installed for this subscriber.
+
+    Recording a test moves the meter's last test date to it, so an earlier date on the
+    meter (from the import) only counts when it is before this test.
+    """
+    from apps.meter_service.doctype.inspection.models import Inspection
     from apps.meter_service.doctype.meter.models import MeterInstallation
 
-    if claim.meter.last_test_date is not None:
-        return claim.meter.last_test_date
+    test_date = timezone.localdate(inspection.tested_at)
+    candidates = []
+    earlier = (
+        Inspection.objects.filter(meter_id=claim.meter_id, tested_at__lt=inspection.tested_at)
+        .order_by("-tested_at")
+        .values_list("tested_at", flat=True)
+        .first()
+    )
+    if earlier is not None:
+        candidates.append(timezone.localdate(earlier))
+    if claim.meter.last_test_date is not None and claim.meter.last_test_date < test_date:
+        candidates.append(claim.meter.last_test_date)
+    if candidates:
+        return max(candidates)
     installation = (
         MeterInstallation.objects.filter(meter_id=claim.meter_id, subscriber_id=claim.subscriber_id)
         .order_by("-installed_on")
@@ -138,7 +155,7 @@ def correction_compute(
             )
     test_date = timezone.localdate(inspection.tested_at)
     max_days = int(_setting("CORRECTION_MAX_WINDOW_DAYS"))
-    last_test = _last_test_date(claim)
+    last_test = _last_test_date(claim, inspection)
     try:
         window = rules.correction_window(
             test_date=test_date,

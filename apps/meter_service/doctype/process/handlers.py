@@ -93,9 +93,15 @@ def claim_visit_scheduled(data: dict) -> dict:
 
 
 def inspection_tolerance(data: dict) -> dict:
-    """The in-service tolerance (± %) for the meter's accuracy class, from the settings."""
+    """The in-service tolerance (± %) for the meter's accuracy class, from the settings.
+
+    A test recorded with its points (doctype/inspection) brings the tolerance of its decisive
+    point's flow band as `mpe`; that one is kept.
+    """
     claim = _claim(data)
     accuracy_class = claim.meter.accuracy_class
+    if data.get("mpe") is not None:
+        return {"accuracy_class": accuracy_class, "mpe": float(data["mpe"])}
     tolerances = setting("IN_SERVICE_TOLERANCE_PERCENT")
     if accuracy_class not in tolerances:
         raise ValidationError(

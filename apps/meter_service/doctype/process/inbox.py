@@ -139,7 +139,7 @@ class ProcessTaskAdmin(ModelAdmin):
             raise Http404(gettext("No such record."))
         claim = task.instance.claim
         page = task_pages.page_for(task)
-        if page:
+        if page:  # a step with a page of its own (the meter test record, the work order...)
             return redirect(page)
         form = None
         if task.is_open:

@@ -370,12 +370,16 @@ def process_task_form(*, task: ProcessTask, data=None):
 
 
 @transaction.atomic
-def process_complete_task(*, task_id: uuid.UUID | str, user, data: dict) -> ProcessTask:
+def process_complete_task(
+    *, task_id: uuid.UUID | str, user, data: dict, extra: dict | None = None
+) -> ProcessTask:
     """Complete one open user task with the submitted form data.
 
     Checks the user's role for the task's lane and their access to the claim, validates the
     data against the task's fields, runs the process on to its next waiting point, and
-    refuses a task someone else completed first.
+    refuses a task someone else completed first. `extra` is data the application computed
+    (not typed by the user, e.g. a recorded test's tolerance): it joins the validated values
+    as it is, so it must be plain JSON.
     """
     try:
         task = ProcessTask.objects.select_related("instance__version").get(task_id=task_id)
@@ -389,6 +393,7 @@ def process_complete_task(*, task_id: uuid.UUID | str, user, data: dict) -> Proc
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     values = task_data(form.cleaned_data)
+    values.update(extra or {})
 
     workflow = engine.load(instance.version, instance.state)
     engine_task = workflow.get_task_from_id(uuid.UUID(str(task.task_id)))

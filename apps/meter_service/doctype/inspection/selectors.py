@@ -1,0 +1,50 @@
+"""Reads of meter tests and test equipment."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import QuerySet
+
+from apps.meter_service import permissions
+from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment
+from apps.meter_service.doctype.process.models import ProcessTask
+
+TEST_STEP = "Task_test"
+
+
+def open_test_task(*, claim) -> ProcessTask | None:
+    """The claim's open test step (Task_test), or None when the claim is not at it."""
+    return (
+        ProcessTask.objects.select_related("instance__version")
+        .filter(instance__claim=claim, element_id=TEST_STEP, completed_at__isnull=True)
+        .first()
+    )
+
+
+def claim_inspections(*, claim) -> QuerySet[Inspection]:
+    """The claim's tests, newest first, with what their summaries show."""
+    return (
+        Inspection.objects.filter(claim=claim)
+        .select_related("equipment", "technician", "meter")
+        .prefetch_related("points")
+        .order_by("-tested_at", "-id")
+    )
+
+
+def claim_report_inspection(*, claim) -> Inspection | None:
+    """The test a claim's report shows: its latest."""
+    return claim_inspections(claim=claim).select_related("claim__subscriber").first()
+
+
+def inspection_list(*, user) -> QuerySet[Inspection]:
+    qs = Inspection.objects.select_related("claim", "meter", "equipment", "technician")
+    return permissions.scope(user, qs)
+
+
+def usable_equipment(*, on_date: datetime.date | None = None) -> QuerySet[TestEquipment]:
+    """Active equipment, calibrated on `on_date` when given."""
+    qs = TestEquipment.objects.filter(active=True)
+    if on_date is not None:
+        qs = qs.filter(calibration_due__gte=on_date)
+    return qs.order_by("kind", "identifier")

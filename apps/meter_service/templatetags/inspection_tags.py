@@ -1,0 +1,32 @@
+"""Template filters of meter tests: signed errors, tolerances, volumes, verdict styles."""
+
+from django import template
+
+from apps.meter_service.doctype.inspection import display
+
+register = template.Library()
+
+
+@register.filter
+def percent(value) -> str:
+    """An error in %, signed, in the active digits."""
+    return display.format_percent(value)
+
+
+@register.filter
+def tolerance(value) -> str:
+    """A tolerance as ± %, in the active digits."""
+    return display.format_tolerance(value)
+
+
+@register.filter
+def quantity(value) -> str:
+    """A flow, volume, temperature or pressure without trailing zeros, in the active digits."""
+    from apps.meter_service.templatetags.meter_tags import localdigits
+
+    return localdigits(display.format_volume(value))
+
+
+@register.filter
+def verdict_css(value) -> str:
+    return display.verdict_css(value)
