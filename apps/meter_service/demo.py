@@ -343,6 +343,8 @@ def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
         crew=[crew],
         actor=crew,
     )
+
+
 # Benches and provers, calibrated until some days from today (negative: overdue, so the
 # desk shows it highlighted and a test on it is refused).
 DEMO_EQUIPMENT = [

@@ -30,14 +30,14 @@ from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
 
 __all__ = [
-    "BillCorrection",
-    "BillingAdjustment",
-    "CorrectionPeriod",
-    "CorrectionPiece",
     "Agency",
     "Bill",
     "BillCharge",
+    "BillCorrection",
+    "BillingAdjustment",
     "Claim",
+    "CorrectionPeriod",
+    "CorrectionPiece",
     "CounterOffice",
     "DocumentEvent",
     "FeeTariff",
@@ -58,8 +58,8 @@ __all__ = [
     "SlaClock",
     "SmsMessage",
     "Subscriber",
-    "WorkOrder",
-    "WorkOrderPhoto",
     "TestEquipment",
     "TestPoint",
+    "WorkOrder",
+    "WorkOrderPhoto",
 ]

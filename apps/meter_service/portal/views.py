@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import permissions, tracking
-from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
@@ -34,6 +33,7 @@ from apps.meter_service.doctype.claim.selectors import (
     open_claim_for_meter,
     with_display,
 )
+from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
 from apps.meter_service.doctype.meter.selectors import current_installation

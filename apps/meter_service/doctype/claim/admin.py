@@ -238,6 +238,7 @@ class ClaimAdmin(DocumentAdmin):
         from apps.meter_service.doctype.work_order.selectors import replacement_html
 
         return replacement_html(obj, getattr(obj, "_viewer", None))
+
     @display(description=_("meter tests"))
     def inspections_display(self, obj):
         from apps.meter_service.doctype.inspection.display import claim_inspections_html

@@ -10,7 +10,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.translation import gettext, gettext_lazy as _, ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
 from apps.meter_service import permissions, tracking
@@ -25,13 +26,13 @@ from apps.meter_service.doctype.correction.models import (
     CorrectionStatus,
 )
 from apps.meter_service.doctype.correction.statement import render_statement_pdf
-from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.payment.admin import (
     EXPORT_ROLES,
     ExportedFilter,
     ReadOnlyDocumentAdmin,
     _csv_response,
 )
+from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
 from apps.meter_service.templatetags.meter_tags import rial

@@ -47,7 +47,9 @@ class CorrectionComputeForm(DigitNormalizingForm):
     def clean(self):
         data = super().clean()
         if data.get("last_verified_reading_date") and not (data.get("window_note") or "").strip():
-            self.add_error("window_note", _("Say why the reading on this date is known to be right."))
+            self.add_error(
+                "window_note", _("Say why the reading on this date is known to be right.")
+            )
         for period in self.periods:
             volume = data.get(f"volume_{period.bill_id}")
             reason = (data.get(f"reason_{period.bill_id}") or "").strip()
@@ -69,6 +71,4 @@ class CorrectionComputeForm(DigitNormalizingForm):
 
     def period_rows(self):
         """(period, volume field, reason field) for the template's table."""
-        return [
-            (p, self[f"volume_{p.bill_id}"], self[f"reason_{p.bill_id}"]) for p in self.periods
-        ]
+        return [(p, self[f"volume_{p.bill_id}"], self[f"reason_{p.bill_id}"]) for p in self.periods]

@@ -22,7 +22,10 @@ class CorrectionStatus(models.TextChoices):
 
 class CorrectionMethod(models.TextChoices):
     SCALED = "scaled", _("Scaled by the measured error")
-    SAME_DAYS_EARLIER_YEARS = "same_days_earlier_years", _("Estimated from the same days of earlier years")
+    SAME_DAYS_EARLIER_YEARS = (
+        "same_days_earlier_years",
+        _("Estimated from the same days of earlier years"),
+    )
     PERIODS_AROUND = "periods_around", _("Estimated from the periods around it")
     OVERRIDE = "override", _("Set by the billing officer")
 
@@ -121,9 +124,7 @@ class BillCorrection(models.Model):
 class CorrectionPeriod(models.Model):
     """One billed period inside the window (clipped to it), re-priced."""
 
-    correction = models.ForeignKey(
-        BillCorrection, on_delete=models.CASCADE, related_name="periods"
-    )
+    correction = models.ForeignKey(BillCorrection, on_delete=models.CASCADE, related_name="periods")
     bill = models.ForeignKey(
         "meter_service.Bill", on_delete=models.PROTECT, related_name="+", verbose_name=_("bill")
     )

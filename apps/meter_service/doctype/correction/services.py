@@ -171,7 +171,9 @@ def correction_compute(
         by_pk = {bill.pk: bill for bill in bills}
         unknown = set(overrides or {}) - set(by_pk)
         if unknown:
-            raise ValidationError({"overrides": _("A volume was set for a bill not in the window.")})
+            raise ValidationError(
+                {"overrides": _("A volume was set for a bill not in the window.")}
+            )
         periods = _periods(bills)
         spans = tariff_spans(
             tariff_group=claim.subscriber.tariff_group,
@@ -317,9 +319,7 @@ def correction_decide(
         raise ValidationError({"note": _("Say why the correction is returned.")})
     correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.AWAITING_APPROVAL:
-        raise ValidationError(
-            _("The correction is not waiting for approval."), code="not_awaiting"
-        )
+        raise ValidationError(_("The correction is not waiting for approval."), code="not_awaiting")
     task = _require_step(
         correction.claim, APPROVAL_STEP, _("The correction is not waiting for approval.")
     )
@@ -445,7 +445,9 @@ def adjustments_export(*, actor) -> tuple[str, str]:
     )
     if updated != len(pks):  # cannot happen under the lock; never export a line twice
         raise RuntimeError("billing adjustments changed under the export lock")
-    lines = list(selectors.adjustments_with_claims().filter(pk__in=pks).order_by("created_at", "id"))
+    lines = list(
+        selectors.adjustments_with_claims().filter(pk__in=pks).order_by("created_at", "id")
+    )
     for line in lines:
         events.adjustment_exported_event(adjustment=line, actor=actor, batch_id=batch_id)
     return batch_id, adjustments_csv([selectors.adjustment_row(line) for line in lines])
@@ -453,4 +455,3 @@ def adjustments_export(*, actor) -> tuple[str, str]:
 
 def statement_ready(correction: BillCorrection) -> bool:
     return correction.status == CorrectionStatus.APPROVED
-

@@ -36,9 +36,9 @@ from apps.meter_service.doctype.inspection.models import (
 )
 from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test_task
+from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.services import ProcessConflict
-from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
 
