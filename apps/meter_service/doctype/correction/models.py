@@ -150,6 +150,9 @@ class CorrectionPeriod(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.start} – {self.end}"
+
     @property
     def last_day(self) -> datetime.date:
         """The last day inside (the end is exclusive: the next period's first day)."""
@@ -178,6 +181,9 @@ class CorrectionPiece(models.Model):
         verbose_name = _("tariff piece")
         verbose_name_plural = _("tariff pieces")
         ordering = ["period", "start"]
+
+    def __str__(self) -> str:
+        return f"{self.start} – {self.end}"
 
     @property
     def last_day(self) -> datetime.date:

@@ -148,7 +148,7 @@ def correction_compute(
         raise ValidationError(
             {"window_note": _("Say why the reading on this date is known to be right.")}
         )
-    for pk, (_volume, reason) in (overrides or {}).items():
+    for _volume, reason in (overrides or {}).values():
         if not str(reason).strip():
             raise ValidationError(
                 {"overrides": _("Give a reason for every volume you set by hand.")}
