@@ -1,6 +1,7 @@
 """Template filters of meter tests: signed errors, tolerances, volumes, verdict styles."""
 
 from django import template
+from django.utils.html import format_html
 
 from apps.meter_service.doctype.inspection import display
 
@@ -9,14 +10,14 @@ register = template.Library()
 
 @register.filter
 def percent(value) -> str:
-    """An error in %, signed, in the active digits."""
-    return display.format_percent(value)
+    """An error in %, signed, in the active digits, kept left to right inside Persian text."""
+    return format_html('<bdi dir="ltr">{}</bdi>', display.format_percent(value))
 
 
 @register.filter
 def tolerance(value) -> str:
-    """A tolerance as ± %, in the active digits."""
-    return display.format_tolerance(value)
+    """A tolerance as ± %, in the active digits, kept left to right inside Persian text."""
+    return format_html('<bdi dir="ltr">{}</bdi>', display.format_tolerance(value))
 
 
 @register.filter
