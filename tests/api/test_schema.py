@@ -34,6 +34,8 @@ OPERATIONS = {
     ("get", "/api/v1/fees/quote/"),
     ("get", "/api/v1/billing/charges/"),
     ("post", "/api/v1/billing/charges/export/"),
+    ("get", "/api/v1/billing/adjustments/"),
+    ("post", "/api/v1/billing/adjustments/export/"),
     ("get", "/api/v1/bills/"),
     ("post", "/api/v1/bills/"),
 }
