@@ -232,7 +232,6 @@ def load_demo(*, password: str) -> dict[str, int]:
             )
     _ensure_tariffs(admin)
     _ensure_agency(users["agency"])
-    _ensure_claims(users)
     from apps.meter_service import demo_billing
 
     gas_tariffs = demo_billing.ensure_gas_tariffs(actor=admin)
@@ -241,6 +240,7 @@ def load_demo(*, password: str) -> dict[str, int]:
         subscribers=billed.order_by("subscription_number"), actor=admin
     )
     _ensure_test_equipment(admin)
+    _ensure_claims(users)
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),
@@ -262,12 +262,12 @@ DEMO_CLAIMS = {
     "1402005": [
         "paid",
         ("Task_schedule", "technician", SCHEDULE),
-        ("Task_test", "technician", {"outcome": "tested", "error_percent": "4.5"}),
+        ("Task_test", "technician", {"error_percent": "4.5"}),
     ],
     "1402006": [
         "paid",
         ("Task_schedule", "technician", SCHEDULE),
-        ("Task_test", "technician", {"outcome": "tested", "error_percent": "-7"}),
+        ("Task_test", "technician", {"error_percent": "-7"}),
         (
             "Task_replace",
             "crew",
@@ -278,11 +278,7 @@ DEMO_CLAIMS = {
                 "seal_numbers": "QZ-55120, QZ-55121",
             },
         ),
-        (
-            "Task_correction",
-            "billing",
-            {"correction_rial": "-82000000", "correction_method": "scaled"},
-        ),
+        ("Task_correction", "billing", {}),  # computed and submitted: the manager approves
     ],
 }
 
@@ -322,10 +318,44 @@ def _ensure_claims(users: dict[str, User]) -> None:
             if element_id == "Task_replace":
                 _replace_meter(claim, users[username], data)
                 continue
+            if element_id == "Task_test":
+                _record_test(claim, users[username], Decimal(data["error_percent"]))
+                continue
+            if element_id == "Task_correction":
+                from apps.meter_service.doctype.correction import services as corrections
+
+                correction = corrections.correction_compute(claim=claim, actor=users[username])
+                corrections.correction_submit(
+                    correction=correction, actor=users[username], note="بررسی شد."
+                )
+                continue
             task = ProcessTask.objects.get(
                 instance__claim=claim, element_id=element_id, completed_at__isnull=True
             )
             process_complete_task(task_id=task.task_id, user=users[username], data=data)
+
+
+def _record_test(claim: Claim, technician: User, error_percent: Decimal) -> None:
+    """Record the meter's test as the technician would: two points, the same error."""
+    from apps.meter_service.doctype.inspection.models import TestEquipment
+    from apps.meter_service.doctype.inspection.services import inspection_record
+
+    meter_volume = Decimal(100) * (1 + error_percent / 100)
+    inspection_record(
+        claim=claim,
+        technician=technician,
+        equipment=TestEquipment.objects.get(identifier="PP-281-07"),
+        test_type="field",
+        tested_at=timezone.now(),
+        serial_seen=claim.meter.serial,
+        seal_state="intact",
+        points=[
+            {"flow_rate_m3h": "6", "reference_volume_m3": "100", "meter_volume_m3": meter_volume},
+            {"flow_rate_m3h": "0.6", "reference_volume_m3": "100", "meter_volume_m3": meter_volume},
+        ],
+        notes="",
+        actor=technician,
+    )
 
 
 def _replace_meter(claim: Claim, crew: User, data: dict) -> None:

@@ -210,7 +210,7 @@ METER_SERVICE = {
     # In-service tolerance (± %) by accuracy class; OIML R137 MPE for Qt..Qmax x2 by default.
     "IN_SERVICE_TOLERANCE_PERCENT": {"1.0": 2.0, "1.5": 3.0},
     "REFUND_FEE_WHEN_FAULTY": True,
-    "CORRECTION_APPROVAL_LIMIT_RIAL": 50_000_000,
+    "CORRECTION_APPROVAL_LIMIT_RIAL": 10_000_000,
     # How far back a correction may reach (days), whatever the last test or reading says.
     "CORRECTION_MAX_WINDOW_DAYS": 365,
     # Which measured error scales the registered volumes: "mean" of the test points, or the
