@@ -179,7 +179,10 @@ class Claim(models.Model):
         verbose_name = _("meter test claim")
         verbose_name_plural = _("meter test claims")
         ordering = ["-filed_at"]
-        permissions = [("view_claim_status", _("Can look up the status of any claim"))]
+        permissions = [
+            ("view_claim_status", _("Can look up the status of any claim")),
+            ("view_dashboard", _("Can see the service manager's dashboards")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["meter", "is_open"],
