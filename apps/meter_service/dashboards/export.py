@@ -55,7 +55,7 @@ def _tables(d: Dashboard) -> list[Table]:
                     _("Period"),
                     _("From"),
                     _("To"),
-                    _("Filed"),
+                    _("Claims filed"),
                     _("Closed"),
                     _("Closed within target"),
                 ],
@@ -216,7 +216,7 @@ def _tables(d: Dashboard) -> list[Table]:
             Table(
                 "complaints_per_thousand",
                 _("Complaints per 1,000 claims"),
-                [_("Complaints"), _("Claims"), _("Per 1,000 claims")],
+                [_("Complaints received"), _("Claims"), _("Per 1,000 claims")],
                 rows,
             )
         )

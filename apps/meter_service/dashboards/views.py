@@ -116,6 +116,9 @@ def _view_model(d: selectors.Dashboard) -> dict[str, Any]:
         "models": fig["fault_rate_by_model"],
         "ages": _with_bars(fig["fault_rate_by_age"], "rate"),
         "fees": fees,
+        # The headline shows millions: whole Rial amounts of a year do not fit a card.
+        "fees_millions": fees["collected"] / 1_000_000,
+        "refunded_millions": fees["refunded"] / 1_000_000,
         "fee_methods": _with_bars(fees["by_method"], "amount"),
         "corrections": fig["correction_totals"],
         "complaints": fig["complaints_per_thousand"],
