@@ -11,6 +11,7 @@ from apps.meter_service.sites import staff_site
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
+    path("desk/dashboard/", include("apps.meter_service.dashboards.urls")),
     path("desk/", staff_site.urls),
     path("health/", health_view, name="health"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -55,6 +55,12 @@ def has_task_inbox(request) -> bool:
     return bool(permissions.lanes_of(request.user))
 
 
+def can_view_dashboards(request) -> bool:
+    from apps.meter_service import permissions
+
+    return permissions.can_view_dashboards(request.user)
+
+
 def can_add_claim(request) -> bool:
     return request.user.has_perm("meter_service.add_claim")
 

@@ -97,6 +97,11 @@ def can_use_desk(user) -> bool:
     return bool(getattr(user, "is_staff", False)) and is_company_staff(user)
 
 
+def can_view_dashboards(user) -> bool:
+    """Return True when the user may see the service dashboards (desk and view_dashboard)."""
+    return can_use_desk(user) and user.has_perm("meter_service.view_dashboard")
+
+
 def lane_roles() -> dict[str, list[str]]:
     """Which roles work each lane of the process (a lane is named by its role)."""
     from django.conf import settings

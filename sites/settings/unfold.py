@@ -49,6 +49,18 @@ UNFOLD = {
         "show_all_applications": False,
         "navigation": [
             {
+                "title": _("Reports"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Service dashboard"),
+                        "icon": "monitoring",
+                        "link": reverse_lazy("dashboards:page"),
+                        "permission": "apps.meter_service.desk.can_view_dashboards",
+                    },
+                ],
+            },
+            {
                 "title": _("Meter test claims"),
                 "separator": True,
                 "items": [

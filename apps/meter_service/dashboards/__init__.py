@@ -1,0 +1,1 @@
+"""The service manager's dashboards: figures over claims, computed in the database."""

@@ -1,0 +1,23 @@
+"""Template filters of the dashboards: numbers with separators and one decimal place."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.translation import get_language
+
+from apps.meter_service.identifiers import to_persian_digits
+
+register = template.Library()
+
+
+@register.filter
+def num(value) -> str:
+    """Show a count with thousands separators, a fraction with one decimal; "—" for none."""
+    if value is None or value == "":
+        return "—"
+    text = f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
+    if (get_language() or "fa").startswith("fa"):
+        # Arabic thousands separator and decimal mark, as Persian typesetting uses.
+        text = text.replace(",", "\u066c").replace(".", "\u066b")
+        return to_persian_digits(text)
+    return text
