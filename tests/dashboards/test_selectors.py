@@ -15,7 +15,7 @@ from django.utils import translation
 
 from apps.meter_service.dashboards import selectors
 from apps.meter_service.dashboards.selectors import DashboardFilter
-from tests.dashboards.conftest import RANGE, TAKESTAN
+from tests.dashboards.conftest import RANGE, TAKESTAN, local
 
 pytestmark = pytest.mark.django_db
 
@@ -241,9 +241,45 @@ def test_office_performance(data):
     ]
 
 
-def test_figures_of_missing_documents_are_not_available(data):
-    # Bill corrections and complaints are not part of this build yet.
-    assert selectors.correction_totals(RANGE) is None
+def _correction(claim, difference: int, *, approved: bool):
+    from apps.meter_service.doctype.correction.models import BillCorrection
+
+    day = datetime.date(2024, 5, 1)
+    return BillCorrection.objects.create(
+        claim=claim,
+        status="approved" if approved else "draft",
+        verdict="fast" if difference < 0 else "slow",
+        test_date=day,
+        last_test_date=day - datetime.timedelta(days=300),
+        max_window_days=365,
+        window_start=day - datetime.timedelta(days=300),
+        window_end=day,
+        registered_rial=1_000_000,
+        corrected_rial=1_000_000 + difference,
+        difference_rial=difference,
+        computed_at=local(5, 2, 10),
+        approved_at=local(5, 3, 10) if approved else None,
+    )
+
+
+def test_correction_credits_and_debits(data):
+    claims = data["claims"]
+    # Approved in range: C1 a credit of 40,000 and C4 a debit of 25,000. C2's draft and
+    # C10's (filed before the range) do not count.
+    _correction(claims["C1"], -40_000, approved=True)
+    _correction(claims["C4"], 25_000, approved=True)
+    _correction(claims["C2"], 99_000, approved=False)
+    _correction(claims["C10"], -7_000, approved=True)
+    assert selectors.correction_totals(RANGE) == {
+        "credits": 40_000,
+        "credit_count": 1,
+        "debits": 25_000,
+        "debit_count": 1,
+        "net": -15_000,
+    }
+
+
+def test_complaints_are_not_available_yet(data):
     assert selectors.complaints_per_thousand(RANGE) is None
 
 

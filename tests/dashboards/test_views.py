@@ -147,7 +147,7 @@ def test_csv_of_everything_has_a_section_per_figure(client, manager, data):
     assert rows[index + 1] == ["Closed claims", "Average", "90th percentile", "Target"]
     assert rows[index + 2] == ["5", "15.6", "30.0", "24.0"]
     index = rows.index(["Bill corrections (Rial)"])
-    assert rows[index + 2] == ["Not available yet", "", ""]
+    assert rows[index + 2] == ["Credits to subscribers", "0", "0"]
 
 
 def test_xlsx_has_a_sheet_per_figure(client, manager, data):
