@@ -7,10 +7,7 @@ the claim's process through the billing officer's and the manager's steps.
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -19,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import exports
 from apps.meter_service.doctype.correction import events, rules, selectors
 from apps.meter_service.doctype.correction.models import (
     AdjustmentKind,
@@ -413,11 +411,7 @@ def adjustment_for_damage(*, claim, damage_rial: int) -> BillingAdjustment | Non
 
 
 def adjustments_csv(rows: list[dict[str, object]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=selectors.ADJUSTMENT_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return exports.csv_text(selectors.ADJUSTMENT_COLUMNS, rows)
 
 
 @transaction.atomic
@@ -430,21 +424,9 @@ def adjustments_export(*, actor) -> tuple[str, str]:
         "meter_service.change_billingadjustment"
     ):
         raise PermissionDenied(NO_EXPORT_PERMISSION_MESSAGE)
-    pks = list(
-        BillingAdjustment.objects.select_for_update()
-        .filter(exported_at__isnull=True)
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
-    )
+    batch_id, pks = exports.mark_pending_exported(BillingAdjustment, prefix="adj-")
     if not pks:
         return "", adjustments_csv([])
-    now = timezone.now()
-    batch_id = f"adj-{timezone.localtime(now):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-    updated = BillingAdjustment.objects.filter(pk__in=pks, exported_at__isnull=True).update(
-        exported_at=now, export_batch=batch_id
-    )
-    if updated != len(pks):  # cannot happen under the lock; never export a line twice
-        raise RuntimeError("billing adjustments changed under the export lock")
     lines = list(
         selectors.adjustments_with_claims().filter(pk__in=pks).order_by("created_at", "id")
     )

@@ -6,16 +6,12 @@ Lock order, everywhere: the claim's row first, then its payments' rows.
 
 from __future__ import annotations
 
-import csv
-import io
-import secrets
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import permissions
+from apps.meter_service import exports, permissions
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus, PaymentMethod
 from apps.meter_service.doctype.counter_office.models import CounterOffice
@@ -274,11 +270,7 @@ def bill_charge_for_claim(*, claim: Claim) -> BillCharge:
 
 def bill_charges_csv(rows: list[dict[str, object]]) -> str:
     """Return rows as CSV text with the export's header."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=selectors.BILL_CHARGE_COLUMNS)
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return exports.csv_text(selectors.BILL_CHARGE_COLUMNS, rows)
 
 
 @transaction.atomic
@@ -293,21 +285,9 @@ def bill_charges_export(*, actor) -> tuple[str, str]:
         "meter_service.change_billcharge"
     ):
         raise PermissionDenied(NO_EXPORT_PERMISSION_MESSAGE)
-    pks = list(
-        BillCharge.objects.select_for_update()
-        .filter(exported_at__isnull=True)
-        .order_by("created_at", "id")
-        .values_list("pk", flat=True)
-    )
+    batch_id, pks = exports.mark_pending_exported(BillCharge)
     if not pks:
         return "", bill_charges_csv([])
-    now = timezone.now()
-    batch_id = f"{timezone.localtime(now):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-    updated = BillCharge.objects.filter(pk__in=pks, exported_at__isnull=True).update(
-        exported_at=now, export_batch=batch_id
-    )
-    if updated != len(pks):  # cannot happen under the lock; never export a charge twice
-        raise RuntimeError("bill charges changed under the export lock")
     charges = list(
         BillCharge.objects.select_related("claim", "claim__subscriber")
         .filter(pk__in=pks)

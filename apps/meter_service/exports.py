@@ -1,0 +1,45 @@
+"""Hand rows to the billing system exactly once: one batch, marked under lock, as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable
+
+from django.db import models
+from django.utils import timezone
+
+
+def csv_text(columns: list[str], rows: Iterable[dict[str, object]]) -> str:
+    """Rows as CSV text with its header."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns)
+    writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def mark_pending_exported(model: type[models.Model], *, prefix: str = "") -> tuple[str, list]:
+    """Mark every row not yet exported with one new batch; return (batch id, pks oldest first).
+
+    Call inside the export's transaction: the rows are locked first, so a row is never in
+    two batches. With nothing pending the batch id is "" and nothing changes. The model has
+    `created_at`, `exported_at` and `export_batch`.
+    """
+    pks = list(
+        model.objects.select_for_update()
+        .filter(exported_at__isnull=True)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)
+    )
+    if not pks:
+        return "", []
+    now = timezone.now()
+    batch_id = f"{prefix}{timezone.localtime(now):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+    updated = model.objects.filter(pk__in=pks, exported_at__isnull=True).update(
+        exported_at=now, export_batch=batch_id
+    )
+    if updated != len(pks):  # cannot happen under the lock; never export a row twice
+        raise RuntimeError(f"{model.__name__} rows changed under the export lock")
+    return batch_id, pks
