@@ -159,6 +159,20 @@ def test_the_claim_page_lists_its_tests_with_the_verdict(at_test, record, staff)
     assert str(inspection.get_verdict_display()) in html or "تند" in html
 
 
+def test_the_meters_history_lists_its_tests(at_test, record, staff):
+    history = reverse("admin:meter_service_meter_service_history", args=[at_test.meter.serial])
+    client = _client(staff["service_manager"])
+    before = client.get(history)
+    assert "inspections" not in [s.key for s in before.context["sections"]]
+    inspection = record(at_test, [point(HIGH_FLOW, 50, 52)])
+    after = client.get(history)
+    keys = [s.key for s in after.context["sections"]]
+    assert keys.index("claims") < keys.index("inspections")
+    html = after.content.decode()
+    assert reverse("admin:meter_service_inspection_change", args=[inspection.pk]) in html
+    assert "4.00 %" in html  # 52 m³ registered for 50 m³ passed
+
+
 def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff):
     inspection = record(at_test, [point(HIGH_FLOW, 50, 52)])
     url = reverse("admin:meter_service_inspection_change", args=[inspection.pk])

@@ -19,7 +19,7 @@ from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.doctype.claim.models import Claim
-from apps.meter_service.doctype.inspection import services
+from apps.meter_service.doctype.inspection import selectors, services
 from apps.meter_service.doctype.inspection.display import (
     VERDICT_COLORS,
     format_percent,
@@ -36,6 +36,7 @@ from apps.meter_service.doctype.inspection.models import (
 )
 from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test_task
+from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.services import ProcessConflict
@@ -440,6 +441,7 @@ def _record_page(task: ProcessTask) -> str:
 
 
 task_pages.register(TEST_STEP, _record_page)
+history.register_history_source(selectors.inspections_section)
 
 
 @admin.register(TestEquipment, site=staff_site)

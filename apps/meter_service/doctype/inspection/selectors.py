@@ -48,3 +48,60 @@ def usable_equipment(*, on_date: datetime.date | None = None) -> QuerySet[TestEq
     if on_date is not None:
         qs = qs.filter(calibration_due__gte=on_date)
     return qs.order_by("kind", "identifier")
+
+
+def inspections_section(meter, user):
+    """The meter history's section of tests: each test of this meter with its verdict."""
+    from django.urls import reverse
+    from django.utils.html import format_html
+    from django.utils.translation import gettext_lazy as _
+
+    from apps.meter_service import tracking
+    from apps.meter_service.doctype.meter.history import HistorySection
+    from apps.meter_service.jalali import format_datetime
+
+    if not user.has_perm("meter_service.view_inspection"):
+        return None
+    tests = (
+        inspection_list(user=user)
+        .filter(meter=meter)
+        .select_related("claim", "equipment")
+        .order_by("tested_at", "id")
+    )
+    rows = [
+        [
+            format_html(
+                '<a class="meter-link" href="{}">{}</a>',
+                reverse("admin:meter_service_inspection_change", args=[test.pk]),
+                format_datetime(test.tested_at),
+            ),
+            format_html(
+                '<a class="meter-link meter-ltr" href="{}">{}</a>',
+                reverse("admin:meter_service_claim_change", args=[test.claim_id]),
+                tracking.display(test.claim.tracking_code),
+            ),
+            test.get_test_type_display(),
+            test.equipment.identifier if test.equipment else "—",
+            "—" if test.error_percent is None else f"{test.error_percent} %",
+            "—" if test.mpe is None else f"± {test.mpe} %",
+            test.get_verdict_display(),
+        ]
+        for test in tests
+    ]
+    if not rows:
+        return None
+    return HistorySection(
+        key="inspections",
+        title=_("Tests"),
+        headers=[
+            _("tested at"),
+            _("claim"),
+            _("test type"),
+            _("equipment"),
+            _("error (%)"),
+            _("tolerance"),
+            _("verdict"),
+        ],
+        rows=rows,
+        order=25,
+    )
