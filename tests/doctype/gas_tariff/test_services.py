@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
@@ -68,9 +69,10 @@ def test_the_command_loads_the_file(db):
 def test_a_bad_row_refuses_the_whole_file(db):
     # zone 2's third block starts at 352, leaving a gap after 350; its table starts on row 26
     text = FIXTURE.read_text(encoding="utf-8").replace(",2,3,351,", ",2,3,352,")
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         gas_tariff_load_csv(io.StringIO(text), tariff_group="household")
-    message = " ".join(caught.value.messages)
+    with translation.override("en"):
+        message = " ".join(caught.value.messages)
     assert "Row 26" in message and "Block 3 must start at 351" in message
     assert GasTariff.objects.count() == 0 and GasTariffBlock.objects.count() == 0
 
