@@ -119,3 +119,13 @@ def sms_deliver(message_id: int, body: str | None = None) -> None:
     from apps.meter_service.doctype.notification import services
 
     services.sms_deliver(message_id=message_id, body=body)
+
+
+def complaints_run_timers() -> dict[str, int]:
+    """Escalate complaints past their answer deadline; close answered ones left unanswered."""
+    from apps.meter_service.doctype.complaint import services
+
+    return {
+        "escalated": services.complaints_escalate_overdue(),
+        "closed": services.complaints_close_resolved(),
+    }

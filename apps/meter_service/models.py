@@ -4,6 +4,7 @@ from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.correction.models import (
     BillCorrection,
     BillingAdjustment,
@@ -36,6 +37,8 @@ __all__ = [
     "BillCorrection",
     "BillingAdjustment",
     "Claim",
+    "Complaint",
+    "ComplaintChannel",
     "CorrectionPeriod",
     "CorrectionPiece",
     "CounterOffice",

@@ -204,6 +204,20 @@ def _install_rules() -> None:
             visible |= Q(agency__in=Agency.objects.filter(users=user))
         return qs.filter(visible)
 
+    from apps.meter_service.doctype.complaint.models import Complaint
+
+    @record_rule(Complaint)
+    def complaint_rule(user, qs):
+        # Subscribers see the complaints about their subscriptions and those they filed; a
+        # sending system (the national complaints system) the ones it sent.
+        roles = roles_of(user)
+        visible = Q(pk__in=[])
+        if Role.SUBSCRIBER in roles:
+            visible |= Q(subscriber__user=user) | Q(filed_by=user)
+        if Role.AGENCY_CLIENT in roles:
+            visible |= Q(agency__in=Agency.objects.filter(users=user))
+        return qs.filter(visible)
+
     @record_rule(Agency)
     def agency_rule(user, qs):
         if has_role(user, Role.AGENCY_CLIENT):

@@ -34,6 +34,9 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    # Complaint tickets are django-helpdesk's models (queues, tickets, follow-ups, changes);
+    # its own pages load scripts from CDNs, so the desk and portal show them instead.
+    "helpdesk",
     "apps.meter_service.apps.MeterServiceConfig",
 ]
 
@@ -251,8 +254,21 @@ METER_SERVICE = {
     "TRANSITION_FLOW_FRACTION": 0.1,
     "INSPECTION_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
     "INSPECTION_PHOTO_MAX_COUNT": 10,
+    # Complaints (doctype/complaint): answered within this much working time (the SLA
+    # calendar's) of filing or of a subscriber reopening, else escalated to these roles; a
+    # resolved complaint the subscriber leaves unanswered closes after so many days.
+    "COMPLAINT_SLA_HOURS": 24,
+    "COMPLAINT_ESCALATION_ROLES": ["service_manager"],
+    "COMPLAINT_AUTO_CLOSE_DAYS": 7,
+    "COMPLAINT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
     **SITE_CONFIG.get("meter_service", {}),
 }
+
+# django-helpdesk: no teams (pinax), no webhooks, no mail polling; ticket pages are ours.
+HELPDESK_TEAMS_MODE_ENABLED = False
+HELPDESK_ENABLE_PER_QUEUE_STAFF_PERMISSION = False
+HELPDESK_PUBLIC_ENABLED = False
+HELPDESK_KB_ENABLED = False
 
 # SMS provider (Kavenegar's REST API). The default is the local fake (manage.py
 # fake_providers); a site names the real one in site_config.json under "sms".
@@ -303,4 +319,6 @@ METER_PERIODIC_JOBS = [
     # The process's timers: payment deadlines, access waits, SLA warnings and escalations.
     {"path": "apps.meter_service.jobs.process_run_timers", "every_seconds": 60},
     {"path": "apps.meter_service.jobs.sla_refresh_states", "every_seconds": 300},
+    # Complaints past their SLA are escalated; resolved ones left unanswered are closed.
+    {"path": "apps.meter_service.jobs.complaints_run_timers", "every_seconds": 300},
 ]

@@ -23,6 +23,11 @@ CLAIM_NO_ACCESS = "claim_no_access"
 VISIT_SCHEDULED = "visit_scheduled"
 CLAIM_CLOSED = "claim_closed"
 OTP_CODE = "otp_code"
+COMPLAINT_FILED = "complaint_filed"
+COMPLAINT_ANSWERED = "complaint_answered"
+COMPLAINT_RESOLVED = "complaint_resolved"
+COMPLAINT_REOPENED = "complaint_reopened"
+COMPLAINT_CLOSED = "complaint_closed"
 
 # The values each message is given; a template may use these and no others.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -33,6 +38,12 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     VISIT_SCHEDULED: frozenset({"tracking_code", "date", "visit_time"}),
     CLAIM_CLOSED: frozenset({"tracking_code", "date", "outcome"}),
     OTP_CODE: frozenset({"code", "minutes"}),
+    COMPLAINT_FILED: frozenset({"complaint_code", "topic", "due", "date"}),
+    COMPLAINT_ANSWERED: frozenset({"complaint_code", "topic", "date"}),
+    # {date} of a resolved complaint is the last day a reply reopens it.
+    COMPLAINT_RESOLVED: frozenset({"complaint_code", "topic", "date"}),
+    COMPLAINT_REOPENED: frozenset({"complaint_code", "topic", "due", "date"}),
+    COMPLAINT_CLOSED: frozenset({"complaint_code", "topic", "date"}),
 }
 # A template for a key the code does not know yet may use any value some message is given.
 ANY_PLACEHOLDER = frozenset().union(*PLACEHOLDERS.values())

@@ -15,6 +15,10 @@ SEEDED_BY_SERVICE = {
     ),
     # Holidays are kept in Jalali dates in a CSV; the service converts them.
     "0003_holidays_1405.csv": "apps.meter_service.doctype.sla.services.holidays_load",
+    # Complaint topics are helpdesk queues; staff set their owners in the desk.
+    "0004_complaint_queues.json": (
+        "apps.meter_service.doctype.complaint.services.complaint_queues_ensure_defaults"
+    ),
 }
 
 

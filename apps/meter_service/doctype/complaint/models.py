@@ -1,0 +1,104 @@
+"""Complaints: a django-helpdesk ticket plus what the service needs to know about it.
+
+The ticket (helpdesk.Ticket) holds the queue (topic), title, text, status, owner, priority,
+due date and the conversation (FollowUp rows, TicketChange for each change). The complaint
+adds who complained and how, the claim it is about, and the service-level stamps.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service import validators
+
+
+class ComplaintChannel(models.TextChoices):
+    PORTAL = "portal", _("Subscriber portal")
+    PHONE = "phone", _("Phone call")
+    IN_PERSON = "in_person", _("In person (service desk)")
+    NATIONAL_SYSTEM = "national_system", _("National complaints system (3194)")
+
+
+class Complaint(models.Model):
+    ticket = models.OneToOneField(
+        "helpdesk.Ticket",
+        on_delete=models.PROTECT,
+        related_name="complaint",
+        verbose_name=_("ticket"),
+    )
+    tracking_code = models.CharField(_("complaint number"), max_length=10, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=ComplaintChannel.choices)
+    subscriber = models.ForeignKey(
+        "meter_service.Subscriber",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("subscriber"),
+    )
+    claim = models.ForeignKey(
+        "meter_service.Claim",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("claim"),
+    )
+    agency = models.ForeignKey(
+        "meter_service.Agency",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints",
+        verbose_name=_("agency"),
+        help_text=_("The system that sent the complaint through the API."),
+    )
+    # NULL, not "", when there is none: see the unique constraint below.
+    external_reference = models.CharField(  # noqa: DJ001
+        _("reference in the sending system"),
+        max_length=40,
+        null=True,
+        blank=True,
+        help_text=_("The complaint's number in the national complaints system."),
+    )
+    complainant_name = models.CharField(_("complainant's name"), max_length=120)
+    contact_mobile = models.CharField(
+        _("contact mobile"),
+        max_length=11,
+        blank=True,
+        validators=[validators.validate_canonical_mobile],
+    )
+    contact_email = models.EmailField(_("contact email"), blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="complaints_filed",
+        verbose_name=_("filed by"),
+    )
+    filed_at = models.DateTimeField(_("filed at"), db_index=True)
+    due_at = models.DateTimeField(_("answer due by"), db_index=True)
+    first_answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-filed_at", "-id"]
+        constraints = [
+            # A sending system's complaint is taken once, however often it is sent. Without a
+            # reference the column is NULL, and NULLs never collide (no partial index needed,
+            # which MariaDB lacks).
+            models.UniqueConstraint(
+                fields=["agency", "external_reference"],
+                name="complaint_unique_external_reference",
+            )
+        ]
+        indexes = [models.Index(fields=["claim", "filed_at"])]
+
+    def __str__(self) -> str:
+        return self.tracking_code

@@ -1,0 +1,142 @@
+"""Rules of complaints: topics, statuses, who may do what when, and the answer deadline.
+
+Pure functions apart from reading settings: no queries, no writes.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from helpdesk.models import Ticket
+
+from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.jalali import format_datetime
+
+# The topics shipped as helpdesk queues (fixtures/0004_complaint_queues.json), by slug, with
+# their names in the interface's languages. A queue added in the desk shows its own title.
+TOPIC_LABELS = {
+    "meter-test": _("Meter test and claim handling"),
+    "billing": _("Bills and bill corrections"),
+    "fees": _("Fees and payments"),
+    "staff": _("Staff conduct"),
+    "general": _("Other"),
+}
+
+OPEN = Ticket.OPEN_STATUS
+REOPENED = Ticket.REOPENED_STATUS
+RESOLVED = Ticket.RESOLVED_STATUS
+CLOSED = Ticket.CLOSED_STATUS
+DUPLICATE = Ticket.DUPLICATE_STATUS
+AWAITING_ANSWER = frozenset({OPEN, REOPENED})
+
+STATUS_LABELS = {
+    OPEN: _("Open"),
+    REOPENED: _("Reopened"),
+    RESOLVED: _("Answered"),
+    CLOSED: _("Closed"),
+    DUPLICATE: _("Duplicate"),
+}
+
+# helpdesk's priorities: 1 critical ... 5 very low; an escalated complaint becomes "high".
+DEFAULT_PRIORITY = 3
+ESCALATED_PRIORITY = 2
+
+CLOSED_MESSAGE = _("This complaint is closed; file a new one if you need to.")
+NOT_RESOLVABLE_MESSAGE = _("Only an open or reopened complaint can be answered as resolved.")
+NOT_CLOSABLE_MESSAGE = _("This complaint is already closed.")
+EMPTY_TEXT_MESSAGE = _("Write the text of the message.")
+CLAIM_NOT_SUBSCRIBERS_MESSAGE = _("Claim %(code)s is not this subscriber's.")
+NO_CONTACT_MESSAGE = _("Give a mobile number or an email so we can answer.")
+UNKNOWN_TOPIC_MESSAGE = _("Choose one of the topics.")
+ASSIGNEE_MESSAGE = _("%(user)s is not a complaints officer or a service manager.")
+
+
+def topic_label(queue) -> str:
+    """Return the topic's name in the active language."""
+    return str(TOPIC_LABELS.get(queue.slug, queue.title))
+
+
+def status_label(status: int) -> str:
+    return str(STATUS_LABELS.get(status, status))
+
+
+def sla_seconds() -> int:
+    """Return the working time allowed for an answer (COMPLAINT_SLA_HOURS)."""
+    return int(float(settings.METER_SERVICE.get("COMPLAINT_SLA_HOURS", 24)) * 3600)
+
+
+def escalation_roles() -> list[str]:
+    return list(settings.METER_SERVICE.get("COMPLAINT_ESCALATION_ROLES", ["service_manager"]))
+
+
+def auto_close_after() -> datetime.timedelta:
+    """How long a resolved complaint waits for the subscriber's reply before it closes."""
+    return datetime.timedelta(days=int(settings.METER_SERVICE.get("COMPLAINT_AUTO_CLOSE_DAYS", 7)))
+
+
+def attachment_max_bytes() -> int:
+    return int(settings.METER_SERVICE.get("COMPLAINT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+
+
+def may_reply(status: int) -> bool:
+    """A closed or duplicate complaint takes no more messages."""
+    return status not in (CLOSED, DUPLICATE)
+
+
+def reply_reopens(status: int) -> bool:
+    """A subscriber's reply to an answered (resolved) complaint opens it again."""
+    return status == RESOLVED
+
+
+def message_values(complaint, event: str, *, language: str = "fa") -> dict[str, str]:
+    """Return the values of a complaint's SMS, formatted for the language."""
+    day = {
+        message_rules.COMPLAINT_RESOLVED: lambda: (
+            (complaint.resolved_at + auto_close_after()) if complaint.resolved_at else None
+        ),
+        message_rules.COMPLAINT_CLOSED: lambda: complaint.closed_at,
+        message_rules.COMPLAINT_ANSWERED: lambda: complaint.first_answered_at,
+    }.get(event, lambda: complaint.filed_at)()
+    with translation.override(language):
+        values = {
+            "complaint_code": message_rules.format_tracking_code(
+                complaint.tracking_code, language=language
+            ),
+            "topic": topic_label(complaint.ticket.queue),
+            "date": message_rules.format_day(day, language=language),
+            "due": format_datetime(complaint.due_at),
+        }
+    return values
+
+
+def check_attachment(*, head: bytes, size: int) -> str:
+    """Return an attachment's content type read from its first bytes, or refuse it."""
+    from django.core.exceptions import ValidationError
+
+    from apps.meter_service.doctype.claim.rules import SCAN_SIGNATURES
+
+    limit = attachment_max_bytes()
+    if size > limit:
+        raise ValidationError(
+            {
+                "attachment": ValidationError(
+                    _("The attachment is too large; at most %(mb)s MB is allowed."),
+                    code="attachment_too_large",
+                    params={"mb": limit // (1024 * 1024)},
+                )
+            }
+        )
+    for signature, content_type in SCAN_SIGNATURES.items():
+        if head.startswith(signature):
+            return content_type
+    raise ValidationError(
+        {
+            "attachment": ValidationError(
+                _("An attachment must be a PDF, JPEG or PNG file."),
+                code="attachment_wrong_type",
+            )
+        }
+    )

@@ -1,0 +1,616 @@
+"""Actions on complaints; the portal, the desk, the API and the jobs all call these.
+
+A complaint is a django-helpdesk ticket (queue = topic) with a Complaint row beside it. Each
+action writes the helpdesk way: a FollowUp for what was said or done (public ones are the
+conversation the subscriber sees) and a TicketChange for each field it changed, so the
+ticket's history reads the same whoever acted. Messages to the complainant (SMS and email)
+and to staff (email) go out by jobs after the commit, never inside the request.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _t
+from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
+
+from apps.meter_service import identifiers, jobs, tracking
+from apps.meter_service.doctype.complaint import events, rules
+from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
+from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.doctype.sla.calendar import add_working_seconds
+from apps.meter_service.permissions import Role
+
+logger = logging.getLogger("meter_service.complaints")
+
+QUEUES_FIXTURE = "0004_complaint_queues.json"
+QUEUE_MODEL = "helpdesk.queue"
+OFFICER_ROLES = (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER)
+
+
+# --- topics --------------------------------------------------------------------------------
+
+
+def complaint_queues_ensure_defaults(*, path: Path | str | None = None) -> list[str]:
+    """Create the shipped topic queues that are missing; return their slugs.
+
+    A queue that exists keeps whatever staff set on it (its owner, say), as with the message
+    templates: running load_fixtures again never undoes the desk's changes.
+    """
+    path = Path(path) if path else Path(settings.FIXTURE_DIRS[0]) / QUEUES_FIXTURE
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    created = []
+    with transaction.atomic():
+        existing = set(Queue.objects.values_list("slug", flat=True))
+        for row in rows:
+            fields = row["fields"]
+            if row.get("model") != QUEUE_MODEL or fields["slug"] in existing:
+                continue
+            Queue.objects.create(
+                title=fields["title"],
+                slug=fields["slug"],
+                allow_public_submission=fields.get("allow_public_submission", True),
+                allow_email_submission=False,
+                locale="fa",
+            )
+            created.append(fields["slug"])
+    return created
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _clean_text(text: str, field: str = "text") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: ValidationError(rules.EMPTY_TEXT_MESSAGE, code="empty")})
+    return text
+
+
+def _due_after(start: datetime.datetime) -> datetime.datetime:
+    return add_working_seconds(start, rules.sla_seconds())
+
+
+def _follow_up(
+    ticket: Ticket,
+    *,
+    title: str,
+    comment: str = "",
+    public: bool,
+    user=None,
+    new_status: int | None = None,
+    now: datetime.datetime,
+) -> FollowUp:
+    follow_up = FollowUp(
+        ticket=ticket,
+        date=now,
+        title=title[:200],
+        comment=comment,
+        public=public,
+        user=user if getattr(user, "is_authenticated", False) else None,
+        new_status=new_status,
+    )
+    follow_up.save()
+    return follow_up
+
+
+def _record_change(follow_up: FollowUp, field: str, old, new) -> None:
+    follow_up.ticketchange_set.create(field=field, old_value=str(old), new_value=str(new))
+
+
+def _set_status(ticket: Ticket, follow_up: FollowUp, new_status: int) -> None:
+    if ticket.status == new_status:
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        _record_change(
+            follow_up,
+            _t("Status"),
+            rules.status_label(ticket.status),
+            rules.status_label(new_status),
+        )
+    ticket.status = new_status
+    follow_up.new_status = new_status
+    follow_up.save(update_fields=["new_status"])
+
+
+def _attach(follow_up: FollowUp, files: Iterable) -> None:
+    for uploaded in files:
+        head = uploaded.read(16)
+        uploaded.seek(0)
+        mime_type = rules.check_attachment(head=head, size=uploaded.size)
+        FollowUpAttachment.objects.create(
+            followup=follow_up,
+            file=uploaded,
+            filename=Path(uploaded.name).name[:1000],
+            mime_type=mime_type,
+            size=uploaded.size,
+        )
+
+
+def _check_attachments(files: Iterable) -> list:
+    """Check every attachment before anything is written."""
+    files = list(files)
+    for uploaded in files:
+        head = uploaded.read(16)
+        uploaded.seek(0)
+        rules.check_attachment(head=head, size=uploaded.size)
+    return files
+
+
+def _locked(complaint: Complaint) -> Complaint:
+    return (
+        Complaint.objects.select_for_update()
+        .select_related("ticket", "ticket__queue", "ticket__assigned_to")
+        .get(pk=complaint.pk)
+    )
+
+
+def officers_to_tell(complaint: Complaint) -> list[str]:
+    """The assignee's email, else every complaints officer's."""
+    assignee = complaint.ticket.assigned_to
+    if assignee is not None and assignee.is_active and assignee.email:
+        return [assignee.email]
+    return _emails_of_roles([Role.COMPLAINTS_OFFICER])
+
+
+def _emails_of_roles(roles: Iterable[str]) -> list[str]:
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=list(roles))
+        .exclude(email="")
+        .distinct()
+        .order_by("username")
+    )
+    return list(users.values_list("email", flat=True))
+
+
+def _tell_staff(complaint: Complaint, to: list[str], subject: str, body: str) -> None:
+    if not to:
+        logger.warning("no one to tell about a complaint", extra={"complaint": complaint.pk})
+        return
+    jobs.enqueue(send_email, subject=subject, body=body, to=to, queue="notifications")
+
+
+def _staff_text(complaint: Complaint, headline: str, text: str = "") -> tuple[str, str]:
+    """Subject and body of a staff email, in the site's language."""
+    code = tracking.display(complaint.tracking_code)
+    subject = _t("Complaint %(code)s: %(headline)s") % {"code": code, "headline": headline}
+    lines = [
+        subject,
+        _t("Topic: %(topic)s") % {"topic": rules.topic_label(complaint.ticket.queue)},
+        _t("Title: %(title)s") % {"title": complaint.ticket.title},
+    ]
+    if complaint.claim_id:
+        lines.append(
+            _t("About claim: %(claim)s")
+            % {"claim": tracking.display(complaint.claim.tracking_code)}
+        )
+    if text:
+        lines += ["", text]
+    return subject, "\n".join(lines)
+
+
+def _notify_complainant(complaint: Complaint, event: str) -> None:
+    jobs.enqueue(complaint_notify, complaint.pk, event, queue="notifications")
+
+
+# --- filing --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_file(
+    *,
+    actor,
+    channel: str,
+    topic: Queue,
+    title: str,
+    description: str,
+    subscriber=None,
+    claim=None,
+    complainant_name: str = "",
+    contact_mobile: str = "",
+    contact_email: str = "",
+    agency=None,
+    external_reference: str = "",
+    attachments: Iterable = (),
+    now: datetime.datetime | None = None,
+) -> Complaint:
+    """File a complaint: a ticket in the topic's queue, assigned to the queue's owner.
+
+    Everything is checked before anything is written. A claim given must be the
+    subscriber's (a claim alone names its subscriber). The answer is due COMPLAINT_SLA_HOURS
+    of working time later. A reference from the sending system is taken once: sending the
+    same one again returns the complaint already filed.
+    """
+    now = now or timezone.now()
+    if channel not in ComplaintChannel.values:
+        raise ValidationError({"channel": ValidationError(_t("Choose a channel."), code="channel")})
+    if claim is not None:
+        if subscriber is None:
+            subscriber = claim.subscriber
+        elif claim.subscriber_id != subscriber.pk:
+            raise ValidationError(
+                {
+                    "claim": ValidationError(
+                        rules.CLAIM_NOT_SUBSCRIBERS_MESSAGE,
+                        code="claim_not_subscribers",
+                        params={"code": tracking.display(claim.tracking_code)},
+                    )
+                }
+            )
+    external_reference = identifiers.normalize_digits((external_reference or "").strip()) or None
+    if external_reference and agency is not None:
+        earlier = Complaint.objects.filter(
+            agency=agency, external_reference=external_reference
+        ).first()
+        if earlier is not None:
+            return earlier
+    title = _clean_text(title, "title")
+    description = _clean_text(description, "description")
+    if subscriber is not None:
+        complainant_name = complainant_name.strip() or subscriber.name
+        contact_mobile = contact_mobile or (claim.contact_mobile if claim else "")
+        contact_mobile = contact_mobile or getattr(subscriber, "mobile", "")
+    if contact_mobile:
+        try:
+            contact_mobile = identifiers.normalize_mobile(contact_mobile)
+        except identifiers.IdentifierError as exc:
+            raise ValidationError(
+                {"contact_mobile": ValidationError(str(exc), code="mobile")}
+            ) from exc
+    if not contact_mobile and not contact_email:
+        raise ValidationError(
+            {"contact_mobile": ValidationError(rules.NO_CONTACT_MESSAGE, code="no_contact")}
+        )
+    files = _check_attachments(attachments)
+
+    ticket = Ticket(
+        title=title[:200],
+        queue=topic,
+        description=description,
+        submitter_email=contact_email or None,
+        assigned_to=topic.default_owner,
+        status=rules.OPEN,
+        priority=rules.DEFAULT_PRIORITY,
+        due_date=_due_after(now),
+        created=now,
+    )
+    ticket.save()
+    complaint = Complaint(
+        ticket=ticket,
+        tracking_code=tracking.generate(),
+        channel=channel,
+        subscriber=subscriber,
+        claim=claim,
+        agency=agency,
+        external_reference=external_reference,
+        complainant_name=(complainant_name or "").strip()[:120],
+        contact_mobile=contact_mobile,
+        contact_email=contact_email,
+        filed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filed_at=now,
+        due_at=ticket.due_date,
+    )
+    complaint.full_clean(exclude=["ticket", "subscriber", "claim", "agency", "filed_by"])
+    try:
+        with transaction.atomic():
+            complaint.save()
+    except IntegrityError:
+        # The same reference sent twice at once: the other request filed it.
+        transaction.set_rollback(True)
+        raise
+    with translation.override(settings.LANGUAGE_CODE):
+        follow_up = _follow_up(
+            ticket,
+            title=_t("Complaint filed"),
+            comment=description,
+            public=True,
+            user=actor,
+            new_status=rules.OPEN,
+            now=now,
+        )
+    _attach(follow_up, files)
+    events.complaint_event(
+        complaint=complaint,
+        event_type="complaint_filed",
+        actor=actor,
+        channel=channel,
+        topic=topic.slug,
+        claim=claim.tracking_code if claim else None,
+    )
+    _notify_complainant(complaint, message_rules.COMPLAINT_FILED)
+    with translation.override(settings.LANGUAGE_CODE):
+        subject, body = _staff_text(complaint, _t("new complaint"), description)
+    _tell_staff(complaint, officers_to_tell(complaint), subject, body)
+    return complaint
+
+
+# --- answering -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_answer(
+    *,
+    complaint: Complaint,
+    actor,
+    text: str,
+    resolve: bool = False,
+    public: bool = True,
+    attachments: Iterable = (),
+    now: datetime.datetime | None = None,
+) -> FollowUp:
+    """Staff write on a complaint: an answer the subscriber sees, or a private note.
+
+    With `resolve` the answer resolves the complaint ("answered"): the SLA is met and the
+    subscriber has COMPLAINT_AUTO_CLOSE_DAYS to reply, or it closes by itself.
+    """
+    now = now or timezone.now()
+    complaint = _locked(complaint)
+    ticket = complaint.ticket
+    text = _clean_text(text)
+    if not rules.may_reply(ticket.status):
+        raise ValidationError(rules.CLOSED_MESSAGE, code="complaint_closed")
+    if resolve and ticket.status not in rules.AWAITING_ANSWER:
+        raise ValidationError(rules.NOT_RESOLVABLE_MESSAGE, code="not_resolvable")
+    files = _check_attachments(attachments)
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _t("Answer") if public else _t("Internal note")
+        follow_up = _follow_up(
+            ticket, title=title, comment=text, public=public or resolve, user=actor, now=now
+        )
+        if resolve:
+            _set_status(ticket, follow_up, rules.RESOLVED)
+            ticket.resolution = text
+    _attach(follow_up, files)
+    fields = []
+    if (public or resolve) and complaint.first_answered_at is None:
+        complaint.first_answered_at = now
+        fields.append("first_answered_at")
+    if resolve:
+        complaint.resolved_at = now
+        fields.append("resolved_at")
+    if ticket.assigned_to_id is None and getattr(actor, "is_authenticated", False):
+        # Whoever answers an unassigned complaint takes it.
+        ticket.assigned_to = actor
+        with translation.override(settings.LANGUAGE_CODE):
+            _record_change(follow_up, _t("Owner"), _t("Unassigned"), actor.get_username())
+    ticket.save()
+    if fields:
+        complaint.save(update_fields=fields)
+    events.complaint_event(
+        complaint=complaint,
+        event_type="complaint_resolved" if resolve else "complaint_answered",
+        actor=actor,
+        public=public or resolve,
+    )
+    if resolve:
+        _notify_complainant(complaint, message_rules.COMPLAINT_RESOLVED)
+    elif public:
+        _notify_complainant(complaint, message_rules.COMPLAINT_ANSWERED)
+    return follow_up
+
+
+@transaction.atomic
+def complaint_subscriber_reply(
+    *,
+    complaint: Complaint,
+    actor,
+    text: str,
+    attachments: Iterable = (),
+    now: datetime.datetime | None = None,
+) -> FollowUp:
+    """The complainant writes back. A reply to an answered complaint reopens it, with a new
+    deadline; either way the assignee (else the complaints officers) is told by email."""
+    now = now or timezone.now()
+    complaint = _locked(complaint)
+    ticket = complaint.ticket
+    text = _clean_text(text)
+    if not rules.may_reply(ticket.status):
+        raise ValidationError(rules.CLOSED_MESSAGE, code="complaint_closed")
+    files = _check_attachments(attachments)
+    reopens = rules.reply_reopens(ticket.status)
+    with translation.override(settings.LANGUAGE_CODE):
+        follow_up = _follow_up(
+            ticket, title=_t("Subscriber's reply"), comment=text, public=True, user=actor, now=now
+        )
+        if reopens:
+            _set_status(ticket, follow_up, rules.REOPENED)
+    _attach(follow_up, files)
+    if reopens:
+        complaint.reopen_count += 1
+        complaint.resolved_at = None
+        complaint.escalated_at = None
+        complaint.due_at = _due_after(now)
+        ticket.due_date = complaint.due_at
+        ticket.priority = rules.DEFAULT_PRIORITY
+        complaint.save(update_fields=["reopen_count", "resolved_at", "escalated_at", "due_at"])
+    ticket.save()
+    events.complaint_event(
+        complaint=complaint,
+        event_type="complaint_reopened" if reopens else "complaint_replied",
+        actor=actor,
+    )
+    if reopens:
+        _notify_complainant(complaint, message_rules.COMPLAINT_REOPENED)
+    with translation.override(settings.LANGUAGE_CODE):
+        headline = _t("reopened by the subscriber") if reopens else _t("the subscriber replied")
+        subject, body = _staff_text(complaint, headline, text)
+    _tell_staff(complaint, officers_to_tell(complaint), subject, body)
+    return follow_up
+
+
+@transaction.atomic
+def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
+    """Give the complaint to a complaints officer or service manager (None: unassign)."""
+    from apps.meter_service.permissions import has_role
+
+    complaint = _locked(complaint)
+    ticket = complaint.ticket
+    if assignee is not None and not (assignee.is_active and has_role(assignee, *OFFICER_ROLES)):
+        raise ValidationError(
+            {
+                "assignee": ValidationError(
+                    rules.ASSIGNEE_MESSAGE,
+                    code="not_an_officer",
+                    params={"user": assignee.get_username()},
+                )
+            }
+        )
+    if ticket.assigned_to_id == (assignee.pk if assignee else None):
+        return complaint
+    now = timezone.now()
+    with translation.override(settings.LANGUAGE_CODE):
+        old = ticket.assigned_to.get_username() if ticket.assigned_to else _t("Unassigned")
+        new = assignee.get_username() if assignee else _t("Unassigned")
+        follow_up = _follow_up(
+            ticket,
+            title=_t("Assigned to %(user)s") % {"user": new},
+            public=False,
+            user=actor,
+            now=now,
+        )
+        _record_change(follow_up, _t("Owner"), old, new)
+    ticket.assigned_to = assignee
+    ticket.save()
+    events.complaint_event(
+        complaint=complaint, event_type="complaint_assigned", actor=actor, assignee=new
+    )
+    if assignee is not None and assignee.email and assignee != actor:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject, body = _staff_text(complaint, _t("assigned to you"), ticket.description)
+        _tell_staff(complaint, [assignee.email], subject, body)
+    return complaint
+
+
+@transaction.atomic
+def complaint_close(
+    *, complaint: Complaint, actor=None, text: str = "", now: datetime.datetime | None = None
+) -> Complaint:
+    """Close a complaint; no more messages after this. `actor` None is the auto-close job."""
+    now = now or timezone.now()
+    complaint = _locked(complaint)
+    ticket = complaint.ticket
+    if ticket.status in (rules.CLOSED, rules.DUPLICATE):
+        raise ValidationError(rules.NOT_CLOSABLE_MESSAGE, code="already_closed")
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _t("Closed") if actor is not None else _t("Closed: no reply from the subscriber")
+        follow_up = _follow_up(
+            ticket, title=title, comment=(text or "").strip(), public=True, user=actor, now=now
+        )
+        _set_status(ticket, follow_up, rules.CLOSED)
+    if text and not ticket.resolution:
+        ticket.resolution = text.strip()
+    ticket.save()
+    complaint.closed_at = now
+    complaint.save(update_fields=["closed_at"])
+    events.complaint_event(complaint=complaint, event_type="complaint_closed", actor=actor)
+    _notify_complainant(complaint, message_rules.COMPLAINT_CLOSED)
+    return complaint
+
+
+# --- timers --------------------------------------------------------------------------------
+
+
+def complaints_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Escalate every complaint awaiting an answer past its due time, once; return how many.
+
+    The ticket's priority goes up, a private note records it, and COMPLAINT_ESCALATION_ROLES
+    (and the assignee) are emailed.
+    """
+    now = now or timezone.now()
+    due = Complaint.objects.filter(
+        due_at__lte=now,
+        escalated_at__isnull=True,
+        ticket__status__in=list(rules.AWAITING_ANSWER),
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(due):
+        with transaction.atomic():
+            complaint = _locked(Complaint(pk=pk))
+            ticket = complaint.ticket
+            if (
+                complaint.escalated_at is not None
+                or complaint.due_at > now
+                or ticket.status not in rules.AWAITING_ANSWER
+            ):
+                continue  # answered or reopened meanwhile
+            complaint.escalated_at = now
+            complaint.save(update_fields=["escalated_at"])
+            with translation.override(settings.LANGUAGE_CODE):
+                follow_up = _follow_up(
+                    ticket, title=_t("Escalated: not answered in time"), public=False, now=now
+                )
+                if ticket.priority > rules.ESCALATED_PRIORITY:
+                    _record_change(
+                        follow_up, _t("Priority"), ticket.priority, rules.ESCALATED_PRIORITY
+                    )
+                    ticket.priority = rules.ESCALATED_PRIORITY
+                ticket.last_escalation = now
+                ticket.save()
+                subject, body = _staff_text(
+                    complaint, _t("not answered in time"), ticket.description
+                )
+            events.complaint_event(complaint=complaint, event_type="complaint_escalated")
+            to = sorted(
+                set(_emails_of_roles(rules.escalation_roles())) | set(officers_to_tell(complaint))
+            )
+            _tell_staff(complaint, to, subject, body)
+            count += 1
+    return count
+
+
+def complaints_close_resolved(*, now: datetime.datetime | None = None) -> int:
+    """Close the answered complaints whose subscriber has not replied in time."""
+    now = now or timezone.now()
+    stale = Complaint.objects.filter(
+        ticket__status=rules.RESOLVED, resolved_at__lte=now - rules.auto_close_after()
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in list(stale):
+        try:
+            complaint_close(complaint=Complaint(pk=pk), actor=None, now=now)
+        except ValidationError:
+            continue
+        count += 1
+    return count
+
+
+# --- messages ------------------------------------------------------------------------------
+
+
+def send_email(*, subject: str, body: str, to: list[str]) -> None:
+    """Send one email (a job); a mail server failure is logged."""
+    try:
+        EmailMessage(subject=subject, body=body, to=to).send()
+    except Exception:
+        logger.exception("complaint email failed", extra={"subject": subject})
+
+
+def complaint_notify(complaint_id: int, event: str) -> None:
+    """Tell the complainant about a complaint's event by SMS and email (a job)."""
+    from apps.meter_service.doctype.notification.services import message_render, sms_send
+
+    complaint = (
+        Complaint.objects.select_related("ticket__queue", "claim").filter(pk=complaint_id).first()
+    )
+    if complaint is None:
+        return
+    body = message_render(key=event, values=rules.message_values(complaint, event))
+    if body is None:
+        return
+    if complaint.contact_mobile:
+        sms_send(to=complaint.contact_mobile, body=body, template_key=event, claim=complaint.claim)
+    if complaint.contact_email:
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _t("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
+        send_email(subject=subject, body=body, to=[complaint.contact_email])
