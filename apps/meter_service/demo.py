@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.meter_service import identifiers
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.counter_office.services import office_create, office_set_operators
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
@@ -37,6 +38,7 @@ DEMO_USERS = [
     ("complaints", Role.COMPLAINTS_OFFICER, "فاطمه", "حسینی"),
     ("operator", Role.COUNTER_OFFICE_OPERATOR, "مهدی", "نوری"),
     ("agency", Role.AGENCY_CLIENT, "سامانه", "دولت همراه"),
+    ("national3194", Role.AGENCY_CLIENT, "سامانه", "۳۱۹۴"),
     ("subscriber", Role.SUBSCRIBER, "سارا", "محمدی"),
 ]
 
@@ -241,6 +243,7 @@ def load_demo(*, password: str) -> dict[str, int]:
     )
     _ensure_test_equipment(admin)
     _ensure_claims(users)
+    _ensure_complaints(users)
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),
@@ -249,6 +252,7 @@ def load_demo(*, password: str) -> dict[str, int]:
         "claims": Claim.objects.count(),
         "gas_tariffs": gas_tariffs,
         "bills": bills,
+        "complaints": Complaint.objects.count(),
     }
 
 
@@ -400,3 +404,87 @@ def _ensure_test_equipment(admin: User) -> None:
                 model=model,
                 calibration_due=today + datetime.timedelta(days=days),
             )
+
+
+# Staff who hear of complaints by email (the embedded site prints mail to its log).
+DEMO_STAFF_EMAILS = {"complaints": "complaints@gas.example", "manager": "manager@gas.example"}
+
+# Complaints at each stage: subscriber number, channel, topic, claim?, title, text, then
+# what happened: "answered" (resolved by the officer), "open", or "overdue" (escalated).
+DEMO_COMPLAINTS = [
+    (
+        "1402001",
+        "portal",
+        "billing",
+        False,
+        "مبلغ قبض اسفند بیش از حد معمول است",
+        "مصرف ما تغییری نکرده ولی مبلغ قبض اسفند دو برابر شده است. لطفاً بررسی کنید.",
+        "answered",
+    ),
+    (
+        "1402004",
+        "phone",
+        "meter-test",
+        True,
+        "زمان بازدید مناسب نیست",
+        "مشترک تماس گرفت و خواست بازدید به بعدازظهر منتقل شود.",
+        "open",
+    ),
+    (
+        "1402003",
+        "national_system",
+        "meter-test",
+        True,
+        "تأخیر در رسیدگی به درخواست تست کنتور",
+        "شکایت ثبت‌شده در سامانه ۳۱۹۴: با وجود پرداخت هزینه، هنوز برای تست مراجعه نشده است.",
+        "overdue",
+    ),
+]
+
+
+def _ensure_complaints(users: dict[str, User]) -> None:
+    """Complaint topics owned by the officer, and the demo complaints that are missing."""
+    from helpdesk.models import Queue
+
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.complaint import services as complaints
+
+    for username, email in DEMO_STAFF_EMAILS.items():
+        User.objects.filter(username=username, email="").update(email=email)
+    officer = User.objects.get(username="complaints")
+    Queue.objects.filter(default_owner__isnull=True).update(default_owner=officer)
+    national, _ = Agency.objects.get_or_create(
+        code="3194", defaults={"name": "سامانه ملی رسیدگی به شکایات (۳۱۹۴)"}
+    )
+    national.users.add(users["national3194"])
+    for index, (number, channel, topic, about_claim, title, text, stage) in enumerate(
+        DEMO_COMPLAINTS
+    ):
+        subscriber = Subscriber.objects.get(subscription_number=number)
+        if Complaint.objects.filter(subscriber=subscriber).exists():
+            continue
+        claim = Claim.objects.filter(subscriber=subscriber).first() if about_claim else None
+        filed_at = timezone.now() - datetime.timedelta(days=14 if stage == "overdue" else 1)
+        complaint = complaints.complaint_file(
+            actor={"portal": users["subscriber"], "phone": users["clerk"]}.get(channel),
+            channel=channel,
+            topic=Queue.objects.get(slug=topic),
+            title=title,
+            description=text,
+            subscriber=subscriber,
+            claim=claim,
+            agency=national if channel == "national_system" else None,
+            external_reference=f"3194-{1405_0000 + index}" if channel == "national_system" else "",
+            now=filed_at,
+        )
+        if stage == "answered":
+            complaints.complaint_answer(
+                complaint=complaint,
+                actor=officer,
+                text=(
+                    "قبض اسفند دوره‌ای ۶۰ روزه و در پله دوم تعرفه زمستانی بوده است. "
+                    "اگر کارکرد کنتور را نادرست می‌دانید، درخواست تست کنتور ثبت کنید."
+                ),
+                resolve=True,
+            )
+    complaints.complaints_escalate_overdue()

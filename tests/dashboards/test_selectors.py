@@ -279,8 +279,47 @@ def test_correction_credits_and_debits(data):
     }
 
 
-def test_complaints_are_not_available_yet(data):
-    assert selectors.complaints_per_thousand(RANGE) is None
+def _complaint(claim=None):
+    from helpdesk.models import Queue
+
+    from apps.meter_service.doctype.complaint.services import complaint_file
+
+    return complaint_file(
+        actor=None,
+        channel="phone",
+        topic=Queue.objects.get(slug="meter-test" if claim else "general"),
+        title="شکایت",
+        description="متن شکایت",
+        claim=claim,
+        complainant_name="مشترک",
+        contact_mobile="09121234567",
+    )
+
+
+def test_complaints_per_thousand_claims(data, roles):
+    assert selectors.complaints_per_thousand(RANGE) == {
+        "complaints": 0,
+        "claims": 11,
+        "per_thousand": 0.0,
+    }
+    claims = data["claims"]
+    # Two about C1, one about C2 (office O1), one about C10 (filed before the range), one
+    # about no claim: three are about the range's eleven claims, 1000 * 3 / 11 = 272.7.
+    for name in ("C1", "C1", "C2", "C10"):
+        _complaint(claims[name])
+    _complaint()
+    assert selectors.complaints_per_thousand(RANGE) == {
+        "complaints": 3,
+        "claims": 11,
+        "per_thousand": 272.7,
+    }
+    office = dataclasses.replace(RANGE, office_id=data["offices"]["O1"].pk)
+    # O1's claims in the range: C2 and C6; one complaint, 1000 * 1 / 2 = 500.
+    assert selectors.complaints_per_thousand(office) == {
+        "complaints": 1,
+        "claims": 2,
+        "per_thousand": 500.0,
+    }
 
 
 def test_office_filter(data):

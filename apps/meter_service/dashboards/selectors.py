@@ -521,8 +521,8 @@ def correction_totals(f: DashboardFilter) -> dict[str, Any] | None:
 
 
 def complaints_per_thousand(f: DashboardFilter) -> dict[str, Any] | None:
-    """Complaints about the selected claims per 1,000 of them; None while complaints do not
-    exist. {complaints, claims, per_thousand}.
+    """Complaints about the selected claims per 1,000 of them (a complaint about no claim
+    counts in no claim's figure). {complaints, claims, per_thousand}.
     """
     model = _optional_model(*COMPLAINT_MODEL)
     if model is None:
