@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext as _t
+from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 
 from apps.meter_service import identifiers, jobs, tracking
@@ -114,7 +114,7 @@ def _set_status(ticket: Ticket, follow_up: FollowUp, new_status: int) -> None:
     with translation.override(settings.LANGUAGE_CODE):
         _record_change(
             follow_up,
-            _t("Status"),
+            _("Status"),
             rules.status_label(ticket.status),
             rules.status_label(new_status),
         )
@@ -184,16 +184,15 @@ def _tell_staff(complaint: Complaint, to: list[str], subject: str, body: str) ->
 def _staff_text(complaint: Complaint, headline: str, text: str = "") -> tuple[str, str]:
     """Subject and body of a staff email, in the site's language."""
     code = tracking.display(complaint.tracking_code)
-    subject = _t("Complaint %(code)s: %(headline)s") % {"code": code, "headline": headline}
+    subject = _("Complaint %(code)s: %(headline)s") % {"code": code, "headline": headline}
     lines = [
         subject,
-        _t("Topic: %(topic)s") % {"topic": rules.topic_label(complaint.ticket.queue)},
-        _t("Title: %(title)s") % {"title": complaint.ticket.title},
+        _("Topic: %(topic)s") % {"topic": rules.topic_label(complaint.ticket.queue)},
+        _("Title: %(title)s") % {"title": complaint.ticket.title},
     ]
     if complaint.claim_id:
         lines.append(
-            _t("About claim: %(claim)s")
-            % {"claim": tracking.display(complaint.claim.tracking_code)}
+            _("About claim: %(claim)s") % {"claim": tracking.display(complaint.claim.tracking_code)}
         )
     if text:
         lines += ["", text]
@@ -234,7 +233,7 @@ def complaint_file(
     """
     now = now or timezone.now()
     if channel not in ComplaintChannel.values:
-        raise ValidationError({"channel": ValidationError(_t("Choose a channel."), code="channel")})
+        raise ValidationError({"channel": ValidationError(_("Choose a channel."), code="channel")})
     if claim is not None:
         if subscriber is None:
             subscriber = claim.subscriber
@@ -312,7 +311,7 @@ def complaint_file(
     with translation.override(settings.LANGUAGE_CODE):
         follow_up = _follow_up(
             ticket,
-            title=_t("Complaint filed"),
+            title=_("Complaint filed"),
             comment=description,
             public=True,
             user=actor,
@@ -330,7 +329,7 @@ def complaint_file(
     )
     _notify_complainant(complaint, message_rules.COMPLAINT_FILED)
     with translation.override(settings.LANGUAGE_CODE):
-        subject, body = _staff_text(complaint, _t("new complaint"), description)
+        subject, body = _staff_text(complaint, _("new complaint"), description)
     _tell_staff(complaint, officers_to_tell(complaint), subject, body)
     return complaint
 
@@ -364,7 +363,7 @@ def complaint_answer(
         raise ValidationError(rules.NOT_RESOLVABLE_MESSAGE, code="not_resolvable")
     files = _check_attachments(attachments)
     with translation.override(settings.LANGUAGE_CODE):
-        title = _t("Answer") if public else _t("Internal note")
+        title = _("Answer") if public else _("Internal note")
         follow_up = _follow_up(
             ticket, title=title, comment=text, public=public or resolve, user=actor, now=now
         )
@@ -383,7 +382,7 @@ def complaint_answer(
         # Whoever answers an unassigned complaint takes it.
         ticket.assigned_to = actor
         with translation.override(settings.LANGUAGE_CODE):
-            _record_change(follow_up, _t("Owner"), _t("Unassigned"), actor.get_username())
+            _record_change(follow_up, _("Owner"), _("Unassigned"), actor.get_username())
     ticket.save()
     if fields:
         complaint.save(update_fields=fields)
@@ -421,7 +420,7 @@ def complaint_subscriber_reply(
     reopens = rules.reply_reopens(ticket.status)
     with translation.override(settings.LANGUAGE_CODE):
         follow_up = _follow_up(
-            ticket, title=_t("Subscriber's reply"), comment=text, public=True, user=actor, now=now
+            ticket, title=_("Subscriber's reply"), comment=text, public=True, user=actor, now=now
         )
         if reopens:
             _set_status(ticket, follow_up, rules.REOPENED)
@@ -443,7 +442,7 @@ def complaint_subscriber_reply(
     if reopens:
         _notify_complainant(complaint, message_rules.COMPLAINT_REOPENED)
     with translation.override(settings.LANGUAGE_CODE):
-        headline = _t("reopened by the subscriber") if reopens else _t("the subscriber replied")
+        headline = _("reopened by the subscriber") if reopens else _("the subscriber replied")
         subject, body = _staff_text(complaint, headline, text)
     _tell_staff(complaint, officers_to_tell(complaint), subject, body)
     return follow_up
@@ -470,16 +469,16 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
         return complaint
     now = timezone.now()
     with translation.override(settings.LANGUAGE_CODE):
-        old = ticket.assigned_to.get_username() if ticket.assigned_to else _t("Unassigned")
-        new = assignee.get_username() if assignee else _t("Unassigned")
+        old = ticket.assigned_to.get_username() if ticket.assigned_to else _("Unassigned")
+        new = assignee.get_username() if assignee else _("Unassigned")
         follow_up = _follow_up(
             ticket,
-            title=_t("Assigned to %(user)s") % {"user": new},
+            title=_("Assigned to %(user)s") % {"user": new},
             public=False,
             user=actor,
             now=now,
         )
-        _record_change(follow_up, _t("Owner"), old, new)
+        _record_change(follow_up, _("Owner"), old, new)
     ticket.assigned_to = assignee
     ticket.save()
     events.complaint_event(
@@ -487,7 +486,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     )
     if assignee is not None and assignee.email and assignee != actor:
         with translation.override(settings.LANGUAGE_CODE):
-            subject, body = _staff_text(complaint, _t("assigned to you"), ticket.description)
+            subject, body = _staff_text(complaint, _("assigned to you"), ticket.description)
         _tell_staff(complaint, [assignee.email], subject, body)
     return complaint
 
@@ -503,7 +502,7 @@ def complaint_close(
     if ticket.status in (rules.CLOSED, rules.DUPLICATE):
         raise ValidationError(rules.NOT_CLOSABLE_MESSAGE, code="already_closed")
     with translation.override(settings.LANGUAGE_CODE):
-        title = _t("Closed") if actor is not None else _t("Closed: no reply from the subscriber")
+        title = _("Closed") if actor is not None else _("Closed: no reply from the subscriber")
         follow_up = _follow_up(
             ticket, title=title, comment=(text or "").strip(), public=True, user=actor, now=now
         )
@@ -548,17 +547,17 @@ def complaints_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
             complaint.save(update_fields=["escalated_at"])
             with translation.override(settings.LANGUAGE_CODE):
                 follow_up = _follow_up(
-                    ticket, title=_t("Escalated: not answered in time"), public=False, now=now
+                    ticket, title=_("Escalated: not answered in time"), public=False, now=now
                 )
                 if ticket.priority > rules.ESCALATED_PRIORITY:
                     _record_change(
-                        follow_up, _t("Priority"), ticket.priority, rules.ESCALATED_PRIORITY
+                        follow_up, _("Priority"), ticket.priority, rules.ESCALATED_PRIORITY
                     )
                     ticket.priority = rules.ESCALATED_PRIORITY
                 ticket.last_escalation = now
                 ticket.save()
                 subject, body = _staff_text(
-                    complaint, _t("not answered in time"), ticket.description
+                    complaint, _("not answered in time"), ticket.description
                 )
             events.complaint_event(complaint=complaint, event_type="complaint_escalated")
             to = sorted(
@@ -612,5 +611,5 @@ def complaint_notify(complaint_id: int, event: str) -> None:
         sms_send(to=complaint.contact_mobile, body=body, template_key=event, claim=complaint.claim)
     if complaint.contact_email:
         with translation.override(settings.LANGUAGE_CODE):
-            subject = _t("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
+            subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
         send_email(subject=subject, body=body, to=[complaint.contact_email])
