@@ -142,6 +142,10 @@ STATIC_ROOT = BASE_DIR / ".static"
 STATICFILES_DIRS = [
     ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn"),
     ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
+    (
+        "vendor/jalalidatepicker",
+        BASE_DIR / "node_modules" / "@majidh1" / "jalalidatepicker" / "dist",
+    ),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

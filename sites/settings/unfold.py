@@ -26,7 +26,13 @@ UNFOLD = {
     "DASHBOARD_CALLBACK": "apps.meter_service.desk.dashboard_callback",
     "STYLES": [
         lambda request: static("meter_service/css/fonts.css"),
+        lambda request: static("vendor/jalalidatepicker/jalalidatepicker.min.css"),
         lambda request: static("meter_service/css/desk.css"),
+    ],
+    # The Jalali calendar of the date inputs (npm package @majidh1/jalalidatepicker).
+    "SCRIPTS": [
+        lambda request: static("vendor/jalalidatepicker/jalalidatepicker.min.js"),
+        lambda request: static("meter_service/js/jalali-picker.js"),
     ],
     "COLORS": {
         # A calm utility blue: primary buttons, links and the active sidebar item.

@@ -75,3 +75,18 @@ def test_bad_input_shows_a_persian_error_and_saves_nothing(page, live_server, ma
     from apps.meter_service.doctype.subscriber.models import Subscriber
 
     assert Subscriber.objects.count() == 0
+
+
+def test_jalali_calendar_pops_up_and_fills_the_date(page, live_server, make_user):
+    user = make_user(Role.SYSTEM_ADMIN)
+    _login(page, live_server, user.username)
+    page.goto(f"{live_server.url}/desk/meter_service/meter/add/")
+    page.fill("input[name=install_date]", "۱۴۰۳/۰۵/۱۲")
+    page.click("input[name=serial]")
+    page.click("input[name=install_date]")
+    calendar = page.locator("jdp-container")
+    calendar.wait_for(state="visible")
+    # The calendar opens on the month typed (Persian digits read), Mordad 1403.
+    assert page.locator("jdp-container .jdp-day.selected").inner_text().strip() in ("12", "۱۲")
+    page.locator("jdp-container .jdp-day:not(.not-in-month)", has_text="20").first.click()
+    assert page.input_value("input[name=install_date]") == "1403/05/20"
