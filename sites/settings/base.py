@@ -173,7 +173,8 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meter service API",
     "DESCRIPTION": (
-        "Meter test claims for agencies, counter offices, subscribers and the IVR. "
+        "Meter test claims for agencies, counter offices, subscribers and the IVR; complaints "
+        "from subscribers and the national complaints system (3194). "
         "Programs authenticate with 'Authorization: Token <key>' (manage.py issue_api_token). "
         "Messages are in Persian unless ?lang=en or Accept-Language: en asks for English. "
         'Every error is {"message": ..., "extra": {...}}.'
@@ -186,6 +187,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Claims and complaints both have a status and a channel, with different choices; the
+    # claims' keep the names they had before complaints came.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "apps.meter_service.doctype.claim.models.ClaimStatus.choices",
+        "ChannelEnum": "apps.meter_service.doctype.claim.models.Channel.choices",
+        "ComplaintStatusEnum": "apps.meter_service.doctype.complaint.serializers.STATUS_CHOICES",
+        "ComplaintChannelEnum": (
+            "apps.meter_service.doctype.complaint.models.ComplaintChannel.choices"
+        ),
+    },
 }
 
 LOGGING = {

@@ -232,3 +232,53 @@ VISIBLE: dict[str, set[str]] = {
 }
 FILERS = {"subscriber_a", "subscriber_b", "operator_x", "operator_y", "agency"}
 CALLERS = [*sorted(VISIBLE), "anonymous"]
+
+
+# Who may read complaints through the API (view_complaint), and who files and replies.
+COMPLAINT_READERS = {
+    Role.SERVICE_DESK_CLERK,
+    Role.COMPLAINTS_OFFICER,
+    Role.SERVICE_MANAGER,
+    Role.SYSTEM_ADMIN,
+}
+COMPLAINANTS = {"subscriber_a", "subscriber_b", "agency"}
+COMPLAINT_VISIBLE: dict[str, set[str]] = {
+    "subscriber_a": {"a"},
+    "subscriber_b": {"b"},
+    "agency": {"agency"},
+    **{role: {"a", "b", "agency"} for role in COMPLAINT_READERS},
+}
+
+
+@pytest.fixture
+def complaints(world) -> dict:
+    """One complaint each: subscribers A's and B's about their claims (portal), and one the
+    agency sent (national system) about its claim."""
+    from helpdesk.models import Queue
+
+    from apps.meter_service.doctype.complaint.services import complaint_file
+
+    topic = Queue.objects.get(slug="meter-test")
+    made = {}
+    for name in ("a", "b"):
+        made[name] = complaint_file(
+            actor=world.users[f"subscriber_{name}"],
+            channel="portal",
+            topic=topic,
+            title="مأمور نیامد",
+            description="در زمان اعلام‌شده کسی برای تست کنتور نیامد.",
+            claim=world.claims[name],
+        )
+    made["agency"] = complaint_file(
+        actor=world.users["agency"],
+        channel="national_system",
+        topic=topic,
+        title="شکایت ۳۱۹۴",
+        description="متن شکایت از سامانهٔ ملی.",
+        claim=world.claims["agency"],
+        complainant_name="شهروند",
+        contact_mobile="09121234567",
+        agency=world.agencies["agency"],
+        external_reference="3194-0001",
+    )
+    return made

@@ -11,9 +11,17 @@ import pytest
 
 from apps.meter_service import tracking
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
+from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.subscriber.services import subscriber_update
 from apps.meter_service.permissions import Role
-from tests.api.conftest import CALLERS, FILERS, VISIBLE, valid_claim_body
+from tests.api.conftest import (
+    CALLERS,
+    COMPLAINANTS,
+    COMPLAINT_VISIBLE,
+    FILERS,
+    VISIBLE,
+    valid_claim_body,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -213,3 +221,104 @@ def test_billing_adjustments(api, world, caller):
         return
     assert listed.status_code == (200 if caller in ADJUSTMENT_READERS else 403)
     assert exported.status_code == (200 if caller in BILLING_EXPORTERS else 403)
+
+
+# --- complaints: subscribers and sending systems file, read and reply; desk roles with
+# view_complaint read everything; everyone else (offices, the IVR, other desk roles) 403.
+
+
+def _missing_complaint_code() -> str:
+    code = tracking.generate()
+    while Complaint.objects.filter(tracking_code=code).exists():
+        code = tracking.generate()
+    return code
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_complaint_list(api, world, complaints, caller):
+    response = _client(api, world, caller).get("/api/v1/complaints/", {"limit": 100})
+    if caller == "anonymous":
+        assert response.status_code == 401
+    elif caller not in COMPLAINT_VISIBLE:
+        assert response.status_code == 403
+    else:
+        assert response.status_code == 200
+        listed = {row["tracking_code"] for row in response.json()["results"]}
+        assert listed == {complaints[name].tracking_code for name in COMPLAINT_VISIBLE[caller]}
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_complaint_detail(api, world, complaints, caller):
+    client = _client(api, world, caller)
+    missing = client.get(f"/api/v1/complaints/{_missing_complaint_code()}/")
+    for name, complaint in complaints.items():
+        response = client.get(f"/api/v1/complaints/{complaint.tracking_code}/")
+        if caller == "anonymous":
+            assert response.status_code == 401
+        elif caller not in COMPLAINT_VISIBLE:
+            assert response.status_code == 403
+        elif name in COMPLAINT_VISIBLE[caller]:
+            assert response.status_code == 200
+            assert response.json()["tracking_code"] == complaint.tracking_code
+        else:
+            assert response.status_code == 404, (caller, name)
+            assert response.content == missing.content
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_complaint_reply(api, world, complaints, caller):
+    """Only the complainant's side replies, and only to its own complaints."""
+    from helpdesk.models import FollowUp
+
+    client = _client(api, world, caller)
+    for name, complaint in complaints.items():
+        before = FollowUp.objects.filter(ticket=complaint.ticket).count()
+        response = client.post(
+            f"/api/v1/complaints/{complaint.tracking_code}/replies/",
+            {"text": "هنوز پاسخی نگرفته‌ام."},
+            format="json",
+        )
+        if caller == "anonymous":
+            assert response.status_code == 401
+        elif caller not in COMPLAINANTS:
+            assert response.status_code == 403
+        elif name in COMPLAINT_VISIBLE[caller]:
+            assert response.status_code == 201
+        else:
+            assert response.status_code == 404, (caller, name)
+        after = FollowUp.objects.filter(ticket=complaint.ticket).count()
+        assert after == before + (response.status_code == 201)
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+def test_complaint_file(api, world, caller):
+    """Subscribers file about their own claims, sending systems about any; no one else."""
+    body = {
+        "topic": "meter-test",
+        "title": "تست کنتور",
+        "text": "نتیجهٔ تست را قبول ندارم.",
+        "claim": world.claims["a"].tracking_code,
+    }
+    if caller == "agency":
+        body.update(
+            external_reference="3194-7",
+            complainant_name="شهروند",
+            contact_mobile="09121234567",
+        )
+    before = Complaint.objects.count()
+    response = _client(api, world, caller).post("/api/v1/complaints/", body, format="json")
+    expected = {
+        "anonymous": 401,
+        "subscriber_a": 201,
+        "subscriber_b": 400,  # A's claim: the same answer as no such claim
+        "agency": 201,
+    }.get(caller, 403)
+    assert response.status_code == expected, response.content
+    assert Complaint.objects.count() == before + (expected == 201)
+    if expected == 201:
+        complaint = Complaint.objects.get(tracking_code=response.json()["tracking_code"])
+        assert complaint.filed_by == world.users[caller]
+        assert complaint.subscriber == world.subscribers["a"]
+        assert complaint.channel == ("national_system" if caller == "agency" else "portal")
+    elif expected == 400:
+        assert response.json()["extra"]["codes"] == {"claim": ["no_such_claim"]}

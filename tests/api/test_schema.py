@@ -31,6 +31,10 @@ OPERATIONS = {
     ("post", "/api/v1/claims/{tracking_code}/cancel/"),
     ("post", "/api/v1/claims/{tracking_code}/pay/"),
     ("get", "/api/v1/claims/{tracking_code}/status/"),
+    ("get", "/api/v1/complaints/"),
+    ("post", "/api/v1/complaints/"),
+    ("get", "/api/v1/complaints/{tracking_code}/"),
+    ("post", "/api/v1/complaints/{tracking_code}/replies/"),
     ("get", "/api/v1/fees/quote/"),
     ("get", "/api/v1/billing/charges/"),
     ("post", "/api/v1/billing/charges/export/"),
@@ -118,6 +122,7 @@ READ_PATHS = sorted(path for method, path in OPERATIONS if method == "get")
 # Negative cases only where the schema constrains something a request can break.
 CASES = [(path, GenerationMode.POSITIVE) for path in READ_PATHS] + [
     ("/api/v1/claims/", GenerationMode.NEGATIVE),
+    ("/api/v1/complaints/", GenerationMode.NEGATIVE),
     ("/api/v1/fees/quote/", GenerationMode.NEGATIVE),
 ]
 
@@ -132,7 +137,7 @@ CASES = [(path, GenerationMode.POSITIVE) for path in READ_PATHS] + [
 )
 @given(data=st.data())
 def test_read_endpoints_answer_as_documented(
-    live_schema, keep_test_connection, world, path, mode, data
+    live_schema, keep_test_connection, world, complaints, path, mode, data
 ):
     """Any request the schema allows (or breaks) gets a documented answer of its shape."""
     manager = world.users[Role.SERVICE_MANAGER]

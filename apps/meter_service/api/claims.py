@@ -122,7 +122,7 @@ def _identified_subscriber(data: dict) -> Subscriber:
     return subscriber
 
 
-def _chosen(queryset, code: str | None, field: str, none_message):
+def choose_own(queryset, code: str | None, field: str, none_message):
     """Return the caller's one office or agency, or the one its code names."""
     choices = list(queryset.filter(is_active=True))
     if not choices:
@@ -142,11 +142,11 @@ def _filing_arguments(user, channel: str, data: dict) -> dict:
     if channel == Channel.WEB:
         return {"subscriber": _own_subscription(user, data.get("subscription_number"))}
     if channel == Channel.COUNTER_OFFICE:
-        office = _chosen(
+        office = choose_own(
             operator_offices(user=user), data.get("office_code"), "office_code", NO_OFFICE_MESSAGE
         )
         return {"subscriber": _identified_subscriber(data), "counter_office": office}
-    agency = _chosen(
+    agency = choose_own(
         permissions.scope(user, Agency.objects.all()),
         data.get("agency_code"),
         "agency_code",

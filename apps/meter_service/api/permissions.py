@@ -11,6 +11,7 @@ from __future__ import annotations
 from rest_framework.permissions import BasePermission
 
 from apps.meter_service.doctype.claim.models import Channel
+from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.permissions import Role, has_role
 
 # The roles that file claims through the API, in the order that decides the channel of a
@@ -28,10 +29,27 @@ ADD_CLAIM = "meter_service.add_claim"
 # may read the status of any claim by tracking code, and nothing personal about it.
 VIEW_ANY_CLAIM_STATUS = "meter_service.view_claim_status"
 
+# Complaints come through the API from the complainants' side only: a sending system (the
+# national complaints system, 3194, is an agency) or a subscriber. Staff use the desk.
+COMPLAINT_CHANNELS: dict[str, str] = {
+    Role.AGENCY_CLIENT: ComplaintChannel.NATIONAL_SYSTEM,
+    Role.SUBSCRIBER: ComplaintChannel.PORTAL,
+}
+VIEW_COMPLAINT = "meter_service.view_complaint"
+ADD_COMPLAINT = "meter_service.add_complaint"
+
 
 def filing_channel(user) -> str | None:
     """Return the channel the user files claims on through the API, or None."""
     for role, channel in FILING_CHANNELS.items():
+        if has_role(user, role):
+            return channel
+    return None
+
+
+def complaint_channel(user) -> str | None:
+    """Return the channel the user files complaints on through the API, or None."""
+    for role, channel in COMPLAINT_CHANNELS.items():
         if has_role(user, role):
             return channel
     return None
@@ -69,3 +87,26 @@ class CanLookUpClaimStatus(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.user.has_perm(VIEW_CLAIM) or may_look_up_any_status(request.user)
+
+
+class CanViewComplaints(BasePermission):
+    """The caller's role may view complaints (which ones is the record rules' business).
+
+    The IVR's account is an agency client too, but only reads claim statuses.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return user.has_perm(VIEW_COMPLAINT) and not may_look_up_any_status(user)
+
+
+class CanFileComplaints(BasePermission):
+    """The caller complains on a channel of its own (and replies); its role may add them."""
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return (
+            complaint_channel(user) is not None
+            and user.has_perm(ADD_COMPLAINT)
+            and not may_look_up_any_status(user)
+        )

@@ -3,7 +3,7 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from apps.meter_service.api import adjustments, billing, bills, claims, fees
+from apps.meter_service.api import adjustments, billing, bills, claims, complaints, fees
 
 v1 = [
     path("claims/", claims.ClaimCollectionApi.as_view(), name="claims"),
@@ -18,6 +18,17 @@ v1 = [
         "claims/<str:tracking_code>/status/",
         claims.ClaimStatusApi.as_view(),
         name="claim-status",
+    ),
+    path("complaints/", complaints.ComplaintCollectionApi.as_view(), name="complaints"),
+    path(
+        "complaints/<str:tracking_code>/",
+        complaints.ComplaintDetailApi.as_view(),
+        name="complaint",
+    ),
+    path(
+        "complaints/<str:tracking_code>/replies/",
+        complaints.ComplaintReplyApi.as_view(),
+        name="complaint-replies",
     ),
     path("fees/quote/", fees.FeeQuoteApi.as_view(), name="fee-quote"),
     path("billing/charges/", billing.BillChargeListApi.as_view(), name="bill-charges"),
