@@ -10,8 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service import jalali, tracking
 from apps.meter_service.doctype.claim.forms import ClaimForm
 from apps.meter_service.doctype.claim.models import PaymentMethod
+from apps.meter_service.doctype.complaint import rules as complaint_rules
+from apps.meter_service.doctype.complaint import selectors as complaint_selectors
+from apps.meter_service.formfields import MobileField
 from apps.meter_service.forms import DigitNormalizingForm
 from apps.meter_service.identifiers import clean_digits
+from apps.meter_service.templatetags.meter_tags import localdigits
 
 # Attributes of inputs that take digits: a numeric keypad on phones, digits kept left to right.
 DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
@@ -112,3 +116,164 @@ class StatusLookupForm(DigitNormalizingForm):
         if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
             raise ValidationError(_("Enter exactly 4 digits."), code="bad_last4")
         return digits
+
+
+# --- complaints ------------------------------------------------------------------------
+
+# What the file inputs accept; the service reads the first bytes to be sure.
+ATTACHMENT_ACCEPT = "application/pdf,image/jpeg,image/png"
+
+
+class ServiceErrorsMixin:
+    """Show a service's ValidationError on the fields it names (or on the form)."""
+
+    def add_service_errors(self, error: ValidationError) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.error_dict.items():
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)
+
+
+class TopicChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return complaint_rules.topic_label(obj)
+
+
+def _attachment_field() -> forms.FileField:
+    return forms.FileField(
+        label=_("Attachment"),
+        required=False,
+        help_text=_("A PDF, JPEG or PNG file, if you have a document or photo to show."),
+        widget=forms.ClearableFileInput(attrs={"accept": ATTACHMENT_ACCEPT}),
+    )
+
+
+# Not a DigitNormalizingForm: the subscriber's own words keep the digits they typed. The
+# mobile field reads Persian digits itself; the selects send ASCII values.
+class ComplaintForm(ServiceErrorsMixin, forms.Form):
+    """A subscriber's complaint: about which subscription or claim, the topic, the text."""
+
+    subscription = forms.ChoiceField(
+        label=_("Subscription"),
+        required=False,
+        help_text=_("Not needed when you choose a claim: the claim names its subscription."),
+    )
+    claim = forms.ChoiceField(
+        label=_("About a claim"),
+        required=False,
+        error_messages={"invalid_choice": _("None of your claims has this tracking code.")},
+    )
+    topic = TopicChoiceField(
+        label=_("Topic"),
+        queryset=complaint_selectors.complaint_topics(public_only=True),
+        empty_label=None,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": complaint_rules.UNKNOWN_TOPIC_MESSAGE,
+            "invalid_choice": complaint_rules.UNKNOWN_TOPIC_MESSAGE,
+        },
+    )
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Your complaint"),
+        max_length=5000,
+        help_text=_("What happened, when, and what you expect us to do."),
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+    attachment = _attachment_field()
+    contact_mobile = MobileField(
+        label=_("Mobile for SMS"),
+        required=False,
+        help_text=_(
+            "We text you about the complaint here. Left empty, the mobile on record is used."
+        ),
+    )
+
+    def __init__(self, *args, subscriptions, claims, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subscriptions = {s.subscription_number: s for s in subscriptions}
+        self.claims = {c.tracking_code: c for c in claims}
+        if len(self.subscriptions) > 1:
+            self.fields["subscription"].choices = [("", _("Choose…"))] + [
+                (
+                    number,
+                    _("%(number)s, %(address)s")
+                    % {
+                        "number": localdigits(number),
+                        "address": subscriber.address,
+                    },
+                )
+                for number, subscriber in self.subscriptions.items()
+            ]
+        else:
+            del self.fields["subscription"]
+        if self.claims:
+            self.fields["claim"].choices = [("", _("No, not about a claim"))] + [
+                (
+                    code,
+                    _("%(code)s, filed %(date)s")
+                    % {
+                        # Isolated left to right: in a right-to-left label the groups of
+                        # digits would otherwise swap places.
+                        "code": f"\u2066{localdigits(tracking.display(code))}\u2069",
+                        "date": jalali.format_date(claim.filed_at),
+                    },
+                )
+                for code, claim in self.claims.items()
+            ]
+        else:
+            del self.fields["claim"]
+
+    def clean_claim(self):
+        return self.claims.get(tracking.normalize(self.cleaned_data.get("claim") or ""))
+
+    def clean(self):
+        cleaned = super().clean()
+        claim = cleaned.get("claim")
+        if len(self.subscriptions) == 1:
+            cleaned["subscriber"] = next(iter(self.subscriptions.values()))
+        else:
+            cleaned["subscriber"] = self.subscriptions.get(cleaned.get("subscription") or "")
+            if cleaned["subscriber"] is None and claim is not None:
+                cleaned["subscriber"] = claim.subscriber
+            if cleaned["subscriber"] is None and "subscription" not in self.errors:
+                self.add_error(
+                    "subscription",
+                    ValidationError(
+                        _("Choose the subscription the complaint is about."),
+                        code="no_subscription",
+                    ),
+                )
+        return cleaned
+
+    def complaint_fields(self) -> dict:
+        """Return the cleaned data as keyword arguments for complaint_file."""
+        data = self.cleaned_data
+        return {
+            "subscriber": data["subscriber"],
+            "claim": data.get("claim"),
+            "topic": data["topic"],
+            "title": data["title"],
+            "description": data["description"],
+            "contact_mobile": data.get("contact_mobile") or "",
+            "attachments": [data["attachment"]] if data.get("attachment") else [],
+        }
+
+
+class ComplaintReplyForm(ServiceErrorsMixin, forms.Form):
+    """The subscriber writes back on a complaint."""
+
+    text = forms.CharField(
+        label=_("Your reply"),
+        max_length=5000,
+        error_messages={"required": complaint_rules.EMPTY_TEXT_MESSAGE},
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    attachment = _attachment_field()
+
+    def attachments(self) -> list:
+        return [self.cleaned_data["attachment"]] if self.cleaned_data.get("attachment") else []

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from apps.meter_service.doctype.inspection.views import portal_test_report
-from apps.meter_service.portal import views
+from apps.meter_service.portal import complaints, views
 
 app_name = "portal"
 
@@ -25,4 +25,13 @@ urlpatterns = [
         name="claim_correction_statement",
     ),
     path("claims/<str:code>/test-report.pdf", portal_test_report, name="claim_test_report"),
+    path("complaints/", complaints.complaint_list_view, name="complaint_list"),
+    path("complaints/new/", complaints.complaint_new, name="complaint_new"),
+    path("complaints/<str:code>/", complaints.complaint_detail, name="complaint_detail"),
+    path("complaints/<str:code>/reply/", complaints.complaint_reply, name="complaint_reply"),
+    path(
+        "complaints/<str:code>/attachments/<int:attachment_id>/",
+        complaints.complaint_attachment,
+        name="complaint_attachment",
+    ),
 ]

@@ -325,9 +325,21 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
             "has_statement": BillCorrection.objects.filter(
                 claim=claim, status=CorrectionStatus.APPROVED
             ).exists(),
+            "complaints": _claim_complaints(request, claim),
         },
         status=status,
     )
+
+
+def _claim_complaints(request, claim) -> list:
+    """The complaints about the claim that the user may see, newest first."""
+    from apps.meter_service.doctype.complaint.selectors import complaints_for_claim
+    from apps.meter_service.portal.complaints import with_complaint_display
+
+    return [
+        with_complaint_display(complaint)
+        for complaint in complaints_for_claim(user=request.user, claim=claim)
+    ]
 
 
 @subscriber_required
