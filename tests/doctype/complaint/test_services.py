@@ -253,3 +253,16 @@ def test_email_status_messages_go_to_the_complainant(file_complaint):
     sent = [m for m in mail.outbox if m.to == ["ali@mail.example"]]
     assert len(sent) == 1 and "شکایت" in sent[0].body
     assert not SmsMessage.objects.exists()
+
+
+def test_a_staff_only_topic_takes_no_portal_complaint(file_complaint, topics, subscriber_user):
+    topics["staff"].allow_public_submission = False
+    topics["staff"].save()
+    with pytest.raises(ValidationError) as error:
+        file_complaint(topic="staff", actor=subscriber_user, contact_mobile="09121112233")
+    assert error.value.message_dict.keys() == {"topic"}
+    assert not Ticket.objects.exists()
+    phoned = file_complaint(
+        topic="staff", channel="phone", complainant_name="علی", contact_mobile="09121112233"
+    )
+    assert phoned.ticket.queue == topics["staff"]

@@ -36,6 +36,7 @@ logger = logging.getLogger("meter_service.complaints")
 QUEUES_FIXTURE = "0004_complaint_queues.json"
 QUEUE_MODEL = "helpdesk.queue"
 OFFICER_ROLES = (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER)
+OUTSIDE_CHANNELS = frozenset({ComplaintChannel.PORTAL, ComplaintChannel.NATIONAL_SYSTEM})
 
 
 # --- topics --------------------------------------------------------------------------------
@@ -234,6 +235,11 @@ def complaint_file(
     now = now or timezone.now()
     if channel not in ComplaintChannel.values:
         raise ValidationError({"channel": ValidationError(_("Choose a channel."), code="channel")})
+    if channel in OUTSIDE_CHANNELS and not topic.allow_public_submission:
+        # Topics kept for staff (not offered on the portal) take no outside complaints.
+        raise ValidationError(
+            {"topic": ValidationError(rules.UNKNOWN_TOPIC_MESSAGE, code="invalid_choice")}
+        )
     if claim is not None:
         if subscriber is None:
             subscriber = claim.subscriber
