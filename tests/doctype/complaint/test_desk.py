@@ -503,3 +503,12 @@ def test_topic_pages_by_role(client, make_user, topics, role, view, change, add)
     assert (topic.title == "تغییر") is change
     assert client.post(_topic_url("delete", topic.pk)).status_code in (403, 404)
     assert Queue.objects.filter(pk=topic.pk).exists()
+
+
+def test_list_shows_closed_and_escalated_labels_as_text(as_officer, complaint):
+    as_officer.post(_url("close", complaint), {"text": ""})
+    Complaint.objects.filter(pk=complaint.pk).update(escalated_at=timezone.now())
+    with english(as_officer):
+        page = html.unescape(as_officer.get(reverse(LIST)).content.decode())
+        assert str(rules.status_label(rules.CLOSED)) in page and "Escalated" in page
+    assert f">{rules.CLOSED}<" not in page.replace(" ", "").replace("\n", "")

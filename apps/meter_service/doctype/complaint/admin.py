@@ -18,6 +18,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from helpdesk.models import FollowUpAttachment, Queue
@@ -47,8 +48,11 @@ STATUS_COLORS = {
     str(rules.OPEN): "info",
     str(rules.REOPENED): "warning",
     str(rules.RESOLVED): "success",
+    str(rules.CLOSED): "default",
+    str(rules.DUPLICATE): "default",
 }
-DUE_COLORS = {"overdue": "danger", "due": "info"}
+# unfold shows a label's key, not its text, when the key has no colour: every key is here.
+DUE_COLORS = {"overdue": "danger", "due": "info", "": "default"}
 
 
 def is_overdue(complaint: Complaint, now=None) -> bool:
@@ -187,7 +191,7 @@ class ComplaintAdmin(DocumentAdmin):
 
     @display(description=_("complaint number"), ordering="tracking_code")
     def number(self, obj):
-        return tracking.display(obj.tracking_code)
+        return format_html('<span class="meter-ltr">{}</span>', tracking.display(obj.tracking_code))
 
     @display(description=_("topic"), ordering="ticket__queue__title")
     def topic(self, obj):
@@ -213,15 +217,18 @@ class ComplaintAdmin(DocumentAdmin):
     @display(description=_("answer due by"), ordering="due_at", label=DUE_COLORS)
     def due(self, obj):
         if obj.ticket.status not in rules.AWAITING_ANSWER:
-            return "", "—"
+            return "", ""
         when = format_datetime(obj.due_at)
         if is_overdue(obj):
             return "overdue", gettext("%(when)s (overdue)") % {"when": when}
         return "due", when
 
-    @display(description=_("escalated"), boolean=True, ordering="escalated_at")
+    @display(description=_("escalated"), ordering="escalated_at", label={"yes": "warning", "": ""})
     def escalated(self, obj):
-        return obj.escalated_at is not None
+        # Only the escalated ones are marked: a cross on every other row would read as alarm.
+        if obj.escalated_at is None:
+            return "", ""
+        return "yes", gettext("Escalated")
 
     # --- pages -------------------------------------------------------------------------------
 
