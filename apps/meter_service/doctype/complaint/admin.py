@@ -463,7 +463,8 @@ class ComplaintAdmin(DocumentAdmin):
 class ComplaintTopicAdmin(DocumentAdmin):
     """The complaint topics (helpdesk queues): name, who gets new ones, offered on the portal."""
 
-    list_display = ["title", "label", "slug", "owner", "allow_public_submission", "open_count"]
+    list_display = ["title", "label", "slug", "owner", "on_portal", "open_count"]
+    ordering = ["id"]
     search_fields = ["title", "slug"]
     fields = ["title", "slug", "default_owner", "allow_public_submission"]
     list_select_related = ["default_owner"]
@@ -511,6 +512,10 @@ class ComplaintTopicAdmin(DocumentAdmin):
     @display(description=_("name in the interface"))
     def label(self, obj):
         return rules.topic_label(obj)
+
+    @display(description=_("offered on the portal"), boolean=True)
+    def on_portal(self, obj):
+        return obj.allow_public_submission
 
     @display(description=_("gets new complaints"), ordering="default_owner__username")
     def owner(self, obj):
