@@ -5,6 +5,7 @@ from apps.meter_service.audit import admin as audit_admin  # noqa: F401
 from apps.meter_service.doctype.agency import admin as agency_admin  # noqa: F401
 from apps.meter_service.doctype.bill import admin as bill_admin  # noqa: F401
 from apps.meter_service.doctype.claim import admin as claim_admin  # noqa: F401
+from apps.meter_service.doctype.complaint import admin as complaint_admin  # noqa: F401
 from apps.meter_service.doctype.correction import admin as correction_admin  # noqa: F401
 from apps.meter_service.doctype.counter_office import admin as counter_office_admin  # noqa: F401
 from apps.meter_service.doctype.fee_tariff import admin as fee_tariff_admin  # noqa: F401

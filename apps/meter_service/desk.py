@@ -46,6 +46,7 @@ can_view_bill = _can_view("bill")
 can_view_workorder = _can_view("workorder")
 can_view_inspection = _can_view("inspection")
 can_view_testequipment = _can_view("testequipment")
+can_view_complaint = _can_view("complaint")
 
 
 def has_task_inbox(request) -> bool:
@@ -63,6 +64,14 @@ def can_view_dashboards(request) -> bool:
 
 def can_add_claim(request) -> bool:
     return request.user.has_perm("meter_service.add_claim")
+
+
+def can_add_complaint(request) -> bool:
+    return request.user.has_perm("meter_service.add_complaint")
+
+
+def can_view_complaint_topics(request) -> bool:
+    return request.user.has_perm("helpdesk.view_queue")
 
 
 def can_view_users(request) -> bool:

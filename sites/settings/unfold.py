@@ -151,6 +151,30 @@ UNFOLD = {
                 ],
             },
             {
+                "title": _("Complaints"),
+                "separator": True,
+                "items": [
+                    {
+                        "title": _("Complaints"),
+                        "icon": "support_agent",
+                        "link": _link("complaint"),
+                        "permission": _perm("complaint"),
+                    },
+                    {
+                        "title": _("File a complaint"),
+                        "icon": "add_call",
+                        "link": reverse_lazy("admin:meter_service_complaint_file"),
+                        "permission": "apps.meter_service.desk.can_add_complaint",
+                    },
+                    {
+                        "title": _("Complaint topics"),
+                        "icon": "topic",
+                        "link": reverse_lazy("admin:helpdesk_queue_changelist"),
+                        "permission": "apps.meter_service.desk.can_view_complaint_topics",
+                    },
+                ],
+            },
+            {
                 "title": _("Process"),
                 "separator": True,
                 "items": [

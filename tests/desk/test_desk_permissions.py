@@ -45,6 +45,16 @@ for _role in CAN_VIEW:
 for _role in (Role.BILLING_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_ADD[_role] |= {"gastariff", "bill"}
 PAGES += ["gastariff", "bill"]
+# Complaints: the desk clerk views and files them, complaints officers and the manager
+# handle them; topics (helpdesk queues) are seen by those who handle complaints.
+for _role in (Role.SERVICE_DESK_CLERK, Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
+    CAN_VIEW[_role] |= {"complaint"}
+    CAN_ADD[_role] |= {"complaint"}
+for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
+    CAN_VIEW[_role] |= {"queue"}
+CAN_VIEW[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
+CAN_ADD[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
+PAGES += ["complaint", "queue"]
 
 
 def billing_documents(subscriber) -> dict:
@@ -78,7 +88,27 @@ def billing_documents(subscriber) -> dict:
 
 
 def _app(model: str) -> str:
+    if model == "queue":
+        return "helpdesk"
     return "auth" if model in {"user", "group"} else "meter_service"
+
+
+def complaint_documents(claim) -> dict:
+    """A complaint about the claim and its topic, for their change pages."""
+    from helpdesk.models import Queue
+
+    from apps.meter_service.doctype.complaint.services import complaint_file
+
+    topic = Queue.objects.get(slug="meter-test")
+    complaint = complaint_file(
+        actor=None,
+        channel="phone",
+        topic=topic,
+        title="شکایت",
+        description="متن شکایت",
+        claim=claim,
+    )
+    return {"complaint": complaint, "queue": topic}
 
 
 @pytest.fixture
@@ -87,8 +117,10 @@ def documents(installed, make_office, make_claim, tariffs):
     from apps.meter_service.doctype.agency.models import Agency
 
     office = make_office()
+    claim = make_claim()
     return {
-        "claim": make_claim(),
+        "claim": claim,
+        **complaint_documents(claim),
         "feetariff": tariffs["test"],
         "agency": Agency.objects.create(code="ivr", name="IVR"),
         "subscriber": installed.subscriber,
@@ -113,6 +145,8 @@ def test_desk_role_pages(client, make_user, documents, role):
         add_url = reverse(f"admin:{app}_{model}_add")
         if model == "claim":  # claims are added through the intake page
             add_url = reverse("admin:meter_service_claim_intake")
+        if model == "complaint":  # and complaints through the filing page
+            add_url = reverse("admin:meter_service_complaint_file")
         adding = client.get(add_url)
         assert adding.status_code == (200 if model in CAN_ADD[role] else 403), (model, "add")
         if model in documents:

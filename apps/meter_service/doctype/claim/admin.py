@@ -119,6 +119,7 @@ class ClaimAdmin(DocumentAdmin):
         ),
         (_("Meter replacement"), {"fields": ["replacement_display"]}),
         (_("Meter tests"), {"fields": ["inspections_display"]}),
+        (_("Complaints"), {"fields": ["complaints_display"]}),
         (_("Timeline"), {"fields": ["timeline"]}),
     ]
 
@@ -134,6 +135,13 @@ class ClaimAdmin(DocumentAdmin):
         except Exception:
             logger.exception("process diagram failed", extra={"claim": obj.pk})
             return None
+
+    def get_fieldsets(self, request, obj=None):
+        # The claim's complaints are shown to those who may see complaints only.
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.has_perm("meter_service.view_complaint"):
+            return fieldsets
+        return [(t, box) for t, box in fieldsets if "complaints_display" not in box["fields"]]
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, box in self.fieldsets for name in box["fields"]]
@@ -244,6 +252,12 @@ class ClaimAdmin(DocumentAdmin):
         from apps.meter_service.doctype.inspection.display import claim_inspections_html
 
         return claim_inspections_html(obj)
+
+    @display(description=_("complaints"))
+    def complaints_display(self, obj):
+        from apps.meter_service.doctype.complaint.display import claim_complaints_html
+
+        return claim_complaints_html(obj, getattr(obj, "_viewer", None))
 
     def get_object(self, request, object_id, from_field=None):
         # The open steps link to the task pages of the viewer's own lanes.

@@ -68,6 +68,66 @@ def complaint_queues_ensure_defaults(*, path: Path | str | None = None) -> list[
     return created
 
 
+@transaction.atomic
+def complaint_topic_save(
+    *,
+    actor,
+    topic: Queue | None = None,
+    title: str,
+    slug: str = "",
+    default_owner=None,
+    allow_public_submission: bool = True,
+) -> Queue:
+    """Add a topic (a helpdesk queue) or change one; the slug is fixed once it exists.
+
+    A default owner gets every new complaint of the topic, so it must be a complaints
+    officer or a service manager. Topics never take complaints by email here.
+    """
+    from apps.meter_service.audit.events import record_event
+    from apps.meter_service.permissions import has_role
+
+    creating = topic is None
+    if default_owner is not None and not (
+        default_owner.is_active and has_role(default_owner, *OFFICER_ROLES)
+    ):
+        raise ValidationError(
+            {
+                "default_owner": ValidationError(
+                    rules.ASSIGNEE_MESSAGE,
+                    code="not_an_officer",
+                    params={"user": default_owner.get_username()},
+                )
+            }
+        )
+    if creating:
+        topic = Queue(slug=slug, locale="fa", allow_email_submission=False)
+    before = {
+        "title": topic.title,
+        "default_owner": topic.default_owner_id,
+        "allow_public_submission": topic.allow_public_submission,
+    }
+    topic.title = _clean_text(title, "title")
+    topic.default_owner = default_owner
+    topic.allow_public_submission = bool(allow_public_submission)
+    topic.full_clean()
+    topic.save()
+    after = {
+        "title": topic.title,
+        "default_owner": topic.default_owner_id,
+        "allow_public_submission": topic.allow_public_submission,
+    }
+    record_event(
+        document=topic,
+        event_type="complaint_topic_created" if creating else "complaint_topic_changed",
+        actor=actor,
+        parameters={
+            "slug": topic.slug,
+            "changed": {k: [before[k], v] for k, v in after.items() if before[k] != v},
+        },
+    )
+    return topic
+
+
 # --- helpers -------------------------------------------------------------------------------
 
 
