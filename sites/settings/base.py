@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django_rq",
     # Complaint tickets are django-helpdesk's models (queues, tickets, follow-ups, changes);
     # its own pages load scripts from CDNs, so the desk and portal show them instead.
-    "helpdesk",
+    "apps.meter_service.helpdesk_app.ComplaintsHelpdeskConfig",
     "apps.meter_service.apps.MeterServiceConfig",
 ]
 

@@ -41,6 +41,16 @@ EVENT_LABELS = {
     "inspection_recorded": _("Meter test recorded"),
     "test_equipment_created": _("Test equipment added"),
     "test_equipment_changed": _("Test equipment changed"),
+    "complaint_filed": _("Complaint filed"),
+    "complaint_answered": _("Complaint answered"),
+    "complaint_resolved": _("Complaint answered and resolved"),
+    "complaint_replied": _("Complainant replied"),
+    "complaint_reopened": _("Complaint reopened by the complainant's reply"),
+    "complaint_assigned": _("Complaint assigned"),
+    "complaint_escalated": _("Complaint escalated: not answered in time"),
+    "complaint_closed": _("Complaint closed"),
+    "complaint_topic_created": _("Complaint topic added"),
+    "complaint_topic_changed": _("Complaint topic changed"),
 }
 
 
