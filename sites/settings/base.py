@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -285,10 +286,13 @@ HELPDESK_ENABLE_PER_QUEUE_STAFF_PERMISSION = False
 HELPDESK_PUBLIC_ENABLED = False
 HELPDESK_KB_ENABLED = False
 
+# Where scripts/serve runs the local fake providers (FAKE_PROVIDERS_PORT, 8010 by default).
+_FAKE_PROVIDERS_URL = f"http://127.0.0.1:{os.environ.get('FAKE_PROVIDERS_PORT', '8010')}"
+
 # SMS provider (Kavenegar's REST API). The default is the local fake (manage.py
 # fake_providers); a site names the real one in site_config.json under "sms".
 METER_SMS = {
-    "BASE_URL": "http://127.0.0.1:8010",
+    "BASE_URL": _FAKE_PROVIDERS_URL,
     "API_KEY": "fake-kavenegar-key",
     "SENDER": "500025194",
     "TIMEOUT": 10,
@@ -302,7 +306,7 @@ METER_SMS = {
 # the local fake (manage.py fake_providers); a site names the real one in site_config.json
 # under "gateway", e.g. {"BASE_URL": "https://payment.zarinpal.com", "MERCHANT_ID": "..."}.
 METER_GATEWAY = {
-    "BASE_URL": "http://127.0.0.1:8010",
+    "BASE_URL": _FAKE_PROVIDERS_URL,
     "MERCHANT_ID": "00000000-0000-4000-8000-000000000000",
     "TIMEOUT": 10,
     **SITE_CONFIG.get("gateway", {}),

@@ -152,7 +152,9 @@ class ClaimAdmin(DocumentAdmin):
 
     @display(description=_("tracking code"), ordering="tracking_code")
     def code(self, obj):
-        return format_html('<span class="meter-ltr">{}</span>', tracking.display(obj.tracking_code))
+        return format_html(
+            '<span class="meter-ltr meter-nowrap">{}</span>', tracking.display(obj.tracking_code)
+        )
 
     @display(
         description=_("status"),

@@ -191,7 +191,9 @@ class ComplaintAdmin(DocumentAdmin):
 
     @display(description=_("complaint number"), ordering="tracking_code")
     def number(self, obj):
-        return format_html('<span class="meter-ltr">{}</span>', tracking.display(obj.tracking_code))
+        return format_html(
+            '<span class="meter-ltr meter-nowrap">{}</span>', tracking.display(obj.tracking_code)
+        )
 
     @display(description=_("topic"), ordering="ticket__queue__title")
     def topic(self, obj):
@@ -207,7 +209,12 @@ class ComplaintAdmin(DocumentAdmin):
 
     @display(description=_("claim"), ordering="claim__tracking_code")
     def claim_code(self, obj):
-        return tracking.display(obj.claim.tracking_code) if obj.claim_id else "—"
+        if not obj.claim_id:
+            return "—"
+        return format_html(
+            '<span class="meter-ltr meter-nowrap">{}</span>',
+            tracking.display(obj.claim.tracking_code),
+        )
 
     @display(description=_("assigned to"), ordering="ticket__assigned_to__username")
     def assignee(self, obj):

@@ -91,7 +91,8 @@ class ProcessTaskAdmin(ModelAdmin):
     def claim_code(self, task):
         # The first column links to the task page (the list's own link).
         return format_html(
-            '<span class="meter-ltr">{}</span>', tracking.display(task.instance.claim.tracking_code)
+            '<span class="meter-ltr meter-nowrap">{}</span>',
+            tracking.display(task.instance.claim.tracking_code),
         )
 
     @admin.display(description=_("step"))
