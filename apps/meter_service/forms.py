@@ -55,3 +55,23 @@ def digits_input(*, decimal: bool = True) -> forms.TextInput:
             "autocomplete": "off",
         }
     )
+
+
+class ServiceErrorsMixin:
+    """Show a service's ValidationError on the fields it names (or on the form).
+
+    `service_error_fields` maps a service's field name to the form's where they differ.
+    """
+
+    service_error_fields: dict[str, str] = {}
+
+    def add_service_errors(self, error) -> None:
+        if hasattr(error, "error_dict"):
+            for field, messages in error.error_dict.items():
+                field = self.service_error_fields.get(field, field)
+                target = field if field in self.fields else None
+                for message in messages:
+                    self.add_error(target, message)
+        else:
+            for message in error.messages:
+                self.add_error(None, message)

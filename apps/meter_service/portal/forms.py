@@ -13,7 +13,7 @@ from apps.meter_service.doctype.claim.models import PaymentMethod
 from apps.meter_service.doctype.complaint import rules as complaint_rules
 from apps.meter_service.doctype.complaint import selectors as complaint_selectors
 from apps.meter_service.formfields import MobileField
-from apps.meter_service.forms import DigitNormalizingForm
+from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin
 from apps.meter_service.identifiers import clean_digits
 from apps.meter_service.templatetags.meter_tags import localdigits
 
@@ -122,20 +122,6 @@ class StatusLookupForm(DigitNormalizingForm):
 
 # What the file inputs accept; the service reads the first bytes to be sure.
 ATTACHMENT_ACCEPT = "application/pdf,image/jpeg,image/png"
-
-
-class ServiceErrorsMixin:
-    """Show a service's ValidationError on the fields it names (or on the form)."""
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, messages in error.error_dict.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    self.add_error(target, message)
-        else:
-            for message in error.messages:
-                self.add_error(None, message)
 
 
 class TopicChoiceField(forms.ModelChoiceField):

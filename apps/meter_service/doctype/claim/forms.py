@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import formfields
 from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
-from apps.meter_service.forms import DigitNormalizingForm, digits_input
+from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.jalali import JalaliDateField
 
 # Fields that go to services.claim_file unchanged.
@@ -28,7 +28,7 @@ CLAIM_FIELDS = (
 )
 
 
-class ClaimForm(DigitNormalizingForm):
+class ClaimForm(ServiceErrorsMixin, DigitNormalizingForm):
     """What every channel asks: the problem, the documents, how to reach the subscriber."""
 
     payment_methods: tuple[str, ...] = (PaymentMethod.GATEWAY, PaymentMethod.NEXT_BILL)
@@ -85,17 +85,6 @@ class ClaimForm(DigitNormalizingForm):
         data["last_bill_id"] = data["last_bill_id"] or ""
         data["last_payment_id"] = data["last_payment_id"] or ""
         return data
-
-    def add_service_errors(self, error) -> None:
-        """Show a service's ValidationError on the fields it names (or on the form)."""
-        if hasattr(error, "error_dict"):
-            for field, messages in error.error_dict.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    self.add_error(target, message)
-        else:
-            for message in error.messages:
-                self.add_error(None, message)
 
 
 class DeskIntakeForm(ClaimForm):

@@ -16,7 +16,7 @@ from apps.meter_service import formfields, permissions, tracking
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
-from apps.meter_service.forms import normalize_input
+from apps.meter_service.forms import ServiceErrorsMixin, normalize_input
 from apps.meter_service.permissions import Role
 
 # The channels staff file for a complainant; the portal and the API file their own.
@@ -46,19 +46,6 @@ class OfficerChoiceField(forms.ModelChoiceField):
 class TopicChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj) -> str:
         return rules.topic_label(obj)
-
-
-class ServiceErrorsMixin:
-    def add_service_errors(self, error) -> None:
-        """Show a service's ValidationError on the fields it names (or on the form)."""
-        if hasattr(error, "error_dict"):
-            for field, messages in error.error_dict.items():
-                target = field if field in self.fields else None
-                for message in messages:
-                    self.add_error(target, message)
-        else:
-            for message in error.messages:
-                self.add_error(None, message)
 
 
 class ComplaintMessageForm(ServiceErrorsMixin, forms.Form):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.doctype.inspection import rules
 from apps.meter_service.doctype.inspection.models import SealState, TestEquipment, TestType
-from apps.meter_service.forms import DigitNormalizingForm, digits_input
+from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.jalali import JalaliDateField, format_date
 
 MAX_POINTS = 12
@@ -49,8 +49,10 @@ class EquipmentChoiceField(forms.ModelChoiceField):
         }
 
 
-class InspectionForm(DigitNormalizingForm):
+class InspectionForm(ServiceErrorsMixin, DigitNormalizingForm):
     """The findings of a test; the points come in TestPointFormSet."""
+
+    service_error_fields = {"tested_at": "tested_on"}
 
     test_type = forms.ChoiceField(label=_("Test type"), choices=TestType.choices)
     equipment = EquipmentChoiceField(
@@ -118,19 +120,6 @@ class InspectionForm(DigitNormalizingForm):
             "notes": data["notes"],
             "photos": data["photos"],
         }
-
-    def add_service_errors(self, error) -> None:
-        """Show a service's ValidationError on the fields it names (or on the form)."""
-        if not hasattr(error, "error_dict"):
-            for message in error.messages:
-                self.add_error(None, message)
-            return
-        for field, messages in error.error_dict.items():
-            target = field if field in self.fields else None
-            if field == "tested_at":
-                target = "tested_on"
-            for message in messages:
-                self.add_error(target, message)
 
 
 class TestPointForm(DigitNormalizingForm):

@@ -7,14 +7,13 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminFileFieldWidget
 
 from apps.meter_service.desk_widgets import JalaliDateInput, use_desk_widgets
 from apps.meter_service.doctype.meter.models import AccuracyClass, MeterSize
-from apps.meter_service.forms import DigitNormalizingForm, digits_input
+from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.jalali import JalaliDateField
 from apps.meter_service.permissions import Role
 
@@ -67,9 +66,11 @@ def _reading(label) -> forms.DecimalField:
     )
 
 
-class WorkOrderCompleteForm(DigitNormalizingForm):
+class WorkOrderCompleteForm(ServiceErrorsMixin, DigitNormalizingForm):
     """What the crew records at the replacement; defaults for the new meter come from the
     old one."""
+
+    service_error_fields = _FIELD_FOR_ERROR
 
     done_on = JalaliDateField(label=_("replaced on"), widget=JalaliDateInput())
     done_time = forms.TimeField(
@@ -162,12 +163,3 @@ class WorkOrderCompleteForm(DigitNormalizingForm):
             "notes": data["notes"],
             "photos": data["photos"],
         }
-
-    def add_service_errors(self, error: ValidationError) -> None:
-        """Show a service's refusal under the fields it names (the rest above the form)."""
-        if not hasattr(error, "error_dict"):
-            self.add_error(None, error)
-            return
-        for field, errors in error.error_dict.items():
-            target = _FIELD_FOR_ERROR.get(field, field)
-            self.add_error(target if target in self.fields else None, errors)
