@@ -528,7 +528,10 @@ def complaints_per_thousand(f: DashboardFilter) -> dict[str, Any] | None:
     if model is None:
         return None
     try:
-        complaints = model.objects.filter(claim_q(f, "claim__")).order_by().count()
+        # Without a date, office or city the filter names no claim field, so say it here.
+        complaints = (
+            model.objects.filter(claim_q(f, "claim__"), claim__isnull=False).order_by().count()
+        )
     except FieldError:
         return None
     claims = filtered_claims(f).count()
