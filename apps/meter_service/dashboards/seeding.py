@@ -10,7 +10,8 @@ meter's claim that reached the bill correction gets it (approved when the claim 
 a draft or awaiting the manager's approval while it waits at those steps). About 1.5 % of the
 claims draw a complaint (a helpdesk ticket in a topic queue, its complaint and the filing and
 answer follow-ups), and a few complaints are about no claim. Meters fail more often with age
-and for some makes. The same seed and end day give the same rows.
+and for some makes. The same seed and end day give the same rows (but for the claims of the
+last three weeks, whose status follows their age at the time of the run).
 
 Rows are written with executemany in batches, one transaction per batch, with the primary
 keys given here (the database is not written by anyone else meanwhile): Django's
