@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 
 import pytest
 from django.utils import translation
@@ -124,6 +125,18 @@ def test_percentile_reads_the_nearest_rank(data):
     assert selectors.percentile(clocks, "worked_seconds", 90, 8) == 30 * 3600
     assert selectors.percentile(clocks, "worked_seconds", 10, 8) == 0
     assert selectors.percentile(clocks.none(), "worked_seconds", 90, 0) is None
+
+
+def test_percentile_reads_the_same_row_from_either_end(data):
+    """Above the median the row is read counting from the top; every rank agrees."""
+    from apps.meter_service.doctype.sla.models import SlaClock
+
+    clocks = SlaClock.objects.order_by()  # with ties (several clocks at 0 h)
+    values = sorted(clocks.values_list("worked_seconds", flat=True))
+    for percent in range(1, 101):
+        rank = math.ceil(percent * len(values) / 100)
+        got = selectors.percentile(clocks, "worked_seconds", percent, len(values))
+        assert got == values[rank - 1], percent
 
 
 def test_sla_compliance(data):

@@ -4,8 +4,14 @@ Claims are spread over the last `days` days (fewer on Fridays, office hours most
 every channel and counter office; the older ones ended (mostly closed with a verdict, some
 cancelled or expired), the recent ones are still open at some step. Each claim gets its
 subscriber and meter, its payment or charge to the next bill, its service-level clock, its
-process instance and the process steps done or waiting. Meters fail more often with age and
-for some makes. The same seed and end day give the same rows.
+process instance and the process steps done or waiting. Each tested claim gets its meter test
+(two test points, none for a stopped or tampered meter) with the claim's verdict; a faulty
+meter's claim that reached the bill correction gets it (approved when the claim is closed,
+a draft or awaiting the manager's approval while it waits at those steps). About 1.5 % of the
+claims draw a complaint (a helpdesk ticket in a topic queue, its complaint and the filing and
+answer follow-ups), and a few complaints are about no claim. Meters fail more often with age
+and for some makes. The same seed and end day give the same rows (but for the claims of the
+last three weeks, whose status follows their age at the time of the run).
 
 Rows are written with executemany in batches, one transaction per batch, with the primary
 keys given here (the database is not written by anyone else meanwhile): Django's
@@ -24,18 +30,26 @@ import random
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _t
+from helpdesk.models import FollowUp, Queue, Ticket
 
 from apps.meter_service import identifiers
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.correction.models import BillCorrection
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment, TestPoint
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
 from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask
@@ -84,6 +98,38 @@ STEP_LANES = {
     "Task_approve": ("Approve the correction", "service_manager"),
     "Task_tamper_charge": ("Charge for tampering", "billing_officer"),
 }
+
+
+# Meter tests: class 1.5 meters (the tolerance of each band from the setting
+# IN_SERVICE_TOLERANCE_BANDS); one point in each band (flow m³/h, reference volume m³).
+ACCURACY_CLASS = "1.5"
+POINTS = (
+    ("low", Decimal("0.250"), Decimal("0.0500")),
+    ("high", Decimal("2.500"), Decimal("0.2000")),
+)
+EQUIPMENT = [(f"SC-LB-{n:02d}", "lab_bench") for n in range(1, 4)] + [
+    (f"SC-PP-{n:02d}", "portable_prover") for n in range(1, 11)
+]
+# Seeded staff: username prefix, role (the name of its group), how many.
+STAFF = [
+    ("scale-technician", "technician", 12),
+    ("scale-billing", "billing_officer", 3),
+    ("scale-manager", "service_manager", 1),
+    ("scale-complaints", "complaints_officer", 3),
+]
+COMPLAINT_SHARE = 0.015  # of the claims, complaints about them
+NO_CLAIM_SHARE = 0.002  # per claim, complaints about no claim
+FIRST_COMPLAINT = 700_000_000
+COMPLAINT_CHANNELS = [("portal", 50), ("phone", 20), ("in_person", 15), ("national_system", 15)]
+# Topic queue slug (fixtures/0004_complaint_queues.json), weight about a claim, about none,
+# and a title.
+COMPLAINT_TOPICS = [
+    ("meter-test", 45, 5, "تأخیر در آزمایش کنتور"),
+    ("billing", 20, 30, "اعتراض به اصلاح صورتحساب"),
+    ("fees", 15, 15, "هزینه آزمایش کنتور"),
+    ("staff", 10, 15, "برخورد مأمور"),
+    ("general", 10, 35, "سایر موارد"),
+]
 
 
 _NOW = object()  # stands for "the time of the insert" in auto_now fields
@@ -156,6 +202,11 @@ class SeedReport:
     bill_charges: int = 0
     clocks: int = 0
     tasks: int = 0
+    inspections: int = 0
+    test_points: int = 0
+    corrections: int = 0
+    corrections_approved: int = 0
+    complaints: int = 0
 
 
 def _weighted(rng: random.Random, table: list[tuple]) -> tuple:
@@ -216,7 +267,7 @@ def seed_scale(
     if Meter.objects.filter(serial__startswith=SERIAL_PREFIX).exists():
         raise ValueError("This database is seeded already; seed a fresh one.")
     rng = random.Random(seed)
-    if connection.vendor == "sqlite":
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
         # A throwaway bulk load: do not wait for the disk at every commit (this connection only).
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA synchronous = OFF")
@@ -235,6 +286,7 @@ def seed_scale(
         )
     offices = _ensure_offices(rng)
     agencies = _ensure_agencies()
+    context = _ensure_context(until)
 
     # Subscribers (each with one meter): 70 % of the claims, so some subscribers file twice.
     subscriber_count = max(1, int(claims * 0.7))
@@ -242,7 +294,8 @@ def seed_scale(
         model: _Table(model)
         for model in (
             Subscriber, Meter, MeterInstallation, Claim, Payment, BillCharge, SlaClock,
-            ProcessInstance, ProcessTask,
+            ProcessInstance, ProcessTask, Inspection, TestPoint, BillCorrection, Ticket,
+            Complaint, FollowUp,
         )
     }  # fmt: skip
     subscriber_ids, meter_info = _seed_subscribers(
@@ -281,7 +334,8 @@ def seed_scale(
                     )
                 )
             tables[Claim].insert(objects)
-            _seed_around(rng, rows, objects, version, tables, report)
+            _seed_around(rng, rows, objects, version, context, tables, report)
+            _seed_complaints(rng, rows, objects, now, context, tables, report)
         report.claims += len(objects)
         progress(f"claims {report.claims:,}/{claims:,}")
     return report
@@ -305,6 +359,83 @@ def _ensure_offices(rng: random.Random) -> list[CounterOffice]:
     return list(CounterOffice.objects.all())
 
 
+@dataclass
+class _Context:
+    technicians: list[int]
+    billing_officers: list[int]
+    manager: int
+    complaints_officers: list[int]
+    lab_benches: list[int]
+    provers: list[int]
+    queues: dict[str, int]
+    national_agency: int
+    tolerance: dict[str, Decimal]
+    approval_limit: int
+    max_window_days: int
+    filed_title: str
+    answer_title: str
+    next_complaint: int = FIRST_COMPLAINT
+
+
+def _ensure_context(until: datetime.date) -> _Context:
+    """The staff, test equipment and topic queues the seeded rows refer to (made if missing)."""
+    users = get_user_model()
+    staff: dict[str, list[int]] = {}
+    for prefix, role, count in STAFF:
+        group = Group.objects.filter(name=role).first()
+        for n in range(1, count + 1):
+            user, created = users.objects.get_or_create(
+                username=f"{prefix}-{n}", defaults={"first_name": prefix, "last_name": str(n)}
+            )
+            if created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                if group is not None:
+                    user.groups.add(group)
+            staff.setdefault(role, []).append(user.pk)
+    for identifier, kind in EQUIPMENT:
+        TestEquipment.objects.get_or_create(
+            identifier=identifier,
+            defaults={
+                "kind": kind,
+                "make": "Elster" if kind == "lab_bench" else "Itron",
+                "calibration_due": until + datetime.timedelta(days=180),
+            },
+        )
+    equipment = dict(
+        TestEquipment.objects.filter(identifier__startswith="SC-").values_list("identifier", "pk")
+    )
+    queues = dict(Queue.objects.values_list("slug", "pk"))
+    missing = [slug for slug, *_rest in COMPLAINT_TOPICS if slug not in queues]
+    if missing:
+        raise ValueError(
+            f"Complaint topic queues missing ({', '.join(missing)}): run load_fixtures."
+        )
+    national, _created = Agency.objects.get_or_create(
+        code="3194", defaults={"name": "سامانه ملی رسیدگی به شکایات (۳۱۹۴)"}
+    )
+    rules = settings.METER_SERVICE
+    bands = rules["IN_SERVICE_TOLERANCE_BANDS"][ACCURACY_CLASS]
+    with translation.override(settings.LANGUAGE_CODE):
+        # The titles the complaint services give these follow-ups.
+        filed_title, answer_title = _t("Complaint filed"), _t("Answer")
+    return _Context(
+        technicians=staff["technician"],
+        billing_officers=staff["billing_officer"],
+        manager=staff["service_manager"][0],
+        complaints_officers=staff["complaints_officer"],
+        lab_benches=[equipment[i] for i, kind in EQUIPMENT if kind == "lab_bench"],
+        provers=[equipment[i] for i, kind in EQUIPMENT if kind == "portable_prover"],
+        queues=queues,
+        national_agency=national.pk,
+        tolerance={band: Decimal(str(bands[band])) for band in ("low", "high")},
+        approval_limit=rules["CORRECTION_APPROVAL_LIMIT_RIAL"],
+        max_window_days=rules["CORRECTION_MAX_WINDOW_DAYS"],
+        filed_title=filed_title,
+        answer_title=answer_title,
+    )
+
+
 def _ensure_agencies() -> list[Agency]:
     for code, name in (("dolat-hamrah", "دولت همراه"), ("ivr-gas", "سامانه ۱۹۴")):
         Agency.objects.get_or_create(code=code, defaults={"name": name})
@@ -313,19 +444,21 @@ def _ensure_agencies() -> list[Agency]:
 
 def _seed_subscribers(rng, count, batch_size, first_day, tables, report, progress):
     subscriber_ids: list[int] = []
-    meter_info: list[tuple[int, int | None, float]] = []  # meter id, year, fault weight
+    # meter id, manufacture year, fault weight, the subscriber's name (as first * 100 + last)
+    meter_info: list[tuple[int, int | None, float, int]] = []
     for chunk in _batches(count, batch_size):
         subscribers, meters, models_of = [], [], []
         for i in chunk:
             number = str(FIRST_SUBSCRIPTION + i)
             city = _weighted(rng, CITIES)[0]
+            first, last = rng.randrange(len(FIRST_NAMES)), rng.randrange(len(LAST_NAMES))
             subscribers.append(
                 {
                     "subscription_number": number,
                     "bill_id": identifiers.build_bill_id(number, COMPANY_CODE, 3),
                     "customer_type": "g2c",
                     "national_id": _national_id(i),
-                    "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                    "name": _name(first * 100 + last),
                     "mobile": f"0912{rng.randrange(10**7):07d}",
                     "city": city,
                     "address": f"{city}، خیابان {rng.randrange(1, 60)}، "
@@ -346,7 +479,7 @@ def _seed_subscribers(rng, count, batch_size, first_day, tables, report, progres
                     "status": "installed",
                 }
             )
-            models_of.append((year, weight))
+            models_of.append((year, weight, first * 100 + last))
         with transaction.atomic():
             tables[Subscriber].insert(subscribers)
             tables[Meter].insert(meters)
@@ -362,15 +495,19 @@ def _seed_subscribers(rng, count, batch_size, first_day, tables, report, progres
                 ]
             )
         subscriber_ids += [s["id"] for s in subscribers]
-        meter_info += [(m["id"], y, w) for m, (y, w) in zip(meters, models_of, strict=True)]
+        meter_info += [(m["id"], *rest) for m, rest in zip(meters, models_of, strict=True)]
         report.subscribers += len(subscribers)
         progress(f"subscribers {report.subscribers:,}/{count:,}")
     return subscriber_ids, meter_info
 
 
+def _name(code: int) -> str:
+    return f"{FIRST_NAMES[code // 100]} {LAST_NAMES[code % 100]}"
+
+
 def _claim_row(rng, i, filed_at, now, subscriber_ids, meter_info, offices, agencies) -> dict:
     index = i % len(subscriber_ids)
-    meter_id, year, weight = meter_info[index]
+    meter_id, year, weight, name = meter_info[index]
     channel = _weighted(rng, CHANNELS)[0]
     office = rng.choice(offices) if channel == "counter_office" else None
     agency = rng.choice(agencies) if channel == "agency" else None
@@ -437,7 +574,15 @@ def _claim_row(rng, i, filed_at, now, subscriber_ids, meter_info, offices, agenc
         "findings": {"verdict": verdict, "fee_action": fee_outcome} if verdict else {},
     }
     bill_id = identifiers.build_bill_id(str(FIRST_SUBSCRIPTION + index), COMPANY_CODE, 3)
-    return {"claim": claim, "worked": worked, "verdict": verdict, "bill_id": bill_id}
+    return {
+        "claim": claim,
+        "worked": worked,
+        "verdict": verdict,
+        "bill_id": bill_id,
+        "serial": f"{SERIAL_PREFIX}{index:09d}",
+        "installed_on": datetime.date(year or 2005, 6, 1),
+        "name": name,
+    }
 
 
 def _steps(rng: random.Random, status: str, verdict: str) -> tuple[list[str], str | None]:
@@ -466,7 +611,7 @@ def _steps(rng: random.Random, status: str, verdict: str) -> tuple[list[str], st
     return [], None
 
 
-def _seed_around(rng, rows, claims, version, tables, report) -> None:
+def _seed_around(rng, rows, claims, version, context, tables, report) -> None:
     payments, charges, clocks, instances = [], [], [], []
     for row, claim in zip(rows, claims, strict=True):
         data = row["claim"]
@@ -547,14 +692,30 @@ def _seed_around(rng, rows, claims, version, tables, report) -> None:
     tables[BillCharge].insert(charges)
     tables[SlaClock].insert(clocks)
     tables[ProcessInstance].insert(instances)
-    tasks = []
-    for row, instance in zip(rows, instances, strict=True):
+    tasks, inspections, points, corrections = [], [], [], []
+    for row, claim, instance in zip(rows, claims, instances, strict=True):
         data = row["claim"]
         done, waiting = _steps(rng, data["status"], row["verdict"])
+        verdict = row["verdict"]
+        if waiting in ("Task_replace", "Task_correction", "Task_approve"):
+            # Tested, found faulty; the claim's verdict is written when it closes.
+            # Those above the billing officer's limit are mostly stopped meters.
+            weights = [10, 10, 80] if waiting == "Task_approve" else [45, 35, 20]
+            verdict = rng.choices(["fast", "slow", "stopped"], weights=weights)[0]
+        test = _measure(rng, verdict, context.tolerance) if "Task_test" in done else None
+        amounts = None
+        if "Task_correction" in done or waiting in ("Task_correction", "Task_approve"):
+            amounts = _correction_amounts(
+                rng, verdict, test["error_percent"], context.approval_limit,
+                above_limit=waiting == "Task_approve",
+            )  # fmt: skip
+            if waiting is None and abs(amounts[1] - amounts[0]) > context.approval_limit:
+                done.append("Task_approve")
         at = data["paid_at"] or data["filed_at"]
         end = data["closed_at"] or timezone.now()
         step = (end - at) / (len(done) + 1)
-        for n, element in enumerate(done):
+        completed = {element: at + step * (n + 1) for n, element in enumerate(done)}
+        for element in done:
             name, lane = STEP_LANES[element]
             tasks.append(
                 {
@@ -563,8 +724,8 @@ def _seed_around(rng, rows, claims, version, tables, report) -> None:
                     "element_id": element,
                     "name": name,
                     "lane": lane,
-                    "ready_at": at + step * n,
-                    "completed_at": at + step * (n + 1),
+                    "ready_at": completed[element] - step,
+                    "completed_at": completed[element],
                 }
             )
         if waiting:
@@ -579,8 +740,274 @@ def _seed_around(rng, rows, claims, version, tables, report) -> None:
                     "ready_at": at + step * len(done),
                 }
             )
+        if test is not None:
+            inspection = _inspection_row(
+                rng, row, claim, verdict, test, completed["Task_test"], context
+            )
+            inspections.append(inspection)
+            points += [(inspection, point) for point in test["points"]]
+        if amounts is not None:
+            # Computed when its step came; reviewed when the billing officer completed it;
+            # approved then (within the officer's limit) or when the manager approved it.
+            computed_at = (
+                completed["Task_correction"] - step / 2
+                if "Task_correction" in completed
+                else at + step * len(done)
+            )
+            reviewed_at = completed.get("Task_correction")
+            if waiting == "Task_approve":
+                status, approved_at = "awaiting_approval", None
+            elif waiting == "Task_correction":
+                status, approved_at = "draft", None
+            else:
+                status = "approved"
+                approved_at = completed.get("Task_approve", reviewed_at)
+            corrections.append(
+                _correction_row(
+                    rng, claim, row, verdict, test, amounts, status, completed["Task_test"],
+                    computed_at, reviewed_at, approved_at, "Task_approve" in completed, context,
+                )
+            )  # fmt: skip
     tables[ProcessTask].insert(tasks)
+    tables[Inspection].insert(inspections)
+    for inspection, point in points:
+        point["inspection_id"] = inspection["id"]
+    tables[TestPoint].insert([point for _inspection, point in points])
+    tables[BillCorrection].insert(corrections)
+    report.inspections += len(inspections)
+    report.test_points += len(points)
+    report.corrections += len(corrections)
+    report.corrections_approved += sum(c["status"] == "approved" for c in corrections)
     report.payments += len(payments)
     report.bill_charges += len(charges)
     report.clocks += len(clocks)
     report.tasks += len(tasks)
+
+
+def _measure(rng: random.Random, verdict: str, tolerance: dict[str, Decimal]) -> dict:
+    """Test points that give the verdict: within the band's tolerance, or one point outside
+    it (fast above, slow below); a stopped or tampered meter is recorded without points."""
+    if verdict in ("stopped", "tampered"):
+        return {"points": [], "error_percent": None, "mean": None, "mpe": None, "band": ""}
+    outside = rng.randrange(len(POINTS)) if verdict in ("fast", "slow") else None
+    points = []
+    for position, (band, flow, reference) in enumerate(POINTS):
+        tol = tolerance[band]
+        if position == outside:
+            error = float(tol) + rng.uniform(0.3, 8.0)
+            error = error if verdict == "fast" else -error
+        else:
+            error = rng.uniform(-0.9, 0.9) * float(tol)
+        volume = (reference * Decimal(1 + error / 100)).quantize(Decimal("0.0001"))
+        points.append(
+            {
+                "position": position,
+                "flow_rate_m3h": flow,
+                "reference_volume_m3": reference,
+                "meter_volume_m3": volume,
+                "temperature_c": Decimal(rng.randrange(120, 260)) / 10,
+                "pressure_kpa": None,
+                "error_percent": ((volume - reference) / reference * 100).quantize(Decimal("0.01")),
+                "band": band,
+                "tolerance_percent": tol,
+            }
+        )
+    # The decisive point uses the largest share of its tolerance (the first of equals).
+    decisive = max(
+        points, key=lambda p: (abs(p["error_percent"]) / p["tolerance_percent"], -p["position"])
+    )
+    mean = (sum(p["error_percent"] for p in points) / len(points)).quantize(Decimal("0.01"))
+    return {
+        "points": points,
+        "error_percent": decisive["error_percent"],
+        "mean": mean,
+        "mpe": decisive["tolerance_percent"],
+        "band": decisive["band"],
+    }
+
+
+def _inspection_row(rng, row, claim, verdict, test, tested_at, context) -> dict:
+    lab = rng.random() < 0.3
+    technician = rng.choice(context.technicians)
+    tampered = verdict == "tampered"
+    return {
+        "claim_id": claim["id"],
+        "meter_id": claim["meter_id"],
+        "test_type": "lab" if lab else "field",
+        "technician_id": technician,
+        "equipment_id": rng.choice(context.lab_benches if lab else context.provers),
+        "tested_at": tested_at,
+        "serial_seen": row["serial"],
+        "serial_matches": True,
+        "seal_state": rng.choice(["broken", "missing"]) if tampered else "intact",
+        "stopped": verdict == "stopped",
+        "tampering": tampered,
+        "error_percent": test["error_percent"],
+        "mean_error_percent": test["mean"],
+        "mpe": test["mpe"],
+        "band": test["band"],
+        "accuracy_class": ACCURACY_CLASS,
+        "verdict": verdict,
+        "created_by_id": technician,
+        "created_at": tested_at,
+    }
+
+
+def _correction_amounts(
+    rng: random.Random, verdict: str, error: Decimal | None, limit: int, *, above_limit: bool
+) -> tuple[int, int]:
+    """(as registered, as corrected) in Rial for the window: a fast meter registered more than
+    was used (a credit), a slow one less, a stopped one little (debits). `above_limit`: the
+    difference needs the manager's approval."""
+    base = rng.lognormvariate(math.log(18_000_000), 0.7)
+    share = rng.uniform(0.0, 0.25) if verdict == "stopped" else 1 + float(error) / 100
+
+    def amounts(base: float) -> tuple[int, int]:
+        return round(base * share, -3), round(base, -3)
+
+    registered, corrected = amounts(base)
+    if above_limit and abs(corrected - registered) <= limit:
+        registered, corrected = amounts(
+            base * limit * rng.uniform(1.1, 2.0) / max(abs(corrected - registered), 1000)
+        )
+    return registered, corrected
+
+
+def _correction_row(
+    rng, claim, row, verdict, test, amounts, status, tested_at, computed_at, reviewed_at,
+    approved_at, by_manager, context,
+) -> dict:  # fmt: skip
+    test_date = timezone.localtime(tested_at).date()
+    installed_on = row["installed_on"]
+    window_start = max(installed_on, test_date - datetime.timedelta(days=context.max_window_days))
+    window_start = min(window_start, test_date - datetime.timedelta(days=30))
+    registered, corrected = amounts
+    officer = rng.choice(context.billing_officers)
+    return {
+        "claim_id": claim["id"],
+        "status": status,
+        "verdict": verdict,
+        "error_percent": test["error_percent"],
+        "test_date": test_date,
+        "last_test_date": min(installed_on, window_start),
+        "max_window_days": context.max_window_days,
+        "window_start": window_start,
+        "window_end": test_date,
+        "rules_used": {
+            "CORRECTION_MAX_WINDOW_DAYS": context.max_window_days,
+            "CORRECTION_APPROVAL_LIMIT_RIAL": context.approval_limit,
+        },
+        "registered_rial": registered,
+        "corrected_rial": corrected,
+        "difference_rial": corrected - registered,
+        "computed_at": computed_at,
+        "computed_by_id": officer,
+        "reviewed_at": reviewed_at,
+        "reviewed_by_id": officer if reviewed_at else None,
+        "approved_at": approved_at,
+        "approved_by_id": context.manager if approved_at and by_manager else None,
+    }
+
+
+def _seed_complaints(rng, rows, claims, now, context, tables, report) -> None:
+    """Complaints about some of these claims, and a few by their subscribers about no claim."""
+    tickets, complaints, follow_ups = [], [], []
+    for row, claim in zip(rows, claims, strict=True):
+        about = [True] if rng.random() < COMPLAINT_SHARE else []
+        if rng.random() < NO_CLAIM_SHARE:
+            about.append(False)
+        for about_claim in about:
+            slug, _w1, _w2, title = rng.choices(
+                COMPLAINT_TOPICS, weights=[t[1] if about_claim else t[2] for t in COMPLAINT_TOPICS]
+            )[0]
+            channel = _weighted(rng, COMPLAINT_CHANNELS)[0]
+            filed_at = claim["filed_at"] + datetime.timedelta(
+                seconds=rng.randrange(HOUR, 20 * 24 * HOUR)
+            )
+            if filed_at >= now:
+                continue
+            due_at = filed_at + datetime.timedelta(days=1)
+            answered_at = filed_at + datetime.timedelta(
+                seconds=int(rng.lognormvariate(math.log(18), 0.8) * HOUR)
+            )
+            answered = answered_at < now
+            closed = answered and answered_at + datetime.timedelta(days=7) < now
+            late = answered_at > due_at and due_at < now
+            status = (
+                Ticket.CLOSED_STATUS if closed
+                else Ticket.RESOLVED_STATUS if answered
+                else Ticket.OPEN_STATUS
+            )  # fmt: skip
+            officer = rng.choice(context.complaints_officers)
+            context.next_complaint += 1
+            code = str(context.next_complaint)
+            text = f"{title}؛ شکایت شماره {code}"
+            answer = "موضوع بررسی شد و نتیجه به اطلاع رسید." if answered else None
+            closed_at = answered_at + datetime.timedelta(days=7) if closed else None
+            ticket = {
+                "title": title,
+                "queue_id": context.queues[slug],
+                "created": filed_at,
+                "modified": closed_at or (answered_at if answered else filed_at),
+                "assigned_to_id": officer,
+                "status": status,
+                "description": text,
+                "resolution": answer,
+                "priority": 3,
+                "due_date": due_at,
+                "last_escalation": due_at if late else None,
+                "secret_key": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            }
+            tickets.append(ticket)
+            national = channel == "national_system"
+            complaints.append(
+                {
+                    "tracking_code": code + str(_check_digit(code)),
+                    "channel": channel,
+                    "subscriber_id": claim["subscriber_id"],
+                    "claim_id": claim["id"] if about_claim else None,
+                    "agency_id": context.national_agency if national else None,
+                    "external_reference": f"3194-{code}" if national else None,
+                    "complainant_name": _name(row["name"]),
+                    "contact_mobile": claim["contact_mobile"],
+                    "filed_at": filed_at,
+                    "due_at": due_at,
+                    "first_answered_at": answered_at if answered else None,
+                    "escalated_at": due_at if late else None,
+                    "resolved_at": answered_at if answered else None,
+                    "closed_at": closed_at,
+                }
+            )
+            follow_ups.append(
+                (ticket, filed_at, context.filed_title, text, None, Ticket.OPEN_STATUS)
+            )
+            if answered:
+                follow_ups.append(
+                    (
+                        ticket,
+                        answered_at,
+                        context.answer_title,
+                        answer,
+                        officer,
+                        Ticket.RESOLVED_STATUS,
+                    )
+                )
+    tables[Ticket].insert(tickets)
+    for ticket, complaint in zip(tickets, complaints, strict=True):
+        complaint["ticket_id"] = ticket["id"]
+    tables[Complaint].insert(complaints)
+    tables[FollowUp].insert(
+        [
+            {
+                "ticket_id": ticket["id"],
+                "date": date,
+                "title": title,
+                "comment": comment,
+                "public": True,
+                "user_id": user,
+                "new_status": new_status,
+            }
+            for ticket, date, title, comment, user, new_status in follow_ups
+        ]
+    )
+    report.complaints += len(complaints)

@@ -212,6 +212,8 @@ class Claim(models.Model):
             ),
             models.Index(fields=["status", "filed_at"], name="claim_status_filed"),
             models.Index(fields=["outcome", "filed_at", "meter"], name="claim_outcome_filed_meter"),
+            # Refunded and waived fees read the few settled claims of the range, not all.
+            models.Index(fields=["fee_outcome", "filed_at"], name="claim_fee_outcome_filed"),
         ]
 
     def __str__(self) -> str:

@@ -11,8 +11,9 @@ from apps.meter_service.dashboards.seeding import seed_scale
 class Command(BaseCommand):
     help = (
         "Create N claims (default 100,000) with their subscribers, meters, payments, service "
-        "clocks and process steps, spread over the last DAYS days. Deterministic for a seed "
-        "and an end day. Meant for a fresh database: refuses one seeded already."
+        "clocks, process steps, meter tests, bill corrections and complaints, spread over the "
+        "last DAYS days. Deterministic for a seed and an end day. Meant for a fresh database "
+        "with the fixtures loaded: refuses one seeded already."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seeded {report.claims:,} claims, {report.subscribers:,} subscribers and meters, "
             f"{report.payments:,} payments, {report.bill_charges:,} charges to the next bill, "
-            f"{report.clocks:,} service clocks, {report.tasks:,} process steps "
-            f"in {seconds:.0f} s"
+            f"{report.clocks:,} service clocks, {report.tasks:,} process steps, "
+            f"{report.inspections:,} meter tests with {report.test_points:,} test points, "
+            f"{report.corrections:,} bill corrections ({report.corrections_approved:,} approved), "
+            f"{report.complaints:,} complaints in {seconds:.0f} s"
         )
