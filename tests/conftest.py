@@ -25,6 +25,8 @@ def _inline_jobs(settings):
     """Run enqueued jobs synchronously on commit, unless a test asks for RQ or threads."""
     settings.METER_JOBS_MODE = "inline"
     settings.METER_SMS = {**settings.METER_SMS, "BACKOFF_SECONDS": 0}
+    # Figures computed on every view: a test's data must show at once (see test_cache.py).
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_CACHE_SECONDS": 0}
 
 
 @pytest.fixture

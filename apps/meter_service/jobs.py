@@ -129,3 +129,12 @@ def complaints_run_timers() -> dict[str, int]:
         "escalated": services.complaints_escalate_overdue(),
         "closed": services.complaints_close_resolved(),
     }
+
+
+def dashboard_warm() -> str:
+    """Recompute the dashboard's default view, so the manager's first page comes from cache."""
+    from apps.meter_service.dashboards.forms import default_filter
+    from apps.meter_service.dashboards.selectors import dashboard_cached
+
+    _dashboard, computed_at = dashboard_cached(default_filter(), refresh=True)
+    return computed_at.isoformat()

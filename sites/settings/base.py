@@ -273,6 +273,9 @@ METER_SERVICE = {
     # Complaints (doctype/complaint): answered within this much working time (the SLA
     # calendar's) of filing or of a subscriber reopening, else escalated to these roles; a
     # resolved complaint the subscriber leaves unanswered closes after so many days.
+    # The dashboard's figures are reused for this long (seconds; 0: computed on every view);
+    # the scheduler recomputes the default view more often than that.
+    "DASHBOARD_CACHE_SECONDS": 300,
     "COMPLAINT_SLA_HOURS": 24,
     "COMPLAINT_ESCALATION_ROLES": ["service_manager"],
     "COMPLAINT_AUTO_CLOSE_DAYS": 7,
@@ -340,4 +343,5 @@ METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.sla_refresh_states", "every_seconds": 300},
     # Complaints past their SLA are escalated; resolved ones left unanswered are closed.
     {"path": "apps.meter_service.jobs.complaints_run_timers", "every_seconds": 300},
+    {"path": "apps.meter_service.jobs.dashboard_warm", "every_seconds": 240},
 ]

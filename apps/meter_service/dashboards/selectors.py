@@ -8,12 +8,16 @@ counter office and the subscriber's city; every figure is about the claims it se
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import FieldError
 from django.db.models import (
     Avg,
@@ -622,3 +626,41 @@ class Dashboard:
 def dashboard(f: DashboardFilter, *, only: tuple[str, ...] = FIGURES) -> Dashboard:
     """Compute the named figures (all by default) for the filter."""
     return Dashboard(filter=f, figures={name: globals()[name](f) for name in only})
+
+
+# --- kept for a while -----------------------------------------------------------------------
+
+
+def cache_seconds() -> int:
+    """How long a filter's figures are reused (DASHBOARD_CACHE_SECONDS; 0: never)."""
+    return int(settings.METER_SERVICE.get("DASHBOARD_CACHE_SECONDS", 300))
+
+
+def _cache_key(f: DashboardFilter) -> str:
+    digest = hashlib.sha256(repr(dataclasses.astuple(f)).encode()).hexdigest()[:32]
+    return f"meter:dashboard:{digest}"
+
+
+def dashboard_cached(
+    f: DashboardFilter, *, refresh: bool = False
+) -> tuple[Dashboard, datetime.datetime]:
+    """The whole dashboard for the filter and when it was computed.
+
+    On a million claims the figures take seconds, so they are kept in the cache (Redis in
+    production) for DASHBOARD_CACHE_SECONDS, and the default view is recomputed by the
+    scheduler before it runs out (dashboard_warm): the manager's first page is instant and
+    says how fresh it is.
+    """
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return dashboard(f), timezone.now()
+    key = _cache_key(f)
+    if not refresh:
+        hit = cache.get(key)
+        if hit is not None:
+            figures, computed_at = hit
+            return Dashboard(filter=f, figures=figures), computed_at
+    computed_at = timezone.now()
+    d = dashboard(f)
+    cache.set(key, (d.figures, computed_at), seconds)
+    return d, computed_at

@@ -7,7 +7,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -131,7 +130,7 @@ def dashboard_page(request: HttpRequest) -> TemplateResponse:
     """The dashboard: filter, headline figures, charts and tables."""
     _require_dashboards(request)
     form, f = _filter_from(request)
-    d = selectors.dashboard(f)
+    d, computed_at = selectors.dashboard_cached(f)
     query = request.GET.urlencode()
     context = {
         **staff_site.each_context(request),
@@ -142,7 +141,7 @@ def dashboard_page(request: HttpRequest) -> TemplateResponse:
         "view": _view_model(d),
         "figure_keys": [t.key for t in dashboard_tables(d)],
         "query": query,
-        "now": timezone.now(),
+        "now": computed_at,
     }
     return TemplateResponse(request, "meter_service/dashboards/dashboard.html", context)
 
@@ -163,7 +162,7 @@ def dashboard_export(request: HttpRequest, fmt: str) -> HttpResponse:
         return HttpResponse(
             str(_("No such figure.")), status=400, content_type="text/plain; charset=utf-8"
         )
-    d = selectors.dashboard(f, only=(figure,) if figure else selectors.FIGURES)
+    d = selectors.dashboard(f, only=(figure,)) if figure else selectors.dashboard_cached(f)[0]
     tables = dashboard_tables(d)
     if fmt == "csv":
         body = to_csv(tables)
