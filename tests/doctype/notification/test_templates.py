@@ -23,6 +23,11 @@ DEFAULT_KEYS = [
     "claim_filed",
     "claim_no_access",
     "claim_paid",
+    "complaint_answered",
+    "complaint_closed",
+    "complaint_filed",
+    "complaint_reopened",
+    "complaint_resolved",
     "otp_code",
     "visit_scheduled",
 ]
