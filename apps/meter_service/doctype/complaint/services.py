@@ -19,7 +19,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
@@ -184,11 +184,9 @@ def _set_status(ticket: Ticket, follow_up: FollowUp, new_status: int) -> None:
     follow_up.save(update_fields=["new_status"])
 
 
-def _attach(follow_up: FollowUp, files: Iterable) -> None:
-    for uploaded in files:
-        head = uploaded.read(16)
-        uploaded.seek(0)
-        mime_type = rules.check_attachment(head=head, size=uploaded.size)
+def _attach(follow_up: FollowUp, files: list[tuple]) -> None:
+    """Store attachments checked by _check_attachments, with the type read from them."""
+    for uploaded, mime_type in files:
         FollowUpAttachment.objects.create(
             followup=follow_up,
             file=uploaded,
@@ -198,14 +196,14 @@ def _attach(follow_up: FollowUp, files: Iterable) -> None:
         )
 
 
-def _check_attachments(files: Iterable) -> list:
-    """Check every attachment before anything is written."""
-    files = list(files)
+def _check_attachments(files: Iterable) -> list[tuple]:
+    """Check every attachment before anything is written; return (file, content type)s."""
+    checked = []
     for uploaded in files:
         head = uploaded.read(16)
         uploaded.seek(0)
-        rules.check_attachment(head=head, size=uploaded.size)
-    return files
+        checked.append((uploaded, rules.check_attachment(head=head, size=uploaded.size)))
+    return checked
 
 
 def _locked(complaint: Complaint) -> Complaint:
@@ -367,13 +365,9 @@ def complaint_file(
         due_at=ticket.due_date,
     )
     complaint.full_clean(exclude=["ticket", "subscriber", "claim", "agency", "filed_by"])
-    try:
-        with transaction.atomic():
-            complaint.save()
-    except IntegrityError:
-        # The same reference sent twice at once: the other request filed it.
-        transaction.set_rollback(True)
-        raise
+    # The same reference sent twice at once fails here on the unique constraint; the whole
+    # filing rolls back and the API answers with the complaint the other request filed.
+    complaint.save()
     with translation.override(settings.LANGUAGE_CODE):
         follow_up = _follow_up(
             ticket,
