@@ -13,7 +13,9 @@ class MeterServiceConfig(AppConfig):
 
         from apps.meter_service import checks as meter_checks
         from apps.meter_service import permissions
+        from apps.meter_service.dashboards import rollup
 
         permissions._install_rules()
+        rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)

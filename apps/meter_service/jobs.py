@@ -131,10 +131,13 @@ def complaints_run_timers() -> dict[str, int]:
     }
 
 
-def dashboard_warm() -> str:
-    """Recompute the dashboard's default view, so the manager's first page comes from cache."""
+def dashboard_refresh() -> dict[str, object]:
+    """Bring the dashboards' daily roll-up up to date (building it the first time), then
+    recompute the default view, so the manager's first page comes from the cache."""
+    from apps.meter_service.dashboards import rollup
     from apps.meter_service.dashboards.forms import default_filter
     from apps.meter_service.dashboards.selectors import dashboard_cached
 
-    _dashboard, computed_at = dashboard_cached(default_filter(), refresh=True)
-    return computed_at.isoformat()
+    days = rollup.refresh()
+    _dashboard, as_of = dashboard_cached(default_filter(), refresh=True)
+    return {"days": days, "as_of": as_of.isoformat()}

@@ -1,6 +1,11 @@
 """Django loads models from here; each document type keeps its own in doctype/<name>/."""
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.dashboards.models import (
+    DashboardDayFigure,
+    DashboardRollup,
+    DashboardStaleDay,
+)
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
@@ -42,6 +47,9 @@ __all__ = [
     "CorrectionPeriod",
     "CorrectionPiece",
     "CounterOffice",
+    "DashboardDayFigure",
+    "DashboardRollup",
+    "DashboardStaleDay",
     "DocumentEvent",
     "FeeTariff",
     "GasTariff",

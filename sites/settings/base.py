@@ -343,5 +343,5 @@ METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.sla_refresh_states", "every_seconds": 300},
     # Complaints past their SLA are escalated; resolved ones left unanswered are closed.
     {"path": "apps.meter_service.jobs.complaints_run_timers", "every_seconds": 300},
-    {"path": "apps.meter_service.jobs.dashboard_warm", "every_seconds": 240},
+    {"path": "apps.meter_service.jobs.dashboard_refresh", "every_seconds": 240},
 ]

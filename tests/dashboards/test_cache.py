@@ -55,7 +55,7 @@ def test_without_caching_every_view_computes(data, settings):
 def test_the_scheduler_warms_the_default_view(
     cached, client, make_user, django_assert_max_num_queries
 ):
-    computed_at = jobs.dashboard_warm()
+    computed_at = jobs.dashboard_refresh()["as_of"]
     client.force_login(make_user(Role.SERVICE_MANAGER))
     # The page reads the figures from the cache: only the session, the user, the filter's
     # lists of offices and cities, and the sidebar's queries remain.

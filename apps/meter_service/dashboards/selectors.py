@@ -20,7 +20,6 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import FieldError
 from django.db.models import (
-    Avg,
     Case,
     Count,
     F,
@@ -132,17 +131,23 @@ def _hours(seconds: float | int | None) -> float | None:
 # --- claims ---------------------------------------------------------------------------------
 
 
-def claims_by_channel(f: DashboardFilter) -> list[dict[str, Any]]:
-    """Claims filed through each channel: [{channel, label, count}], every channel listed."""
-    counts = dict(filtered_claims(f).values_list("channel").annotate(n=Count("id")))
+def channel_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [
         {"channel": c.value, "label": c.label, "count": counts.get(c.value, 0)} for c in Channel
     ]
 
 
+def claims_by_channel(f: DashboardFilter) -> list[dict[str, Any]]:
+    """Claims filed through each channel: [{channel, label, count}], every channel listed."""
+    return channel_rows(dict(filtered_claims(f).values_list("channel").annotate(n=Count("id"))))
+
+
 def claims_by_status(f: DashboardFilter) -> list[dict[str, Any]]:
     """Claims in each status now: [{status, label, count, open}], every status listed."""
-    counts = dict(filtered_claims(f).values_list("status").annotate(n=Count("id")))
+    return status_rows(dict(filtered_claims(f).values_list("status").annotate(n=Count("id"))))
+
+
+def status_rows(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [
         {
             "status": s.value,
@@ -236,19 +241,31 @@ def percentile(queryset: QuerySet, field_name: str, percent: int, count: int) ->
     return queryset.order_by(field_name).values_list(field_name, flat=True)[rank - 1]
 
 
+def service_tenths(seconds: int) -> int:
+    """Working seconds in tenths of an hour, halves rounded up: the percentile is shown in
+    these, and the roll-up keeps a histogram of them (a monotone rounding, so the percentile
+    of the rounded values is the rounded percentile)."""
+    return (seconds + 180) // 360
+
+
+def target_hours() -> float | None:
+    return _hours(sla_rules.target_seconds())
+
+
 def service_time(f: DashboardFilter) -> dict[str, Any]:
     """Working hours that closed claims took, against the target (SLA_TARGET_HOURS).
 
     {count, average_hours, p90_hours, target_hours}; times are None without closed claims.
     """
     clocks = _served_clocks(f)
-    agg = clocks.aggregate(count=Count("id"), average=Avg("worked_seconds"))
+    agg = clocks.aggregate(count=Count("id"), worked=Sum("worked_seconds"))
     p90 = percentile(clocks, "worked_seconds", 90, agg["count"])
+    count = agg["count"]
     return {
-        "count": agg["count"],
-        "average_hours": _hours(agg["average"]),
-        "p90_hours": _hours(p90),
-        "target_hours": _hours(sla_rules.target_seconds()),
+        "count": count,
+        "average_hours": _hours(agg["worked"] / count) if count else None,
+        "p90_hours": None if p90 is None else service_tenths(p90) / 10,
+        "target_hours": target_hours(),
     }
 
 
@@ -270,9 +287,20 @@ def sla_compliance(f: DashboardFilter) -> dict[str, Any]:
             open_breached=Count("id", filter=live & Q(state=SlaState.BREACHED)),
         )
     )
-    agg["breached"] = agg["closed"] - agg["met"]
-    agg["percent"] = _percent(agg["met"], agg["closed"])
-    return agg
+    states = {state: agg[f"open_{state}"] for state in SlaState.values}
+    return sla_figures(agg["closed"], agg["met"], states)
+
+
+def sla_figures(closed: int, met: int, open_states: dict[str, int]) -> dict[str, Any]:
+    return {
+        "closed": closed,
+        "met": met,
+        "open_on_track": open_states.get(SlaState.ON_TRACK, 0),
+        "open_at_risk": open_states.get(SlaState.AT_RISK, 0),
+        "open_breached": open_states.get(SlaState.BREACHED, 0),
+        "breached": closed - met,
+        "percent": _percent(met, closed),
+    }
 
 
 # --- backlog --------------------------------------------------------------------------------
@@ -360,16 +388,20 @@ def verdict_mix(f: DashboardFilter) -> list[dict[str, Any]]:
         .annotate(count=Count("id"))
         .order_by("-count", "verdict")
     )
-    rows = list(rows)
-    total = sum(row["count"] for row in rows)
+    return verdict_rows([(row["verdict"] or "", row["count"]) for row in rows])
+
+
+def verdict_rows(counts: list[tuple[str, int]]) -> list[dict[str, Any]]:
+    """[(verdict, count)], in the order shown, as the figure's rows."""
+    total = sum(count for _verdict, count in counts)
     return [
         {
-            "verdict": row["verdict"] or "",
-            "label": VERDICT_LABELS.get(row["verdict"] or "", _("Not recorded")),
-            "count": row["count"],
-            "percent": _percent(row["count"], total),
+            "verdict": verdict,
+            "label": VERDICT_LABELS.get(verdict, _("Not recorded")),
+            "count": count,
+            "percent": _percent(count, total),
         }
-        for row in rows
+        for verdict, count in counts
     ]
 
 
@@ -412,23 +444,35 @@ def fault_rate_by_age(f: DashboardFilter) -> list[dict[str, Any]]:
         .annotate(band=Case(*whens, default=Value(len(AGE_BANDS)), output_field=IntegerField()))
         .values("band")
         .annotate(**_rates())
-        .annotate(rate=_fault_rate())
     )
-    by_band = {row["band"]: row for row in rows}
+    return age_rows({row["band"]: (row["tested"], row["faulty"], row["tampered"]) for row in rows})
+
+
+def age_band(manufacture_year: int | None, year: int) -> int:
+    """The index in AGE_BANDS of a meter's age in `year` (as the CASE above decides it)."""
+    if manufacture_year is not None:
+        for index, (low, high, _label) in enumerate(AGE_BANDS):
+            if manufacture_year <= year - low and (high is None or manufacture_year >= year - high):
+                return index
+    return len(AGE_BANDS)
+
+
+def age_rows(by_band: dict[int, tuple[int, int, int]]) -> list[dict[str, Any]]:
+    """{band: (tested, faulty, tampered)} as the figure's rows, bands in order."""
     labels = [label for _low, _high, label in AGE_BANDS] + [_("Year not known")]
     result = []
     for index, label in enumerate(labels):
-        row = by_band.get(index)
-        if row is None:
+        if index not in by_band:
             continue
+        tested, faulty, tampered = by_band[index]
         result.append(
             {
                 "band": index,
                 "label": label,
-                "tested": row["tested"],
-                "faulty": row["faulty"],
-                "tampered": row["tampered"],
-                "rate": round(row["rate"], 1),
+                "tested": tested,
+                "faulty": faulty,
+                "tampered": tampered,
+                "rate": round(faulty * 100.0 / tested, 1),
             }
         )
     return result
@@ -470,6 +514,22 @@ def fees(f: DashboardFilter) -> dict[str, Any]:
             waived_count=Count("id", filter=Q(fee_outcome=FeeOutcome.WAIVE)),
         )
     )
+    return fee_figures(
+        paid,
+        on_bill=(bill["amount"] or 0, bill["count"]),
+        refunded=(settled["refunded"] or 0, settled["refunded_count"]),
+        waived=(settled["waived"] or 0, settled["waived_count"]),
+    )
+
+
+def fee_figures(
+    paid: dict[str, dict[str, int]],
+    *,
+    on_bill: tuple[int, int],
+    refunded: tuple[int, int],
+    waived: tuple[int, int],
+) -> dict[str, Any]:
+    """The fees figure from {method: {amount, count}} and (amount, count) pairs."""
     methods = [
         {
             "method": m.value,
@@ -481,18 +541,17 @@ def fees(f: DashboardFilter) -> dict[str, Any]:
         if m.value in paid
     ]
     collected = sum(row["amount"] for row in methods)
-    refunded = settled["refunded"] or 0
     return {
         "collected": collected,
         "collected_count": sum(row["count"] for row in methods),
         "by_method": methods,
-        "on_bill": bill["amount"] or 0,
-        "on_bill_count": bill["count"],
-        "refunded": refunded,
-        "refunded_count": settled["refunded_count"],
-        "waived": settled["waived"] or 0,
-        "waived_count": settled["waived_count"],
-        "net": collected - refunded,
+        "on_bill": on_bill[0],
+        "on_bill_count": on_bill[1],
+        "refunded": refunded[0],
+        "refunded_count": refunded[1],
+        "waived": waived[0],
+        "waived_count": waived[1],
+        "net": collected - refunded[0],
     }
 
 
@@ -525,13 +584,22 @@ def correction_totals(f: DashboardFilter) -> dict[str, Any] | None:
         )
     except FieldError:
         return None
-    credits, debits = -(agg["credits"] or 0), agg["debits"] or 0
+    return correction_figures(
+        agg["credits"] or 0, agg["credit_count"], agg["debits"] or 0, agg["debit_count"]
+    )
+
+
+def correction_figures(
+    credit_sum: int, credit_count: int, debit_sum: int, debit_count: int
+) -> dict[str, Any]:
+    """From the sums of the negative and the positive differences and their counts."""
+    credits = -credit_sum
     return {
         "credits": credits,
-        "credit_count": agg["credit_count"],
-        "debits": debits,
-        "debit_count": agg["debit_count"],
-        "net": debits - credits,
+        "credit_count": credit_count,
+        "debits": debit_sum,
+        "debit_count": debit_count,
+        "net": debit_sum - credits,
     }
 
 
@@ -549,7 +617,10 @@ def complaints_per_thousand(f: DashboardFilter) -> dict[str, Any] | None:
         )
     except FieldError:
         return None
-    claims = filtered_claims(f).count()
+    return complaint_figures(complaints, filtered_claims(f).count())
+
+
+def complaint_figures(complaints: int, claims: int) -> dict[str, Any]:
     per_thousand = round(1000 * complaints / claims, 1) if claims else None
     return {"complaints": complaints, "claims": claims, "per_thousand": per_thousand}
 
@@ -573,7 +644,7 @@ def office_performance(f: DashboardFilter) -> list[dict[str, Any]]:
             closed=Count("id", filter=Q(status=ClaimStatus.CLOSED)),
             office_fees=Sum("channel_fee", filter=paid),
             served=Count("id", filter=served),
-            average=Avg("sla_clock__worked_seconds", filter=served),
+            worked=Sum("sla_clock__worked_seconds", filter=served),
             met=Count(
                 "id",
                 filter=served & Q(sla_clock__worked_seconds__lt=F("sla_clock__target_seconds")),
@@ -590,7 +661,7 @@ def office_performance(f: DashboardFilter) -> list[dict[str, Any]]:
             "paid": row["paid"],
             "closed": row["closed"],
             "office_fees": row["office_fees"] or 0,
-            "average_hours": _hours(row["average"]),
+            "average_hours": _hours(row["worked"] / row["served"]) if row["served"] else None,
             "sla_percent": _percent(row["met"], row["served"]),
         }
         for row in rows
@@ -621,11 +692,27 @@ FIGURES = (
 class Dashboard:
     filter: DashboardFilter
     figures: dict[str, Any] = field(default_factory=dict)
+    # When the figures were true: now for live ones, the roll-up's last refresh otherwise.
+    as_of: datetime.datetime | None = None
+    from_rollup: bool = False
 
 
-def dashboard(f: DashboardFilter, *, only: tuple[str, ...] = FIGURES) -> Dashboard:
-    """Compute the named figures (all by default) for the filter."""
-    return Dashboard(filter=f, figures={name: globals()[name](f) for name in only})
+def dashboard(
+    f: DashboardFilter, *, only: tuple[str, ...] = FIGURES, live: bool = False
+) -> Dashboard:
+    """Compute the named figures (all by default) for the filter: from the daily roll-up
+    where it can answer (see rollup.py), the rest from the claims; `live` reads everything
+    from the claims."""
+    from apps.meter_service.dashboards import rollup
+
+    now = timezone.now()
+    from_rollup = None if live else rollup.figures(f, only)
+    figures, as_of = from_rollup or ({}, now)
+    for name in only:
+        if name not in figures:
+            figures[name] = globals()[name](f)
+    ordered = {name: figures[name] for name in only}
+    return Dashboard(filter=f, figures=ordered, as_of=as_of, from_rollup=bool(from_rollup))
 
 
 # --- kept for a while -----------------------------------------------------------------------
@@ -644,23 +731,23 @@ def _cache_key(f: DashboardFilter) -> str:
 def dashboard_cached(
     f: DashboardFilter, *, refresh: bool = False
 ) -> tuple[Dashboard, datetime.datetime]:
-    """The whole dashboard for the filter and when it was computed.
+    """The whole dashboard for the filter and when its figures were true.
 
-    On a million claims the figures take seconds, so they are kept in the cache (Redis in
-    production) for DASHBOARD_CACHE_SECONDS, and the default view is recomputed by the
-    scheduler before it runs out (dashboard_warm): the manager's first page is instant and
-    says how fresh it is.
+    The daily roll-up answers most filters in a fraction of a second; a counter office's
+    figures are read live. Either way a filter's figures are kept in the cache (Redis in
+    production) for DASHBOARD_CACHE_SECONDS, and the scheduler's dashboard_refresh
+    recomputes the default view after refreshing the roll-up.
     """
     seconds = cache_seconds()
     if seconds <= 0:
-        return dashboard(f), timezone.now()
+        d = dashboard(f)
+        return d, d.as_of
     key = _cache_key(f)
     if not refresh:
         hit = cache.get(key)
         if hit is not None:
-            figures, computed_at = hit
-            return Dashboard(filter=f, figures=figures), computed_at
-    computed_at = timezone.now()
+            figures, as_of = hit
+            return Dashboard(filter=f, figures=figures, as_of=as_of), as_of
     d = dashboard(f)
-    cache.set(key, (d.figures, computed_at), seconds)
-    return d, computed_at
+    cache.set(key, (d.figures, d.as_of), seconds)
+    return d, d.as_of

@@ -17,4 +17,7 @@ class Command(BaseCommand):
         if not password:
             raise CommandError("Give --password or set demo_password in the site config.")
         counts = load_demo(password=password)
+        from apps.meter_service.dashboards import rollup
+
+        counts["dashboard days"] = rollup.rebuild()
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))

@@ -49,3 +49,9 @@ class Command(BaseCommand):
             f"{report.corrections:,} bill corrections ({report.corrections_approved:,} approved), "
             f"{report.complaints:,} complaints in {seconds:.0f} s"
         )
+        from apps.meter_service.dashboards import rollup
+
+        started = time.monotonic()
+        days = rollup.rebuild()
+        seconds = time.monotonic() - started
+        self.stdout.write(f"dashboard roll-up: {days:,} days computed in {seconds:.0f} s")

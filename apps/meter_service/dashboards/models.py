@@ -1,0 +1,84 @@
+"""The dashboards' daily roll-up: the counts and sums of every claim figure, per local filing
+day and subscriber city, kept by the scheduler (see rollup.py)."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class RollupKind(models.TextChoices):
+    """What a roll-up row counts; `n`, `n2`, `n3` and `total` mean, per kind:"""
+
+    CHANNEL = "channel", _("Claims by channel")  # key channel: n claims
+    STATUS = "status", _("Claims by status")  # key status: n claims
+    SERVED = "served", _("Closed claims")  # n closed, n2 within target, total worked seconds
+    SERVICE_BIN = "service_bin", _("Service time")  # key tenths of an hour: n closed claims
+    OPEN_STATE = "open_state", _("Open claims by service level")  # key state: n claims
+    VERDICT = "verdict", _("Verdicts")  # key verdict: n tested claims
+    MODEL = "model", _("Meter models")  # key make, key2 model: n tested, n2 faulty, n3 tampered
+    YEAR = "year", _("Meter years")  # key manufacture year: n tested, n2 faulty, n3 tampered
+    PAID = "paid", _("Fees paid")  # key method: n payments, total Rial
+    ON_BILL = "on_bill", _("Fees on the next bill")  # n charges, total Rial
+    SETTLED = "settled", _("Fees refunded or waived")  # key fee outcome: n claims, total Rial
+    CORRECTION = "correction", _("Bill corrections")  # key credit/debit: n, total (signed) Rial
+    COMPLAINTS = "complaints", _("Complaints")  # n complaints about the day's claims
+    OFFICE = "office", _("Counter offices")  # key office: n claims, n2 paid, n3 closed, total fees
+    OFFICE_SERVED = "office_served", _("Counter offices' service")  # as SERVED, key office
+
+
+class DashboardDayFigure(models.Model):
+    """One group of claims filed on a local day by subscribers of a city: its counts and sums."""
+
+    day = models.DateField(_("filed on"))
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    kind = models.CharField(_("figure"), max_length=16, choices=RollupKind.choices)
+    key = models.CharField(_("key"), max_length=100, blank=True)
+    key2 = models.CharField(_("second key"), max_length=100, blank=True)
+    n = models.PositiveIntegerField(_("count"), default=0)
+    n2 = models.PositiveIntegerField(_("second count"), default=0)
+    n3 = models.PositiveIntegerField(_("third count"), default=0)
+    total = models.BigIntegerField(_("total"), default=0)
+
+    class Meta:
+        verbose_name = _("dashboard day figure")
+        verbose_name_plural = _("dashboard day figures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "city", "kind", "key", "key2"], name="dashboard_day_figure_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.city} {self.kind} {self.key} {self.key2}"
+
+
+class DashboardStaleDay(models.Model):
+    """A filing day whose claims changed since its roll-up rows were computed."""
+
+    day = models.DateField(_("filed on"), unique=True)
+    marked_at = models.DateTimeField(_("marked at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("stale dashboard day")
+        verbose_name_plural = _("stale dashboard days")
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class DashboardRollup(models.Model):
+    """The roll-up's state (one row): built once, then refreshed by the scheduler."""
+
+    built_at = models.DateTimeField(_("built at"))
+    refreshed_at = models.DateTimeField(_("refreshed at"))
+    # The local day of the last refresh: days from it to today are recomputed every time,
+    # since changes to claims filed on the current day mark no day (see rollup.mark_stale).
+    refreshed_day = models.DateField(_("refreshed on"))
+
+    class Meta:
+        verbose_name = _("dashboard roll-up")
+        verbose_name_plural = _("dashboard roll-up")
+
+    def __str__(self) -> str:
+        return f"{self.refreshed_at:%Y-%m-%d %H:%M}"
