@@ -5,9 +5,11 @@
     METER_DATABASE_URL=... .venv/bin/python manage.py seed_scale --claims 1000000
     METER_DATABASE_URL=... .venv/bin/python benchmarks/dashboards.py [--repeat 3] [--explain]
 
-Runs each figure's selector for three filters (the last twelve months; the same for the
+Runs each figure's live selector for three filters (the last twelve months; the same for the
 busiest counter office; the same for the biggest city) `--repeat` times and prints the median
-and the slowest time in milliseconds, and the number of SQL queries. With --explain, prints
+time in milliseconds and the number of SQL queries; then the whole dashboard computed live
+beside the same read from the daily roll-up (built by seed_scale or `manage.py
+dashboard_rollup`), as a ratio. With --explain, prints
 the plan of every query (EXPLAIN QUERY PLAN on SQLite, EXPLAIN on MariaDB), which is how the
 indexes of the dashboards were chosen. Nothing is written.
 """
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--only", nargs="*", help="figure names (default: all)")
+    parser.add_argument("--whole-only", action="store_true", help="skip the per-figure table")
     args = parser.parse_args()
 
     import django
@@ -80,7 +83,7 @@ def main() -> None:
         f"{Claim.objects.count():,} claims; {claims.count():,} in the last twelve months "
         f"({base.date_from} .. {base.date_to})"
     )
-    names = args.only or list(selectors.FIGURES)
+    names = [] if args.whole_only else (args.only or list(selectors.FIGURES))
     header = f"{'figure':26}" + "".join(f"{name:>22}" for name in filters)
     print(header)
     print("-" * len(header))
@@ -117,6 +120,34 @@ def main() -> None:
     print(f"{'cities of the filter form':26}{statistics.median(times):9.1f} ms")
     print("-" * len(header))
     print(f"{'whole page':26}" + "".join(f"{totals[label]:9.1f} ms{'':>10}" for label in filters))
+
+    from apps.meter_service.dashboards import rollup
+
+    state = rollup.state()
+    print(
+        "\nwhole dashboard, live and from the daily roll-up "
+        f"(refreshed {state.refreshed_at:%Y-%m-%d %H:%M} UTC)"
+        if state
+        else "\nthe daily roll-up is not built: run manage.py dashboard_rollup"
+    )
+    if state:
+        print(f"{'filter':14}{'live':>12}{'roll-up':>12}{'queries':>9}{'faster':>9}")
+        for label, f in filters.items():
+            timed = {}
+            for live in (True, False):
+                times = []
+                with CaptureQueriesContext(connection) as queries:
+                    for _ in range(args.repeat):
+                        started = time.perf_counter()
+                        d = selectors.dashboard(f, live=live)
+                        times.append((time.perf_counter() - started) * 1000)
+                timed[live] = statistics.median(times), len(queries) // args.repeat
+            source = "" if not f.office_id else "  (an office: read live either way)"
+            print(
+                f"{label:14}{timed[True][0]:9.1f} ms{timed[False][0]:9.1f} ms"
+                f"{timed[False][1]:9}{timed[True][0] / timed[False][0]:8.1f}x{source}"
+            )
+            assert d.from_rollup == (not f.office_id)
 
     for name, queries in plans.items():
         print(f"\n== {name}")

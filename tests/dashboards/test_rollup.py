@@ -27,7 +27,7 @@ from apps.meter_service.dashboards.selectors import DashboardFilter
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.payment.models import Payment
 from apps.meter_service.doctype.sla.models import SlaClock
-from tests.dashboards.conftest import QAZVIN, RANGE, TAKESTAN
+from tests.dashboards.conftest import QAZVIN, RANGE, TAKESTAN, local
 from tests.dashboards.test_selectors import _complaint, _correction
 
 pytestmark = pytest.mark.django_db
@@ -95,10 +95,16 @@ def test_the_rollup_holds_sums_not_claims(full):
     assert c1[("channel", "web")] == (1, 0, 0, 0)
     assert c1[("served", "")] == (1, 1, 0, 10 * 3600)
     assert c1[("service_bin", "100")] == (1, 0, 0, 0)
+    assert c1[("service_span", "2")] == (1, 0, 0, 0)  # tenths 100..149
     assert c1[("verdict", "within_tolerance")] == (1, 0, 0, 0)
     assert c1[("correction", "credit")] == (1, 0, 0, -40_000)
     assert c1[("complaints", "")] == (2, 0, 0, 0)
     assert c1[("paid", "gateway")] == (1, 0, 0, 1_650_000)
+    # C2's day: office O1's claim, paid with the office's fee, closed late after 30 h.
+    o1 = full["offices"]["O1"].pk
+    c2 = DashboardDayFigure.objects.get(day=datetime.date(2024, 3, 30), kind="office", key=o1)
+    assert (c2.n, c2.n2, c2.n3, c2.total) == (1, 1, 1, 109_000)
+    assert (c2.n4, c2.n5, c2.total2) == (1, 0, 30 * 3600)
 
 
 def test_a_counter_office_is_read_live(full):
@@ -209,3 +215,25 @@ def test_the_command_rebuilds(full, capsys):
     DashboardDayFigure.objects.filter(day=datetime.date(2024, 3, 25)).delete()
     call_command("dashboard_rollup", "--rebuild")
     assert _from_rollup(RANGE) == _live(RANGE)
+
+
+@pytest.mark.parametrize(
+    "seconds",
+    [
+        (179, 180, 181, 539, 540),  # around the half-tenth rounding
+        (17_999, 18_000, 18_179, 18_180, 18_181),  # around the five-hour span's edge
+        (0, 0, 0, 0, 3_600_000),
+        (36_000, 36_000, 36_000, 36_000, 36_000),
+    ],
+)
+def test_the_90th_percentile_matches_on_the_edges_of_tenths_and_spans(full, seconds):
+    served = SlaClock.objects.filter(claim__status="closed", stopped_at__isnull=False)
+    clocks = list(served.filter(claim__filed_at__gte=local(3, 20, 0)).order_by("pk"))
+    assert len(clocks) == len(seconds)
+    for clock, worked in zip(clocks, seconds, strict=True):
+        SlaClock.objects.filter(pk=clock.pk).update(worked_seconds=worked)
+    rollup.rebuild()
+    live_figure = _live(RANGE)["service_time"]
+    assert _from_rollup(RANGE)["service_time"] == live_figure
+    rank_value = sorted(seconds)[4]  # the 5th of 5 (nearest rank of 90 % of 5)
+    assert live_figure["p90_hours"] == selectors.service_tenths(rank_value) / 10

@@ -24,7 +24,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from apps.meter_service.dashboards import selectors as live
 from apps.meter_service.dashboards.models import (
+    SERVICE_SPAN_TENTHS,
     DashboardDayFigure,
     DashboardRollup,
     DashboardStaleDay,
@@ -95,21 +96,20 @@ def _in_days(qs: QuerySet, first: datetime.date, last: datetime.date, prefix: st
     )
 
 
+VALUES = ("n", "n2", "n3", "n4", "n5", "total", "total2")
+
+
 class _Rows:
-    """Rows being summed: (day ordinal, city, kind, key, key2) -> [n, n2, n3, total]."""
+    """Rows being summed: (day ordinal, city, kind, key, key2) -> the VALUES."""
 
     def __init__(self) -> None:
-        self.values: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.values: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(VALUES))
 
-    def add(
-        self, row: dict, kind: str, key: Any = "", key2: Any = "", *, n=0, n2=0, n3=0, total=0
-    ) -> None:
+    def add(self, row: dict, kind: str, key: Any = "", key2: Any = "", **values: int) -> None:
         k = (row["d"], row["c"] or "", kind, "" if key is None else str(key), key2 or "")
         v = self.values[k]
-        v[0] += n or 0
-        v[1] += n2 or 0
-        v[2] += n3 or 0
-        v[3] += total or 0
+        for index, name in enumerate(VALUES):
+            v[index] += values.get(name) or 0
 
     def models(self) -> list[DashboardDayFigure]:
         return [
@@ -119,10 +119,7 @@ class _Rows:
                 kind=kind,
                 key=key[:100],
                 key2=key2[:100],
-                n=v[0],
-                n2=v[1],
-                n3=v[2],
-                total=v[3],
+                **dict(zip(VALUES, v, strict=True)),
             )
             for (d, city, kind, key, key2), v in self.values.items()
             if any(v)
@@ -163,9 +160,10 @@ def compute_days(first: datetime.date, last: datetime.date) -> list[DashboardDay
         rows.add(row, RollupKind.SERVED, n=row["n"], n2=row["met"], total=worked)
         tenths = live.service_tenths(row["worked_seconds"])
         rows.add(row, RollupKind.SERVICE_BIN, tenths, n=row["n"])
+        rows.add(row, RollupKind.SERVICE_SPAN, tenths // SERVICE_SPAN_TENTHS, n=row["n"])
         if row["office"]:
             office = row["office"]
-            rows.add(row, RollupKind.OFFICE_SERVED, office, n=row["n"], n2=row["met"], total=worked)
+            rows.add(row, RollupKind.OFFICE, office, n4=row["n"], n5=row["met"], total2=worked)
 
     open_clocks = _in_days(SlaClock.objects.all(), first, last, "claim__").filter(
         stopped_at__isnull=True, claim__status__in=OPEN_STATUSES
@@ -345,31 +343,51 @@ def connect_signals() -> None:
 # --- reading the figures --------------------------------------------------------------------
 
 
+class Sums(NamedTuple):
+    n: int = 0
+    n2: int = 0
+    n3: int = 0
+    n4: int = 0
+    n5: int = 0
+    total: int = 0
+    total2: int = 0
+
+
+NONE = Sums()
+
+
 @dataclass
 class Totals:
-    """The filter's roll-up rows summed: (kind, key, key2) -> (n, n2, n3, total), and the
-    per-day rows the period chart needs."""
+    """The filter's roll-up rows summed: (kind, key, key2) -> Sums, the per-day rows the
+    period chart needs, and the filter's rows for the percentile's second read."""
 
-    rows: dict[tuple[str, str, str], tuple[int, int, int, int]]
-    days: dict[tuple[datetime.date, str], tuple[int, int]]
+    rows: dict[tuple[str, str, str], Sums]
+    days: dict[tuple[datetime.date, str], Sums]
     first_day: datetime.date | None
+    selected: QuerySet[DashboardDayFigure]
 
-    def of(self, kind: str) -> dict[tuple[str, str], tuple[int, int, int, int]]:
+    def of(self, kind: str) -> dict[tuple[str, str], Sums]:
         return {(k, k2): v for (kd, k, k2), v in self.rows.items() if kd == kind}
 
-    def by_key(self, kind: str) -> dict[str, tuple[int, int, int, int]]:
+    def by_key(self, kind: str) -> dict[str, Sums]:
         return {k: v for (k, _k2), v in self.of(kind).items()}
 
-    def one(self, kind: str) -> tuple[int, int, int, int]:
-        return self.rows.get((kind, "", ""), (0, 0, 0, 0))
+    def one(self, kind: str) -> Sums:
+        return self.rows.get((kind, "", ""), NONE)
 
 
 def state() -> DashboardRollup | None:
     return DashboardRollup.objects.first()
 
 
+def _summed(qs: QuerySet, *group: str) -> list[tuple[tuple, Sums]]:
+    rows = qs.values(*group).annotate(**{f"s_{name}": Sum(name) for name in VALUES})
+    return [(tuple(r[g] for g in group), Sums(*(r[f"s_{name}"] for name in VALUES))) for r in rows]
+
+
 def totals(f: live.DashboardFilter) -> Totals:
-    """Sum the roll-up rows of the filter's days and city (two grouped reads)."""
+    """Sum the roll-up rows of the filter's days and city (two grouped reads; the fine
+    service-time histogram is left for service_time's own read)."""
     qs = DashboardDayFigure.objects.order_by()
     if f.date_from:
         qs = qs.filter(day__gte=f.date_from)
@@ -377,47 +395,35 @@ def totals(f: live.DashboardFilter) -> Totals:
         qs = qs.filter(day__lte=f.date_to)
     if f.city:
         qs = qs.filter(city=f.city)
-    sums = {
-        "n": Sum("n"),
-        "n2": Sum("n2"),
-        "n3": Sum("n3"),
-        "total": Sum("total"),
-    }
-    rows = {
-        (r["kind"], r["key"], r["key2"]): (r["n"], r["n2"], r["n3"], r["total"])
-        for r in qs.values("kind", "key", "key2").annotate(**sums)
-    }
-    per_day = qs.filter(kind__in=(RollupKind.CHANNEL, RollupKind.SERVED)).values("day", "kind")
-    days = {(r["day"], r["kind"]): (r["n"], r["n2"]) for r in per_day.annotate(**sums)}
+    rows = dict(_summed(qs.exclude(kind=RollupKind.SERVICE_BIN), "kind", "key", "key2"))
+    per_day = qs.filter(kind__in=(RollupKind.CHANNEL, RollupKind.SERVED))
+    days = dict(_summed(per_day, "day", "kind"))
     first_day = min((day for day, _kind in days), default=None)
-    return Totals(rows=rows, days=days, first_day=first_day)
+    return Totals(rows=rows, days=days, first_day=first_day, selected=qs)
 
 
 def claims_by_channel(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
-    counts = {k: v[0] for k, v in t.by_key(RollupKind.CHANNEL).items()}
-    return live.channel_rows(counts)
+    return live.channel_rows({k: v.n for k, v in t.by_key(RollupKind.CHANNEL).items()})
 
 
 def claims_by_status(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
-    counts = {k: v[0] for k, v in t.by_key(RollupKind.STATUS).items()}
-    return live.status_rows(counts)
+    return live.status_rows({k: v.n for k, v in t.by_key(RollupKind.STATUS).items()})
 
 
 def claims_by_period(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
     first = f.date_from or t.first_day
     if first is None:
         return []
-    periods = buckets(first, f.date_to or timezone.localdate(), f.period)
     result = []
-    for b in periods:
+    for b in buckets(first, f.date_to or timezone.localdate(), f.period):
         filed = closed = met = 0
-        for (day, kind), (n, n2) in t.days.items():
+        for (day, kind), v in t.days.items():
             if b.start <= day < b.end:
                 if kind == RollupKind.CHANNEL:
-                    filed += n
+                    filed += v.n
                 else:
-                    closed += n
-                    met += n2
+                    closed += v.n
+                    met += v.n2
         result.append(
             {
                 "start": b.start,
@@ -431,46 +437,57 @@ def claims_by_period(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]
     return result
 
 
+def _nearest_rank(counts: Iterable[tuple[int, int]], rank: int) -> tuple[int, int] | None:
+    """Walk (value, count) in value order: the value holding the rank-th item, and how
+    many items came before it (None when there are fewer than `rank`)."""
+    seen = 0
+    for value, n in sorted(counts):
+        if seen + n >= rank:
+            return value, seen
+        seen += n
+    return None
+
+
 def service_time(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
-    count, _met, _n3, worked = t.one(RollupKind.SERVED)
-    bins = sorted((int(k), v[0]) for k, v in t.by_key(RollupKind.SERVICE_BIN).items())
+    served = t.one(RollupKind.SERVED)
     p90 = None
-    if count:
-        rank, seen = max(1, math.ceil(90 * count / 100)), 0
-        for tenths, n in bins:
-            seen += n
-            if seen >= rank:
-                p90 = tenths / 10
-                break
+    if served.n:
+        rank = max(1, math.ceil(90 * served.n / 100))
+        spans = ((int(k), v.n) for k, v in t.by_key(RollupKind.SERVICE_SPAN).items())
+        span, before = _nearest_rank(spans, rank)
+        keys = [str(span * SERVICE_SPAN_TENTHS + i) for i in range(SERVICE_SPAN_TENTHS)]
+        fine = t.selected.filter(kind=RollupKind.SERVICE_BIN, key__in=keys)
+        tenths = ((int(key), v.n) for (key,), v in _summed(fine, "key"))
+        p90 = _nearest_rank(tenths, rank - before)[0] / 10
     return {
-        "count": count,
-        "average_hours": live._hours(worked / count) if count else None,
+        "count": served.n,
+        "average_hours": live._hours(served.total / served.n) if served.n else None,
         "p90_hours": p90,
         "target_hours": live.target_hours(),
     }
 
 
 def sla_compliance(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
-    closed, met, _n3, _worked = t.one(RollupKind.SERVED)
-    states = {k: v[0] for k, v in t.by_key(RollupKind.OPEN_STATE).items()}
-    return live.sla_figures(closed, met, states)
+    served = t.one(RollupKind.SERVED)
+    states = {k: v.n for k, v in t.by_key(RollupKind.OPEN_STATE).items()}
+    return live.sla_figures(served.n, served.n2, states)
 
 
 def verdict_mix(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
-    counts = [(k, v[0]) for k, v in t.by_key(RollupKind.VERDICT).items()]
+    counts = [(k, v.n) for k, v in t.by_key(RollupKind.VERDICT).items()]
     return live.verdict_rows(sorted(counts, key=lambda kv: (-kv[1], kv[0])))
 
 
 def fault_rate_by_model(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
-    rows = sorted(t.of(RollupKind.MODEL).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    rows = sorted(t.of(RollupKind.MODEL).items(), key=lambda kv: (-kv[1].n, kv[0]))
     return [
         {
             "make": make,
             "model": model,
-            "tested": v[0],
-            "faulty": v[1],
-            "tampered": v[2],
-            "rate": round(v[1] * 100.0 / v[0], 1),
+            "tested": v.n,
+            "faulty": v.n2,
+            "tampered": v.n3,
+            "rate": round(v.n2 * 100.0 / v.n, 1),
         }
         for (make, model), v in rows
     ]
@@ -480,41 +497,40 @@ def fault_rate_by_age(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]
     year = (f.date_to or timezone.localdate()).year
     by_band: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0])
     for key, v in t.by_key(RollupKind.YEAR).items():
-        band = live.age_band(int(key) if key else None, year)
-        for i in range(3):
-            by_band[band][i] += v[i]
+        band = by_band[live.age_band(int(key) if key else None, year)]
+        band[0] += v.n
+        band[1] += v.n2
+        band[2] += v.n3
     return live.age_rows({band: tuple(v) for band, v in by_band.items()})
 
 
 def fees(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
-    paid = {k: {"amount": v[3], "count": v[0]} for k, v in t.by_key(RollupKind.PAID).items()}
-    on_bill_count, _n2, _n3, on_bill = t.one(RollupKind.ON_BILL)
+    paid = {k: {"amount": v.total, "count": v.n} for k, v in t.by_key(RollupKind.PAID).items()}
+    on_bill = t.one(RollupKind.ON_BILL)
     settled = t.by_key(RollupKind.SETTLED)
-    refund = settled.get(FeeOutcome.REFUND, (0, 0, 0, 0))
-    waive = settled.get(FeeOutcome.WAIVE, (0, 0, 0, 0))
+    refund = settled.get(FeeOutcome.REFUND, NONE)
+    waive = settled.get(FeeOutcome.WAIVE, NONE)
     return live.fee_figures(
         paid,
-        on_bill=(on_bill, on_bill_count),
-        refunded=(refund[3], refund[0]),
-        waived=(waive[3], waive[0]),
+        on_bill=(on_bill.total, on_bill.n),
+        refunded=(refund.total, refund.n),
+        waived=(waive.total, waive.n),
     )
 
 
 def correction_totals(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
     sides = t.by_key(RollupKind.CORRECTION)
-    credit = sides.get("credit", (0, 0, 0, 0))
-    debit = sides.get("debit", (0, 0, 0, 0))
-    return live.correction_figures(credit[3], credit[0], debit[3], debit[0])
+    credit, debit = sides.get("credit", NONE), sides.get("debit", NONE)
+    return live.correction_figures(credit.total, credit.n, debit.total, debit.n)
 
 
 def complaints_per_thousand(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
-    claims = sum(v[0] for v in t.by_key(RollupKind.CHANNEL).values())
-    return live.complaint_figures(t.one(RollupKind.COMPLAINTS)[0], claims)
+    claims = sum(v.n for v in t.by_key(RollupKind.CHANNEL).values())
+    return live.complaint_figures(t.one(RollupKind.COMPLAINTS).n, claims)
 
 
 def office_performance(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
     offices = t.by_key(RollupKind.OFFICE)
-    served = t.by_key(RollupKind.OFFICE_SERVED)
     names = {
         str(o["pk"]): o
         for o in CounterOffice.objects.filter(pk__in=[int(k) for k in offices]).values(
@@ -522,22 +538,21 @@ def office_performance(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any
         )
     }
     rows = []
-    for key, (claims, paid, closed, office_fees) in offices.items():
+    for key, v in offices.items():
         office = names.get(key)
         if office is None:
             continue
-        n_served, met, _n3, worked = served.get(key, (0, 0, 0, 0))
         rows.append(
             {
                 "office_id": office["pk"],
                 "code": office["code"],
                 "name": office["name"],
-                "claims": claims,
-                "paid": paid,
-                "closed": closed,
-                "office_fees": office_fees,
-                "average_hours": live._hours(worked / n_served) if n_served else None,
-                "sla_percent": live._percent(met, n_served),
+                "claims": v.n,
+                "paid": v.n2,
+                "closed": v.n3,
+                "office_fees": v.total,
+                "average_hours": live._hours(v.total2 / v.n4) if v.n4 else None,
+                "sla_percent": live._percent(v.n5, v.n4),
             }
         )
     return sorted(rows, key=lambda r: (-r["claims"], r["code"]))
