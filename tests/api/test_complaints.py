@@ -4,7 +4,8 @@ one complaint with its conversation, and the complainant's reply."""
 from __future__ import annotations
 
 import pytest
-from helpdesk.models import FollowUp, Ticket
+from django.core.files.uploadedfile import SimpleUploadedFile
+from helpdesk.models import FollowUp, FollowUpAttachment, Ticket
 
 from apps.meter_service import tracking
 from apps.meter_service.doctype.agency.models import Agency
@@ -376,3 +377,61 @@ def test_the_ivr_account_may_not_use_complaints(api, world, complaints):
     client = api(ivr)
     assert client.get(URL).status_code == 403
     assert client.post(URL, _sent(), format="json").status_code == 403
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+class TestAttachments:
+    def test_a_complaint_filed_with_an_attachment(self, api, world, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        body = _sent(attachment=SimpleUploadedFile("photo.png", PNG, content_type="image/png"))
+        response = api(world.users["agency"]).post(URL, body, format="multipart")
+        assert response.status_code == 201, response.content
+        first = response.json()["conversation"][0]
+        assert first["attachments"] == [
+            {"filename": "photo.png", "content_type": "image/png", "size": len(PNG)}
+        ]
+        stored = FollowUpAttachment.objects.get()
+        assert stored.file.read() == PNG
+
+    def test_a_reply_with_an_attachment(self, api, world, complaints, settings, tmp_path):
+        settings.MEDIA_ROOT = tmp_path
+        # Named .txt by the sender: the type is read from the content.
+        scan = SimpleUploadedFile("receipt.txt", b"%PDF-1.4\n%%EOF\n", content_type="text/plain")
+        response = api(world.users["subscriber_a"]).post(
+            f"{URL}{complaints['a'].tracking_code}/replies/",
+            {"text": "رسید پیوست است.", "attachment": scan},
+            format="multipart",
+        )
+        assert response.status_code == 201, response.content
+        last = response.json()["conversation"][-1]
+        assert last["text"] == "رسید پیوست است."
+        assert [a["content_type"] for a in last["attachments"]] == ["application/pdf"]
+
+    @pytest.mark.parametrize(
+        ("content", "code"),
+        [
+            (PNG + b"\x00" * (6 * 1024 * 1024), "attachment_too_large"),
+            (b"MZ not a document", "attachment_wrong_type"),
+        ],
+    )
+    def test_a_bad_attachment_is_refused_and_nothing_is_written(
+        self, api, world, complaints, settings, tmp_path, nothing_written, content, code
+    ):
+        settings.MEDIA_ROOT = tmp_path
+        settings.METER_SERVICE = {
+            **settings.METER_SERVICE,
+            "COMPLAINT_ATTACHMENT_MAX_BYTES": 1 << 20,
+        }
+        upload = SimpleUploadedFile("x.png", content, content_type="image/png")
+        filed = api(world.users["agency"]).post(URL, _sent(attachment=upload), format="multipart")
+        assert _field_codes(filed, "attachment") == [code]
+        upload.seek(0)
+        replied = api(world.users["subscriber_a"]).post(
+            f"{URL}{complaints['a'].tracking_code}/replies/",
+            {"text": "پیوست", "attachment": upload},
+            format="multipart",
+        )
+        assert _field_codes(replied, "attachment") == [code]
+        assert not any(tmp_path.rglob("*.*"))

@@ -13,6 +13,7 @@ from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -165,10 +166,15 @@ class ComplaintListApi(MeterApi):
         )
 
 
+def _attachments(data: dict) -> list:
+    return [data["attachment"]] if data.get("attachment") else []
+
+
 class ComplaintFileApi(MeterApi):
     """File a complaint on the channel of the caller's role."""
 
     permission_classes = [CanFileComplaints]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
         operation_id="complaints_file",
@@ -179,7 +185,8 @@ class ComplaintFileApi(MeterApi):
             "(subscription_number or bill_id) and claim; a claim alone names its subscriber. "
             "The same external_reference again answers 200 with the complaint already filed. "
             "Subscribers name one of their subscriptions or claims. The channel follows the "
-            "caller's role: national_system or portal."
+            "caller's role: national_system or portal. Send multipart/form-data to attach a "
+            "document or photo."
         ),
         request=ComplaintFileInputSerializer,
         responses={
@@ -218,6 +225,7 @@ class ComplaintFileApi(MeterApi):
                 contact_email=data["contact_email"],
                 agency=agency,
                 external_reference=reference,
+                attachments=_attachments(data),
                 **_about(user, channel, data),
             )
         except IntegrityError:
@@ -267,13 +275,15 @@ class ComplaintReplyApi(MeterApi):
     """The complainant writes back; a reply to an answered complaint reopens it."""
 
     permission_classes = [CanFileComplaints]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
         operation_id="complaints_reply",
         summary="Reply to a complaint (the complainant)",
         description=(
             "A reply to an answered complaint reopens it with a new answer deadline. A closed "
-            "complaint takes no reply: 409 with the reason (file a new complaint instead)."
+            "complaint takes no reply: 409 with the reason (file a new complaint instead). "
+            "Send multipart/form-data to attach a document or photo."
         ),
         parameters=[TRACKING_CODE],
         request=ComplaintReplyInputSerializer,
@@ -289,7 +299,10 @@ class ComplaintReplyApi(MeterApi):
         complaint = selectors.complaint_get(user=request.user, code=tracking_code)
         try:
             services.complaint_subscriber_reply(
-                complaint=complaint, actor=request.user, text=serializer.validated_data["text"]
+                complaint=complaint,
+                actor=request.user,
+                text=serializer.validated_data["text"],
+                attachments=_attachments(serializer.validated_data),
             )
         except DjangoValidationError as error:
             if hasattr(error, "error_dict"):

@@ -318,12 +318,16 @@ def _part_changed(sender, instance, **kwargs) -> None:
         mark_stale(Claim.objects.filter(pk=instance.claim_id).values_list("filed_at", flat=True))
 
 
-def _owner_changed(sender, instance, created: bool = False, **kwargs) -> None:
+# What the roll-up keeps of a subscriber and of a meter.
+OWNER_FIELDS = {"subscriber": {"city"}, "meter": {"make", "model", "manufacture_year"}}
+
+
+def _owner_changed(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
     """A subscriber's city or a meter's make, model or year may have changed: every day
     with one of its claims is stale (a new one has none)."""
-    if created:
-        return
     field = "subscriber" if sender is Subscriber else "meter"
+    if created or (update_fields is not None and not OWNER_FIELDS[field] & set(update_fields)):
+        return
     mark_stale(Claim.objects.filter(**{field: instance}).values_list("filed_at", flat=True))
 
 

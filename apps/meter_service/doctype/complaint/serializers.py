@@ -30,6 +30,10 @@ AUTHOR_COMPANY = "company"
 AUTHOR_SYSTEM = "system"
 # Channels on which the filer's account is the complainant's (not staff typing it in).
 _SELF_FILED = frozenset({ComplaintChannel.PORTAL, ComplaintChannel.NATIONAL_SYSTEM})
+ATTACHMENT_HELP = (
+    "A document or photo for the complaint (PDF, JPEG or PNG, checked by its content; at most "
+    "COMPLAINT_ATTACHMENT_MAX_BYTES). Send multipart/form-data to attach one."
+)
 
 
 class ComplaintFileInputSerializer(serializers.Serializer):
@@ -102,6 +106,10 @@ class ComplaintFileInputSerializer(serializers.Serializer):
         max_length=20,
         help_text="Clients of several agencies: the agency sending the complaint.",
     )
+    attachment = serializers.FileField(
+        required=False,
+        help_text=ATTACHMENT_HELP,
+    )
 
     def __init__(self, instance=None, data=serializers.empty, **kwargs):
         if data is not serializers.empty and hasattr(data, "items"):
@@ -123,6 +131,7 @@ class ComplaintFileInputSerializer(serializers.Serializer):
 
 class ComplaintReplyInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=10000, help_text="The complainant's reply.")
+    attachment = serializers.FileField(required=False, help_text=ATTACHMENT_HELP)
 
 
 class ComplaintListFilterSerializer(serializers.Serializer):
@@ -167,6 +176,12 @@ class ComplaintListOutputSerializer(serializers.Serializer):
         return rules.topic_label(complaint.ticket.queue)
 
 
+class ConversationAttachmentSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    content_type = serializers.CharField(help_text="Read from the file: PDF, JPEG or PNG.")
+    size = serializers.IntegerField(help_text="In bytes.")
+
+
 class ConversationEntrySerializer(serializers.Serializer):
     """One public message of a complaint's conversation."""
 
@@ -181,6 +196,7 @@ class ConversationEntrySerializer(serializers.Serializer):
         allow_null=True,
         help_text="The status the complaint took with this message, if it changed.",
     )
+    attachments = ConversationAttachmentSerializer(many=True)
 
 
 def conversation_entries(complaint: Complaint, follow_ups: list[FollowUp]) -> list[dict]:
@@ -207,6 +223,10 @@ def conversation_entries(complaint: Complaint, follow_ups: list[FollowUp]) -> li
                 "author": author,
                 "text": follow_up.comment or "",
                 "new_status": STATUS_CODES.get(follow_up.new_status),
+                "attachments": [
+                    {"filename": a.filename, "content_type": a.mime_type, "size": a.size}
+                    for a in follow_up.followupattachment_set.all()
+                ],
             }
         )
     return entries
