@@ -45,7 +45,13 @@ def test_subscriber_files_a_claim_in_persian(page, live_server, installed, tarif
 
     page.check("input[name=reason][value=fast]")
     page.fill("input[name=last_reading]", "۸۵۰")
-    page.fill("input[name=last_reading_date]", today)
+    # The date from the Jalali calendar that opens on the field: its "today" button.
+    page.click("input[name=last_reading_date]")
+    page.locator("jdp-container").wait_for(state="visible")
+    page.click("jdp-container .jdp-btn-today")
+    assert page.input_value("input[name=last_reading_date]") == normalize_digits(today)
+    page.click("h1")
+    page.locator("jdp-container").wait_for(state="hidden")
     page.set_input_files(
         "input[name=last_bill_scan]",
         files=[{"name": "bill.png", "mimeType": "image/png", "buffer": png_bytes()}],
@@ -60,3 +66,4 @@ def test_subscriber_files_a_claim_in_persian(page, live_server, installed, tarif
     assert shown == tracking.display(claim.tracking_code)
     assert page.locator(f"form[action='/pay/{claim.tracking_code}/'] button").is_visible()
     assert claim.channel == "web" and claim.last_bill_scan.name.endswith(".png")
+    assert claim.last_reading_date == timezone.localdate()

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import datetime
 import math
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -303,7 +304,25 @@ def mark_stale(filed: Iterable[datetime.datetime | None]) -> None:
         )
 
 
+# Filing times of the claims this thread saved lately (a claim's filing time never changes):
+# the clock, payment and charge saved right after their claim need no query to find its day.
+_recent = threading.local()
+RECENT_CLAIMS = 64
+
+
+def _remember(claim_id: int, filed_at: datetime.datetime) -> None:
+    recent = getattr(_recent, "filed", None)
+    if recent is None:
+        recent = _recent.filed = OrderedDict()
+    recent[claim_id] = filed_at
+    recent.move_to_end(claim_id)
+    while len(recent) > RECENT_CLAIMS:
+        recent.popitem(last=False)
+
+
 def _claim_changed(sender, instance: Claim, **kwargs) -> None:
+    if instance.pk is not None and instance.filed_at is not None:
+        _remember(instance.pk, instance.filed_at)
     mark_stale([instance.filed_at])
 
 
@@ -313,9 +332,12 @@ def _part_changed(sender, instance, **kwargs) -> None:
         return
     field = instance._meta.get_field("claim")
     if field.is_cached(instance) and instance.claim is not None:
-        mark_stale([instance.claim.filed_at])
+        filed = [instance.claim.filed_at]
+    elif instance.claim_id in getattr(_recent, "filed", {}):
+        filed = [_recent.filed[instance.claim_id]]
     else:
-        mark_stale(Claim.objects.filter(pk=instance.claim_id).values_list("filed_at", flat=True))
+        filed = Claim.objects.filter(pk=instance.claim_id).values_list("filed_at", flat=True)
+    mark_stale(filed)
 
 
 # What the roll-up keeps of a subscriber and of a meter.

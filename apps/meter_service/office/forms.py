@@ -124,7 +124,7 @@ class OfficeClaimForm(ClaimForm):
         super().__init__(*args, **kwargs)
         # Text inputs, not type=number or type=date: browsers drop Persian digits there.
         self.fields["last_reading_date"].widget = forms.TextInput(
-            attrs={**DIGIT_ATTRS, "placeholder": DATE_PLACEHOLDER}
+            attrs={**DIGIT_ATTRS, "placeholder": DATE_PLACEHOLDER, "data-jalali": "1"}
         )
         self.fields["last_bill_scan"].widget = forms.ClearableFileInput(
             attrs={"accept": "application/pdf,image/jpeg,image/png"}
@@ -176,5 +176,7 @@ class StatementDayForm(DigitNormalizingForm):
 
     day = JalaliDateField(
         label=_("Date"),
-        widget=forms.TextInput(attrs={**DIGIT_ATTRS, "placeholder": DATE_PLACEHOLDER}),
+        widget=forms.TextInput(
+            attrs={**DIGIT_ATTRS, "placeholder": DATE_PLACEHOLDER, "data-jalali": "1"}
+        ),
     )

@@ -71,7 +71,11 @@ class PortalClaimForm(ClaimForm):
         )
         # Today's date as the example: the format of the active language (Jalali in Persian).
         self.fields["last_reading_date"].widget = forms.TextInput(
-            attrs={**DIGIT_ATTRS, "placeholder": jalali.format_date(timezone.localdate())}
+            attrs={
+                **DIGIT_ATTRS,
+                "placeholder": jalali.format_date(timezone.localdate()),
+                "data-jalali": "1",
+            }
         )
         self.fields["last_bill_scan"].widget = forms.ClearableFileInput(
             attrs={"accept": "application/pdf,image/jpeg,image/png"}
