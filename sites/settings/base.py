@@ -270,12 +270,15 @@ METER_SERVICE = {
     "TRANSITION_FLOW_FRACTION": 0.1,
     "INSPECTION_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
     "INSPECTION_PHOTO_MAX_COUNT": 10,
-    # Complaints (doctype/complaint): answered within this much working time (the SLA
-    # calendar's) of filing or of a subscriber reopening, else escalated to these roles; a
-    # resolved complaint the subscriber leaves unanswered closes after so many days.
     # The dashboard's figures are reused for this long (seconds; 0: computed on every view);
     # the scheduler recomputes the default view more often than that.
     "DASHBOARD_CACHE_SECONDS": 300,
+    # The daily roll-up older than this (the scheduler refreshes it every 240 s) is refreshed
+    # by the page that reads it, so the figures stay current when no scheduler runs.
+    "DASHBOARD_ROLLUP_MAX_AGE_SECONDS": 600,
+    # Complaints (doctype/complaint): answered within this much working time (the SLA
+    # calendar's) of filing or of a subscriber reopening, else escalated to these roles; a
+    # resolved complaint the subscriber leaves unanswered closes after so many days.
     "COMPLAINT_SLA_HOURS": 24,
     "COMPLAINT_ESCALATION_ROLES": ["service_manager"],
     "COMPLAINT_AUTO_CLOSE_DAYS": 7,

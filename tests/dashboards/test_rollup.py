@@ -237,3 +237,20 @@ def test_the_90th_percentile_matches_on_the_edges_of_tenths_and_spans(full, seco
     assert _from_rollup(RANGE)["service_time"] == live_figure
     rank_value = sorted(seconds)[4]  # the 5th of 5 (nearest rank of 90 % of 5)
     assert live_figure["p90_hours"] == selectors.service_tenths(rank_value) / 10
+
+
+def test_a_rollup_left_behind_is_refreshed_by_the_page(full, settings):
+    rollup.rebuild()
+    c6 = full["claims"]["C6"]
+    c6.status = "cancelled"
+    c6.is_open = None
+    c6.save()
+    # Recent enough: the page shows the last refresh.
+    assert _from_rollup(RANGE) != _live(RANGE)
+    # Older than DASHBOARD_ROLLUP_MAX_AGE_SECONDS (no scheduler ran): refreshed on reading.
+    old = timezone.now() - rollup.max_age() - datetime.timedelta(seconds=1)
+    DashboardRollup.objects.update(refreshed_at=old)
+    d = selectors.dashboard(RANGE)
+    assert d.from_rollup and d.figures == _live(RANGE)
+    assert d.as_of > old
+    assert not DashboardStaleDay.objects.exists()

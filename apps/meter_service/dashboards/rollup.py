@@ -20,6 +20,7 @@ are as fresh as the last refresh, which the page shows.
 from __future__ import annotations
 
 import datetime
+import logging
 import math
 import threading
 from collections import OrderedDict, defaultdict
@@ -27,7 +28,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.db import transaction
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, transaction
 from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.db.models.fields.json import KT
 from django.db.models.signals import post_delete, post_save
@@ -65,6 +68,9 @@ BATCH_DAYS = 31
 FIGURES = tuple(name for name in live.FIGURES if name not in ("backlog_by_step", "backlog_by_role"))
 
 ONE_DAY = datetime.timedelta(days=1)
+REFRESH_LOCK = "meter:dashboard:rollup-refreshing"
+
+logger = logging.getLogger("meter_service.dashboards")
 
 Key = tuple[str, str, str, str]  # day is kept apart: (city, kind, key, key2)
 
@@ -584,6 +590,28 @@ def office_performance(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any
     return sorted(rows, key=lambda r: (-r["claims"], r["code"]))
 
 
+def max_age() -> datetime.timedelta:
+    seconds = settings.METER_SERVICE.get("DASHBOARD_ROLLUP_MAX_AGE_SECONDS", 600)
+    return datetime.timedelta(seconds=int(seconds))
+
+
+def _refreshed_if_old(current: DashboardRollup) -> DashboardRollup:
+    """Refresh a roll-up the scheduler has left behind (none runs on the embedded demo, or
+    it is down), once at a time; on any failure the figures of the last refresh stand."""
+    if timezone.now() - current.refreshed_at <= max_age():
+        return current
+    if not cache.add(REFRESH_LOCK, "1", timeout=120):
+        return current  # another request is refreshing it
+    try:
+        refresh()
+    except DatabaseError:
+        logger.warning("dashboard roll-up refresh failed; showing the last one", exc_info=True)
+        return current
+    finally:
+        cache.delete(REFRESH_LOCK)
+    return state() or current
+
+
 def figures(f: live.DashboardFilter, names: Iterable[str]) -> tuple[dict[str, Any], Any] | None:
     """The named roll-up figures for the filter and the roll-up's time, or None when the
     roll-up cannot answer (a counter office in the filter, or not built yet)."""
@@ -593,5 +621,6 @@ def figures(f: live.DashboardFilter, names: Iterable[str]) -> tuple[dict[str, An
     current = state()
     if current is None:
         return None
+    current = _refreshed_if_old(current)
     t = totals(f)
     return {name: globals()[name](t, f) for name in names}, current.refreshed_at
