@@ -4,6 +4,7 @@ from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.dashboards.models import (
     DashboardDayFigure,
     DashboardRollup,
+    DashboardServiceTime,
     DashboardStaleDay,
 )
 from apps.meter_service.doctype.agency.models import Agency
@@ -49,6 +50,7 @@ __all__ = [
     "CounterOffice",
     "DashboardDayFigure",
     "DashboardRollup",
+    "DashboardServiceTime",
     "DashboardStaleDay",
     "DocumentEvent",
     "FeeTariff",

@@ -20,6 +20,7 @@ from apps.meter_service.dashboards import rollup, selectors
 from apps.meter_service.dashboards.models import (
     DashboardDayFigure,
     DashboardRollup,
+    DashboardServiceTime,
     DashboardStaleDay,
 )
 from apps.meter_service.dashboards.periods import Period
@@ -94,7 +95,8 @@ def test_the_rollup_holds_sums_not_claims(full):
     }
     assert c1[("channel", "web")] == (1, 0, 0, 0)
     assert c1[("served", "")] == (1, 1, 0, 10 * 3600)
-    assert c1[("service_bin", "100")] == (1, 0, 0, 0)
+    histogram = DashboardServiceTime.objects.filter(day=datetime.date(2024, 3, 25))
+    assert list(histogram.values_list("city", "tenths", "n")) == [(QAZVIN, 100, 1)]
     assert c1[("service_span", "2")] == (1, 0, 0, 0)  # tenths 100..149
     assert c1[("verdict", "within_tolerance")] == (1, 0, 0, 0)
     assert c1[("correction", "credit")] == (1, 0, 0, -40_000)

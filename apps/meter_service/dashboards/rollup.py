@@ -41,6 +41,7 @@ from apps.meter_service.dashboards.models import (
     SERVICE_SPAN_TENTHS,
     DashboardDayFigure,
     DashboardRollup,
+    DashboardServiceTime,
     DashboardStaleDay,
     RollupKind,
 )
@@ -133,9 +134,13 @@ class _Rows:
         ]
 
 
-def compute_days(first: datetime.date, last: datetime.date) -> list[DashboardDayFigure]:
-    """The roll-up rows of the claims filed on the local days first..last (a short run)."""
+def compute_days(
+    first: datetime.date, last: datetime.date
+) -> tuple[list[DashboardDayFigure], list[DashboardServiceTime]]:
+    """The roll-up rows of the claims filed on the local days first..last (a short run):
+    the figures, and the service-time histogram."""
     rows = _Rows()
+    histogram: dict[tuple[int, str, int], int] = defaultdict(int)
     claims = _in_days(Claim.objects.all(), first, last, "")
     paid = Q(paid_at__isnull=False) & ~Q(payment_method=PaymentMethod.NEXT_BILL)
     for row in claims.values("d", "c", "channel", "status", "counter_office_id").annotate(
@@ -166,7 +171,7 @@ def compute_days(first: datetime.date, last: datetime.date) -> list[DashboardDay
         worked = row["worked_seconds"] * row["n"]
         rows.add(row, RollupKind.SERVED, n=row["n"], n2=row["met"], total=worked)
         tenths = live.service_tenths(row["worked_seconds"])
-        rows.add(row, RollupKind.SERVICE_BIN, tenths, n=row["n"])
+        histogram[(row["d"], row["c"] or "", tenths)] += row["n"]
         rows.add(row, RollupKind.SERVICE_SPAN, tenths // SERVICE_SPAN_TENTHS, n=row["n"])
         if row["office"]:
             office = row["office"]
@@ -235,7 +240,11 @@ def compute_days(first: datetime.date, last: datetime.date) -> list[DashboardDay
     complaints = _in_days(Complaint.objects.all(), first, last, "claim__")
     for row in complaints.values("d", "c").annotate(n=Count("id")):
         rows.add(row, RollupKind.COMPLAINTS, n=row["n"])
-    return rows.models()
+    service_times = [
+        DashboardServiceTime(day=datetime.date.fromordinal(d), city=city, tenths=tenths, n=n)
+        for (d, city, tenths), n in histogram.items()
+    ]
+    return rows.models(), service_times
 
 
 def _runs(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
@@ -260,7 +269,10 @@ def recompute(days: Iterable[datetime.date]) -> int:
         with transaction.atomic():
             DashboardStaleDay.objects.filter(day__gte=first, day__lte=last).delete()
             DashboardDayFigure.objects.filter(day__gte=first, day__lte=last).delete()
-            DashboardDayFigure.objects.bulk_create(compute_days(first, last), batch_size=2000)
+            DashboardServiceTime.objects.filter(day__gte=first, day__lte=last).delete()
+            figures, service_times = compute_days(first, last)
+            DashboardDayFigure.objects.bulk_create(figures, batch_size=2000)
+            DashboardServiceTime.objects.bulk_create(service_times, batch_size=2000)
         count += (last - first).days + 1
     return count
 
@@ -271,7 +283,9 @@ def rebuild(now: datetime.datetime | None = None) -> int:
     today = timezone.localdate(now)
     earliest = Claim.objects.order_by().aggregate(at=Min("filed_at"))["at"]
     first = timezone.localdate(earliest) if earliest else today
-    DashboardDayFigure.objects.filter(Q(day__lt=first) | Q(day__gt=today)).delete()
+    outside = Q(day__lt=first) | Q(day__gt=today)
+    DashboardDayFigure.objects.filter(outside).delete()
+    DashboardServiceTime.objects.filter(outside).delete()
     days = recompute(first + datetime.timedelta(days=i) for i in range((today - first).days + 1))
     DashboardRollup.objects.all().delete()
     DashboardRollup.objects.create(built_at=now, refreshed_at=now, refreshed_day=today)
@@ -390,13 +404,12 @@ NONE = Sums()
 
 @dataclass
 class Totals:
-    """The filter's roll-up rows summed: (kind, key, key2) -> Sums, the per-day rows the
-    period chart needs, and the filter's rows for the percentile's second read."""
+    """The filter's roll-up rows summed: (kind, key, key2) -> Sums, and the per-day rows the
+    period chart needs."""
 
     rows: dict[tuple[str, str, str], Sums]
     days: dict[tuple[datetime.date, str], Sums]
     first_day: datetime.date | None
-    selected: QuerySet[DashboardDayFigure]
 
     def of(self, kind: str) -> dict[tuple[str, str], Sums]:
         return {(k, k2): v for (kd, k, k2), v in self.rows.items() if kd == kind}
@@ -417,21 +430,27 @@ def _summed(qs: QuerySet, *group: str) -> list[tuple[tuple, Sums]]:
     return [(tuple(r[g] for g in group), Sums(*(r[f"s_{name}"] for name in VALUES))) for r in rows]
 
 
-def totals(f: live.DashboardFilter) -> Totals:
-    """Sum the roll-up rows of the filter's days and city (two grouped reads; the fine
-    service-time histogram is left for service_time's own read)."""
-    qs = DashboardDayFigure.objects.order_by()
+def _selected(qs: QuerySet, f: live.DashboardFilter) -> QuerySet:
+    """The roll-up rows (figures or service times) of the filter's days and city."""
+    qs = qs.order_by()
     if f.date_from:
         qs = qs.filter(day__gte=f.date_from)
     if f.date_to:
         qs = qs.filter(day__lte=f.date_to)
     if f.city:
         qs = qs.filter(city=f.city)
-    rows = dict(_summed(qs.exclude(kind=RollupKind.SERVICE_BIN), "kind", "key", "key2"))
+    return qs
+
+
+def totals(f: live.DashboardFilter) -> Totals:
+    """Sum the roll-up rows of the filter's days and city (two grouped reads; the
+    service-time histogram is left for service_time's own read)."""
+    qs = _selected(DashboardDayFigure.objects.all(), f)
+    rows = dict(_summed(qs, "kind", "key", "key2"))
     per_day = qs.filter(kind__in=(RollupKind.CHANNEL, RollupKind.SERVED))
     days = dict(_summed(per_day, "day", "kind"))
     first_day = min((day for day, _kind in days), default=None)
-    return Totals(rows=rows, days=days, first_day=first_day, selected=qs)
+    return Totals(rows=rows, days=days, first_day=first_day)
 
 
 def claims_by_channel(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
@@ -487,9 +506,11 @@ def service_time(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
         rank = max(1, math.ceil(90 * served.n / 100))
         spans = ((int(k), v.n) for k, v in t.by_key(RollupKind.SERVICE_SPAN).items())
         span, before = _nearest_rank(spans, rank)
-        keys = [str(span * SERVICE_SPAN_TENTHS + i) for i in range(SERVICE_SPAN_TENTHS)]
-        fine = t.selected.filter(kind=RollupKind.SERVICE_BIN, key__in=keys)
-        tenths = ((int(key), v.n) for (key,), v in _summed(fine, "key"))
+        low = span * SERVICE_SPAN_TENTHS
+        fine = _selected(DashboardServiceTime.objects.all(), f).filter(
+            tenths__gte=low, tenths__lt=low + SERVICE_SPAN_TENTHS
+        )
+        tenths = fine.values_list("tenths").annotate(count=Sum("n"))
         p90 = _nearest_rank(tenths, rank - before)[0] / 10
     return {
         "count": served.n,
