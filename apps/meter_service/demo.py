@@ -488,3 +488,22 @@ def _ensure_complaints(users: dict[str, User]) -> None:
                 resolve=True,
             )
     complaints.complaints_escalate_overdue()
+
+
+# The demo's history: a year of claims that have ended, so the service manager's dashboards
+# show every figure. They end three weeks before today, so none waits at a step of the
+# process (seeded process instances carry no engine state and must not be stepped on).
+DEMO_HISTORY_CLAIMS = 600
+DEMO_HISTORY_DAYS = 365
+DEMO_HISTORY_ENDS_DAYS_AGO = 22
+
+
+def load_demo_history(*, claims: int = DEMO_HISTORY_CLAIMS) -> int:
+    """Seed the history once (with the demo's offices and staff); return the claims added."""
+    from apps.meter_service.dashboards.seeding import SERIAL_PREFIX, seed_scale
+
+    if Meter.objects.filter(serial__startswith=SERIAL_PREFIX).exists():
+        return 0
+    until = timezone.localdate() - datetime.timedelta(days=DEMO_HISTORY_ENDS_DAYS_AGO)
+    report = seed_scale(claims=claims, days=DEMO_HISTORY_DAYS, until=until, reuse_existing=True)
+    return report.claims

@@ -262,8 +262,13 @@ def seed_scale(
     until: datetime.date | None = None,
     batch_size: int = 5000,
     progress: Callable[[str], None] = lambda _message: None,
+    reuse_existing: bool = False,
 ) -> SeedReport:
-    """Create `claims` claims with everything around them; return how many rows of each."""
+    """Create `claims` claims with everything around them; return how many rows of each.
+
+    `reuse_existing` (the demo's history): the counter offices and the staff of each role
+    already there serve the claims, instead of the seeding's own.
+    """
     if Meter.objects.filter(serial__startswith=SERIAL_PREFIX).exists():
         raise ValueError("This database is seeded already; seed a fresh one.")
     rng = random.Random(seed)
@@ -284,9 +289,9 @@ def seed_scale(
         tariff = fee_tariff_save(
             kind="meter_test", amount_rial=TEST_FEE, valid_from=first_day - datetime.timedelta(1)
         )
-    offices = _ensure_offices(rng)
+    offices = _ensure_offices(rng, reuse_existing)
     agencies = _ensure_agencies()
-    context = _ensure_context(until)
+    context = _ensure_context(until, reuse_existing)
 
     # Subscribers (each with one meter): 70 % of the claims, so some subscribers file twice.
     subscriber_count = max(1, int(claims * 0.7))
@@ -347,9 +352,9 @@ def _check_digit(code: str) -> int:
     return verhoeff_check_digit(code)
 
 
-def _ensure_offices(rng: random.Random) -> list[CounterOffice]:
+def _ensure_offices(rng: random.Random, reuse_existing: bool = False) -> list[CounterOffice]:
     offices = list(CounterOffice.objects.all())
-    if len(offices) >= 20:
+    if len(offices) >= 20 or (reuse_existing and offices):
         return offices
     made = []
     for n in range(40):
@@ -377,12 +382,19 @@ class _Context:
     next_complaint: int = FIRST_COMPLAINT
 
 
-def _ensure_context(until: datetime.date) -> _Context:
+def _ensure_context(until: datetime.date, reuse_existing: bool = False) -> _Context:
     """The staff, test equipment and topic queues the seeded rows refer to (made if missing)."""
     users = get_user_model()
     staff: dict[str, list[int]] = {}
     for prefix, role, count in STAFF:
         group = Group.objects.filter(name=role).first()
+        present = []
+        if reuse_existing and group is not None:
+            active = users.objects.filter(groups=group, is_active=True).order_by("pk")
+            present = list(active.values_list("pk", flat=True))
+        if present:
+            staff[role] = present
+            continue
         for n in range(1, count + 1):
             user, created = users.objects.get_or_create(
                 username=f"{prefix}-{n}", defaults={"first_name": prefix, "last_name": str(n)}

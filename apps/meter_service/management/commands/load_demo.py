@@ -18,6 +18,8 @@ class Command(BaseCommand):
             raise CommandError("Give --password or set demo_password in the site config.")
         counts = load_demo(password=password)
         from apps.meter_service.dashboards import rollup
+        from apps.meter_service.demo import load_demo_history
 
+        counts["history claims added"] = load_demo_history()
         counts["dashboard days"] = rollup.rebuild()
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
