@@ -285,11 +285,19 @@ def _sync_sla(instance, workflow, completed: bool, now) -> None:
 
 
 def _locked(claim_id: int) -> ProcessInstance:
-    return (
-        ProcessInstance.objects.select_for_update()
-        .select_related("version", "claim")
-        .get(claim_id=claim_id)
-    )
+    """The claim's process instance, its claim row and then its instance row locked.
+
+    Not one FOR UPDATE over the join: on MariaDB that also locks the process version's row,
+    which every filing reads (its new instance's foreign key takes a shared lock on it), so
+    concurrent filings deadlocked on it. The claim first, as the claim services lock it.
+    """
+    from apps.meter_service.doctype.claim.models import Claim
+
+    claim = Claim.objects.select_for_update().get(pk=claim_id)
+    instance = ProcessInstance.objects.select_for_update().get(claim_id=claim_id)
+    instance.claim = claim
+    instance.version = ProcessVersion.objects.get(pk=instance.version_id)
+    return instance
 
 
 def process_start(*, claim, actor=None) -> ProcessInstance:
