@@ -207,10 +207,12 @@ def _check_attachments(files: Iterable) -> list[tuple]:
 
 
 def _locked(complaint: Complaint) -> Complaint:
-    return (
-        Complaint.objects.select_for_update()
-        .select_related("ticket", "ticket__queue", "ticket__assigned_to")
-        .get(pk=complaint.pk)
+    """The complaint with its ticket, its row locked: only its row, since FOR UPDATE through
+    the join would also lock the topic's queue and the assignee's user row, which every
+    complaint of the topic or the assignee shares (MariaDB reads committed rows after it)."""
+    Complaint.objects.select_for_update().filter(pk=complaint.pk).values_list("pk").get()
+    return Complaint.objects.select_related("ticket", "ticket__queue", "ticket__assigned_to").get(
+        pk=complaint.pk
     )
 
 
