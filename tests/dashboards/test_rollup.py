@@ -96,25 +96,36 @@ def test_the_rollup_holds_sums_not_claims(full):
     assert c1[("channel", "web")] == (1, 0, 0, 0)
     assert c1[("served", "")] == (1, 1, 0, 10 * 3600)
     histogram = DashboardServiceTime.objects.filter(day=datetime.date(2024, 3, 25))
-    assert list(histogram.values_list("city", "tenths", "n")) == [(QAZVIN, 100, 1)]
+    assert list(histogram.values_list("office", "city", "tenths", "n")) == [(0, QAZVIN, 100, 1)]
     assert c1[("service_span", "2")] == (1, 0, 0, 0)  # tenths 100..149
     assert c1[("verdict", "within_tolerance")] == (1, 0, 0, 0)
     assert c1[("correction", "credit")] == (1, 0, 0, -40_000)
     assert c1[("complaints", "")] == (2, 0, 0, 0)
     assert c1[("paid", "gateway")] == (1, 0, 0, 1_650_000)
-    # C2's day: office O1's claim, paid with the office's fee, closed late after 30 h.
+    # C2's day: office O1's claim, paid with the office's fee, closed late after 30 h; summed
+    # by its subscriber's city (office 0) and by its office (city "").
     o1 = full["offices"]["O1"].pk
-    c2 = DashboardDayFigure.objects.get(day=datetime.date(2024, 3, 30), kind="office", key=o1)
-    assert (c2.n, c2.n2, c2.n3, c2.total) == (1, 1, 1, 109_000)
-    assert (c2.n4, c2.n5, c2.total2) == (1, 0, 30 * 3600)
+    c2_day = DashboardDayFigure.objects.filter(day=datetime.date(2024, 3, 30), kind="office")
+    assert {(row.office, row.city) for row in c2_day} == {(0, QAZVIN), (o1, "")}
+    for c2 in c2_day:
+        assert (c2.key, c2.n, c2.n2, c2.n3, c2.total) == (str(o1), 1, 1, 1, 109_000)
+        assert (c2.n4, c2.n5, c2.total2) == (1, 0, 30 * 3600)
 
 
-def test_a_counter_office_is_read_live(full):
+@pytest.mark.parametrize("name", ["O1", "O2"])
+@pytest.mark.parametrize("f", [RANGE, DashboardFilter(), dataclasses.replace(RANGE, period="day")])
+def test_a_counter_offices_figures_from_the_rollup_equal_the_live_ones(full, name, f):
     rollup.rebuild()
-    office = dataclasses.replace(RANGE, office_id=full["offices"]["O1"].pk)
-    d = selectors.dashboard(office)
+    office = dataclasses.replace(f, office_id=full["offices"][name].pk)
+    assert _from_rollup(office) == _live(office)
+
+
+def test_an_office_and_a_city_together_are_read_live(full):
+    rollup.rebuild()
+    both = dataclasses.replace(RANGE, office_id=full["offices"]["O1"].pk, city=QAZVIN)
+    d = selectors.dashboard(both)
     assert not d.from_rollup
-    assert d.figures == _live(office)
+    assert d.figures == _live(both)
 
 
 def test_without_a_rollup_the_figures_are_live(data):

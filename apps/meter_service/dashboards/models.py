@@ -36,14 +36,16 @@ SERVICE_SPAN_TENTHS = 50
 
 
 class DashboardDayFigure(models.Model):
-    """One group of claims filed on a local day by subscribers of a city: its counts and sums.
+    """One group of claims filed on a local day, by subscribers of a city (office 0) or at a
+    counter office (city ""): its counts and sums.
 
     The primary key starts with the day, so the rows of a date range are stored together
     (InnoDB keeps a table in its primary key's order): a range is one sequential read.
     """
 
-    pk = models.CompositePrimaryKey("day", "city", "kind", "key", "key2")
+    pk = models.CompositePrimaryKey("day", "office", "city", "kind", "key", "key2")
     day = models.DateField(_("filed on"))
+    office = models.PositiveIntegerField(_("counter office"), default=0)
     city = models.CharField(_("city"), max_length=100, blank=True)
     kind = models.CharField(_("figure"), max_length=16, choices=RollupKind.choices)
     key = models.CharField(_("key"), max_length=100, blank=True)
@@ -65,12 +67,14 @@ class DashboardDayFigure(models.Model):
 
 
 class DashboardServiceTime(models.Model):
-    """Closed claims of a local filing day and city by their working time, in tenths of an
-    hour (halves rounded up): the histogram the 90th percentile of service time is read from.
+    """Closed claims of a local filing day and city (or counter office) by their working
+    time, in tenths of an hour (halves rounded up): the histogram the 90th percentile of
+    service time is read from.
     """
 
-    pk = models.CompositePrimaryKey("day", "city", "tenths")
+    pk = models.CompositePrimaryKey("day", "office", "city", "tenths")
     day = models.DateField(_("filed on"))
+    office = models.PositiveIntegerField(_("counter office"), default=0)
     city = models.CharField(_("city"), max_length=100, blank=True)
     tenths = models.PositiveIntegerField(_("tenths of an hour"))
     n = models.PositiveIntegerField(_("count"), default=0)
@@ -80,7 +84,9 @@ class DashboardServiceTime(models.Model):
         verbose_name_plural = _("dashboard service times")
         # The percentile's second step reads one span of tenths over the filter's days.
         indexes = [
-            models.Index(fields=["tenths", "day", "city", "n"], name="dashboard_service_tenths")
+            models.Index(
+                fields=["tenths", "day", "office", "city", "n"], name="dashboard_service_tenths"
+            )
         ]
 
     def __str__(self) -> str:

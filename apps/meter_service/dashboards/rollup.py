@@ -1,6 +1,7 @@
-"""The dashboards' daily roll-up: every claim figure's counts and sums per local filing day
-and subscriber city, so a date range and a city read a few thousand summed rows instead of
-every claim (a year at a million claims: seconds live, a fraction of a second here).
+"""The dashboards' daily roll-up: every claim figure's counts and sums per local filing day,
+by subscriber city and by counter office, so a date range with a city or an office reads a
+few thousand summed rows instead of every claim (a year at a million claims: seconds live,
+a fraction of a second here).
 
 - Built once (`manage.py dashboard_rollup`, or the scheduler's first `dashboard_refresh`),
   then kept by the scheduler: every run recomputes the days marked stale and the days since
@@ -9,9 +10,9 @@ every claim (a year at a million claims: seconds live, a fraction of a second he
   correction or complaint of one, is saved or deleted, or a subscriber's or meter's details
   change (signals, so every service, the admin and imports are covered). Claims filed today
   mark nothing: today is recomputed on every run anyway, and filing stays one query lighter.
-- The roll-up answers filters without a counter office. An office has a few percent of the
-  claims, and its figures are read live through the office's indexes; so are the open steps
-  of the process (the backlog), which are few whatever the range.
+- Read for every filter but an office and a city together (a few percent of the claims, read
+  live through the office's indexes), and for every figure but the open steps of the process
+  (the backlog), which are few whatever the range.
 
 The figures are the same as the live selectors' (tests compare the two on every figure); they
 are as fresh as the last refresh, which the page shows.
@@ -31,7 +32,19 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
-from django.db.models import Case, Count, F, IntegerField, Min, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
@@ -73,7 +86,9 @@ REFRESH_LOCK = "meter:dashboard:rollup-refreshing"
 
 logger = logging.getLogger("meter_service.dashboards")
 
-Key = tuple[str, str, str, str]  # day is kept apart: (city, kind, key, key2)
+# Each day's claims are summed twice: by subscriber city over every office (office 0), and
+# by counter office over every city (city ""), so one office's figures are a read too.
+SCOPES = ("city", "office")
 
 
 # --- computing the rows ---------------------------------------------------------------------
@@ -91,30 +106,37 @@ def _day_case(first: datetime.date, last: datetime.date, field: str) -> Case:
     return Case(*whens, output_field=IntegerField())
 
 
-def _in_days(qs: QuerySet, first: datetime.date, last: datetime.date, prefix: str) -> QuerySet:
-    return (
-        qs.filter(
-            **{
-                f"{prefix}filed_at__gte": local_midnight(first),
-                f"{prefix}filed_at__lt": local_midnight(last + ONE_DAY),
-            }
-        )
-        .annotate(d=_day_case(first, last, f"{prefix}filed_at"), c=F(f"{prefix}subscriber__city"))
-        .order_by()
-    )
+def _in_days(
+    qs: QuerySet, first: datetime.date, last: datetime.date, prefix: str, scope: str
+) -> QuerySet:
+    """The rows of claims filed on the days first..last, with their day (d) and the group
+    of the scope: city (c) with office (o) 0, or office (o) with city "" ."""
+    qs = qs.filter(
+        **{
+            f"{prefix}filed_at__gte": local_midnight(first),
+            f"{prefix}filed_at__lt": local_midnight(last + ONE_DAY),
+        }
+    ).annotate(d=_day_case(first, last, f"{prefix}filed_at"))
+    if scope == "city":
+        groups = {"c": F(f"{prefix}subscriber__city"), "o": Value(0, IntegerField())}
+    else:
+        qs = qs.filter(**{f"{prefix}counter_office__isnull": False})
+        groups = {"c": Value("", CharField()), "o": F(f"{prefix}counter_office_id")}
+    return qs.annotate(**groups).order_by()
 
 
 VALUES = ("n", "n2", "n3", "n4", "n5", "total", "total2")
 
 
 class _Rows:
-    """Rows being summed: (day ordinal, city, kind, key, key2) -> the VALUES."""
+    """Rows being summed: (day ordinal, office, city, kind, key, key2) -> the VALUES."""
 
     def __init__(self) -> None:
         self.values: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(VALUES))
 
     def add(self, row: dict, kind: str, key: Any = "", key2: Any = "", **values: int) -> None:
-        k = (row["d"], row["c"] or "", kind, "" if key is None else str(key), key2 or "")
+        key = "" if key is None else str(key)
+        k = (row["d"], row["o"], row["c"] or "", kind, key, key2 or "")
         v = self.values[k]
         for index, name in enumerate(VALUES):
             v[index] += values.get(name) or 0
@@ -123,13 +145,14 @@ class _Rows:
         return [
             DashboardDayFigure(
                 day=datetime.date.fromordinal(d),
+                office=office,
                 city=city,
                 kind=kind,
                 key=key[:100],
                 key2=key2[:100],
                 **dict(zip(VALUES, v, strict=True)),
             )
-            for (d, city, kind, key, key2), v in self.values.items()
+            for (d, office, city, kind, key, key2), v in self.values.items()
             if any(v)
         ]
 
@@ -138,12 +161,30 @@ def compute_days(
     first: datetime.date, last: datetime.date
 ) -> tuple[list[DashboardDayFigure], list[DashboardServiceTime]]:
     """The roll-up rows of the claims filed on the local days first..last (a short run):
-    the figures, and the service-time histogram."""
+    the figures, and the service-time histogram, in both scopes."""
     rows = _Rows()
-    histogram: dict[tuple[int, str, int], int] = defaultdict(int)
-    claims = _in_days(Claim.objects.all(), first, last, "")
+    histogram: dict[tuple[int, int, str, int], int] = defaultdict(int)
+    for scope in SCOPES:
+        _compute_scope(rows, histogram, first, last, scope)
+    service_times = [
+        DashboardServiceTime(
+            day=datetime.date.fromordinal(d), office=office, city=city, tenths=tenths, n=n
+        )
+        for (d, office, city, tenths), n in histogram.items()
+    ]
+    return rows.models(), service_times
+
+
+def _compute_scope(
+    rows: _Rows,
+    histogram: dict[tuple[int, int, str, int], int],
+    first: datetime.date,
+    last: datetime.date,
+    scope: str,
+) -> None:
+    claims = _in_days(Claim.objects.all(), first, last, "", scope)
     paid = Q(paid_at__isnull=False) & ~Q(payment_method=PaymentMethod.NEXT_BILL)
-    for row in claims.values("d", "c", "channel", "status", "counter_office_id").annotate(
+    for row in claims.values("d", "c", "o", "channel", "status", "counter_office_id").annotate(
         n=Count("id"), paid=Count("id", filter=paid), fees=Sum("channel_fee", filter=paid)
     ):
         rows.add(row, RollupKind.CHANNEL, row["channel"], n=row["n"])
@@ -162,32 +203,39 @@ def compute_days(
 
     # Closed claims' working time: grouped by the exact seconds, binned here, so the 90th
     # percentile of the bins is the live one's rounded value (see selectors.service_tenths).
-    served = _in_days(SlaClock.objects.all(), first, last, "claim__").filter(
+    served = _in_days(SlaClock.objects.all(), first, last, "claim__", scope).filter(
         claim__status=ClaimStatus.CLOSED, stopped_at__isnull=False
     )
     for row in served.values(
-        "d", "c", "worked_seconds", office=F("claim__counter_office_id")
+        "d", "c", "o", "worked_seconds", office=F("claim__counter_office_id")
     ).annotate(n=Count("id"), met=Count("id", filter=Q(worked_seconds__lt=F("target_seconds")))):
         worked = row["worked_seconds"] * row["n"]
         rows.add(row, RollupKind.SERVED, n=row["n"], n2=row["met"], total=worked)
         tenths = live.service_tenths(row["worked_seconds"])
-        histogram[(row["d"], row["c"] or "", tenths)] += row["n"]
+        histogram[(row["d"], row["o"], row["c"] or "", tenths)] += row["n"]
         rows.add(row, RollupKind.SERVICE_SPAN, tenths // SERVICE_SPAN_TENTHS, n=row["n"])
         if row["office"]:
             office = row["office"]
             rows.add(row, RollupKind.OFFICE, office, n4=row["n"], n5=row["met"], total2=worked)
 
-    open_clocks = _in_days(SlaClock.objects.all(), first, last, "claim__").filter(
+    open_clocks = _in_days(SlaClock.objects.all(), first, last, "claim__", scope).filter(
         stopped_at__isnull=True, claim__status__in=OPEN_STATUSES
     )
-    for row in open_clocks.values("d", "c", "state").annotate(n=Count("id")):
+    for row in open_clocks.values("d", "c", "o", "state").annotate(n=Count("id")):
         rows.add(row, RollupKind.OPEN_STATE, row["state"], n=row["n"])
 
     tested = claims.filter(outcome__in=live.TESTED_OUTCOMES).annotate(
         verdict=KT("findings__verdict")
     )
     for row in tested.values(
-        "d", "c", "verdict", "outcome", "meter__make", "meter__model", "meter__manufacture_year"
+        "d",
+        "c",
+        "o",
+        "verdict",
+        "outcome",
+        "meter__make",
+        "meter__model",
+        "meter__manufacture_year",
     ).annotate(n=Count("id")):
         faulty = row["n"] if row["outcome"] == ClaimOutcome.FAULTY else 0
         tampered = row["n"] if row["outcome"] == ClaimOutcome.TAMPERED else 0
@@ -205,23 +253,25 @@ def compute_days(
             row, RollupKind.YEAR, row["meter__manufacture_year"], n=row["n"], n2=faulty, n3=tampered
         )
 
-    payments = _in_days(Payment.objects.all(), first, last, "claim__").filter(
+    payments = _in_days(Payment.objects.all(), first, last, "claim__", scope).filter(
         status=PaymentStatus.PAID
     )
-    for row in payments.values("d", "c", "method").annotate(n=Count("id"), t=Sum("amount_rial")):
+    for row in payments.values("d", "c", "o", "method").annotate(
+        n=Count("id"), t=Sum("amount_rial")
+    ):
         rows.add(row, RollupKind.PAID, row["method"], n=row["n"], total=row["t"])
 
-    charges = _in_days(BillCharge.objects.all(), first, last, "claim__")
-    for row in charges.values("d", "c").annotate(n=Count("id"), t=Sum("amount_rial")):
+    charges = _in_days(BillCharge.objects.all(), first, last, "claim__", scope)
+    for row in charges.values("d", "c", "o").annotate(n=Count("id"), t=Sum("amount_rial")):
         rows.add(row, RollupKind.ON_BILL, n=row["n"], total=row["t"])
 
     settled = claims.filter(fee_outcome__in=(FeeOutcome.REFUND, FeeOutcome.WAIVE))
-    for row in settled.values("d", "c", "fee_outcome").annotate(
+    for row in settled.values("d", "c", "o", "fee_outcome").annotate(
         n=Count("id"), t=Sum(F("test_fee") + F("vat"))
     ):
         rows.add(row, RollupKind.SETTLED, row["fee_outcome"], n=row["n"], total=row["t"])
 
-    corrections = _in_days(BillCorrection.objects.all(), first, last, "claim__").filter(
+    corrections = _in_days(BillCorrection.objects.all(), first, last, "claim__", scope).filter(
         approved_at__isnull=False
     )
     side = Case(
@@ -231,20 +281,15 @@ def compute_days(
     )
     for row in (
         corrections.annotate(side=side)
-        .values("d", "c", "side")
+        .values("d", "c", "o", "side")
         .annotate(n=Count("id"), t=Sum("difference_rial"))
     ):
         if row["side"]:
             rows.add(row, RollupKind.CORRECTION, row["side"], n=row["n"], total=row["t"])
 
-    complaints = _in_days(Complaint.objects.all(), first, last, "claim__")
-    for row in complaints.values("d", "c").annotate(n=Count("id")):
+    complaints = _in_days(Complaint.objects.all(), first, last, "claim__", scope)
+    for row in complaints.values("d", "c", "o", "o").annotate(n=Count("id")):
         rows.add(row, RollupKind.COMPLAINTS, n=row["n"])
-    service_times = [
-        DashboardServiceTime(day=datetime.date.fromordinal(d), city=city, tenths=tenths, n=n)
-        for (d, city, tenths), n in histogram.items()
-    ]
-    return rows.models(), service_times
 
 
 def _runs(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
@@ -431,12 +476,15 @@ def _summed(qs: QuerySet, *group: str) -> list[tuple[tuple, Sums]]:
 
 
 def _selected(qs: QuerySet, f: live.DashboardFilter) -> QuerySet:
-    """The roll-up rows (figures or service times) of the filter's days and city."""
+    """The roll-up rows (figures or service times) of the filter's days and city or office."""
     qs = qs.order_by()
     if f.date_from:
         qs = qs.filter(day__gte=f.date_from)
     if f.date_to:
         qs = qs.filter(day__lte=f.date_to)
+    if f.office_id:
+        return qs.filter(office=f.office_id)
+    qs = qs.filter(office=0)
     if f.city:
         qs = qs.filter(city=f.city)
     return qs
@@ -635,9 +683,9 @@ def _refreshed_if_old(current: DashboardRollup) -> DashboardRollup:
 
 def figures(f: live.DashboardFilter, names: Iterable[str]) -> tuple[dict[str, Any], Any] | None:
     """The named roll-up figures for the filter and the roll-up's time, or None when the
-    roll-up cannot answer (a counter office in the filter, or not built yet)."""
+    roll-up cannot answer (a counter office and a city together, or not built yet)."""
     names = [name for name in names if name in FIGURES]
-    if f.office_id or not names:
+    if (f.office_id and f.city) or not names:
         return None
     current = state()
     if current is None:
