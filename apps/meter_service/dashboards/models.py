@@ -39,11 +39,12 @@ class DashboardDayFigure(models.Model):
     """One group of claims filed on a local day, by subscribers of a city (office 0) or at a
     counter office (city ""): its counts and sums.
 
-    The primary key starts with the day, so the rows of a date range are stored together
-    (InnoDB keeps a table in its primary key's order): a range is one sequential read.
+    The primary key starts with the office (0 for the rows by city) and the day, so the rows
+    a filter reads are stored together (InnoDB keeps a table in its primary key's order): a
+    date range of one scope is one sequential read.
     """
 
-    pk = models.CompositePrimaryKey("day", "office", "city", "kind", "key", "key2")
+    pk = models.CompositePrimaryKey("office", "day", "city", "kind", "key", "key2")
     day = models.DateField(_("filed on"))
     office = models.PositiveIntegerField(_("counter office"), default=0)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -72,7 +73,7 @@ class DashboardServiceTime(models.Model):
     service time is read from.
     """
 
-    pk = models.CompositePrimaryKey("day", "office", "city", "tenths")
+    pk = models.CompositePrimaryKey("office", "day", "city", "tenths")
     day = models.DateField(_("filed on"))
     office = models.PositiveIntegerField(_("counter office"), default=0)
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -85,7 +86,7 @@ class DashboardServiceTime(models.Model):
         # The percentile's second step reads one span of tenths over the filter's days.
         indexes = [
             models.Index(
-                fields=["tenths", "day", "office", "city", "n"], name="dashboard_service_tenths"
+                fields=["office", "tenths", "day", "city", "n"], name="dashboard_service_tenths"
             )
         ]
 
