@@ -733,10 +733,10 @@ def dashboard_cached(
 ) -> tuple[Dashboard, datetime.datetime]:
     """The whole dashboard for the filter and when its figures were true.
 
-    The daily roll-up answers most filters in a fraction of a second; a counter office's
-    figures are read live. Either way a filter's figures are kept in the cache (Redis in
-    production) for DASHBOARD_CACHE_SECONDS, and the scheduler's dashboard_refresh
-    recomputes the default view after refreshing the roll-up.
+    The daily roll-up answers a range with a city or an office in a fraction of a second;
+    an office and a city together are read live. Either way a filter's figures are kept in
+    the cache (Redis in production) for DASHBOARD_CACHE_SECONDS, and the scheduler's
+    dashboard_refresh recomputes the default view after refreshing the roll-up.
     """
     seconds = cache_seconds()
     if seconds <= 0:
