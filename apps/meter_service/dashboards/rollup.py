@@ -20,6 +20,7 @@ are as fresh as the last refresh, which the page shows.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import logging
 import math
@@ -513,27 +514,30 @@ def claims_by_period(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]
     first = f.date_from or t.first_day
     if first is None:
         return []
-    result = []
-    for b in buckets(first, f.date_to or timezone.localdate(), f.period):
-        filed = closed = met = 0
-        for (day, kind), v in t.days.items():
-            if b.start <= day < b.end:
-                if kind == RollupKind.CHANNEL:
-                    filed += v.n
-                else:
-                    closed += v.n
-                    met += v.n2
-        result.append(
-            {
-                "start": b.start,
-                "end": b.end - ONE_DAY,
-                "label": bucket_label(b),
-                "filed": filed,
-                "closed": closed,
-                "met": met,
-            }
-        )
-    return result
+    periods = buckets(first, f.date_to or timezone.localdate(), f.period)
+    starts = [b.start for b in periods]
+    sums = [[0, 0, 0] for _b in periods]  # filed, closed, met
+    # Each day's rows go to their period once (a bisection), not once per period.
+    for (day, kind), v in t.days.items():
+        index = bisect.bisect_right(starts, day) - 1
+        if index < 0 or day >= periods[index].end:
+            continue
+        if kind == RollupKind.CHANNEL:
+            sums[index][0] += v.n
+        else:
+            sums[index][1] += v.n
+            sums[index][2] += v.n2
+    return [
+        {
+            "start": b.start,
+            "end": b.end - ONE_DAY,
+            "label": bucket_label(b),
+            "filed": filed,
+            "closed": closed,
+            "met": met,
+        }
+        for b, (filed, closed, met) in zip(periods, sums, strict=True)
+    ]
 
 
 def _nearest_rank(counts: Iterable[tuple[int, int]], rank: int) -> tuple[int, int] | None:
