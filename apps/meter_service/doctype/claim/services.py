@@ -46,12 +46,26 @@ def _previous_reading(installation: MeterInstallation) -> tuple[Decimal, datetim
     return installation.initial_reading, installation.installed_on
 
 
-def _unique_tracking_code() -> str:
-    for _attempt in range(20):
-        code = tracking.generate()
-        if not Claim.objects.filter(tracking_code=code).exists():
-            return code
-    raise RuntimeError("could not draw a free tracking code")  # 20 collisions in 9e8: a bug
+TRACKING_CODE_DRAWS = 20  # 20 collisions in 9e8 codes would be a bug, not bad luck
+
+
+def _insert_with_free_tracking_code(claim: Claim) -> None:
+    """Insert the claim under a newly drawn tracking code.
+
+    The unique index is the check: a code already taken fails the insert (in a savepoint)
+    and another is drawn, so the common case costs no lookup. An insert refused for another
+    reason (a racing filing's open claim on the meter) is raised as it is.
+    """
+    for _attempt in range(TRACKING_CODE_DRAWS):
+        try:
+            with transaction.atomic():
+                claim.save(force_insert=True)
+            return
+        except IntegrityError:
+            if not Claim.objects.filter(tracking_code=claim.tracking_code).exists():
+                raise
+            claim.tracking_code = tracking.generate()
+    raise RuntimeError("could not draw a free tracking code")
 
 
 @transaction.atomic
@@ -126,7 +140,7 @@ def claim_file(
     )
     expiry_days = int(rules.rule_setting("PAYMENT_EXPIRY_DAYS", 7))
     claim = Claim(
-        tracking_code=_unique_tracking_code(),
+        tracking_code=tracking.generate(),
         subscriber=subscriber,
         meter=meter,
         channel=channel,
@@ -159,12 +173,17 @@ def claim_file(
         validate_unique=False,
         validate_constraints=False,
     )
+    # The fee goes on the next gas bill: the billing system collects it, so the claim is
+    # paid as it is filed and goes ahead at once (in one write, not a second step).
+    on_bill = payment_method == PaymentMethod.NEXT_BILL
+    payment_due = claim.expires_at
+    if on_bill:
+        _set_paid(claim, now)
     if last_bill_scan is not None:
         # Stored only once every check passed; removed again if the row cannot be saved.
         claim.last_bill_scan.save(last_bill_scan.name, last_bill_scan, save=False)
     try:
-        with transaction.atomic():
-            claim.save()
+        _insert_with_free_tracking_code(claim)
     except IntegrityError as exc:  # a filing that raced past the check above
         if claim.last_bill_scan:
             claim.last_bill_scan.delete(save=False)
@@ -172,15 +191,27 @@ def claim_file(
         raise exc
     events.claim_filed_event(claim=claim, actor=actor)
     _notify(claim, "claim_filed")
-    process_services.process_start(claim=claim, actor=actor)
-    if payment_method == PaymentMethod.NEXT_BILL:
-        # The fee goes on the next gas bill: the billing system collects it, so the claim
-        # goes ahead at once.
-        claim = claim_mark_paid(
-            claim=claim, actor=actor, reference=f"bill:{claim.tracking_code}", now=now
-        )
-        payment_services.bill_charge_for_claim(claim=claim)
+    if not on_bill:
+        process_services.process_start(claim=claim, actor=actor)
+        return claim
+    reference = f"bill:{claim.tracking_code}"
+    events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
+    _notify(claim, "claim_paid")
+    process_services.process_start(
+        claim=claim,
+        actor=actor,
+        messages=(("fee_paid", {"reference": reference}),),
+        payment_due=payment_due,
+    )
+    payment_services.bill_charge_for_claim(claim=claim, filed_now=True)
     return claim
+
+
+def _set_paid(claim: Claim, now: datetime.datetime) -> None:
+    rules.check_can_pay(claim)
+    claim.status = ClaimStatus.PAID
+    claim.paid_at = now
+    claim.expires_at = None
 
 
 @transaction.atomic
@@ -189,10 +220,7 @@ def claim_mark_paid(
 ) -> Claim:
     """Record that the claim's fee is paid (or charged to the bill); the test may start."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    rules.check_can_pay(claim)
-    claim.status = ClaimStatus.PAID
-    claim.paid_at = now or timezone.now()
-    claim.expires_at = None
+    _set_paid(claim, now or timezone.now())
     claim.save(update_fields=["status", "paid_at", "expires_at"])
     events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
     _notify(claim, "claim_paid")

@@ -250,8 +250,21 @@ def payment_record_in_person(*, claim: Claim, actor, receipt_number: str = "") -
 
 
 @transaction.atomic
-def bill_charge_for_claim(*, claim: Claim) -> BillCharge:
-    """Return the claim's charge to the next gas bill, creating it the first time."""
+def bill_charge_for_claim(*, claim: Claim, filed_now: bool = False) -> BillCharge:
+    """Return the claim's charge to the next gas bill, creating it the first time.
+
+    `filed_now`: the claim was inserted in this transaction, with its subscriber, so it has
+    no charge yet and nothing is read back.
+    """
+    if filed_now:
+        rules.check_next_bill(claim)
+        charge = BillCharge(
+            claim=claim, bill_id=claim.subscriber.bill_id, amount_rial=claim.total_fee
+        )
+        charge.full_clean(exclude=["claim"], validate_unique=False, validate_constraints=False)
+        charge.save(force_insert=True)
+        events.bill_charge_created_event(charge=charge)
+        return charge
     existing = BillCharge.objects.filter(claim_id=claim.pk).first()
     if existing is not None:
         return existing

@@ -139,6 +139,8 @@ class _Step:
     step_name: str = ""
     data: dict = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
+    # The people's steps open once it ran; None: read from the workflow when it is saved.
+    to: list[str] | None = None
 
 
 def _run_engine(workflow, step: _Step) -> None:
@@ -186,11 +188,12 @@ def _waits_on_subscriber(workflow) -> bool:
 
 
 def _save(
-    instance: ProcessInstance, workflow, step: _Step, actor, *, created: bool = False
+    instance: ProcessInstance, workflow, steps: list[_Step], actor, *, created: bool = False
 ) -> ProcessInstance:
     """Save the engine state (refusing a lost race), sync the open tasks, clock and trail.
 
-    `created`: the instance is new (not in the database yet) and its clock already set.
+    `steps`: what ran since the state was loaded, one audit event each. `created`: the
+    instance is new (not in the database yet) and its clock already set.
     """
     now = engine.now()
     before = instance.revision
@@ -255,21 +258,24 @@ def _save(
         ProcessTask.objects.bulk_create(new_tasks)
     if not created:
         _sync_sla(instance, workflow, completed, now)
-    record_event(
-        document=instance.claim,
-        event_type="process_step",
-        actor=actor,
-        parameters={
-            "kind": step.kind,
-            "step": step.step,
-            "step_name": step.step_name,
-            "ran": step.ran,
-            "to": [t.task_spec.bpmn_name for t in open_tasks.values()],
-            "end": end_event,
-            "data": step.data,
-            "version": instance.version.number,
-        },
-    )
+    open_names = [t.task_spec.bpmn_name for t in open_tasks.values()]
+    for step in steps:
+        last = step is steps[-1]
+        record_event(
+            document=instance.claim,
+            event_type="process_step",
+            actor=actor,
+            parameters={
+                "kind": step.kind,
+                "step": step.step,
+                "step_name": step.step_name,
+                "ran": step.ran,
+                "to": open_names if last or step.to is None else step.to,
+                "end": end_event if last else "",
+                "data": step.data,
+                "version": instance.version.number,
+            },
+        )
     return instance
 
 
@@ -296,22 +302,47 @@ def _locked(claim_id: int) -> ProcessInstance:
 
     instance = ProcessInstance.objects.select_for_update().get(claim_id=claim_id)
     instance.claim = Claim.objects.select_for_update().get(pk=claim_id)
-    instance.version = ProcessVersion.objects.get(pk=instance.version_id)
+    instance.version = _version_to_run(pk=instance.version_id)
     return instance
 
 
-def process_start(*, claim, actor=None) -> ProcessInstance:
+def _version_to_run(**lookup) -> ProcessVersion | None:
+    """A version without its files: the engine keeps each version's parsed spec, and only
+    a worker that has not parsed it yet reads them (a deferred field loads on first use)."""
+    return ProcessVersion.objects.defer("bpmn", "dmn_files").filter(**lookup).first()
+
+
+def _catch_message(workflow, name: str, payload: dict | None) -> bool:
+    event = BpmnEvent(
+        MessageEventDefinition(name), payload={"payload": payload or {}, "result_var": name}
+    )
+    return workflow.event_manager.catch(event, internal=False) != 0
+
+
+def process_start(
+    *,
+    claim,
+    actor=None,
+    messages: tuple[tuple[str, dict], ...] = (),
+    payment_due: datetime.datetime | None = None,
+) -> ProcessInstance:
     """Start the claim's process on the active version (in the filing's transaction).
 
-    Filing is the busiest write of the service: the new instance is written once, with the
-    state it reaches, and the SLA clock starts in the state the process leaves it.
+    `messages` are passed in right after the start, as process_send_message would: a fee
+    charged to the next bill is paid at filing. Filing is the busiest write of the
+    service, so the new instance is written once, with the state it reaches after them, and
+    the SLA clock starts in the state the process leaves it; each step still has its own
+    audit event. `payment_due`: when the unpaid claim expires, if not its `expires_at` (a
+    claim paid at filing has none left).
     """
     from apps.meter_service.doctype.sla import services as sla
 
-    version = process_version_active()
+    version = _version_to_run(process_id=PROCESS_ID, is_active=True)
+    if version is None:
+        version = process_version_active()
     workflow = engine.new_workflow(version)
     now = engine.now()
-    payment_due = claim.expires_at or now
+    payment_due = payment_due or claim.expires_at or now
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(
             {
@@ -320,17 +351,28 @@ def process_start(*, claim, actor=None) -> ProcessInstance:
                 "payment_due": payment_due.isoformat(),
             }
         )
-    step = _Step(kind="start")
+    steps = [_Step(kind="start")]
     token = handlers.current_actor.set(actor)
     try:
-        _run_engine(workflow, step)
+        _run_engine(workflow, steps[0])
+        # The clock exists before any message: the steps after one read its due times.
+        running = not _waits_on_subscriber(workflow)
+        clock = sla.sla_clock_start(claim=claim, now=now, running=running, new=True)
+        for name, payload in messages:
+            steps[-1].to = [t.task_spec.bpmn_name for t in _open_user_tasks(workflow)]
+            if not _catch_message(workflow, name, payload):
+                raise RuntimeError(f"the process does not wait for {name} at its start")
+            steps.append(_Step(kind="message", step=name, data=payload or {}))
+            _run_engine(workflow, steps[-1])
     finally:
         handlers.current_actor.reset(token)
-    sla.sla_clock_start(claim=claim, now=now, running=not _waits_on_subscriber(workflow), new=True)
+    if messages and running != (not _waits_on_subscriber(workflow)):
+        # Still at its start instant with nothing worked: only where it stands changes.
+        sla.sla_clock_restart(clock=clock, running=not running)
     instance = ProcessInstance(
         claim=claim, version=version, state={}, revision=0, started_at=now, updated_at=now
     )
-    return _save(instance, workflow, step, actor, created=True)
+    return _save(instance, workflow, steps, actor, created=True)
 
 
 def process_send_message(*, claim, name: str, payload: dict | None = None, actor=None) -> bool:
@@ -346,16 +388,13 @@ def process_send_message(*, claim, name: str, payload: dict | None = None, actor
     if instance.status != InstanceStatus.RUNNING:
         return False
     workflow = engine.load(instance.version, instance.state)
-    event = BpmnEvent(
-        MessageEventDefinition(name), payload={"payload": payload or {}, "result_var": name}
-    )
-    if workflow.event_manager.catch(event, internal=False) == 0:
+    if not _catch_message(workflow, name, payload):
         return False
     step = _Step(kind="message", step=name, data=payload or {})
     token = handlers.current_actor.set(actor)
     try:
         _run_engine(workflow, step)
-        _save(instance, workflow, step, actor)
+        _save(instance, workflow, [step], actor)
     finally:
         handlers.current_actor.reset(token)
     return True
@@ -423,7 +462,7 @@ def process_complete_task(
     try:
         engine_task.run()
         _run_engine(workflow, step)
-        _save(instance, workflow, step, user)
+        _save(instance, workflow, [step], user)
     finally:
         handlers.current_actor.reset(token)
     task.refresh_from_db()
@@ -461,7 +500,7 @@ def process_run_timers(*, now: datetime.datetime | None = None, limit: int = 500
                     workflow = engine.load(instance.version, instance.state)
                     step = _Step(kind="timer")
                     _run_engine(workflow, step)
-                    _save(instance, workflow, step, None)
+                    _save(instance, workflow, [step], None)
                     moved.append(claim_id)
             except Exception:
                 # One broken instance must not stop the others' timers.
@@ -517,7 +556,7 @@ def process_instance_migrate(
     token = handlers.current_actor.set(actor)
     try:
         _run_engine(workflow, step)
-        instance = _save(instance, workflow, step, actor)
+        instance = _save(instance, workflow, [step], actor)
     finally:
         handlers.current_actor.reset(token)
     _retitle_open_tasks(instance, workflow)

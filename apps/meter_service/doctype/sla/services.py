@@ -93,6 +93,20 @@ def sla_clock_start(
     return clock
 
 
+def sla_clock_restart(*, clock: SlaClock, running: bool) -> SlaClock:
+    """Run or pause a clock started in this transaction, still at its start instant.
+
+    Nothing has been worked yet, so no calendar is needed: see sla_clock_set_running for
+    any other clock.
+    """
+    if clock.worked_seconds or clock.stopped_at is not None:
+        raise ValueError("only a clock that has not moved since it started can be restarted")
+    clock.running_since = clock.started_at if running else None
+    clock.paused = not running
+    clock.save(update_fields=["running_since", "paused"])
+    return clock
+
+
 @transaction.atomic
 def sla_clock_set_running(
     *, claim, running: bool, now: datetime.datetime | None = None
