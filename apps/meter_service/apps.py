@@ -16,6 +16,7 @@ class MeterServiceConfig(AppConfig):
         from apps.meter_service.dashboards import rollup
 
         permissions._install_rules()
+        permissions.connect_access_signals()
         rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)

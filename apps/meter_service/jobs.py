@@ -93,11 +93,13 @@ def heartbeat() -> str:
     return stamp
 
 
-def claim_notify(claim_id: int, event: str) -> None:
-    """Tell the subscriber about a claim event (SMS), outside the request that caused it."""
+def claim_notify(claim_id: int, event: str, *later_events: str) -> None:
+    """Tell the subscriber about claim events (an SMS each, in order), outside the request
+    that caused them."""
     from apps.meter_service.doctype.notification import services
 
-    services.notify_claim(claim_id=claim_id, event=event)
+    for each in (event, *later_events):
+        services.notify_claim(claim_id=claim_id, event=each)
 
 
 def process_run_timers() -> list[int]:

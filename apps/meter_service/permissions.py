@@ -7,7 +7,9 @@ from fixtures/0001_roles.json; record rules (which documents of that kind) live 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.db import models
@@ -50,27 +52,160 @@ DESK_ROLES = frozenset(
 )
 
 
+# --- what a user holds: roles, their permissions, offices and agencies ----------------------
+ACCESS_GENERATION_KEY = "meter:access:generation"
+ACCESS_CACHE_SECONDS = 600
+
+
+@dataclass(frozen=True)
+class Memberships:
+    """The counter offices a user operates and the agencies whose API client they are."""
+
+    offices: tuple[int, ...] = ()
+    agencies: tuple[int, ...] = ()
+
+
+def _access_cache_enabled() -> bool:
+    from django.conf import settings
+
+    return bool(getattr(settings, "METER_ROLES_CACHE", False))
+
+
+def _access_key(user, part: str) -> str:
+    # The join date tells apart two users given the same id (after a rollback, in tests).
+    joined = user.date_joined.timestamp() if getattr(user, "date_joined", None) else 0
+    return f"meter:access:{part}:{user.pk}:{joined}"
+
+
+def _query_roles_and_permissions(user) -> tuple[frozenset[str], frozenset[str]]:
+    from django.contrib.auth.models import Group
+
+    rows = Group.objects.filter(user=user).values_list(
+        "name", "permissions__content_type__app_label", "permissions__codename"
+    )
+    roles, perms = set(), set()
+    for name, app_label, codename in rows:
+        roles.add(name)
+        if codename:
+            perms.add(f"{app_label}.{codename}")
+    return frozenset(roles), frozenset(perms)
+
+
+def _query_memberships(user) -> Memberships:
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.counter_office.models import CounterOffice
+
+    roles = roles_of(user)
+    offices, agencies = (), ()
+    if Role.COUNTER_OFFICE_OPERATOR in roles:
+        offices = tuple(CounterOffice.objects.filter(users=user).values_list("pk", flat=True))
+    if Role.AGENCY_CLIENT in roles:
+        agencies = tuple(Agency.objects.filter(users=user).values_list("pk", flat=True))
+    return Memberships(offices=offices, agencies=agencies)
+
+
 def load_roles_and_permissions(user) -> tuple[frozenset[str], frozenset[str]]:
     """Return the user's role names and the permissions of those roles, from one query.
 
-    Cached on the user object for the request. Permissions come from roles only: per-user
-    permissions are not part of the model (see RoleBackend).
+    Kept on the user object for the request and, with METER_ROLES_CACHE (a cache every
+    worker shares), in the cache between requests, with the user's memberships (read in
+    the same round trip). Each cached entry carries the access generation it was read
+    under; any change of anyone's roles, a role's permissions, or an office's or agency's
+    users replaces the generation (see forget_cached_access), so older entries are never
+    used again. Permissions come from roles only: per-user permissions are not part of
+    the model (see RoleBackend).
     """
     cached = getattr(user, "_meter_roles_perms", None)
-    if cached is None:
-        from django.contrib.auth.models import Group
+    if cached is not None:
+        return cached
+    if not _access_cache_enabled():
+        cached = _query_roles_and_permissions(user)
+    else:
+        from django.core.cache import cache
 
-        rows = Group.objects.filter(user=user).values_list(
-            "name", "permissions__content_type__app_label", "permissions__codename"
-        )
-        roles, perms = set(), set()
-        for name, app_label, codename in rows:
-            roles.add(name)
-            if codename:
-                perms.add(f"{app_label}.{codename}")
-        cached = (frozenset(roles), frozenset(perms))
-        user._meter_roles_perms = cached
+        roles_key, memberships_key = _access_key(user, "roles"), _access_key(user, "members")
+        found = cache.get_many([ACCESS_GENERATION_KEY, roles_key, memberships_key])
+        generation = found.get(ACCESS_GENERATION_KEY)
+        if generation is None:
+            cache.add(ACCESS_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+            generation = cache.get(ACCESS_GENERATION_KEY)
+        # The generation is read before the database: a change committed in between
+        # replaces it, so what is read now is never taken for current afterwards.
+        user._meter_access_generation = generation
+        entry = found.get(roles_key)
+        if entry is not None and entry[0] == generation:
+            cached = entry[1]
+        else:
+            cached = _query_roles_and_permissions(user)
+            cache.set(roles_key, (generation, cached), timeout=ACCESS_CACHE_SECONDS)
+        entry = found.get(memberships_key)
+        if entry is not None and entry[0] == generation:
+            user._meter_memberships = entry[1]
+    user._meter_roles_perms = cached
     return cached
+
+
+def memberships(user) -> Memberships:
+    """Return the ids of the offices the user operates and of the agencies they are a
+    client of (only for the roles that have them), cached as the roles are."""
+    cached = getattr(user, "_meter_memberships", None)
+    if cached is not None:
+        return cached
+    if not getattr(user, "is_authenticated", False):
+        return Memberships()
+    load_roles_and_permissions(user)  # reads the generation (and a cached entry) first
+    cached = getattr(user, "_meter_memberships", None)
+    if cached is None:
+        cached = _query_memberships(user)
+        if _access_cache_enabled():
+            from django.core.cache import cache
+
+            cache.set(
+                _access_key(user, "members"),
+                (user._meter_access_generation, cached),
+                timeout=ACCESS_CACHE_SECONDS,
+            )
+        user._meter_memberships = cached
+    return cached
+
+
+def forget_cached_access(action: str = "", **_kwargs) -> None:
+    """Make every cached entry of roles and memberships stale: at once, and again once the
+    change commits (a request between the two may have cached what the database held
+    before it)."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    if action.startswith("pre_") or not _access_cache_enabled():
+        return
+
+    def replace_generation() -> None:
+        cache.set(ACCESS_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+    replace_generation()
+    transaction.on_commit(replace_generation)
+
+
+def connect_access_signals() -> None:
+    """Forget cached access when roles, a role's permissions, or an office's or agency's
+    users change, and when a role, office or agency is saved or deleted."""
+    from django.contrib.auth.models import Group, User
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.counter_office.models import CounterOffice
+
+    uid = "meter_service.forget_cached_access"
+    for through in (
+        User.groups.through,
+        Group.permissions.through,
+        Agency.users.through,
+        CounterOffice.users.through,
+    ):
+        m2m_changed.connect(forget_cached_access, sender=through, dispatch_uid=f"{uid}.{through}")
+    for model in (Group, Agency, CounterOffice):
+        post_save.connect(forget_cached_access, sender=model, dispatch_uid=f"{uid}.save.{model}")
+        post_delete.connect(forget_cached_access, sender=model, dispatch_uid=f"{uid}.del.{model}")
 
 
 def roles_of(user) -> frozenset[str]:
@@ -184,25 +319,34 @@ def _install_rules() -> None:
             return qs.filter(installations__subscriber__user=user).distinct()
         return qs.none()
 
+    def any_of(qs, conditions: list[Q]):
+        if not conditions:
+            return qs.none()
+        visible = conditions[0]
+        for condition in conditions[1:]:
+            visible |= condition
+        return qs.filter(visible)
+
     @record_rule(CounterOffice)
     def office_rule(user, qs):
         if has_role(user, Role.COUNTER_OFFICE_OPERATOR):
-            return qs.filter(users=user)
+            return qs.filter(pk__in=memberships(user).offices)
         return qs.none()
 
     @record_rule(Claim)
     def claim_rule(user, qs):
         roles = roles_of(user)
-        visible = Q(pk__in=[])
+        visible = []
         if Role.SUBSCRIBER in roles:
-            visible |= Q(subscriber__user=user)
-        # Subqueries, not joins through the many-to-many tables: no duplicate rows, no
-        # DISTINCT over the whole list.
+            visible.append(Q(subscriber__user=user))
+        # The office and agency ids themselves, not joins through the many-to-many tables
+        # (no duplicate rows) nor subqueries: with constants the database reads an office's
+        # or agency's claims newest first from its index, a page at a time.
         if Role.COUNTER_OFFICE_OPERATOR in roles:
-            visible |= Q(counter_office__in=CounterOffice.objects.filter(users=user))
+            visible.append(Q(counter_office__in=memberships(user).offices))
         if Role.AGENCY_CLIENT in roles:
-            visible |= Q(agency__in=Agency.objects.filter(users=user))
-        return qs.filter(visible)
+            visible.append(Q(agency__in=memberships(user).agencies))
+        return any_of(qs, visible)
 
     from apps.meter_service.doctype.complaint.models import Complaint
 
@@ -211,17 +355,17 @@ def _install_rules() -> None:
         # Subscribers see the complaints about their subscriptions and those they filed; a
         # sending system (the national complaints system) the ones it sent.
         roles = roles_of(user)
-        visible = Q(pk__in=[])
+        visible = []
         if Role.SUBSCRIBER in roles:
-            visible |= Q(subscriber__user=user) | Q(filed_by=user)
+            visible.append(Q(subscriber__user=user) | Q(filed_by=user))
         if Role.AGENCY_CLIENT in roles:
-            visible |= Q(agency__in=Agency.objects.filter(users=user))
-        return qs.filter(visible)
+            visible.append(Q(agency__in=memberships(user).agencies))
+        return any_of(qs, visible)
 
     @record_rule(Agency)
     def agency_rule(user, qs):
         if has_role(user, Role.AGENCY_CLIENT):
-            return qs.filter(users=user)
+            return qs.filter(pk__in=memberships(user).agencies)
         return qs.none()
 
     @record_rule(Payment)

@@ -86,8 +86,12 @@ def _database(url: str) -> dict:
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     elif db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers and the single writer work together; IMMEDIATE takes the write
-        # lock at BEGIN so two writers queue instead of failing mid-transaction.
-        db["CONN_MAX_AGE"] = 0
+        # lock at BEGIN so two writers queue instead of failing mid-transaction, and they
+        # queue on a lock file rather than in SQLite's busy sleeps (see the backend).
+        db["ENGINE"] = "apps.meter_service.backends.sqlite3"
+        # Connections are kept (conn_max_age above): the last connection to close checkpoints
+        # the WAL into the database file and syncs it, which a connection per request would
+        # do on most requests of a quiet site.
         db["OPTIONS"] = {
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             "transaction_mode": "IMMEDIATE",
@@ -121,6 +125,9 @@ RQ_QUEUES = {
     for name in ("default", "notifications")
 }
 METER_JOBS_ASYNC = bool(REDIS_URL)
+# Each user's roles kept in the cache between requests (see permissions.py). Only with a
+# cache every process shares: a change of roles must reach every worker at once.
+METER_ROLES_CACHE = bool(REDIS_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -49,8 +49,30 @@ class Pagination(LimitOffsetPagination):
     max_limit = 100
 
 
-def paginated_response(*, request, view, queryset, serializer_class) -> Response:
-    """Return one page of queryset, serialised, with count and next/previous links."""
+# Query parameters every list takes besides its filters.
+PAGING_PARAMETERS = frozenset({"limit", "offset", "lang", "format"})
+
+
+class _RowsPage:
+    """A queryset counted as it is, but read as other rows (see paginated_response)."""
+
+    def __init__(self, queryset, rows):
+        self.queryset, self.rows = queryset, rows
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __getitem__(self, page: slice):
+        return self.rows(self.queryset)[page]
+
+
+def paginated_response(*, request, view, queryset, serializer_class, rows=None) -> Response:
+    """Return one page of queryset, serialised, with count and next/previous links.
+
+    `rows(queryset)`: what the page is read as (values() rows with joined columns, say),
+    while the count stays a count of the queryset itself, without those joins.
+    """
     paginator = Pagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
+    source = queryset if rows is None else _RowsPage(queryset, rows)
+    page = paginator.paginate_queryset(source, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

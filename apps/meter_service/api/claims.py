@@ -22,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.meter_service import permissions
-from apps.meter_service.api.base import MeterApi, paginated_response
+from apps.meter_service.api.base import PAGING_PARAMETERS, MeterApi, paginated_response
 from apps.meter_service.api.exceptions import Conflict, GatewayUnavailable
 from apps.meter_service.api.permissions import (
     CanFileClaims,
@@ -215,15 +215,19 @@ class ClaimListApi(MeterApi):
         tags=["claims"],
     )
     def get(self, request: Request) -> Response:
-        # A plain dict, not the QueryDict: "?status=" is then an invalid status, not "any".
-        filters = ClaimListFilterSerializer(data=request.query_params.dict())
-        filters.is_valid(raise_exception=True)
-        claims = _filed_between(selectors.claim_list(user=request.user), filters.validated_data)
+        claims = selectors.claim_list(user=request.user)
+        if set(request.query_params) - PAGING_PARAMETERS:
+            # A plain dict, not the QueryDict: "?status=" is then an invalid status, not
+            # "any".
+            filters = ClaimListFilterSerializer(data=request.query_params.dict())
+            filters.is_valid(raise_exception=True)
+            claims = _filed_between(claims, filters.validated_data)
         return paginated_response(
             request=request,
             view=self,
-            queryset=ClaimListOutputSerializer.rows(claims),
+            queryset=claims,
             serializer_class=ClaimListOutputSerializer,
+            rows=ClaimListOutputSerializer.rows,
         )
 
 
@@ -265,8 +269,8 @@ class ClaimFileApi(MeterApi):
             except GatewayUnavailable:
                 # The claim stands; the payer can start the payment again (.../pay/).
                 logger.warning("gateway payment not started", extra={"claim": claim.pk})
-        # Read back through the selector: one query with what the output shows.
-        claim = selectors.claim_get(user=request.user, pk=claim.pk)
+        # The claim as filed, with the subscriber, meter, office or agency it was filed
+        # with: all the output shows, so nothing is read back.
         output = ClaimFileOutputSerializer(claim, context={"payment_url": payment_url})
         return Response(output.data, status=status.HTTP_201_CREATED)
 

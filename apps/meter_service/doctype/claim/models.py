@@ -203,6 +203,8 @@ class Claim(models.Model):
         indexes = [
             models.Index(fields=["subscriber", "filed_at"]),
             models.Index(fields=["counter_office", "filed_at"]),
+            # An agency's list, newest first, read in order from the index (no sort).
+            models.Index(fields=["agency", "filed_at"], name="claim_agency_filed"),
             # The dashboards (apps/meter_service/dashboards/, chosen from the query plans of
             # benchmarks/dashboards.py): counts by status and channel read this index alone;
             # service time narrows closed claims by date; fault rates read tested claims with

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.meter_service import jobs, tracking
+from apps.meter_service.audit.events import batched_events
 from apps.meter_service.doctype.claim import events, rules
 from apps.meter_service.doctype.claim.models import (
     OPEN_STATUSES,
@@ -27,23 +28,38 @@ from apps.meter_service.doctype.subscriber.models import Subscriber
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
 
 
-def _notify(claim: Claim, event: str) -> None:
-    jobs.enqueue(jobs.claim_notify, claim.pk, event, queue="notifications")
+def _notify(claim: Claim, *events: str) -> None:
+    jobs.enqueue(jobs.claim_notify, claim.pk, *events, queue="notifications")
 
 
-def _previous_reading(installation: MeterInstallation) -> tuple[Decimal, datetime.date]:
-    """Return the last reading on record for the meter there now, and its date."""
-    last_claim = (
-        Claim.objects.filter(
-            meter_id=installation.meter_id, filed_at__date__gte=installation.installed_on
-        )
-        .exclude(status=ClaimStatus.CANCELLED)
-        .order_by("-last_reading_date", "-last_reading")
-        .first()
-    )
-    if last_claim is not None and last_claim.last_reading >= installation.initial_reading:
-        return last_claim.last_reading, last_claim.last_reading_date
-    return installation.initial_reading, installation.installed_on
+def _meter_claims(
+    installation: MeterInstallation,
+) -> tuple[Claim | None, tuple[Decimal, datetime.date]]:
+    """Return the meter's open claim (None if none), and the last reading on record for the
+    meter there now with its date: the meter's claims read once (a meter has a few).
+
+    The reading is the latest one of a claim (not cancelled) filed since the meter was
+    installed here, if not below the installation's own reading.
+    """
+    meter = installation.meter
+    claims = Claim.objects.filter(meter_id=meter.pk).exclude(status=ClaimStatus.CANCELLED)
+    open_claim, last = None, None
+    for claim in claims.only(
+        "pk", "tracking_code", "is_open", "filed_at", "last_reading", "last_reading_date"
+    ):
+        claim.meter = meter
+        if claim.is_open:
+            open_claim = claim
+        if timezone.localdate(claim.filed_at) < installation.installed_on:
+            continue
+        if last is None or (claim.last_reading_date, claim.last_reading) > (
+            last.last_reading_date,
+            last.last_reading,
+        ):
+            last = claim
+    if last is not None and last.last_reading >= installation.initial_reading:
+        return open_claim, (last.last_reading, last.last_reading_date)
+    return open_claim, (installation.initial_reading, installation.installed_on)
 
 
 TRACKING_CODE_DRAWS = 20  # 20 collisions in 9e8 codes would be a bug, not bad luck
@@ -107,13 +123,12 @@ def claim_file(
             {"meter": ValidationError(rules.NO_METER_MESSAGE, code="no_meter_installed")}
         )
     meter = installation.meter
-    open_claim = Claim.objects.select_related("meter").filter(meter=meter, is_open=True).first()
+    open_claim, (previous_reading, previous_date) = _meter_claims(installation)
     rules.check_no_open_claim(open_claim)
     rules.check_channel(
         channel=channel, payment_method=payment_method, counter_office=counter_office, agency=agency
     )
     rules.check_reason(reason=reason, reason_text=reason_text)
-    previous_reading, previous_date = _previous_reading(installation)
     rules.check_reading(
         reading=last_reading,
         reading_date=last_reading_date,
@@ -189,21 +204,22 @@ def claim_file(
             claim.last_bill_scan.delete(save=False)
         rules.check_no_open_claim(Claim.objects.filter(meter=meter, is_open=True).first())
         raise exc
-    events.claim_filed_event(claim=claim, actor=actor)
-    _notify(claim, "claim_filed")
-    if not on_bill:
-        process_services.process_start(claim=claim, actor=actor)
-        return claim
-    reference = f"bill:{claim.tracking_code}"
-    events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
-    _notify(claim, "claim_paid")
-    process_services.process_start(
-        claim=claim,
-        actor=actor,
-        messages=(("fee_paid", {"reference": reference}),),
-        payment_due=payment_due,
-    )
-    payment_services.bill_charge_for_claim(claim=claim, filed_now=True)
+    with batched_events():
+        events.claim_filed_event(claim=claim, actor=actor)
+        if not on_bill:
+            _notify(claim, "claim_filed")
+            process_services.process_start(claim=claim, actor=actor)
+            return claim
+        reference = f"bill:{claim.tracking_code}"
+        events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
+        _notify(claim, "claim_filed", "claim_paid")
+        process_services.process_start(
+            claim=claim,
+            actor=actor,
+            messages=(("fee_paid", {"reference": reference}),),
+            payment_due=payment_due,
+        )
+        payment_services.bill_charge_at_filing(claim=claim)
     return claim
 
 

@@ -249,22 +249,23 @@ def payment_record_in_person(*, claim: Claim, actor, receipt_number: str = "") -
 # --- on the next gas bill ------------------------------------------------------------------
 
 
-@transaction.atomic
-def bill_charge_for_claim(*, claim: Claim, filed_now: bool = False) -> BillCharge:
-    """Return the claim's charge to the next gas bill, creating it the first time.
+def bill_charge_at_filing(*, claim: Claim) -> BillCharge:
+    """Charge the fee of a claim filed in this transaction to the next gas bill.
 
-    `filed_now`: the claim was inserted in this transaction, with its subscriber, so it has
-    no charge yet and nothing is read back.
+    The claim was just inserted, with its subscriber loaded, so it has no charge yet and
+    nothing is read back; the caller's transaction holds it all.
     """
-    if filed_now:
-        rules.check_next_bill(claim)
-        charge = BillCharge(
-            claim=claim, bill_id=claim.subscriber.bill_id, amount_rial=claim.total_fee
-        )
-        charge.full_clean(exclude=["claim"], validate_unique=False, validate_constraints=False)
-        charge.save(force_insert=True)
-        events.bill_charge_created_event(charge=charge)
-        return charge
+    rules.check_next_bill(claim)
+    charge = BillCharge(claim=claim, bill_id=claim.subscriber.bill_id, amount_rial=claim.total_fee)
+    charge.full_clean(exclude=["claim"], validate_unique=False, validate_constraints=False)
+    charge.save(force_insert=True)
+    events.bill_charge_created_event(charge=charge)
+    return charge
+
+
+@transaction.atomic
+def bill_charge_for_claim(*, claim: Claim) -> BillCharge:
+    """Return the claim's charge to the next gas bill, creating it the first time."""
     existing = BillCharge.objects.filter(claim_id=claim.pk).first()
     if existing is not None:
         return existing

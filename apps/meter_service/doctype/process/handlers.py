@@ -22,6 +22,8 @@ from apps.meter_service.doctype.process import engine
 
 # The user whose action is being carried through the process (None for timers and jobs).
 current_actor: contextvars.ContextVar = contextvars.ContextVar("process_actor", default=None)
+# The SLA clock of a claim whose process is starting, not saved yet (see process_start).
+new_clock: contextvars.ContextVar = contextvars.ContextVar("process_new_clock", default=None)
 
 
 def _claim(data: dict):
@@ -43,7 +45,9 @@ def sla_due(claim_id: int, fraction: float) -> str:
     from apps.meter_service.doctype.sla.models import SlaClock
     from apps.meter_service.doctype.sla.selectors import sla_due_at
 
-    clock = SlaClock.objects.get(claim_id=claim_id)
+    clock = new_clock.get()
+    if clock is None or clock.claim_id != claim_id:
+        clock = SlaClock.objects.get(claim_id=claim_id)
     due = sla_due_at(clock, fraction, engine.now())
     # A stopped clock never comes due: a date far ahead keeps the timer quiet.
     return (due or engine.now() + datetime.timedelta(days=3650)).isoformat()

@@ -355,20 +355,23 @@ def process_start(
     token = handlers.current_actor.set(actor)
     try:
         _run_engine(workflow, steps[0])
-        # The clock exists before any message: the steps after one read its due times.
-        running = not _waits_on_subscriber(workflow)
-        clock = sla.sla_clock_start(claim=claim, now=now, running=running, new=True)
-        for name, payload in messages:
-            steps[-1].to = [t.task_spec.bpmn_name for t in _open_user_tasks(workflow)]
-            if not _catch_message(workflow, name, payload):
-                raise RuntimeError(f"the process does not wait for {name} at its start")
-            steps.append(_Step(kind="message", step=name, data=payload or {}))
-            _run_engine(workflow, steps[-1])
+        # The clock exists (in memory, see handlers.new_clock) before any message: the
+        # steps after one read its due times. It is written once, as the steps leave it.
+        clock = sla.sla_clock_new(claim=claim, now=now, running=False)
+        clock_token = handlers.new_clock.set(clock)
+        try:
+            for name, payload in messages:
+                steps[-1].to = [t.task_spec.bpmn_name for t in _open_user_tasks(workflow)]
+                if not _catch_message(workflow, name, payload):
+                    raise RuntimeError(f"the process does not wait for {name} at its start")
+                steps.append(_Step(kind="message", step=name, data=payload or {}))
+                _run_engine(workflow, steps[-1])
+        finally:
+            handlers.new_clock.reset(clock_token)
     finally:
         handlers.current_actor.reset(token)
-    if messages and running != (not _waits_on_subscriber(workflow)):
-        # Still at its start instant with nothing worked: only where it stands changes.
-        sla.sla_clock_restart(clock=clock, running=not running)
+    sla.sla_clock_set_start_state(clock=clock, running=not _waits_on_subscriber(workflow))
+    clock.save(force_insert=True)
     instance = ProcessInstance(
         claim=claim, version=version, state={}, revision=0, started_at=now, updated_at=now
     )

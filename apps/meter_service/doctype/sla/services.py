@@ -69,17 +69,23 @@ def _close_segment(clock: SlaClock, now: datetime.datetime, calendar: WorkCalend
 
 
 def sla_clock_start(
-    *, claim, now: datetime.datetime | None = None, running: bool = True, new: bool = False
+    *, claim, now: datetime.datetime | None = None, running: bool = True
 ) -> SlaClock:
     """Start the claim's clock at `now`, running or paused; return the existing clock if there
     is one.
 
     The target is copied from SLA_TARGET_HOURS now, so a later change of the setting does
-    not move running claims. The one-to-one key settles two concurrent starts. `new` says
-    the claim was created in this transaction, so there is no clock to look for.
+    not move running claims. The one-to-one key settles two concurrent starts. A claim's
+    process starts its clock with sla_clock_new instead, in the filing's transaction.
     """
     now = now or timezone.now()
-    fields = {
+    fields = _start_fields(now, running)
+    clock, _created = SlaClock.objects.get_or_create(claim_id=claim.pk, defaults=fields)
+    return clock
+
+
+def _start_fields(now: datetime.datetime, running: bool) -> dict[str, Any]:
+    return {
         "target_seconds": rules.target_seconds(),
         "started_at": now,
         "running_since": now if running else None,
@@ -87,23 +93,18 @@ def sla_clock_start(
         "state": SlaState.ON_TRACK,
         "state_at": now,
     }
-    if new:
-        return SlaClock.objects.create(claim_id=claim.pk, **fields)
-    clock, _created = SlaClock.objects.get_or_create(claim_id=claim.pk, defaults=fields)
-    return clock
 
 
-def sla_clock_restart(*, clock: SlaClock, running: bool) -> SlaClock:
-    """Run or pause a clock started in this transaction, still at its start instant.
+def sla_clock_new(*, claim, now: datetime.datetime, running: bool) -> SlaClock:
+    """The clock of a claim filed in this transaction, started at `now` but not saved yet
+    (its caller saves it once it knows whether it runs)."""
+    return SlaClock(claim_id=claim.pk, **_start_fields(now, running))
 
-    Nothing has been worked yet, so no calendar is needed: see sla_clock_set_running for
-    any other clock.
-    """
-    if clock.worked_seconds or clock.stopped_at is not None:
-        raise ValueError("only a clock that has not moved since it started can be restarted")
+
+def sla_clock_set_start_state(*, clock: SlaClock, running: bool) -> SlaClock:
+    """Run or pause a clock that has not moved since its start (not saved)."""
     clock.running_since = clock.started_at if running else None
     clock.paused = not running
-    clock.save(update_fields=["running_since", "paused"])
     return clock
 
 

@@ -1,0 +1,133 @@
+"""The SQLite backend queues write transactions on a lock file: the next writer starts when
+the last one commits or rolls back, not after SQLite's busy sleeps."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError, connections
+
+from apps.meter_service.backends.sqlite3.base import DatabaseWrapper
+
+
+def _connect(path: Path, timeout: float = 5) -> DatabaseWrapper:
+    settings = {
+        **connections["default"].settings_dict,
+        "ENGINE": "apps.meter_service.backends.sqlite3",
+        "NAME": str(path),
+        "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": timeout},
+        "CONN_MAX_AGE": 0,
+    }
+    wrapper = DatabaseWrapper(settings, alias=f"writer-lock-{uuid.uuid4().hex}")
+    wrapper.ensure_connection()
+    return wrapper
+
+
+def _begin(wrapper: DatabaseWrapper) -> None:
+    wrapper.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+
+
+def _end(wrapper: DatabaseWrapper, *, commit: bool = True) -> None:
+    wrapper.commit() if commit else wrapper.rollback()
+    wrapper.set_autocommit(True)
+
+
+@pytest.fixture(autouse=True)
+def _own_databases(django_db_blocker):
+    """These tests open their own SQLite files, outside the test database."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def database(tmp_path) -> Path:
+    path = tmp_path / "db.sqlite3"
+    wrapper = _connect(path)
+    with wrapper.cursor() as cursor:
+        cursor.execute("CREATE TABLE step (n INTEGER, writer TEXT)")
+    wrapper.close()
+    return path
+
+
+def _writer(path: Path, name: str, log: list, started: threading.Event, hold: float, commit: bool):
+    wrapper = _connect(path)
+    try:
+        _begin(wrapper)
+        log.append(("begin", name))
+        started.set()
+        with wrapper.cursor() as cursor:
+            cursor.execute("INSERT INTO step VALUES (1, %s)", [name])
+        time.sleep(hold)
+        log.append(("end", name))
+        _end(wrapper, commit=commit)
+    finally:
+        wrapper.close()
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["commit", "rollback"])
+def test_a_second_writer_begins_when_the_first_ends(database, commit):
+    log: list = []
+    first_in = threading.Event()
+    first = threading.Thread(target=_writer, args=(database, "first", log, first_in, 0.3, commit))
+    first.start()
+    assert first_in.wait(5)
+    second = threading.Thread(
+        target=_writer, args=(database, "second", log, threading.Event(), 0, True)
+    )
+    second.start()
+    first.join(10)
+    second.join(10)
+    assert log == [("begin", "first"), ("end", "first"), ("begin", "second"), ("end", "second")]
+    assert Path(f"{database}-writer.lock").exists()
+    reader = _connect(database)
+    with reader.cursor() as cursor:
+        cursor.execute("SELECT writer FROM step ORDER BY rowid")
+        written = [row[0] for row in cursor.fetchall()]
+    reader.close()
+    assert written == (["first", "second"] if commit else ["second"])
+
+
+def _lock_is_free(database: Path) -> bool:
+    fd = os.open(f"{database}-writer.lock", os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def test_the_lock_is_held_for_the_transaction_only(database):
+    holder = _connect(database)
+    _begin(holder)
+    assert not _lock_is_free(database)
+    _end(holder)
+    assert _lock_is_free(database)
+    _begin(holder)
+    _end(holder, commit=False)
+    assert _lock_is_free(database)
+    _begin(holder)
+    holder.close()  # mid-transaction
+    assert _lock_is_free(database)
+
+
+def test_a_thread_never_waits_for_its_own_lock(database):
+    """A second connection of the same thread falls back to SQLite's own busy handling: an
+    error after the timeout, not a thread waiting for itself for ever."""
+    holder = _connect(database)
+    _begin(holder)
+    try:
+        other = _connect(database, timeout=0.2)
+        with pytest.raises(OperationalError):
+            _begin(other)
+        other.close()
+    finally:
+        _end(holder)
+        holder.close()
