@@ -1,4 +1,4 @@
-"""The site's URLs plus /bench/bare/, a DRF list of a one-field model."""
+"""The site's URLs plus /bench/bare/, a DRF list (and insert) of a one-field model."""
 
 from django.urls import path
 

@@ -1,4 +1,8 @@
-"""The comparison endpoint: DRF's own ListAPIView, same auth and page size as the API."""
+"""The comparison endpoint: DRF's own ListCreateAPIView, same auth and page size as the API.
+
+GET lists the one-field rows; POST inserts one (the baseline of filing: a write through the
+same server, authentication and DRF, with nothing else to do).
+"""
 
 from rest_framework import generics, serializers
 
@@ -7,10 +11,13 @@ from benchmarks.bare.models import Item
 
 
 class ItemSerializer(serializers.Serializer):
-    name = serializers.CharField()
+    name = serializers.CharField(max_length=50)
+
+    def create(self, validated_data: dict) -> Item:
+        return Item.objects.create(**validated_data)
 
 
-class ItemListApi(generics.ListAPIView):
+class ItemListApi(generics.ListCreateAPIView):
     queryset = Item.objects.all()
     serializer_class = ItemSerializer
     pagination_class = Pagination

@@ -18,9 +18,17 @@ def api_language(request) -> str:
     interface); an agency's or IVR's program cannot click, so the API honours the header
     and a ``lang`` query parameter. Persian stays the default.
     """
+    supported = {code for code, _name in settings.LANGUAGES}
     requested = request.query_params.get("lang", "")
-    if requested in {code for code, _name in settings.LANGUAGES}:
+    if requested in supported:
         return requested
+    # What Django's get_language_from_request answers, without parsing when there is
+    # nothing to parse: a chosen language's cookie first, then Accept-Language.
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in supported:
+        return chosen
+    if not request.META.get("HTTP_ACCEPT_LANGUAGE"):
+        return settings.LANGUAGE_CODE
     return translation.get_language_from_request(request._request)
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
+
 from django.db.models import F, QuerySet
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -48,13 +51,26 @@ _DATE = serializers.DateField()
 _READING = serializers.DecimalField(max_digits=12, decimal_places=3)
 
 
-def _moment(value) -> str | None:
-    return _DATETIME.to_representation(value) if value else None
+def _moment(value: datetime.datetime | None) -> str | None:
+    """An aware datetime (as the database gives them) as _DATETIME writes it: ISO 8601 in
+    the current time zone, "Z" for UTC."""
+    if not value:
+        return None
+    if timezone.is_naive(value):
+        return _DATETIME.to_representation(value)
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+@functools.cache
+def _status_labels(language: str | None) -> dict[str, str]:
+    with translation.override(language):
+        return {status: str(label) for status, label in ClaimStatus.choices}
 
 
 def status_label(status: str) -> str:
     """The status's name in the active language."""
-    return str(ClaimStatus(status).label)
+    return _status_labels(translation.get_language())[status]
 
 
 # The claim's fee fields, in the order the fee is shown; a zero channel fee is left out.
