@@ -3,6 +3,9 @@ result as filing and then paying, and the same audit trail."""
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
@@ -10,9 +13,19 @@ from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.claim.services import claim_mark_paid
+from apps.meter_service.doctype.meter.services import meter_install
 from apps.meter_service.doctype.payment.models import BillCharge
 from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask
 from apps.meter_service.doctype.sla.models import SlaClock
+
+
+def _another_installation(make_subscriber, make_meter):
+    return meter_install(
+        subscriber=make_subscriber(),
+        meter=make_meter(),
+        installed_on=datetime.date(2022, 3, 21),
+        initial_reading=Decimal("100"),
+    )
 
 
 def _trail(claim: Claim) -> list[tuple[str, dict]]:
@@ -40,18 +53,8 @@ def _process(claim: Claim) -> dict:
 
 @pytest.mark.django_db
 def test_on_bill_filing_ends_where_filing_then_paying_does(make_claim, make_subscriber, make_meter):
-    import datetime
-    from decimal import Decimal
-
-    from apps.meter_service.doctype.meter.services import meter_install
-
     on_bill = make_claim(payment_method="next_bill")
-    other = meter_install(
-        subscriber=make_subscriber(),
-        meter=make_meter(),
-        installed_on=datetime.date(2022, 3, 21),
-        initial_reading=Decimal("100"),
-    )
+    other = _another_installation(make_subscriber, make_meter)
     paid_later = make_claim(installation=other, payment_method="gateway")
     paid_later = claim_mark_paid(claim=paid_later, reference="desk-1")
 
@@ -87,23 +90,13 @@ def test_on_bill_filing_keeps_every_step_in_the_audit_trail(make_claim):
 
 @pytest.mark.django_db
 def test_a_taken_tracking_code_is_drawn_again(make_claim, make_subscriber, make_meter, monkeypatch):
-    import datetime
-    from decimal import Decimal
-
-    from apps.meter_service.doctype.meter.services import meter_install
-
     first = make_claim()
     fresh = tracking.generate()
     while fresh == first.tracking_code:
         fresh = tracking.generate()
     draws = iter([first.tracking_code, fresh])
     monkeypatch.setattr(tracking, "generate", lambda: next(draws))
-    other = meter_install(
-        subscriber=make_subscriber(),
-        meter=make_meter(),
-        installed_on=datetime.date(2022, 3, 21),
-        initial_reading=Decimal("100"),
-    )
+    other = _another_installation(make_subscriber, make_meter)
     second = make_claim(installation=other)
     assert second.tracking_code == fresh
     assert Claim.objects.count() == 2
