@@ -99,3 +99,18 @@ def test_without_the_setting_nothing_is_cached(settings, make_user, django_asser
     fresh = _fresh(user)
     with django_assert_num_queries(1):
         permissions.roles_of(fresh)
+
+
+def test_cached_entries_hold_built_in_types_only(shared_cache, make_user, make_office):
+    """An entry must read back in a release whose classes differ (after a deploy)."""
+    operator = make_user(Role.COUNTER_OFFICE_OPERATOR)
+    office = make_office()
+    office_set_operators(office=office, users=[operator])
+    assert permissions.memberships(_fresh(operator)).offices == (office.pk,)
+    roles = cache.get(permissions._access_key(operator, "roles"))
+    members = cache.get(permissions._access_key(operator, "members"))
+    assert members[1] == ((office.pk,), ())
+    for value in (*roles[1], *members[1]):
+        assert type(value) in {frozenset, tuple}
+    with_cached = _fresh(operator)
+    assert permissions.memberships(with_cached) == permissions.Memberships(offices=(office.pk,))

@@ -72,7 +72,12 @@ def _access_cache_enabled() -> bool:
 
 
 def _access_key(user, part: str) -> str:
-    # The join date tells apart two users given the same id (after a rollback, in tests).
+    """The cache key of a user's roles or memberships.
+
+    The entries hold built-in types only (frozensets, tuples of ids), so one written by an
+    older release still reads back after a deploy. The join date tells apart two users
+    given the same id (after a rollback, in tests).
+    """
     joined = user.date_joined.timestamp() if getattr(user, "date_joined", None) else 0
     return f"meter:access:{part}:{user.pk}:{joined}"
 
@@ -140,7 +145,7 @@ def load_roles_and_permissions(user) -> tuple[frozenset[str], frozenset[str]]:
             cache.set(roles_key, (generation, cached), timeout=ACCESS_CACHE_SECONDS)
         entry = found.get(memberships_key)
         if entry is not None and entry[0] == generation:
-            user._meter_memberships = entry[1]
+            user._meter_memberships = Memberships(*entry[1])
     user._meter_roles_perms = cached
     return cached
 
@@ -162,7 +167,7 @@ def memberships(user) -> Memberships:
 
             cache.set(
                 _access_key(user, "members"),
-                (user._meter_access_generation, cached),
+                (user._meter_access_generation, (cached.offices, cached.agencies)),
                 timeout=ACCESS_CACHE_SECONDS,
             )
         user._meter_memberships = cached
