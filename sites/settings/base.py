@@ -108,7 +108,7 @@ REDIS_URL: str = SITE_CONFIG.get("redis_url") or ""
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "apps.meter_service.backends.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"meter:{SITE_NAME}",
         }
@@ -128,6 +128,9 @@ METER_JOBS_ASYNC = bool(REDIS_URL)
 # Each user's roles kept in the cache between requests (see permissions.py). Only with a
 # cache every process shares: a change of roles must reach every worker at once.
 METER_ROLES_CACHE = bool(REDIS_URL)
+# The reference data each filing reads (process version, holidays, fee tariffs) kept in each
+# worker, checked against a generation in that shared cache (see reference_data.py).
+METER_REFERENCE_CACHE = bool(REDIS_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
