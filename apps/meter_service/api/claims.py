@@ -215,7 +215,7 @@ class ClaimListApi(MeterApi):
         tags=["claims"],
     )
     def get(self, request: Request) -> Response:
-        claims = selectors.claim_list(user=request.user)
+        claims = selectors.claim_scope(user=request.user)
         if set(request.query_params) - PAGING_PARAMETERS:
             # A plain dict, not the QueryDict: "?status=" is then an invalid status, not
             # "any".

@@ -17,6 +17,12 @@ def claim_list(*, user) -> QuerySet[Claim]:
     return permissions.scope(user, qs)
 
 
+def claim_scope(*, user) -> QuerySet[Claim]:
+    """Return the claims the user may see, without their related rows: for lists read as
+    values() rows, which pick their own joins (select_related would be cloned and dropped)."""
+    return permissions.scope(user, Claim.objects.all())
+
+
 def claim_get(*, user, pk) -> Claim:
     """Return one claim the user may see; Http404 whether missing or someone else's."""
     return permissions.access(user, claim_list(user=user), pk)
