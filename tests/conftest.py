@@ -29,6 +29,15 @@ def _inline_jobs(settings):
     settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_CACHE_SECONDS": 0}
 
 
+@pytest.fixture(autouse=True)
+def _no_kept_reference_data():
+    """Each test reads reference data afresh: a transactional test's tables are emptied at
+    its end without the signals that tell the workers' copies (reference_data.py)."""
+    from apps.meter_service import reference_data
+
+    reference_data.forget_local_copies()
+
+
 @pytest.fixture
 def roles(db):
     call_command("load_fixtures", verbosity=0)

@@ -12,11 +12,12 @@ class MeterServiceConfig(AppConfig):
         from django.core import checks
 
         from apps.meter_service import checks as meter_checks
-        from apps.meter_service import permissions
+        from apps.meter_service import permissions, reference_data
         from apps.meter_service.dashboards import rollup
 
         permissions._install_rules()
         permissions.connect_access_signals()
+        reference_data.connect_reference_signals()
         rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)

@@ -9,6 +9,7 @@ from django.conf import settings
 
 from apps.meter_service.doctype.fee_tariff import rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
+from apps.meter_service.reference_data import reference
 
 # Channels whose own fee is added to the test fee, and the tariff kind that holds it.
 CHANNEL_FEE_KINDS = {"counter_office": FeeKind.COUNTER_OFFICE}
@@ -18,7 +19,15 @@ def fee_quote(
     *, meter_size: str, customer_type: str, channel: str, on_date: datetime.date
 ) -> rules.FeeQuote:
     """Return the fee for a claim filed on a date; raise ValidationError when none applies."""
-    tariffs = list(FeeTariff.objects.filter(valid_from__lte=on_date))
+    tariffs = [
+        tariff
+        for tariff in reference(
+            "fee_tariffs",
+            lambda: tuple(FeeTariff.objects.all()),
+            uncached=lambda: tuple(FeeTariff.objects.filter(valid_from__lte=on_date)),
+        )
+        if tariff.valid_from <= on_date
+    ]
     test = rules.pick_tariff(
         [t for t in tariffs if t.kind == FeeKind.METER_TEST],
         meter_size=meter_size,

@@ -8,6 +8,7 @@ and the data it changes commit together or not at all.
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -36,6 +37,7 @@ from apps.meter_service.doctype.process.models import (
     ProcessTask,
     ProcessVersion,
 )
+from apps.meter_service.reference_data import reference
 
 logger = logging.getLogger("meter_service.process")
 
@@ -312,6 +314,15 @@ def _version_to_run(**lookup) -> ProcessVersion | None:
     return ProcessVersion.objects.defer("bpmn", "dmn_files").filter(**lookup).first()
 
 
+def _version_to_start() -> ProcessVersion:
+    """The active version, as the worker keeps it (see reference_data.py)."""
+    version = reference(
+        "process_version", lambda: _version_to_run(process_id=PROCESS_ID, is_active=True)
+    )
+    # The kept one is shared between requests: the caller gets a copy of its own.
+    return copy.copy(version) if version is not None else process_version_active()
+
+
 def _catch_message(workflow, name: str, payload: dict | None) -> bool:
     event = BpmnEvent(
         MessageEventDefinition(name), payload={"payload": payload or {}, "result_var": name}
@@ -337,9 +348,7 @@ def process_start(
     """
     from apps.meter_service.doctype.sla import services as sla
 
-    version = _version_to_run(process_id=PROCESS_ID, is_active=True)
-    if version is None:
-        version = process_version_active()
+    version = _version_to_start()
     workflow = engine.new_workflow(version)
     now = engine.now()
     payment_due = payment_due or claim.expires_at or now

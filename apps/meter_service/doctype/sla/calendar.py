@@ -16,11 +16,13 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from apps.meter_service.doctype.claim.rules import rule_setting
+from apps.meter_service.reference_data import reference
 
 WORKDAY_HOURS_DEFAULT = ("07:00", "15:00")
 THURSDAY_HOURS_DEFAULT = ("07:00", "12:00")
@@ -136,9 +138,15 @@ def load_calendar(*, since: datetime.date | None = None) -> WorkCalendar:
     """Build the calendar from the settings and the Holiday rows (from `since` on, if given)."""
     from apps.meter_service.doctype.sla.models import Holiday
 
-    holidays = Holiday.objects.all()
-    if since is not None:
-        holidays = holidays.filter(date__gte=since)
+    def every_holiday() -> Mapping[datetime.date, bool]:
+        return MappingProxyType(dict(Holiday.objects.values_list("date", "half_day")))
+
+    def holidays_since() -> Mapping[datetime.date, bool]:
+        holidays = Holiday.objects.all()
+        if since is not None:
+            holidays = holidays.filter(date__gte=since)
+        return dict(holidays.values_list("date", "half_day"))
+
     return WorkCalendar(
         workday=_parse_hours(
             rule_setting("SLA_WORKDAY_HOURS", WORKDAY_HOURS_DEFAULT), "SLA_WORKDAY_HOURS"
@@ -146,7 +154,7 @@ def load_calendar(*, since: datetime.date | None = None) -> WorkCalendar:
         thursday=_parse_hours(
             rule_setting("SLA_THURSDAY_HOURS", THURSDAY_HOURS_DEFAULT), "SLA_THURSDAY_HOURS"
         ),
-        holidays=dict(holidays.values_list("date", "half_day")),
+        holidays=reference("holidays", every_holiday, uncached=holidays_since),
     )
 
 

@@ -32,6 +32,7 @@ from apps.meter_service.doctype.sla.calendar import (
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock, SlaState
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_datetime, parse_date, use_jalali
+from apps.meter_service.reference_data import forget_reference_data
 
 logger = logging.getLogger("meter_service.sla")
 
@@ -372,4 +373,6 @@ def holidays_load(*, path: Path | str | None = None) -> list[datetime.date]:
         for holiday in missing:
             holiday.full_clean(validate_unique=False)
         Holiday.objects.bulk_create(missing)
+        if missing:
+            forget_reference_data()  # bulk_create sends no post_save
     return [h.date for h in missing]

@@ -1,0 +1,109 @@
+"""Reference data that every filing reads, kept in each worker's memory: the active process
+version, the holidays and the fee tariffs.
+
+They change a few times a year, through the desk, yet each claim filed read all three from
+the database (three queries, about a tenth of a filing). Each worker now keeps what it read,
+tagged with the reference generation: a token in the cache every worker shares (Redis). A
+save or delete of a process version, holiday or tariff replaces the generation, at once and
+again when its transaction commits, so the next read in any worker sees its copy is stale
+and reads the database again. One cache round trip replaces each query.
+
+Why that is enough: the generation is read before the database, and the database runs READ
+COMMITTED (MariaDB) or one writer at a time (SQLite), so a copy is never newer-tagged than
+what it holds. A transaction that changed reference data itself reads the database until it
+ends, and keeps nothing: what it sees may yet be rolled back. Changes that bypass the model
+signals (bulk_create, update) call `forget_reference_data()` themselves.
+
+Without a shared cache (the embedded site: setting METER_REFERENCE_CACHE off) every read
+goes to the database, as before.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import connection, transaction
+
+REFERENCE_GENERATION_KEY = "meter:reference:generation"
+
+T = TypeVar("T")
+
+_copies: dict[str, tuple[str, Any]] = {}  # name -> (generation, value)
+_copies_lock = threading.Lock()
+
+
+def _enabled() -> bool:
+    return bool(getattr(settings, "METER_REFERENCE_CACHE", False))
+
+
+def _changed_in_this_transaction() -> bool:
+    """True while a change of reference data made on this connection is not committed."""
+    return connection.in_atomic_block and any(
+        getattr(func, "forgets_reference_data", False)
+        for _savepoints, func, _robust in connection.run_on_commit
+    )
+
+
+def _generation() -> str:
+    from django.core.cache import cache
+
+    generation = cache.get(REFERENCE_GENERATION_KEY)
+    if generation is None:
+        cache.add(REFERENCE_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+        generation = cache.get(REFERENCE_GENERATION_KEY)
+    return generation
+
+
+def reference(name: str, load: Callable[[], T], *, uncached: Callable[[], T] | None = None) -> T:
+    """Return `load()`, or this worker's copy of it while no reference data has changed.
+
+    The value is shared by every request of the worker: callers must not change it.
+    `uncached`: what to read instead when nothing is kept (a narrower query, say).
+    """
+    if not _enabled() or _changed_in_this_transaction():
+        return (uncached or load)()
+    generation = _generation()
+    kept = _copies.get(name)
+    if kept is not None and kept[0] == generation:
+        return kept[1]
+    value = load()
+    with _copies_lock:
+        _copies[name] = (generation, value)
+    return value
+
+
+def forget_reference_data(**_kwargs) -> None:
+    """Make every worker's copies stale: now, and again when the change commits."""
+    if not _enabled():
+        return
+    from django.core.cache import cache
+
+    def replace_generation() -> None:
+        cache.set(REFERENCE_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+    replace_generation.forgets_reference_data = True
+    replace_generation()
+    transaction.on_commit(replace_generation)
+
+
+def forget_local_copies() -> None:
+    """Drop this worker's copies (tests: a flushed database sends no signals)."""
+    with _copies_lock:
+        _copies.clear()
+
+
+def connect_reference_signals() -> None:
+    from django.db.models.signals import post_delete, post_save
+
+    from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+    from apps.meter_service.doctype.process.models import ProcessVersion
+    from apps.meter_service.doctype.sla.models import Holiday
+
+    uid = "meter_service.forget_reference_data"
+    for model in (ProcessVersion, Holiday, FeeTariff):
+        post_save.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.save.{model}")
+        post_delete.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.del.{model}")

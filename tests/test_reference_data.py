@@ -1,0 +1,143 @@
+"""Reference data kept in each worker (METER_REFERENCE_CACHE): the active process version, the
+holidays and the fee tariffs are read from the database once, and read again by every worker
+as soon as any of them changes.
+
+These tests commit for real (transaction=True): a change is only told to the other workers
+when it commits, and until then its own transaction reads the database.
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from apps.meter_service import reference_data
+from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
+from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
+from apps.meter_service.doctype.process import services as process_services
+from apps.meter_service.doctype.sla.calendar import load_calendar
+from apps.meter_service.doctype.sla.models import Holiday
+from apps.meter_service.doctype.sla.services import holiday_save, holidays_load
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = datetime.date(2024, 3, 20)
+TODAY = datetime.date(2026, 11, 27)
+
+
+@pytest.fixture
+def kept(settings):
+    settings.METER_REFERENCE_CACHE = True
+    cache.delete(reference_data.REFERENCE_GENERATION_KEY)
+    reference_data.forget_local_copies()
+
+
+def _quote() -> int:
+    return fee_quote(
+        meter_size="G4", customer_type="g2c", channel="counter_office", on_date=TODAY
+    ).total
+
+
+def _holidays() -> dict:
+    return dict(load_calendar().holidays)
+
+
+def test_a_second_read_costs_no_query(kept, django_assert_num_queries):
+    fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    active = process_services.process_version_active()  # made from the shipped files
+    with django_assert_num_queries(3):
+        _quote()
+        _holidays()
+        process_services._version_to_start()
+    with django_assert_num_queries(0):
+        assert _quote() == 1_100_000
+        _holidays()
+        version = process_services._version_to_start()
+    assert version.pk == active.pk and version.is_active
+    assert version is not process_services._version_to_start()  # each caller its own copy
+
+
+def test_a_committed_change_is_seen_by_the_next_read(kept):
+    test_fee = fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    assert _quote() == 1_100_000
+    fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=START)
+    assert _quote() == 1_209_000
+    fee_tariff_save(tariff=test_fee, amount_rial=2_000_000)
+    assert _quote() == 2_309_000
+    test_fee.delete()
+    with pytest.raises(ValidationError):
+        _quote()
+
+    day = datetime.date(2026, 12, 1)
+    assert day not in _holidays()
+    holiday = holiday_save(date=day, name="تعطیل", half_day=False)
+    assert _holidays()[day] is False
+    holiday_save(holiday=holiday, half_day=True)
+    assert _holidays()[day] is True
+    holiday.delete()
+    assert day not in _holidays()
+
+
+def test_holidays_loaded_in_bulk_are_seen(kept, tmp_path: Path):
+    before = _holidays()
+    fixture = tmp_path / "holidays.csv"
+    fixture.write_text("jalali_date,name_fa,name_en\n1499/01/02,نوروز,Nowruz\n", encoding="utf-8")
+    added = holidays_load(path=fixture)
+    assert added and set(_holidays()) == set(before) | set(added)
+
+
+def test_a_new_active_version_is_what_the_next_claim_starts_on(kept):
+    first = process_services.process_version_active()
+    assert process_services._version_to_start().pk == first.pk
+    bpmn, dmn = process_services.workflow_files()
+    second = process_services.process_version_create(
+        bpmn=bpmn.replace("Claim filed", "Claim received"), dmn_files=dmn
+    )
+    assert process_services._version_to_start().pk == first.pk  # uploaded, not active
+    process_services.process_version_activate(version=second)
+    assert process_services._version_to_start().pk == second.pk
+
+
+def test_a_transaction_that_changed_tariffs_reads_its_own_and_keeps_nothing(kept):
+    fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    assert _quote() == 1_100_000
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=START)
+        assert _quote() == 1_209_000  # its own change, not the kept copy
+        raise Undo
+    assert _quote() == 1_100_000  # rolled back: the change was never kept
+
+
+def test_a_copy_kept_while_a_change_commits_is_forgotten(kept):
+    fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    assert _quote() == 1_100_000
+    with transaction.atomic():
+        fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=START)
+        # Another worker reads the tariffs before the change commits and keeps them under
+        # the generation the change has already replaced once.
+        generation = cache.get(reference_data.REFERENCE_GENERATION_KEY)
+        stale = tuple(FeeTariff.objects.filter(kind="meter_test"))
+        reference_data._copies["fee_tariffs"] = (generation, stale)
+    assert _quote() == 1_209_000
+
+
+def test_without_the_setting_every_read_queries(settings, django_assert_num_queries):
+    settings.METER_REFERENCE_CACHE = False
+    fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    Holiday.objects.create(date=timezone.localdate(), name="تعطیل")
+    _quote()
+    _holidays()
+    with django_assert_num_queries(2):
+        _quote()
+        _holidays()
