@@ -93,6 +93,19 @@ def test_cancel_from_the_desk_needs_post_and_an_unpaid_claim(clerk, make_claim):
     assert claim.status == ClaimStatus.CANCELLED
 
 
+def test_the_claim_page_offers_cancel_and_payment_only_while_unpaid(clerk, make_claim):
+    claim = make_claim(channel="in_person", payment_method="in_person")
+    page = reverse("admin:meter_service_claim_change", args=[claim.pk])
+    cancel = reverse("admin:meter_service_claim_cancel_action", args=[claim.pk])
+    pay = reverse("admin:meter_service_claim_record_payment_action", args=[claim.pk])
+    html = clerk.get(page).content.decode()
+    assert cancel in html and pay in html
+    clerk.post(cancel, {"reason": "به درخواست مشترک"})
+    html = clerk.get(page).content.decode()
+    assert cancel not in html and pay not in html
+    assert clerk.get(cancel).status_code == 200  # the confirm page still says why not
+
+
 def test_technician_cannot_file_or_cancel(client, make_user, make_claim):
     client.force_login(make_user(Role.TECHNICIAN))
     claim = make_claim()

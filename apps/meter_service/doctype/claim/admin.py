@@ -293,6 +293,22 @@ class ClaimAdmin(DocumentAdmin):
         }
         return TemplateResponse(request, "meter_service/claim/confirm.html", context)
 
+    def get_actions_detail(self, request, object_id):
+        """The claim page's buttons, less those its state refuses (a closed claim offers
+        neither cancelling nor a payment; their confirm pages would only say no)."""
+        actions = super().get_actions_detail(request, object_id)
+        claim = Claim.objects.filter(pk=unquote(str(object_id))).only("status").first()
+        if claim is None:
+            return actions
+        refused = {name for name, allowed in self._state_rules.items() if not allowed(claim)}
+        return [action for action in actions if action.method.__name__ not in refused]
+
+    # What each action on one claim asks of its state (the confirm pages ask it again).
+    _state_rules = {
+        "cancel_action": rules.can_cancel,
+        "record_payment_action": lambda claim: claim.status == ClaimStatus.AWAITING_PAYMENT,
+    }
+
     def has_cancel_action_permission(self, request, object_id=None) -> bool:
         return request.user.has_perm("meter_service.change_claim")
 
@@ -318,7 +334,7 @@ class ClaimAdmin(DocumentAdmin):
             ),
             button=_("Cancel claim"),
             note=("reason", _("Reason")),
-            allowed=rules.can_cancel,
+            allowed=self._state_rules["cancel_action"],
             perform=perform,
         )
 
@@ -349,7 +365,7 @@ class ClaimAdmin(DocumentAdmin):
             explanation=_("Take the full fee from the subscriber before you record it."),
             button=_("Record payment"),
             note=("receipt_number", _("receipt number")),
-            allowed=lambda claim: claim.status == ClaimStatus.AWAITING_PAYMENT,
+            allowed=self._state_rules["record_payment_action"],
             perform=perform,
         )
 
