@@ -141,3 +141,25 @@ def test_without_the_setting_every_read_queries(settings, django_assert_num_quer
     with django_assert_num_queries(2):
         _quote()
         _holidays()
+
+
+def test_an_agency_deactivated_or_renamed_is_seen_by_the_next_filing(kept, make_user):
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.agency.selectors import client_agencies
+    from apps.meter_service.permissions import Role
+
+    client = make_user(Role.AGENCY_CLIENT)
+    agency = Agency.objects.create(code="g2g", name="Agency")
+    agency.users.add(client)
+    other = Agency.objects.create(code="other", name="Other")  # not the client's
+    assert [a.code for a in client_agencies(user=client)] == ["g2g"]
+    agency.code = "g2g-new"
+    agency.save()
+    assert [a.code for a in client_agencies(user=client)] == ["g2g-new"]
+    agency.is_active = False
+    agency.save()
+    assert client_agencies(user=client) == []
+    other.users.add(client)
+    assert [a.code for a in client_agencies(user=type(client).objects.get(pk=client.pk))] == [
+        "other"
+    ]

@@ -213,6 +213,11 @@ def connect_access_signals() -> None:
         post_delete.connect(forget_cached_access, sender=model, dispatch_uid=f"{uid}.del.{model}")
 
 
+def client_agency_ids(user) -> tuple[int, ...]:
+    """The agencies the user acts for: an API client's own (none for other roles)."""
+    return memberships(user).agencies if has_role(user, Role.AGENCY_CLIENT) else ()
+
+
 def roles_of(user) -> frozenset[str]:
     """Return the names of the user's roles."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -369,9 +374,8 @@ def _install_rules() -> None:
 
     @record_rule(Agency)
     def agency_rule(user, qs):
-        if has_role(user, Role.AGENCY_CLIENT):
-            return qs.filter(pk__in=memberships(user).agencies)
-        return qs.none()
+        agency_ids = client_agency_ids(user)
+        return qs.filter(pk__in=agency_ids) if agency_ids else qs.none()
 
     @record_rule(Payment)
     def payment_rule(user, qs):

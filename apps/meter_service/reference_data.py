@@ -1,5 +1,5 @@
 """Reference data that every filing reads, kept in each worker's memory: the active process
-version, the holidays and the fee tariffs.
+version, the holidays, the fee tariffs and the agencies.
 
 They change a few times a year, through the desk, yet each claim filed read all three from
 the database (three queries, about a tenth of a filing). Each worker now keeps what it read,
@@ -99,11 +99,12 @@ def forget_local_copies() -> None:
 def connect_reference_signals() -> None:
     from django.db.models.signals import post_delete, post_save
 
+    from apps.meter_service.doctype.agency.models import Agency
     from apps.meter_service.doctype.fee_tariff.models import FeeTariff
     from apps.meter_service.doctype.process.models import ProcessVersion
     from apps.meter_service.doctype.sla.models import Holiday
 
     uid = "meter_service.forget_reference_data"
-    for model in (ProcessVersion, Holiday, FeeTariff):
+    for model in (ProcessVersion, Holiday, FeeTariff, Agency):
         post_save.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.save.{model}")
         post_delete.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.del.{model}")

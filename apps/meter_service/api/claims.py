@@ -21,7 +21,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.meter_service import permissions
 from apps.meter_service.api.base import PAGING_PARAMETERS, MeterApi, paginated_response
 from apps.meter_service.api.exceptions import Conflict, GatewayUnavailable
 from apps.meter_service.api.permissions import (
@@ -33,7 +32,7 @@ from apps.meter_service.api.permissions import (
 )
 from apps.meter_service.api.schema import error_responses
 from apps.meter_service.api.serializers import page_of
-from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.agency.selectors import client_agencies
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.models import Channel, Claim, PaymentMethod
 from apps.meter_service.doctype.claim.serializers import (
@@ -122,9 +121,10 @@ def _identified_subscriber(data: dict) -> Subscriber:
     return subscriber
 
 
-def choose_own(queryset, code: str | None, field: str, none_message):
-    """Return the caller's one office or agency, or the one its code names."""
-    choices = list(queryset.filter(is_active=True))
+def choose_own(active, code: str | None, field: str, none_message):
+    """Return the caller's one office or agency (of its active ones), or the one its code
+    names."""
+    choices = list(active)
     if not choices:
         raise PermissionDenied(none_message)
     if code:
@@ -147,7 +147,7 @@ def _filing_arguments(user, channel: str, data: dict) -> dict:
         )
         return {"subscriber": _identified_subscriber(data), "counter_office": office}
     agency = choose_own(
-        permissions.scope(user, Agency.objects.all()),
+        client_agencies(user=user),
         data.get("agency_code"),
         "agency_code",
         NO_AGENCY_MESSAGE,

@@ -17,7 +17,6 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.meter_service import permissions
 from apps.meter_service.api.base import MeterApi, paginated_response
 from apps.meter_service.api.claims import NO_AGENCY_MESSAGE, choose_own
 from apps.meter_service.api.exceptions import Conflict
@@ -29,6 +28,7 @@ from apps.meter_service.api.permissions import (
 from apps.meter_service.api.schema import error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.agency.selectors import client_agencies
 from apps.meter_service.doctype.claim import selectors as claim_selectors
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint import selectors, services
@@ -88,7 +88,7 @@ def _claim(claims, code: str) -> Claim | None:
 def _sender(user, data: dict) -> Agency:
     """Return the caller's agency after checking what a sending system must send."""
     agency = choose_own(
-        permissions.scope(user, Agency.objects.all()),
+        client_agencies(user=user),
         data.get("agency_code"),
         "agency_code",
         NO_AGENCY_MESSAGE,
