@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import itertools
 from collections import Counter
 from io import StringIO
 
@@ -9,6 +11,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.utils import timezone
 from helpdesk.models import FollowUp, Queue, Ticket
 
 from apps.meter_service.dashboards import selectors
@@ -17,6 +20,7 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.correction.models import BillCorrection
 from apps.meter_service.doctype.inspection.models import Inspection, TestPoint
+from apps.meter_service.doctype.meter.models import Meter
 from apps.meter_service.doctype.process.models import ProcessTask
 
 CLAIMS = 1500
@@ -211,3 +215,49 @@ def test_seeding_needs_the_topic_queues(roles):
     with pytest.raises(ValueError, match="load_fixtures"):
         seed_scale(claims=10, days=10)
     assert not Claim.objects.exists()
+
+
+# Moments in Tehran's night after midnight (the local day has begun, its office hours have
+# not), in the morning's office hours, and after them.
+@pytest.mark.parametrize(
+    "moment",
+    [
+        datetime.datetime(2026, 11, 27, 21, 3, tzinfo=datetime.UTC),  # 00:33 on the 28th
+        datetime.datetime(2026, 11, 28, 6, 30, tzinfo=datetime.UTC),  # 10:00
+        datetime.datetime(2026, 11, 28, 14, 0, tzinfo=datetime.UTC),  # 17:30
+    ],
+)
+def test_nothing_is_seeded_after_the_moment_of_the_run_and_a_meters_claims_never_overlap(
+    roles, monkeypatch, moment
+):
+    monkeypatch.setattr(timezone, "now", lambda: moment)
+    seed_scale(claims=200, days=30)
+    claims = list(Claim.objects.order_by("filed_at"))
+    assert len(claims) == 200
+    by_meter: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_meter.setdefault(claim.meter_id, []).append(claim)
+        assert claim.filed_at <= moment
+        assert 7 <= timezone.localtime(claim.filed_at).hour < 16
+        end = claim.closed_at or moment
+        assert claim.filed_at <= end <= moment
+        if claim.paid_at is not None:
+            assert claim.filed_at <= claim.paid_at <= end
+        assert claim.sla_clock.worked_seconds <= (end - claim.filed_at).total_seconds()
+    assert any(len(repeats) > 1 for repeats in by_meter.values())
+    for repeats in by_meter.values():
+        for earlier, later in itertools.pairwise(repeats):
+            assert earlier.closed_at is not None and earlier.closed_at <= later.filed_at
+    for inspection in Inspection.objects.select_related("claim"):
+        claim = inspection.claim
+        assert claim.filed_at <= inspection.tested_at <= (claim.closed_at or moment)
+    for task in ProcessTask.objects.all():
+        assert task.ready_at <= moment and (task.completed_at or moment) <= moment
+
+
+def test_seeding_refuses_a_period_with_no_office_hours_before_now(roles, monkeypatch):
+    before_opening = datetime.datetime(2026, 11, 28, 2, 0, tzinfo=datetime.UTC)  # 05:30
+    monkeypatch.setattr(timezone, "now", lambda: before_opening)
+    with pytest.raises(ValueError, match="No office hours"):
+        seed_scale(claims=10, days=1)
+    assert not Claim.objects.exists() and not Meter.objects.exists()

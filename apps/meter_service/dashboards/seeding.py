@@ -11,7 +11,8 @@ a draft or awaiting the manager's approval while it waits at those steps). About
 claims draw a complaint (a helpdesk ticket in a topic queue, its complaint and the filing and
 answer follow-ups), and a few complaints are about no claim. Meters fail more often with age
 and for some makes. The same seed and end day give the same rows (but for the claims of the
-last three weeks, whose status follows their age at the time of the run).
+last three weeks, whose status follows their age at the time of the run, and when the end
+day is today, for that day's claims, which are all filed before the run).
 
 Rows are written with executemany in batches, one transaction per batch, with the primary
 keys given here (the database is not written by anyone else meanwhile): Django's
@@ -132,6 +133,9 @@ COMPLAINT_TOPICS = [
 ]
 
 
+OFFICE_OPENS = datetime.time(7)
+OFFICE_DAY_SECONDS = 9 * HOUR  # claims are filed from 07:00 to 16:00
+
 _NOW = object()  # stands for "the time of the insert" in auto_now fields
 
 
@@ -225,6 +229,13 @@ def _batches(count: int, size: int) -> Iterator[range]:
         yield range(start, min(start + size, count))
 
 
+def _office_seconds_before(day: datetime.date, now: datetime.datetime, tz) -> int:
+    """How much of the day's office hours had begun by now: all of a past day's, none of a
+    day to come."""
+    opens = timezone.make_aware(datetime.datetime.combine(day, OFFICE_OPENS), tz)
+    return int(max(0, min(OFFICE_DAY_SECONDS, (now - opens).total_seconds())))
+
+
 def _working_seconds(rng: random.Random, status: str) -> int:
     """Working time a claim's clock used: log-normal around 14 h for tested claims, less for
     claims still open (some already at risk or late), little for the abandoned ones."""
@@ -281,6 +292,20 @@ def seed_scale(
     tz = timezone.get_default_timezone()
     report = SeedReport()
 
+    # Claims are filed in office hours and never after now (the last day may be today).
+    now = timezone.now()
+    office_seconds = [
+        _office_seconds_before(first_day + datetime.timedelta(d), now, tz) for d in range(days)
+    ]
+    day_weights = [
+        (0.25 if (first_day + datetime.timedelta(d)).weekday() == 4 else 1.0)
+        * office_seconds[d]
+        / OFFICE_DAY_SECONDS
+        for d in range(days)
+    ]
+    if not any(day_weights):
+        raise ValueError("No office hours between the first day and now: choose earlier days.")
+
     version = process_version_active()
     tariff = FeeTariff.objects.filter(kind="meter_test").order_by("valid_from").first()
     if tariff is None:
@@ -307,25 +332,29 @@ def seed_scale(
         rng, subscriber_count, batch_size, first_day, tables, report, progress
     )
 
-    # Claims in time order; claim i is for subscriber i mod subscriber_count, so a repeat
-    # filing comes long after the first one (at most one open claim per meter).
-    day_weights = [
-        0.25 if (first_day + datetime.timedelta(d)).weekday() == 4 else 1.0 for d in range(days)
-    ]
-    filed_days = sorted(rng.choices(range(days), weights=day_weights, k=claims))
-    now = timezone.now()
+    # Claims in time order. Claim i is for subscriber i mod subscriber_count; its meter's next
+    # claim is claim i + subscriber_count, and this one has ended before that is filed (at most
+    # one open claim per meter).
+    filed_ats = sorted(
+        timezone.make_aware(
+            datetime.datetime.combine(first_day + datetime.timedelta(d), OFFICE_OPENS)
+            + datetime.timedelta(seconds=rng.randrange(office_seconds[d])),
+            tz,
+        )
+        for d in rng.choices(range(days), weights=day_weights, k=claims)
+    )
     tracking = 900_000_000
     for chunk in _batches(claims, batch_size):
         rows = []
         for i in chunk:
-            day = first_day + datetime.timedelta(days=filed_days[i])
-            local = datetime.datetime.combine(day, datetime.time(7)) + datetime.timedelta(
-                seconds=rng.randrange(0, 9 * HOUR)
-            )
-            filed_at = timezone.make_aware(local, tz)
+            following = i + subscriber_count
+            next_filing = filed_ats[following] if following < claims else None
             rows.append(
-                _claim_row(rng, i, filed_at, now, subscriber_ids, meter_info, offices, agencies)
-            )
+                _claim_row(
+                    rng, i, filed_ats[i], next_filing, now,
+                    subscriber_ids, meter_info, offices, agencies,
+                )
+            )  # fmt: skip
         with transaction.atomic():
             objects = []
             for row in rows:
@@ -517,7 +546,10 @@ def _name(code: int) -> str:
     return f"{FIRST_NAMES[code // 100]} {LAST_NAMES[code % 100]}"
 
 
-def _claim_row(rng, i, filed_at, now, subscriber_ids, meter_info, offices, agencies) -> dict:
+def _claim_row(
+    rng, i, filed_at, next_filing, now, subscriber_ids, meter_info, offices, agencies
+) -> dict:
+    """One claim filed at `filed_at`; ended before `next_filing`, its meter's next claim."""
     index = i % len(subscriber_ids)
     meter_id, year, weight, name = meter_info[index]
     channel = _weighted(rng, CHANNELS)[0]
@@ -531,7 +563,7 @@ def _claim_row(rng, i, filed_at, now, subscriber_ids, meter_info, offices, agenc
         "phone": "next_bill",
     }[channel]
     age_days = (now - filed_at).total_seconds() / 86400
-    if age_days > 21:  # ended
+    if age_days > 21 or next_filing is not None:  # ended
         status = rng.choices(["closed", "cancelled", "expired"], weights=[86, 4, 10])[0]
     else:
         status = rng.choices(
@@ -556,8 +588,14 @@ def _claim_row(rng, i, filed_at, now, subscriber_ids, meter_info, offices, agenc
     if ended:
         # Calendar time is longer than working time: about three times, plus the waits.
         closed_at = filed_at + datetime.timedelta(seconds=worked * 3 + rng.randrange(4 * HOUR))
-        closed_at = min(closed_at, now)
-    paid_at = filed_at + datetime.timedelta(minutes=rng.randrange(5, 600)) if paid else None
+        closed_at = min(closed_at, now, next_filing or now)
+    # Nothing happens after now or after the claim ended; the clock cannot count more
+    # working time than has passed.
+    last = closed_at or now
+    worked = min(worked, int((last - filed_at).total_seconds()))
+    paid_at = (
+        min(filed_at + datetime.timedelta(minutes=rng.randrange(5, 600)), last) if paid else None
+    )
     claim = {
         "subscriber_id": subscriber_ids[index],
         "meter_id": meter_id,
