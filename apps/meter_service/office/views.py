@@ -30,7 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from apps.meter_service import tracking
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
-from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
+from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
     claim_filing_context,
     with_display,
@@ -354,8 +354,7 @@ def claim_detail(request, code: str):
         selectors.office_claim(user=request.user, office=request.office, code=code)
     )
     can_collect = (
-        claim.status == ClaimStatus.AWAITING_PAYMENT
-        and claim.payment_method == PaymentMethod.COUNTER_OFFICE
+        claim_rules.can_pay(claim) and claim.payment_method == PaymentMethod.COUNTER_OFFICE
     )
     return render(
         request,

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.doctype.claim import rules, services
-from apps.meter_service.doctype.claim.models import Channel, ClaimStatus, PaymentMethod
+from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
     claim_by_tracking_code,
     claim_filing_context,
@@ -306,7 +306,6 @@ def claim_detail(request, code: str):
 
 
 def _claim_page(request, claim, task_forms: dict | None = None, status: int = 200):
-    awaiting = claim.status == ClaimStatus.AWAITING_PAYMENT
     task_forms = task_forms or {}
     steps = [
         (task, task_forms.get(task.pk) or process_services.process_task_form(task=task))
@@ -319,7 +318,7 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
             "claim": claim,
             "steps": steps,
             "timeline": timeline_entries(claim=claim),
-            "can_pay": awaiting and claim.payment_method == PaymentMethod.GATEWAY,
+            "can_pay": rules.can_pay(claim) and claim.payment_method == PaymentMethod.GATEWAY,
             "pay_url": pay_url(claim),
             "can_cancel": rules.can_cancel(claim),
             "has_statement": BillCorrection.objects.filter(

@@ -306,7 +306,7 @@ class ClaimAdmin(DocumentAdmin):
     # What each action on one claim asks of its state (the confirm pages ask it again).
     _state_rules = {
         "cancel_action": rules.can_cancel,
-        "record_payment_action": lambda claim: claim.status == ClaimStatus.AWAITING_PAYMENT,
+        "record_payment_action": rules.can_pay,
     }
 
     def has_cancel_action_permission(self, request, object_id=None) -> bool:

@@ -203,8 +203,13 @@ def check_can_cancel(claim) -> None:
         )
 
 
+def can_pay(claim) -> bool:
+    """A claim takes a payment only while it awaits one."""
+    return claim.status == ClaimStatus.AWAITING_PAYMENT
+
+
 def check_can_pay(claim) -> None:
-    if claim.status != ClaimStatus.AWAITING_PAYMENT:
+    if not can_pay(claim):
         raise ValidationError(
             _("This claim is not awaiting payment (it is %(status)s)."),
             code="not_payable",

@@ -19,15 +19,8 @@ def fee_quote(
     *, meter_size: str, customer_type: str, channel: str, on_date: datetime.date
 ) -> rules.FeeQuote:
     """Return the fee for a claim filed on a date; raise ValidationError when none applies."""
-    tariffs = [
-        tariff
-        for tariff in reference(
-            "fee_tariffs",
-            lambda: tuple(FeeTariff.objects.all()),
-            uncached=lambda: tuple(FeeTariff.objects.filter(valid_from__lte=on_date)),
-        )
-        if tariff.valid_from <= on_date
-    ]
+    # Few rows, read whole: pick_tariff keeps those in force on the date.
+    tariffs = reference("fee_tariffs", lambda: tuple(FeeTariff.objects.all()))
     test = rules.pick_tariff(
         [t for t in tariffs if t.kind == FeeKind.METER_TEST],
         meter_size=meter_size,

@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import exports, permissions
+from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
-from apps.meter_service.doctype.claim.models import Claim, ClaimStatus, PaymentMethod
+from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.payment import events, rules, selectors
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
@@ -115,7 +116,7 @@ def payment_handle_callback(*, authority: str, status: str) -> Payment:
             return payment  # settled by an earlier callback: record nothing new
         if status != "OK":
             return _payment_fail(payment, code="not_paid", reason=rules.NOT_PAID_REASON)
-        if claim.status != ClaimStatus.AWAITING_PAYMENT:
+        if not claim_rules.can_pay(claim):
             return _payment_cancel(
                 payment, code="claim_not_payable", reason=rules.CLAIM_NOT_PAYABLE_REASON
             )
