@@ -131,3 +131,43 @@ def test_a_thread_never_waits_for_its_own_lock(database):
     finally:
         _end(holder)
         holder.close()
+
+
+def test_a_writer_that_waits_past_the_timeout_gets_sqlites_error_and_leaves_the_lock_free(
+    database,
+):
+    """The wait on the lock file ends with the connection's timeout; the writer then meets
+    SQLite's own lock (an error, as SQLite alone would give), and the lock it gave up on is
+    dropped once its holder lets go: it does not stay taken by the abandoned wait."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        holder = _connect(database)
+        try:
+            _begin(holder)
+            holding.set()
+            release.wait(10)
+            _end(holder)
+        finally:
+            holder.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        waiter = _connect(database, timeout=0.2)
+        with pytest.raises(OperationalError, match="locked"):
+            _begin(waiter)
+        waiter.close()
+    finally:
+        release.set()
+        holder.join(10)
+    # The abandoned wait takes the lock when the holder lets go, and drops it at once.
+    deadline = time.monotonic() + 5
+    while not _lock_is_free(database) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert _lock_is_free(database)
+    after = _connect(database, timeout=0.2)
+    _begin(after)
+    _end(after)
+    after.close()
