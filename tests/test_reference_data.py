@@ -163,3 +163,48 @@ def test_an_agency_deactivated_or_renamed_is_seen_by_the_next_filing(kept, make_
     assert [a.code for a in client_agencies(user=type(client).objects.get(pk=client.pk))] == [
         "other"
     ]
+
+
+def _another_worker_changes_the_test_fee(amount_rial: int) -> None:
+    """A change committed elsewhere: the row, then a new generation (as its commit does)."""
+    FeeTariff.objects.filter(kind="meter_test").update(amount_rial=amount_rial)
+    cache.set(reference_data.REFERENCE_GENERATION_KEY, f"elsewhere-{amount_rial}", timeout=None)
+
+
+def test_a_snapshot_reads_as_of_its_start_and_the_next_read_sees_the_change(kept):
+    fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    assert _quote() == 1_100_000
+    with reference_data.reference_snapshot():
+        assert _quote() == 1_100_000
+        _another_worker_changes_the_test_fee(2_000_000)
+        assert _quote() == 1_100_000  # the generation is not read again inside
+    assert _quote() == 2_200_000
+    # Without a snapshot the same change is seen at once.
+    _another_worker_changes_the_test_fee(3_000_000)
+    assert _quote() == 3_300_000
+
+
+def test_a_change_made_inside_a_snapshot_ends_it(kept):
+    test_fee = fee_tariff_save(kind="meter_test", amount_rial=1_000_000, valid_from=START)
+    with reference_data.reference_snapshot():
+        assert _quote() == 1_100_000
+        fee_tariff_save(tariff=test_fee, amount_rial=2_000_000)  # commits
+        assert _quote() == 2_200_000
+        _another_worker_changes_the_test_fee(3_000_000)
+        assert _quote() == 3_300_000
+
+
+def test_a_filing_reads_the_generation_before_its_transaction(kept, make_claim, monkeypatch):
+    """The filing's reference reads (tariffs, process version, holidays) cost no cache round
+    trip inside its transaction: on SQLite it holds the only write lock then."""
+    seen_in_transaction = []
+    read_generation = reference_data._generation
+
+    def spy() -> str:
+        seen_in_transaction.append(transaction.get_connection().in_atomic_block)
+        return read_generation()
+
+    monkeypatch.setattr(reference_data, "_generation", spy)
+    claim = make_claim()
+    assert claim.total_fee == 1_650_000 and claim.process.status == "running"
+    assert seen_in_transaction == [False]

@@ -14,6 +14,10 @@ what it holds. A transaction that changed reference data itself reads the databa
 ends, and keeps nothing: what it sees may yet be rolled back. Changes that bypass the model
 signals (bulk_create, update) call `forget_reference_data()` themselves.
 
+Within `reference_snapshot()` the generation is read once, as the block begins: a filing
+reads three kinds of reference data inside its transaction, and on SQLite that transaction
+holds the only write lock, so its cache round trips are paid before the lock is taken.
+
 Without a shared cache (the embedded site: setting METER_REFERENCE_CACHE off) every read
 goes to the database, as before.
 """
@@ -22,7 +26,9 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -34,6 +40,8 @@ T = TypeVar("T")
 
 _copies: dict[str, tuple[str, Any]] = {}  # name -> (generation, value)
 _copies_lock = threading.Lock()
+# The generation read as the current reference_snapshot() began (None: outside one).
+_snapshot: ContextVar[str | None] = ContextVar("reference_snapshot", default=None)
 
 
 def _enabled() -> bool:
@@ -66,7 +74,7 @@ def reference(name: str, load: Callable[[], T], *, uncached: Callable[[], T] | N
     """
     if not _enabled() or _changed_in_this_transaction():
         return (uncached or load)()
-    generation = _generation()
+    generation = _snapshot.get() or _generation()
     kept = _copies.get(name)
     if kept is not None and kept[0] == generation:
         return kept[1]
@@ -76,10 +84,28 @@ def reference(name: str, load: Callable[[], T], *, uncached: Callable[[], T] | N
     return value
 
 
+@contextmanager
+def reference_snapshot() -> Iterator[None]:
+    """Read the reference generation once, now, for every reference() inside the block.
+
+    The block's reads are one snapshot, as of its start (milliseconds, for a filing). A
+    change of reference data made inside it ends the snapshot: later reads check again.
+    """
+    if not _enabled() or _snapshot.get() is not None:
+        yield
+        return
+    token = _snapshot.set(_generation())
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
 def forget_reference_data(**_kwargs) -> None:
     """Make every worker's copies stale: now, and again when the change commits."""
     if not _enabled():
         return
+    _snapshot.set(None)
     from django.core.cache import cache
 
     def replace_generation() -> None:

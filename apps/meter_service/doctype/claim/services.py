@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from apps.meter_service import jobs, tracking
@@ -24,6 +24,7 @@ from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.reference_data import reference_snapshot
 
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
 
@@ -84,6 +85,7 @@ def _insert_with_free_tracking_code(claim: Claim) -> None:
     raise RuntimeError("could not draw a free tracking code")
 
 
+@reference_snapshot()  # the reference data's generation read before the transaction
 @transaction.atomic
 def claim_file(
     *,
@@ -109,10 +111,13 @@ def claim_file(
 
     The subscriber row is locked so two filings for the same meter queue up; the second one
     then sees the first and is refused, and the database's unique constraint backs this up.
+    SQLite has no row locks: its one writer queues them already, and the row read just
+    before is used as it is (reading it again would only lengthen the write).
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
-    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    if connection.features.has_select_for_update:
+        subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     installation = (
         MeterInstallation.objects.select_related("meter")
         .filter(subscriber=subscriber, is_current=True)
