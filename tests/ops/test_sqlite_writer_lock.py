@@ -171,3 +171,33 @@ def test_a_writer_that_waits_past_the_timeout_gets_sqlites_error_and_leaves_the_
     _begin(after)
     _end(after)
     after.close()
+
+
+def test_the_log_is_checkpointed_after_every_few_commits_not_inside_one(tmp_path):
+    """SQLite's own checkpoint (inside a commit, while the writer lock is held) is off; the
+    connection copies the log into the database file itself every CHECKPOINT_EVERY commits."""
+    from apps.meter_service.backends.sqlite3 import base
+
+    path = tmp_path / "wal.sqlite3"
+    wrapper = _connect(path)
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            assert cursor.fetchone()[0] == 0
+            cursor.execute("CREATE TABLE page (body BLOB)")
+        size_before = path.stat().st_size
+
+        def commit_a_page() -> None:
+            _begin(wrapper)
+            with wrapper.cursor() as cursor:
+                cursor.execute("INSERT INTO page VALUES (randomblob(3000))")
+            _end(wrapper)
+
+        for _commit in range(base.CHECKPOINT_EVERY - 1):
+            commit_a_page()
+        assert path.stat().st_size == size_before  # all in the log so far
+        commit_a_page()
+        assert path.stat().st_size > size_before + (base.CHECKPOINT_EVERY - 1) * 3000
+    finally:
+        wrapper.close()
