@@ -294,14 +294,11 @@ def seed_scale(
 
     # Claims are filed in office hours and never after now (the last day may be today).
     now = timezone.now()
-    office_seconds = [
-        _office_seconds_before(first_day + datetime.timedelta(d), now, tz) for d in range(days)
-    ]
+    calendar = [first_day + datetime.timedelta(d) for d in range(days)]
+    office_seconds = [_office_seconds_before(day, now, tz) for day in calendar]
     day_weights = [
-        (0.25 if (first_day + datetime.timedelta(d)).weekday() == 4 else 1.0)
-        * office_seconds[d]
-        / OFFICE_DAY_SECONDS
-        for d in range(days)
+        (0.25 if day.weekday() == 4 else 1.0) * seconds / OFFICE_DAY_SECONDS
+        for day, seconds in zip(calendar, office_seconds, strict=True)
     ]
     if not any(day_weights):
         raise ValueError("No office hours between the first day and now: choose earlier days.")
@@ -337,7 +334,7 @@ def seed_scale(
     # one open claim per meter).
     filed_ats = sorted(
         timezone.make_aware(
-            datetime.datetime.combine(first_day + datetime.timedelta(d), OFFICE_OPENS)
+            datetime.datetime.combine(calendar[d], OFFICE_OPENS)
             + datetime.timedelta(seconds=rng.randrange(office_seconds[d])),
             tz,
         )
