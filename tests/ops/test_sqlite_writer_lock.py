@@ -174,8 +174,9 @@ def test_a_writer_that_waits_past_the_timeout_gets_sqlites_error_and_leaves_the_
 
 
 def test_the_log_is_checkpointed_after_every_few_commits_not_inside_one(tmp_path):
-    """SQLite's own checkpoint (inside a commit, while the writer lock is held) is off; the
-    connection copies the log into the database file itself every CHECKPOINT_EVERY commits."""
+    """The connection copies the log into the database file itself every CHECKPOINT_EVERY
+    commits; SQLite's own checkpoint (inside a commit, while the writer lock is held) comes
+    only far later, as a bound."""
     from apps.meter_service.backends.sqlite3 import base
 
     path = tmp_path / "wal.sqlite3"
@@ -184,7 +185,8 @@ def test_the_log_is_checkpointed_after_every_few_commits_not_inside_one(tmp_path
         with wrapper.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA wal_autocheckpoint")
-            assert cursor.fetchone()[0] == 0
+            assert cursor.fetchone()[0] == base.AUTOCHECKPOINT_PAGES
+            assert base.AUTOCHECKPOINT_PAGES > 10 * base.CHECKPOINT_EVERY * 15
             cursor.execute("CREATE TABLE page (body BLOB)")
         size_before = path.stat().st_size
 
@@ -199,5 +201,28 @@ def test_the_log_is_checkpointed_after_every_few_commits_not_inside_one(tmp_path
         assert path.stat().st_size == size_before  # all in the log so far
         commit_a_page()
         assert path.stat().st_size > size_before + (base.CHECKPOINT_EVERY - 1) * 3000
+    finally:
+        wrapper.close()
+
+
+def test_writes_outside_transactions_reach_the_database_file_at_sqlites_bound(
+    tmp_path, monkeypatch
+):
+    """Autocommit writes count no commits for the connection's own checkpoint; SQLite's
+    automatic checkpoint, kept at AUTOCHECKPOINT_PAGES, still copies their log over."""
+    from apps.meter_service.backends.sqlite3 import base
+
+    monkeypatch.setattr(base, "AUTOCHECKPOINT_PAGES", 10)
+    path = tmp_path / "autocommit.sqlite3"
+    wrapper = _connect(path)
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("CREATE TABLE page (body BLOB)")
+            size_before = path.stat().st_size
+            for _write in range(base.CHECKPOINT_EVERY // 2):
+                cursor.execute("INSERT INTO page VALUES (randomblob(3000))")
+        assert wrapper._commits_unchecked == 0  # the connection's own count never moved
+        assert path.stat().st_size > size_before + 10 * 3000
     finally:
         wrapper.close()

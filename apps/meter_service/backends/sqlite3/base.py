@@ -15,10 +15,12 @@ tests') have one connection's writers only and take no file lock.
 SQLite checkpoints the write-ahead log into the database file at the commit that takes it
 past 1,000 pages, inside the commit, so while the lock file is still held: every writer
 waited for the copy and its fsync, the slowest filings at concurrency 4 and 1 alike.
-Here SQLite's automatic checkpoint is off and a connection runs a passive checkpoint
-itself after every CHECKPOINT_EVERY commits, once it has let the lock file go: writers go
-on meanwhile (a passive checkpoint never waits for them), and only the request that runs
-it waits for it.
+Here a connection runs a passive checkpoint itself after every CHECKPOINT_EVERY commits,
+once it has let the lock file go: writers go on meanwhile (a passive checkpoint never waits
+for them), and only the request that runs it waits for it. SQLite's automatic checkpoint
+stays only as a bound, far above what those commits write (AUTOCHECKPOINT_PAGES): writes
+made outside transactions (autocommit) count no commits here, and the log must not grow
+without end in a process that makes only those.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import threading
 from django.db.backends.sqlite3 import base
 
 CHECKPOINT_EVERY = 50  # commits of one connection (a filing writes some 15 pages)
+AUTOCHECKPOINT_PAGES = 20_000  # SQLite's own checkpoint: a bound only (some 80 MB of log)
 
 # Lock files this thread holds through some connection: a second connection of the same
 # thread waiting on it would wait for itself, so it falls back to SQLite's busy handler.
@@ -73,7 +76,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         if self._writer_lock_path() is not None:
-            connection.execute("PRAGMA wal_autocheckpoint = 0")  # see _checkpoint_now_and_then
+            # See _checkpoint_now_and_then; SQLite's own checkpoint is only a bound.
+            connection.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
         return connection
 
     def _checkpoint_now_and_then(self) -> None:
