@@ -173,56 +173,63 @@ def test_a_writer_that_waits_past_the_timeout_gets_sqlites_error_and_leaves_the_
     after.close()
 
 
-def test_the_log_is_checkpointed_after_every_few_commits_not_inside_one(tmp_path):
+@pytest.fixture
+def wal_pages(tmp_path):
+    """A connection to a new write-ahead-logged database with an empty `page` table."""
+    wrapper = _connect(tmp_path / "wal.sqlite3")
+    with wrapper.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("CREATE TABLE page (body BLOB)")
+    yield wrapper
+    wrapper.close()
+
+
+def _file_size(wrapper: DatabaseWrapper) -> int:
+    return Path(wrapper.settings_dict["NAME"]).stat().st_size
+
+
+def test_the_log_is_checkpointed_after_every_few_commits_not_inside_one(wal_pages):
     """The connection copies the log into the database file itself every CHECKPOINT_EVERY
     commits; SQLite's own checkpoint (inside a commit, while the writer lock is held) comes
     only far later, as a bound."""
     from apps.meter_service.backends.sqlite3 import base
 
-    path = tmp_path / "wal.sqlite3"
-    wrapper = _connect(path)
-    try:
-        with wrapper.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA wal_autocheckpoint")
-            assert cursor.fetchone()[0] == base.AUTOCHECKPOINT_PAGES
-            assert base.AUTOCHECKPOINT_PAGES > 10 * base.CHECKPOINT_EVERY * 15
-            cursor.execute("CREATE TABLE page (body BLOB)")
-        size_before = path.stat().st_size
+    with wal_pages.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == base.AUTOCHECKPOINT_PAGES
+    assert base.AUTOCHECKPOINT_PAGES > 10 * base.CHECKPOINT_EVERY * 15
+    size_before = _file_size(wal_pages)
 
-        def commit_a_page() -> None:
-            _begin(wrapper)
-            with wrapper.cursor() as cursor:
-                cursor.execute("INSERT INTO page VALUES (randomblob(3000))")
-            _end(wrapper)
+    def commit_a_page() -> None:
+        _begin(wal_pages)
+        with wal_pages.cursor() as cursor:
+            cursor.execute("INSERT INTO page VALUES (randomblob(3000))")
+        _end(wal_pages)
 
-        for _commit in range(base.CHECKPOINT_EVERY - 1):
-            commit_a_page()
-        assert path.stat().st_size == size_before  # all in the log so far
+    for _commit in range(base.CHECKPOINT_EVERY - 1):
         commit_a_page()
-        assert path.stat().st_size > size_before + (base.CHECKPOINT_EVERY - 1) * 3000
-    finally:
-        wrapper.close()
+    assert _file_size(wal_pages) == size_before  # all in the log so far
+    commit_a_page()
+    assert _file_size(wal_pages) > size_before + (base.CHECKPOINT_EVERY - 1) * 3000
 
 
 def test_writes_outside_transactions_reach_the_database_file_at_sqlites_bound(
-    tmp_path, monkeypatch
+    monkeypatch, tmp_path
 ):
     """Autocommit writes count no commits for the connection's own checkpoint; SQLite's
     automatic checkpoint, kept at AUTOCHECKPOINT_PAGES, still copies their log over."""
     from apps.meter_service.backends.sqlite3 import base
 
-    monkeypatch.setattr(base, "AUTOCHECKPOINT_PAGES", 10)
-    path = tmp_path / "autocommit.sqlite3"
-    wrapper = _connect(path)
+    monkeypatch.setattr(base, "AUTOCHECKPOINT_PAGES", 10)  # read as a connection opens
+    wrapper = _connect(tmp_path / "autocommit.sqlite3")
     try:
         with wrapper.cursor() as cursor:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("CREATE TABLE page (body BLOB)")
-            size_before = path.stat().st_size
+            size_before = _file_size(wrapper)
             for _write in range(base.CHECKPOINT_EVERY // 2):
                 cursor.execute("INSERT INTO page VALUES (randomblob(3000))")
         assert wrapper._commits_unchecked == 0  # the connection's own count never moved
-        assert path.stat().st_size > size_before + 10 * 3000
+        assert _file_size(wrapper) > size_before + 10 * 3000
     finally:
         wrapper.close()
