@@ -149,18 +149,52 @@ LANGUAGE_COOKIE_NAME = "meter_language"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / ".static"
-# Front-end packages come from the npm registry through package-lock.json (scripts/setup).
-STATICFILES_DIRS = [
-    ("vendor/vazirmatn", BASE_DIR / "node_modules" / "vazirmatn"),
-    ("vendor/bpmn-js", BASE_DIR / "node_modules" / "bpmn-js" / "dist"),
-    (
-        "vendor/jalalidatepicker",
-        BASE_DIR / "node_modules" / "@majidh1" / "jalalidatepicker" / "dist",
+# Front-end packages come from the npm registry through package-lock.json (scripts/setup);
+# only the files the pages and PDFs use are served (apps/meter_service/staticfiles.py).
+_NODE_MODULES = BASE_DIR / "node_modules"
+METER_VENDOR_FILES = {
+    "vendor/vazirmatn": (
+        _NODE_MODULES / "vazirmatn",
+        [
+            "OFL.txt",
+            # The four weights fonts.css declares, with Latin and with Persian digits.
+            *(
+                f"{folder}/webfonts/Vazirmatn{digits}-{weight}.woff2"
+                for folder, digits in (("fonts", ""), ("misc/Farsi-Digits/fonts", "-FD"))
+                for weight in ("Regular", "Medium", "SemiBold", "Bold")
+            ),
+            # The PDFs' (WeasyPrint) fonts.
+            *(
+                f"{folder}/ttf/Vazirmatn{digits}-{weight}.ttf"
+                for folder, digits in (("fonts", ""), ("misc/Farsi-Digits/fonts", "-FD"))
+                for weight in ("Regular", "Bold")
+            ),
+        ],
     ),
+    "vendor/bpmn-js": (
+        _NODE_MODULES / "bpmn-js" / "dist",
+        [
+            "bpmn-navigated-viewer.production.min.js",
+            "bpmn-modeler.production.min.js",
+            "assets/*",
+        ],
+    ),
+    "vendor/jalalidatepicker": (
+        _NODE_MODULES / "@majidh1" / "jalalidatepicker" / "dist",
+        ["jalalidatepicker.min.js", "jalalidatepicker.min.css"],
+    ),
+}
+METER_STATIC_SKIP_APPS = ["helpdesk"]
+METER_STATIC_SKIP_PATHS = ["*.map", "drf_spectacular_sidecar/redoc/*"]
+STATICFILES_FINDERS = [
+    "apps.meter_service.staticfiles.AppFilesFinder",
+    "apps.meter_service.staticfiles.VendorFilesFinder",
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "apps.meter_service.staticfiles.IncrementalCompressedStaticFilesStorage"
+    },
 }
 MEDIA_ROOT = SITE_DIR / "files"
 MEDIA_URL = "/files/"

@@ -16,9 +16,11 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI and was not found at {CHROMIUM}")
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        # Never a silent skip: scripts/test installs Chromium (scripts/system-packages).
+        pytest.fail(
+            f"Chromium was not found at {CHROMIUM}: apt-get install chromium, "
+            "or set METER_CHROMIUM to its path"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         fakes = f"http://127.0.0.1:{fake_port}"
         lines = [
             "",
-            "Meter test service is starting.",
+            "Meter test service is running.",
             f"  Subscriber portal:  {base}/portal/   (log in with subscription number 1402001;",
             "                      the SMS code shows in the fake SMS inbox below)",
             f"  Counter offices:    {base}/office/",
