@@ -15,8 +15,6 @@ import datetime
 import functools
 import json
 import threading
-from collections.abc import Callable
-from typing import Any
 
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -108,25 +106,29 @@ class ProcessParser(CamundaParser):
 
 
 # --- the script environment -----------------------------------------------------------------
-# Conditions, timer expressions and DMN entries are Python expressions evaluated against the
-# task's data. They get these functions and a short list of builtins, nothing else: a BPMN
-# file uploaded in the desk cannot import modules or open files.
-SAFE_BUILTINS = {
-    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-    for name in ("abs", "min", "max", "round", "len", "int", "float", "str", "bool", "any", "all")
-}
-SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
-
-
-def _expression_functions() -> dict[str, Callable[..., Any]]:
-    from apps.meter_service.doctype.process import handlers
-
-    return dict(handlers.EXPRESSION_FUNCTIONS)
-
-
+# Every expression SpiffWorkflow evaluates (conditions, timers, loops, conditional events,
+# message correlations, DMN entries) goes through the process's expression language
+# (expressions.py), which interprets a checked AST: Python's eval is never called, and no
+# script is ever run.
 class _Environment(TaskDataEnvironment):
     def __init__(self):
-        super().__init__({"__builtins__": SAFE_BUILTINS, **_expression_functions()})
+        super().__init__({})
+
+    def evaluate(self, expression, context, external_context=None):
+        from apps.meter_service.doctype.process import expressions
+
+        # As SpiffWorkflow's own environment: the task's data wins over outside names.
+        return expressions.evaluate(expression, {**(external_context or {}), **context})
+
+    def execute(self, script, context, external_context=None):
+        from apps.meter_service.doctype.process import expressions
+
+        raise expressions.ExpressionError("processes may not run scripts")
+
+    def call_service(self, context, **kwargs):
+        from apps.meter_service.doctype.process import expressions
+
+        raise expressions.ExpressionError("processes call services through service tasks")
 
 
 @functools.cache

@@ -10,19 +10,26 @@ messages the application sends.
 from __future__ import annotations
 
 import ast
+import functools
+import re
+import sys
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
 from apps.meter_service import permissions
-from apps.meter_service.doctype.process import engine, handlers
+from apps.meter_service.doctype.process import engine, expressions, handlers
 from apps.meter_service.doctype.process.engine import TopicServiceTask
 from apps.meter_service.doctype.process.forms import CONSTRAINTS, FIELD_TYPES
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 # Messages the application sends into the process (claim services).
 APP_MESSAGES = {"fee_paid", "claim_cancelled"}
 # Lanes that hold automatic steps only.
@@ -35,39 +42,108 @@ def _fail(message: str) -> ValidationError:
 
 
 def _check_expression(text: str, where: str) -> None:
-    """Allow names, literals, operators and calls of the expression functions only."""
-    allowed_calls = set(handlers.EXPRESSION_FUNCTIONS) | set(engine.SAFE_BUILTINS)
+    """Refuse what the expression language (expressions.py) refuses, naming the element."""
     try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as exc:
+        expressions.check(text)
+    except expressions.ExpressionError as exc:
         raise _fail(
-            _("%(where)s: the expression %(text)s is not valid: %(error)s")
-            % {"where": where, "text": text, "error": exc.msg}
+            _("%(where)s: the expression %(text)s is not allowed: %(error)s")
+            % {"where": where, "text": text.strip()[:200], "error": exc}
         ) from exc
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute | ast.Lambda | ast.NamedExpr) or (
-            isinstance(node, ast.Name) and node.id.startswith("_")
-        ):
-            raise _fail(
-                _("%(where)s: the expression %(text)s uses what processes may not use.")
-                % {"where": where, "text": text}
-            )
-        if isinstance(node, ast.Call) and not (
-            isinstance(node.func, ast.Name) and node.func.id in allowed_calls
-        ):
-            raise _fail(
-                _("%(where)s: the expression %(text)s calls an unknown function.")
-                % {"where": where, "text": text}
-            )
+
+
+# --- XML --------------------------------------------------------------------------------------
+_DECLARED_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def parse_xml(text: str, name: str) -> etree._Element:
+    """Parse an uploaded BPMN or DMN file safely, or refuse it.
+
+    No DOCTYPE in any encoding (entities are how XML attacks a parser; modelers never write
+    one), UTF-8 only (a UTF-7 declaration hid a DOCTYPE from a text search), no entities,
+    no network, no huge trees. Every other parse of the file (SpiffWorkflow's) comes after.
+    """
+    data = text.encode("utf-8")
+    declared = _DECLARED_ENCODING.match(data)
+    if declared and declared.group(1).decode("ascii", "replace").lower() not in (
+        "utf-8",
+        "utf8",
+    ):
+        raise _fail(_("%(file)s must be encoded in UTF-8.") % {"file": name})
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise _fail(
+            _("%(file)s is not well-formed XML: %(error)s") % {"file": name, "error": exc}
+        ) from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise _fail(
+            _("%(file)s declares a DOCTYPE, which BPMN and DMN files never need.") % {"file": name}
+        )
+    return root
+
+
+# --- where the files hold expressions, read from the BPMN 2.0 and DMN 1.3 schemas ------------
+_XSD = "{http://www.w3.org/2001/XMLSchema}"
+
+
+def _elements_of_types(schema: Path, base_types: set[str]) -> set[str]:
+    """Names of the elements whose type is one of base_types or derives from one."""
+    root = etree.parse(str(schema)).getroot()
+    types = set(base_types)
+    changed = True
+    while changed:  # the types that extend or restrict those found so far
+        changed = False
+        for complex_type in root.iter(f"{_XSD}complexType"):
+            name = complex_type.get("name")
+            for derivation in complex_type.iter(f"{_XSD}extension", f"{_XSD}restriction"):
+                if name and name not in types and derivation.get("base") in types:
+                    types.add(name)
+                    changed = True
+    return {
+        element.get("name")
+        for element in root.iter(f"{_XSD}element")
+        if element.get("name") and (element.get("type") or "").split(":")[-1] in types
+    }
+
+
+@functools.cache
+def bpmn_expression_elements() -> frozenset[str]:
+    """BPMN elements whose text is an expression or a script (conditions, timers, loop
+    cardinalities and conditions, completion conditions, message paths, assignments...)."""
+    schema = Path(sys.modules[BpmnValidator.__module__].__file__).parent / "schema"
+    names = _elements_of_types(
+        schema / "Semantic.xsd", {"tExpression", "tFormalExpression", "tScript"}
+    )
+    return frozenset(names)
+
+
+@functools.cache
+def dmn_expression_elements() -> tuple[frozenset[str], frozenset[str]]:
+    """DMN 1.3 elements holding expressions: (literal expressions, unary tests)."""
+    schema = Path(sys.modules[DMNParser.__module__].__file__).parent / "schema" / "DMN13.xsd"
+    literal = _elements_of_types(schema, {"tLiteralExpression"})
+    unary = _elements_of_types(schema, {"tUnaryTests"})
+    return frozenset(literal), frozenset(unary)
+
+
+def _owner_id(element: etree._Element) -> str:
+    """The id of the element or of its nearest ancestor that has one."""
+    while element is not None:
+        if element.get("id"):
+            return element.get("id")
+        element = element.getparent()
+    return "?"
 
 
 def _check_xml(bpmn: str, roles: set[str]) -> None:
-    try:
-        root = etree.fromstring(bpmn.encode())
-    except etree.XMLSyntaxError as exc:
-        raise _fail(_("The BPMN file is not well-formed XML: %(error)s") % {"error": exc}) from exc
+    root = parse_xml(bpmn, _("The BPMN file"))
     ns = {"bpmn": BPMN_NS}
-    if root.xpath("//bpmn:scriptTask", namespaces=ns):
+    if root.xpath("//bpmn:scriptTask | //bpmn:script", namespaces=ns):
         raise _fail(_("Script tasks are not allowed; use a service task with a topic."))
     for lane in root.xpath("//bpmn:lane", namespaces=ns):
         name = lane.get("name") or ""
@@ -76,13 +152,13 @@ def _check_xml(bpmn: str, roles: set[str]) -> None:
                 _("Lane %(lane)s is not a role; name lanes by role code (%(roles)s).")
                 % {"lane": name, "roles": ", ".join(sorted(roles | SYSTEM_LANES))}
             )
-    for element in root.xpath(
-        "//bpmn:conditionExpression | //bpmn:timeDate | //bpmn:timeDuration | //bpmn:timeCycle",
-        namespaces=ns,
-    ):
-        owner = element.getparent()
-        owner = owner if owner.get("id") else owner.getparent()
-        _check_expression(element.text or "", owner.get("id", "?"))
+    expression_elements = bpmn_expression_elements()
+    for element in root.iter(etree.Element):
+        qname = etree.QName(element)
+        formal = element.get(f"{{{XSI_NS}}}type", "").split(":")[-1] == "tFormalExpression"
+        if (qname.namespace == BPMN_NS and qname.localname in expression_elements) or formal:
+            label = f"{_owner_id(element)} ({qname.localname})"
+            _check_expression(element.text or "", label)
     for message in root.xpath("//bpmn:message", namespaces=ns):
         if message.get("name") not in APP_MESSAGES:
             raise _fail(
@@ -91,25 +167,37 @@ def _check_xml(bpmn: str, roles: set[str]) -> None:
             )
 
 
+# A unary test's input, as SpiffWorkflow's DMN engine names it.
+_DMN_INPUT = "dmninputexpr"
+_QUESTION_MARK = re.compile(r"""(\?)(?=(?:[^'"]|['"][^'"]*['"])*$)""")
+
+
+def _unary_test_expression(entry: str) -> str:
+    """The expression SpiffWorkflow's DMN engine evaluates for an input entry."""
+    if _QUESTION_MARK.search(entry):
+        return _QUESTION_MARK.sub(_DMN_INPUT, entry)
+    try:
+        ast.parse(entry.strip(), mode="eval")
+    except SyntaxError:
+        return f"{_DMN_INPUT} {entry}"
+    return f"({_DMN_INPUT}) == ({entry})"
+
+
 def _check_dmn(dmn_files: dict[str, str]) -> None:
+    literal, unary = dmn_expression_elements()
     for name, xml in dmn_files.items():
-        try:
-            root = etree.fromstring(xml.encode())
-        except etree.XMLSyntaxError as exc:
-            raise _fail(
-                _("%(file)s is not well-formed XML: %(error)s") % {"file": name, "error": exc}
-            ) from exc
+        root = parse_xml(xml, name)
         for text in root.iter("{*}text"):
             entry = (text.text or "").strip()
-            if entry in ("", "-"):
-                continue
-            # Entries may be comparisons ("> mpe"), ranges with "?" or plain values.
-            candidate = entry.replace("?", "dmn_input")
-            try:
-                ast.parse(candidate, mode="eval")
-            except SyntaxError:
-                candidate = f"dmn_input {candidate}"
-            _check_expression(candidate, name)
+            owner = text.getparent()
+            kind = etree.QName(owner).localname if owner is not None else ""
+            where = f"{name}: {_owner_id(text)} ({kind})"
+            if kind in unary:
+                if entry in ("", "-"):  # an empty test matches anything
+                    continue
+                _check_expression(_unary_test_expression(entry), where)
+            elif kind in literal or entry:
+                _check_expression(entry, where)
 
 
 def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str):
