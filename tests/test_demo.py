@@ -92,3 +92,32 @@ def test_the_demo_history_fills_every_dashboard_figure(roles):
     assert figures["office_performance"]
     assert sum(p["filed"] for p in figures["claims_by_period"]) >= 300
     assert d.figures == selectors.dashboard(year, live=True).figures
+
+
+def test_loading_the_demo_again_recomputes_only_the_changed_days(roles, monkeypatch):
+    """scripts/serve loads the demo on every start: the second time the roll-up is
+    refreshed (today and the days whose claims changed), not rebuilt for a whole year."""
+    import datetime
+    import io
+    import re
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from apps.meter_service import demo
+    from apps.meter_service.dashboards import selectors
+
+    real_history = demo.load_demo_history
+    monkeypatch.setattr(demo, "load_demo_history", lambda: real_history(claims=60))
+
+    def dashboard_days() -> int:
+        out = io.StringIO()
+        call_command("load_demo", password="demo-pass", stdout=out)
+        return int(re.search(r"dashboard days: (\d+)", out.getvalue()).group(1))
+
+    first = dashboard_days()
+    assert first > 30  # the history's whole span
+    assert dashboard_days() <= 2  # today (and yesterday, across midnight)
+    today = timezone.localdate()
+    year = selectors.DashboardFilter(date_from=today - datetime.timedelta(days=400), date_to=today)
+    assert selectors.dashboard(year).figures == selectors.dashboard(year, live=True).figures
