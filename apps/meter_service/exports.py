@@ -1,22 +1,44 @@
-"""Hand rows to the billing system exactly once: one batch, marked under lock, as CSV."""
+"""Hand rows to the billing system exactly once: one batch, marked under lock, as CSV; and
+keep exported text from becoming spreadsheet formulas."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
+# A spreadsheet program reads a cell starting with one of these as a formula (OWASP's CSV
+# injection): an office named "=HYPERLINK(...)" would become a live link in the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?\d+(?:[.,]\d+)?\Z")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A text cell that cannot run as a formula: a leading quote before a formula's start.
+
+    Numbers (also numbers in text, such as "-250") are kept as they are.
+    """
+    if (
+        isinstance(value, str)
+        and value.startswith(FORMULA_STARTS)
+        and not _PLAIN_NUMBER.match(value)
+    ):
+        return "'" + value
+    return value
+
 
 def csv_text(columns: list[str], rows: Iterable[dict[str, object]]) -> str:
-    """Rows as CSV text with its header."""
+    """Rows as CSV text with its header, text cells kept from running as formulas."""
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: spreadsheet_text(value) for key, value in row.items()} for row in rows)
     return buffer.getvalue()
 
 

@@ -14,8 +14,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from django.conf import settings
 from django.apps import apps
+from django.conf import settings
 from django.contrib.staticfiles.finders import AppDirectoriesFinder, BaseFinder
 from django.core.checks import Error
 from django.core.files.storage import FileSystemStorage

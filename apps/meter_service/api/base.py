@@ -42,8 +42,13 @@ class MeterApi(APIView):
         super().initial(request, *args, **kwargs)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        if getattr(response, "exception", False):
-            # Errors are JSON in the one error shape, whatever format the client asked for.
+        renderer = getattr(request, "accepted_renderer", None)
+        text_only = getattr(renderer, "text_only", False)
+        if getattr(response, "exception", False) or (
+            text_only and not isinstance(getattr(response, "data", None), str)
+        ):
+            # Errors are JSON in the one error shape, whatever format the client asked for;
+            # so is what a text format cannot carry (OPTIONS' description of the endpoint).
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
         response = super().finalize_response(request, response, *args, **kwargs)

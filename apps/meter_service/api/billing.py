@@ -33,11 +33,15 @@ class CanExportBillCharges(BasePermission):
 
 
 class CsvRenderer(renderers.BaseRenderer):
-    """Text already in CSV, as the billing system reads it."""
+    """Text already in CSV, as the billing system reads it.
+
+    Anything else (an OPTIONS description, an error) is answered as JSON by MeterApi.
+    """
 
     media_type = "text/csv"
     format = "csv"
     charset = "utf-8"
+    text_only = True
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         return data.encode(self.charset)

@@ -14,6 +14,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from apps.meter_service.dashboards.selectors import Dashboard
+from apps.meter_service.exports import spreadsheet_text
 from apps.meter_service.jalali import format_date, format_datetime
 
 
@@ -269,9 +270,9 @@ def to_csv(tables: list[Table]) -> bytes:
         if len(tables) > 1:
             if index:
                 writer.writerow([])
-            writer.writerow([table.title])
-        writer.writerow(table.headers)
-        writer.writerows(table.rows)
+            writer.writerow([spreadsheet_text(table.title)])
+        writer.writerow([spreadsheet_text(header) for header in table.headers])
+        writer.writerows([spreadsheet_text(cell) for cell in row] for row in table.rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -292,6 +293,10 @@ def to_xlsx(tables: list[Table], *, right_to_left: bool) -> bytes:
             cell.font = Font(bold=True)
         for row in table.rows:
             sheet.append(row)
+            for cell in sheet[sheet.max_row]:
+                # Text stays text: openpyxl would store "=..." as a formula.
+                if isinstance(cell.value, str) and cell.data_type == "f":
+                    cell.data_type = "s"
         for column, header in enumerate(table.headers, start=1):
             width = max([len(str(header))] + [len(str(r[column - 1])) for r in table.rows])
             sheet.column_dimensions[sheet.cell(row=2, column=column).column_letter].width = min(
