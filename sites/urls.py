@@ -1,10 +1,9 @@
 """URLs of every site: the desk, the API, health and language switching."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from apps.meter_service.files import private_file
 from apps.meter_service.health import health_view
 from apps.meter_service.process_pages import process_public
 from apps.meter_service.sites import staff_site
@@ -20,7 +19,6 @@ urlpatterns = [
     path("portal/", include("apps.meter_service.portal.urls")),
     path("office/", include("apps.meter_service.office.urls")),
     path("process/", process_public, name="process_public"),
+    # Uploads, only to those who may see their record (files.py); never a plain folder.
+    path("files/<path:name>", private_file, name="private_file"),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

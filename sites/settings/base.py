@@ -198,6 +198,11 @@ STORAGES = {
 }
 MEDIA_ROOT = SITE_DIR / "files"
 MEDIA_URL = "/files/"
+# Who sends an authorised upload (apps/meter_service/files.py): "" the web process,
+# "x-accel-redirect" nginx (an internal location at METER_FILES_INTERNAL_URL aliased to the
+# site's files folder), "x-sendfile" Apache's mod_xsendfile.
+METER_FILES_SENDFILE = SITE_CONFIG.get("files_sendfile", "")
+METER_FILES_INTERNAL_URL = SITE_CONFIG.get("files_internal_url", "/_protected_files/")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

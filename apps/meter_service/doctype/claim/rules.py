@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers, tracking
+from apps.meter_service import identifiers, tracking, uploads
 from apps.meter_service.doctype.claim.models import (
     Channel,
     ClaimReason,
@@ -39,12 +39,6 @@ PAYMENT_METHODS_BY_CHANNEL = {
     Channel.IN_PERSON: {PaymentMethod.IN_PERSON, PaymentMethod.NEXT_BILL},
     Channel.AGENCY: {PaymentMethod.GATEWAY, PaymentMethod.NEXT_BILL},
     Channel.PHONE: {PaymentMethod.NEXT_BILL},
-}
-
-SCAN_SIGNATURES = {
-    b"%PDF-": "application/pdf",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
 }
 
 
@@ -161,9 +155,9 @@ def check_scan(*, head: bytes, size: int) -> str:
             "scan_too_large",
             mb=limit // (1024 * 1024),
         )
-    for signature, content_type in SCAN_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
+    content_type = uploads.sniff(head)
+    if content_type:
+        return content_type
     raise _error(
         "last_bill_scan",
         _("The scan must be a PDF, JPEG or PNG file."),

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from apps.meter_service import jobs, tracking
+from apps.meter_service import jobs, tracking, uploads
 from apps.meter_service.audit.events import batched_events
 from apps.meter_service.doctype.claim import events, rules
 from apps.meter_service.doctype.claim.models import (
@@ -145,7 +145,11 @@ def claim_file(
     if last_bill_scan is not None:
         head = last_bill_scan.read(16)
         last_bill_scan.seek(0)
-        rules.check_scan(head=head, size=last_bill_scan.size)
+        scan_type = rules.check_scan(head=head, size=last_bill_scan.size)
+        try:
+            uploads.check_image(last_bill_scan, scan_type)
+        except ValidationError as error:
+            raise ValidationError({"last_bill_scan": error}) from error
     rules.check_bill(
         subscriber_bill_id=subscriber.bill_id,
         bill_id=last_bill_id,
@@ -201,7 +205,8 @@ def claim_file(
         _set_paid(claim, now)
     if last_bill_scan is not None:
         # Stored only once every check passed; removed again if the row cannot be saved.
-        claim.last_bill_scan.save(last_bill_scan.name, last_bill_scan, save=False)
+        name = uploads.stored_name(scan_type)
+        claim.last_bill_scan.save(name, last_bill_scan, save=False)
     try:
         _insert_with_free_tracking_code(claim)
     except IntegrityError as exc:  # a filing that raced past the check above

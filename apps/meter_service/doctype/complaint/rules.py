@@ -12,6 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from helpdesk.models import Ticket
 
+from apps.meter_service import uploads
 from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.jalali import format_datetime
 
@@ -116,8 +117,6 @@ def check_attachment(*, head: bytes, size: int) -> str:
     """Return an attachment's content type read from its first bytes, or refuse it."""
     from django.core.exceptions import ValidationError
 
-    from apps.meter_service.doctype.claim.rules import SCAN_SIGNATURES
-
     limit = attachment_max_bytes()
     if size > limit:
         raise ValidationError(
@@ -129,9 +128,9 @@ def check_attachment(*, head: bytes, size: int) -> str:
                 )
             }
         )
-    for signature, content_type in SCAN_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
+    content_type = uploads.sniff(head)
+    if content_type:
+        return content_type
     raise ValidationError(
         {
             "attachment": ValidationError(

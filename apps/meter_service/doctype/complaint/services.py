@@ -24,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 
-from apps.meter_service import identifiers, jobs, tracking
+from apps.meter_service import identifiers, jobs, tracking, uploads
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
@@ -187,10 +187,11 @@ def _set_status(ticket: Ticket, follow_up: FollowUp, new_status: int) -> None:
 def _attach(follow_up: FollowUp, files: list[tuple]) -> None:
     """Store attachments checked by _check_attachments, with the type read from them."""
     for uploaded, mime_type in files:
+        shown_name = Path(uploaded.name).name[:1000]
         FollowUpAttachment.objects.create(
             followup=follow_up,
-            file=uploaded,
-            filename=Path(uploaded.name).name[:1000],
+            file=uploads.rename(uploaded, mime_type),
+            filename=shown_name,
             mime_type=mime_type,
             size=uploaded.size,
         )
@@ -202,7 +203,12 @@ def _check_attachments(files: Iterable) -> list[tuple]:
     for uploaded in files:
         head = uploaded.read(16)
         uploaded.seek(0)
-        checked.append((uploaded, rules.check_attachment(head=head, size=uploaded.size)))
+        content_type = rules.check_attachment(head=head, size=uploaded.size)
+        try:
+            uploads.check_image(uploaded, content_type)
+        except ValidationError as error:
+            raise ValidationError({"attachment": error}) from error
+        checked.append((uploaded, content_type))
     return checked
 
 

@@ -18,7 +18,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.doctype.claim.rules import QMAX_BY_SIZE, SCAN_SIGNATURES
+from apps.meter_service import uploads
+from apps.meter_service.doctype.claim.rules import QMAX_BY_SIZE
 from apps.meter_service.doctype.inspection.models import (
     EQUIPMENT_FOR_TEST,
     FlowBand,
@@ -30,7 +31,6 @@ from apps.meter_service.jalali import format_date
 TWO_PLACES = Decimal("0.01")
 # Beyond this the volumes were surely mistyped: no meter registers twice what passed.
 MAX_ABS_ERROR = Decimal("100")
-PHOTO_TYPES = {sig: kind for sig, kind in SCAN_SIGNATURES.items() if kind.startswith("image/")}
 POINT_FIELDS = (
     "flow_rate_m3h",
     "reference_volume_m3",
@@ -328,9 +328,9 @@ def check_photo(*, head: bytes, size: int, limit: int) -> str:
             "photo_too_large",
             mb=f"{limit / (1024 * 1024):g}",
         )
-    for signature, content_type in PHOTO_TYPES.items():
-        if head.startswith(signature):
-            return content_type
+    content_type = uploads.sniff(head, uploads.IMAGES)
+    if content_type:
+        return content_type
     raise _error("photos", _("A photo must be a JPEG or PNG image."), "photo_wrong_type")
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import tracking
+from apps.meter_service import tracking, uploads
 from apps.meter_service.doctype.inspection import events, rules
 from apps.meter_service.doctype.inspection.decision import decide_verdict
 from apps.meter_service.doctype.inspection.models import (
@@ -90,16 +90,24 @@ def _photo_types(photos: list[UploadedFile], errors: dict[str, list]) -> list[st
     for photo in photos:
         head = photo.read(16)
         photo.seek(0)
-        kinds.append(
-            _gather(
-                errors,
-                rules.check_photo,
-                head=head,
-                size=photo.size,
-                limit=int(_setting("INSPECTION_PHOTO_MAX_BYTES")),
-            )
+        kind = _gather(
+            errors,
+            rules.check_photo,
+            head=head,
+            size=photo.size,
+            limit=int(_setting("INSPECTION_PHOTO_MAX_BYTES")),
         )
+        if kind:
+            try:
+                uploads.check_image(photo, kind)
+            except ValidationError as error:
+                _gather(errors, _raise_for, "photos", error)
+        kinds.append(kind)
     return kinds
+
+
+def _raise_for(field: str, error: ValidationError) -> None:
+    raise ValidationError({field: error})
 
 
 @transaction.atomic
@@ -228,7 +236,10 @@ def inspection_record(
     # by a refused one.
     for photo, content_type in zip(photos, photo_types, strict=True):
         InspectionPhoto.objects.create(
-            inspection=inspection, image=photo, content_type=content_type, size=photo.size
+            inspection=inspection,
+            image=uploads.rename(photo, content_type),
+            content_type=content_type,
+            size=photo.size,
         )
     return inspection
 

@@ -9,17 +9,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import uploads
 from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.meter.models import MeterStatus, serial_validator
 from apps.meter_service.doctype.work_order.models import WorkOrderStatus
 from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role, has_role
 from apps.meter_service.templatetags.meter_tags import localdigits
-
-PHOTO_SIGNATURES = {
-    b"\xff\xd8\xff": "image/jpeg",
-    b"\x89PNG\r\n\x1a\n": "image/png",
-}
 
 NOT_OPEN_MESSAGE = _("This work order is not open any more.")
 NO_TASK_MESSAGE = _("The claim is not waiting for the meter replacement; reload the work order.")
@@ -52,9 +48,9 @@ def check_photo(*, name: str, head: bytes, size: int) -> str:
             code="photo_too_large",
             params={"name": name, "mb": localdigits(f"{limit / (1024 * 1024):g}")},
         )
-    for signature, content_type in PHOTO_SIGNATURES.items():
-        if head.startswith(signature):
-            return content_type
+    content_type = uploads.sniff(head, uploads.IMAGES)
+    if content_type:
+        return content_type
     raise ValidationError(
         _("%(name)s is not a photo; upload JPEG or PNG files."),
         code="photo_wrong_type",

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from apps.meter_service import uploads
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
 from apps.meter_service.doctype.work_order import events, rules
 from apps.meter_service.doctype.work_order.models import (
@@ -171,7 +172,9 @@ def _photo_checks(photos: Sequence[UploadedFile]) -> tuple[list[str], list[Valid
         head = photo.read(16)
         photo.seek(0)
         try:
-            types.append(rules.check_photo(name=photo.name or "", head=head, size=photo.size))
+            content_type = rules.check_photo(name=photo.name or "", head=head, size=photo.size)
+            uploads.check_image(photo, content_type, name=photo.name or "")
+            types.append(content_type)
         except ValidationError as error:
             errors.append(error)
     return types, errors
@@ -321,7 +324,7 @@ def work_order_complete(
             content_type=content_type,
             size=photo.size,
         )
-        record.image.save(photo.name or "photo", photo, save=False)
+        record.image.save(uploads.stored_name(content_type), photo, save=False)
         record.save()
     events.work_order_done_event(work_order=work_order, actor=actor)
     return work_order
