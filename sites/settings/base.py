@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
@@ -242,15 +241,12 @@ HELPDESK_ENABLE_PER_QUEUE_STAFF_PERMISSION = False
 HELPDESK_PUBLIC_ENABLED = False
 HELPDESK_KB_ENABLED = False
 
-# Where scripts/serve runs the local fake providers (FAKE_PROVIDERS_PORT, 8010 by default).
-_FAKE_PROVIDERS_URL = f"http://127.0.0.1:{os.environ.get('FAKE_PROVIDERS_PORT', '8010')}"
-
-# SMS provider (Kavenegar's REST API). The default is the local fake (manage.py
-# fake_providers); a site names the real one in site_config.json under "sms".
+# SMS provider (Kavenegar's REST API), named in site_config.json under "sms", e.g.
+# {"BASE_URL": "https://api.kavenegar.com", "API_KEY": "...", "SENDER": "..."}. Without one
+# the site has no provider: messages are held (queued) until one is configured, and /health/
+# and the desk say so. Only the demo site (setup_site --demo) names the local fake
+# (manage.py fake_providers).
 METER_SMS = {
-    "BASE_URL": _FAKE_PROVIDERS_URL,
-    "API_KEY": "fake-kavenegar-key",
-    "SENDER": "500025194",
     "TIMEOUT": 10,
     "MAX_ATTEMPTS": 4,  # tries per message, the first one included
     "BACKOFF_SECONDS": 2,  # wait before retry n: BACKOFF_SECONDS * 2 ** (n - 1), capped
@@ -258,12 +254,11 @@ METER_SMS = {
     **SITE_CONFIG.get("sms", {}),
 }
 
-# Online payment gateway (ZarinPal's v4 REST protocol, amounts sent in Rial). The default is
-# the local fake (manage.py fake_providers); a site names the real one in site_config.json
-# under "gateway", e.g. {"BASE_URL": "https://payment.zarinpal.com", "MERCHANT_ID": "..."}.
+# Online payment gateway (ZarinPal's v4 REST protocol, amounts sent in Rial), named in
+# site_config.json under "gateway", e.g. {"BASE_URL": "https://payment.zarinpal.com",
+# "MERCHANT_ID": "..."}. Without one, online payment is refused as not set up; only the demo
+# site names the local fake.
 METER_GATEWAY = {
-    "BASE_URL": _FAKE_PROVIDERS_URL,
-    "MERCHANT_ID": "00000000-0000-4000-8000-000000000000",
     "TIMEOUT": 10,
     **SITE_CONFIG.get("gateway", {}),
 }
@@ -297,4 +292,6 @@ METER_PERIODIC_JOBS = [
     # Complaints past their SLA are escalated; resolved ones left unanswered are closed.
     {"path": "apps.meter_service.jobs.complaints_run_timers", "every_seconds": 300},
     {"path": "apps.meter_service.jobs.dashboard_refresh", "every_seconds": 240},
+    # SMS held while the site named no provider go out once it names one.
+    {"path": "apps.meter_service.jobs.sms_send_held", "every_seconds": 300},
 ]
