@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import pkgutil
 import socketserver
 import threading
@@ -129,8 +130,6 @@ FAKE_MERCHANT_ID = "00000000-0000-4000-8000-000000000000"
 
 def fake_providers_url(port: int | str | None = None) -> str:
     """Where `manage.py fake_providers` serves (FAKE_PROVIDERS_PORT, 8010 by default)."""
-    import os
-
     return f"http://127.0.0.1:{port or os.environ.get('FAKE_PROVIDERS_PORT', '8010')}"
 
 
