@@ -14,6 +14,7 @@ from apps.meter_service import identifiers
 from apps.meter_service.doctype.counter_office.services import office_create
 from apps.meter_service.doctype.meter.services import meter_create, meter_install
 from apps.meter_service.doctype.subscriber.services import subscriber_create
+from apps.meter_service.integrations.fake import fake_provider_sections
 from apps.meter_service.permissions import DESK_ROLES, Role
 
 PASSWORD = "test-pass-1403"
@@ -24,7 +25,11 @@ _numbers = itertools.count(3000001)
 def _inline_jobs(settings):
     """Run enqueued jobs synchronously on commit, unless a test asks for RQ or threads."""
     settings.METER_JOBS_MODE = "inline"
-    settings.METER_SMS = {**settings.METER_SMS, "BACKOFF_SECONDS": 0}
+    # Like the demo site, the tests name the local fakes as providers unless the test site's
+    # config names others (a site made otherwise has none: see test_providers_missing.py).
+    fakes = fake_provider_sections()
+    settings.METER_SMS = {**fakes["sms"], **settings.METER_SMS, "BACKOFF_SECONDS": 0}
+    settings.METER_GATEWAY = {**fakes["gateway"], **settings.METER_GATEWAY}
     # Figures computed on every view: a test's data must show at once (see test_cache.py).
     settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_CACHE_SECONDS": 0}
 

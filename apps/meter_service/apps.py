@@ -21,3 +21,5 @@ class MeterServiceConfig(AppConfig):
         rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)
+        # Not a database check: runserver, check and every command show it.
+        checks.register(meter_checks.check_rule_settings)

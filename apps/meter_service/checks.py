@@ -17,3 +17,11 @@ def check_site_config(app_configs, **kwargs) -> list:
     if settings.METER_JOBS_ASYNC and not settings.REDIS_URL:
         problems.append(Warning("Async jobs need a Redis URL.", id="meter_service.W001"))
     return problems
+
+
+def check_rule_settings(app_configs, **kwargs) -> list:
+    """Name the rule settings a site still sets under deprecated names (read translated)."""
+    return [
+        Warning(note, id="meter_service.W002")
+        for note in getattr(settings, "METER_SERVICE_DEPRECATIONS", [])
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -82,10 +83,43 @@ def can_view_groups(request) -> bool:
     return request.user.has_perm("auth.view_group")
 
 
+def sms_provider_warning() -> str | None:
+    """What staff are told while the site names no SMS provider (messages are held)."""
+    from apps.meter_service.doctype.notification.services import sms_held_count
+    from apps.meter_service.integrations.sms.adapter import sms_configured
+
+    if sms_configured():
+        return None
+    return gettext(
+        "No SMS provider is configured: text messages to subscribers (sign-in codes "
+        "included) are held and not sent. %(held)s messages are waiting. Name the provider "
+        'under "sms" in the site\'s site_config.json; held messages go out once it is set.'
+    ) % {"held": sms_held_count()}
+
+
+def provider_warnings() -> list[str]:
+    """Missing providers, shown to staff on the desk's home page."""
+    from apps.meter_service.integrations.gateway.adapter import gateway_configured
+
+    warnings = []
+    sms = sms_provider_warning()
+    if sms:
+        warnings.append(sms)
+    if not gateway_configured():
+        warnings.append(
+            gettext(
+                "No payment gateway is configured: subscribers cannot pay online. Name the "
+                'gateway under "gateway" in the site\'s site_config.json.'
+            )
+        )
+    return warnings
+
+
 def dashboard_callback(request, context: dict) -> dict:
     """Fill the desk's home page with the figures the user's role may see."""
     from apps.meter_service.selectors import desk_overview, recent_events
 
+    context["provider_warnings"] = provider_warnings()
     context["overview"] = desk_overview(user=request.user)
     context["recent_events"] = recent_events(user=request.user)
     return context

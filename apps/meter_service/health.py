@@ -65,14 +65,44 @@ def check_queue() -> dict:
     return result
 
 
+def check_sms() -> dict:
+    """Whether the site names an SMS provider; without one, messages are held (a warning)."""
+    from apps.meter_service.doctype.notification.services import sms_held_count
+    from apps.meter_service.integrations.sms.adapter import sms_configured
+
+    if sms_configured():
+        return {"configured": True}
+    return {
+        "status": "warning",
+        "configured": False,
+        "warning": "no SMS provider is configured; messages are held until one is",
+        "held": sms_held_count(),
+    }
+
+
+def check_gateway() -> dict:
+    """Whether the site names a payment gateway; without one, online payment is refused."""
+    from apps.meter_service.integrations.gateway.adapter import gateway_configured
+
+    if gateway_configured():
+        return {"configured": True}
+    return {
+        "status": "warning",
+        "configured": False,
+        "warning": "no payment gateway is configured; online payment is refused",
+    }
+
+
 @never_cache
 @require_GET
 def health_view(request):
     """Report each dependency; 503 when any configured one fails.
 
     {"status": "ok"|"error", "site": NAME, "checks": {"database": {...}, "redis": {...},
-    "queue": {...}}}; each check has a "status" ("ok", "warning", "error", or "not_configured"
-    / "in_process" on a site without Redis) and, when run, its duration in "ms".
+    "queue": {...}, "sms": {...}, "gateway": {...}}}; each check has a "status" ("ok",
+    "warning", "error", or "not_configured" / "in_process" on a site without Redis) and, when
+    run, its duration in "ms". A site without an SMS provider or a payment gateway is a
+    warning, not a failure: the site serves, and staff are told on the desk.
     """
     checks = {"database": _timed(check_database)}
     if settings.REDIS_URL:
@@ -81,6 +111,8 @@ def health_view(request):
     else:
         checks["redis"] = {"status": "not_configured"}
         checks["queue"] = {"status": "in_process"}
+    checks["sms"] = _timed(check_sms)
+    checks["gateway"] = _timed(check_gateway)
     healthy = all(c["status"] != "error" for c in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "site": settings.SITE_NAME, "checks": checks},

@@ -123,6 +123,13 @@ def sms_deliver(message_id: int, body: str | None = None) -> None:
     services.sms_deliver(message_id=message_id, body=body)
 
 
+def sms_send_held() -> int:
+    """Send the SMS held while the site named no provider, once it names one."""
+    from apps.meter_service.doctype.notification import services
+
+    return services.sms_release_held()
+
+
 def complaints_run_timers() -> dict[str, int]:
     """Escalate complaints past their answer deadline; close answered ones left unanswered."""
     from apps.meter_service.doctype.complaint import services

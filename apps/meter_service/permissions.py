@@ -251,7 +251,7 @@ def lane_roles() -> dict[str, list[str]]:
     """Which roles work each lane of the process (a lane is named by its role)."""
     from django.conf import settings
 
-    return settings.METER_SERVICE.get("PROCESS_LANE_ROLES", {})
+    return settings.METER_SERVICE["PROCESS_LANE_ROLES"]
 
 
 def lanes_of(user) -> set[str]:

@@ -46,7 +46,7 @@ def stored_name(content_type: str) -> str:
 
 
 def max_pixels() -> int:
-    return int(settings.METER_SERVICE.get("IMAGE_MAX_PIXELS", 40_000_000))
+    return int(settings.METER_SERVICE["IMAGE_MAX_PIXELS"])
 
 
 def check_image(uploaded, content_type: str, *, name: str = "") -> None:

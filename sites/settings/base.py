@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.rule_settings import site_rules
 from sites.siteconfig import BASE_DIR, load_config, site_dir, site_name
 
 SITE_NAME = site_name()
@@ -268,72 +268,11 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False
     X_FRAME_OPTIONS = "SAMEORIGIN"
 
-# Domain rules that the sources leave open are settings with sensible defaults; a site may
-# override any of them in its site_config.json under "meter_service".
-METER_SERVICE = {
-    "IMPORT_MAX_ROWS": 50_000,
-    "IMPORT_MAX_FILE_BYTES": 10 * 1024 * 1024,
-    "GAS_COMPANY_CODE": "",
-    # The service process (workflows/meter_test.bpmn) reads these through setting("...").
-    # In-service tolerance (± %) by accuracy class; OIML R137 MPE for Qt..Qmax x2 by default.
-    "IN_SERVICE_TOLERANCE_PERCENT": {"1.0": 2.0, "1.5": 3.0},
-    "REFUND_FEE_WHEN_FAULTY": True,
-    "CORRECTION_APPROVAL_LIMIT_RIAL": 10_000_000,
-    # How far back a correction may reach (days), whatever the last test or reading says.
-    "CORRECTION_MAX_WINDOW_DAYS": 365,
-    # Which measured error scales the registered volumes: "mean" of the test points, or the
-    # "decisive" point's (the one furthest outside its band).
-    "CORRECTION_ERROR_BASIS": "mean",
-    "ACCESS_WAIT_DAYS": 14,
-    # Who may complete the user tasks of each lane of the BPMN (lanes are named by role).
-    "PROCESS_LANE_ROLES": {
-        "subscriber": ["subscriber", "service_desk_clerk"],
-        "technician": ["technician"],
-        "emergency_crew": ["emergency_crew"],
-        "billing_officer": ["billing_officer"],
-        "service_manager": ["service_manager"],
-    },
-    # Service-level target of a claim, counted in working time (doctype/sla/calendar.py):
-    # office hours in TIME_ZONE Saturday to Wednesday, Thursday's hours (null: a day off),
-    # Friday off, less the Holiday rows; at risk from SLA_AT_RISK_PERCENT of the target.
-    "SLA_TARGET_HOURS": 24,
-    "SLA_AT_RISK_PERCENT": 75,
-    "SLA_WORKDAY_HOURS": ["07:00", "15:00"],
-    "SLA_THURSDAY_HOURS": ["07:00", "12:00"],
-    # Gas tariff blocks are per month; a period of d days is priced as d / this of a month
-    # (doctype/gas_tariff/rules.py). 30 by default; 30.4375 is the mean Gregorian month.
-    "TARIFF_MONTH_DAYS": 30,
-    # At most this many bills in one POST /api/v1/bills/ (all or none are saved).
-    "BILLS_API_MAX_ITEMS": 500,
-    # Photos of a replacement work order: JPEG or PNG (read from the content), each at most
-    # this size, at most this many per work order.
-    "WORK_ORDER_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
-    "WORK_ORDER_MAX_PHOTOS": 10,
-    # Meter tests (doctype/inspection): the in-service tolerance (± %) by accuracy class and
-    # flow band (low: Qmin <= Q < Qt, high: Qt <= Q <= Qmax), the OIML R137 MPE by default;
-    # Qt as a fraction of the meter size's Qmax; the limits on a test's photos.
-    "IN_SERVICE_TOLERANCE_BANDS": {
-        "1.0": {"low": 2.0, "high": 1.0},
-        "1.5": {"low": 3.0, "high": 1.5},
-    },
-    "TRANSITION_FLOW_FRACTION": 0.1,
-    "INSPECTION_PHOTO_MAX_BYTES": 5 * 1024 * 1024,
-    "INSPECTION_PHOTO_MAX_COUNT": 10,
-    # The dashboard's figures are reused for this long (seconds; 0: computed on every view);
-    # the scheduler recomputes the default view more often than that.
-    "DASHBOARD_CACHE_SECONDS": 300,
-    # The daily roll-up older than this (the scheduler refreshes it every 240 s) is refreshed
-    # by the page that reads it, so the figures stay current when no scheduler runs.
-    "DASHBOARD_ROLLUP_MAX_AGE_SECONDS": 600,
-    # Complaints (doctype/complaint): answered within this much working time (the SLA
-    # calendar's) of filing or of a subscriber reopening, else escalated to these roles; a
-    # resolved complaint the subscriber leaves unanswered closes after so many days.
-    "COMPLAINT_SLA_HOURS": 24,
-    "COMPLAINT_ESCALATION_ROLES": ["service_manager"],
-    "COMPLAINT_AUTO_CLOSE_DAYS": 7,
-    "COMPLAINT_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
-    **SITE_CONFIG.get("meter_service", {}),
-}
+# Domain rules that the sources leave open are settings with sensible defaults, all in
+# apps/meter_service/rule_settings.py (RULES, with what each means; `manage.py settings_table`
+# prints them); a site overrides any of them in its site_config.json under "meter_service".
+# Deprecated names are translated, and reported by the system check meter_service.W002.
+METER_SERVICE, METER_SERVICE_DEPRECATIONS = site_rules(SITE_CONFIG.get("meter_service", {}))
 
 # django-helpdesk: no teams (pinax), no webhooks, no mail polling; ticket pages are ours.
 HELPDESK_TEAMS_MODE_ENABLED = False
@@ -341,15 +280,12 @@ HELPDESK_ENABLE_PER_QUEUE_STAFF_PERMISSION = False
 HELPDESK_PUBLIC_ENABLED = False
 HELPDESK_KB_ENABLED = False
 
-# Where scripts/serve runs the local fake providers (FAKE_PROVIDERS_PORT, 8010 by default).
-_FAKE_PROVIDERS_URL = f"http://127.0.0.1:{os.environ.get('FAKE_PROVIDERS_PORT', '8010')}"
-
-# SMS provider (Kavenegar's REST API). The default is the local fake (manage.py
-# fake_providers); a site names the real one in site_config.json under "sms".
+# SMS provider (Kavenegar's REST API), named in site_config.json under "sms", e.g.
+# {"BASE_URL": "https://api.kavenegar.com", "API_KEY": "...", "SENDER": "..."}. Without one
+# the site has no provider: messages are held (queued) until one is configured, and /health/
+# and the desk say so. Only the demo site (setup_site --demo) names the local fake
+# (manage.py fake_providers).
 METER_SMS = {
-    "BASE_URL": _FAKE_PROVIDERS_URL,
-    "API_KEY": "fake-kavenegar-key",
-    "SENDER": "500025194",
     "TIMEOUT": 10,
     "MAX_ATTEMPTS": 4,  # tries per message, the first one included
     "BACKOFF_SECONDS": 2,  # wait before retry n: BACKOFF_SECONDS * 2 ** (n - 1), capped
@@ -357,12 +293,11 @@ METER_SMS = {
     **SITE_CONFIG.get("sms", {}),
 }
 
-# Online payment gateway (ZarinPal's v4 REST protocol, amounts sent in Rial). The default is
-# the local fake (manage.py fake_providers); a site names the real one in site_config.json
-# under "gateway", e.g. {"BASE_URL": "https://payment.zarinpal.com", "MERCHANT_ID": "..."}.
+# Online payment gateway (ZarinPal's v4 REST protocol, amounts sent in Rial), named in
+# site_config.json under "gateway", e.g. {"BASE_URL": "https://payment.zarinpal.com",
+# "MERCHANT_ID": "..."}. Without one, online payment is refused as not set up; only the demo
+# site names the local fake.
 METER_GATEWAY = {
-    "BASE_URL": _FAKE_PROVIDERS_URL,
-    "MERCHANT_ID": "00000000-0000-4000-8000-000000000000",
     "TIMEOUT": 10,
     **SITE_CONFIG.get("gateway", {}),
 }
@@ -396,4 +331,6 @@ METER_PERIODIC_JOBS = [
     # Complaints past their SLA are escalated; resolved ones left unanswered are closed.
     {"path": "apps.meter_service.jobs.complaints_run_timers", "every_seconds": 300},
     {"path": "apps.meter_service.jobs.dashboard_refresh", "every_seconds": 240},
+    # SMS held while the site named no provider go out once it names one.
+    {"path": "apps.meter_service.jobs.sms_send_held", "every_seconds": 300},
 ]

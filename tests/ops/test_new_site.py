@@ -127,6 +127,8 @@ def test_new_sqlite_site_end_to_end(new_site_name):
     assert config["allowed_hosts"] == ["127.0.0.1", "localhost"]
     assert len(config["secret_key"]) >= 50
     assert "demo_password" not in config
+    # No SMS provider or payment gateway until the administrator names them.
+    assert "sms" not in config and "gateway" not in config
     mode = stat.S_IMODE((siteconfig.site_dir(name) / "site_config.json").stat().st_mode)
     assert mode == 0o600
 

@@ -44,7 +44,7 @@ class CanSendBills(BasePermission):
 
 
 def _max_items() -> int:
-    return int(settings.METER_SERVICE.get("BILLS_API_MAX_ITEMS", 500))
+    return int(settings.METER_SERVICE["BILLS_API_MAX_ITEMS"])
 
 
 def _items(data) -> tuple[list[dict], bool]:

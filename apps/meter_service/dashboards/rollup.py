@@ -664,7 +664,7 @@ def office_performance(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any
 
 
 def max_age() -> datetime.timedelta:
-    seconds = settings.METER_SERVICE.get("DASHBOARD_ROLLUP_MAX_AGE_SECONDS", 600)
+    seconds = settings.METER_SERVICE["DASHBOARD_ROLLUP_MAX_AGE_SECONDS"]
     return datetime.timedelta(seconds=int(seconds))
 
 

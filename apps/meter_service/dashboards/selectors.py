@@ -720,7 +720,7 @@ def dashboard(
 
 def cache_seconds() -> int:
     """How long a filter's figures are reused (DASHBOARD_CACHE_SECONDS; 0: never)."""
-    return int(settings.METER_SERVICE.get("DASHBOARD_CACHE_SECONDS", 300))
+    return int(settings.METER_SERVICE["DASHBOARD_CACHE_SECONDS"])
 
 
 def _cache_key(f: DashboardFilter) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import os
 import pkgutil
 import socketserver
 import threading
@@ -118,3 +119,35 @@ def serve(
         thread = threading.Thread(target=server.serve_forever, name="fake-providers", daemon=True)
         thread.start()
     return FakeServer(server=server, thread=thread)
+
+
+# --- the demo site's providers --------------------------------------------------------------
+
+FAKE_SMS_API_KEY = "fake-kavenegar-key"
+FAKE_SMS_SENDER = "500025194"
+FAKE_MERCHANT_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def fake_providers_url(port: int | str | None = None) -> str:
+    """Where `manage.py fake_providers` serves (FAKE_PROVIDERS_PORT, 8010 by default)."""
+    return f"http://127.0.0.1:{port or os.environ.get('FAKE_PROVIDERS_PORT', '8010')}"
+
+
+def fake_provider_sections(port: int | str | None = None) -> dict[str, dict]:
+    """The "sms" and "gateway" sections of site_config.json that point at the local fakes.
+
+    Only the demo site (`setup_site --demo`) and the tests use them: a site without these
+    sections has no SMS provider and no payment gateway until its administrator names them.
+    """
+    url = fake_providers_url(port)
+    return {
+        "sms": {"BASE_URL": url, "API_KEY": FAKE_SMS_API_KEY, "SENDER": FAKE_SMS_SENDER},
+        "gateway": {"BASE_URL": url, "MERCHANT_ID": FAKE_MERCHANT_ID},
+    }
+
+
+def is_fake_section(section: dict) -> bool:
+    """Whether a provider section is the local fake's (which the demo may move to a new port)."""
+    return section.get("API_KEY") == FAKE_SMS_API_KEY or (
+        section.get("MERCHANT_ID") == FAKE_MERCHANT_ID
+    )

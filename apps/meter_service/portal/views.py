@@ -77,8 +77,8 @@ def over_rate_limit(request, scope: str, *, limit: int, window: int) -> bool:
     return count > limit
 
 
-def _setting(name: str, default: int) -> int:
-    return int(settings.METER_SERVICE.get(name, default))
+def _setting(name: str) -> int:
+    return int(settings.METER_SERVICE[name])
 
 
 def pay_url(claim) -> str:
@@ -293,7 +293,7 @@ def claim_new(request, subscription_number: str):
             "no_meter_message": rules.NO_METER_MESSAGE,
             "several_subscriptions": subscriber_list(user=request.user).count() > 1,
             "file_was_chosen": bool(request.FILES),
-            "expiry_days": int(rules.rule_setting("PAYMENT_EXPIRY_DAYS", 7)),
+            "expiry_days": int(rules.rule_setting("PAYMENT_EXPIRY_DAYS")),
         },
     )
 
@@ -437,8 +437,8 @@ def status_lookup(request):
         limited = over_rate_limit(
             request,
             "status",
-            limit=_setting("STATUS_LOOKUP_LIMIT", 10),
-            window=_setting("STATUS_LOOKUP_WINDOW_SECONDS", 600),
+            limit=_setting("STATUS_LOOKUP_LIMIT"),
+            window=_setting("STATUS_LOOKUP_WINDOW_SECONDS"),
         )
         if limited:
             form.is_valid()  # bind the data so the fields keep what was typed

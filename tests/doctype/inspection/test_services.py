@@ -224,11 +224,11 @@ def test_bad_photos_are_refused_and_nothing_written(
     assert not list(tmp_path.rglob("*"))
 
 
-def test_the_generic_test_form_still_uses_the_class_tolerance(at_test, step):
-    """Without a recorded test, Task_tolerance sets mpe from IN_SERVICE_TOLERANCE_PERCENT."""
-    step(at_test, "Task_test", outcome="tested", error_percent="2.5")
+def test_the_generic_test_form_uses_the_bands_high_flow_tolerance(at_test, step):
+    """Without a recorded test, Task_tolerance reads IN_SERVICE_TOLERANCE_BANDS (Qt..Qmax)."""
+    step(at_test, "Task_test", outcome="tested", error_percent="1.5")
     at_test.refresh_from_db()
-    assert at_test.findings["mpe"] == 3.0 and at_test.outcome == "no_fault"
+    assert at_test.findings["mpe"] == 1.5 and at_test.outcome == "no_fault"
 
 
 def test_no_access_sends_the_claim_to_the_subscriber(at_test, staff):

@@ -58,7 +58,8 @@ def test_within_tolerance_closes_with_no_fault_and_the_fee_kept(tested):
     _ended(claim, "End_no_fault")
     assert claim.status == ClaimStatus.CLOSED and claim.outcome == "no_fault"
     assert claim.findings["verdict"] == "within_tolerance"
-    assert claim.findings["mpe"] == 3.0
+    # A class 1.5 meter's one error figure is judged in the Qt..Qmax band: ±1.5 %.
+    assert claim.findings["mpe"] == 1.5
     assert claim.fee_outcome == ""  # no fee step on this path: the fee stays paid
     assert SlaClock.objects.get(claim=claim).stopped_at is not None
 
@@ -66,10 +67,10 @@ def test_within_tolerance_closes_with_no_fault_and_the_fee_kept(tested):
 @pytest.mark.parametrize(
     ("error", "verdict"),
     [
-        ("3", "within_tolerance"),
-        ("-3.000", "within_tolerance"),
-        ("3.01", "fast"),
-        ("-3.01", "slow"),
+        ("1.5", "within_tolerance"),
+        ("-1.500", "within_tolerance"),
+        ("1.51", "fast"),
+        ("-1.51", "slow"),
     ],
 )
 def test_the_tolerance_boundary_passes(tested, step, error, verdict):
@@ -85,9 +86,9 @@ def test_the_tolerance_boundary_passes(tested, step, error, verdict):
 def test_the_tolerance_follows_the_setting(tested, settings):
     settings.METER_SERVICE = {
         **settings.METER_SERVICE,
-        "IN_SERVICE_TOLERANCE_PERCENT": {"1.0": 1.0, "1.5": 1.5},
+        "IN_SERVICE_TOLERANCE_BANDS": {"1.5": {"low": 3.0, "high": 1.0}},
     }
-    claim = tested(error_percent="2")
+    claim = tested(error_percent="1.2")
     assert open_steps(claim) == ["Task_replace"]
 
 

@@ -170,8 +170,10 @@ def test_adapter_config_defaults_fill_gaps(settings):
 
     config = adapter.sms_config()
 
-    assert config["BASE_URL"] == "http://127.0.0.1:8010"
+    # No provider by default: a site names one (the demo and the tests name the local fake).
+    assert config["BASE_URL"] == ""
     assert config["TIMEOUT"] == 10
+    assert not adapter.sms_configured(config)
 
 
 # --- the fake's own hooks -----------------------------------------------------------------

@@ -92,6 +92,19 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with contextlib.suppress(base.Database.OperationalError):
             self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
+    def snapshot_to(self, path: str) -> None:
+        """Copy the database, as committed now, into a new file at `path`.
+
+        SQLite's online backup reads the database in one read transaction: in WAL mode,
+        writers go on meanwhile and never wait for it.
+        """
+        self.ensure_connection()
+        target = base.Database.connect(path)
+        try:
+            self.connection.backup(target)
+        finally:
+            target.close()
+
     def _writer_lock_path(self) -> str | None:
         name = str(self.settings_dict.get("NAME") or "")
         if not name or self.is_in_memory_db():

@@ -48,8 +48,9 @@ def _error(field: str, message, error_code: str, **params) -> ValidationError:
     )
 
 
-def rule_setting(name: str, default):
-    return settings.METER_SERVICE.get(name, default)
+def rule_setting(name: str):
+    """A rule setting; every one has its default in rule_settings.RULES."""
+    return settings.METER_SERVICE[name]
 
 
 def check_no_open_claim(open_claim) -> None:
@@ -81,7 +82,7 @@ def check_reading(
         raise _error(
             "last_reading_date", _("The reading date cannot be in the future."), "reading_future"
         )
-    max_age = int(rule_setting("LAST_READING_MAX_AGE_DAYS", 90))
+    max_age = int(rule_setting("LAST_READING_MAX_AGE_DAYS"))
     if (today - reading_date).days > max_age:
         raise _error(
             "last_reading_date",
@@ -147,7 +148,7 @@ def check_bill(*, subscriber_bill_id: str, bill_id: str, payment_id: str, has_sc
 
 def check_scan(*, head: bytes, size: int) -> str:
     """Return the content type of a bill scan read from its first bytes, or refuse it."""
-    limit = int(rule_setting("SCAN_MAX_BYTES", 2 * 1024 * 1024))
+    limit = int(rule_setting("SCAN_MAX_BYTES"))
     if size > limit:
         raise _error(
             "last_bill_scan",

@@ -162,7 +162,7 @@ def claim_file(
         channel=channel,
         on_date=today,
     )
-    expiry_days = int(rules.rule_setting("PAYMENT_EXPIRY_DAYS", 7))
+    expiry_days = int(rules.rule_setting("PAYMENT_EXPIRY_DAYS"))
     claim = Claim(
         tracking_code=tracking.generate(),
         subscriber=subscriber,

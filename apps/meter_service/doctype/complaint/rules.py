@@ -66,20 +66,20 @@ def status_label(status: int) -> str:
 
 def sla_seconds() -> int:
     """Return the working time allowed for an answer (COMPLAINT_SLA_HOURS)."""
-    return int(float(settings.METER_SERVICE.get("COMPLAINT_SLA_HOURS", 24)) * 3600)
+    return int(float(settings.METER_SERVICE["COMPLAINT_SLA_HOURS"]) * 3600)
 
 
 def escalation_roles() -> list[str]:
-    return list(settings.METER_SERVICE.get("COMPLAINT_ESCALATION_ROLES", ["service_manager"]))
+    return list(settings.METER_SERVICE["COMPLAINT_ESCALATION_ROLES"])
 
 
 def auto_close_after() -> datetime.timedelta:
     """How long a resolved complaint waits for the subscriber's reply before it closes."""
-    return datetime.timedelta(days=int(settings.METER_SERVICE.get("COMPLAINT_AUTO_CLOSE_DAYS", 7)))
+    return datetime.timedelta(days=int(settings.METER_SERVICE["COMPLAINT_AUTO_CLOSE_DAYS"]))
 
 
 def attachment_max_bytes() -> int:
-    return int(settings.METER_SERVICE.get("COMPLAINT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024))
+    return int(settings.METER_SERVICE["COMPLAINT_ATTACHMENT_MAX_BYTES"])
 
 
 def may_reply(status: int) -> bool:

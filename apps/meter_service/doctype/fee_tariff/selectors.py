@@ -38,7 +38,7 @@ def fee_quote(
             customer_type=customer_type,
             on_date=on_date,
         )
-    percent = Decimal(str(settings.METER_SERVICE.get("VAT_PERCENT", "10")))
+    percent = Decimal(str(settings.METER_SERVICE["VAT_PERCENT"]))
     return rules.FeeQuote(
         test_fee=test.amount_rial,
         vat=rules.vat_of(test.amount_rial, percent),

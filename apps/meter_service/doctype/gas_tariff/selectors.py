@@ -27,7 +27,7 @@ def month_days() -> Fraction:
     A site may set 30.4375 (the mean Gregorian month) or 31 (the first six Jalali months);
     the published tables say "a month" and leave it open.
     """
-    return Fraction(str(settings.METER_SERVICE.get("TARIFF_MONTH_DAYS", 30)))
+    return Fraction(str(settings.METER_SERVICE["TARIFF_MONTH_DAYS"]))
 
 
 def _tariffs(*, tariff_group: str, climate_zone: int) -> QuerySet[GasTariff]:

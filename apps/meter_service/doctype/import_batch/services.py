@@ -3,21 +3,31 @@
 Every row goes through its doctype's form and service, so an import meets the same rules as
 the desk. The dry run does all the writes for real inside a transaction and rolls it back;
 the import does them again and commits only when not one row failed.
+
+On a SQLite site the dry run writes to a private copy of the database, not to the site's:
+SQLite has one writer at a time, and a check of a large file (tens of seconds) inside one
+write transaction made every other writer (desk logins included) fail with "database is
+locked". The copy is taken with SQLite's online backup, which writers do not wait for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
+import shutil
+import tempfile
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -262,6 +272,36 @@ def _unexpected_error() -> list[dict]:
 # --- dry run --------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def _dry_run_database() -> Iterator[None]:
+    """Point this thread's default database at a private copy while the dry run writes.
+
+    Only for a SQLite database in a file (the backend's snapshot_to): elsewhere the dry run
+    writes to the database itself and rolls back (MariaDB locks the rows it writes only).
+    """
+    site = connections[DEFAULT_DB_ALIAS]
+    if not hasattr(site, "snapshot_to") or site.is_in_memory_db() or site.in_atomic_block:
+        yield
+        return
+    folder = Path(
+        tempfile.mkdtemp(prefix=".import-check-", dir=Path(site.settings_dict["NAME"]).parent)
+    )
+    try:
+        copy_path = folder / "db.sqlite3"
+        site.snapshot_to(str(copy_path))
+        copy = type(site)(
+            {**site.settings_dict, "NAME": str(copy_path), "CONN_MAX_AGE": 0}, DEFAULT_DB_ALIAS
+        )
+        connections[DEFAULT_DB_ALIAS] = copy  # this thread's connection only
+        try:
+            yield
+        finally:
+            connections[DEFAULT_DB_ALIAS] = site
+            copy.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def import_batch_validate(*, batch_id: int) -> ImportBatch:
     """Dry-run a batch: save every row for real, then roll all of it back.
 
@@ -278,7 +318,7 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
     outcome = _Outcome()
     try:
         table = _read_batch(batch, spec)
-        with transaction.atomic():
+        with _dry_run_database(), transaction.atomic():
             outcome = _run_rows(batch=batch, spec=spec, table=table)
             transaction.set_rollback(True)
     except ValidationError as error:

@@ -60,6 +60,14 @@ class SmsMessageAdmin(DocumentAdmin):
     ]
     actions = ["send_again"]
 
+    def changelist_view(self, request, extra_context=None):
+        from apps.meter_service.desk import sms_provider_warning
+
+        warning = sms_provider_warning() if request.method == "GET" else None
+        if warning:
+            messages.warning(request, warning)
+        return super().changelist_view(request, extra_context)
+
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -8,6 +8,11 @@ database lock is held during the HTTP call. Transient failures are retried with 
 (its Retry, which needs a worker running with --with-scheduler when there are intervals) or,
 when jobs run in a thread or inline, by a loop with short sleeps (settings.METER_SMS
 "MAX_ATTEMPTS", "BACKOFF_SECONDS", "MAX_BACKOFF_SECONDS").
+
+A site that names no SMS provider (no "sms" in site_config.json) holds its messages: they stay
+queued, marked HELD_NOTE, with no try counted and no retry, until a provider is configured;
+then `sms_release_held()` (the periodic job sms_send_held, or `manage.py sms_send_held`)
+hands them to the provider.
 """
 
 from __future__ import annotations
@@ -52,6 +57,9 @@ ONCE_PER_CLAIM = frozenset(
         rules.CLAIM_CLOSED,
     }
 )
+
+# Why a queued message has not gone out: the site names no SMS provider.
+HELD_NOTE = "held: no SMS provider is configured"
 
 # A "sending" row older than the provider's time-out plus this was left by a crashed worker.
 STALE_SENDING_GRACE = datetime.timedelta(seconds=60)
@@ -283,6 +291,8 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | Non
     never inside a request: it waits on the provider and, outside RQ, sleeps between tries.
     """
     config = _config()
+    if not adapter.sms_configured(config):
+        return _hold(message_id)
     max_attempts = _max_attempts(config)
     rq_job = _current_rq_job()
     tries = 0
@@ -316,6 +326,49 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | Non
             _finish(message, SmsStatus.FAILED, error=f"unexpected error: {type(exc).__name__}")
             raise
         return _finish(message, SmsStatus.SENT, provider_message_id=receipt.message_id)
+
+
+def _hold(message_id: int) -> SmsMessage | None:
+    """Keep a queued message for when a provider is configured: no try, no retry, no error."""
+    with transaction.atomic():
+        message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+        if message is None or message.status != SmsStatus.QUEUED:
+            return message
+        if message.last_error != HELD_NOTE:
+            message.last_error = HELD_NOTE
+            message.save(update_fields=["last_error"])
+    logger.warning("sms held: no provider configured", extra={"sms": message.pk})
+    return message
+
+
+def sms_held_count() -> int:
+    """How many messages wait for an SMS provider to be configured."""
+    return SmsMessage.objects.filter(status=SmsStatus.QUEUED, last_error=HELD_NOTE).count()
+
+
+def sms_release_held() -> int:
+    """Hand the held messages to the provider, once one is configured; return how many.
+
+    A held message whose text is masked (a sign-in code) cannot be sent any more: its job
+    marks it failed, and the subscriber asks for a new code.
+    """
+    if not adapter.sms_configured():
+        return 0
+    released = 0
+    for message_id in SmsMessage.objects.filter(
+        status=SmsStatus.QUEUED, last_error=HELD_NOTE
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+            if message is None or message.status != SmsStatus.QUEUED:
+                continue
+            if message.last_error != HELD_NOTE:
+                continue
+            message.last_error = ""
+            message.save(update_fields=["last_error"])
+            _enqueue(message, None)
+        released += 1
+    return released
 
 
 @transaction.atomic

@@ -1,7 +1,7 @@
 """Rules of sign-in codes: settings, code making and hashing, rate limits, verification.
 
 Pure functions: no queries, no writes. The limits are settings in settings.METER_SERVICE,
-read at each call, with the defaults below.
+read at each call (their defaults: apps/meter_service/rule_settings.py).
 """
 
 from __future__ import annotations
@@ -18,15 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.identifiers import clean_digits
 
-DEFAULTS = {
-    "OTP_LENGTH": 6,
-    "OTP_TTL_SECONDS": 120,
-    "OTP_MAX_ATTEMPTS": 5,  # wrong codes allowed per challenge
-    "OTP_RESEND_SECONDS": 60,  # least time between two codes for one subscription
-    "OTP_MAX_PER_WINDOW": 3,  # codes per subscription per window
-    "OTP_WINDOW_SECONDS": 600,
-    "OTP_IP_MAX_PER_WINDOW": 10,  # codes asked from one IP address per window
-}
 IDENTIFIER_MAX_LENGTH = 13
 HASH_ALGORITHM = "hmac-sha256"
 _HMAC_SALT = "apps.meter_service.otp"
@@ -49,8 +40,8 @@ LOCKED_MESSAGE = _("Too many wrong codes. Ask for a new one.")
 
 
 def otp_setting(name: str) -> int:
-    """Return an OTP setting from settings.METER_SERVICE, or its default."""
-    return int(settings.METER_SERVICE.get(name, DEFAULTS[name]))
+    """Return an OTP setting from settings.METER_SERVICE (defaults: rule_settings.RULES)."""
+    return int(settings.METER_SERVICE[name])
 
 
 def normalize_identifier(text: str) -> str:

@@ -58,8 +58,8 @@ def payment_start_gateway(*, claim: Claim, actor=None, callback_url: str) -> str
     """
     claim = Claim.objects.get(pk=claim.pk)
     rules.check_can_pay(claim, method=PaymentMethod.GATEWAY)
-    gateway = get_gateway()
     try:
+        gateway = get_gateway()  # refused, with nothing sent, on a site that names no gateway
         answer = gateway.request_payment(
             amount_rial=claim.total_fee,
             callback_url=callback_url,

@@ -99,20 +99,21 @@ def claim_visit_scheduled(data: dict) -> dict:
 def inspection_tolerance(data: dict) -> dict:
     """The in-service tolerance (± %) for the meter's accuracy class, from the settings.
 
-    A test recorded with its points (doctype/inspection) brings the tolerance of its decisive
-    point's flow band as `mpe`; that one is kept.
+    One setting, IN_SERVICE_TOLERANCE_BANDS (by class and flow band), as the test record
+    reads it. A test recorded with its points (doctype/inspection) brings the tolerance of
+    its decisive point's flow band as `mpe`; that one is kept. The generic test form gives
+    one error figure without its flow: it is judged in the Qt..Qmax band, where a one-point
+    check (at Qmax or 0.2 Qmax) measures.
     """
+    from apps.meter_service.doctype.inspection.models import FlowBand
+    from apps.meter_service.doctype.inspection.rules import band_tolerance
+
     claim = _claim(data)
     accuracy_class = claim.meter.accuracy_class
     if data.get("mpe") is not None:
         return {"accuracy_class": accuracy_class, "mpe": float(data["mpe"])}
-    tolerances = setting("IN_SERVICE_TOLERANCE_PERCENT")
-    if accuracy_class not in tolerances:
-        raise ValidationError(
-            _("No in-service tolerance is set for accuracy class %(cls)s."),
-            params={"cls": accuracy_class},
-        )
-    return {"accuracy_class": accuracy_class, "mpe": float(tolerances[accuracy_class])}
+    tolerance = band_tolerance(accuracy_class, FlowBand.HIGH, setting("IN_SERVICE_TOLERANCE_BANDS"))
+    return {"accuracy_class": accuracy_class, "mpe": float(tolerance)}
 
 
 def _close(outcome: str) -> Callable[[dict], dict]:

@@ -24,9 +24,6 @@ from django.utils import timezone
 from apps.meter_service.doctype.claim.rules import rule_setting
 from apps.meter_service.reference_data import reference
 
-WORKDAY_HOURS_DEFAULT = ("07:00", "15:00")
-THURSDAY_HOURS_DEFAULT = ("07:00", "12:00")
-
 # datetime.weekday(): Monday is 0, so Thursday is 3 and Friday 4.
 THURSDAY, FRIDAY = 3, 4
 
@@ -148,12 +145,8 @@ def load_calendar(*, since: datetime.date | None = None) -> WorkCalendar:
         return dict(holidays.values_list("date", "half_day"))
 
     return WorkCalendar(
-        workday=_parse_hours(
-            rule_setting("SLA_WORKDAY_HOURS", WORKDAY_HOURS_DEFAULT), "SLA_WORKDAY_HOURS"
-        ),
-        thursday=_parse_hours(
-            rule_setting("SLA_THURSDAY_HOURS", THURSDAY_HOURS_DEFAULT), "SLA_THURSDAY_HOURS"
-        ),
+        workday=_parse_hours(rule_setting("SLA_WORKDAY_HOURS"), "SLA_WORKDAY_HOURS"),
+        thursday=_parse_hours(rule_setting("SLA_THURSDAY_HOURS"), "SLA_THURSDAY_HOURS"),
         holidays=reference("holidays", every_holiday, uncached=holidays_since),
     )
 

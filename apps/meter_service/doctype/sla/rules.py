@@ -5,16 +5,13 @@ from __future__ import annotations
 from apps.meter_service.doctype.claim.rules import rule_setting
 from apps.meter_service.doctype.sla.models import SlaState
 
-TARGET_HOURS_DEFAULT = 24
-AT_RISK_PERCENT_DEFAULT = 75
-
 # The role told when a claim breaches its target.
 ESCALATION_ROLE = "service_manager"
 
 
 def target_seconds() -> int:
     """Return the target for a clock started now, in working seconds (SLA_TARGET_HOURS)."""
-    hours = float(rule_setting("SLA_TARGET_HOURS", TARGET_HOURS_DEFAULT))
+    hours = float(rule_setting("SLA_TARGET_HOURS"))
     if hours <= 0:
         raise ValueError("SLA_TARGET_HOURS must be positive")
     return round(hours * 3600)
@@ -22,7 +19,7 @@ def target_seconds() -> int:
 
 def at_risk_percent() -> float:
     """Return the share of the target, in percent, from which a claim is at risk."""
-    return float(rule_setting("SLA_AT_RISK_PERCENT", AT_RISK_PERCENT_DEFAULT))
+    return float(rule_setting("SLA_AT_RISK_PERCENT"))
 
 
 def state_for(*, worked_seconds: int, target_seconds: int, at_risk_percent: float) -> str:

@@ -32,7 +32,7 @@ def check_subscriber(subscriber) -> None:
         )
     rules = settings.METER_SERVICE
     if (
-        rules.get("BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER", True)
+        rules["BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER"]
         and subscriber.bill_id
         and subscriber.subscription_number
         and len(subscriber.bill_id) >= 6
@@ -45,7 +45,7 @@ def check_subscriber(subscriber) -> None:
                 params={"number": subscriber.subscription_number},
             )
         )
-    company_code = rules.get("GAS_COMPANY_CODE") or ""
+    company_code = rules["GAS_COMPANY_CODE"] or ""
     if company_code and subscriber.bill_id and subscriber.bill_id[-5:-2] != company_code:
         errors.setdefault("bill_id", []).append(
             ValidationError(

@@ -27,16 +27,16 @@ def is_crew(user) -> bool:
     return has_role(user, Role.EMERGENCY_CREW)
 
 
-def rule_setting(name: str, default):
-    return settings.METER_SERVICE.get(name, default)
+def rule_setting(name: str):
+    return settings.METER_SERVICE[name]
 
 
 def photo_max_bytes() -> int:
-    return int(rule_setting("WORK_ORDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    return int(rule_setting("WORK_ORDER_PHOTO_MAX_BYTES"))
 
 
 def photo_max_count() -> int:
-    return int(rule_setting("WORK_ORDER_MAX_PHOTOS", 10))
+    return int(rule_setting("WORK_ORDER_MAX_PHOTOS"))
 
 
 def check_photo(*, name: str, head: bytes, size: int) -> str:

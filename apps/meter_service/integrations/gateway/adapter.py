@@ -43,6 +43,15 @@ VERIFY_REFUSALS = {-50, -51, -53, -54}
 NETWORK_MESSAGE = _("The payment gateway could not be reached; please try again in a few minutes.")
 ERROR_MESSAGE = _("The payment gateway refused the request (code %(code)s).")
 BAD_ANSWER_MESSAGE = _("The payment gateway gave an answer that could not be read.")
+NOT_CONFIGURED_MESSAGE = _(
+    "Online payment is not set up on this site yet; pay at a counter office or the service desk."
+)
+
+
+def gateway_configured(config: dict[str, Any] | None = None) -> bool:
+    """Whether the site names a payment gateway (its URL and merchant id)."""
+    config = settings.METER_GATEWAY if config is None else config
+    return bool(str(config.get("BASE_URL") or "").strip() and config.get("MERCHANT_ID"))
 
 
 class GatewayError(Exception):
@@ -99,7 +108,10 @@ class ZarinpalGateway:
 
     @classmethod
     def from_settings(cls) -> ZarinpalGateway:
+        """The site's gateway; GatewayError when the site names none (nothing is sent)."""
         config = settings.METER_GATEWAY
+        if not gateway_configured(config):
+            raise GatewayError(NOT_CONFIGURED_MESSAGE, detail="no gateway configured")
         return cls(
             base_url=config["BASE_URL"],
             merchant_id=config["MERCHANT_ID"],

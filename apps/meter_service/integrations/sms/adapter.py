@@ -42,8 +42,9 @@ TRANSIENT_STATUSES = frozenset({409})
 # (6 failed, 11 not delivered, 13 cancelled, 14 blocked by the receptor, 100 unknown id).
 FAILED_ENTRY_STATUSES = frozenset({6, 11, 13, 14, 100})
 
+# No provider unless the site names one (site_config.json "sms"): see sms_configured().
 DEFAULTS: dict[str, Any] = {
-    "BASE_URL": "http://127.0.0.1:8010",
+    "BASE_URL": "",
     "API_KEY": "",
     "SENDER": "",
     "TIMEOUT": 10,
@@ -53,6 +54,12 @@ DEFAULTS: dict[str, Any] = {
 def sms_config() -> dict[str, Any]:
     """Return settings.METER_SMS over the defaults, read now (tests change it per test)."""
     return {**DEFAULTS, **getattr(settings, "METER_SMS", {})}
+
+
+def sms_configured(config: dict[str, Any] | None = None) -> bool:
+    """Whether the site names an SMS provider (its URL and API key)."""
+    config = sms_config() if config is None else config
+    return bool(str(config.get("BASE_URL") or "").strip() and str(config.get("API_KEY") or ""))
 
 
 class SmsError(Exception):

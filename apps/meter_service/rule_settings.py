@@ -1,0 +1,223 @@
+"""The rule settings: what a site may set under "meter_service" in its site_config.json.
+
+RULES is the one place their defaults live, each with what it means: the settings module
+(sites/settings/base.py) builds settings.METER_SERVICE from it and the site's values, the code
+reads settings.METER_SERVICE[name], and `manage.py settings_table` prints the README's table
+from it. Imported by the settings module, so nothing here may import Django models or read
+django.conf.settings.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Rule:
+    default: Any
+    meaning: str
+
+
+# A rule the sources leave open is a setting with a sensible default (DOMAIN.md); a site
+# overrides any of them in site_config.json under "meter_service".
+RULES: dict[str, Rule] = {
+    # Filing a claim
+    "VAT_PERCENT": Rule(10, "VAT added to the test fee (%)"),
+    "PAYMENT_EXPIRY_DAYS": Rule(7, "days an unpaid claim waits for its fee before it expires"),
+    "LAST_READING_MAX_AGE_DAYS": Rule(
+        90, "the last meter reading given with a claim may be at most this old (days)"
+    ),
+    "SCAN_MAX_BYTES": Rule(2 * MB, "largest scan attached to a claim (bytes)"),
+    "IMAGE_MAX_PIXELS": Rule(
+        40_000_000, "most pixels an uploaded image may declare (refused before decoding)"
+    ),
+    "GAS_COMPANY_CODE": Rule(
+        "", "this company's 3-digit code in bill IDs; when set, other companies' are refused"
+    ),
+    "BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER": Rule(
+        True, "the file code in a subscriber's bill ID must be their subscription number"
+    ),
+    "STATUS_LOOKUP_LIMIT": Rule(
+        10, "status look-ups (tracking code) one address may make per window"
+    ),
+    "STATUS_LOOKUP_WINDOW_SECONDS": Rule(600, "the window of STATUS_LOOKUP_LIMIT (seconds)"),
+    # Sign-in codes by SMS (doctype/otp)
+    "OTP_LENGTH": Rule(6, "digits of a sign-in code"),
+    "OTP_TTL_SECONDS": Rule(120, "how long a sign-in code is valid (seconds)"),
+    "OTP_MAX_ATTEMPTS": Rule(5, "wrong codes allowed per sign-in code"),
+    "OTP_RESEND_SECONDS": Rule(60, "least time between two codes for one subscription (seconds)"),
+    "OTP_MAX_PER_WINDOW": Rule(3, "codes per subscription per window"),
+    "OTP_WINDOW_SECONDS": Rule(600, "the window of the OTP limits (seconds)"),
+    "OTP_IP_MAX_PER_WINDOW": Rule(10, "codes asked from one IP address per window"),
+    # Imports and the bills API
+    "IMPORT_MAX_ROWS": Rule(50_000, "most rows in one import file"),
+    "IMPORT_MAX_FILE_BYTES": Rule(10 * MB, "largest import file (bytes)"),
+    "BILLS_API_MAX_ITEMS": Rule(
+        500, "most bills in one POST /api/v1/bills/ (all or none are saved)"
+    ),
+    # The process (workflows/meter_test.bpmn reads these through setting("..."))
+    "ACCESS_WAIT_DAYS": Rule(14, "days the subscriber has to give access to the meter"),
+    "PROCESS_LANE_ROLES": Rule(
+        {
+            "subscriber": ["subscriber", "service_desk_clerk"],
+            "technician": ["technician"],
+            "emergency_crew": ["emergency_crew"],
+            "billing_officer": ["billing_officer"],
+            "service_manager": ["service_manager"],
+        },
+        "who may complete the steps of each lane of the BPMN (lanes are named by role)",
+    ),
+    # Meter tests (doctype/inspection)
+    "IN_SERVICE_TOLERANCE_BANDS": Rule(
+        {"1.0": {"low": 2.0, "high": 1.0}, "1.5": {"low": 3.0, "high": 1.5}},
+        "in-service tolerance (± %) by accuracy class and flow band (low: Qmin..Qt, high: "
+        "Qt..Qmax), the OIML R137 MPE; read by the test record, the process's test form "
+        "(one error figure: the high band) and given to the DMN test_verdict as mpe; a site's "
+        "old IN_SERVICE_TOLERANCE_PERCENT is read as this class's tolerance in both bands",
+    ),
+    "TRANSITION_FLOW_FRACTION": Rule(0.1, "Qt as a fraction of the meter size's Qmax"),
+    "INSPECTION_PHOTO_MAX_BYTES": Rule(5 * MB, "largest photo of a meter test (bytes)"),
+    "INSPECTION_PHOTO_MAX_COUNT": Rule(10, "most photos of one meter test"),
+    # Replacement and correction
+    "WORK_ORDER_PHOTO_MAX_BYTES": Rule(5 * MB, "largest photo of a replacement (bytes)"),
+    "WORK_ORDER_MAX_PHOTOS": Rule(10, "most photos of one replacement work order"),
+    "REFUND_FEE_WHEN_FAULTY": Rule(
+        True, "refund or waive the test fee when the meter is out of tolerance"
+    ),
+    "CORRECTION_APPROVAL_LIMIT_RIAL": Rule(
+        10_000_000, "a bill correction above this (Rial, either way) needs the manager's approval"
+    ),
+    "CORRECTION_MAX_WINDOW_DAYS": Rule(
+        365, "how far back a correction may reach (days), whatever the last test or reading"
+    ),
+    "CORRECTION_ERROR_BASIS": Rule(
+        "mean",
+        'the error that scales registered volumes: "mean" of the test points or the '
+        '"decisive" point\'s',
+    ),
+    "TARIFF_MONTH_DAYS": Rule(
+        30, "days of a tariff month: a period of d days is priced as d / this of a month"
+    ),
+    # Service level (doctype/sla), in working time
+    "SLA_TARGET_HOURS": Rule(24, "service-level target of a claim (working hours)"),
+    "SLA_AT_RISK_PERCENT": Rule(75, "share of the target from which a claim is at risk (%)"),
+    "SLA_WORKDAY_HOURS": Rule(["07:00", "15:00"], "office hours Saturday to Wednesday"),
+    "SLA_THURSDAY_HOURS": Rule(["07:00", "12:00"], "Thursday's office hours (null: a day off)"),
+    # Complaints (doctype/complaint)
+    "COMPLAINT_SLA_HOURS": Rule(24, "a complaint is answered within this (working hours)"),
+    "COMPLAINT_ESCALATION_ROLES": Rule(
+        ["service_manager"], "roles a complaint past its target is escalated to"
+    ),
+    "COMPLAINT_AUTO_CLOSE_DAYS": Rule(
+        7, "a resolved complaint the subscriber leaves unanswered closes after (days)"
+    ),
+    "COMPLAINT_ATTACHMENT_MAX_BYTES": Rule(5 * MB, "largest attachment of a complaint (bytes)"),
+    # The manager's dashboards
+    "DASHBOARD_CACHE_SECONDS": Rule(
+        300, "the dashboard's figures are reused this long (seconds; 0: computed on every view)"
+    ),
+    "DASHBOARD_ROLLUP_MAX_AGE_SECONDS": Rule(
+        600, "a daily roll-up older than this is refreshed by the page that reads it (seconds)"
+    ),
+}
+
+
+def rule_defaults() -> dict[str, Any]:
+    """Every rule setting's default (fresh copies: a site's settings never change RULES)."""
+    return {name: copy.deepcopy(rule.default) for name, rule in RULES.items()}
+
+
+def site_rules(site_values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """settings.METER_SERVICE for a site: the defaults, then the site's values with deprecated
+    names translated; and the notes on what was translated (system check W002)."""
+    rules = rule_defaults()
+    values, notes = translate_deprecated(site_values, rules)
+    rules.update(values)
+    return rules, notes
+
+
+# The in-service tolerance was once two settings: IN_SERVICE_TOLERANCE_PERCENT (± % by
+# accuracy class, read by the process's generic test form) and IN_SERVICE_TOLERANCE_BANDS
+# (± % by class and flow band, read by the test record). One rule, one setting: the bands.
+OLD_TOLERANCE = "IN_SERVICE_TOLERANCE_PERCENT"
+TOLERANCE_BANDS = "IN_SERVICE_TOLERANCE_BANDS"
+FLOW_BANDS = ("low", "high")
+
+
+def translate_deprecated(
+    site_values: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    """Return a site's rule settings with deprecated names translated, and what was done.
+
+    A site that still sets IN_SERVICE_TOLERANCE_PERCENT meant one tolerance per accuracy
+    class, whatever the flow: it becomes that tolerance in both flow bands of its class
+    (classes it does not name keep the default bands). When the site also sets
+    IN_SERVICE_TOLERANCE_BANDS, that one wins and the old name is ignored.
+    """
+    values = dict(site_values)
+    notes: list[str] = []
+    if OLD_TOLERANCE not in values:
+        return values, notes
+    old = values.pop(OLD_TOLERANCE)
+    if TOLERANCE_BANDS in values:
+        notes.append(
+            f"{OLD_TOLERANCE} is no longer read and is ignored: {TOLERANCE_BANDS} is also "
+            f"set. Remove {OLD_TOLERANCE} from the site's site_config.json."
+        )
+        return values, notes
+    bands = {cls: dict(by_band) for cls, by_band in defaults[TOLERANCE_BANDS].items()}
+    for accuracy_class, percent in dict(old or {}).items():
+        bands[str(accuracy_class)] = dict.fromkeys(FLOW_BANDS, percent)
+    values[TOLERANCE_BANDS] = bands
+    notes.append(
+        f"{OLD_TOLERANCE} is deprecated and was read as {TOLERANCE_BANDS} = {bands} (the "
+        f"class's tolerance in both flow bands). Replace it with {TOLERANCE_BANDS} in the "
+        "site's site_config.json."
+    )
+    return values, notes
+
+
+# --- the README's table ---------------------------------------------------------------------
+
+TABLE_START = "<!-- settings-table:start -->"
+TABLE_END = "<!-- settings-table:end -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _default_text(value: Any) -> str:
+    return "`" + json.dumps(value, ensure_ascii=False) + "`"
+
+
+def markdown_table() -> str:
+    """The rule settings as a Markdown table: name, default, meaning (in RULES' order)."""
+    lines = ["| setting | default | meaning |", "|---|---|---|"]
+    lines += [
+        f"| `{name}` | {_cell(_default_text(rule.default))} | {_cell(rule.meaning)} |"
+        for name, rule in RULES.items()
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def readme_with_table(readme: str, table: str) -> str:
+    """Return the README's text with `table` between its settings-table markers."""
+    start, end = readme.find(TABLE_START), readme.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no {TABLE_START} ... {TABLE_END} markers")
+    return readme[: start + len(TABLE_START)] + "\n" + table + readme[end:]
+
+
+def readme_table(readme: str) -> str:
+    """The text between the README's settings-table markers (without the marker lines)."""
+    start, end = readme.find(TABLE_START), readme.find(TABLE_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no {TABLE_START} ... {TABLE_END} markers")
+    return readme[start + len(TABLE_START) : end].lstrip("\n")
