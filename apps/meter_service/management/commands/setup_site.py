@@ -45,8 +45,18 @@ class Command(BaseCommand):
             "local fakes (manage.py fake_providers) unless it names real ones.",
         )
         parser.add_argument("--password", default=None, help="Password for the demo users.")
+        parser.add_argument(
+            "--fake-providers-only",
+            action="store_true",
+            help="Only point the site's SMS and gateway at the local fakes (scripts/serve does "
+            "this before starting them, so the fakes expect the site's keys).",
+        )
 
-    def handle(self, *args, demo=False, password=None, **options):
+    def handle(self, *args, demo=False, password=None, fake_providers_only=False, **options):
+        if fake_providers_only:
+            for key in use_fake_providers(settings.SITE_NAME):
+                self.stdout.write(f'site_config.json: "{key}" points at the local fake')
+            return
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_fixtures", stdout=self.stdout)
         if demo:
