@@ -87,6 +87,9 @@ def test_the_step_page_offers_a_way_on_instead_of_a_dead_end(no_bills_in_window,
     assert page.status_code == 200  # not sent back to the claim with an error
     html = page.content.decode()
     assert 'id="correction-problem"' in html
+    # Said in Persian (the desk's language), the rule's reason too.
+    assert "اصلاحیه محاسبه‌پذیر نیست: هیچ قبضی در بازهٔ اصلاح نیست" in html
+    assert "no bill falls" not in html
     assert 'id="record-bill-form"' in html and 'id="not-possible-form"' in html
     assert not BillCorrection.objects.exists()
 

@@ -229,7 +229,7 @@ def correction_compute(
     except rules.CorrectionError as error:
         raise ValidationError(
             _("The correction cannot be computed: %(reason)s"),
-            params={"reason": str(error)},
+            params={"reason": error.user_message()},
             code="cannot_compute",
         ) from error
 
