@@ -266,10 +266,19 @@ def correction_compute(
             setattr(correction, name, value)
         correction.save()
         correction.periods.all().delete()
+    write_periods(correction, result, by_pk)
+    events.correction_computed_event(correction=correction, actor=actor)
+    return correction
+
+
+def write_periods(correction: BillCorrection, result: rules.Correction, bills_by_pk: dict) -> None:
+    """Store a computed correction's periods and tariff pieces (each naming its bill)."""
     for position, period in enumerate(result.periods):
         row = CorrectionPeriod.objects.create(
             correction=correction,
-            bill=None if period.bill_id == FINAL_READING_PERIOD else by_pk[int(period.bill_id)],
+            bill=None
+            if period.bill_id == FINAL_READING_PERIOD
+            else bills_by_pk[int(period.bill_id)],
             position=position,
             start=period.start,
             end=period.end,
@@ -296,8 +305,6 @@ def correction_compute(
             )
             for piece in period.pieces
         )
-    events.correction_computed_event(correction=correction, actor=actor)
-    return correction
 
 
 def _lock_step(claim, actor):
