@@ -279,3 +279,22 @@ def test_days_no_bill_nor_reading_covers_are_stated_on_the_statement(
         HTTP_ACCEPT_LANGUAGE="en",
     )
     assert page.status_code == 200 and "uncovered-days" in page.content.decode()
+
+
+def test_the_subscriber_reads_why_nothing_was_corrected_in_the_portal(
+    no_bills_in_window, staff, client, make_user
+):
+    claim = no_bills_in_window
+    owner = make_user("subscriber")
+    claim.subscriber.user = owner
+    claim.subscriber.save(update_fields=["user"])
+    statement = reverse("portal:claim_correction_statement", args=[claim.tracking_code])
+    client.force_login(owner)
+    assert client.get(statement).status_code == 404  # nothing decided yet
+    services.correction_close_not_possible(
+        claim=claim, actor=staff["billing_officer"], reason="no bills"
+    )
+    detail = client.get(reverse("portal:claim_detail", args=[claim.tracking_code]))
+    assert statement in detail.content.decode()
+    pdf = client.get(statement)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
