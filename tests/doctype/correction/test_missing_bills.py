@@ -298,3 +298,39 @@ def test_the_subscriber_reads_why_nothing_was_corrected_in_the_portal(
     assert statement in detail.content.decode()
     pdf = client.get(statement)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_a_bill_recorded_on_the_drafts_page_fills_the_days_it_left(
+    billed_to_sixty_days_ago, step, staff, today, client
+):
+    """The draft says the last 60 days are not corrected; the officer records the bill that
+    covers them (312 m³, all cold days: -24,000) and the draft is computed again with it,
+    keeping the volume they had set by hand on P1 (101 m³: -3,000 instead of -4,000)."""
+    claim = billed_to_sixty_days_ago
+    step(claim, "Task_replace", "emergency_crew", **REPLACE)
+    officer = staff["billing_officer"]
+    first = claim.subscriber.bills.order_by("period_start").first()
+    services.correction_compute(
+        claim=claim, actor=officer, overrides={first.pk: (Decimal(101), "read again")}
+    )
+    client = _officer_client(client, staff)
+    done = client.post(
+        reverse("admin:meter_service_billcorrection_record_bill", args=[claim.pk]),
+        {
+            "payment_id": build_payment_id(claim.subscriber.bill_id, 624_000, 5, 3),
+            "period_start": format_date(today - D(days=60)),
+            "period_end": format_date(today),
+            "previous_reading": "412",
+            "current_reading": "724",
+            "amount_rial": "624000",
+        },
+    )
+    assert done.status_code == 302
+    correction = BillCorrection.objects.get(claim=claim)
+    assert [p.difference_rial for p in correction.periods.order_by("position")] == [
+        -3_000,
+        -12_000,
+        -24_000,
+    ]
+    assert correction.difference_rial == -39_000
+    assert [run["days"] for run in uncovered_days(correction)] == [185]
