@@ -121,3 +121,32 @@ def test_loading_the_demo_again_recomputes_only_the_changed_days(roles, monkeypa
     today = timezone.localdate()
     year = selectors.DashboardFilter(date_from=today - datetime.timedelta(days=400), date_to=today)
     assert selectors.dashboard(year).figures == selectors.dashboard(year, live=True).figures
+
+
+def test_the_demo_corrections_print_their_lines(roles):
+    """Every seeded correction, the demo claim's and the history's (seeded with totals only),
+    has the bills it corrects and its lines: its statement lists what its totals add up to,
+    and no day of its window is left without a line."""
+    from apps.meter_service.demo import load_demo_history
+    from apps.meter_service.doctype.correction.models import BillCorrection
+    from apps.meter_service.doctype.correction.selectors import uncovered_days
+    from apps.meter_service.doctype.correction.statement import render_statement_html
+
+    load_demo(password="demo-pass")
+    load_demo_history(claims=150)
+    corrections = list(BillCorrection.objects.prefetch_related("periods__bill"))
+    assert len(corrections) > 1
+    for correction in corrections:
+        periods = list(correction.periods.all())
+        assert periods, correction.claim.tracking_code
+        assert correction.registered_rial == sum(p.registered_rial for p in periods)
+        assert correction.corrected_rial == sum(p.corrected_rial for p in periods)
+        assert correction.difference_rial == sum(p.difference_rial for p in periods)
+        assert uncovered_days(correction, periods) == []
+    demo_claim = BillCorrection.objects.get(claim__subscriber__subscription_number="1402006")
+    # The days after its last bill come from the old meter's final reading at the change.
+    assert demo_claim.periods.filter(bill=None).exists()
+    for correction in (demo_claim, corrections[-1]):
+        html = render_statement_html(correction, language="en")
+        for period in correction.periods.exclude(bill=None):
+            assert period.bill.payment_id in html

@@ -362,6 +362,27 @@ def _record_test(claim: Claim, technician: User, error_percent: Decimal) -> None
     )
 
 
+def _final_reading(claim: Claim, default: Decimal) -> Decimal:
+    """The old meter's reading at the change: on from its last bill by what it registered
+    since (so the correction covers the days after the last bill), else `default`."""
+    from apps.meter_service import demo_billing
+    from apps.meter_service.doctype.bill.models import Bill
+
+    last = Bill.objects.filter(subscriber=claim.subscriber).order_by("-period_end").first()
+    days = (timezone.localdate() - last.period_end).days if last else 0
+    if days <= 0:
+        return default
+    subscriber = claim.subscriber
+    used = demo_billing._volume(
+        subscriber.tariff_group, subscriber.climate_zone, last.period_end, days, Decimal(1)
+    )
+    from apps.meter_service.doctype.correction.selectors import decisive_inspection
+
+    inspection = decisive_inspection(claim)
+    error = inspection.error_percent if inspection and inspection.error_percent else Decimal(0)
+    return max(default, last.current_reading + (used * (1 + error / 100)).quantize(Decimal(1)))
+
+
 def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
     """Complete the claim's work order as the crew would (claim 1402005's is left open)."""
     from apps.meter_service.doctype.work_order.selectors import live_work_order
@@ -370,7 +391,7 @@ def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
     work_order_complete(
         work_order=live_work_order(claim=claim),
         done_at=timezone.now(),
-        old_final_reading=Decimal(data["old_final_reading"]),
+        old_final_reading=_final_reading(claim, Decimal(data["old_final_reading"])),
         new_serial=data["new_serial"],
         new_initial_reading=Decimal(data["new_initial_reading"]),
         seal_numbers=data.get("seal_numbers", ""),
@@ -506,4 +527,9 @@ def load_demo_history(*, claims: int = DEMO_HISTORY_CLAIMS) -> int:
         return 0
     until = timezone.localdate() - datetime.timedelta(days=DEMO_HISTORY_ENDS_DAYS_AGO)
     report = seed_scale(claims=claims, days=DEMO_HISTORY_DAYS, until=until, reuse_existing=True)
+    # The history's corrections come with totals only: give them their bills and lines, so
+    # their statements list what they add up to.
+    from apps.meter_service import demo_billing
+
+    demo_billing.ensure_correction_lines(actor=User.objects.filter(username="admin").first())
     return report.claims

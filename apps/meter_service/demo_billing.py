@@ -194,3 +194,143 @@ def ensure_bills(*, subscribers, actor, today: datetime.date | None = None) -> i
             )
             reading += volume
     return Bill.objects.count()
+
+
+# A stopped meter stopped some four months before its test: its bills since registered a
+# tenth of what passed it.
+STOPPED_SHARE = Decimal("0.1")
+STOPPED_DAYS = 120
+# Bills before the window, so a stopped meter's use can be estimated from the periods
+# before it.
+PERIODS_BEFORE_WINDOW = 3
+
+
+def _seed_bills_for(correction, *, pricer, actor) -> None:
+    """The bills the correction needs: 60-day bills up to the test day, on from the
+    subscriber's last bill or else reaching back before the window. What the faulty meter
+    registered on them (its error applied, or a stopped meter's share), each amount priced
+    by the tariffs as the billing system would have."""
+    from apps.meter_service.doctype.bill.models import Bill
+    from apps.meter_service.doctype.bill.services import bill_create
+    from apps.meter_service.doctype.gas_tariff.selectors import tariff_spans
+
+    subscriber = correction.claim.subscriber
+    group, zone = subscriber.tariff_group, subscriber.climate_zone
+    last = Bill.objects.filter(subscriber=subscriber).order_by("-period_end").first()
+    if last is not None and last.period_end >= correction.window_end:
+        return
+    since = (
+        last.period_end
+        if last is not None
+        else correction.window_start - datetime.timedelta(days=PERIOD_DAYS * PERIODS_BEFORE_WINDOW)
+    )
+    ends = [correction.window_end]
+    while ends[-1] - datetime.timedelta(days=PERIOD_DAYS) > since:
+        ends.append(ends[-1] - datetime.timedelta(days=PERIOD_DAYS))
+    ends.reverse()
+    starts = [since if last is not None else ends[0] - datetime.timedelta(days=PERIOD_DAYS)]
+    starts += ends[:-1]
+    spans = tariff_spans(tariff_group=group, climate_zone=zone, start=starts[0], end=ends[-1])
+    reading = last.current_reading if last is not None else Decimal(1000)
+    numbers = Bill.objects.filter(subscriber=subscriber).count()
+    for number, (period_start, period_end) in enumerate(zip(starts, ends, strict=True), numbers):
+        days = (period_end - period_start).days
+        used = _volume(group, zone, period_start, days, Decimal(1))
+        registered = used
+        if period_end > correction.window_start:  # faulty over the window
+            stopped_from = correction.window_end - datetime.timedelta(days=STOPPED_DAYS)
+            if correction.verdict == "stopped":
+                registered = used * STOPPED_SHARE if period_end > stopped_from else used
+            elif correction.error_percent is not None:
+                registered = used * (1 + correction.error_percent / 100)
+        registered = registered.quantize(Decimal(1), ROUND_HALF_UP)
+        period = correction_rules.BilledPeriod("", period_start, period_end, registered, 0)
+        amount = correction_rules.price_period(
+            period=period, corrected_m3=registered, method="", note="", spans=spans, pricer=pricer
+        ).registered_rial
+        jalali_end = jdatetime.date.fromgregorian(date=period_end)
+        bill_create(
+            subscriber=subscriber,
+            fields={
+                "bill_id": subscriber.bill_id,
+                "payment_id": identifiers.build_payment_id(
+                    subscriber.bill_id,
+                    max(amount // 1000, 1) * 1000,
+                    jalali_end.year % 10,
+                    number + 1,  # the bill's period number: unique in the subscription
+                ),
+                "period_start": period_start,
+                "period_end": period_end,
+                "previous_reading": reading,
+                "current_reading": reading + registered,
+                "volume_m3": registered,
+                "amount_rial": amount,
+                "issued_on": period_end + datetime.timedelta(days=2),
+            },
+            source="demo",
+            actor=actor,
+        )
+        reading += registered
+
+
+def ensure_correction_lines(*, actor=None) -> int:
+    """Give each seeded correction (totals only, from the dashboards' history) the bills it
+    corrects and compute its lines from them, so its statement lists what it adds up.
+
+    The totals become the computed ones. Returns how many corrections got their lines.
+    """
+    from apps.meter_service.doctype.bill.models import Bill
+    from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
+    from apps.meter_service.doctype.correction.services import write_periods
+    from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
+
+    todo = list(
+        BillCorrection.objects.filter(periods__isnull=True)
+        .exclude(status=CorrectionStatus.NOT_POSSIBLE)
+        .select_related("claim__subscriber")
+        .order_by("window_start")
+    )
+    if not todo:
+        return 0
+    earliest = todo[0].window_start - datetime.timedelta(
+        days=PERIOD_DAYS * (PERIODS_BEFORE_WINDOW + 2)
+    )
+    ensure_gas_tariffs(actor=actor, today=earliest)  # the tables of the oldest bills too
+    pricer = tariff_pricer()
+    done = 0
+    for correction in todo:
+        subscriber = correction.claim.subscriber
+        _seed_bills_for(correction, pricer=pricer, actor=actor)
+        bills = list(
+            Bill.objects.filter(
+                subscriber=subscriber, period_start__lt=correction.window_end
+            ).order_by("period_start")
+        )
+        periods = [
+            correction_rules.BilledPeriod(
+                str(b.pk), b.period_start, b.period_end, b.volume_m3, b.amount_rial
+            )
+            for b in bills
+        ]
+        window = (correction.window_start, correction.window_end)
+        result = correction_rules.compute_correction(
+            bills=periods,
+            window=window,
+            verdict=correction.verdict,
+            error_percent=correction.error_percent,
+            spans=tariff_spans(
+                tariff_group=subscriber.tariff_group,
+                climate_zone=subscriber.climate_zone,
+                start=window[0],
+                end=window[1],
+            ),
+            pricer=pricer,
+            history=periods,
+        )
+        write_periods(correction, result, {b.pk: b for b in bills})
+        correction.registered_rial = sum(p.registered_rial for p in result.periods)
+        correction.corrected_rial = sum(p.corrected_rial for p in result.periods)
+        correction.difference_rial = result.difference_rial
+        correction.save(update_fields=["registered_rial", "corrected_rial", "difference_rial"])
+        done += 1
+    return done

@@ -387,9 +387,10 @@ def _install_rules() -> None:
 
     @record_rule(BillCorrection)
     def correction_rule(user, qs):
-        # A subscriber sees their claim's correction once it is approved (the statement).
+        # A subscriber sees their claim's correction once it is approved, or closed with no
+        # correction possible (the statement, with the reason).
         if has_role(user, Role.SUBSCRIBER):
-            return qs.filter(claim__subscriber__user=user, status="approved")
+            return qs.filter(claim__subscriber__user=user, status__in=["approved", "not_possible"])
         return qs.none()
 
     @record_rule(BillingAdjustment)

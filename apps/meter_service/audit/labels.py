@@ -38,6 +38,7 @@ EVENT_LABELS = {
     "gas_tariff_changed": _("Gas tariff changed"),
     "bill_created": _("Bill received"),
     "bill_updated": _("Bill corrected by the billing system"),
+    "correction_not_possible": _("Bill correction closed: no correction possible"),
     "inspection_recorded": _("Meter test recorded"),
     "test_equipment_created": _("Test equipment added"),
     "test_equipment_changed": _("Test equipment changed"),

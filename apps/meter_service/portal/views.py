@@ -321,8 +321,10 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
             "can_pay": rules.can_pay(claim) and claim.payment_method == PaymentMethod.GATEWAY,
             "pay_url": pay_url(claim),
             "can_cancel": rules.can_cancel(claim),
+            # Printed once approved, or once the step is closed with no correction possible.
             "has_statement": BillCorrection.objects.filter(
-                claim=claim, status=CorrectionStatus.APPROVED
+                claim=claim,
+                status__in=[CorrectionStatus.APPROVED, CorrectionStatus.NOT_POSSIBLE],
             ).exists(),
             "complaints": _claim_complaints(request, claim),
         },

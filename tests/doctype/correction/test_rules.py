@@ -233,3 +233,59 @@ def test_no_correction_for_a_meter_within_tolerance_or_tampered(verdict):
 def test_scaling_at_minus_100_percent_is_refused():
     with pytest.raises(CorrectionError):
         scaled_volume(Decimal(10), Decimal(-100))
+
+
+def test_a_refusal_reads_in_the_interfaces_language_with_its_dates():
+    """The billing officer sees why in Persian, with the Jalali date; logs keep English."""
+    from django.utils import translation
+
+    with pytest.raises(CorrectionError) as caught:
+        compute_correction(
+            bills=[bill("X", D(2019, 3, 1), D(2019, 4, 1), "10")],
+            window=(D(2019, 1, 1), D(2019, 5, 1)),
+            verdict="fast",
+            error_percent=Decimal("4"),
+            spans=SPANS,
+            pricer=pricer,
+        )
+    assert str(caught.value) == "no gas tariff is in force from 2019-03-21"
+    with translation.override("fa"):
+        # 2019-03-21 is 1 Farvardin 1398.
+        assert caught.value.user_message() == "از ۱۳۹۸/۰۱/۰۱ هیچ تعرفهٔ گازی برقرار نیست"
+    with translation.override("en"):
+        assert caught.value.user_message() == "no gas tariff is in force from 2019-03-21"
+
+
+@pytest.mark.parametrize(
+    ("raise_it", "persian"),
+    [
+        (lambda: scaled_volume(Decimal(10), Decimal(-100)), "خطای ‎-100 % یا کمتر"),
+        (
+            lambda: compute_correction(
+                bills=THREE,
+                window=WIDE,
+                verdict="tampered",
+                error_percent=None,
+                spans=SPANS,
+                pricer=pricer,
+            ),
+            "دستکاری‌شده",
+        ),
+        (
+            lambda: correction_window(
+                test_date=D(2019, 1, 1),
+                last_test_date=D(2018, 1, 1),
+                last_verified_reading_date=D(2019, 1, 1),
+                max_window_days=365,
+            ),
+            "بازهٔ اصلاح خالی است",
+        ),
+    ],
+)
+def test_every_refusal_has_its_persian_words(raise_it, persian):
+    from django.utils import translation
+
+    with pytest.raises(CorrectionError) as caught:
+        raise_it()
+    with translation.override("fa"):
+        assert persian in caught.value.user_message()

@@ -118,6 +118,7 @@ class ClaimAdmin(DocumentAdmin):
             {"fields": ["open_steps", "visit_display", "outcome", "fee_outcome", "sla_display"]},
         ),
         (_("Meter replacement"), {"fields": ["replacement_display"]}),
+        (_("Bill correction"), {"fields": ["correction_display"]}),
         (_("Meter tests"), {"fields": ["inspections_display"]}),
         (_("Complaints"), {"fields": ["complaints_display"]}),
         (_("Timeline"), {"fields": ["timeline"]}),
@@ -248,6 +249,12 @@ class ClaimAdmin(DocumentAdmin):
         from apps.meter_service.doctype.work_order.selectors import replacement_html
 
         return replacement_html(obj, getattr(obj, "_viewer", None))
+
+    @display(description=_("bill correction"))
+    def correction_display(self, obj):
+        from apps.meter_service.doctype.correction.display import claim_correction_html
+
+        return claim_correction_html(obj)
 
     @display(description=_("meter tests"))
     def inspections_display(self, obj):

@@ -19,7 +19,11 @@ from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction import selectors, services
-from apps.meter_service.doctype.correction.forms import CorrectionComputeForm
+from apps.meter_service.doctype.correction.forms import (
+    CorrectionBillForm,
+    CorrectionComputeForm,
+    CorrectionNotPossibleForm,
+)
 from apps.meter_service.doctype.correction.models import (
     BillCorrection,
     BillingAdjustment,
@@ -41,7 +45,17 @@ STATUS_COLORS = {
     CorrectionStatus.DRAFT: "warning",
     CorrectionStatus.AWAITING_APPROVAL: "info",
     CorrectionStatus.APPROVED: "success",
+    CorrectionStatus.NOT_POSSIBLE: "danger",
 }
+
+
+def _add_errors(form, error: ValidationError) -> None:
+    """A service's refusal on the form: by field where the form has it, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
 
 
 def _open_task(correction: BillCorrection, element_id: str):
@@ -99,6 +113,16 @@ class BillCorrectionAdmin(DocumentAdmin):
         view = self.admin_site.admin_view
         return [
             path("claim/<int:claim_id>/", view(self.for_claim_view), name=f"{name}_for_claim"),
+            path(
+                "claim/<int:claim_id>/record-bill/",
+                view(self.record_bill_view),
+                name=f"{name}_record_bill",
+            ),
+            path(
+                "claim/<int:claim_id>/not-possible/",
+                view(self.not_possible_view),
+                name=f"{name}_not_possible",
+            ),
             path("<path:object_id>/compute/", view(self.compute_view), name=f"{name}_compute"),
             path("<path:object_id>/submit/", view(self.submit_view), name=f"{name}_submit"),
             path("<path:object_id>/decide/", view(self.decide_view), name=f"{name}_decide"),
@@ -117,15 +141,108 @@ class BillCorrectionAdmin(DocumentAdmin):
         return selectors.correction_detail(found.pk)
 
     def for_claim_view(self, request, claim_id: int):
-        """From the billing officer's inbox step: compute the first draft, then show it."""
+        """From the billing officer's inbox step: compute the first draft, then show it.
+
+        When it cannot be computed (no bill in the window, ...) the step's page says why and
+        offers the ways on: record the missing bill, or close the step without a correction.
+        """
         claim = permissions.access(request.user, Claim.objects.all(), claim_id)
         correction = selectors.correction_of_claim(claim)
         if correction is None:
             try:
                 correction = services.correction_compute(claim=claim, actor=request.user)
             except ValidationError as error:
-                messages.error(request, " ".join(error.messages))
-                return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+                return self._step_page(request, claim, problem=" ".join(error.messages))
+        return redirect(self.page_url("change", correction.pk))
+
+    def _step_page(
+        self, request, claim, *, problem="", bill_form=None, close_form=None, status=200
+    ):
+        """The billing officer's step while there is no correction to show."""
+        from apps.meter_service.doctype.bill.models import Bill
+
+        task = services._open_step(claim, services.CORRECTION_STEP)
+        may_act = task is not None and permissions.may_work_lane(request.user, task.lane)
+        context = self.page_context(
+            request,
+            title=gettext("Bill correction of claim %(code)s")
+            % {"code": tracking.display(claim.tracking_code)},
+            claim=claim,
+            problem=problem,
+            may_act=may_act,
+            bills=list(
+                Bill.objects.filter(subscriber=claim.subscriber).order_by("-period_start")[:6]
+            ),
+            bill_form=use_desk_widgets(bill_form or CorrectionBillForm()),
+            close_form=use_desk_widgets(close_form or CorrectionNotPossibleForm()),
+            claim_url=reverse("admin:meter_service_claim_change", args=[claim.pk]),
+        )
+        return TemplateResponse(
+            request, "meter_service/correction/step_page.html", context, status=status
+        )
+
+    def _recompute(self, request, claim) -> BillCorrection:
+        """Compute again with what the officer set on the draft (reading date, overrides)."""
+        draft = selectors.correction_of_claim(claim)
+        if draft is None or draft.status != CorrectionStatus.DRAFT:
+            return services.correction_compute(claim=claim, actor=request.user)
+        overrides = {
+            period.bill_id: (period.corrected_m3, period.note)
+            for period in draft.periods.filter(method="override").exclude(bill=None)
+        }
+        return services.correction_compute(
+            claim=claim,
+            actor=request.user,
+            last_verified_reading_date=draft.last_verified_reading_date,
+            window_note=draft.window_note,
+            overrides=overrides,
+        )
+
+    def record_bill_view(self, request, claim_id: int):
+        """Record a missing bill from the subscriber's paper bill, then compute again."""
+        claim = permissions.access(request.user, Claim.objects.all(), claim_id)
+        if request.method != "POST":
+            return redirect(self.page_url("for_claim", claim.pk))
+        form = CorrectionBillForm(request.POST)
+        if form.is_valid():
+            try:
+                services.correction_record_bill(
+                    claim=claim, actor=request.user, data=form.cleaned_data
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+        if not form.is_valid():
+            return self._step_page(
+                request, claim, problem=gettext("The bill was not recorded."), bill_form=form,
+                status=400,
+            )  # fmt: skip
+        messages.success(request, gettext("The bill was recorded."))
+        try:
+            correction = self._recompute(request, claim)
+        except ValidationError as error:
+            return self._step_page(request, claim, problem=" ".join(error.messages))
+        messages.success(request, gettext("The correction was computed again."))
+        return redirect(self.page_url("change", correction.pk))
+
+    def not_possible_view(self, request, claim_id: int):
+        """Close the billing officer's step without a correction, with the reason."""
+        claim = permissions.access(request.user, Claim.objects.all(), claim_id)
+        if request.method != "POST":
+            return redirect(self.page_url("for_claim", claim.pk))
+        form = CorrectionNotPossibleForm(request.POST)
+        if form.is_valid():
+            try:
+                correction = services.correction_close_not_possible(
+                    claim=claim, actor=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                _add_errors(form, error)
+        if not form.is_valid():
+            return self._step_page(
+                request, claim, problem=gettext("The step was not closed."), close_form=form,
+                status=400,
+            )  # fmt: skip
+        messages.success(request, gettext("The step was closed without a correction."))
         return redirect(self.page_url("change", correction.pk))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -170,6 +287,9 @@ class BillCorrectionAdmin(DocumentAdmin):
             form=use_desk_widgets(form) if form is not None else None,
             may_review=may_review,
             may_decide=may_decide,
+            bill_form=use_desk_widgets(CorrectionBillForm()) if may_review else None,
+            close_form=use_desk_widgets(CorrectionNotPossibleForm()) if may_review else None,
+            uncovered=selectors.uncovered_days(correction, periods),
             adjustments=list(correction.claim.billing_adjustments.order_by("created_at", "id")),
             claim_url=reverse("admin:meter_service_claim_change", args=[correction.claim_id]),
             computed_at=format_datetime(correction.computed_at),

@@ -7,8 +7,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import formfields
 from apps.meter_service.desk_widgets import JalaliDateInput
-from apps.meter_service.forms import DigitNormalizingForm
+from apps.meter_service.forms import DigitNormalizingForm, digits_input
 from apps.meter_service.jalali import JalaliDateField
 
 
@@ -26,7 +27,8 @@ class CorrectionComputeForm(DigitNormalizingForm):
 
     def __init__(self, *args, periods=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.periods = list(periods)
+        # The days after the last bill (from the final reading) have no bill to key them by.
+        self.periods = [period for period in periods if period.bill_id is not None]
         for period in self.periods:
             self.fields[f"volume_{period.bill_id}"] = forms.DecimalField(
                 label=_("Corrected volume (m³)"),
@@ -72,3 +74,49 @@ class CorrectionComputeForm(DigitNormalizingForm):
     def period_rows(self):
         """(period, volume field, reason field) for the template's table."""
         return [(p, self[f"volume_{p.bill_id}"], self[f"reason_{p.bill_id}"]) for p in self.periods]
+
+
+def _bill_label(name: str):
+    from apps.meter_service.doctype.bill.models import Bill
+
+    return Bill._meta.get_field(name).verbose_name
+
+
+def _reading(name: str) -> forms.DecimalField:
+    return forms.DecimalField(
+        label=_bill_label(name),
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=3,
+        widget=digits_input(),
+    )
+
+
+class CorrectionBillForm(DigitNormalizingForm):
+    """A bill the correction needs, typed from the subscriber's paper bill: the fields the
+    correction reads (its period, its readings and what it charged)."""
+
+    payment_id = formfields.PaymentIdField(label=_bill_label("payment_id"))
+    period_start = JalaliDateField(label=_bill_label("period_start"), widget=JalaliDateInput())
+    period_end = JalaliDateField(
+        label=_bill_label("period_end"),
+        widget=JalaliDateInput(),
+        help_text=_("The day of the closing reading: the next period's start."),
+    )
+    previous_reading = _reading("previous_reading")
+    current_reading = _reading("current_reading")
+    amount_rial = forms.IntegerField(
+        label=_bill_label("amount_rial"), min_value=0, widget=digits_input(decimal=False)
+    )
+
+
+class CorrectionNotPossibleForm(DigitNormalizingForm):
+    reason = forms.CharField(
+        label=_("Why no correction is possible"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Closes the step without a correction: nothing is posted to billing, the reason "
+            "is kept on the claim and printed on the statement."
+        ),
+    )

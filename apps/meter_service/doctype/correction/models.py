@@ -18,6 +18,8 @@ class CorrectionStatus(models.TextChoices):
     DRAFT = "draft", _("Draft: under review by the billing officer")
     AWAITING_APPROVAL = "awaiting_approval", _("Awaiting the service manager's approval")
     APPROVED = "approved", _("Approved and posted to billing")
+    # The billing officer closed the step: no bill or reading to correct from (a reason kept).
+    NOT_POSSIBLE = "not_possible", _("Closed: no correction possible")
 
 
 class CorrectionMethod(models.TextChoices):
@@ -85,6 +87,9 @@ class BillCorrection(models.Model):
         verbose_name=_("reviewed by"),
     )
     review_note = models.CharField(_("review note"), max_length=500, blank=True)
+    not_possible_reason = models.CharField(
+        _("why no correction is possible"), max_length=500, blank=True
+    )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -125,8 +130,15 @@ class CorrectionPeriod(models.Model):
     """One billed period inside the window (clipped to it), re-priced."""
 
     correction = models.ForeignKey(BillCorrection, on_delete=models.CASCADE, related_name="periods")
+    # Empty for the days after the last bill up to the test, not billed yet: their volume
+    # comes from the final reading taken when the meter was replaced (the work order).
     bill = models.ForeignKey(
-        "meter_service.Bill", on_delete=models.PROTECT, related_name="+", verbose_name=_("bill")
+        "meter_service.Bill",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bill"),
     )
     position = models.PositiveSmallIntegerField()
     start = models.DateField(_("from"))

@@ -26,6 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.utils.translation import gettext, gettext_noop
+
 VOLUME_PLACES = Decimal("0.001")
 
 
@@ -111,7 +113,49 @@ class Correction:
 
 
 class CorrectionError(ValueError):
-    """The inputs cannot give a correction (no tariff for some days, no bills, ...)."""
+    """The inputs cannot give a correction (no tariff for some days, no bills, ...).
+
+    `message` is an English catalogue id (marked with gettext_noop) with %(name)s
+    placeholders: str() is the English text with ISO dates, for logs and tests;
+    user_message() is the same in the active language, dates as the interface shows them
+    (Jalali in Persian).
+    """
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.message, self.params = message, params
+        super().__init__(message % {k: _plain(v) for k, v in params.items()})
+
+    def user_message(self) -> str:
+        return gettext(self.message) % {k: _shown(k, v) for k, v in self.params.items()}
+
+
+def _shown(name: str, value: object) -> str:
+    """A message's value as the interface shows it, in the active language."""
+    from apps.meter_service.jalali import format_date
+
+    if isinstance(value, datetime.date):
+        return format_date(value)
+    if name == "verdict" and value in VERDICT_WORDS:
+        return gettext(VERDICT_WORDS[value])
+    return str(value)
+
+
+def _plain(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+# What the rules refuse, in the words the billing officer reads (translated when shown).
+WINDOW_EMPTY = gettext_noop("the correction window is empty")
+METER_STOPPED = gettext_noop("an error of -100 %% or less means the meter is stopped")
+NO_HISTORY = gettext_noop("no earlier bills to estimate the days %(start)s – %(last)s from")
+NO_TARIFF = gettext_noop("no gas tariff is in force from %(day)s")
+NO_ERROR = gettext_noop("a meter running fast or slow needs its measured error")
+NO_METHOD = gettext_noop("a meter found %(verdict)s is not corrected by its bills")
+NO_BILL = gettext_noop("no bill falls inside the correction window")
+VERDICT_WORDS = {
+    "tampered": gettext_noop("tampered with"),
+    "within_tolerance": gettext_noop("within the tolerance"),
+}
 
 
 # --- the window ---------------------------------------------------------------------------
@@ -129,7 +173,7 @@ def correction_window(
     start = max(starts)  # the later start is the shorter period
     start = max(start, test_date - datetime.timedelta(days=max_window_days))
     if start >= test_date:
-        raise CorrectionError("the correction window is empty")
+        raise CorrectionError(WINDOW_EMPTY)
     return start, test_date
 
 
@@ -155,7 +199,7 @@ def scaled_volume(registered_m3: Decimal, error_percent: Decimal) -> Decimal:
     """The gas that passed a meter with this error: V / (1 + E/100)."""
     factor = Decimal(1) + Decimal(error_percent) / Decimal(100)
     if factor <= 0:
-        raise CorrectionError("an error of -100 % or less means the meter is stopped")
+        raise CorrectionError(METER_STOPPED)
     return (registered_m3 / factor).quantize(VOLUME_PLACES, ROUND_HALF_UP)
 
 
@@ -182,7 +226,9 @@ def estimated_volume(
         around = [p for p in history if p.end <= period.start and p.days > 0][-2:]
         around += [p for p in history if p.start >= period.end and p.days > 0][:2]
         if not around:
-            raise CorrectionError(f"no earlier bills to estimate {period.bill_id} from")
+            raise CorrectionError(
+                NO_HISTORY, start=period.start, last=period.end - datetime.timedelta(days=1)
+            )
         daily = [p.volume_m3 / Decimal(p.days) for p in around]
         how = "periods_around"
     average = sum(daily) / Decimal(len(daily))
@@ -201,13 +247,13 @@ def split_by_tariff(
         if lo >= hi:
             continue
         if lo != day:
-            raise CorrectionError(f"no tariff in force from {day}")
+            raise CorrectionError(NO_TARIFF, day=day)
         pieces.append(TariffSpan(span.key, lo, hi))
         day = hi
         if day >= end:
             break
     if day < end:
-        raise CorrectionError(f"no tariff in force from {day}")
+        raise CorrectionError(NO_TARIFF, day=day)
     return pieces
 
 
@@ -295,10 +341,10 @@ def compute_correction(
             note = ""
         elif verdict in ("fast", "slow"):
             if error_percent is None:
-                raise CorrectionError("a fast or slow meter needs its measured error")
+                raise CorrectionError(NO_ERROR)
             corrected, method, note = scaled_volume(part.volume_m3, error_percent), "scaled", ""
         else:
-            raise CorrectionError(f"no correction for a meter found {verdict}")
+            raise CorrectionError(NO_METHOD, verdict=verdict)
         periods.append(
             price_period(
                 period=part,
@@ -310,5 +356,5 @@ def compute_correction(
             )
         )
     if not periods:
-        raise CorrectionError("no bill falls inside the correction window")
+        raise CorrectionError(NO_BILL)
     return Correction(window_start=start, window_end=end, periods=tuple(periods))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import translation
@@ -12,6 +14,7 @@ from apps.meter_service.doctype.correction.models import (
     AdjustmentKind,
     BillCorrection,
     BillingAdjustment,
+    CorrectionStatus,
 )
 
 ADJUSTMENT_COLUMNS = [
@@ -87,6 +90,25 @@ def adjustment_row(line: BillingAdjustment) -> dict[str, object]:
         "amount_rial": line.amount_rial,
         "description": line.description,
     }
+
+
+def uncovered_days(correction: BillCorrection, periods=None) -> list[dict]:
+    """The window's days no corrected period covers (no bill nor final reading for them):
+    each run as {start, last_day, days}, for the page and the statement to say so."""
+    if correction.status == CorrectionStatus.NOT_POSSIBLE:
+        return []
+    periods = correction.periods.all() if periods is None else periods
+    runs, day = [], correction.window_start
+    for period in sorted(periods, key=lambda p: p.start):
+        if period.start > day:
+            runs.append((day, period.start))
+        day = max(day, period.end)
+    if day < correction.window_end:
+        runs.append((day, correction.window_end))
+    return [
+        {"start": start, "last_day": end - datetime.timedelta(days=1), "days": (end - start).days}
+        for start, end in runs
+    ]
 
 
 VERDICT_LABELS = {

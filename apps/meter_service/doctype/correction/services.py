@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import exports
@@ -30,6 +30,8 @@ from apps.meter_service.doctype.correction.models import (
 CORRECTION_STEP = "Task_correction"
 APPROVAL_STEP = "Task_approve"
 NO_EXPORT_PERMISSION_MESSAGE = _("You may not export billing adjustments.")
+# The billing officer's step's note when it is closed without a correction.
+NOT_POSSIBLE_NOTE = _("No correction possible: %(reason)s")
 
 
 def _setting(name: str):
@@ -93,6 +95,52 @@ def _error_used(inspection) -> Decimal | None:
     return inspection.error_percent
 
 
+FINAL_READING_PERIOD = "final-reading"
+
+
+def _final_reading_tail(claim, bills) -> tuple[rules.BilledPeriod | None, dict]:
+    """The days after the last bill up to the meter change, read from the replaced meter.
+
+    The crew records the old meter's final reading when it is taken out; from the last
+    bill's closing reading to that one is what the faulty meter registered over days no bill
+    covers yet. Returns (the period, what it was read from) or (None, {}) when the work
+    order, its reading or the last bill is missing or the readings do not follow on.
+    """
+    from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
+
+    if not bills:
+        return None, {}
+    last = bills[-1]
+    work_order = (
+        WorkOrder.objects.filter(claim_id=claim.pk, status=WorkOrderStatus.DONE)
+        .exclude(done_at=None)
+        .exclude(old_final_reading=None)
+        .order_by("-done_at")
+        .first()
+    )
+    if work_order is None or last.meter_changed:
+        return None, {}
+    replaced_on = timezone.localdate(work_order.done_at)
+    volume = work_order.old_final_reading - last.current_reading
+    if replaced_on <= last.period_end or volume < 0:
+        return None, {}
+    source = {
+        "work_order": work_order.pk,
+        "from_reading": str(last.current_reading),
+        "from_date": last.period_end.isoformat(),
+        "final_reading": str(work_order.old_final_reading),
+        "replaced_on": replaced_on.isoformat(),
+    }
+    period = rules.BilledPeriod(
+        bill_id=FINAL_READING_PERIOD,
+        start=last.period_end,
+        end=replaced_on,
+        volume_m3=volume,
+        amount_rial=0,  # not billed yet: the next bill charges these days as registered
+    )
+    return period, source
+
+
 def _periods(bills) -> list[rules.BilledPeriod]:
     # The bill's primary key names the period: every bill of a subscriber shares its bill id.
     return [
@@ -122,23 +170,9 @@ def correction_compute(
     overrides: {bill pk: (corrected volume, reason)} for periods the officer sets by hand.
     """
     from apps.meter_service.doctype.bill.models import Bill
-    from apps.meter_service.doctype.claim.models import Claim
     from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
 
-    claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
-    task = _require_step(
-        claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
-    )
-    if actor is not None:
-        from apps.meter_service.doctype.process.services import process_check_can_complete
-
-        process_check_can_complete(user=actor, task=task)
-    existing = BillCorrection.objects.filter(claim=claim).first()
-    if existing is not None and existing.status != CorrectionStatus.DRAFT:
-        raise ValidationError(
-            _("The correction is with the service manager; it cannot change now."),
-            code="not_draft",
-        )
+    claim, _task, existing = _lock_step(claim, actor)
     inspection = selectors.decisive_inspection(claim)
     if inspection is None:
         raise ValidationError(_("The claim has no recorded test."), code="no_test")
@@ -173,6 +207,9 @@ def correction_compute(
                 {"overrides": _("A volume was set for a bill not in the window.")}
             )
         periods = _periods(bills)
+        tail, tail_source = _final_reading_tail(claim, bills)
+        if tail is not None:
+            periods.append(tail)
         spans = tariff_spans(
             tariff_group=claim.subscriber.tariff_group,
             climate_zone=claim.subscriber.climate_zone,
@@ -192,7 +229,7 @@ def correction_compute(
     except rules.CorrectionError as error:
         raise ValidationError(
             _("The correction cannot be computed: %(reason)s"),
-            params={"reason": str(error)},
+            params={"reason": error.user_message()},
             code="cannot_compute",
         ) from error
 
@@ -213,6 +250,7 @@ def correction_compute(
             "CORRECTION_APPROVAL_LIMIT_RIAL": _setting("CORRECTION_APPROVAL_LIMIT_RIAL"),
             "REFUND_FEE_WHEN_FAULTY": _setting("REFUND_FEE_WHEN_FAULTY"),
             "inspection": inspection.pk,
+            **({"final_reading": tail_source} if tail_source else {}),
         },
         "registered_rial": sum(p.registered_rial for p in result.periods),
         "corrected_rial": sum(p.corrected_rial for p in result.periods),
@@ -228,10 +266,19 @@ def correction_compute(
             setattr(correction, name, value)
         correction.save()
         correction.periods.all().delete()
+    write_periods(correction, result, by_pk)
+    events.correction_computed_event(correction=correction, actor=actor)
+    return correction
+
+
+def write_periods(correction: BillCorrection, result: rules.Correction, bills_by_pk: dict) -> None:
+    """Store a computed correction's periods and tariff pieces (each naming its bill)."""
     for position, period in enumerate(result.periods):
         row = CorrectionPeriod.objects.create(
             correction=correction,
-            bill=by_pk[int(period.bill_id)],
+            bill=None
+            if period.bill_id == FINAL_READING_PERIOD
+            else bills_by_pk[int(period.bill_id)],
             position=position,
             start=period.start,
             end=period.end,
@@ -258,7 +305,158 @@ def correction_compute(
             )
             for piece in period.pieces
         )
-    events.correction_computed_event(correction=correction, actor=actor)
+
+
+def _lock_step(claim, actor):
+    """Lock the claim and check the billing officer's step is open and the actor's to do."""
+    from apps.meter_service.doctype.claim.models import Claim
+    from apps.meter_service.doctype.process.services import process_check_can_complete
+
+    claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
+    task = _require_step(
+        claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
+    )
+    if actor is not None:
+        process_check_can_complete(user=actor, task=task)
+    existing = BillCorrection.objects.filter(claim=claim).first()
+    if existing is not None and existing.status != CorrectionStatus.DRAFT:
+        raise ValidationError(
+            _("The correction is with the service manager; it cannot change now."),
+            code="not_draft",
+        )
+    return claim, task, existing
+
+
+@transaction.atomic
+def correction_record_bill(*, claim, actor, data: dict) -> object:
+    """Record a bill the correction needs but the billing system has not sent, as the
+    billing officer reads it from the subscriber's paper bill (source "desk").
+
+    data: payment_id, period_start, period_end, previous_reading, current_reading,
+    amount_rial (the volume is the readings' difference). A bill already recorded with the
+    same payment ID is refused: the billing system's bill is not changed from here.
+    """
+    from apps.meter_service.doctype.bill.models import Bill, BillSource
+    from apps.meter_service.doctype.bill.services import bill_upsert
+
+    claim, _task, _existing = _lock_step(claim, actor)
+    subscriber = claim.subscriber
+    payment_id = str(data.get("payment_id") or "")
+    if Bill.objects.filter(bill_id=subscriber.bill_id, payment_id=payment_id).exists():
+        raise ValidationError(
+            {"payment_id": _("A bill with this payment ID is already recorded.")},
+            code="bill_exists",
+        )
+    fields = {
+        name: data.get(name)
+        for name in (
+            "payment_id",
+            "period_start",
+            "period_end",
+            "previous_reading",
+            "current_reading",
+            "amount_rial",
+        )
+    }
+    bill, _outcome = bill_upsert(
+        data={**fields, "subscriber": subscriber, "bill_id": subscriber.bill_id},
+        source=BillSource.DESK,
+        actor=actor,
+    )
+    return bill
+
+
+def _close_window(claim, inspection, test_date: datetime.date, max_days: int):
+    """The window a closed correction records: as computed when it can be, else the day
+    before the test (the close must not fail on the very data that is missing)."""
+    try:
+        last_test = _last_test_date(claim, inspection) if inspection else None
+    except ValidationError:
+        last_test = None
+    if last_test is None:
+        last_test = test_date - datetime.timedelta(days=max_days)
+    try:
+        window = rules.correction_window(
+            test_date=test_date,
+            last_test_date=last_test,
+            last_verified_reading_date=None,
+            max_window_days=max_days,
+        )
+    except rules.CorrectionError:
+        window = (test_date - datetime.timedelta(days=1), test_date)
+    return last_test, window
+
+
+@transaction.atomic
+def correction_close_not_possible(
+    *, claim, actor, reason: str, now: datetime.datetime | None = None
+) -> BillCorrection:
+    """Close the billing officer's step without a correction, for a stated reason.
+
+    For when nothing can be corrected from (no bill nor reading inside the window, the
+    subscriber's bills lost...): the reason is kept on the correction, audited, shown on
+    the claim and printed on the statement; no line goes to billing; the process goes on to
+    the fee decision and its end as after a correction of zero.
+    """
+    from apps.meter_service.doctype.process.services import process_complete_task
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why no correction is possible.")})
+    claim, task, existing = _lock_step(claim, actor)
+    now = now or timezone.now()
+    inspection = selectors.decisive_inspection(claim)
+    test_date = timezone.localdate(inspection.tested_at if inspection else now)
+    max_days = int(_setting("CORRECTION_MAX_WINDOW_DAYS"))
+    last_test, (window_start, window_end) = _close_window(claim, inspection, test_date, max_days)
+    verdict = inspection.verdict if inspection else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        process_note = str(NOT_POSSIBLE_NOTE % {"reason": reason})[:500]
+    process_complete_task(
+        task_id=task.task_id,
+        user=actor,
+        data={
+            "correction_rial": 0,
+            "correction_method": "estimated" if verdict == "stopped" else "scaled",
+            "correction_note": process_note,
+        },
+    )
+    fields = {
+        "status": CorrectionStatus.NOT_POSSIBLE,
+        "verdict": verdict,
+        "error_percent": _error_used(inspection) if inspection else None,
+        "test_date": test_date,
+        "last_test_date": last_test,
+        "last_verified_reading_date": None,
+        "window_note": "",
+        "max_window_days": max_days,
+        "window_start": window_start,
+        "window_end": window_end,
+        "rules_used": {
+            "CORRECTION_MAX_WINDOW_DAYS": max_days,
+            "inspection": inspection.pk if inspection else None,
+        },
+        "registered_rial": 0,
+        "corrected_rial": 0,
+        "difference_rial": 0,
+        "computed_at": now,
+        "computed_by": actor if getattr(actor, "pk", None) else None,
+        "reviewed_at": now,
+        "reviewed_by": actor if getattr(actor, "pk", None) else None,
+        "review_note": "",
+        "not_possible_reason": reason[:500],
+    }
+    if existing is None:
+        correction = BillCorrection.objects.create(claim=claim, **fields)
+    else:
+        correction = existing
+        for name, value in fields.items():
+            setattr(correction, name, value)
+        correction.save()
+        correction.periods.all().delete()
+    events.correction_status_event(
+        correction=correction, actor=actor, event_type="correction_not_possible", note=reason
+    )
     return correction
 
 
@@ -370,10 +568,11 @@ def _post_correction(correction: BillCorrection) -> None:
         _create_line(
             claim=claim,
             correction=correction,
-            line_key=f"claim-{claim.pk}:correction:bill-{period.bill_id}",
+            line_key=f"claim-{claim.pk}:correction:"
+            + (f"bill-{period.bill_id}" if period.bill_id else FINAL_READING_PERIOD),
             kind=AdjustmentKind.CORRECTION,
             bill_id=claim.subscriber.bill_id,
-            corrected_payment_id=period.bill.payment_id,
+            corrected_payment_id=period.bill.payment_id if period.bill else "",
             period_start=period.start,
             period_end=period.end,
             amount_rial=period.difference_rial,
@@ -436,4 +635,6 @@ def adjustments_export(*, actor) -> tuple[str, str]:
 
 
 def statement_ready(correction: BillCorrection) -> bool:
-    return correction.status == CorrectionStatus.APPROVED
+    """A statement is printed for an approved correction, and for a step closed without one
+    (it tells the subscriber why nothing was corrected)."""
+    return correction.status in (CorrectionStatus.APPROVED, CorrectionStatus.NOT_POSSIBLE)

@@ -6,13 +6,16 @@ Every figure on it names where it came from: the bill (its payment id and period
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from apps.meter_service import tracking
 from apps.meter_service.doctype.claim.receipt import FONT_FILES, SERVICE_ID, _font_url
-from apps.meter_service.doctype.correction.selectors import verdict_label
+from apps.meter_service.doctype.correction.selectors import uncovered_days, verdict_label
 
 TEMPLATE = "meter_service/correction/statement.html"
 
@@ -27,6 +30,8 @@ def statement_context(correction) -> dict:
         for piece in period.pieces.all()
     }
     return {
+        "final_reading": final_reading_source(correction),
+        "uncovered": uncovered_days(correction, periods),
         "correction": correction,
         "claim": correction.claim,
         "subscriber": correction.claim.subscriber,
@@ -39,6 +44,19 @@ def statement_context(correction) -> dict:
         "fonts": {weight: _font_url(path) for weight, path in FONT_FILES.items()},
         "service_id": SERVICE_ID,
         "printed_at": timezone.now(),
+    }
+
+
+def final_reading_source(correction) -> dict | None:
+    """Where the days after the last bill were read from (the work order's final reading)."""
+    source = (correction.rules_used or {}).get("final_reading")
+    if not source or not correction.periods.filter(bill=None).exists():
+        return None
+    return {
+        "from_date": datetime.date.fromisoformat(source["from_date"]),
+        "from_reading": Decimal(source["from_reading"]),
+        "final_reading": Decimal(source["final_reading"]),
+        "replaced_on": datetime.date.fromisoformat(source["replaced_on"]),
     }
 
 

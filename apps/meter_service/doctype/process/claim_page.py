@@ -25,6 +25,7 @@ _SHOWN_FIELDS = (
     "tampered",
     "new_serial",
     "correction_rial",
+    "correction_note",
     "decision",
     "damage_rial",
     "available_from",
