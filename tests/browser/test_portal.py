@@ -107,3 +107,35 @@ def test_portal_pages_fit_a_360_px_phone(browser, live_server, installed, make_c
         assert _fits(page), "status page with the claim's status"
     finally:
         context.close()
+
+
+def test_refused_claim_form_opens_on_a_summary_linking_each_error(
+    page, live_server, installed, tariffs, make_user
+):
+    from tests.browser.test_accessibility import axe_violations, log_in
+    from tests.portal.conftest import link_account
+
+    user = make_user(Role.SUBSCRIBER)
+    link_account(installed.subscriber, user)
+    log_in(page, live_server, user)
+    page.goto(f"{live_server.url}/portal/claims/new/{installed.subscriber.subscription_number}/")
+    page.fill("input[name=last_reading]", "۸۵۰")
+    page.click("form.claim-form button[type=submit]")
+    page.wait_for_selector("#error-summary")
+
+    # The summary has the focus, so it is on screen and read out, though the form is long.
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    assert page.locator("#error-summary").is_visible()
+    top = "document.getElementById('error-summary').getBoundingClientRect().top"
+    assert 0 <= page.evaluate(top) < page.evaluate("window.innerHeight")
+    # One link per field in error, each to that field's input.
+    invalid = page.locator(".claim-form .field--invalid").count()
+    links = page.locator("#error-summary a")
+    assert invalid >= 2 and links.count() == invalid
+    for index in range(links.count()):
+        target = links.nth(index).get_attribute("href")
+        assert page.locator(f".field--invalid {target}").count() == 1, target
+    assert axe_violations(page) == []
+    links.first.click()
+    target = links.first.get_attribute("href")
+    assert page.evaluate("'#' + document.activeElement.id") == target
