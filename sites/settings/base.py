@@ -146,6 +146,8 @@ TIME_ZONE = "Asia/Tehran"
 USE_I18N = True
 USE_TZ = True
 LANGUAGE_COOKIE_NAME = "meter_language"
+# Persian decimals with "٫" wherever Django localizes a number (apps/meter_service/formats/fa).
+FORMAT_MODULE_PATH = ["apps.meter_service.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / ".static"

@@ -7,6 +7,7 @@ import datetime
 import pytest
 
 from apps.meter_service.doctype.meter.models import Meter
+from apps.meter_service.identifiers import normalize_digits
 from apps.meter_service.permissions import Role
 from tests.conftest import PASSWORD
 
@@ -90,3 +91,48 @@ def test_jalali_calendar_pops_up_and_fills_the_date(page, live_server, make_user
     assert page.locator("jdp-container .jdp-day.selected").inner_text().strip() in ("12", "۱۲")
     page.locator("jdp-container .jdp-day:not(.not-in-month)", has_text="20").first.click()
     assert page.input_value("input[name=install_date]") == "1403/05/20"
+
+
+def _box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def test_desk_lays_out_right_to_left(page, live_server, make_user, make_meter, settings, tmp_path):
+    """Unfold's left-to-right margins are mirrored: icons clear their labels, the list's page
+    count follows its page links, and a status badge is as wide as its text."""
+    settings.METER_JOBS_MODE = "inline"
+    settings.MEDIA_ROOT = tmp_path
+    for _ in range(51):  # one more than a page
+        make_meter()
+    user = make_user(Role.SYSTEM_ADMIN)
+    _login(page, live_server, user.username)
+    page.goto(f"{live_server.url}/desk/meter_service/meter/")
+
+    # The sidebar's active item: its icon on the right, a gap before the label on its left.
+    icon = _box(page, "#nav-sidebar-apps a.active > .material-symbols-outlined")
+    label = _box(page, "#nav-sidebar-apps a.active > .material-symbols-outlined + span")
+    assert icon["x"] - (label["x"] + label["width"]) >= 8
+
+    # Pagination: the count reads after (left of) the page links, without a stray "-".
+    pages = _box(page, ".meter-pagination__pages")
+    count = page.locator(".meter-pagination__count")
+    assert count.bounding_box()["x"] + count.bounding_box()["width"] < pages["x"]
+    assert "-" not in page.inner_text(".meter-pagination")
+    assert "51" in normalize_digits(count.inner_text())
+
+    # An import's status badge inside a card holds its whole text.
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.meter_service.doctype.import_batch.services import import_batch_create
+
+    header = "subscription_number,bill_id,customer_type,national_id,name,mobile,city,address"
+    rows = f"{header}\n1,2,x,3,name,mobile,city,address\n".encode()  # checked: "has errors"
+    batch = import_batch_create(
+        target="subscriber",
+        uploaded_file=SimpleUploadedFile("s.csv", rows, "text/csv"),
+        actor=user,
+    )
+    page.goto(f"{live_server.url}/desk/meter_service/importbatch/{batch.pk}/change/")
+    page.evaluate("document.fonts.ready")
+    badge = page.locator("#content-main dl dd > span").first
+    assert badge.evaluate("el => el.scrollWidth <= el.clientWidth")

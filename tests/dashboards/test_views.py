@@ -89,6 +89,13 @@ def test_page_shows_the_figures_in_persian(client, manager, data):
     assert "دفتر پیشخوان مرکزی" in text
 
 
+def test_english_page_uses_the_english_percent_sign(client, manager, data):
+    client.force_login(manager)
+    client.cookies["meter_language"] = "en"
+    text = client.get(PAGE, RANGE_QUERY).content.decode()
+    assert "80.0%" in text and "٪" not in text
+
+
 def test_filter_by_office_and_city(client, manager, data):
     client.force_login(manager)
     office = data["offices"]["O1"].pk

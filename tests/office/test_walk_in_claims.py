@@ -188,6 +188,27 @@ def test_bad_claim_input_gets_a_persian_error_and_writes_nothing(
     assert _rows() == before
 
 
+def _error_summary(page: str) -> str:
+    start = page.index('id="error-summary"')
+    return page[start : page.index("</ul>", start)]
+
+
+def test_refused_claim_form_sums_up_its_errors_with_links_to_the_fields(
+    office_client, installed, tariffs
+):
+    _identify(office_client, installed)
+    page = office_client.post(CLAIM_NEW, _claim_form(installed, last_reading="۵۰")).content
+    page = page.decode()
+    # A field's error links to its input, which the page has.
+    summary = _error_summary(page)
+    assert 'href="#id_last_reading"' in summary and "کارکرد نمی‌تواند کمتر" in summary
+    assert 'id="id_last_reading"' in page
+    # The payment method is a hidden input here: its error is listed, with nothing to link to.
+    page = office_client.post(CLAIM_NEW, _claim_form(installed, payment_method="gateway")).content
+    summary = _error_summary(page.decode())
+    assert "یک گزینهٔ معتبر انتخاب کنید" in summary and "href=" not in summary
+
+
 def test_second_open_claim_is_refused_in_persian_and_nothing_is_written(
     office_client, installed, office_a, operator_a, file_office_claim
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
+from apps.meter_service.display import percent_sign
 from apps.meter_service.identifiers import to_persian_digits
 
 register = template.Library()
@@ -21,3 +22,9 @@ def num(value) -> str:
         text = text.replace(",", "\u066c").replace(".", "\u066b")
         return to_persian_digits(text)
     return text
+
+
+@register.filter
+def pct(value) -> str:
+    """Show a percentage as num does, with the percent sign of the active language."""
+    return "—" if value is None or value == "" else num(value) + percent_sign()

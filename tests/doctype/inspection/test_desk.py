@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.meter_service.doctype.inspection.models import Inspection, TestPoint
+from apps.meter_service.doctype.meter.models import AccuracyClass
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role
@@ -170,16 +172,25 @@ def test_the_meters_history_lists_its_tests(at_test, record, staff):
     assert keys.index("claims") < keys.index("inspections")
     html = after.content.decode()
     assert reverse("admin:meter_service_inspection_change", args=[inspection.pk]) in html
-    assert "4.00 %" in html  # 52 m³ registered for 50 m³ passed
+    # 52 m³ registered for 50 m³ passed; Persian decimal mark and percent sign, not "4.00 %".
+    assert to_persian_digits("+4٫00٪") in html
 
 
 def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff):
-    inspection = record(at_test, [point(HIGH_FLOW, 50, 52)])
+    inspection = record(at_test, [point(HIGH_FLOW, 50, 52, temperature_c=Decimal("15.7"))])
     url = reverse("admin:meter_service_inspection_change", args=[inspection.pk])
     client = _client(staff["service_manager"])
     page = client.get(url)
     assert page.status_code == 200
-    assert to_persian_digits("+4٫00") in page.content.decode()
+    html = page.content.decode()
+    # Persian decimal mark and percent sign throughout: the results, the point's title and the
+    # temperature that Django itself formats (it used "." and "%": "15.7", "4.00 %").
+    assert to_persian_digits("+4٫00٪") in html
+    assert "m³/h: " + to_persian_digits("+4٫00٪") in html
+    assert "15٫7" in html and "15.7" not in html
+    # The class as the meter's pages name it, not the stored code "1.5".
+    with translation.override("fa"):
+        assert str(AccuracyClass(inspection.accuracy_class).label) in html
     assert client.post(url, {"verdict": "within_tolerance"}).status_code == 403
     inspection.refresh_from_db()
     assert inspection.verdict == "fast"

@@ -37,6 +37,7 @@ from apps.meter_service.doctype.inspection.models import (
 from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test_task
 from apps.meter_service.doctype.meter import history
+from apps.meter_service.doctype.meter.models import AccuracyClass
 from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.services import ProcessConflict
@@ -167,7 +168,7 @@ class InspectionAdmin(DocumentAdmin):
                     "band",
                     "tolerance",
                     "mean_error",
-                    "accuracy_class",
+                    "accuracy_class_label",
                 ]
             },
         ),
@@ -250,6 +251,15 @@ class InspectionAdmin(DocumentAdmin):
     @display(description=_("mean error (%)"))
     def mean_error(self, obj):
         return format_html('<span dir="ltr">{}</span>', format_percent(obj.mean_error_percent))
+
+    @display(description=_("accuracy class"))
+    def accuracy_class_label(self, obj):
+        # The class as the meter's pages name it ("1.5" is a copy of the meter's choice).
+        return (
+            AccuracyClass(obj.accuracy_class).label
+            if obj.accuracy_class in AccuracyClass
+            else obj.accuracy_class
+        )
 
     # --- the report, the photos ------------------------------------------------------------
 

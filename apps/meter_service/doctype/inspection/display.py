@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language, gettext
 
-from apps.meter_service.display import format_quantity
+from apps.meter_service.display import format_quantity, percent_sign
 from apps.meter_service.doctype.inspection.models import FAULTY_VERDICTS, Verdict
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_datetime
@@ -32,11 +32,11 @@ def format_percent(value: Decimal | None, *, signed: bool = True) -> str:
     """A percentage to 2 places, signed (+ fast, − slow), in the active digits; "—" if None."""
     if value is None:
         return "—"
-    return _local(f"{value:+.2f}" if signed else f"{value:.2f}") + "%"
+    return _local(f"{value:+.2f}" if signed else f"{value:.2f}") + percent_sign()
 
 
 def format_tolerance(value: Decimal | None) -> str:
-    return "—" if value is None else "±" + _local(f"{value:.2f}") + "%"
+    return "—" if value is None else "±" + _local(f"{value:.2f}") + percent_sign()
 
 
 def format_volume(value: Decimal | None) -> str:

@@ -208,7 +208,9 @@ class TestPoint(models.Model):
         ordering = ["inspection", "position", "id"]
 
     def __str__(self) -> str:
-        return f"{self.flow_rate_m3h} m³/h: {self.error_percent} %"
+        from apps.meter_service.doctype.inspection.display import format_percent, format_volume
+
+        return f"{format_volume(self.flow_rate_m3h)} m³/h: {format_percent(self.error_percent)}"
 
     @property
     def within(self) -> bool:

@@ -1,0 +1,1 @@
+"""Number formats per language, over Django's own (settings.FORMAT_MODULE_PATH)."""
