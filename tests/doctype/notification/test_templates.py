@@ -18,9 +18,11 @@ from apps.meter_service.doctype.notification.selectors import active_template
 pytestmark = pytest.mark.django_db
 
 DEFAULT_KEYS = [
+    "access_needed",
     "claim_closed",
     "claim_expired",
     "claim_filed",
+    "claim_filed_next_bill",
     "claim_no_access",
     "claim_paid",
     "complaint_answered",
@@ -28,7 +30,10 @@ DEFAULT_KEYS = [
     "complaint_filed",
     "complaint_reopened",
     "complaint_resolved",
+    "correction_approved",
+    "meter_replaced",
     "otp_code",
+    "test_result",
     "visit_scheduled",
 ]
 

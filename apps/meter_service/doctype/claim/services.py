@@ -217,7 +217,8 @@ def claim_file(
             return claim
         reference = f"bill:{claim.tracking_code}"
         events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
-        _notify(claim, "claim_filed", "claim_paid")
+        # One text: filed, and the fee goes on the next bill (there is no payment deadline).
+        _notify(claim, "claim_filed_next_bill")
         process_services.process_start(
             claim=claim,
             actor=actor,
