@@ -8,9 +8,12 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
+from apps.meter_service.doctype.claim.receipt import render_receipt_html
 from apps.meter_service.doctype.claim.services import claim_mark_paid
+from apps.meter_service.doctype.payment.services import payment_record_in_person
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.services import process_complete_task
+from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.portal.timeline import timeline_entries
 
 pytestmark = pytest.mark.django_db
@@ -81,3 +84,58 @@ def test_the_access_date_has_the_jalali_calendar_and_a_hint(portal_client, no_ac
     assert 'aria-describedby="id_available_from_helptext"' in date_input
     assert 'id="id_available_from_helptext"' in html
     assert "jalalidatepicker" in html  # the calendar script is on the page
+
+
+# --- what a closed claim shows ----------------------------------------------------------
+
+
+def test_a_closed_claim_shows_verdict_correction_and_refund(portal_client, make_claim, make_user):
+    technician, crew, billing = (
+        make_user(role) for role in ("technician", "emergency_crew", "billing_officer")
+    )
+    claim = claim_mark_paid(claim=make_claim(), reference="test-payment")
+    complete(claim, "Task_schedule", technician, **SCHEDULE)
+    complete(claim, "Task_test", technician, outcome="tested", error_percent="4.5")
+    complete(
+        claim,
+        "Task_replace",
+        crew,
+        old_final_reading="900",
+        new_serial="NEW-1",
+        new_initial_reading="0",
+    )
+    complete(
+        claim, "Task_correction", billing, correction_rial="-2400000", correction_method="scaled"
+    )
+    claim.refresh_from_db()
+
+    response = portal_client.get(reverse("portal:claim_detail", args=[claim.tracking_code]))
+
+    html = response.content.decode()
+    assert fa("Result of the test") in html
+    assert fa("Runs fast") in html
+    assert "۲٬۴۰۰٬۰۰۰" in html  # the credit
+    assert fa("Fee refunded") in html
+    assert to_persian_digits(f"{claim.total_fee:,}".replace(",", "\u066c")) in html
+
+
+def test_an_open_claim_shows_no_result(portal_client, make_claim):
+    claim = make_claim()
+    response = portal_client.get(reverse("portal:claim_detail", args=[claim.tracking_code]))
+    assert fa("Result of the test") not in response.content.decode()
+
+
+def test_the_office_receipt_number_is_printed_where_the_payment_is(
+    portal_client, make_claim, make_user
+):
+    claim = make_claim(channel="in_person", payment_method="in_person")
+    payment_record_in_person(
+        claim=claim, actor=make_user("service_desk_clerk"), receipt_number="۷۷۴۱۲"
+    )
+
+    receipt = render_receipt_html(claim)
+    page = portal_client.get(reverse("portal:claim_detail", args=[claim.tracking_code]))
+
+    assert fa("Office receipt number") in receipt and "۷۷۴۱۲" in receipt
+    html = page.content.decode()
+    assert fa("Office receipt number") in html and "۷۷۴۱۲" in html

@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import tracking
+from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_date
 
@@ -183,13 +184,6 @@ def _moment(value: str | None) -> datetime.datetime | datetime.date | None:
         return None
 
 
-def verdict_label(verdict: str) -> str:
-    """The verdict of the test decision table, as people read it."""
-    from apps.meter_service.doctype.inspection.models import Verdict
-
-    return str(Verdict(verdict).label) if verdict in Verdict.values else verdict
-
-
 def _test_result(facts: dict, *, language: str) -> str:
     verdict = verdict_label(str(facts.get("verdict") or ""))
     error, mpe = facts.get("error_percent"), facts.get("mpe")
@@ -218,15 +212,6 @@ def correction_text(correction_rial: int, *, language: str) -> str:
     if correction_rial > 0:
         return _("%(amount)s Rial added to your gas bill") % {"amount": amount}
     return _("no change to your gas bills")
-
-
-def fee_refund_rial(claim) -> int:
-    """The test fee given back (refunded, or waived from the bill) when the claim closed."""
-    from apps.meter_service.doctype.claim.models import FeeOutcome
-
-    if claim.fee_outcome in (FeeOutcome.REFUND, FeeOutcome.WAIVE):
-        return int(claim.total_fee)
-    return 0
 
 
 def _settlement(claim, *, language: str) -> str:
