@@ -283,3 +283,18 @@ class TestResult:
             "damage_rial": None,
         }
         assert data["result"]["verdict_label"] not in ("", "fast")  # a label, translated
+
+    def test_a_claim_closed_without_fault_reads_the_fee_kept(self, api, world):
+        claim = claim_mark_paid(claim=world.claims["agency"], reference="agency-2")
+        visit = {"test_type": "field", "visit_date": "1405/09/10", "visit_time": "morning"}
+        technician = world.users[Role.TECHNICIAN]
+        _complete(claim, "Task_schedule", technician, **visit)
+        _complete(claim, "Task_test", technician, outcome="tested", error_percent="-1.5")
+
+        data = api(world.users["agency"]).get(f"/api/v1/claims/{claim.tracking_code}/").json()
+
+        result = data["result"]
+        assert (result["outcome"], result["verdict"]) == ("no_fault", "within_tolerance")
+        assert result["error_percent"] == -1.5
+        assert (result["fee_outcome"], result["fee_refund_rial"]) == ("", 0)
+        assert result["correction_rial"] is None and result["damage_rial"] is None
