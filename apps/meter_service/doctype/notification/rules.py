@@ -261,7 +261,7 @@ def claim_values(
         "tracking_code": format_tracking_code(claim.tracking_code, language=language),
         "amount": format_amount(claim.total_fee, language=language),
         "date": format_day(day, language=language),
-        "pay_by": format_day(claim.expires_at, language=language),
+        "pay_by": format_day(_moment(facts.get("pay_by")) or claim.expires_at, language=language),
     }
     # The process's messages name the visit time, the verdict or the outcome, in the
     # message's language.
