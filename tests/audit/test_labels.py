@@ -46,3 +46,12 @@ def test_an_unknown_code_is_shown_as_it_is():
     assert event_label("some_future_event") == "some_future_event"
     with translation.override("fa"):
         assert event_label("payment_paid") != "payment_paid"
+
+
+def test_an_events_name_uses_its_label():
+    from apps.meter_service.audit.models import DocumentEvent
+
+    event = DocumentEvent(object_repr="1234567890", event_type="payment_paid")
+    with translation.override("fa"):
+        assert str(event) == f"1234567890: {event_label('payment_paid')}"
+        assert "payment_paid" not in str(event)
