@@ -157,3 +157,16 @@ def test_the_english_texts_carry_the_same_figures(make_claim):
         facts={"verdict": "slow", "error_percent": -3.25, "mpe": 3.0},
     )["result"]
     assert result == "Runs slow (measured error -3.25%, allowed ±3%)"
+
+
+def test_a_tampered_meter_is_texted_the_damage_charge(
+    tested, step, django_capture_on_commit_callbacks, fake_sms
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = tested(tampered=True, error_percent="1")
+        step(claim, "Task_tamper_charge", "billing_officer", damage_rial="25000000")
+
+    sent = texts(fake_sms, claim)
+    assert keys(claim)[-2:] == ["test_result", "claim_closed"]
+    assert "دستکاری" in sent["test_result"] or "Tampered" in sent["test_result"]
+    assert "خسارت" in sent["claim_closed"] and rial_fa(25_000_000) in sent["claim_closed"]

@@ -225,6 +225,12 @@ def _settlement(claim, *, language: str) -> str:
             _("Bill correction: %(correction)s.")
             % {"correction": correction_text(int(correction), language=language)}
         )
+    damage = (claim.findings or {}).get("damage_rial")
+    if damage:
+        lines.append(
+            _("Damage charge: %(amount)s Rial added to your gas bill.")
+            % {"amount": format_amount(int(damage), language=language)}
+        )
     refund = format_amount(fee_refund_rial(claim), language=language)
     if claim.fee_outcome == FeeOutcome.REFUND:
         lines.append(_("Test fee refunded: %(amount)s Rial.") % {"amount": refund})
