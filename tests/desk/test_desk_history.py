@@ -56,13 +56,21 @@ def test_the_claims_history_button_shows_its_whole_history(client, make_user, wo
 
 
 def test_any_documents_history_lists_its_audit_events(client, make_user, installed):
+    from apps.meter_service.doctype.subscriber.services import subscriber_update
+
     client.force_login(make_user(Role.SYSTEM_ADMIN, "root"))
     subscriber = installed.subscriber
+    subscriber_update(subscriber=subscriber, city="تاکستان")
 
     response = client.get(reverse("admin:meter_service_subscriber_history", args=[subscriber.pk]))
 
     assert response.status_code == 200
-    assert 'id="document-history"' in response.content.decode()
+    html = response.content.decode()
+    assert 'id="document-history"' in html
+    assert fa("Subscriber changed") in html
+    with translation.override("fa"):
+        city = str(subscriber._meta.get_field("city").verbose_name)
+    assert city in html and ">city<" not in html  # the changed field, by its name
 
 
 def test_the_audit_list_shows_event_names_not_codes(client, make_user, worked_claim):

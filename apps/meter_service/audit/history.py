@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -53,10 +54,18 @@ def actor_name(event: DocumentEvent) -> str:
     return event.actor.get_full_name() or event.actor.get_username()
 
 
-def changes_text(parameters: dict) -> str:
-    """The fields an update changed, by name: "name, mobile"."""
+def changes_text(model: type[models.Model] | None, parameters: dict) -> str:
+    """The fields an update changed, by their names as the forms show them: "mobile, city"."""
     changes = parameters.get("changes")
-    return "، ".join(str(name) for name in changes) if isinstance(changes, dict) else ""
+    if not isinstance(changes, dict):
+        return ""
+    names = []
+    for name in changes:
+        try:
+            names.append(str(model._meta.get_field(name).verbose_name) if model else name)
+        except FieldDoesNotExist:
+            names.append(str(name))
+    return "، ".join(names)
 
 
 def history_rows(document: models.Model, events: Iterable[DocumentEvent]) -> list[HistoryRow]:
@@ -76,7 +85,7 @@ def history_rows(document: models.Model, events: Iterable[DocumentEvent]) -> lis
                     else ""
                 ),
                 actor=actor_name(event),
-                detail=changes_text(event.parameters or {}),
+                detail=changes_text(event.content_type.model_class(), event.parameters or {}),
             )
         )
     return rows
