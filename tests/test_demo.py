@@ -7,6 +7,7 @@ import pytest
 from apps.meter_service.demo import DEMO_CLAIMS, load_demo
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.process.models import ProcessTask
+from tests.integrations.sms_fake import fake_sms, sms_fake_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 
@@ -150,3 +151,33 @@ def test_the_demo_corrections_print_their_lines(roles):
         html = render_statement_html(correction, language="en")
         for period in correction.periods.exclude(bill=None):
             assert period.bill.payment_id in html
+
+
+def test_demo_claims_have_the_texts_of_their_steps(
+    roles,
+    fake_sms,  # noqa: F811 (the fixture imported above)
+    django_capture_on_commit_callbacks,
+):
+    from apps.meter_service.doctype.notification.models import SmsMessage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        load_demo(password="demo-pass")
+
+    sent = {
+        claim.subscriber.subscription_number: list(
+            SmsMessage.objects.filter(claim=claim)
+            .exclude(template_key__startswith="complaint_")
+            .order_by("id")
+            .values_list("template_key", flat=True)
+        )
+        for claim in Claim.objects.select_related("subscriber")
+    }
+    paid = ["claim_filed", "claim_paid"]
+    assert sent == {
+        "1402002": ["claim_filed"],
+        "1402003": paid,
+        "1402004": [*paid, "visit_scheduled"],
+        "1402005": [*paid, "visit_scheduled", "test_result"],
+        "1402006": [*paid, "visit_scheduled", "test_result", "meter_replaced"],
+    }
+    assert len(fake_sms.messages()) >= sum(len(keys) for keys in sent.values())

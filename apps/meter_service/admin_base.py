@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
 
@@ -92,6 +96,31 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
             "has_add_permission": self.has_add_permission(request),
             **extra,
         }
+
+    # --- the History page: the document's audit trail ------------------------------------
+    def history_rows(self, obj) -> list:
+        """The rows of the document's History page (ClaimAdmin adds its related documents)."""
+        from apps.meter_service.audit.history import document_events, history_rows
+
+        return history_rows(obj, document_events(obj))
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The document's audit events, not Django's LogEntry rows (which nothing writes)."""
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        context = self.page_context(
+            request,
+            title=gettext("History: %(document)s") % {"document": obj},
+            subtitle=None,
+            object=obj,
+            original=obj,
+            rows=self.history_rows(obj),
+            **(extra_context or {}),
+        )
+        return TemplateResponse(request, "meter_service/desk/history.html", context)
 
     def create_document(self, request, fields: dict) -> models.Model:
         raise NotImplementedError

@@ -93,13 +93,13 @@ def heartbeat() -> str:
     return stamp
 
 
-def claim_notify(claim_id: int, event: str, *later_events: str) -> None:
+def claim_notify(claim_id: int, event: str, *later_events: str, facts: dict | None = None) -> None:
     """Tell the subscriber about claim events (an SMS each, in order), outside the request
-    that caused them."""
+    that caused them. `facts`: what the process step knew (JSON), for every event given."""
     from apps.meter_service.doctype.notification import services
 
     for each in (event, *later_events):
-        services.notify_claim(claim_id=claim_id, event=each)
+        services.notify_claim(claim_id=claim_id, event=each, facts=facts)
 
 
 def process_run_timers() -> list[int]:

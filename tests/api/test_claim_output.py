@@ -25,6 +25,13 @@ def test_hand_built_outputs_match_the_declared_fields(world, language):
     claims = [Claim.objects.get(pk=claim.pk) for claim in world.claims.values()]
     claim_mark_paid(claim=claims[0], reference="desk-1")
     claim_cancel(claim=claims[1], reason="")
+    # A claim closed as faulty, as the process leaves it (see tests/api/test_claims.py).
+    Claim.objects.filter(pk=claims[2].pk).update(
+        status="closed",
+        outcome="faulty",
+        fee_outcome="refund",
+        findings={"verdict": "slow", "error_percent": -4.5, "correction_rial": 700000},
+    )
     claims = [Claim.objects.get(pk=claim.pk) for claim in claims]
     assert {claim.channel for claim in claims} == {"web", "counter_office", "agency"}
     with translation.override(language):
@@ -34,3 +41,4 @@ def test_hand_built_outputs_match_the_declared_fields(world, language):
             filed = ClaimFileOutputSerializer(claim, context={"payment_url": "https://pay/x"})
             assert filed.data == _generic(filed)
             assert filed.data["payment_url"] == "https://pay/x"
+    assert ClaimDetailOutputSerializer(claims[2]).data["result"]["correction_rial"] == 700_000

@@ -225,3 +225,76 @@ class TestStatus:
     def test_malformed_code_is_404(self, api, world):
         response = api(world.users["ivr"]).get("/api/v1/claims/12345/status/")
         assert response.status_code == 404
+
+
+def _complete(claim, element_id: str, user, **data) -> None:
+    from apps.meter_service.doctype.process.models import ProcessTask
+    from apps.meter_service.doctype.process.services import process_complete_task
+
+    task = ProcessTask.objects.get(
+        instance__claim=claim, element_id=element_id, completed_at__isnull=True
+    )
+    process_complete_task(task_id=task.task_id, user=user, data=data)
+
+
+class TestResult:
+    def test_an_open_claim_has_no_result_yet(self, api, world):
+        claim = world.claims["agency"]
+        data = api(world.users["agency"]).get(f"/api/v1/claims/{claim.tracking_code}/").json()
+        assert data["result"] is None
+
+    def test_the_agency_reads_verdict_correction_and_refund_of_a_closed_claim(self, api, world):
+        claim = claim_mark_paid(claim=world.claims["agency"], reference="agency-1")
+        users = world.users
+        visit = {"test_type": "field", "visit_date": "1405/09/10", "visit_time": "morning"}
+        _complete(claim, "Task_schedule", users[Role.TECHNICIAN], **visit)
+        _complete(claim, "Task_test", users[Role.TECHNICIAN], outcome="tested", error_percent="5")
+        _complete(
+            claim,
+            "Task_replace",
+            users[Role.EMERGENCY_CREW],
+            old_final_reading="900",
+            new_serial="NEW-1",
+            new_initial_reading="0",
+        )
+        _complete(
+            claim,
+            "Task_correction",
+            users[Role.BILLING_OFFICER],
+            correction_rial="-3200000",
+            correction_method="scaled",
+        )
+
+        response = api(users["agency"]).get(f"/api/v1/claims/{claim.tracking_code}/")
+
+        data = response.json()  # and the answer matches the schema (the api client checks)
+        assert data["status"] == ClaimStatus.CLOSED
+        claim.refresh_from_db()
+        assert data["result"] == {
+            "outcome": "faulty",
+            "outcome_label": str(claim.get_outcome_display()),
+            "verdict": "fast",
+            "verdict_label": data["result"]["verdict_label"],
+            "error_percent": 5.0,
+            "fee_outcome": "refund",
+            "fee_outcome_label": str(claim.get_fee_outcome_display()),
+            "fee_refund_rial": claim.total_fee,
+            "correction_rial": -3_200_000,
+            "damage_rial": None,
+        }
+        assert data["result"]["verdict_label"] not in ("", "fast")  # a label, translated
+
+    def test_a_claim_closed_without_fault_reads_the_fee_kept(self, api, world):
+        claim = claim_mark_paid(claim=world.claims["agency"], reference="agency-2")
+        visit = {"test_type": "field", "visit_date": "1405/09/10", "visit_time": "morning"}
+        technician = world.users[Role.TECHNICIAN]
+        _complete(claim, "Task_schedule", technician, **visit)
+        _complete(claim, "Task_test", technician, outcome="tested", error_percent="-1.5")
+
+        data = api(world.users["agency"]).get(f"/api/v1/claims/{claim.tracking_code}/").json()
+
+        result = data["result"]
+        assert (result["outcome"], result["verdict"]) == ("no_fault", "within_tolerance")
+        assert result["error_percent"] == -1.5
+        assert (result["fee_outcome"], result["fee_refund_rial"]) == ("", 0)
+        assert result["correction_rial"] is None and result["damage_rial"] is None

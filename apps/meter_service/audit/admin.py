@@ -3,18 +3,33 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from apps.meter_service import permissions
+from apps.meter_service.audit.labels import EVENT_LABELS, event_label
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
 
+class EventTypeFilter(admin.SimpleListFilter):
+    """Filter by event, listed by their translated names (not their codes)."""
+
+    title = _("event")
+    parameter_name = "event_type"
+
+    def lookups(self, request, model_admin):
+        return sorted(((code, event_label(code)) for code in EVENT_LABELS), key=lambda c: c[1])
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(event_type=value) if value else queryset
+
+
 @admin.register(DocumentEvent, site=staff_site)
 class DocumentEventAdmin(ModelAdmin):
     """The audit trail: read-only for everyone, system administrators included."""
 
-    list_display = ["at_jalali", "content_type", "object_repr", "event_type", "actor"]
-    list_filter = ["event_type", "content_type", ("at", JalaliDateRangeFilter)]
+    list_display = ["at_jalali", "content_type", "object_repr", "event_display", "actor"]
+    list_filter = [EventTypeFilter, "content_type", ("at", JalaliDateRangeFilter)]
     list_filter_submit = True
     search_fields = ["object_repr", "object_id", "event_type", "actor__username"]
     list_select_related = ["content_type", "actor"]
@@ -23,7 +38,7 @@ class DocumentEventAdmin(ModelAdmin):
         "content_type",
         "object_id",
         "object_repr",
-        "event_type",
+        "event_display",
         "actor",
         "parameters",
     ]
@@ -32,6 +47,10 @@ class DocumentEventAdmin(ModelAdmin):
     @admin.display(description=_("at"), ordering="at")
     def at_jalali(self, obj):
         return format_datetime(obj.at)
+
+    @admin.display(description=_("event"), ordering="event_type")
+    def event_display(self, obj):
+        return event_label(obj.event_type)
 
     def get_queryset(self, request):
         return permissions.scope(request.user, super().get_queryset(request))

@@ -1,4 +1,7 @@
-"""What each audit event is called in the interface (desk home, claim timelines)."""
+"""What each audit event is called in the interface: the one mapping from event codes to
+labels, used by the audit trail, the desk's history and timelines, and the portal.
+
+tests/audit/test_labels.py holds it to every event type the code records."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +30,26 @@ EVENT_LABELS = {
     "claim_visit_scheduled": _("Test visit scheduled"),
     "claim_closed": _("Claim closed"),
     "claim_fee_settled": _("Test fee settled"),
+    "payment_initiated": _("Online payment started"),
+    "payment_paid": _("Payment received"),
+    "payment_failed": _("Online payment failed"),
+    "payment_cancelled": _("Payment cancelled"),
+    "bill_charge_created": _("Fee charged to the next gas bill"),
+    "bill_charge_exported": _("Bill charge sent to the billing system"),
+    "correction_computed": _("Bill correction computed"),
+    "correction_submitted": _("Bill correction sent for approval"),
+    "correction_approved": _("Bill correction approved"),
+    "correction_returned": _("Bill correction returned to the billing officer"),
+    "billing_adjustment_created": _("Bill adjustment line created"),
+    "billing_adjustment_exported": _("Bill adjustment sent to the billing system"),
+    "fee_tariff_created": _("Test fee tariff added"),
+    "fee_tariff_changed": _("Test fee tariff changed"),
+    "import_started": _("Import started"),
+    "message_template_created": _("Message template added"),
+    "message_template_updated": _("Message template changed"),
+    "sms_retried": _("SMS sent again"),
+    "otp_requested": _("Sign-in code requested"),
+    "otp_verified": _("Signed in with a code"),
     "process_step": _("Process step"),
     "process_version_uploaded": _("Process version uploaded"),
     "process_version_activated": _("Process version activated"),

@@ -31,4 +31,6 @@ class DocumentEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.object_repr}: {self.event_type}"
+        from apps.meter_service.audit.labels import event_label
+
+        return f"{self.object_repr}: {event_label(self.event_type)}"

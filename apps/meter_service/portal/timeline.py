@@ -14,6 +14,28 @@ from apps.meter_service.doctype.claim.selectors import claim_timeline
 # Events of the payment side (gateway sessions) belong to the claim's payment, not its status.
 GENERIC_LABEL = _("Claim updated")
 BILL_CHARGED_LABEL = _("Fee added to the next gas bill")
+RESCHEDULED_LABEL = _("Test visit scheduled again")
+NO_ACCESS_EXPIRED_LABEL = _("Closed: the meter could not be reached in time")
+
+# People's steps as the subscriber reads them: what happened, not the step's to-do name
+# ("Test the meter" for a visit that found no access would say the test was done). A step
+# missing here keeps its own name; None hides it.
+STEP_LABELS = {
+    # The claim's own claim_visit_scheduled event tells the visit, at the same moment.
+    "Task_schedule": {None: None},
+    "Task_test": {
+        "tested": _("Meter tested"),
+        "no_access": _("The technician could not reach the meter"),
+        None: _("Meter tested"),
+    },
+    "Task_access": {None: _("Access to the meter offered")},
+    "Task_replace": {None: _("Meter replaced")},
+    "Task_correction": {None: _("Bill correction worked out")},
+    "Task_approve": {"approve": _("Bill correction approved"), "return": None, None: None},
+    "Task_tamper_charge": {None: _("Damage charge set")},
+}
+# Which field of a step's data picks its label.
+STEP_LABEL_FIELD = {"Task_test": "outcome", "Task_approve": "decision"}
 
 
 @dataclass(frozen=True)
@@ -27,24 +49,33 @@ class TimelineEntry:
 INTERNAL_EVENTS = {"sla_warned", "sla_escalated"}
 
 
-def _shown(event) -> bool:
+def _step_label(params: dict) -> str | None:
+    """A people's step as the subscriber reads it; None when it is not theirs to see."""
+    step = params.get("step") or ""
+    labels = STEP_LABELS.get(step)
+    if labels is None:
+        return gettext(params.get("step_name") or "")
+    value = (params.get("data") or {}).get(STEP_LABEL_FIELD.get(step, ""))
+    label = labels.get(value, labels[None])
+    return str(label) if label is not None else None
+
+
+def _label(event, seen: set[str], paid: bool) -> str | None:
+    """The event's label, or None when the subscriber's timeline leaves it out."""
+    params = event.parameters or {}
     if event.event_type in INTERNAL_EVENTS:
-        return False
+        return None
     if event.event_type == "process_step":
         # People's steps only (a test done, a meter replaced); starts, messages and timers
         # already show as the claim's own events.
-        return (event.parameters or {}).get("kind") == "task"
-    return True
-
-
-def _label(event) -> str:
-    if event.event_type == "process_step":
-        return gettext((event.parameters or {}).get("step_name") or "")
-    if event.event_type == "claim_paid" and str(
-        (event.parameters or {}).get("reference", "")
-    ).startswith("bill:"):
-        return BILL_CHARGED_LABEL
-    return EVENT_LABELS.get(event.event_type, GENERIC_LABEL)
+        return _step_label(params) if params.get("kind") == "task" else None
+    if event.event_type == "claim_paid" and str(params.get("reference", "")).startswith("bill:"):
+        return str(BILL_CHARGED_LABEL)
+    if event.event_type == "claim_visit_scheduled" and event.event_type in seen:
+        return str(RESCHEDULED_LABEL)  # after no access: a second visit
+    if event.event_type == "claim_expired" and paid:
+        return str(NO_ACCESS_EXPIRED_LABEL)  # a paid claim only expires for want of access
+    return str(EVENT_LABELS.get(event.event_type, GENERIC_LABEL))
 
 
 def timeline_entries(*, claim) -> list[TimelineEntry]:
@@ -53,8 +84,10 @@ def timeline_entries(*, claim) -> list[TimelineEntry]:
     Nothing from the events' data is passed on (payment references, actors, reasons), so the
     same list is safe for the public status lookup.
     """
-    return [
-        TimelineEntry(kind=event.event_type, label=_label(event), at=event.at)
-        for event in claim_timeline(claim=claim)
-        if _shown(event)
-    ]
+    entries, seen = [], set()
+    for event in claim_timeline(claim=claim):
+        label = _label(event, seen, paid="claim_paid" in seen)
+        seen.add(event.event_type)
+        if label:
+            entries.append(TimelineEntry(kind=event.event_type, label=label, at=event.at))
+    return entries

@@ -30,6 +30,7 @@ from apps.meter_service.doctype.claim.selectors import (
     claim_get,
     claim_list,
     claim_public_status,
+    claim_result,
     open_claim_for_meter,
     with_display,
 )
@@ -37,6 +38,7 @@ from apps.meter_service.doctype.correction.models import BillCorrection, Correct
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
 from apps.meter_service.doctype.meter.selectors import current_installation
+from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 from apps.meter_service.doctype.process import selectors as process_selectors
 from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
@@ -327,6 +329,8 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
                 status__in=[CorrectionStatus.APPROVED, CorrectionStatus.NOT_POSSIBLE],
             ).exists(),
             "complaints": _claim_complaints(request, claim),
+            "result": claim_result(claim),
+            "payment": payment_paid_for_claim(claim=claim),
         },
         status=status,
     )

@@ -98,3 +98,18 @@ def test_an_inactive_or_missing_template_sends_nothing(
 
 def test_an_unknown_claim_sends_nothing(templates, fake_sms):
     assert services.notify_claim(claim_id=987654, event="claim_filed") is None
+
+
+def test_a_claim_paid_before_its_filing_text_goes_out_still_names_the_deadline(
+    templates, fake_sms, make_claim, django_capture_on_commit_callbacks
+):
+    # Both texts go out after both actions, as when a counter takes the fee at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        claim = make_claim(contact_mobile="09351112233")
+        deadline = claim.expires_at
+        claim_mark_paid(claim=claim, reference="office:1")
+
+    filed, paid = (sms["message"] for sms in fake_sms.messages("09351112233"))
+    assert format_date(deadline) in filed
+    assert not filed.rstrip().endswith(":")
+    assert "ثبت شد" in paid

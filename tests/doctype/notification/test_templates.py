@@ -18,9 +18,11 @@ from apps.meter_service.doctype.notification.selectors import active_template
 pytestmark = pytest.mark.django_db
 
 DEFAULT_KEYS = [
+    "access_needed",
     "claim_closed",
     "claim_expired",
     "claim_filed",
+    "claim_filed_next_bill",
     "claim_no_access",
     "claim_paid",
     "complaint_answered",
@@ -28,7 +30,10 @@ DEFAULT_KEYS = [
     "complaint_filed",
     "complaint_reopened",
     "complaint_resolved",
+    "correction_approved",
+    "meter_replaced",
     "otp_code",
+    "test_result",
     "visit_scheduled",
 ]
 
@@ -217,3 +222,22 @@ def test_a_later_key_missing_a_value_renders_nothing():
     services.message_template_create(key="test_scheduled", body_fa="{code}")
 
     assert services.message_render(key="test_scheduled", values={"date": "x"}) is None
+
+
+def test_a_site_with_the_old_closing_text_gets_the_figures_unless_staff_rewrote_it():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "apps.meter_service.migrations.0014_claim_closed_text_with_settlement"
+    )
+    MessageTemplate.objects.create(key="claim_closed", **migration.OLD)
+
+    migration.forwards(apps, None)
+
+    template = MessageTemplate.objects.get(key="claim_closed")
+    assert "{settlement}" in template.body_fa and "{settlement}" in template.body_en
+    MessageTemplate.objects.filter(key="claim_closed").update(body_fa="متن کارکنان {outcome}")
+    migration.forwards(apps, None)
+    assert MessageTemplate.objects.get(key="claim_closed").body_fa == "متن کارکنان {outcome}"

@@ -271,6 +271,6 @@ def test_the_subscriber_is_texted_the_visit_and_the_outcome(
         .order_by("id")
         .values_list("template_key", flat=True)
     )
-    assert keys[-2:] == ["visit_scheduled", "claim_closed"]
+    assert keys[-3:] == ["visit_scheduled", "test_result", "claim_closed"]
     closing = SmsMessage.objects.filter(claim=paid_claim, template_key="claim_closed").get()
     assert "سالم" in closing.body or "No fault" in closing.body

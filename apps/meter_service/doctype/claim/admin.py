@@ -230,6 +230,9 @@ class ClaimAdmin(DocumentAdmin):
             process.version if process is not None else None,
         )
 
+    def history_rows(self, obj) -> list:
+        return claim_page.history_rows(obj)
+
     @display(description=_("open steps"))
     def open_steps(self, obj):
         return claim_page.open_steps_html(obj, getattr(obj, "_viewer", None))

@@ -46,8 +46,12 @@ def tracking_qr_svg(code: str) -> str:
 
 def receipt_context(claim) -> dict:
     """Return what the receipt template shows of a claim."""
+    from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
+
     return {
         "claim": claim,
+        # The paid payment: its office receipt number, typed at the counter, is printed.
+        "payment": payment_paid_for_claim(claim=claim),
         "subscriber": claim.subscriber,
         "meter": claim.meter,
         "code_display": tracking.display(claim.tracking_code),

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.claim.models import Claim, FeeOutcome
 
 
 def claim_list(*, user) -> QuerySet[Claim]:
@@ -34,6 +34,68 @@ def claim_by_tracking_code(*, code: str) -> Claim | None:
     if not tracking.is_valid(code):
         return None
     return Claim.objects.select_related("subscriber", "meter").filter(tracking_code=code).first()
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """How a tested claim ended, as the subscriber is shown it (portal, API, SMS).
+
+    `correction_rial` is the bill correction the process approved: negative is a credit to
+    the subscriber. `fee_refund_rial` is the test fee refunded or waived (0 when kept).
+    """
+
+    outcome: str
+    outcome_label: str
+    verdict: str
+    verdict_label: str
+    error_percent: float | None
+    fee_outcome: str
+    fee_outcome_label: str
+    fee_refund_rial: int
+    correction_rial: int | None
+    damage_rial: int | None
+
+    @property
+    def correction_size_rial(self) -> int:
+        """The correction's amount without its sign (a credit or a charge, as worded)."""
+        return abs(self.correction_rial or 0)
+
+
+def verdict_label(verdict: str) -> str:
+    """The verdict of the test decision table, as people read it."""
+    from apps.meter_service.doctype.inspection.models import Verdict
+
+    return str(Verdict(verdict).label) if verdict in Verdict.values else verdict
+
+
+def fee_refund_rial(claim: Claim) -> int:
+    """The test fee given back (refunded, or waived from the bill) when the claim closed."""
+    if claim.fee_outcome in (FeeOutcome.REFUND, FeeOutcome.WAIVE):
+        return int(claim.total_fee)
+    return 0
+
+
+def claim_result(claim: Claim) -> ClaimResult | None:
+    """Return how the claim's test ended; None before it ended with a test outcome."""
+    if not claim.outcome:
+        return None
+    findings = claim.findings or {}
+    verdict = str(findings.get("verdict") or "")
+    error = findings.get("error_percent")
+    correction = findings.get("correction_rial")
+    damage = findings.get("damage_rial")
+    return ClaimResult(
+        outcome=claim.outcome,
+        outcome_label=str(claim.get_outcome_display()),
+        verdict=verdict,
+        verdict_label=verdict_label(verdict) if verdict else "",
+        error_percent=float(error) if error is not None else None,
+        fee_outcome=claim.fee_outcome,
+        fee_outcome_label=str(claim.get_fee_outcome_display()) if claim.fee_outcome else "",
+        fee_refund_rial=fee_refund_rial(claim),
+        correction_rial=int(correction) if correction is not None else None,
+        damage_rial=int(damage) if damage is not None else None,
+    )
 
 
 def claim_public_status(*, code: str, mobile_last4: str) -> Claim | None:

@@ -16,11 +16,15 @@ from apps.meter_service.api.serializers import DigitNormalizingSerializer, Flexi
 from apps.meter_service.doctype.claim.models import (
     Channel,
     Claim,
+    ClaimOutcome,
     ClaimReason,
     ClaimStatus,
+    FeeOutcome,
     PaymentMethod,
     VisitTime,
 )
+from apps.meter_service.doctype.claim.selectors import claim_result
+from apps.meter_service.doctype.inspection.models import Verdict
 
 # What the subscriber or the caller should do next, by status: read out by the IVR.
 NEXT_STEPS: dict[str, tuple[str, object]] = {
@@ -103,6 +107,56 @@ class FeeLineSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FEE_FIELDS)
     label = serializers.CharField()
     amount_rial = serializers.IntegerField()
+
+
+class ClaimResultSerializer(serializers.Serializer):
+    """How a tested claim ended, as the subscriber's portal shows it."""
+
+    outcome = serializers.ChoiceField(choices=ClaimOutcome.choices)
+    outcome_label = serializers.CharField()
+    verdict = serializers.ChoiceField(
+        choices=Verdict.choices, allow_blank=True, help_text="The test's verdict."
+    )
+    verdict_label = serializers.CharField(allow_blank=True)
+    error_percent = serializers.FloatField(
+        allow_null=True, help_text="The measured error (%); null when the meter was stopped."
+    )
+    fee_outcome = serializers.ChoiceField(
+        choices=FeeOutcome.choices,
+        allow_blank=True,
+        help_text="What became of the test fee; blank when the process did not decide (kept).",
+    )
+    fee_outcome_label = serializers.CharField(allow_blank=True)
+    fee_refund_rial = serializers.IntegerField(
+        help_text="The test fee refunded or waived from the gas bill; 0 when kept."
+    )
+    correction_rial = serializers.IntegerField(
+        allow_null=True,
+        help_text="The approved bill correction: negative is a credit to the subscriber; "
+        "null when the bills were not corrected.",
+    )
+    damage_rial = serializers.IntegerField(
+        allow_null=True, help_text="A tampered meter: the damage charged to the gas bill."
+    )
+
+
+def result_output(claim: Claim) -> dict | None:
+    """The claim's result as ClaimResultSerializer writes it; None before it ends tested."""
+    result = claim_result(claim)
+    if result is None:
+        return None
+    return {
+        "outcome": result.outcome,
+        "outcome_label": result.outcome_label,
+        "verdict": result.verdict,
+        "verdict_label": result.verdict_label,
+        "error_percent": result.error_percent,
+        "fee_outcome": result.fee_outcome,
+        "fee_outcome_label": result.fee_outcome_label,
+        "fee_refund_rial": result.fee_refund_rial,
+        "correction_rial": result.correction_rial,
+        "damage_rial": result.damage_rial,
+    }
 
 
 class ClaimFileInputSerializer(DigitNormalizingSerializer):
@@ -251,6 +305,10 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
     fees = serializers.SerializerMethodField()
     paid_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
+    result = serializers.SerializerMethodField(
+        help_text="How the test ended (outcome, verdict, fee refund, bill correction); null "
+        "until the claim closes with a test outcome."
+    )
 
     def get_status_label(self, claim: Claim) -> str:
         return status_label(claim.status)
@@ -258,6 +316,10 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
     @extend_schema_field(FeeLineSerializer(many=True))
     def get_fees(self, claim: Claim) -> list[dict]:
         return fee_lines(claim)
+
+    @extend_schema_field(ClaimResultSerializer(allow_null=True))
+    def get_result(self, claim: Claim) -> dict | None:
+        return result_output(claim)
 
     def to_representation(self, claim: Claim) -> dict:
         # Built by hand, as the list's rows are: DRF would copy and bind the twenty fields
@@ -285,6 +347,7 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
             "fees": fee_lines(claim),
             "paid_at": _moment(claim.paid_at),
             "closed_at": _moment(claim.closed_at),
+            "result": result_output(claim),
         }
 
 

@@ -29,8 +29,9 @@ from apps.meter_service.reference_data import reference_snapshot
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
 
 
-def _notify(claim: Claim, *events: str) -> None:
-    jobs.enqueue(jobs.claim_notify, claim.pk, *events, queue="notifications")
+def _notify(claim: Claim, *events: str, facts: dict | None = None) -> None:
+    options = {"facts": facts} if facts else {}
+    jobs.enqueue(jobs.claim_notify, claim.pk, *events, queue="notifications", **options)
 
 
 def _meter_claims(
@@ -217,12 +218,15 @@ def claim_file(
     with batched_events():
         events.claim_filed_event(claim=claim, actor=actor)
         if not on_bill:
-            _notify(claim, "claim_filed")
+            # The deadline as filed: the claim may be paid (and its deadline cleared) before
+            # the message goes out, as at a counter that takes the fee at once.
+            _notify(claim, "claim_filed", facts={"pay_by": claim.expires_at.isoformat()})
             process_services.process_start(claim=claim, actor=actor)
             return claim
         reference = f"bill:{claim.tracking_code}"
         events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
-        _notify(claim, "claim_filed", "claim_paid")
+        # One text: filed, and the fee goes on the next bill (there is no payment deadline).
+        _notify(claim, "claim_filed_next_bill")
         process_services.process_start(
             claim=claim,
             actor=actor,

@@ -13,14 +13,22 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import tracking
+from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_date
 
 CLAIM_FILED = "claim_filed"
+# A claim whose fee is charged to the next gas bill: no payment deadline to name.
+CLAIM_FILED_NEXT_BILL = "claim_filed_next_bill"
 CLAIM_PAID = "claim_paid"
 CLAIM_EXPIRED = "claim_expired"
 CLAIM_NO_ACCESS = "claim_no_access"
 VISIT_SCHEDULED = "visit_scheduled"
+# The technician could not reach the meter: the subscriber must give access by a deadline.
+ACCESS_NEEDED = "access_needed"
+TEST_RESULT = "test_result"
+METER_REPLACED = "meter_replaced"
+CORRECTION_APPROVED = "correction_approved"
 CLAIM_CLOSED = "claim_closed"
 OTP_CODE = "otp_code"
 COMPLAINT_FILED = "complaint_filed"
@@ -32,11 +40,19 @@ COMPLAINT_CLOSED = "complaint_closed"
 # The values each message is given; a template may use these and no others.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
     CLAIM_FILED: frozenset({"tracking_code", "amount", "date", "pay_by"}),
+    CLAIM_FILED_NEXT_BILL: frozenset({"tracking_code", "amount", "date"}),
     CLAIM_PAID: frozenset({"tracking_code", "amount", "date"}),
     CLAIM_EXPIRED: frozenset({"tracking_code", "amount", "date"}),
     CLAIM_NO_ACCESS: frozenset({"tracking_code", "date"}),
     VISIT_SCHEDULED: frozenset({"tracking_code", "date", "visit_time"}),
-    CLAIM_CLOSED: frozenset({"tracking_code", "date", "outcome"}),
+    # {date} of access_needed is the last day to give access.
+    ACCESS_NEEDED: frozenset({"tracking_code", "date"}),
+    TEST_RESULT: frozenset({"tracking_code", "date", "verdict", "error_percent", "result"}),
+    METER_REPLACED: frozenset({"tracking_code", "date", "new_serial"}),
+    CORRECTION_APPROVED: frozenset({"tracking_code", "date", "correction_amount", "correction"}),
+    CLAIM_CLOSED: frozenset(
+        {"tracking_code", "date", "outcome", "correction_amount", "fee_refund", "settlement"}
+    ),
     OTP_CODE: frozenset({"code", "minutes"}),
     COMPLAINT_FILED: frozenset({"complaint_code", "topic", "due", "date"}),
     COMPLAINT_ANSWERED: frozenset({"complaint_code", "topic", "date"}),
@@ -145,31 +161,138 @@ def format_day(value: datetime.date | datetime.datetime | None, *, language: str
         return format_date(value)
 
 
-def claim_values(claim, event: str, *, language: str = "fa") -> dict[str, str]:
+def format_decimal(value: float | int | str, *, language: str, sign: bool = False) -> str:
+    """Show a figure with at most two decimals (and its sign if asked): +۴٫۲ or +4.2."""
+    text = f"{float(value):{'+' if sign else ''}.2f}".rstrip("0").rstrip(".")
+    if _is_persian(language):
+        return to_persian_digits(text.replace(".", "\u066b"))
+    return text
+
+
+def format_percent(value: float | int | str, *, language: str) -> str:
+    """Show a measured error with its sign: +۴٫۲ or +4.2."""
+    return format_decimal(value, language=language, sign=True)
+
+
+def _moment(value: str | None) -> datetime.datetime | datetime.date | None:
+    """Read an ISO date or date-time handed over by the process (None when absent)."""
+    if not value:
+        return None
+    try:
+        return datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _test_result(facts: dict, *, language: str) -> str:
+    verdict = verdict_label(str(facts.get("verdict") or ""))
+    error, mpe = facts.get("error_percent"), facts.get("mpe")
+    if error is None or facts.get("stopped") or facts.get("tampered"):
+        return verdict
+    if mpe is None:
+        return _("%(verdict)s (measured error %(error)s%%)") % {
+            "verdict": verdict,
+            "error": format_percent(error, language=language),
+        }
+    return _("%(verdict)s (measured error %(error)s%%, allowed ±%(mpe)s%%)") % {
+        "verdict": verdict,
+        "error": format_percent(error, language=language),
+        "mpe": format_decimal(mpe, language=language),
+    }
+
+
+def correction_text(correction_rial: int, *, language: str) -> str:
+    """Say what a bill correction does to the subscriber: a credit, a charge or nothing.
+
+    A negative correction is a credit to the subscriber (the meter ran fast).
+    """
+    amount = format_amount(abs(int(correction_rial)), language=language)
+    if correction_rial < 0:
+        return _("a credit of %(amount)s Rial on your gas bill") % {"amount": amount}
+    if correction_rial > 0:
+        return _("%(amount)s Rial added to your gas bill") % {"amount": amount}
+    return _("no change to your gas bills")
+
+
+def _settlement(claim, *, language: str) -> str:
+    """The closing message's figures, one line each; empty when there is nothing to say."""
+    from apps.meter_service.doctype.claim.models import FeeOutcome
+
+    lines = []
+    correction = (claim.findings or {}).get("correction_rial")
+    if correction:
+        lines.append(
+            _("Bill correction: %(correction)s.")
+            % {"correction": correction_text(int(correction), language=language)}
+        )
+    damage = (claim.findings or {}).get("damage_rial")
+    if damage:
+        lines.append(
+            _("Damage charge: %(amount)s Rial added to your gas bill.")
+            % {"amount": format_amount(int(damage), language=language)}
+        )
+    refund = format_amount(fee_refund_rial(claim), language=language)
+    if claim.fee_outcome == FeeOutcome.REFUND:
+        lines.append(_("Test fee refunded: %(amount)s Rial.") % {"amount": refund})
+    elif claim.fee_outcome == FeeOutcome.WAIVE:
+        lines.append(
+            _("Test fee waived: %(amount)s Rial taken off your gas bill.") % {"amount": refund}
+        )
+    return "".join(f"\n{line}" for line in lines)
+
+
+def claim_values(
+    claim, event: str, *, language: str = "fa", facts: dict | None = None
+) -> dict[str, str]:
     """Return the values a claim's message is given, formatted for the language.
 
     `date` is the day of the event: filing, payment, or for an expired claim the last day
-    it could be paid.
+    it could be paid; for access_needed the last day to give access. `facts` are what the
+    process knew at the step (verdict, error, new serial, correction, deadline), as JSON.
     """
+    facts = facts or {}
+    at = _moment(facts.get("at"))
     day = {
         CLAIM_PAID: lambda: claim.paid_at,
         CLAIM_EXPIRED: lambda: claim.expires_at or claim.closed_at,
         CLAIM_NO_ACCESS: lambda: claim.closed_at,
         VISIT_SCHEDULED: lambda: claim.test_visit_date,
         CLAIM_CLOSED: lambda: claim.closed_at,
+        ACCESS_NEEDED: lambda: _moment(facts.get("access_by")),
+        TEST_RESULT: lambda: at,
+        METER_REPLACED: lambda: at,
+        CORRECTION_APPROVED: lambda: at,
     }.get(event, lambda: claim.filed_at)()
     values = {
         "tracking_code": format_tracking_code(claim.tracking_code, language=language),
         "amount": format_amount(claim.total_fee, language=language),
         "date": format_day(day, language=language),
-        "pay_by": format_day(claim.expires_at, language=language),
+        "pay_by": format_day(_moment(facts.get("pay_by")) or claim.expires_at, language=language),
     }
-    # The process's messages name the visit time or the outcome, in the message's language.
+    # The process's messages name the visit time, the verdict or the outcome, in the
+    # message's language.
     with translation.override(language):
         if event == VISIT_SCHEDULED:
             values["visit_time"] = str(claim.get_test_visit_time_display())
+        if event == TEST_RESULT:
+            error = facts.get("error_percent")
+            values["verdict"] = verdict_label(str(facts.get("verdict") or ""))
+            values["error_percent"] = (
+                format_percent(error, language=language) if error is not None else "—"
+            )
+            values["result"] = str(_test_result(facts, language=language))
+        if event == METER_REPLACED:
+            values["new_serial"] = str(facts.get("new_serial") or "")
+        if event == CORRECTION_APPROVED:
+            correction = int(facts.get("correction_rial") or 0)
+            values["correction_amount"] = format_amount(abs(correction), language=language)
+            values["correction"] = str(correction_text(correction, language=language))
         if event == CLAIM_CLOSED:
+            correction = int((claim.findings or {}).get("correction_rial") or 0)
             values["outcome"] = str(claim.get_outcome_display())
+            values["correction_amount"] = format_amount(abs(correction), language=language)
+            values["fee_refund"] = format_amount(fee_refund_rial(claim), language=language)
+            values["settlement"] = str(_settlement(claim, language=language))
     return values
 
 

@@ -51,9 +51,13 @@ MASK = "•"
 ONCE_PER_CLAIM = frozenset(
     {
         rules.CLAIM_FILED,
+        rules.CLAIM_FILED_NEXT_BILL,
         rules.CLAIM_PAID,
         rules.CLAIM_EXPIRED,
         rules.CLAIM_NO_ACCESS,
+        rules.TEST_RESULT,
+        rules.METER_REPLACED,
+        rules.CORRECTION_APPROVED,
         rules.CLAIM_CLOSED,
     }
 )
@@ -389,12 +393,13 @@ def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
 # --- what the events of a claim send ------------------------------------------------------
 
 
-def notify_claim(*, claim_id: int, event: str) -> SmsMessage | None:
+def notify_claim(*, claim_id: int, event: str, facts: dict | None = None) -> SmsMessage | None:
     """Text the claim's contact mobile about an event; None when the event sends nothing.
 
     Runs as a job after the claim's transaction commits. The text is the Persian template of
     the event, with Persian digits, the amount in Rial with separators and the tracking code
-    grouped for reading aloud.
+    grouped for reading aloud. `facts` are what the process knew at the step that caused
+    the event (a verdict, a new serial, a correction, a deadline): see rules.claim_values.
     """
     claim = Claim.objects.filter(pk=claim_id).first()
     if claim is None:
@@ -404,7 +409,7 @@ def notify_claim(*, claim_id: int, event: str) -> SmsMessage | None:
         earlier = selectors.sms_for_claim(claim=claim).filter(template_key=event).first()
         if earlier is not None:
             return earlier
-    body = message_render(key=event, values=rules.claim_values(claim, event))
+    body = message_render(key=event, values=rules.claim_values(claim, event, facts=facts))
     if body is None:
         return None
     return sms_send(to=claim.contact_mobile, body=body, template_key=event, claim=claim)

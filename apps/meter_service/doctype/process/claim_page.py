@@ -86,6 +86,38 @@ def _data_text(data: dict, fields: dict) -> str:
     return "؛ ".join(shown)
 
 
+def task_step_text(params: dict, version) -> tuple[str, str]:
+    """A person's step of the process as (title, detail): the step's name, translated, and
+    the values it was given, then where the process went."""
+    title = gettext(params.get("step_name") or "")
+    fields = _form_fields(version, params.get("step") or "")
+    detail = _data_text(params.get("data") or {}, fields)
+    nxt = ", ".join(gettext(n) for n in params.get("to") or [])
+    if nxt:
+        detail = f"{detail} → {nxt}" if detail else f"→ {nxt}"
+    return title, detail
+
+
+def automatic_step_text(params: dict) -> str:
+    """What an automatic move of the process was (for the full history): its start, a
+    message, a timer or a move to another version, and the steps it opened."""
+    kind = params.get("kind")
+    if kind == "start":
+        text = gettext("Process started")
+    elif kind == "message":
+        text = gettext("Message received: %(name)s") % {"name": params.get("step") or ""}
+    elif kind == "timer":
+        text = gettext("A timer fired")
+    elif kind == "migrate":
+        text = gettext("Moved to process version %(n)s") % {
+            "n": (params.get("data") or {}).get("to_version", "")
+        }
+    else:
+        text = str(kind or "")
+    nxt = ", ".join(gettext(n) for n in params.get("to") or [])
+    return f"{text} → {nxt}" if nxt else text
+
+
 def history_html(events, version=None) -> str:
     """Every event of the claim, oldest first, with who did it and, for steps, the data."""
     rows = []
@@ -94,12 +126,7 @@ def history_html(events, version=None) -> str:
         if event.event_type == "process_step":
             if params.get("kind") != "task":
                 continue  # starts, messages and timers show as the claim's own events
-            title = gettext(params.get("step_name") or "")
-            fields = _form_fields(version, params.get("step") or "")
-            detail = _data_text(params.get("data") or {}, fields)
-            nxt = ", ".join(gettext(n) for n in params.get("to") or [])
-            if nxt:
-                detail = f"{detail} → {nxt}" if detail else f"→ {nxt}"
+            title, detail = task_step_text(params, version)
         else:
             title, detail = event_label(event.event_type), ""
         who = (event.actor.get_full_name() or event.actor.username) if event.actor else ""
@@ -110,6 +137,36 @@ def history_html(events, version=None) -> str:
         '<div class="text-xs text-base-500">{}</div></div>',
         rows,
     )
+
+
+def history_rows(claim) -> list:
+    """The claim's whole history for the desk's History page: its own events, every step of
+    its process (automatic ones too), and the events of its payments, bill charges, tests,
+    work orders, corrections, adjustment lines and complaints."""
+    import dataclasses
+
+    from apps.meter_service.audit.history import document_events
+    from apps.meter_service.audit.history import history_rows as rows_of
+
+    related = [
+        relation.related_model.objects.filter(**{relation.field.name: claim})
+        for relation in claim._meta.related_objects
+        if relation.one_to_many and relation.related_model._meta.app_label == "meter_service"
+    ]
+    events = list(document_events(claim, related))
+    process = getattr(claim, "process", None)
+    version = process.version if process is not None else None
+    rows = []
+    for event, row in zip(events, rows_of(claim, events), strict=True):
+        params = event.parameters or {}
+        if event.event_type == "process_step":
+            if params.get("kind") == "task":
+                title, detail = task_step_text(params, version)
+            else:
+                title, detail = event_label(event.event_type), automatic_step_text(params)
+            row = dataclasses.replace(row, label=title, detail=detail)
+        rows.append(row)
+    return rows
 
 
 def sla_html(claim) -> str:

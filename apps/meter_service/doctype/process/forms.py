@@ -17,10 +17,34 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.forms import DigitNormalizingForm, digits_input
-from apps.meter_service.jalali import JalaliDateField
+from apps.meter_service.jalali import JalaliDateField, format_date
 
 FIELD_TYPES = ("string", "long", "decimal", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "required_if", "readonly")
+
+
+def date_input() -> forms.TextInput:
+    """A date typed as text with the portal's and desk's Jalali calendar (data-jalali), with
+    today's date in the active calendar as the example."""
+    from django.utils import timezone
+
+    return forms.TextInput(
+        attrs={
+            "inputmode": "numeric",
+            "dir": "ltr",
+            "autocomplete": "off",
+            "data-jalali": "1",
+            "placeholder": format_date(timezone.localdate()),
+        }
+    )
+
+
+def date_hint() -> str:
+    from django.utils import timezone
+
+    return gettext("Year/month/day, such as %(today)s, or pick the day on the calendar.") % {
+        "today": format_date(timezone.localdate())
+    }
 
 
 def _field(spec_field) -> forms.Field:
@@ -53,7 +77,7 @@ def _field(spec_field) -> forms.Field:
             **common,
         )
     if kind == "date":
-        return JalaliDateField(**common)
+        return JalaliDateField(widget=date_input(), help_text=date_hint(), **common)
     return forms.CharField(
         max_length=_number(rules.get("maxlength"), int),
         min_length=_number(rules.get("minlength"), int),

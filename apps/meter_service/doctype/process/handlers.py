@@ -215,6 +215,63 @@ def run_topic(topic: str, data: dict) -> dict:
     return TOPICS[topic](data)
 
 
+# --- what the subscriber is told when a step is done --------------------------------------
+# The SMS of the steps that have no service task of their own. Each is queued in the step's
+# transaction and sent after it commits (jobs.claim_notify), in the order the steps ran, so
+# a test result is told before the closing it leads to.
+def _tell(data: dict, event: str, **facts: Any) -> None:
+    from apps.meter_service import jobs
+
+    jobs.enqueue(
+        jobs.claim_notify,
+        data["claim_id"],
+        event,
+        queue="notifications",
+        facts={"at": engine.now().isoformat(), **facts},
+    )
+
+
+def _test_done(data: dict) -> None:
+    """The technician could not reach the meter: ask for access, with the deadline."""
+    if data.get("outcome") == "no_access":
+        _tell(data, "access_needed", access_by=access_due())
+
+
+def _verdict_decided(data: dict) -> None:
+    _tell(
+        data,
+        "test_result",
+        **{name: data.get(name) for name in ("verdict", "error_percent", "mpe", "stopped")},
+        tampered=bool(data.get("tampered")),
+    )
+
+
+def _meter_replaced(data: dict) -> None:
+    _tell(data, "meter_replaced", new_serial=str(data.get("new_serial") or ""))
+
+
+def _correction_approved(data: dict) -> None:
+    _tell(data, "correction_approved", correction_rial=int(data.get("correction_rial") or 0))
+
+
+# By step id (BPMN element id): a user task when it is completed, an automatic step (task,
+# gateway) when it has run. Gateway_join_approval is reached once the correction stands:
+# within the billing officer's limit, or approved by the service manager.
+STEP_LISTENERS: dict[str, Callable[[dict], None]] = {
+    "Task_test": _test_done,
+    "Task_verdict": _verdict_decided,
+    "Task_replace": _meter_replaced,
+    "Gateway_join_approval": _correction_approved,
+}
+
+
+def step_done(element_id: str, data: dict) -> None:
+    """Tell whoever must know that the step `element_id` is done (nothing for most steps)."""
+    listener = STEP_LISTENERS.get(element_id)
+    if listener is not None and "claim_id" in data:
+        listener(data)
+
+
 # --- rules a task's form cannot say in its field list ------------------------------------
 def _check_test_findings(data: dict) -> None:
     if data.get("outcome") != "tested" or data.get("stopped") or data.get("tampered"):

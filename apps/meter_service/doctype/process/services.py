@@ -151,6 +151,8 @@ def _run_engine(workflow, step: _Step) -> None:
     def did_run(task) -> None:
         if task.task_spec.bpmn_name:
             step.ran.append(task.task_spec.bpmn_id)
+        if task.task_spec.bpmn_id:
+            handlers.step_done(task.task_spec.bpmn_id, task.data)
 
     for _round in range(50):
         workflow.refresh_timers()
@@ -473,6 +475,8 @@ def process_complete_task(
     token = handlers.current_actor.set(user)
     try:
         engine_task.run()
+        # Told before the automatic steps it leads to run (and may tell their own news).
+        handlers.step_done(task.element_id, engine_task.data)
         _run_engine(workflow, step)
         _save(instance, workflow, [step], user)
     finally:
