@@ -57,7 +57,8 @@ def test_a_test_within_tolerance_texts_the_verdict_then_the_closing(
     assert keys(paid_claim)[-2:] == ["test_result", "claim_closed"]
     result = sent["test_result"]
     assert "در محدوده مجاز" in result
-    assert "+۱٫۲" in result and "±۳" in result  # measured error and the allowed band
+    # The measured error and the allowed band (class 1.5 at Qt..Qmax, IN_SERVICE_TOLERANCE_BANDS).
+    assert "+۱٫۲" in result and "±۱٫۵" in result
     assert to_persian_digits(tracking.display(paid_claim.tracking_code)) in result
     closing = sent["claim_closed"]
     assert "استرداد" not in closing and "اعتبار" not in closing  # nothing to give back
@@ -81,7 +82,7 @@ def test_a_fast_meter_texts_verdict_replacement_correction_and_refund(
     told = ["test_result", "meter_replaced", "correction_approved", "claim_closed"]
     assert keys(claim)[-4:] == told
     sent = texts(fake_sms, claim)
-    assert "+۴٫۵" in sent["test_result"] and "±۳" in sent["test_result"]
+    assert "+۴٫۵" in sent["test_result"] and "±۱٫۵" in sent["test_result"]
     assert "NEW-778899" in sent["meter_replaced"]
     assert rial_fa(2_400_000) in sent["correction_approved"]
     assert "اعتبار" in sent["correction_approved"]  # a credit, not a charge
