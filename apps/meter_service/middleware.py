@@ -1,4 +1,6 @@
-"""Language choice: Persian unless the user picked another language."""
+"""Language choice (Persian unless the user picked another language) and idle sessions."""
+
+import time
 
 from django.conf import settings
 from django.utils import translation
@@ -25,3 +27,46 @@ class ChosenLanguageMiddleware:
         patch_vary_headers(response, ["Cookie"])
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class IdleSessionMiddleware:
+    """End a signed-in session after a while without requests (OWASP ASVS 3.3.2).
+
+    Staff sessions (desk, counter offices, agencies) end after STAFF_SESSION_IDLE_MINUTES,
+    a subscriber's after SUBSCRIBER_SESSION_IDLE_MINUTES; the session's own expiry follows,
+    so the stored session goes too. The time of the last request is written at most once a
+    minute, not on every request.
+    """
+
+    KEY = "_meter_last_seen"
+    WRITE_EVERY_SECONDS = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            self._check(request, user)
+        return self.get_response(request)
+
+    def _check(self, request, user) -> None:
+        from django.contrib.auth import logout
+
+        from apps.meter_service.permissions import Role, has_role
+
+        rules = settings.METER_SERVICE
+        minutes = (
+            rules["SUBSCRIBER_SESSION_IDLE_MINUTES"]
+            if has_role(user, Role.SUBSCRIBER)
+            else rules["STAFF_SESSION_IDLE_MINUTES"]
+        )
+        limit = int(minutes) * 60
+        now = int(time.time())
+        last_seen = request.session.get(self.KEY)
+        if isinstance(last_seen, int) and now - last_seen > limit:
+            logout(request)  # flushes the session; the view sees an anonymous user
+            return
+        if not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY_SECONDS:
+            request.session[self.KEY] = now
+            request.session.set_expiry(limit)

@@ -27,6 +27,13 @@ class Rule:
 # A rule the sources leave open is a setting with a sensible default (DOMAIN.md); a site
 # overrides any of them in site_config.json under "meter_service".
 RULES: dict[str, Rule] = {
+    # Sessions: signed-in people are signed out after this long without a request
+    "STAFF_SESSION_IDLE_MINUTES": Rule(
+        30, "staff (desk, counter offices) are signed out after this many idle minutes"
+    ),
+    "SUBSCRIBER_SESSION_IDLE_MINUTES": Rule(
+        15, "subscribers are signed out of the portal after this many idle minutes"
+    ),
     # Filing a claim
     "VAT_PERCENT": Rule(10, "VAT added to the test fee (%)"),
     "PAYMENT_EXPIRY_DAYS": Rule(7, "days an unpaid claim waits for its fee before it expires"),
