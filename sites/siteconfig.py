@@ -47,9 +47,15 @@ def default_config(name: str) -> dict:
 
 
 def write_config(name: str, config: dict) -> Path:
-    """Write a site's config file, creating the site folder and its files folder."""
+    """Write a site's config file, creating the site folder and its files folder.
+
+    The folder holds the secret key, a SQLite database and the uploads (scans, national
+    IDs): only the service's own account may read it (0700; the config file 0600).
+    """
     folder = site_dir(name)
     (folder / "files").mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    (folder / "files").chmod(0o700)
     path = folder / "site_config.json"
     path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     path.chmod(0o600)

@@ -201,6 +201,9 @@ STORAGES = {
 }
 MEDIA_ROOT = SITE_DIR / "files"
 MEDIA_URL = "/files/"
+# Uploads are readable by the service's own account only (served by files.py).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # Who sends an authorised upload (apps/meter_service/files.py): "" the web process,
 # "x-accel-redirect" nginx (an internal location at METER_FILES_INTERNAL_URL aliased to the
 # site's files folder), "x-sendfile" Apache's mod_xsendfile.

@@ -131,6 +131,9 @@ def test_new_sqlite_site_end_to_end(new_site_name):
     assert "sms" not in config and "gateway" not in config
     mode = stat.S_IMODE((siteconfig.site_dir(name) / "site_config.json").stat().st_mode)
     assert mode == 0o600
+    # The database and the uploads are in the site folder: nobody else may enter it.
+    for folder in (siteconfig.site_dir(name), siteconfig.site_dir(name) / "files"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
 
     assert "loaded 0001_roles.json" in out
     [generated] = [line for line in out.splitlines() if "Password (generated" in line]
