@@ -8,6 +8,7 @@ import time
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -114,7 +115,23 @@ def health_view(request):
     checks["sms"] = _timed(check_sms)
     checks["gateway"] = _timed(check_gateway)
     healthy = all(c["status"] != "error" for c in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "error", "site": settings.SITE_NAME, "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body = {"status": "ok" if healthy else "error"}
+    if may_see_details(request):
+        body.update({"site": settings.SITE_NAME, "checks": checks})
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+LOOPBACK = {"127.0.0.1", "::1"}
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+
+def may_see_details(request) -> bool:
+    """The checks' details (versions of nothing, but queue sizes, errors, the site's name)
+    go to a probe on the machine itself or one that shows the site's health token; anyone
+    else, through the proxy too, reads only the status and its HTTP code."""
+    token = getattr(settings, "METER_HEALTH_TOKEN", "")
+    given = request.headers.get("X-Health-Token") or request.GET.get("token", "")
+    if token and given and constant_time_compare(token, given):
+        return True
+    direct = not any(request.META.get(header) for header in FORWARDED_HEADERS)
+    return direct and request.META.get("REMOTE_ADDR") in LOOPBACK

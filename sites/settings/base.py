@@ -204,6 +204,9 @@ MEDIA_URL = "/files/"
 # Uploads are readable by the service's own account only (served by files.py).
 FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# /health/ shows its checks' details to a probe on the machine itself, or to one that
+# sends this token (X-Health-Token header or ?token=); others read only the status.
+METER_HEALTH_TOKEN = SITE_CONFIG.get("health_token", "")
 # Who sends an authorised upload (apps/meter_service/files.py): "" the web process,
 # "x-accel-redirect" nginx (an internal location at METER_FILES_INTERNAL_URL aliased to the
 # site's files folder), "x-sendfile" Apache's mod_xsendfile.

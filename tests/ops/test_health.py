@@ -105,3 +105,22 @@ def test_health_on_redis_warns_without_workers(client, redis_url, monkeypatch):
     assert response.status_code == 200  # the web still serves; jobs wait
     assert body["checks"]["queue"]["status"] == "warning"
     assert body["checks"]["queue"]["workers"] == 0
+
+
+@pytest.mark.django_db
+def test_details_only_to_a_probe_on_the_machine_or_with_the_token(client, settings):
+    """The checks (queue sizes, errors, the site's name) are not for the public."""
+    outside = client.get("/health/", REMOTE_ADDR="203.0.113.5")
+    assert outside.status_code == 200 and outside.json() == {"status": "ok"}
+    # Through a proxy on the same machine every visitor arrives from 127.0.0.1.
+    proxied = client.get("/health/", HTTP_X_FORWARDED_FOR="203.0.113.5")
+    assert proxied.json() == {"status": "ok"}
+    assert "checks" in client.get("/health/").json()  # a direct local probe
+
+    settings.METER_HEALTH_TOKEN = "s3cret-health"
+    with_token = client.get(
+        "/health/", REMOTE_ADDR="203.0.113.5", HTTP_X_HEALTH_TOKEN="s3cret-health"
+    )
+    assert "checks" in with_token.json()
+    wrong = client.get("/health/", REMOTE_ADDR="203.0.113.5", HTTP_X_HEALTH_TOKEN="guess")
+    assert wrong.json() == {"status": "ok"}
