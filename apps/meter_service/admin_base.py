@@ -22,6 +22,7 @@ IDENTIFIER_FIELDS: dict[str, Callable[..., object]] = {
     "mobile": formfields.MobileField,
     "bill_id": lambda **kw: formfields.BillIdField(gas_only=True, **kw),
     "payment_id": formfields.PaymentIdField,
+    "subscription_number": formfields.SubscriptionNumberField,
 }
 
 

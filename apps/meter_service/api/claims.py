@@ -47,7 +47,7 @@ from apps.meter_service.doctype.claim.serializers import (
 )
 from apps.meter_service.doctype.payment.services import payment_start_gateway
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.doctype.subscriber.selectors import subscriber_list
+from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number, subscriber_list
 from apps.meter_service.office.selectors import operator_offices, walk_in_subscriber
 
 logger = logging.getLogger("meter_service.api")
@@ -102,7 +102,7 @@ def visible_claim(*, user, code: str) -> Claim:
 def _own_subscription(user, number: str | None) -> Subscriber:
     if not number:
         raise _required("subscription_number")
-    subscriber = subscriber_list(user=user).filter(subscription_number=number).first()
+    subscriber = subscriber_by_number(number, queryset=subscriber_list(user=user))
     if subscriber is None:
         raise Http404
     return subscriber

@@ -93,6 +93,26 @@ class PaymentIdField(IdentifierField):
         return identifiers.normalize_payment_id(value)
 
 
+class SubscriptionNumberField(IdentifierField):
+    """Subscription number (شماره اشتراک): 1 to 8 digits, leading zeros dropped."""
+
+    default_error_messages = _messages(validators.SUBSCRIPTION_NUMBER_CODES)
+
+    def normalize(self, value: str) -> str:
+        """Return the subscription number without leading zeros."""
+        return identifiers.normalize_subscription_number(value)
+
+
+class TrackingCodeField(IdentifierField):
+    """Tracking code of a claim or complaint: 10 digits with a check digit."""
+
+    default_error_messages = _messages(validators.TRACKING_CODE_CODES)
+
+    def normalize(self, value: str) -> str:
+        """Return the 10 ASCII digits of the code."""
+        return identifiers.normalize_tracking_code(value)
+
+
 class BillPaymentValidator:
     """Serializer-level validator: the payment id must belong to the bill id.
 

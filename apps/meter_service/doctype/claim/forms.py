@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import formfields
 from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
+from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
 from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.jalali import JalaliDateField
 
@@ -92,9 +92,8 @@ class DeskIntakeForm(ClaimForm):
 
     payment_methods = (PaymentMethod.IN_PERSON, PaymentMethod.NEXT_BILL)
 
-    subscriber_identifier = forms.CharField(
+    subscriber_identifier = formfields.SubscriptionKeyField(
         label=_("Subscription number or bill ID"),
-        max_length=13,
         help_text=_("As printed on the subscriber's gas bill."),
     )
     national_id_seen = forms.BooleanField(
@@ -106,18 +105,8 @@ class DeskIntakeForm(ClaimForm):
     field_order = ["subscriber_identifier"]
 
     def clean_subscriber_identifier(self):
-        from apps.meter_service.doctype.subscriber.models import Subscriber
-
-        value = self.cleaned_data["subscriber_identifier"].strip()
-        subscriber = Subscriber.objects.filter(
-            Q(subscription_number=value) | Q(bill_id=value)
-        ).first()
-        if subscriber is None:
-            raise forms.ValidationError(
-                _("No subscriber has this subscription number or bill ID."), code="unknown"
-            )
-        self.subscriber = subscriber
-        return value
+        self.subscriber = subscriber_for_key(self.cleaned_data["subscriber_identifier"])
+        return self.cleaned_data["subscriber_identifier"]
 
     def checklist(self) -> dict[str, bool]:
         return {

@@ -112,8 +112,7 @@ class ClaimFileInputSerializer(DigitNormalizingSerializer):
     subscriber by bill ID plus national ID (national legal ID for a business).
     """
 
-    subscription_number = serializers.RegexField(
-        r"^\d{1,8}$",
+    subscription_number = fields.SubscriptionNumberField(
         required=False,
         help_text="Subscribers: which of your subscriptions the claim is for.",
     )
