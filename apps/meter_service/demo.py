@@ -300,6 +300,8 @@ def _ensure_claims(users: dict[str, User]) -> None:
             continue
         installation = MeterInstallation.objects.get(subscriber=subscriber, is_current=True)
         today = timezone.localdate()
+        # The last settled bill is a bill on file when the demo billed the subscription.
+        latest_bill = subscriber.bills.order_by("-period_start").first()
         claim = claim_file(
             subscriber=subscriber,
             channel="web" if not steps else "in_person",
@@ -309,7 +311,9 @@ def _ensure_claims(users: dict[str, User]) -> None:
             contact_mobile=subscriber.mobile,
             payment_method="gateway" if not steps else "in_person",
             last_bill_id=subscriber.bill_id,
-            last_payment_id=identifiers.build_payment_id(subscriber.bill_id, 2_350_000, 5, 6),
+            last_payment_id=latest_bill.payment_id
+            if latest_bill
+            else identifiers.build_payment_id(subscriber.bill_id, 2_350_000, 5, 6),
             actor=users["clerk"] if steps else None,
         )
         for step in steps:

@@ -235,6 +235,9 @@ METER_SERVICE = {
     "IMPORT_MAX_ROWS": 50_000,
     "IMPORT_MAX_FILE_BYTES": 10 * 1024 * 1024,
     "GAS_COMPANY_CODE": "",
+    # A claim's "last settled bill" (bill ID + payment ID) must be one of the subscription's
+    # latest this-many bills on file, when it has any (the newest may still be unpaid).
+    "LAST_BILL_RECENT_COUNT": 3,
     # The service process (workflows/meter_test.bpmn) reads these through setting("...").
     # In-service tolerance (± %) by accuracy class; OIML R137 MPE for Qt..Qmax x2 by default.
     "IN_SERVICE_TOLERANCE_PERCENT": {"1.0": 2.0, "1.5": 3.0},
