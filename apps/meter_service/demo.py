@@ -32,6 +32,7 @@ DEMO_USERS = [
     ("admin", Role.SYSTEM_ADMIN, "مدیر", "سامانه"),
     ("manager", Role.SERVICE_MANAGER, "مریم", "کاظمی"),
     ("clerk", Role.SERVICE_DESK_CLERK, "علی", "رضایی"),
+    ("callcentre", Role.CALL_CENTRE_OPERATOR, "نرگس", "صادقی"),
     ("technician", Role.TECHNICIAN, "حسین", "موسوی"),
     ("crew", Role.EMERGENCY_CREW, "رضا", "احمدی"),
     ("billing", Role.BILLING_OFFICER, "زهرا", "کریمی"),

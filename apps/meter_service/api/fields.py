@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.meter_service import identifiers, validators
@@ -93,6 +94,18 @@ class PaymentIdField(IdentifierField):
         return identifiers.normalize_payment_id(value)
 
 
+# What the schema documents of a subscription number: up to 8 digits after any leading
+# zeros, in ASCII, Persian or Arabic-Indic digits (separators are accepted too, unlisted).
+SUBSCRIPTION_NUMBER_PATTERN = "^[0۰٠]*[1-9۱-۹١-٩][0-9۰-۹٠-٩]{0,7}$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SUBSCRIPTION_NUMBER_PATTERN,
+        "description": "1 to 8 digits (leading zeros, Persian digits accepted).",
+    }
+)
 class SubscriptionNumberField(IdentifierField):
     """Subscription number (شماره اشتراک): 1 to 8 digits, leading zeros dropped."""
 

@@ -43,3 +43,23 @@ def subscriber_by_key(key: SubscriptionKey, *, queryset: QuerySet[Subscriber] | 
 def subscriber_by_number(number: str, *, queryset: QuerySet[Subscriber] | None = None):
     """Return the subscriber with this (normalised) subscription number, or None."""
     return subscriber_by_key(SubscriptionKey(number, None), queryset=queryset)
+
+
+def subscriber_for_caller(
+    key: SubscriptionKey, *, national_id: str = "", national_legal_id: str = "", mobile: str = ""
+) -> Subscriber | None:
+    """Return the subscriber a caller (phone, IVR) identifies, or None.
+
+    The caller names the subscription (subscription number or bill ID) and proves it with
+    the holder's national ID (national legal ID for a business) or the mobile on file, as a
+    walk-in does at a counter office. Both must belong to the same subscription: any other
+    pair finds nobody, whichever part is wrong.
+    """
+    from apps.meter_service.doctype.subscriber.rules import caller_matches
+
+    subscriber = subscriber_by_key(key)
+    if subscriber is not None and caller_matches(
+        subscriber, national_id=national_id, national_legal_id=national_legal_id, mobile=mobile
+    ):
+        return subscriber
+    return None
