@@ -227,6 +227,8 @@ def _filed_between(queryset, filters: dict):
     for name in ("status", "channel"):
         if filters.get(name):
             queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("tracking_code"):
+        queryset = queryset.filter(tracking_code__contains=filters["tracking_code"])
     zone = timezone.get_current_timezone()
     if filters.get("filed_from"):
         start = datetime.datetime.combine(filters["filed_from"], datetime.time.min, zone)

@@ -172,10 +172,11 @@ class ClaimSearchForm(DigitNormalizingForm):
     )
 
     def clean_q(self) -> str:
-        digits = clean_digits(self.cleaned_data["q"])
-        if digits and not (digits.isascii() and digits.isdigit()):
+        typed = self.cleaned_data["q"]
+        digits = identifiers.normalize_code_search(typed)
+        if digits is None and identifiers.clean_digits(typed):
             raise ValidationError(_("A tracking code has digits only."), code="digits_only")
-        return digits
+        return digits or ""
 
 
 class StatementDayForm(DigitNormalizingForm):

@@ -335,6 +335,13 @@ class ClaimListFilterSerializer(DigitNormalizingSerializer):
 
     status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    tracking_code = fields.CodeSearchField(
+        required=False,
+        help_text=(
+            "All or part of a tracking code, as printed (934-557-8690) or read out; Persian "
+            "digits accepted."
+        ),
+    )
     filed_from = FlexibleDateField(
         required=False, help_text="Filed on or after this day (ISO, or Jalali such as 1403/05/12)."
     )
