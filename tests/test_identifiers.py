@@ -556,6 +556,11 @@ VALIDATOR_CASES = [
     (validators.validate_payment_id, "1770l60", "payment_id_format"),
     (validators.validate_payment_id, "77016", "payment_id_length"),
     (validators.validate_payment_id, "1770150", "payment_id_checksum"),
+    (validators.validate_subscription_number, "12a45", "subscription_number_format"),
+    (validators.validate_subscription_number, "123456789", "subscription_number_length"),
+    (validators.validate_tracking_code, "934-557-86x0", "tracking_code_format"),
+    (validators.validate_tracking_code, "93455786", "tracking_code_length"),
+    (validators.validate_tracking_code, "9345578691", "tracking_code_checksum"),
 ]
 
 
@@ -842,3 +847,108 @@ def test_drf_bill_payment_validator():
         (error,) = bad.errors["payment_id"]
         assert str(error) == "This payment ID does not belong to this bill ID."
     assert error.code == "payment_id_mismatch"
+
+
+# --- subscription numbers, "number or bill ID" inputs, tracking codes, code searches ------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("3000001", "3000001"),
+        ("03000001", "3000001"),
+        ("\u200f۳۰۰۰۰۰۱\u200f", "3000001"),
+        ("٣٠٠ ٠٠٠١", "3000001"),
+        ("300-0001", "3000001"),
+        ("000000012345678", "12345678"),
+    ],
+)
+def test_subscription_number_normalisation(raw, expected):
+    assert identifiers.normalize_subscription_number(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "subscription_number_length"),
+        ("000", "subscription_number_length"),
+        ("123456789", "subscription_number_length"),
+        ("12a4", "subscription_number_format"),
+    ],
+)
+def test_invalid_subscription_numbers(raw, code):
+    assert error_code(identifiers.normalize_subscription_number, raw) == code
+
+
+def test_bill_id_with_zeros_beyond_thirteen_digits_is_still_the_bill_id():
+    thirteen = identifiers.build_bill_id("12345678", "281", 3)
+    assert len(thirteen) == 13
+    assert identifiers.normalize_bill_id("0" + thirteen) == thirteen
+    assert identifiers.normalize_payment_id("00" + "1770160") == "1770160"
+
+
+def test_subscription_key_reads_a_number_a_bill_id_or_either():
+    bill_id = identifiers.build_bill_id("3000001", "281", 3)
+    short_bill_id = identifiers.build_bill_id("1", "281", 3)  # 6 digits: also a number
+    key = identifiers.normalize_subscription_key
+    assert key("۳۰۰۰۰۰۱") == identifiers.SubscriptionKey("3000001", None)
+    assert key(f"\u200f0{bill_id}") == identifiers.SubscriptionKey(None, bill_id)
+    assert key(short_bill_id) == identifiers.SubscriptionKey(short_bill_id, short_bill_id)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("", "subscription_number_length"),
+        ("0000", "subscription_number_length"),
+        ("12-ab", "bill_id_format"),
+        ("12345678101300", "bill_id_length"),
+        ("1234567810131", "bill_id_checksum"),  # too long for a number: a mistyped bill ID
+        ("7748317800142", "bill_id_not_gas"),
+    ],
+)
+def test_subscription_key_errors_name_the_rule(raw, code):
+    assert error_code(identifiers.normalize_subscription_key, raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("9345578690", "9345578690"),
+        ("934-557-8690", "9345578690"),
+        ("۹۳۴-۵۵۷-۸۶۹۰", "9345578690"),
+        ("\u200f٩٣٤ ٥٥٧ ٨٦٩٠", "9345578690"),
+    ],
+)
+def test_tracking_code_normalisation(raw, expected):
+    assert identifiers.normalize_tracking_code(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("934-557-869", "tracking_code_length"),
+        ("0345578690", "tracking_code_length"),
+        ("934-557-8691", "tracking_code_checksum"),
+        ("934-557-869O", "tracking_code_format"),
+    ],
+)
+def test_invalid_tracking_codes(raw, code):
+    assert error_code(identifiers.normalize_tracking_code, raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("934-557-8690", "9345578690"),
+        ("۹۳۴-۵۵۷", "934557"),
+        (" ٨٦٩٠ ", "8690"),
+        ("\u200f۸۶۹۰", "8690"),
+        ("GT-1234", None),
+        ("سارا", None),
+        ("", None),
+        ("- -", None),
+    ],
+)
+def test_code_search_reads_digits_as_printed(raw, expected):
+    assert identifiers.normalize_code_search(raw) == expected

@@ -87,3 +87,14 @@ def test_office_operators_must_hold_the_operator_role(make_user, make_office):
     with pytest.raises(ValidationError):
         office_set_operators(office=office, users=[make_user(Role.TECHNICIAN)])
     assert office.users.count() == 0
+
+
+def test_call_centre_files_by_phone_but_not_in_person(make_user):
+    operator = make_user(Role.CALL_CENTRE_OPERATOR)
+    assert permissions.can_use_desk(operator)
+    assert operator.has_perm("meter_service.file_phone_claim")
+    assert operator.has_perm("meter_service.view_claim")
+    assert not operator.has_perm("meter_service.add_claim")
+    assert not operator.has_perm("meter_service.change_claim")
+    for role in set(Role) - {Role.CALL_CENTRE_OPERATOR}:
+        assert not make_user(role).has_perm("meter_service.file_phone_claim"), role

@@ -16,7 +16,7 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.meter_service import formfields, permissions
 from apps.meter_service.desk_widgets import JalaliDateInput
-from apps.meter_service.forms import DigitNormalizingModelForm
+from apps.meter_service.forms import DigitNormalizingModelForm, normalize_search
 from apps.meter_service.jalali import JalaliDateField, format_date, format_datetime
 
 # Model field name -> form field class, wherever such a field appears in the desk.
@@ -26,6 +26,7 @@ IDENTIFIER_FIELDS: dict[str, Callable[..., object]] = {
     "mobile": formfields.MobileField,
     "bill_id": lambda **kw: formfields.BillIdField(gas_only=True, **kw),
     "payment_id": formfields.PaymentIdField,
+    "subscription_number": formfields.SubscriptionNumberField,
 }
 
 
@@ -130,6 +131,11 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
 
     def get_queryset(self, request):
         return permissions.scope(request.user, super().get_queryset(request))
+
+    def get_search_results(self, request, queryset, search_term):
+        # Codes and numbers are read out or copied grouped, with Persian digits: search
+        # them as stored (the same normaliser as the office's list and the API's filter).
+        return super().get_search_results(request, queryset, normalize_search(search_term))
 
     def get_list_display(self, request):
         columns = []

@@ -32,6 +32,7 @@ DEMO_USERS = [
     ("admin", Role.SYSTEM_ADMIN, "مدیر", "سامانه"),
     ("manager", Role.SERVICE_MANAGER, "مریم", "کاظمی"),
     ("clerk", Role.SERVICE_DESK_CLERK, "علی", "رضایی"),
+    ("callcentre", Role.CALL_CENTRE_OPERATOR, "نرگس", "صادقی"),
     ("technician", Role.TECHNICIAN, "حسین", "موسوی"),
     ("crew", Role.EMERGENCY_CREW, "رضا", "احمدی"),
     ("billing", Role.BILLING_OFFICER, "زهرا", "کریمی"),
@@ -300,6 +301,8 @@ def _ensure_claims(users: dict[str, User]) -> None:
             continue
         installation = MeterInstallation.objects.get(subscriber=subscriber, is_current=True)
         today = timezone.localdate()
+        # The last settled bill is a bill on file when the demo billed the subscription.
+        latest_bill = subscriber.bills.order_by("-period_start").first()
         claim = claim_file(
             subscriber=subscriber,
             channel="web" if not steps else "in_person",
@@ -309,7 +312,9 @@ def _ensure_claims(users: dict[str, User]) -> None:
             contact_mobile=subscriber.mobile,
             payment_method="gateway" if not steps else "in_person",
             last_bill_id=subscriber.bill_id,
-            last_payment_id=identifiers.build_payment_id(subscriber.bill_id, 2_350_000, 5, 6),
+            last_payment_id=latest_bill.payment_id
+            if latest_bill
+            else identifiers.build_payment_id(subscriber.bill_id, 2_350_000, 5, 6),
             actor=users["clerk"] if steps else None,
         )
         for step in steps:

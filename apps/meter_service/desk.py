@@ -67,6 +67,10 @@ def can_add_claim(request) -> bool:
     return request.user.has_perm("meter_service.add_claim")
 
 
+def can_file_phone_claim(request) -> bool:
+    return request.user.has_perm("meter_service.file_phone_claim")
+
+
 def can_add_complaint(request) -> bool:
     return request.user.has_perm("meter_service.add_complaint")
 

@@ -117,3 +117,43 @@ class PaymentIdField(IdentifierField):
     def normalize(self, value: str) -> str:
         """Return the payment id without leading zeros."""
         return identifiers.normalize_payment_id(value)
+
+
+class SubscriptionNumberField(IdentifierField):
+    """Subscription number (شماره اشتراک): 1 to 8 digits, leading zeros dropped."""
+
+    default_error_messages = _messages(validators.SUBSCRIPTION_NUMBER_CODES)
+
+    def normalize(self, value: str) -> str:
+        """Return the subscription number without leading zeros."""
+        return identifiers.normalize_subscription_number(value)
+
+
+class TrackingCodeField(IdentifierField):
+    """Tracking code of a claim or complaint: 10 digits with a check digit."""
+
+    default_error_messages = _messages(validators.TRACKING_CODE_CODES)
+
+    def normalize(self, value: str) -> str:
+        """Return the 10 ASCII digits of the code."""
+        return identifiers.normalize_tracking_code(value)
+
+
+class SubscriptionKeyField(IdentifierField):
+    """A subscription number or a gas bill ID in one input, as printed on the gas bill.
+
+    Cleans to an :class:`~apps.meter_service.identifiers.SubscriptionKey` (or None when
+    empty); find the subscriber with
+    :func:`apps.meter_service.doctype.subscriber.selectors.subscriber_by_key`.
+    """
+
+    default_error_messages = _messages(validators.SUBSCRIPTION_KEY_CODES)
+
+    def normalize(self, value: str) -> identifiers.SubscriptionKey:
+        """Return what the input can be: a subscription number, a bill ID, or both."""
+        return identifiers.normalize_subscription_key(value)
+
+    def to_python(self, value: Any) -> identifiers.SubscriptionKey | None:
+        """Return the key, or None for an empty value."""
+        key = super().to_python(value)
+        return key or None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.http import QueryDict
 
-from apps.meter_service.identifiers import normalize_digits
+from apps.meter_service.identifiers import normalize_code_search, normalize_digits
 
 # Persian decimal and thousands separators, so "۱۲٫۵" and "۱٬۲۰۰" read as numbers.
 _SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ""})
@@ -14,6 +14,19 @@ _SEPARATORS = str.maketrans({"\u066b": ".", "\u066c": ""})
 def normalize_input(value: str) -> str:
     """Return user input with Persian/Arabic-Indic digits and separators made ASCII."""
     return normalize_digits(value).translate(_SEPARATORS)
+
+
+def normalize_search(text: str) -> str:
+    """Return a list's search text as the stored codes and numbers read.
+
+    All or part of a code typed as printed (934-557-8690, Persian digits, pasted direction
+    marks) becomes its plain digits (identifiers.normalize_code_search); other text keeps
+    its words, with Persian and Arabic-Indic digits made ASCII (a serial like GT-۱۲۳۴).
+    """
+    digits = normalize_code_search(text or "")
+    if digits is not None:
+        return digits
+    return normalize_input(text or "").strip()
 
 
 def normalize_form_data(data):

@@ -7,7 +7,12 @@ Every ``normalize_*`` function takes raw user input (Persian, Arabic-Indic or AS
 digits, with spaces, dashes or invisible direction marks) and returns the canonical ASCII
 string, or raises :class:`IdentifierError` whose ``code`` names the rule that failed.
 Codes are ``<kind>_<reason>``, where kind is one of ``national_id``,
-``national_legal_id``, ``mobile``, ``bill_id``, ``payment_id``.
+``national_legal_id``, ``mobile``, ``bill_id``, ``payment_id``, ``subscription_number``,
+``tracking_code``.
+
+Every door (desk forms, portals, the API, imports) reads identifiers through these
+functions, through :mod:`apps.meter_service.formfields` and
+:mod:`apps.meter_service.api.fields`, so one typed value means the same everywhere.
 """
 
 from __future__ import annotations
@@ -49,6 +54,8 @@ BILL_ID_MAX_LENGTH = 13
 PAYMENT_ID_MIN_LENGTH = 6
 PAYMENT_ID_MAX_LENGTH = 13
 FILE_CODE_MAX_LENGTH = 8
+SUBSCRIPTION_NUMBER_MAX_LENGTH = FILE_CODE_MAX_LENGTH
+TRACKING_CODE_LENGTH = 10
 COMPANY_CODE_LENGTH = 3
 
 _LEGAL_ID_WEIGHTS = (29, 27, 23, 19, 17)
@@ -251,12 +258,13 @@ def is_valid_mobile(value: str | int) -> bool:
 
 
 def _strip_number(value: str | int, kind: str, label: str, max_length: int) -> str:
-    digits = _digits_or_raise(value, kind, label)
+    # Bill and payment ids are numbers: the bank barcode left-pads both to 13 digits, so
+    # leading zeros carry no meaning and are dropped from the canonical form, before the
+    # length is counted (a 13-digit ID typed with one more zero is still that ID).
+    digits = _digits_or_raise(value, kind, label).lstrip("0")
     if len(digits) > max_length:
         raise IdentifierError(f"{kind}_length", f"{label} must have 6 to 13 digits.")
-    # Bill and payment ids are numbers: the bank barcode left-pads both to 13 digits, so
-    # leading zeros carry no meaning and are dropped from the canonical form.
-    return digits.lstrip("0")
+    return digits
 
 
 def normalize_bill_id(value: str | int, *, gas_only: bool = False) -> str:
@@ -371,3 +379,92 @@ def build_payment_id(bill_id: str | int, amount_rial: int, year_digit: int, peri
     body = f"{thousands}{year_digit}{period:02d}"
     with_c1 = f"{body}{mod11_check_digit(body)}"
     return f"{with_c1}{mod11_check_digit(bill + with_c1)}"
+
+
+# --- subscription number (شماره اشتراک) ----------------------------------------------
+
+
+def normalize_subscription_number(value: str | int) -> str:
+    """Return the subscription number without leading zeros, or raise IdentifierError.
+
+    It is the file code of the subscription's bill ID, a number of 1 to 8 digits: like the
+    bill ID, leading zeros (from a padded print or a spreadsheet) carry no meaning.
+    """
+    digits = _digits_or_raise(value, "subscription_number", "A subscription number")
+    digits = digits.lstrip("0")
+    if not digits or len(digits) > SUBSCRIPTION_NUMBER_MAX_LENGTH:
+        raise IdentifierError(
+            "subscription_number_length", "A subscription number must have 1 to 8 digits."
+        )
+    return digits
+
+
+def is_valid_subscription_number(value: str | int) -> bool:
+    """Return whether value is a subscription number (after normalisation)."""
+    return _is_valid(normalize_subscription_number, value)
+
+
+class SubscriptionKey(NamedTuple):
+    """What a "subscription number or bill ID" input may name, as read by
+    :func:`normalize_subscription_key`: the canonical forms it can be (one or both, never
+    neither)."""
+
+    subscription_number: str | None
+    bill_id: str | None
+
+
+def normalize_subscription_key(value: str | int) -> SubscriptionKey:
+    """Read a subscription number or a gas bill ID typed in one field.
+
+    A subscription number has at most 8 digits and a bill ID 6 to 13 with a check digit,
+    so 6 to 8 digits may be either. Up to 8 digits always count as a subscription number;
+    longer input must be a valid gas bill ID, else its error is raised (so a mistyped check
+    digit says so instead of "no such subscriber"). Non-digits and empty input are refused.
+    """
+    digits = _digits_or_raise(value, "bill_id", "A bill ID").lstrip("0")
+    if not digits:
+        raise IdentifierError(
+            "subscription_number_length", "A subscription number must have 1 to 8 digits."
+        )
+    if len(digits) > SUBSCRIPTION_NUMBER_MAX_LENGTH:
+        return SubscriptionKey(subscription_number=None, bill_id=normalize_gas_bill_id(digits))
+    bill_id = digits if is_valid_bill_id(digits, gas_only=True) else None
+    return SubscriptionKey(subscription_number=digits, bill_id=bill_id)
+
+
+# --- tracking code (کد رهگیری) --------------------------------------------------------
+
+
+def normalize_tracking_code(value: str | int) -> str:
+    """Return the 10-digit tracking code of a claim or complaint, or raise IdentifierError.
+
+    People read it out and type it grouped (934-557-8690), so separators are dropped; its
+    last digit is a Verhoeff check digit (see :mod:`apps.meter_service.tracking`).
+    """
+    from apps.meter_service.tracking import verhoeff_check_digit
+
+    digits = _digits_or_raise(value, "tracking_code", "A tracking code")
+    if len(digits) != TRACKING_CODE_LENGTH or digits[0] == "0":
+        raise IdentifierError("tracking_code_length", "A tracking code has 10 digits.")
+    if int(digits[-1]) != verhoeff_check_digit(digits[:-1]):
+        raise IdentifierError("tracking_code_checksum", "The tracking code check digit is wrong.")
+    return digits
+
+
+def is_valid_tracking_code(value: str | int) -> bool:
+    """Return whether value is a well-formed tracking code (after normalisation)."""
+    return _is_valid(normalize_tracking_code, value)
+
+
+def normalize_code_search(value: str | int) -> str | None:
+    """Return what a list's search box should look for in codes and numbers, or None.
+
+    A search names all or part of a code or number, typed as it is printed: grouped with
+    dashes or spaces (934-557-8690), in Persian or Arabic-Indic digits, pasted with
+    direction marks. The answer is the plain ASCII digits; None when the text is not a
+    number at all (a name, a serial with letters), so the caller searches it as text.
+    """
+    digits = clean_digits(value)
+    if not digits or not _ASCII_DIGITS.fullmatch(digits):
+        return None
+    return digits

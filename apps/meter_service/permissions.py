@@ -27,6 +27,7 @@ class Role(models.TextChoices):
     SUBSCRIBER = "subscriber", _("Subscriber")
     COUNTER_OFFICE_OPERATOR = "counter_office_operator", _("Counter-office operator")
     SERVICE_DESK_CLERK = "service_desk_clerk", _("Service-desk clerk")
+    CALL_CENTRE_OPERATOR = "call_centre_operator", _("Call-centre operator")
     TECHNICIAN = "technician", _("Meter technician")
     EMERGENCY_CREW = "emergency_crew", _("Emergency post crew")
     BILLING_OFFICER = "billing_officer", _("Billing officer")
@@ -42,6 +43,7 @@ class Role(models.TextChoices):
 DESK_ROLES = frozenset(
     {
         Role.SERVICE_DESK_CLERK,
+        Role.CALL_CENTRE_OPERATOR,
         Role.TECHNICIAN,
         Role.EMERGENCY_CREW,
         Role.BILLING_OFFICER,

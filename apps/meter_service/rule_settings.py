@@ -47,6 +47,11 @@ RULES: dict[str, Rule] = {
     "GAS_COMPANY_CODE": Rule(
         "", "this company's 3-digit code in bill IDs; when set, other companies' are refused"
     ),
+    "LAST_BILL_RECENT_COUNT": Rule(
+        3,
+        "a claim's last settled bill must be one of the subscription's latest this-many "
+        "bills on file, when it has any (the newest may still be unpaid)",
+    ),
     "BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER": Rule(
         True, "the file code in a subscriber's bill ID must be their subscription number"
     ),

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import secrets
 
-from apps.meter_service.identifiers import clean_digits
+from apps.meter_service.identifiers import (
+    TRACKING_CODE_LENGTH,
+    clean_digits,
+    is_valid_tracking_code,
+)
 
 _D = (
     (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
@@ -33,7 +37,7 @@ _P = (
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
 )
 _INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
-LENGTH = 10
+LENGTH = TRACKING_CODE_LENGTH
 
 
 def verhoeff_check_digit(digits: str) -> int:
@@ -45,14 +49,9 @@ def verhoeff_check_digit(digits: str) -> int:
 
 
 def is_valid(code: str) -> bool:
-    """Return True for a well-formed tracking code (any digits, dashes and spaces allowed)."""
-    code = normalize(code)
-    return (
-        len(code) == LENGTH
-        and code.isdigit()
-        and code[0] != "0"
-        and verhoeff_check_digit(code[:-1]) == int(code[-1])
-    )
+    """Return True for a well-formed tracking code (any digits, dashes and spaces allowed):
+    the rules of identifiers.normalize_tracking_code, which every door reads codes with."""
+    return is_valid_tracking_code(code)
 
 
 def normalize(code: str) -> str:

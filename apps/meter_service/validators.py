@@ -51,6 +51,16 @@ MESSAGES: dict[str, Promise] = {
     "payment_id_length": _("Enter a valid payment ID; it must have 6 to 13 digits."),
     "payment_id_checksum": _("Enter a valid payment ID; the check digit does not match."),
     "payment_id_mismatch": _("This payment ID does not belong to this bill ID."),
+    "subscription_number_format": _("Enter the subscription number using digits only."),
+    "subscription_number_length": _(
+        "Enter a valid subscription number; it must have 1 to 8 digits."
+    ),
+    "tracking_code_format": _("Enter the tracking code using digits only."),
+    "tracking_code_length": _("Enter a valid tracking code; it must have 10 digits."),
+    "tracking_code_checksum": _(
+        "Enter a valid tracking code; the check digit does not match, so a digit is "
+        "probably mistyped."
+    ),
 }
 
 NOT_CANONICAL_MESSAGE = _("Enter this identifier in its standard form: %(canonical)s.")
@@ -60,11 +70,22 @@ NATIONAL_LEGAL_ID_CODES = tuple(code for code in MESSAGES if code.startswith("na
 MOBILE_CODES = ("mobile_format",)
 BILL_ID_CODES = tuple(code for code in MESSAGES if code.startswith("bill_id_"))
 PAYMENT_ID_CODES = tuple(code for code in MESSAGES if code.startswith("payment_id_"))
+SUBSCRIPTION_NUMBER_CODES = tuple(
+    code for code in MESSAGES if code.startswith("subscription_number_")
+)
+TRACKING_CODE_CODES = tuple(code for code in MESSAGES if code.startswith("tracking_code_"))
+# A "subscription number or bill ID" input fails with the codes of either.
+SUBSCRIPTION_KEY_CODES = SUBSCRIPTION_NUMBER_CODES + BILL_ID_CODES
 
 
 def validation_error(error: IdentifierError) -> ValidationError:
     """Return the translated ValidationError for an IdentifierError."""
-    return ValidationError(MESSAGES[error.code], code=error.code)
+    return validation_error_for_code(error.code)
+
+
+def validation_error_for_code(code: str) -> ValidationError:
+    """Return the translated ValidationError for an identifier error code."""
+    return ValidationError(MESSAGES[code], code=code)
 
 
 def _check(normalizer: Callable[..., str], value: object, **options: object) -> str:
@@ -119,6 +140,16 @@ def validate_payment_id(value: str) -> None:
     :func:`validate_payment_id_for_bill` when both are known.
     """
     _check(identifiers.normalize_payment_id, value)
+
+
+def validate_subscription_number(value: str) -> None:
+    """Raise ValidationError unless value is a subscription number (1 to 8 digits)."""
+    _check(identifiers.normalize_subscription_number, value)
+
+
+def validate_tracking_code(value: str) -> None:
+    """Raise ValidationError unless value is a tracking code whose check digit matches."""
+    _check(identifiers.normalize_tracking_code, value)
 
 
 def validate_payment_id_for_bill(bill_id: str, payment_id: str) -> None:

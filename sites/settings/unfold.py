@@ -89,6 +89,12 @@ UNFOLD = {
                         "permission": "apps.meter_service.desk.can_add_claim",
                     },
                     {
+                        "title": _("File a claim by phone"),
+                        "icon": "call",
+                        "link": reverse_lazy("admin:meter_service_claim_phone"),
+                        "permission": "apps.meter_service.desk.can_file_phone_claim",
+                    },
+                    {
                         "title": _("Work orders"),
                         "icon": "construction",
                         "link": _link("workorder"),

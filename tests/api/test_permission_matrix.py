@@ -84,7 +84,8 @@ def test_status_lookup(api, world, caller):
 
 @pytest.mark.parametrize("caller", CALLERS)
 def test_cancel(api, world, caller):
-    """Filers cancel what they may see; staff and the IVR read only; others' claims 404."""
+    """Filers cancel what they may see; staff (the call centre too) and the IVR read only;
+    others' claims 404."""
     client = _client(api, world, caller)
     for name in CLAIMS:
         claim = world.claims[name]
@@ -154,6 +155,7 @@ def test_file(api, world, install, caller):
         "operator_x": 201,
         "operator_y": 201,
         "agency": 201,
+        Role.CALL_CENTRE_OPERATOR: 201,  # a caller's claim, by phone
     }.get(caller, 403)
     assert response.status_code == expected, response.content
     assert Claim.objects.count() == before + (expected == 201)
@@ -167,6 +169,8 @@ def test_file(api, world, install, caller):
             )
         elif caller == "agency":
             assert (claim.channel, claim.agency) == ("agency", world.agencies["agency"])
+        elif caller == Role.CALL_CENTRE_OPERATOR:
+            assert (claim.channel, claim.payment_method) == ("phone", "next_bill")
         else:
             assert claim.channel == "web"
 

@@ -21,7 +21,13 @@ def _issue(username: str, *args: str) -> str:
 
 
 @pytest.mark.parametrize(
-    "role", [Role.AGENCY_CLIENT, Role.COUNTER_OFFICE_OPERATOR, Role.BILLING_OFFICER]
+    "role",
+    [
+        Role.AGENCY_CLIENT,
+        Role.COUNTER_OFFICE_OPERATOR,
+        Role.BILLING_OFFICER,
+        Role.CALL_CENTRE_OPERATOR,  # the IVR that takes claims by phone
+    ],
 )
 def test_prints_the_same_token_until_rotated(make_user, role, api):
     user = make_user(role)
@@ -35,7 +41,10 @@ def test_prints_the_same_token_until_rotated(make_user, role, api):
     assert client.get("/api/v1/claims/").status_code == 200
 
 
-@pytest.mark.parametrize("role", [Role.SUBSCRIBER, *sorted(DESK_ROLES - {Role.BILLING_OFFICER})])
+@pytest.mark.parametrize(
+    "role",
+    [Role.SUBSCRIBER, *sorted(DESK_ROLES - {Role.BILLING_OFFICER, Role.CALL_CENTRE_OPERATOR})],
+)
 def test_refuses_other_roles(make_user, role):
     user = make_user(role)
     with pytest.raises(CommandError):

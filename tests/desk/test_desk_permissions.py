@@ -20,6 +20,7 @@ CLAIMS = {"claim"}
 ALL_FEES = {"claim", "feetariff", "agency"}
 CAN_VIEW: dict[str, set[str]] = {
     Role.SERVICE_DESK_CLERK: MASTER | {"claim", "feetariff"},
+    Role.CALL_CENTRE_OPERATOR: CLAIMS,
     Role.TECHNICIAN: FIELD_WORK | CLAIMS,
     Role.EMERGENCY_CREW: FIELD_WORK | CLAIMS,
     Role.BILLING_OFFICER: FIELD_WORK | {"claim", "feetariff"},
@@ -29,6 +30,7 @@ CAN_VIEW: dict[str, set[str]] = {
 }
 CAN_ADD: dict[str, set[str]] = {
     Role.SERVICE_DESK_CLERK: {"subscriber", "claim"},
+    Role.CALL_CENTRE_OPERATOR: set(),  # files by phone only (below), not in person
     Role.TECHNICIAN: set(),
     Role.EMERGENCY_CREW: {"meter", "meterinstallation"},
     Role.BILLING_OFFICER: set(),
@@ -217,3 +219,24 @@ def test_staff_lists_show_every_record(client, make_user, documents, model, coun
     name = model._meta.model_name
     response = client.get(reverse(f"admin:meter_service_{name}_changelist"))
     assert response.context["cl"].result_count == count
+
+
+# Claims taken by phone: the call centre's own page; no other role files on that channel.
+PHONE_FILERS = {Role.CALL_CENTRE_OPERATOR}
+
+
+@pytest.mark.parametrize("role", sorted(CAN_VIEW))
+def test_phone_claim_page_is_the_call_centres(client, make_user, role):
+    client.force_login(make_user(role))
+    response = client.get(reverse("admin:meter_service_claim_phone"))
+    assert response.status_code == (200 if role in PHONE_FILERS else 403)
+    menu = client.get(reverse("admin:index")).content.decode()
+    assert (reverse("admin:meter_service_claim_phone") in menu) == (role in PHONE_FILERS)
+
+
+@pytest.mark.parametrize("role", OUTSIDE_ROLES)
+def test_outside_roles_never_reach_the_phone_page(client, make_user, role):
+    client.force_login(make_user(role, is_staff=True))
+    response = client.get(reverse("admin:meter_service_claim_phone"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))

@@ -16,7 +16,7 @@ from apps.meter_service.identifiers import (
     to_persian_digits,
 )
 from apps.meter_service.jalali import format_date
-from apps.meter_service.office.forms import NO_MATCH_MESSAGE
+from apps.meter_service.office.forms import NO_MATCH_LEGAL_ID_MESSAGE, NO_MATCH_MESSAGE
 from apps.meter_service.office.views import WALK_IN_SESSION_KEY
 from tests.conftest import OFFICE_FEE, TEST_FEE
 
@@ -116,6 +116,25 @@ def test_business_is_identified_by_its_national_legal_id(office_client, make_ins
     response = _identify(office_client, installation, identity=to_persian_digits(legal_id))
 
     assert response.status_code == 302 and response["Location"] == CLAIM_NEW
+
+
+def test_a_legal_id_that_does_not_match_is_named_as_a_legal_id(
+    office_client, make_installation, tariffs
+):
+    """The "no match" message names the number typed: a national legal ID, not a national ID."""
+    legal_id = "1086016275" + str(national_legal_id_check_digit("1086016275"))
+    other = "1038028479" + str(national_legal_id_check_digit("1038028479"))
+    installation = make_installation(
+        {"customer_type": "g2b", "national_id": "", "national_legal_id": legal_id}
+    )
+
+    response = _identify(office_client, installation, identity=to_persian_digits(other))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert escape(str(NO_MATCH_LEGAL_ID_MESSAGE)) in page
+    assert escape(str(NO_MATCH_MESSAGE)) not in page
+    assert WALK_IN_SESSION_KEY not in office_client.session
 
 
 # --- filing ---------------------------------------------------------------------------

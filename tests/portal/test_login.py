@@ -10,6 +10,7 @@ from django.utils import translation
 from apps.meter_service.doctype.otp import rules as otp_rules
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role, has_role
+from apps.meter_service.portal.views import LOGIN_SESSION_KEY
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +51,11 @@ def test_login_with_the_code_texted_to_the_subscriber(client, installed, fake_sm
     assert response["Location"] == LOGIN
     step_two = client.get(LOGIN)
     assert 'name="code"' in step_two.content.decode()
-    assert fa(otp_rules.CODE_SENT_MESSAGE) in step_two.content.decode()
+    said = fa(
+        otp_rules.CODE_SENT_MESSAGES["subscription_number"],
+        identifier=to_persian_digits(subscriber.subscription_number),
+    )
+    assert said in step_two.content.decode()
 
     code = fake_sms.last_code(MOBILE)
     response = client.post(LOGIN, {"code": to_persian_digits(code)})
@@ -150,3 +155,29 @@ def test_a_logged_in_subscriber_skips_the_login_page(portal_client):
 def test_staff_cannot_use_the_subscriber_pages(client, make_user):
     client.force_login(make_user(Role.SERVICE_DESK_CLERK))
     assert client.get(reverse("portal:claim_list")).status_code == 403
+
+
+def test_an_unknown_bill_id_is_named_and_nothing_is_revealed(client, installed, ask_code):
+    """A well-formed bill ID that is no one's: the page says "if this bill ID is ours", in
+    the same words it would use for a subscriber's, and no SMS goes out."""
+    from apps.meter_service.identifiers import build_bill_id
+
+    unknown = build_bill_id("7654321", "281", 3)
+    response = ask_code(to_persian_digits(unknown))
+    assert response.status_code == 302
+    page = client.get(LOGIN).content.decode()
+    said = fa(otp_rules.CODE_SENT_MESSAGES["bill_id"], identifier=to_persian_digits(unknown))
+    assert said in page
+    assert fa(otp_rules.CODE_SENT_MESSAGE) not in page
+
+
+def test_a_mistyped_bill_id_says_the_check_digit_is_wrong(client, installed, ask_code):
+    """Not "a code was sent": the check digit shows the bill ID was mistyped."""
+    from apps.meter_service.validators import MESSAGES
+
+    bill_id = installed.subscriber.bill_id
+    mistyped = bill_id[:-1] + str((int(bill_id[-1]) + 1) % 10)
+    response = ask_code(to_persian_digits(mistyped))
+    assert response.status_code == 200
+    assert fa(MESSAGES["bill_id_checksum"]) in response.content.decode()
+    assert LOGIN_SESSION_KEY not in client.session

@@ -9,7 +9,13 @@ from rest_framework.authtoken.models import Token
 from apps.meter_service.permissions import Role, has_role
 
 # Programs call the API with a token; people use the portals and the desk with a session.
-TOKEN_ROLES = (Role.AGENCY_CLIENT, Role.COUNTER_OFFICE_OPERATOR, Role.BILLING_OFFICER)
+# The call centre's IVR files claims by phone under a call-centre operator account.
+TOKEN_ROLES = (
+    Role.AGENCY_CLIENT,
+    Role.COUNTER_OFFICE_OPERATOR,
+    Role.BILLING_OFFICER,
+    Role.CALL_CENTRE_OPERATOR,
+)
 
 
 class TokenRefused(Exception):

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from apps.meter_service.api.base import PAGING_PARAMETERS, MeterApi, paginated_response
 from apps.meter_service.api.exceptions import Conflict, GatewayUnavailable
 from apps.meter_service.api.permissions import (
+    CanActOnFiledClaims,
     CanFileClaims,
     CanLookUpClaimStatus,
     CanViewClaims,
@@ -47,7 +48,12 @@ from apps.meter_service.doctype.claim.serializers import (
 )
 from apps.meter_service.doctype.payment.services import payment_start_gateway
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.doctype.subscriber.selectors import subscriber_list
+from apps.meter_service.doctype.subscriber.selectors import (
+    subscriber_by_number,
+    subscriber_for_caller,
+    subscriber_list,
+)
+from apps.meter_service.identifiers import SubscriptionKey
 from apps.meter_service.office.selectors import operator_offices, walk_in_subscriber
 
 logger = logging.getLogger("meter_service.api")
@@ -76,6 +82,19 @@ IDENTITY_MESSAGES = {
     "national_id": _("No subscription has this bill ID with this national ID."),
     "national_legal_id": _("No subscription has this bill ID with this national legal ID."),
 }
+# A caller names the subscription by number or bill ID and proves it one of three ways.
+CALLER_PROOFS = ("national_id", "national_legal_id", "mobile_on_file")
+CALLER_MESSAGES = {
+    "national_id": _(
+        "No subscription has this subscription number or bill ID with this national ID."
+    ),
+    "national_legal_id": _(
+        "No subscription has this subscription number or bill ID with this national legal ID."
+    ),
+    "mobile_on_file": _(
+        "No subscription has this subscription number or bill ID with this mobile on file."
+    ),
+}
 
 
 def _field_error(field: str, message, code: str) -> serializers.ValidationError:
@@ -102,7 +121,7 @@ def visible_claim(*, user, code: str) -> Claim:
 def _own_subscription(user, number: str | None) -> Subscriber:
     if not number:
         raise _required("subscription_number")
-    subscriber = subscriber_list(user=user).filter(subscription_number=number).first()
+    subscriber = subscriber_by_number(number, queryset=subscriber_list(user=user))
     if subscriber is None:
         raise Http404
     return subscriber
@@ -118,6 +137,29 @@ def _identified_subscriber(data: dict) -> Subscriber:
     subscriber = walk_in_subscriber(bill_id=data["bill_id"], identity=data[identity])
     if subscriber is None:
         raise _field_error(identity, IDENTITY_MESSAGES[identity], "subscriber_not_identified")
+    return subscriber
+
+
+def _caller_subscriber(data: dict) -> Subscriber:
+    """Return the subscriber a caller names (subscription number or bill ID) and proves
+    (national ID, national legal ID or mobile on file), as the desk's phone form does."""
+    number, bill_id = data.get("subscription_number"), data.get("bill_id")
+    if not (number or bill_id):
+        raise _required("subscription_number")
+    proofs = {name: data[name] for name in CALLER_PROOFS if data.get(name)}
+    if not proofs:
+        raise _required("national_id")
+    subscriber = subscriber_for_caller(
+        SubscriptionKey(number or None, None if number else bill_id),
+        national_id=proofs.get("national_id", ""),
+        national_legal_id=proofs.get("national_legal_id", ""),
+        mobile=proofs.get("mobile_on_file", ""),
+    )
+    if subscriber is not None and bill_id and subscriber.bill_id != bill_id:
+        subscriber = None  # a number and a bill ID of two different subscriptions
+    if subscriber is None:
+        field = next(iter(proofs))
+        raise _field_error(field, CALLER_MESSAGES[field], "subscriber_not_identified")
     return subscriber
 
 
@@ -141,6 +183,8 @@ def _filing_arguments(user, channel: str, data: dict) -> dict:
     """Return who the claim is for and who files it, as claim_file's keyword arguments."""
     if channel == Channel.WEB:
         return {"subscriber": _own_subscription(user, data.get("subscription_number"))}
+    if channel == Channel.PHONE:
+        return {"subscriber": _caller_subscriber(data)}
     if channel == Channel.COUNTER_OFFICE:
         office = choose_own(
             operator_offices(user=user), data.get("office_code"), "office_code", NO_OFFICE_MESSAGE
@@ -183,6 +227,8 @@ def _filed_between(queryset, filters: dict):
     for name in ("status", "channel"):
         if filters.get(name):
             queryset = queryset.filter(**{name: filters[name]})
+    if filters.get("tracking_code"):
+        queryset = queryset.filter(tracking_code__contains=filters["tracking_code"])
     zone = timezone.get_current_timezone()
     if filters.get("filed_from"):
         start = datetime.datetime.combine(filters["filed_from"], datetime.time.min, zone)
@@ -243,8 +289,11 @@ class ClaimFileApi(MeterApi):
         description=(
             "Subscribers name one of their subscriptions (subscription_number); counter-office "
             "operators and agencies identify the subscriber by bill_id plus national_id (or "
-            "national_legal_id for a business). The channel follows the caller's role: web, "
-            "counter_office or agency. Send multipart/form-data to attach a bill scan."
+            "national_legal_id for a business). The call centre (phone, an IVR) names the "
+            "subscription by subscription_number or bill_id and proves it with national_id, "
+            "national_legal_id or mobile_on_file; its claims go on the next gas bill. The "
+            "channel follows the caller's role: web, counter_office, agency or phone. Send "
+            "multipart/form-data to attach a bill scan."
         ),
         request=ClaimFileInputSerializer,
         responses={201: ClaimFileOutputSerializer, **error_responses(400, 401, 403, 404)},
@@ -304,7 +353,7 @@ class ClaimDetailApi(MeterApi):
 class ClaimCancelApi(MeterApi):
     """Cancel a claim while its fee is unpaid (filers only)."""
 
-    permission_classes = [CanFileClaims]
+    permission_classes = [CanActOnFiledClaims]
 
     @extend_schema(
         operation_id="claims_cancel",
@@ -332,7 +381,7 @@ class ClaimCancelApi(MeterApi):
 class ClaimPayApi(MeterApi):
     """Start (or start again) the online payment of a claim's fee."""
 
-    permission_classes = [CanFileClaims]
+    permission_classes = [CanActOnFiledClaims]
 
     @extend_schema(
         operation_id="claims_pay",

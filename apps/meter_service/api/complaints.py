@@ -42,7 +42,7 @@ from apps.meter_service.doctype.complaint.serializers import (
     ComplaintReplyInputSerializer,
 )
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.doctype.subscriber.selectors import subscriber_list
+from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number, subscriber_list
 
 TRACKING_CODE = OpenApiParameter(
     "tracking_code",
@@ -68,7 +68,12 @@ def _subscriber(subscribers, data: dict) -> Subscriber | None:
     named = {name: data[name] for name in ("subscription_number", "bill_id") if data.get(name)}
     if not named:
         return None
-    subscriber = subscribers.filter(**named).first()
+    if "bill_id" in named:
+        subscribers = subscribers.filter(bill_id=named["bill_id"])
+    if "subscription_number" in named:
+        subscriber = subscriber_by_number(named["subscription_number"], queryset=subscribers)
+    else:
+        subscriber = subscribers.first()
     if subscriber is None:
         field = "subscription_number" if "subscription_number" in named else "bill_id"
         raise _field_error(field, NO_SUCH_SUBSCRIPTION_MESSAGE, "no_such_subscription")

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from apps.meter_service.api import fields
 from apps.meter_service.api.base import MeterApi
 from apps.meter_service.api.permissions import CanViewClaims, filing_channel
 from apps.meter_service.api.schema import error_responses
@@ -19,13 +20,13 @@ from apps.meter_service.doctype.claim.serializers import FeeLineSerializer, fee_
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.selectors import current_installation
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.doctype.subscriber.selectors import subscriber_list
+from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number, subscriber_list
 
 
 class FeeQuoteInputSerializer(DigitNormalizingSerializer):
     """Which subscription, and on which channel."""
 
-    subscription_number = serializers.RegexField(r"^\d{1,8}$")
+    subscription_number = fields.SubscriptionNumberField()
     channel = serializers.ChoiceField(
         choices=Channel.choices,
         required=False,
@@ -71,7 +72,7 @@ class FeeQuoteApi(MeterApi):
             if own_channel == Channel.WEB
             else Subscriber.objects.all()
         )
-        subscriber = subscribers.filter(subscription_number=number).first()
+        subscriber = subscriber_by_number(number, queryset=subscribers)
         if subscriber is None:
             raise Http404
         installation = current_installation(subscriber=subscriber)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.meter_service import identifiers, validators
@@ -91,6 +93,69 @@ class PaymentIdField(IdentifierField):
     def normalize(self, value: str) -> str:
         """Return the payment id without leading zeros."""
         return identifiers.normalize_payment_id(value)
+
+
+# What the schema documents of a subscription number: up to 8 digits after any leading
+# zeros, in ASCII, Persian or Arabic-Indic digits (separators are accepted too, unlisted).
+SUBSCRIPTION_NUMBER_PATTERN = "^[0۰٠]*[1-9۱-۹١-٩][0-9۰-۹٠-٩]{0,7}$"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": SUBSCRIPTION_NUMBER_PATTERN,
+        "description": "1 to 8 digits (leading zeros, Persian digits accepted).",
+    }
+)
+class SubscriptionNumberField(IdentifierField):
+    """Subscription number (شماره اشتراک): 1 to 8 digits, leading zeros dropped."""
+
+    default_error_messages = _messages(validators.SUBSCRIPTION_NUMBER_CODES)
+
+    def normalize(self, value: str) -> str:
+        """Return the subscription number without leading zeros."""
+        return identifiers.normalize_subscription_number(value)
+
+
+class TrackingCodeField(IdentifierField):
+    """Tracking code of a claim or complaint: 10 digits with a check digit."""
+
+    default_error_messages = _messages(validators.TRACKING_CODE_CODES)
+
+    def normalize(self, value: str) -> str:
+        """Return the 10 ASCII digits of the code."""
+        return identifiers.normalize_tracking_code(value)
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "maxLength": 40,
+        # Documented: digits (ASCII, Persian, Arabic-Indic), spaces and dashes, at least one
+        # digit; direction marks copied with the code are accepted too.
+        "pattern": "^[- 0-9۰-۹٠-٩]*[0-9۰-۹٠-٩][- 0-9۰-۹٠-٩]*$",
+    }
+)
+class CodeSearchField(serializers.CharField):
+    """All or part of a code or number to search for, typed as printed or read out.
+
+    Cleans to its plain ASCII digits (identifiers.normalize_code_search), as the desk's and
+    the office's list searches do.
+    """
+
+    default_error_messages = {"digits_only": _("A tracking code has digits only.")}
+
+    def __init__(self, **kwargs: Any) -> None:
+        """A search is at most a grouped code with some spaces: 40 characters."""
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        """Return the digits to look for."""
+        digits = identifiers.normalize_code_search(super().to_internal_value(data))
+        if digits is None:
+            self.fail("digits_only")
+        return digits
 
 
 class BillPaymentValidator:

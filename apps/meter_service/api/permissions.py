@@ -15,11 +15,13 @@ from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.permissions import Role, has_role
 
 # The roles that file claims through the API, in the order that decides the channel of a
-# user holding more than one, and the channel each files on. The IVR files nothing: it only
-# looks statuses up. Desk roles use the API read-only.
+# user holding more than one, and the channel each files on. The IVR's status account files
+# nothing: it only looks statuses up; an IVR that takes claims calls with a call-centre
+# operator's account, on the phone channel. Other desk roles use the API read-only.
 FILING_CHANNELS: dict[str, str] = {
     Role.COUNTER_OFFICE_OPERATOR: Channel.COUNTER_OFFICE,
     Role.AGENCY_CLIENT: Channel.AGENCY,
+    Role.CALL_CENTRE_OPERATOR: Channel.PHONE,
     Role.SUBSCRIBER: Channel.WEB,
 }
 
@@ -28,6 +30,9 @@ ADD_CLAIM = "meter_service.add_claim"
 # Given (in fixtures/0001_roles.json it is defined, not granted) to the IVR's API user: it
 # may read the status of any claim by tracking code, and nothing personal about it.
 VIEW_ANY_CLAIM_STATUS = "meter_service.view_claim_status"
+# The call centre files on the phone channel with a permission of its own (it may not add
+# claims in person at the desk).
+FILE_PHONE_CLAIM = "meter_service.file_phone_claim"
 
 # Complaints come through the API from the complainants' side only: a sending system (the
 # national complaints system, 3194, is an agency) or a subscriber. Staff use the desk.
@@ -75,10 +80,18 @@ class CanFileClaims(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         user = request.user
-        return (
-            filing_channel(user) is not None
-            and user.has_perm(ADD_CLAIM)
-            and not may_look_up_any_status(user)
+        channel = filing_channel(user)
+        needed = FILE_PHONE_CLAIM if channel == Channel.PHONE else ADD_CLAIM
+        return channel is not None and user.has_perm(needed) and not may_look_up_any_status(user)
+
+
+class CanActOnFiledClaims(CanFileClaims):
+    """The caller files claims and may cancel or pay the ones it sees, except the call
+    centre: filing a caller's claim by phone is no right to cancel or pay anyone's claim."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and (
+            filing_channel(request.user) != Channel.PHONE
         )
 
 

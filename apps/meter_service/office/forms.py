@@ -32,6 +32,11 @@ NO_MATCH_MESSAGE = _(
     "No subscription has this bill ID together with this national ID. Check both numbers "
     "against the gas bill and the ID card."
 )
+# A business shows its national legal ID: the message names the number that was typed.
+NO_MATCH_LEGAL_ID_MESSAGE = _(
+    "No subscription has this bill ID together with this national legal ID. Check both "
+    "numbers against the gas bill and the company's registration papers."
+)
 
 
 class OfficeLoginForm(AuthenticationForm):
@@ -111,6 +116,8 @@ class WalkInForm(DigitNormalizingForm):
                 bill_id=cleaned["bill_id"], identity=cleaned["identity"]
             )
             if self.subscriber is None:
+                if len(cleaned["identity"]) == identifiers.NATIONAL_LEGAL_ID_LENGTH:
+                    raise ValidationError(NO_MATCH_LEGAL_ID_MESSAGE, code="no_match")
                 raise ValidationError(NO_MATCH_MESSAGE, code="no_match")
         return cleaned
 
@@ -165,10 +172,11 @@ class ClaimSearchForm(DigitNormalizingForm):
     )
 
     def clean_q(self) -> str:
-        digits = clean_digits(self.cleaned_data["q"])
-        if digits and not (digits.isascii() and digits.isdigit()):
+        typed = self.cleaned_data["q"]
+        digits = identifiers.normalize_code_search(typed)
+        if digits is None and identifiers.clean_digits(typed):
             raise ValidationError(_("A tracking code has digits only."), code="digits_only")
-        return digits
+        return digits or ""
 
 
 class StatementDayForm(DigitNormalizingForm):

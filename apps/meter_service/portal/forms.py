@@ -32,12 +32,10 @@ class IdentifierForm(DigitNormalizingForm):
     )
 
     def clean_identifier(self) -> str:
-        value = clean_digits(self.cleaned_data["identifier"])
-        if not value.isascii() or not value.isdigit():
-            raise ValidationError(
-                _("Enter the subscription number or bill ID in digits."), code="digits_only"
-            )
-        return value
+        from apps.meter_service.doctype.otp.rules import normalize_identifier
+
+        # The sign-in service's own reading, so a wrong check digit is named on the field.
+        return normalize_identifier(self.cleaned_data["identifier"])
 
 
 class CodeForm(DigitNormalizingForm):

@@ -151,7 +151,6 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     """Log a subscriber in: subscription number or bill ID, then the code sent by SMS."""
-    from apps.meter_service.doctype.otp import rules as otp_rules
     from apps.meter_service.doctype.otp import services as otp
 
     if request.GET.get("restart") is not None:
@@ -203,9 +202,20 @@ def login_view(request):
             "step": "code",
             "form": form,
             "identifier": pending.get("identifier", ""),
-            "code_sent_message": otp_rules.CODE_SENT_MESSAGE,
+            "code_sent_message": _code_sent_message(pending.get("identifier", "")),
         },
     )
+
+
+def _code_sent_message(identifier: str) -> str:
+    """Say a code was sent if what was typed is ours, naming it (in the page's digits)."""
+    from apps.meter_service.doctype.otp import rules as otp_rules
+
+    try:
+        message = otp_rules.code_sent_message(identifier)
+    except ValueError:  # a login begun before identifiers were normalised on the way in
+        return str(otp_rules.CODE_SENT_MESSAGE)
+    return localdigits(message)
 
 
 @require_POST

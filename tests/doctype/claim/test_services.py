@@ -218,3 +218,98 @@ def test_tracking_codes_catch_slips_and_swaps():
         swapped = code[:i] + code[i + 1] + code[i] + code[i + 2 :]
         if swapped != code:
             assert not tracking.is_valid(swapped)
+
+
+# --- the last settled bill against the bills on file --------------------------------------
+
+
+def _bill_on_file(subscriber, *, thousands: int, period: int, start: datetime.date):
+    """A bill of the subscriber as the billing system sent it; return its payment ID."""
+    from apps.meter_service.doctype.bill.services import bill_upsert
+
+    payment_id = build_payment_id(subscriber.bill_id, thousands * 1000, 3, period)
+    bill_upsert(
+        data={
+            "bill_id": subscriber.bill_id,
+            "payment_id": payment_id,
+            "period_start": start,
+            "period_end": start + datetime.timedelta(days=60),
+            "previous_reading": 100 + period * 10,
+            "current_reading": 110 + period * 10,
+            "amount_rial": thousands * 1000,
+        },
+        source="import",
+    )
+    return payment_id
+
+
+@pytest.fixture
+def bills_on_file(installed):
+    """Five bimonthly bills of the installed subscriber, oldest first (payment IDs)."""
+    subscriber = installed.subscriber
+    return [
+        _bill_on_file(
+            subscriber,
+            thousands=120 + n,
+            period=n + 1,
+            start=datetime.date(2023, 3, 21) + datetime.timedelta(days=60 * n),
+        )
+        for n in range(5)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_pair_matching_no_bill_on_file_is_refused(make_claim, bills_on_file, installed, counts):
+    subscriber = installed.subscriber
+    forged = build_payment_id(subscriber.bill_id, 2_350_000, 5, 6)  # checksum-valid
+    with pytest.raises(ValidationError) as info:
+        make_claim(last_bill_id=subscriber.bill_id, last_payment_id=forged)
+    assert info.value.error_dict["last_payment_id"][0].code == "bill_not_on_file"
+    assert _nothing_written(counts)
+
+
+@pytest.mark.django_db
+def test_the_latest_or_a_recent_bill_is_accepted(make_claim, bills_on_file, installed):
+    subscriber = installed.subscriber
+    claim = make_claim(last_bill_id=subscriber.bill_id, last_payment_id=bills_on_file[-1])
+    assert claim.last_payment_id == bills_on_file[-1]
+    claim_cancel(claim=claim)
+    # The third newest: the newest two may not be paid yet.
+    claim = make_claim(last_bill_id=subscriber.bill_id, last_payment_id=bills_on_file[-3])
+    assert claim.last_payment_id == bills_on_file[-3]
+
+
+@pytest.mark.django_db
+def test_an_old_bill_is_refused_and_recent_is_a_setting(
+    make_claim, bills_on_file, installed, counts, settings
+):
+    subscriber = installed.subscriber
+    with pytest.raises(ValidationError) as info:
+        make_claim(last_bill_id=subscriber.bill_id, last_payment_id=bills_on_file[0])
+    assert info.value.error_dict["last_payment_id"][0].code == "bill_not_recent"
+    assert _nothing_written(counts)
+
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "LAST_BILL_RECENT_COUNT": 5}
+    claim = make_claim(last_bill_id=subscriber.bill_id, last_payment_id=bills_on_file[0])
+    assert claim.last_payment_id == bills_on_file[0]
+
+
+@pytest.mark.django_db
+def test_without_bills_on_file_a_valid_pair_stands(make_claim, installed):
+    subscriber = installed.subscriber
+    payment_id = build_payment_id(subscriber.bill_id, 2_350_000, 5, 6)
+    claim = make_claim(last_bill_id=subscriber.bill_id, last_payment_id=payment_id)
+    assert claim.last_payment_id == payment_id
+
+
+@pytest.mark.django_db
+def test_the_refusal_is_translated(make_claim, bills_on_file, installed):
+    from django.utils import translation
+
+    subscriber = installed.subscriber
+    forged = build_payment_id(subscriber.bill_id, 2_350_000, 5, 6)
+    with translation.override("fa"):
+        with pytest.raises(ValidationError) as info:
+            make_claim(last_bill_id=subscriber.bill_id, last_payment_id=forged)
+        message = info.value.error_dict["last_payment_id"][0].messages[0]
+    assert "قبض" in message and "This bill ID" not in message

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from apps.meter_service.api.fields import BillIdField, BillPaymentValidator, PaymentIdField
+from apps.meter_service.api.fields import (
+    BillIdField,
+    BillPaymentValidator,
+    PaymentIdField,
+    SubscriptionNumberField,
+)
 from apps.meter_service.api.serializers import DigitNormalizingSerializer, FlexibleDateField
 from apps.meter_service.doctype.bill.models import BillSource
 from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
@@ -85,7 +90,7 @@ class BillUpsertOutputSerializer(serializers.Serializer):
 class BillListFilterSerializer(DigitNormalizingSerializer):
     """Filters of the bill list: digits only (Persian digits too); no match is an empty list."""
 
-    subscription_number = serializers.RegexField(r"^[0-9]{1,8}$", required=False)
+    subscription_number = SubscriptionNumberField(required=False)
     bill_id = serializers.RegexField(r"^[0-9]{1,13}$", required=False)
 
     def validate_bill_id(self, value: str) -> str:

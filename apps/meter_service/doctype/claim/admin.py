@@ -19,8 +19,8 @@ from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.display import format_quantity
 from apps.meter_service.doctype.claim import rules, selectors, services
-from apps.meter_service.doctype.claim.forms import DeskIntakeForm
-from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
+from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimForm
+from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
 from apps.meter_service.doctype.process import claim_page
 from apps.meter_service.doctype.process.diagram import claim_diagram_state
 from apps.meter_service.forms import normalize_input
@@ -29,6 +29,9 @@ from apps.meter_service.sites import staff_site
 from apps.meter_service.templatetags.meter_tags import rial
 
 logger = logging.getLogger("meter_service.process")
+
+# Who may take a claim over the phone (the call centre); in-person intake needs add_claim.
+FILE_PHONE_CLAIM = "meter_service.file_phone_claim"
 
 STATUS_COLORS = {
     ClaimStatus.AWAITING_PAYMENT: "warning",
@@ -390,7 +393,12 @@ class ClaimAdmin(DocumentAdmin):
             self.admin_site.admin_view(self.intake_view),
             name="meter_service_claim_intake",
         )
-        return [intake, *super().get_urls()]
+        phone = path(
+            "phone/",
+            self.admin_site.admin_view(self.phone_view),
+            name="meter_service_claim_phone",
+        )
+        return [intake, phone, *super().get_urls()]
 
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:meter_service_claim_intake")
@@ -400,20 +408,44 @@ class ClaimAdmin(DocumentAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = use_desk_widgets(DeskIntakeForm(request.POST or None, request.FILES or None))
+        return self._filing_page(
+            request,
+            form,
+            channel=Channel.IN_PERSON,
+            title=_("File an in-person claim"),
+            template="meter_service/claim/intake.html",
+        )
+
+    def phone_view(self, request):
+        """File a claim taken by phone: the caller names and proves the subscription."""
+        if not request.user.has_perm(FILE_PHONE_CLAIM):
+            raise PermissionDenied
+        form = use_desk_widgets(PhoneClaimForm(request.POST or None))
+        return self._filing_page(
+            request,
+            form,
+            channel=Channel.PHONE,
+            title=_("File a claim by phone"),
+            template="meter_service/claim/phone.html",
+        )
+
+    def _filing_page(self, request, form, *, channel: str, title, template: str):
+        """Preview the fee or file the claim through the filing service every channel uses."""
         quote = None
         if request.method == "POST" and "_preview" in request.POST:
             # The fee depends only on the subscriber and the day: show it as soon as the
             # subscriber is known, whatever else the form still lacks.
             form.is_valid()
             if hasattr(form, "subscriber"):
-                quote = self._quote(form, form.subscriber)
+                quote = self._quote(form, form.subscriber, channel)
         elif request.method == "POST" and form.is_valid():
+            checklist = form.checklist() if hasattr(form, "checklist") else None
             try:
                 claim = services.claim_file(
                     subscriber=form.subscriber,
-                    channel="in_person",
+                    channel=channel,
                     actor=request.user,
-                    documents_checked=form.checklist(),
+                    documents_checked=checklist,
                     **form.claim_fields(),
                 )
             except ValidationError as error:
@@ -428,14 +460,14 @@ class ClaimAdmin(DocumentAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": _("File an in-person claim"),
+            "title": title,
             "form": form,
             "quote": quote,
         }
-        return TemplateResponse(request, "meter_service/claim/intake.html", context)
+        return TemplateResponse(request, template, context)
 
-    def _quote(self, form, subscriber):
-        filing = selectors.claim_filing_context(subscriber=subscriber, channel="in_person")
+    def _quote(self, form, subscriber, channel: str):
+        filing = selectors.claim_filing_context(subscriber=subscriber, channel=channel)
         if filing.installation is None:
             form.add_error(None, rules.NO_METER_MESSAGE)
         elif filing.quote_error:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import formfields
 from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
+from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
 from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.jalali import JalaliDateField
 
@@ -92,9 +92,8 @@ class DeskIntakeForm(ClaimForm):
 
     payment_methods = (PaymentMethod.IN_PERSON, PaymentMethod.NEXT_BILL)
 
-    subscriber_identifier = forms.CharField(
+    subscriber_identifier = formfields.SubscriptionKeyField(
         label=_("Subscription number or bill ID"),
-        max_length=13,
         help_text=_("As printed on the subscriber's gas bill."),
     )
     national_id_seen = forms.BooleanField(
@@ -106,21 +105,119 @@ class DeskIntakeForm(ClaimForm):
     field_order = ["subscriber_identifier"]
 
     def clean_subscriber_identifier(self):
-        from apps.meter_service.doctype.subscriber.models import Subscriber
-
-        value = self.cleaned_data["subscriber_identifier"].strip()
-        subscriber = Subscriber.objects.filter(
-            Q(subscription_number=value) | Q(bill_id=value)
-        ).first()
-        if subscriber is None:
-            raise forms.ValidationError(
-                _("No subscriber has this subscription number or bill ID."), code="unknown"
-            )
-        self.subscriber = subscriber
-        return value
+        self.subscriber = subscriber_for_key(self.cleaned_data["subscriber_identifier"])
+        return self.cleaned_data["subscriber_identifier"]
 
     def checklist(self) -> dict[str, bool]:
         return {
             name: bool(self.cleaned_data.get(name))
             for name in ("national_id_seen", "reading_seen", "bill_seen")
         }
+
+
+# What the caller proved, as the no-match message names it.
+CALLER_NO_MATCH_MESSAGES = {
+    "national_id": _(
+        "No subscription has this subscription number or bill ID together with this "
+        "national ID. Read both numbers back to the caller."
+    ),
+    "national_legal_id": _(
+        "No subscription has this subscription number or bill ID together with this "
+        "national legal ID. Read both numbers back to the caller."
+    ),
+    "mobile": _(
+        "No subscription has this subscription number or bill ID together with this mobile "
+        "on file. Read both numbers back to the caller."
+    ),
+}
+CALLER_PROOF_MESSAGE = _(
+    "Enter the caller's 10-digit national ID, a business's 11-digit national legal ID, or "
+    "the mobile number on file (09…)."
+)
+
+
+def caller_proof_readings(text: str) -> dict[str, str]:
+    """Return every way a caller's proof can be read: national ID, national legal ID,
+    mobile, each canonical. Some digits are more than one (a 10-digit number starting with
+    9 is also a mobile without its 0); the subscription on file tells which it was."""
+    from apps.meter_service import identifiers
+
+    readings = {}
+    for kind, normalize in (
+        ("national_id", identifiers.normalize_national_id),
+        ("national_legal_id", identifiers.normalize_national_legal_id),
+        ("mobile", identifiers.normalize_mobile),
+    ):
+        try:
+            readings[kind] = normalize(text)
+        except identifiers.IdentifierError:
+            continue
+    return readings
+
+
+def caller_proof_kind(text: str, readings: dict[str, str]) -> str:
+    """Return what the caller most likely gave, to word a refusal: a number written like a
+    mobile (0 9…, +98 9…) is a mobile; else a national legal ID, else a national ID."""
+    from apps.meter_service.identifiers import clean_digits
+
+    digits = clean_digits(text)
+    if "mobile" in readings and digits.startswith(("09", "+98", "0098")):
+        return "mobile"
+    for kind in ("national_legal_id", "national_id", "mobile"):
+        if kind in readings:
+            return kind
+    return "national_id"
+
+
+class PhoneClaimForm(ClaimForm):
+    """A claim taken by phone at the call centre: the caller names the subscription and
+    proves it, the fee goes on the next gas bill (nothing can be paid over the phone)."""
+
+    payment_methods = (PaymentMethod.NEXT_BILL,)
+
+    subscriber_identifier = formfields.SubscriptionKeyField(
+        label=_("Subscription number or bill ID"),
+        help_text=_("As the caller reads it from the gas bill."),
+    )
+    caller_proof = forms.CharField(
+        label=_("Caller's national ID or mobile on file"),
+        max_length=30,
+        help_text=_(
+            "The holder's national ID (a business: its national legal ID), or the mobile "
+            "number on file for the subscription."
+        ),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}),
+    )
+
+    field_order = ["subscriber_identifier", "caller_proof"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A caller cannot hand over a scan; the bill and payment IDs are read out instead.
+        del self.fields["last_bill_scan"]
+
+    def clean_caller_proof(self) -> dict[str, str]:
+        readings = caller_proof_readings(self.cleaned_data["caller_proof"])
+        if not readings:
+            raise forms.ValidationError(CALLER_PROOF_MESSAGE, code="caller_proof")
+        self.caller_proof_kind = caller_proof_kind(self.cleaned_data["caller_proof"], readings)
+        return readings
+
+    def clean(self):
+        from apps.meter_service.doctype.subscriber.selectors import subscriber_for_caller
+
+        cleaned = super().clean()
+        key, readings = cleaned.get("subscriber_identifier"), cleaned.get("caller_proof")
+        if key and readings:
+            subscriber = subscriber_for_caller(key, **readings)
+            if subscriber is None:
+                raise forms.ValidationError(
+                    CALLER_NO_MATCH_MESSAGES[self.caller_proof_kind], code="no_match"
+                )
+            self.subscriber = subscriber
+        return cleaned
+
+    def claim_fields(self) -> dict:
+        data = super().claim_fields()
+        data.pop("last_bill_scan", None)
+        return data

@@ -182,6 +182,7 @@ class Claim(models.Model):
         permissions = [
             ("view_claim_status", _("Can look up the status of any claim")),
             ("view_dashboard", _("Can see the service manager's dashboards")),
+            ("file_phone_claim", _("Can file claims taken by phone")),
         ]
         constraints = [
             models.UniqueConstraint(

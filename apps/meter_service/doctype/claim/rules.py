@@ -146,6 +146,52 @@ def check_bill(*, subscriber_bill_id: str, bill_id: str, payment_id: str, has_sc
             )
 
 
+def last_bill_recent_count() -> int:
+    """How many of a subscription's latest bills (by period) count as recent enough to be
+    the "last settled bill" of a claim: the newest may still be unpaid, so a few."""
+    return max(1, int(rule_setting("LAST_BILL_RECENT_COUNT")))
+
+
+def check_bill_on_file(
+    *,
+    bill_id: str,
+    payment_id: str,
+    recent_bills: list[tuple[str, str]],
+    older_match: bool,
+    recent_count: int,
+) -> None:
+    """Check a last-settled-bill pair against the subscription's bills on file.
+
+    `recent_bills` are the (bill ID, payment ID) pairs of the subscription's latest
+    `recent_count` bills, newest first; `older_match` says whether the pair is one of its
+    older bills. With no bill on file there is nothing to check against, and a
+    checksum-valid pair stands. Otherwise the pair must be one of the recent bills: a pair
+    the billing system never issued, or a bill long gone, is refused.
+    """
+    if not (bill_id and payment_id) or not recent_bills:
+        return
+    if (bill_id, payment_id) in recent_bills:
+        return
+    if older_match:
+        raise _error(
+            "last_payment_id",
+            _(
+                "This is an older bill of this subscription; give the last settled bill "
+                "(one of its latest %(count)s bills)."
+            ),
+            "bill_not_recent",
+            count=recent_count,
+        )
+    raise _error(
+        "last_payment_id",
+        _(
+            "This bill ID and payment ID match none of this subscription's bills on file; "
+            "check the payment ID printed on the last settled bill."
+        ),
+        "bill_not_on_file",
+    )
+
+
 def check_scan(*, head: bytes, size: int) -> str:
     """Return the content type of a bill scan read from its first bytes, or refuse it."""
     limit = int(rule_setting("SCAN_MAX_BYTES"))

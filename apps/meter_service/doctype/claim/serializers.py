@@ -163,13 +163,17 @@ class ClaimFileInputSerializer(DigitNormalizingSerializer):
     """A claim as a filer sends it; which identification fields apply depends on the role.
 
     Subscribers name one of their subscriptions; agencies and counter offices identify the
-    subscriber by bill ID plus national ID (national legal ID for a business).
+    subscriber by bill ID plus national ID (national legal ID for a business); the call
+    centre (phone, an IVR) by subscription number or bill ID plus national ID, national
+    legal ID or the mobile on file.
     """
 
-    subscription_number = serializers.RegexField(
-        r"^\d{1,8}$",
+    subscription_number = fields.SubscriptionNumberField(
         required=False,
-        help_text="Subscribers: which of your subscriptions the claim is for.",
+        help_text=(
+            "Subscribers: which of your subscriptions the claim is for. Call centre (phone): "
+            "the subscription the caller names, or bill_id instead."
+        ),
     )
     bill_id = fields.BillIdField(
         gas_only=True,
@@ -181,6 +185,13 @@ class ClaimFileInputSerializer(DigitNormalizingSerializer):
     )
     national_legal_id = fields.NationalLegalIdField(
         required=False, help_text="With bill_id: a business subscriber's national legal ID."
+    )
+    mobile_on_file = fields.MobileField(
+        required=False,
+        help_text=(
+            "Call centre (phone) only, instead of national_id: the mobile number on file "
+            "for the subscription, as the caller gives it."
+        ),
     )
     office_code = serializers.CharField(
         required=False,
@@ -387,6 +398,13 @@ class ClaimListFilterSerializer(DigitNormalizingSerializer):
 
     status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    tracking_code = fields.CodeSearchField(
+        required=False,
+        help_text=(
+            "All or part of a tracking code, as printed (934-557-8690) or read out; Persian "
+            "digits accepted."
+        ),
+    )
     filed_from = FlexibleDateField(
         required=False, help_text="Filed on or after this day (ISO, or Jalali such as 1403/05/12)."
     )

@@ -64,6 +64,30 @@ def _meter_claims(
     return open_claim, (installation.initial_reading, installation.installed_on)
 
 
+def _check_bill_on_file(subscriber: Subscriber, bill_id: str, payment_id: str) -> None:
+    """Check the last settled bill's pair against the subscription's latest bills on file
+    (one query on the bills' subscriber index; a second only to word a refusal)."""
+    from apps.meter_service.doctype.bill.models import Bill
+
+    recent_count = rules.last_bill_recent_count()
+    bills = Bill.objects.filter(subscriber=subscriber)
+    recent = list(
+        bills.order_by("-period_start", "-pk").values_list("bill_id", "payment_id")[:recent_count]
+    )
+    older_match = (
+        bool(recent)
+        and (bill_id, payment_id) not in recent
+        and bills.filter(bill_id=bill_id, payment_id=payment_id).exists()
+    )
+    rules.check_bill_on_file(
+        bill_id=bill_id,
+        payment_id=payment_id,
+        recent_bills=recent,
+        older_match=older_match,
+        recent_count=recent_count,
+    )
+
+
 TRACKING_CODE_DRAWS = 20  # 20 collisions in 9e8 codes would be a bug, not bad luck
 
 
@@ -157,6 +181,8 @@ def claim_file(
         payment_id=last_payment_id,
         has_scan=last_bill_scan is not None,
     )
+    if last_bill_id and last_payment_id:
+        _check_bill_on_file(subscriber, last_bill_id, last_payment_id)
     quote = fee_quote(
         meter_size=meter.size,
         customer_type=subscriber.customer_type,

@@ -38,7 +38,6 @@ from apps.meter_service.doctype.complaint.desk_forms import (
     user_label,
 )
 from apps.meter_service.doctype.complaint.models import Complaint
-from apps.meter_service.forms import normalize_input
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
@@ -169,13 +168,6 @@ class ComplaintAdmin(DocumentAdmin):
 
     def get_queryset(self, request):
         return selectors.complaint_list(user=request.user)
-
-    def get_search_results(self, request, queryset, search_term):
-        # Codes and mobiles are read out or copied with Persian digits and dashes.
-        term = normalize_input(search_term).strip()
-        if term.replace("-", "").replace(" ", "").isdigit():
-            term = term.replace("-", "").replace(" ", "")
-        return super().get_search_results(request, queryset, term)
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # no form edits a complaint; the actions below need change_complaint

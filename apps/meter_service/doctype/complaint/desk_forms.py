@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import formfields, permissions, tracking
+from apps.meter_service import formfields, permissions
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
-from apps.meter_service.forms import ServiceErrorsMixin, normalize_input
+from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
+from apps.meter_service.forms import ServiceErrorsMixin
 from apps.meter_service.permissions import Role
 
 # The channels staff file for a complainant; the portal and the API file their own.
@@ -117,15 +117,13 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
     )
     contact_mobile = formfields.MobileField(label=_("Mobile"), required=False)
     contact_email = forms.EmailField(label=_("Email"), required=False)
-    subscriber = forms.CharField(
+    subscriber = formfields.SubscriptionKeyField(
         label=_("Subscription number or bill ID"),
-        max_length=20,
         required=False,
         help_text=_("If the complainant is a subscriber."),
     )
-    claim = forms.CharField(
+    claim = formfields.TrackingCodeField(
         label=_("Claim tracking code"),
-        max_length=20,
         required=False,
         help_text=_("If the complaint is about a meter test claim."),
     )
@@ -145,23 +143,17 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
     def clean_subscriber(self):
         from apps.meter_service.doctype.subscriber.models import Subscriber
 
-        value = normalize_input(self.cleaned_data["subscriber"]).strip().replace("-", "")
-        if not value:
+        key = self.cleaned_data["subscriber"]
+        if not key:
             return None
-        found = permissions.scope(self.user, Subscriber.objects.all()).filter(
-            Q(subscription_number=value) | Q(bill_id=value)
+        return subscriber_for_key(
+            key, queryset=permissions.scope(self.user, Subscriber.objects.all())
         )
-        subscriber = found.first()
-        if subscriber is None:
-            raise forms.ValidationError(
-                _("No subscriber has this subscription number or bill ID."), code="unknown"
-            )
-        return subscriber
 
     def clean_claim(self):
         from apps.meter_service.doctype.claim.models import Claim
 
-        code = tracking.normalize(normalize_input(self.cleaned_data["claim"]).strip())
+        code = self.cleaned_data["claim"]
         if not code:
             return None
         claim = permissions.scope(self.user, Claim.objects.select_related("subscriber"))

@@ -88,8 +88,7 @@ class ComplaintFileInputSerializer(serializers.Serializer):
         default="",
         help_text="The tracking code of the claim complained about, if any.",
     )
-    subscription_number = serializers.RegexField(
-        r"^\d{1,8}$",
+    subscription_number = fields.SubscriptionNumberField(
         required=False,
         help_text=(
             "The subscription complained about (a subscriber: one of theirs). Subscribers "

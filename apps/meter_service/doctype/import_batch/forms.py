@@ -36,6 +36,7 @@ from apps.meter_service.doctype.subscriber.models import (
     Subscriber,
     TariffGroup,
 )
+from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number
 from apps.meter_service.forms import DigitNormalizingForm
 from apps.meter_service.jalali import JalaliDateField
 
@@ -134,8 +135,8 @@ def _digits(value: str) -> str:
 
 
 class SubscriberImportForm(DigitNormalizingForm):
-    subscription_number = forms.CharField(
-        label=_label(Subscriber, "subscription_number"), max_length=8
+    subscription_number = formfields.SubscriptionNumberField(
+        label=_label(Subscriber, "subscription_number")
     )
     bill_id = formfields.BillIdField(label=_label(Subscriber, "bill_id"), gas_only=True)
     customer_type = _choice(Subscriber, "customer_type", CustomerType.choices)
@@ -152,9 +153,6 @@ class SubscriberImportForm(DigitNormalizingForm):
     postal_code = forms.CharField(label=_label(Subscriber, "postal_code"), required=False)
     tariff_group = _choice(Subscriber, "tariff_group", TariffGroup.choices)
     climate_zone = _choice(Subscriber, "climate_zone", ClimateZone.choices, coerce=int)
-
-    def clean_subscription_number(self) -> str:
-        return _digits(self.cleaned_data["subscription_number"])
 
     def clean_postal_code(self) -> str:
         return _digits(self.cleaned_data["postal_code"])
@@ -194,7 +192,9 @@ class CounterOfficeImportForm(DigitNormalizingForm):
 class MeterInstallationImportForm(DigitNormalizingForm):
     """One installation: the subscription and meter are named by number and serial."""
 
-    subscription_number = forms.CharField(label=_label(Subscriber, "subscription_number"))
+    subscription_number = formfields.SubscriptionNumberField(
+        label=_label(Subscriber, "subscription_number")
+    )
     meter_serial = forms.CharField(label=_("meter serial"))
     installed_on = JalaliDateField(label=_label(MeterInstallation, "installed_on"))
     initial_reading = forms.DecimalField(
@@ -214,8 +214,8 @@ class MeterInstallationImportForm(DigitNormalizingForm):
     )
 
     def clean_subscription_number(self) -> str:
-        number = _digits(self.cleaned_data["subscription_number"])
-        subscriber = Subscriber.objects.filter(subscription_number=number).first()
+        number = self.cleaned_data["subscription_number"]
+        subscriber = subscriber_by_number(number)
         if subscriber is None:
             raise ValidationError(
                 _("No subscriber has subscription number %(number)s."),

@@ -16,15 +16,31 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.identifiers import clean_digits
+from apps.meter_service import validators
+from apps.meter_service.identifiers import (
+    IdentifierError,
+    clean_digits,
+    normalize_subscription_key,
+)
 
 IDENTIFIER_MAX_LENGTH = 13
 HASH_ALGORITHM = "hmac-sha256"
 _HMAC_SALT = "apps.meter_service.otp"
 
 INVALID_IDENTIFIER_MESSAGE = _("Enter your subscription number or the bill ID of your gas bill.")
-# What the portal shows after a request, whether or not the subscription exists.
+# What the portal shows after a request, whether or not the subscription exists; it names
+# what was typed, so a mistyped number reads as "if this one is ours", not "code sent".
 CODE_SENT_MESSAGE = _("If this subscription exists, a code was sent to its mobile on record.")
+CODE_SENT_MESSAGES = {
+    "subscription_number": _(
+        "If subscription number %(identifier)s is ours, a code was sent to its mobile on record."
+    ),
+    "bill_id": _("If bill ID %(identifier)s is ours, a code was sent to its mobile on record."),
+    "either": _(
+        "If %(identifier)s is one of our subscription numbers or bill IDs, a code was sent "
+        "to its mobile on record."
+    ),
+}
 RESEND_WAIT_MESSAGE = _("Wait %(seconds)s seconds before asking for another code.")
 SUBSCRIPTION_LIMIT_MESSAGE = _(
     "Too many codes were asked for this subscription. Try again in %(minutes)s minutes."
@@ -45,11 +61,36 @@ def otp_setting(name: str) -> int:
 
 
 def normalize_identifier(text: str) -> str:
-    """Return a subscription number or bill ID as ASCII digits (Persian digits accepted)."""
-    digits = clean_digits(text or "")
-    if not digits.isascii() or not digits.isdigit() or len(digits) > IDENTIFIER_MAX_LENGTH:
-        raise ValidationError(INVALID_IDENTIFIER_MESSAGE, code="otp_identifier")
-    return digits
+    """Return a subscription number or bill ID in canonical form (leading zeros dropped).
+
+    Read as every other door reads it (identifiers.normalize_subscription_key): Persian and
+    Arabic-Indic digits, spaces, dashes and direction marks are accepted; more than 8 digits
+    must be a valid gas bill ID, and a wrong check digit is named as such.
+    """
+    try:
+        key = normalize_subscription_key(text or "")
+    except IdentifierError as error:
+        # A bill ID with a wrong check digit or of another service is named as such; any
+        # other malformed input gets the general hint.
+        if error.code in ("bill_id_checksum", "bill_id_not_gas"):
+            raise validators.validation_error(error) from error
+        raise ValidationError(INVALID_IDENTIFIER_MESSAGE, code="otp_identifier") from error
+    return key.subscription_number or key.bill_id
+
+
+def identifier_kind(identifier: str) -> str:
+    """Return what a normalised identifier may be: "subscription_number", "bill_id" or
+    "either" (6 to 8 digits that are also a valid gas bill ID)."""
+    key = normalize_subscription_key(identifier)
+    if key.subscription_number and key.bill_id:
+        return "either"
+    return "bill_id" if key.bill_id else "subscription_number"
+
+
+def code_sent_message(identifier: str) -> str:
+    """Return what the portal says after a code is asked for, naming what was typed
+    (shown with the digits of the active language by the caller's template)."""
+    return CODE_SENT_MESSAGES[identifier_kind(identifier)] % {"identifier": identifier}
 
 
 def normalize_code(text: str, *, length: int) -> str:

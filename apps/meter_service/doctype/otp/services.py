@@ -26,8 +26,9 @@ from apps.meter_service.doctype.notification.services import message_render, sms
 from apps.meter_service.doctype.otp import events, rules
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.doctype.subscriber.selectors import subscriber_by_key
 from apps.meter_service.doctype.subscriber.services import subscriber_update
-from apps.meter_service.identifiers import is_valid_bill_id, to_persian_digits
+from apps.meter_service.identifiers import normalize_subscription_key, to_persian_digits
 from apps.meter_service.permissions import Role
 
 PORTAL_USERNAME_PREFIX = "sub-"
@@ -45,20 +46,11 @@ def _clean_ip(ip: str) -> str:
 
 
 def _find_subscriber(identifier: str) -> Subscriber | None:
-    """Return the subscriber with this subscription number, else with this bill ID.
-
-    Subscription numbers have at most 8 digits and bill IDs 6 to 13 with a check digit, so a
-    short number is looked up as a subscription number first.
-    """
-    queryset = Subscriber.objects.select_for_update()
-    if len(identifier) <= 8:
-        found = queryset.filter(subscription_number=identifier).first()
-        if found is not None:
-            return found
-    bill_id = identifier.lstrip("0")
-    if is_valid_bill_id(bill_id):
-        return queryset.filter(bill_id=bill_id).first()
-    return None
+    """Return the subscriber with this subscription number, else with this bill ID (the
+    identifier normalised by rules.normalize_identifier)."""
+    return subscriber_by_key(
+        normalize_subscription_key(identifier), queryset=Subscriber.objects.select_for_update()
+    )
 
 
 def _own_challenges(subscriber: Subscriber | None, identifier: str) -> QuerySet[OtpChallenge]:

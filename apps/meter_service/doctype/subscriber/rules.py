@@ -56,3 +56,15 @@ def check_subscriber(subscriber) -> None:
         )
     if errors:
         raise ValidationError(errors)
+
+
+def caller_matches(
+    subscriber, *, national_id: str = "", national_legal_id: str = "", mobile: str = ""
+) -> bool:
+    """Return whether a caller's proof (canonical values) is the subscription's on file:
+    its holder's national ID or national legal ID, or its mobile on record."""
+    return bool(
+        (national_id and subscriber.national_id == national_id)
+        or (national_legal_id and subscriber.national_legal_id == national_legal_id)
+        or (mobile and subscriber.mobile == mobile)
+    )
