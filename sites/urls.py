@@ -22,5 +22,10 @@ urlpatterns = [
     path("process/", process_public, name="process_public"),
 ]
 
+# Error pages in Persian, in the look of the site the path belongs to (JSON under /api/).
+handler404 = "apps.meter_service.errors.page_not_found"
+handler403 = "apps.meter_service.errors.permission_denied"
+handler500 = "apps.meter_service.errors.server_error"
+
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -18,6 +18,7 @@ SECRET_KEY = SITE_CONFIG["secret_key"]
 DEBUG = bool(SITE_CONFIG.get("debug", False))
 ALLOWED_HOSTS = list(SITE_CONFIG.get("allowed_hosts") or ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = SITE_CONFIG.get("csrf_trusted_origins", [])
+CSRF_FAILURE_VIEW = "apps.meter_service.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "unfold",
