@@ -6,12 +6,38 @@ from decimal import Decimal
 
 from django.utils.translation import get_language
 
+from apps.meter_service.identifiers import to_persian_digits
+
+# Unicode's left-to-right isolate: a code inside stays in reading order in a Persian sentence.
+LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+
+
+def is_persian(language: str | None = None) -> bool:
+    """Return whether the language (the active one unless given) is Persian."""
+    return (language or get_language() or "fa").startswith("fa")
+
+
+def local_digits(value: object, *, language: str | None = None) -> str:
+    """Show a number, or any text's digits, as Persian digits in Persian, unchanged otherwise.
+
+    The one helper for numbers in sentences: templates (the localdigits filter), SMS texts
+    and PDFs all go through it. Codes people copy also go in an isolate (isolate_code).
+    """
+    text = "" if value is None else str(value)
+    return to_persian_digits(text) if is_persian(language) else text
+
+
+def isolate_code(code: str) -> str:
+    """Wrap a code in a left-to-right isolate for plain text (SMS), so that in a Persian
+    sentence 934-557-8690 does not read as 8690-557-934."""
+    return f"{LTR_ISOLATE}{code}{POP_ISOLATE}"
+
 
 def format_quantity(value: Decimal | int | None) -> str:
     """Show a reading or volume without trailing zeros, with the Persian decimal mark in fa."""
     if value is None:
         return "—"
     text = f"{Decimal(value).normalize():f}"
-    if (get_language() or "fa").startswith("fa"):
-        text = text.replace(".", "\u066b")
+    if is_persian():
+        text = local_digits(text.replace(".", "\u066b"))
     return text

@@ -4,6 +4,7 @@ from django import template
 from django.utils.translation import get_language
 
 from apps.meter_service import jalali
+from apps.meter_service.display import local_digits
 from apps.meter_service.identifiers import to_persian_digits
 
 register = template.Library()
@@ -23,9 +24,8 @@ def jdatetime(value) -> str:
 
 @register.filter
 def localdigits(value) -> str:
-    """Show digits as Persian digits in Persian, unchanged in English."""
-    text = "" if value is None else str(value)
-    return to_persian_digits(text) if (get_language() or "fa").startswith("fa") else text
+    """Show digits as Persian digits in Persian, unchanged in English (display.local_digits)."""
+    return local_digits(value)
 
 
 @register.filter

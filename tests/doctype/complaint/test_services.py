@@ -42,7 +42,8 @@ def test_filing_about_a_claim_opens_an_assigned_ticket_and_tells_both_sides(
     assert first.public and first.comment == "مأمور در زمان اعلام‌شده نیامد."
     sms = SmsMessage.objects.get(template_key="complaint_filed")
     assert sms.to == claim.contact_mobile
-    assert to_persian_digits(tracking.display(complaint.tracking_code)) in sms.body
+    code = to_persian_digits(tracking.display(complaint.tracking_code))
+    assert f"\u2066{code}\u2069" in sms.body  # in a left-to-right isolate: groups in order
     assert "شکایت شما ثبت شد" in sms.body
     assert [m.to for m in mail.outbox] == [["officer@gas.example"]]
     assert DocumentEvent.objects.filter(event_type="complaint_filed").count() == 1
