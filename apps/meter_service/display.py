@@ -33,6 +33,15 @@ def isolate_code(code: str) -> str:
     return f"{LTR_ISOLATE}{code}{POP_ISOLATE}"
 
 
+def code_text(code: str, *, language: str | None = None) -> str:
+    """A tracking code as a sentence carries it: grouped (934-557-8690), in local digits, and
+    in Persian inside a left-to-right isolate so that the groups keep their order."""
+    from apps.meter_service import tracking
+
+    text = local_digits(tracking.display(code), language=language)
+    return isolate_code(text) if is_persian(language) else text
+
+
 def format_quantity(value: Decimal | int | None) -> str:
     """Show a reading or volume without trailing zeros, with the Persian decimal mark in fa."""
     if value is None:

@@ -4,7 +4,7 @@ from django import template
 from django.utils.translation import get_language
 
 from apps.meter_service import jalali
-from apps.meter_service.display import local_digits
+from apps.meter_service.display import isolate_code, local_digits
 from apps.meter_service.identifiers import to_persian_digits
 
 register = template.Library()
@@ -26,6 +26,14 @@ def jdatetime(value) -> str:
 def localdigits(value) -> str:
     """Show digits as Persian digits in Persian, unchanged in English (display.local_digits)."""
     return local_digits(value)
+
+
+@register.filter
+def ltr_code(value) -> str:
+    """A code in local digits inside Unicode's left-to-right isolate, for plain text and PDFs
+    (WeasyPrint lays the isolate out; a web page may use <bdi dir="ltr"> instead), so that
+    in a Persian sentence 934-557-8690 does not show as 8690-557-934."""
+    return isolate_code(local_digits(value)) if value not in (None, "") else ""
 
 
 @register.filter

@@ -18,6 +18,7 @@ from unfold.decorators import action, display
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.inspection import selectors, services
 from apps.meter_service.doctype.inspection.display import (
@@ -335,7 +336,7 @@ class InspectionAdmin(DocumentAdmin):
             messages.error(
                 request,
                 gettext("Claim %(code)s is not waiting for its meter test.")
-                % {"code": tracking.display(claim.tracking_code)},
+                % {"code": code_text(claim.tracking_code)},
             )
             return redirect(claim_url)
         post = request.method == "POST"
@@ -370,7 +371,7 @@ class InspectionAdmin(DocumentAdmin):
                         request,
                         gettext("The test of claim %(code)s is recorded: %(verdict)s.")
                         % {
-                            "code": tracking.display(claim.tracking_code),
+                            "code": code_text(claim.tracking_code),
                             "verdict": inspection.get_verdict_display(),
                         },
                     )
@@ -380,7 +381,7 @@ class InspectionAdmin(DocumentAdmin):
         context = self.page_context(
             request,
             title=gettext("Record the test of claim %(code)s")
-            % {"code": tracking.display(claim.tracking_code)},
+            % {"code": code_text(claim.tracking_code)},
             claim=claim,
             task=task,
             form=form,
@@ -401,7 +402,7 @@ class InspectionAdmin(DocumentAdmin):
         messages.success(
             request,
             gettext("Claim %(code)s: no access to the meter; the subscriber is asked for it.")
-            % {"code": tracking.display(claim.tracking_code)},
+            % {"code": code_text(claim.tracking_code)},
         )
         return redirect("admin:meter_service_processtask_changelist")
 

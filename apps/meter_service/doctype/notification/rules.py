@@ -12,8 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import tracking
-from apps.meter_service.display import isolate_code, local_digits
+from apps.meter_service.display import code_text, local_digits
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_date
 
@@ -160,8 +159,7 @@ def format_amount(value: int, *, language: str) -> str:
 def format_tracking_code(code: str, *, language: str) -> str:
     """Group a tracking code for reading aloud, ۱۲۳-۴۵۶-۷۸۹۰, in a left-to-right isolate so
     that a Persian sentence keeps its groups in order."""
-    text = format_number(tracking.display(code), language=language)
-    return isolate_code(text) if _is_persian(language) else text
+    return code_text(code, language=language)
 
 
 def format_day(value: datetime.date | datetime.datetime | None, *, language: str) -> str:
