@@ -27,10 +27,27 @@ def local_digits(value: object, *, language: str | None = None) -> str:
     return to_persian_digits(text) if is_persian(language) else text
 
 
+def format_rial(value: int, *, language: str | None = None) -> str:
+    """Show an integer Rial amount with thousands separators: ۱٬۵۰۰٬۰۰۰ or 1,500,000."""
+    text = f"{int(value):,}"
+    return (
+        local_digits(text.replace(",", "\u066c"), language=language)
+        if is_persian(language)
+        else text
+    )
+
+
 def isolate_code(code: str) -> str:
     """Wrap a code in a left-to-right isolate for plain text (SMS), so that in a Persian
     sentence 934-557-8690 does not read as 8690-557-934."""
     return f"{LTR_ISOLATE}{code}{POP_ISOLATE}"
+
+
+def code_in_sentence(code: object, *, language: str | None = None) -> str:
+    """A code people copy (subscription number, bill or payment ID) as a sentence carries
+    it: in local digits and, in Persian, inside a left-to-right isolate."""
+    text = local_digits(code, language=language)
+    return isolate_code(text) if is_persian(language) else text
 
 
 def code_text(code: str, *, language: str | None = None) -> str:
@@ -38,8 +55,7 @@ def code_text(code: str, *, language: str | None = None) -> str:
     in Persian inside a left-to-right isolate so that the groups keep their order."""
     from apps.meter_service import tracking
 
-    text = local_digits(tracking.display(code), language=language)
-    return isolate_code(text) if is_persian(language) else text
+    return code_in_sentence(tracking.display(code), language=language)
 
 
 def format_quantity(value: Decimal | int | None) -> str:

@@ -1,11 +1,9 @@
 """Template filters for dates, digits and money in the active language."""
 
 from django import template
-from django.utils.translation import get_language
 
 from apps.meter_service import jalali
-from apps.meter_service.display import isolate_code, local_digits
-from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.display import format_rial, isolate_code, local_digits
 
 register = template.Library()
 
@@ -39,12 +37,7 @@ def ltr_code(value) -> str:
 @register.filter
 def rial(value) -> str:
     """Show an integer Rial amount with thousands separators."""
-    if value in (None, ""):
-        return ""
-    text = f"{int(value):,}"
-    if (get_language() or "fa").startswith("fa"):
-        return to_persian_digits(text.replace(",", "\u066c"))
-    return text
+    return "" if value in (None, "") else format_rial(value)
 
 
 @register.filter

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
 from apps.meter_service.sites import staff_site
@@ -107,12 +108,14 @@ class SmsMessageAdmin(DocumentAdmin):
             else:
                 sent += 1
         self.message_user(
-            request, _("Messages queued again: %(count)s.") % {"count": sent}, messages.SUCCESS
+            request,
+            _("Messages queued again: %(count)s.") % {"count": local_digits(sent)},
+            messages.SUCCESS,
         )
         if refused:
             self.message_user(
                 request,
                 _("Messages not sent again because they held a sign-in code: %(count)s.")
-                % {"count": refused},
+                % {"count": local_digits(refused)},
                 messages.WARNING,
             )

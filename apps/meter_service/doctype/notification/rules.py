@@ -12,8 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.display import code_text, local_digits
-from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.display import code_text, format_rial, local_digits
 from apps.meter_service.jalali import format_date
 
 CLAIM_FILED = "claim_filed"
@@ -150,10 +149,7 @@ def format_number(value: int | str, *, language: str) -> str:
 
 def format_amount(value: int, *, language: str) -> str:
     """Show an integer Rial amount with thousands separators: ۱٬۵۰۰٬۰۰۰ or 1,500,000."""
-    text = f"{int(value):,}"
-    if _is_persian(language):
-        return to_persian_digits(text.replace(",", "\u066c"))
-    return text
+    return format_rial(value, language=language)
 
 
 def format_tracking_code(code: str, *, language: str) -> str:

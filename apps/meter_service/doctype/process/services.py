@@ -29,6 +29,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.process import engine, handlers
 from apps.meter_service.doctype.process.forms import form_for, task_data
 from apps.meter_service.doctype.process.models import (
@@ -76,7 +77,7 @@ def process_version_create(
     same = ProcessVersion.objects.filter(process_id=PROCESS_ID, checksum=checksum).first()
     if same is not None:
         raise ValidationError(
-            _("These files are version %(n)s already.") % {"n": same.number},
+            _("These files are version %(n)s already.") % {"n": local_digits(same.number)},
             code="same_files",
         )
     last = (
@@ -546,7 +547,7 @@ def process_instance_migrate(
     if lost:
         raise ValidationError(
             _("Steps this claim already went through are missing in version %(n)s: %(steps)s.")
-            % {"n": to_version.number, "steps": ", ".join(lost)},
+            % {"n": local_digits(to_version.number), "steps": "، ".join(lost)},
             code="migration_refused",
         )
     # A step the claim waits at keeps its old spec through migrate_workflow when the new
@@ -580,7 +581,7 @@ def _refuse_stranded(tasks: list, to_version: ProcessVersion) -> None:
     if stranded:
         raise ValidationError(
             _("Steps this claim is waiting at are missing in version %(n)s: %(steps)s.")
-            % {"n": to_version.number, "steps": ", ".join(stranded)},
+            % {"n": local_digits(to_version.number), "steps": "، ".join(stranded)},
             code="migration_refused",
         )
 
