@@ -27,6 +27,11 @@ def local_digits(value: object, *, language: str | None = None) -> str:
     return to_persian_digits(text) if is_persian(language) else text
 
 
+def person_name(user) -> str:
+    """A user as people read them: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
 def format_rial(value: int, *, language: str | None = None) -> str:
     """Show an integer Rial amount with thousands separators: ۱٬۵۰۰٬۰۰۰ or 1,500,000."""
     text = f"{int(value):,}"

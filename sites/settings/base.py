@@ -187,7 +187,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Meter test claims for agencies, counter offices, subscribers and the IVR; complaints "
         "from subscribers and the national complaints system (3194). "
-        "Programs authenticate with 'Authorization: Token <key>' (manage.py issue_api_token). "
+        # A code span: Swagger UI renders the description as Markdown with HTML, where a bare
+        # <key> is taken for a tag and vanishes.
+        "Programs authenticate with `Authorization: Token <key>` (`manage.py issue_api_token`). "
         "Messages are in Persian unless ?lang=en or Accept-Language: en asks for English. "
         'Every error is {"message": ..., "extra": {...}}.'
     ),

@@ -98,3 +98,47 @@ def test_sms_log_shows_template_labels(admin_client):
     page = page.content.decode()
     assert "کد ورود" in page
     assert "otp_code" not in page.replace("template_key=otp_code", "")
+
+
+# --- raw English: test points, version notes, usernames -----------------------------------
+
+
+def test_a_test_point_reads_in_persian_units_and_digits():
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from apps.meter_service.doctype.inspection.models import TestPoint
+
+    point = TestPoint(flow_rate_m3h=Decimal("6.000"), error_percent=Decimal("4.00"))
+    with translation.override("fa"):
+        text = str(point)
+    assert text == "۶ مترمکعب بر ساعت: خطای +۴٫۰۰%"
+    with translation.override("en"):
+        assert str(point) == "6 m³/h: error +4.00%"
+
+
+def test_the_shipped_process_versions_note_is_persian(admin_client):
+    page = admin_client.get(reverse("admin:meter_service_processversion_changelist"))
+
+    page = page.content.decode()
+    assert "نسخهٔ همراه سامانه" in page
+    assert "as shipped" not in page
+
+
+def test_the_desk_shows_who_filed_by_name(make_user, make_claim, client):
+    clerk = make_user(
+        Role.SERVICE_DESK_CLERK, username="clerk.42", first_name="زهرا", last_name="احمدی"
+    )
+    claim = make_claim(actor=clerk, channel="in_person", payment_method="in_person")
+    client.force_login(make_user(Role.SERVICE_MANAGER))
+
+    page = client.get(reverse("admin:meter_service_claim_change", args=[claim.pk]))
+
+    page = page.content.decode()
+    assert "زهرا احمدی" in page
+    assert "clerk.42" not in page
+
+
+def test_a_user_without_a_name_shows_the_username(make_user):
+    assert str(make_user(Role.TECHNICIAN, username="tech.7")) == "tech.7"

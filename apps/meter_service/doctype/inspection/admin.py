@@ -66,11 +66,19 @@ class TestPointInline(_InspectionPartInline):
         "band",
         "reference",
         "registered",
-        "temperature_c",
-        "pressure_kpa",
+        "temperature",
+        "pressure",
         "error",
         "tolerance",
     ]
+
+    @admin.display(description=_("temperature (°C)"))
+    def temperature(self, obj):
+        return format_volume(obj.temperature_c)
+
+    @admin.display(description=_("pressure (kPa)"))
+    def pressure(self, obj):
+        return format_volume(obj.pressure_kpa)
 
     @admin.display(description=_("flow rate (m³/h)"))
     def flow(self, obj):
