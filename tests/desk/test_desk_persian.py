@@ -91,13 +91,15 @@ def test_message_templates_show_labels_not_keys(admin_client):
 
 
 def test_sms_log_shows_template_labels(admin_client):
-    SmsMessage.objects.create(to="09121234567", body="کد: ***", template_key="otp_code")
+    message = SmsMessage.objects.create(to="09121234567", body="کد: ***", template_key="otp_code")
 
-    page = admin_client.get(reverse("admin:meter_service_smsmessage_changelist"))
+    listing = admin_client.get(reverse("admin:meter_service_smsmessage_changelist"))
+    detail = admin_client.get(reverse("admin:meter_service_smsmessage_change", args=[message.pk]))
 
-    page = page.content.decode()
-    assert "کد ورود" in page
-    assert "otp_code" not in page.replace("template_key=otp_code", "")
+    listing, detail = listing.content.decode(), detail.content.decode()
+    assert "کد ورود" in listing and "کد ورود" in detail
+    assert "otp_code" not in listing.replace("template_key=otp_code", "")
+    assert "otp_code" not in detail
 
 
 # --- raw English: test points, version notes, usernames -----------------------------------
