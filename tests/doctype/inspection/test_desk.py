@@ -170,7 +170,8 @@ def test_the_meters_history_lists_its_tests(at_test, record, staff):
     assert keys.index("claims") < keys.index("inspections")
     html = after.content.decode()
     assert reverse("admin:meter_service_inspection_change", args=[inspection.pk]) in html
-    assert "4.00 %" in html  # 52 m³ registered for 50 m³ passed
+    assert "+۴٫۰۰%" in html  # 52 m³ registered for 50 m³ passed, in Persian digits
+    assert "4.00" not in html
 
 
 def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff):
@@ -180,6 +181,9 @@ def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff
     page = client.get(url)
     assert page.status_code == 200
     assert to_persian_digits("+4٫00") in page.content.decode()
+    # each point's row title: Persian units and digits, not "6.000 m³/h: 4.00 %"
+    assert "۶ مترمکعب بر ساعت: خطای +۴٫۰۰%" in page.content.decode()
+    assert "m³/h:" not in page.content.decode()
     assert client.post(url, {"verdict": "within_tolerance"}).status_code == 403
     inspection.refresh_from_db()
     assert inspection.verdict == "fast"

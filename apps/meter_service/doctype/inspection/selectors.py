@@ -57,6 +57,7 @@ def inspections_section(meter, user):
     from django.utils.translation import gettext_lazy as _
 
     from apps.meter_service import tracking
+    from apps.meter_service.doctype.inspection.display import format_percent
     from apps.meter_service.doctype.meter.history import HistorySection
     from apps.meter_service.jalali import format_datetime
 
@@ -82,7 +83,7 @@ def inspections_section(meter, user):
             ),
             test.get_test_type_display(),
             test.equipment.identifier if test.equipment else "—",
-            "—" if test.error_percent is None else f"{test.error_percent} %",
+            format_percent(test.error_percent),
             "—" if test.mpe is None else f"± {test.mpe} %",
             test.get_verdict_display(),
         ]
