@@ -196,9 +196,11 @@ def test_resolving_twice_is_refused(act, file_complaint, make_claim, officer):
 
 def test_assign_only_to_officers(act, file_complaint, make_claim, officer, make_user):
     complaint = file_complaint(claim=make_claim())
-    technician = make_user(Role.TECHNICIAN)
-    with pytest.raises(ValidationError):
+    technician = make_user(Role.TECHNICIAN, username="tech.9", first_name="علی", last_name="رضایی")
+    with pytest.raises(ValidationError) as refused:
         act(services.complaint_assign, complaint=complaint, actor=officer, assignee=technician)
+    [message] = refused.value.message_dict["assignee"]
+    assert message.startswith("علی رضایی ") and "tech.9" not in message  # a name, not a login
     manager = make_user(Role.SERVICE_MANAGER, email="boss@gas.example")
     mail.outbox.clear()
     act(services.complaint_assign, complaint=complaint, actor=officer, assignee=manager)
