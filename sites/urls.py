@@ -22,3 +22,8 @@ urlpatterns = [
     # Uploads, only to those who may see their record (files.py); never a plain folder.
     path("files/<path:name>", private_file, name="private_file"),
 ]
+
+# Error pages in Persian, in the look of the site the path belongs to (JSON under /api/).
+handler404 = "apps.meter_service.errors.page_not_found"
+handler403 = "apps.meter_service.errors.permission_denied"
+handler500 = "apps.meter_service.errors.server_error"

@@ -9,11 +9,17 @@ class MeterServiceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.contrib.auth.models import User
         from django.core import checks
 
         from apps.meter_service import checks as meter_checks
         from apps.meter_service import permissions, reference_data
         from apps.meter_service.dashboards import rollup
+        from apps.meter_service.display import person_name
+
+        # Wherever the desk shows a user (who filed, recorded, uploaded, completed: the
+        # read-only fields, lists and messages), it shows the person's name, not a login.
+        User.__str__ = person_name
 
         permissions._install_rules()
         permissions.connect_access_signals()

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jdatetime
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from apps.meter_service import identifiers
 from apps.meter_service.doctype.correction import rules as correction_rules
@@ -75,6 +75,35 @@ def _scaled(blocks, factor: Decimal):
     ]
 
 
+DEMO_NAME_PREFIX = "نمونه:"
+
+
+def demo_tariff_name(
+    group: str, year: int, season: str, zone: int | None, *, from_aban: bool
+) -> str:
+    """The Persian name of a demo table (it reaches the correction statement the subscriber
+    gets): نمونه: خانگی ۱۴۰۴، ماه‌های سرد از ۱۶ آبان، اقلیم ۲."""
+    from apps.meter_service.doctype.gas_tariff.models import Season
+    from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
+
+    with translation.override("fa"):
+        season_text = str(Season(season).label) + (" از ۱۶ آبان" if from_aban else "")
+        every_zone = translation.gettext("all climate zones")
+        zone_text = str(ClimateZone(zone).label) if zone else every_zone
+        group_text = str(TariffGroup(group).label)
+    year_text = identifiers.to_persian_digits(str(year))
+    return f"{DEMO_NAME_PREFIX} {group_text} {year_text}، {season_text}، {zone_text}"
+
+
+def _english_demo_tariff_name(
+    group: str, year: int, season: str, zone: int | None, from_aban: bool
+) -> str:
+    """The name demo tables had before, for renaming them in a demo seeded earlier."""
+    zone_text = f"zone {zone}" if zone else "all zones"
+    part = "from 16 Aban" if from_aban else ""
+    return f"Demo: {group} {year}, {season} {part}, {zone_text}".replace("  ", " ")
+
+
 def ensure_gas_tariffs(*, actor, today: datetime.date | None = None) -> int:
     """Load the 1397 table and create the missing demo tables; return how many exist."""
     from apps.meter_service.doctype.gas_tariff.models import GasTariff
@@ -91,7 +120,7 @@ def ensure_gas_tariffs(*, actor, today: datetime.date | None = None) -> int:
     warm = next(t["blocks"] for t in tables if t["season"] == "warm")
     cold = {t["climate_zone"]: t["blocks"] for t in tables if t["season"] == "cold"}
     existing = set(
-        GasTariff.objects.filter(name__startswith="Demo:").values_list("name", flat=True)
+        GasTariff.objects.filter(name__startswith=DEMO_NAME_PREFIX).values_list("name", flat=True)
     )
     for year in demo_years(today or timezone.localdate()):
         factor = BASE_FACTOR * YEARLY_INCREASE ** (year - FIRST_DEMO_YEAR)
@@ -106,10 +135,13 @@ def ensure_gas_tariffs(*, actor, today: datetime.date | None = None) -> int:
                 )
                 pieces.append(("cold", zone, _gregorian(year, 8, 16), _year_end(year), cold[zone]))
             for season, zone, start, end, blocks in pieces:
-                zone_text = f"zone {zone}" if zone else "all zones"
-                part = "from 16 Aban" if start.month in (11, 12) and season == "cold" else ""
-                name = f"Demo: {group} {year}, {season} {part}, {zone_text}".replace("  ", " ")
+                from_aban = start.month in (11, 12) and season == "cold"
+                name = demo_tariff_name(group, year, season, zone, from_aban=from_aban)
                 if name in existing:
+                    continue
+                # A demo seeded before the names were Persian: rename its table, not a twin.
+                english = _english_demo_tariff_name(group, year, season, zone, from_aban)
+                if GasTariff.objects.filter(name=english).update(name=name):
                     continue
                 gas_tariff_create(
                     name=name,

@@ -3,7 +3,7 @@
 Listed here so that makemessages puts them in this app's catalogue, which translates them.
 """
 
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_noop, ngettext_lazy
 
 DESK_THEME_MESSAGES = [
     gettext_noop("Choose file to upload"),
@@ -84,6 +84,15 @@ DESK_THEME_MESSAGES = [
     gettext_noop("You have been successfully logged out from the administration"),
     gettext_noop("Search apps and models..."),
     gettext_noop("Filter navigation items"),
+    # The login page (unfold/helpers/unauthenticated_title.html, unauthenticated_header.html).
+    gettext_noop("Welcome back to"),
+    gettext_noop("Return to site"),
+]
+
+# The note above a form with errors (unfold/helpers/messages/errornote.html): a plural, which
+# Django's own Persian catalogue leaves untranslated.
+DESK_THEME_PLURAL_MESSAGES = [
+    ngettext_lazy("Please correct the error below.", "Please correct the errors below.", "count"),
 ]
 
 # django-helpdesk's names of the queue model, shown in the desk as complaint topics (its

@@ -6,9 +6,65 @@ from decimal import Decimal
 
 from django.utils.translation import get_language
 
+from apps.meter_service.identifiers import to_persian_digits
+
+# Unicode's left-to-right isolate: a code inside stays in reading order in a Persian sentence.
+LTR_ISOLATE, POP_ISOLATE = "\u2066", "\u2069"
+
+
+def is_persian(language: str | None = None) -> bool:
+    """Return whether the language (the active one unless given) is Persian."""
+    return (language or get_language() or "fa").startswith("fa")
+
+
+def local_digits(value: object, *, language: str | None = None) -> str:
+    """Show a number, or any text's digits, as Persian digits in Persian, unchanged otherwise.
+
+    The one helper for numbers in sentences: templates (the localdigits filter), SMS texts
+    and PDFs all go through it. Codes people copy also go in an isolate (isolate_code).
+    """
+    text = "" if value is None else str(value)
+    return to_persian_digits(text) if is_persian(language) else text
+
+
+def person_name(user) -> str:
+    """A user as people read them: the full name, else the username."""
+    return user.get_full_name() or user.get_username()
+
+
+def format_rial(value: int, *, language: str | None = None) -> str:
+    """Show an integer Rial amount with thousands separators: ۱٬۵۰۰٬۰۰۰ or 1,500,000."""
+    text = f"{int(value):,}"
+    return (
+        local_digits(text.replace(",", "\u066c"), language=language)
+        if is_persian(language)
+        else text
+    )
+
+
+def isolate_code(code: str) -> str:
+    """Wrap a code in a left-to-right isolate for plain text (SMS), so that in a Persian
+    sentence 934-557-8690 does not read as 8690-557-934."""
+    return f"{LTR_ISOLATE}{code}{POP_ISOLATE}"
+
+
+def code_in_sentence(code: object, *, language: str | None = None) -> str:
+    """A code people copy (subscription number, bill or payment ID) as a sentence carries
+    it: in local digits and, in Persian, inside a left-to-right isolate."""
+    text = local_digits(code, language=language)
+    return isolate_code(text) if is_persian(language) else text
+
+
+def code_text(code: str, *, language: str | None = None) -> str:
+    """A tracking code as a sentence carries it: grouped (934-557-8690), in local digits, and
+    in Persian inside a left-to-right isolate so that the groups keep their order."""
+    from apps.meter_service import tracking
+
+    return code_in_sentence(tracking.display(code), language=language)
+
 
 def persian_active() -> bool:
-    return (get_language() or "fa").startswith("fa")
+    return is_persian()
 
 
 def percent_sign() -> str:
@@ -21,6 +77,6 @@ def format_quantity(value: Decimal | int | None) -> str:
     if value is None:
         return "—"
     text = f"{Decimal(value).normalize():f}"
-    if persian_active():
-        text = text.replace(".", "\u066b")
+    if is_persian():
+        text = local_digits(text.replace(".", "\u066b"))
     return text

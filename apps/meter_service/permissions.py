@@ -38,6 +38,12 @@ class Role(models.TextChoices):
     SYSTEM_ADMIN = "system_admin", _("System administrator")
 
 
+def role_label(name: str) -> str:
+    """Return a role's name as people read it (its group's name is a code such as
+    counter_office_operator); a group that is no role keeps its name."""
+    return str(Role(name).label) if name in Role.values else name
+
+
 # Company staff work in the desk; subscribers, counter offices and agencies have their own
 # portals or the API and never reach it.
 DESK_ROLES = frozenset(

@@ -18,6 +18,7 @@ SECRET_KEY = SITE_CONFIG["secret_key"]
 DEBUG = bool(SITE_CONFIG.get("debug", False))
 ALLOWED_HOSTS = list(SITE_CONFIG.get("allowed_hosts") or ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = SITE_CONFIG.get("csrf_trusted_origins", [])
+CSRF_FAILURE_VIEW = "apps.meter_service.errors.csrf_failure"
 
 INSTALLED_APPS = [
     "unfold",
@@ -234,7 +235,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Meter test claims for agencies, counter offices, subscribers and the IVR; complaints "
         "from subscribers and the national complaints system (3194). "
-        "Programs authenticate with 'Authorization: Token <key>' (manage.py issue_api_token). "
+        # A code span: Swagger UI renders the description as Markdown with HTML, where a bare
+        # <key> is taken for a tag and vanishes.
+        "Programs authenticate with `Authorization: Token <key>` (`manage.py issue_api_token`). "
         "Messages are in Persian unless ?lang=en or Accept-Language: en asks for English. "
         'Every error is {"message": ..., "extra": {...}}.'
     ),

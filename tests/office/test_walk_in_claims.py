@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.payment.models import Payment, PaymentStatus
@@ -184,6 +185,9 @@ def test_operator_files_a_claim_with_the_office_fee(
     assert (
         "۱٬۷۵۹٬۰۰۰" in page and reverse("office:claim_collect", args=[claim.tracking_code]) in page
     )
+    # the message names the code in Persian digits, in a left-to-right isolate (groups in order)
+    code = to_persian_digits(tracking.display(claim.tracking_code))
+    assert f"\u2066{code}\u2069" in page
 
 
 @pytest.mark.parametrize(

@@ -137,7 +137,8 @@ def test_a_second_open_claim_is_refused_naming_the_first(
     assert Claim.objects.count() == 1
     errors = response.context["form"].non_field_errors()
     assert [e.code for e in errors.as_data()] == ["open_claim_exists"]
-    assert tracking.display(first.tracking_code) in errors[0]
+    # the code in Persian digits, in a left-to-right isolate (its groups in order)
+    assert f"\u2066{to_persian_digits(tracking.display(first.tracking_code))}\u2069" in errors[0]
     assert installed.meter.serial in errors[0]
     assert errors[0] in response.content.decode()
 

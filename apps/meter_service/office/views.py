@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import tracking
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
@@ -291,7 +292,7 @@ def claim_new(request):
                 messages.success(
                     request,
                     _("The claim is filed; tracking code %(code)s. Collect the fee now.")
-                    % {"code": tracking.display(claim.tracking_code)},
+                    % {"code": code_text(claim.tracking_code)},
                 )
                 return redirect("office:claim_detail", code=claim.tracking_code)
     else:

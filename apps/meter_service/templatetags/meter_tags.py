@@ -1,10 +1,9 @@
 """Template filters for dates, digits and money in the active language."""
 
 from django import template
-from django.utils.translation import get_language
 
 from apps.meter_service import jalali
-from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.display import format_rial, isolate_code, local_digits
 
 register = template.Library()
 
@@ -23,20 +22,22 @@ def jdatetime(value) -> str:
 
 @register.filter
 def localdigits(value) -> str:
-    """Show digits as Persian digits in Persian, unchanged in English."""
-    text = "" if value is None else str(value)
-    return to_persian_digits(text) if (get_language() or "fa").startswith("fa") else text
+    """Show digits as Persian digits in Persian, unchanged in English (display.local_digits)."""
+    return local_digits(value)
+
+
+@register.filter
+def ltr_code(value) -> str:
+    """A code in local digits inside Unicode's left-to-right isolate, for plain text and PDFs
+    (WeasyPrint lays the isolate out; a web page may use <bdi dir="ltr"> instead), so that
+    in a Persian sentence 934-557-8690 does not show as 8690-557-934."""
+    return isolate_code(local_digits(value)) if value not in (None, "") else ""
 
 
 @register.filter
 def rial(value) -> str:
     """Show an integer Rial amount with thousands separators."""
-    if value in (None, ""):
-        return ""
-    text = f"{int(value):,}"
-    if (get_language() or "fa").startswith("fa"):
-        return to_persian_digits(text.replace(",", "\u066c"))
-    return text
+    return "" if value in (None, "") else format_rial(value)
 
 
 @register.filter

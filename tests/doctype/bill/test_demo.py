@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import itertools
+import re
 import time
 
 import jdatetime
@@ -73,14 +74,32 @@ def test_demo_tariffs_change_on_farvardin_1_and_the_seasons_on_the_16th(demo):
         jalali(1404, 8, 16),
     ]
     names = [GasTariff.objects.get(pk=span.key).name for span in spans]
-    assert names[0].startswith("Demo: household 1403, cold")
-    assert names[1].startswith("Demo: household 1404, cold")
+    assert names[0].startswith("نمونه: خانگی ۱۴۰۳، ماه‌های سرد")
+    assert names[1].startswith("نمونه: خانگی ۱۴۰۴، ماه‌های سرد")
     first_1403 = GasTariff.objects.get(pk=spans[0].key).blocks.get(from_m3=0).rial_per_m3
     first_1404 = GasTariff.objects.get(pk=spans[1].key).blocks.get(from_m3=0).rial_per_m3
     assert first_1404 == round(first_1403 * 1.25)
     # the published table is there as well, under its own dates
     assert GasTariff.objects.filter(effective_from=jalali(1397, 1, 16)).exists()
     assert GasTariff.objects.filter(tariff_group="commercial", pricing_method="whole").exists()
+
+
+def test_demo_tariff_names_are_persian(demo):
+    # The names reach the subscriber's correction statement: no English, no Latin digits.
+    names = list(GasTariff.objects.values_list("name", flat=True))
+    assert names
+    assert [name for name in names if re.search(r"[A-Za-z0-9]", name)] == []
+    assert "نمونه: تجاری ۱۴۰۵، ماه‌های سرد از ۱۶ آبان، اقلیم ۲" in names
+
+
+def test_a_demo_seeded_with_english_tariff_names_is_renamed(demo):
+    tariff = GasTariff.objects.get(name="نمونه: خانگی ۱۴۰۴، ماه‌های گرم، همه مناطق اقلیمی")
+    GasTariff.objects.filter(pk=tariff.pk).update(name="Demo: household 1404, warm , all zones")
+    count = GasTariff.objects.count()
+    load_demo(password="demo-pass")
+    assert GasTariff.objects.count() == count
+    tariff.refresh_from_db()
+    assert tariff.name == "نمونه: خانگی ۱۴۰۴، ماه‌های گرم، همه مناطق اقلیمی"
 
 
 def test_loading_the_demo_again_adds_no_tariff_or_bill(demo):

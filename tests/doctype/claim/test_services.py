@@ -18,7 +18,7 @@ from apps.meter_service.doctype.claim.services import (
     claim_expire_unpaid,
     claim_mark_paid,
 )
-from apps.meter_service.identifiers import build_payment_id
+from apps.meter_service.identifiers import build_payment_id, to_persian_digits
 from tests.conftest import OFFICE_FEE, TEST_FEE
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -64,7 +64,9 @@ def test_second_open_claim_is_refused_naming_the_first(make_claim, counts):
     first = make_claim()
     with pytest.raises(ValidationError) as error:
         make_claim()
-    assert tracking.display(first.tracking_code) in str(error.value.message_dict["meter"])
+    # ۱۲۳-۴۵۶-۷۸۹۰ in a left-to-right isolate: the Persian sentence keeps the groups in order
+    code = to_persian_digits(tracking.display(first.tracking_code))
+    assert f"\u2066{code}\u2069" in error.value.message_dict["meter"][0]
     assert Claim.objects.count() == 1
 
 

@@ -42,7 +42,8 @@ def test_filing_about_a_claim_opens_an_assigned_ticket_and_tells_both_sides(
     assert first.public and first.comment == "مأمور در زمان اعلام‌شده نیامد."
     sms = SmsMessage.objects.get(template_key="complaint_filed")
     assert sms.to == claim.contact_mobile
-    assert to_persian_digits(tracking.display(complaint.tracking_code)) in sms.body
+    code = to_persian_digits(tracking.display(complaint.tracking_code))
+    assert f"\u2066{code}\u2069" in sms.body  # in a left-to-right isolate: groups in order
     assert "شکایت شما ثبت شد" in sms.body
     assert [m.to for m in mail.outbox] == [["officer@gas.example"]]
     assert DocumentEvent.objects.filter(event_type="complaint_filed").count() == 1
@@ -195,9 +196,11 @@ def test_resolving_twice_is_refused(act, file_complaint, make_claim, officer):
 
 def test_assign_only_to_officers(act, file_complaint, make_claim, officer, make_user):
     complaint = file_complaint(claim=make_claim())
-    technician = make_user(Role.TECHNICIAN)
-    with pytest.raises(ValidationError):
+    technician = make_user(Role.TECHNICIAN, username="tech.9", first_name="علی", last_name="رضایی")
+    with pytest.raises(ValidationError) as refused:
         act(services.complaint_assign, complaint=complaint, actor=officer, assignee=technician)
+    [message] = refused.value.message_dict["assignee"]
+    assert message.startswith("علی رضایی ") and "tech.9" not in message  # a name, not a login
     manager = make_user(Role.SERVICE_MANAGER, email="boss@gas.example")
     mail.outbox.clear()
     act(services.complaint_assign, complaint=complaint, actor=officer, assignee=manager)

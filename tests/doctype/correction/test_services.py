@@ -345,6 +345,30 @@ def test_statement_pdf_for_the_owner_only_once_approved(
     assert client.get(url).status_code == 404
 
 
+def test_statement_keeps_codes_in_reading_order(at_correction, staff):
+    from apps.meter_service import tracking
+    from apps.meter_service.doctype.correction.statement import (
+        render_statement_html,
+        render_statement_pdf,
+    )
+    from apps.meter_service.identifiers import normalize_digits, to_persian_digits
+    from tests.portal.pdf_text import pdf_texts
+
+    correction = services.correction_compute(claim=at_correction, actor=staff["billing_officer"])
+    services.correction_submit(correction=correction, actor=staff["billing_officer"])
+    correction.refresh_from_db()
+    code = tracking.display(at_correction.tracking_code)  # 934-557-8690
+
+    html = render_statement_html(correction)
+    # in a left-to-right isolate: the Persian header sentence keeps the groups in order
+    assert f"\u2066{to_persian_digits(code)}\u2069" in html
+    assert f"\u2066{to_persian_digits(at_correction.subscriber.bill_id)}\u2069" in html
+    # the PDF's text, in the order it is drawn: 934-557-8690, not 8690-557-934
+    text = normalize_digits(" ".join(pdf_texts(render_statement_pdf(correction))))
+    assert code in text
+    assert "-".join(reversed(code.split("-"))) not in text
+
+
 def test_desk_page_lets_the_officer_recompute_and_submit(at_correction, staff, client):
     officer = staff["billing_officer"]
     client.login(username=officer.username, password=PASSWORD)

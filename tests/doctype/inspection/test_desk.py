@@ -186,7 +186,9 @@ def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff
     # Persian decimal mark and percent sign throughout: the results, the point's title and the
     # temperature that Django itself formats (it used "." and "%": "15.7", "4.00 %").
     assert to_persian_digits("+4٫00٪") in html
-    assert "m³/h: " + to_persian_digits("+4٫00٪") in html
+    # each point's row title: Persian units and digits, not "6.000 m³/h: 4.00 %"
+    assert "۶ مترمکعب بر ساعت: خطای " + to_persian_digits("+4٫00٪") in html
+    assert "m³/h:" not in html
     assert "15٫7" in html and "15.7" not in html
     # The class as the meter's pages name it, not the stored code "1.5".
     with translation.override("fa"):

@@ -35,7 +35,8 @@ def test_filing_texts_the_tracking_code_amount_and_deadline(
     [sms] = fake_sms.messages("09351112233")
     text = sms["message"]
     assert "درخواست تست کنتور شما ثبت شد" in text
-    assert persian_code(claim) in text  # ۱۲۳-۴۵۶-۷۸۹۰
+    # ۱۲۳-۴۵۶-۷۸۹۰ in a left-to-right isolate, so the RTL sentence keeps the groups in order
+    assert f"\u2066{persian_code(claim)}\u2069" in text
     assert to_persian_digits(f"{claim.total_fee:,}".replace(",", "\u066c")) in text
     assert format_date(claim.expires_at) in text
     assert not any(ch.isascii() and ch.isdigit() for ch in text)  # Persian digits only

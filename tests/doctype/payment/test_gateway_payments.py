@@ -167,7 +167,7 @@ def test_a_verify_answer_with_another_amount_is_refused(fake_gateway, make_claim
     assert settled.status == PaymentStatus.FAILED
     assert settled.ref_id is None
     assert settled.verify_response["data"]["amount"] == 1000
-    assert "1,000" in settled.failure_reason
+    assert "۱٬۰۰۰" in settled.failure_reason  # Persian digits in a Persian sentence
     claim.refresh_from_db()
     assert claim.status == ClaimStatus.AWAITING_PAYMENT
     failed = DocumentEvent.objects.get(event_type="payment_failed")

@@ -21,6 +21,7 @@ from apps.meter_service.doctype.sla.services import (
     sla_escalate,
     sla_warn,
 )
+from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.doctype.sla.conftest import at
 
@@ -59,7 +60,8 @@ def test_warning_goes_once_to_the_active_users_of_the_roles(
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["clerk@example.ir"]
-    code = tracking.display(claim.tracking_code)
+    # the code in Persian digits, in a left-to-right isolate: its groups in order
+    code = f"\u2066{to_persian_digits(tracking.display(claim.tracking_code))}\u2069"
     assert code in message.subject and code in message.body
     # In the site's language, Persian: due Monday 27 Apr 15:00, that is 1405/02/07.
     assert "۱۴۰۵/۰۲/۰۷ ۱۵:۰۰" in message.body

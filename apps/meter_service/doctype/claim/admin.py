@@ -17,7 +17,7 @@ from unfold.decorators import action, display
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
-from apps.meter_service.display import format_quantity
+from apps.meter_service.display import code_text, format_quantity
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimForm
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
@@ -296,7 +296,7 @@ class ClaimAdmin(DocumentAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": title % {"code": tracking.display(claim.tracking_code)},
+            "title": title % {"code": code_text(claim.tracking_code)},
             "claim": claim,
             "explanation": explanation,
             "button": button,
@@ -453,8 +453,7 @@ class ClaimAdmin(DocumentAdmin):
             else:
                 messages.success(
                     request,
-                    _("Claim %(code)s was filed.")
-                    % {"code": tracking.display(claim.tracking_code)},
+                    _("Claim %(code)s was filed.") % {"code": code_text(claim.tracking_code)},
                 )
                 return redirect(reverse("admin:meter_service_claim_change", args=[claim.pk]))
         context = {

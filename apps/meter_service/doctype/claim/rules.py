@@ -9,7 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers, tracking, uploads
+from apps.meter_service import identifiers, uploads
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim.models import (
     Channel,
     ClaimReason,
@@ -64,7 +65,7 @@ def check_no_open_claim(open_claim) -> None:
             ),
             "open_claim_exists",
             serial=open_claim.meter.serial,
-            code=tracking.display(open_claim.tracking_code),
+            code=code_text(open_claim.tracking_code),
         )
 
 

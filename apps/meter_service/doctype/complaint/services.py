@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 
 from apps.meter_service import identifiers, jobs, tracking, uploads
+from apps.meter_service.display import person_name
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
@@ -95,7 +96,7 @@ def complaint_topic_save(
                 "default_owner": ValidationError(
                     rules.ASSIGNEE_MESSAGE,
                     code="not_an_officer",
-                    params={"user": default_owner.get_username()},
+                    params={"user": person_name(default_owner)},
                 )
             }
         )
@@ -529,7 +530,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
                 "assignee": ValidationError(
                     rules.ASSIGNEE_MESSAGE,
                     code="not_an_officer",
-                    params={"user": assignee.get_username()},
+                    params={"user": person_name(assignee)},
                 )
             }
         )

@@ -20,6 +20,7 @@ from typing import Protocol
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.display import local_digits
 from apps.meter_service.jalali import format_date
 
 SLAB = "slab"
@@ -58,7 +59,7 @@ def check_blocks(blocks: Sequence[Block]) -> None:
             raise ValidationError(
                 _("Only the last block may be left without an upper bound (block %(n)s)."),
                 code="blocks_open_not_last",
-                params={"n": number},
+                params={"n": local_digits(number)},
             )
         if following.from_m3 != block.to_m3 + 1:
             raise ValidationError(
@@ -67,18 +68,24 @@ def check_blocks(blocks: Sequence[Block]) -> None:
                     "block %(previous)s; blocks may neither overlap nor leave a gap."
                 ),
                 code="blocks_not_contiguous",
-                params={"n": number + 1, "start": block.to_m3 + 1, "previous": number},
+                params={
+                    "n": local_digits(number + 1),
+                    "start": local_digits(block.to_m3 + 1),
+                    "previous": local_digits(number),
+                },
             )
     for number, block in enumerate(ordered, start=1):
         if block.to_m3 is not None and block.to_m3 < block.from_m3:
             raise ValidationError(
-                _("Block %(n)s ends before it starts."), code="block_range", params={"n": number}
+                _("Block %(n)s ends before it starts."),
+                code="block_range",
+                params={"n": local_digits(number)},
             )
         if block.rial_per_m3 is None or block.rial_per_m3 < 0:
             raise ValidationError(
                 _("The price of block %(n)s cannot be negative."),
                 code="block_price",
-                params={"n": number},
+                params={"n": local_digits(number)},
             )
     if ordered[-1].to_m3 is not None:
         raise ValidationError(

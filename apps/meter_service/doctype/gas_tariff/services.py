@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.gas_tariff import rules
 from apps.meter_service.doctype.gas_tariff.models import (
     GasTariff,
@@ -185,7 +186,7 @@ def _default_name(*, tariff_group: str, season: str, zone: int | None, start: da
     zone_label = ClimateZone(zone).label if zone is not None else _("all climate zones")
     return _("%(group)s %(year)s, %(season)s, %(zone)s") % {
         "group": TariffGroup(tariff_group).label,
-        "year": jdatetime.date.fromgregorian(date=start).year,
+        "year": local_digits(jdatetime.date.fromgregorian(date=start).year),
         "season": Season(season).label,
         "zone": zone_label,
     }

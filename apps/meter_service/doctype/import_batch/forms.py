@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from apps.meter_service import formfields, identifiers
+from apps.meter_service.display import code_in_sentence
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.import_batch.models import ImportTarget
 from apps.meter_service.doctype.import_batch.readers import normalize_header
@@ -220,7 +221,7 @@ class MeterInstallationImportForm(DigitNormalizingForm):
             raise ValidationError(
                 _("No subscriber has subscription number %(number)s."),
                 code="no_subscriber",
-                params={"number": number},
+                params={"number": code_in_sentence(number)},
             )
         self.cleaned_data["subscriber"] = subscriber
         return number

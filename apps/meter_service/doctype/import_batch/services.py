@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import jobs
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.import_batch import readers
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
 from apps.meter_service.doctype.import_batch.readers import Row, Table
@@ -107,7 +108,9 @@ class _Outcome:
             _error_entry(
                 row=None,
                 column="",
-                messages=[ValidationError(notice, params={"count": self.omitted_errors})],
+                messages=[
+                    ValidationError(notice, params={"count": local_digits(self.omitted_errors)})
+                ],
             ),
         ]
 

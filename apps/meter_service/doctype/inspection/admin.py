@@ -18,6 +18,7 @@ from unfold.decorators import action, display
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.inspection import selectors, services
 from apps.meter_service.doctype.inspection.display import (
@@ -66,11 +67,19 @@ class TestPointInline(_InspectionPartInline):
         "band",
         "reference",
         "registered",
-        "temperature_c",
-        "pressure_kpa",
+        "temperature",
+        "pressure",
         "error",
         "tolerance",
     ]
+
+    @admin.display(description=_("temperature (°C)"))
+    def temperature(self, obj):
+        return format_volume(obj.temperature_c)
+
+    @admin.display(description=_("pressure (kPa)"))
+    def pressure(self, obj):
+        return format_volume(obj.pressure_kpa)
 
     @admin.display(description=_("flow rate (m³/h)"))
     def flow(self, obj):
@@ -345,7 +354,7 @@ class InspectionAdmin(DocumentAdmin):
             messages.error(
                 request,
                 gettext("Claim %(code)s is not waiting for its meter test.")
-                % {"code": tracking.display(claim.tracking_code)},
+                % {"code": code_text(claim.tracking_code)},
             )
             return redirect(claim_url)
         post = request.method == "POST"
@@ -380,7 +389,7 @@ class InspectionAdmin(DocumentAdmin):
                         request,
                         gettext("The test of claim %(code)s is recorded: %(verdict)s.")
                         % {
-                            "code": tracking.display(claim.tracking_code),
+                            "code": code_text(claim.tracking_code),
                             "verdict": inspection.get_verdict_display(),
                         },
                     )
@@ -390,7 +399,7 @@ class InspectionAdmin(DocumentAdmin):
         context = self.page_context(
             request,
             title=gettext("Record the test of claim %(code)s")
-            % {"code": tracking.display(claim.tracking_code)},
+            % {"code": code_text(claim.tracking_code)},
             claim=claim,
             task=task,
             form=form,
@@ -411,7 +420,7 @@ class InspectionAdmin(DocumentAdmin):
         messages.success(
             request,
             gettext("Claim %(code)s: no access to the meter; the subscriber is asked for it.")
-            % {"code": tracking.display(claim.tracking_code)},
+            % {"code": code_text(claim.tracking_code)},
         )
         return redirect("admin:meter_service_processtask_changelist")
 

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -208,9 +209,13 @@ class TestPoint(models.Model):
         ordering = ["inspection", "position", "id"]
 
     def __str__(self) -> str:
+        # The row's title on the test's desk page: the active language's digits and units.
         from apps.meter_service.doctype.inspection.display import format_percent, format_volume
 
-        return f"{format_volume(self.flow_rate_m3h)} m³/h: {format_percent(self.error_percent)}"
+        return gettext("%(flow)s m³/h: error %(error)s") % {
+            "flow": format_volume(self.flow_rate_m3h),
+            "error": format_percent(self.error_percent),
+        }
 
     @property
     def within(self) -> bool:

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import uploads
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.claim.rules import QMAX_BY_SIZE
 from apps.meter_service.doctype.inspection.models import (
     EQUIPMENT_FOR_TEST,
@@ -175,7 +176,7 @@ def check_points(points: list[Mapping], *, meter_size: str, stopped: bool, tampe
                 ValidationError(
                     _("Point %(n)s: %(error)s"),
                     code=field_errors.code,
-                    params={"n": number, "error": message},
+                    params={"n": local_digits(number), "error": message},
                 )
                 for message in field_errors.messages
             )
@@ -340,5 +341,5 @@ def check_photo_count(count: int, *, limit: int) -> None:
             "photos",
             _("At most %(n)s photos can be attached to a test."),
             "too_many_photos",
-            n=limit,
+            n=local_digits(limit),
         )

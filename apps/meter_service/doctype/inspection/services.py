@@ -13,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import tracking, uploads
+from apps.meter_service import uploads
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.inspection import events, rules
 from apps.meter_service.doctype.inspection.decision import decide_verdict
 from apps.meter_service.doctype.inspection.models import (
@@ -58,7 +59,7 @@ def _not_at_test_step(claim) -> ValidationError:
     return ValidationError(
         _("Claim %(code)s is not waiting for its meter test."),
         code="not_at_test_step",
-        params={"code": tracking.display(claim.tracking_code)},
+        params={"code": code_text(claim.tracking_code)},
     )
 
 

@@ -4,20 +4,41 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
 from apps.meter_service.sites import staff_site
+
+
+class TemplateFilter(admin.SimpleListFilter):
+    """Messages by the template they came from, each named by its label, not its key."""
+
+    title = _("template")
+    parameter_name = "template_key"
+
+    def lookups(self, request, model_admin):
+        keys = SmsMessage.objects.exclude(template_key="").values_list("template_key", flat=True)
+        return sorted(
+            ((key, rules.template_label(key)) for key in set(keys)), key=lambda item: item[1]
+        )
+
+    def queryset(self, request, queryset):
+        return queryset.filter(template_key=self.value()) if self.value() else queryset
 
 
 @admin.register(MessageTemplate, site=staff_site)
 class MessageTemplateAdmin(DocumentAdmin):
     # Message texts keep the digits and separators staff type: no digit normalising here.
     form = forms.ModelForm
-    list_display = ["key", "is_active", "body_fa", "updated_at"]
+    list_display = ["label", "is_active", "body_fa", "updated_at"]
     list_filter = ["is_active"]
     search_fields = ["key", "body_fa", "body_en"]
-    fields = ["key", "body_fa", "body_en", "is_active", "placeholders", "updated_at"]
-    readonly_fields = ["placeholders", "updated_at"]
+    fields = ["label", "key", "body_fa", "body_en", "is_active", "placeholders", "updated_at"]
+    readonly_fields = ["label", "placeholders", "updated_at"]
+
+    @admin.display(description=_("message"), ordering="key")
+    def label(self, obj) -> str:
+        return rules.template_label(obj.key) if obj and obj.pk else "—"
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -41,13 +62,13 @@ class MessageTemplateAdmin(DocumentAdmin):
 
 @admin.register(SmsMessage, site=staff_site)
 class SmsMessageAdmin(DocumentAdmin):
-    list_display = ["to", "template_key", "status", "attempts", "claim", "created_at", "sent_at"]
-    list_filter = ["status", "template_key"]
+    list_display = ["to", "template", "status", "attempts", "claim", "created_at", "sent_at"]
+    list_filter = ["status", TemplateFilter]
     search_fields = ["to", "provider_message_id", "claim__tracking_code"]
     list_select_related = ["claim"]
     readonly_fields = fields = [
         "to",
-        "template_key",
+        "template",
         "claim",
         "body",
         "status",
@@ -74,6 +95,10 @@ class SmsMessageAdmin(DocumentAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    @admin.display(description=_("template"), ordering="template_key")
+    def template(self, obj) -> str:
+        return rules.template_label(obj.template_key) if obj.template_key else "—"
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
@@ -91,12 +116,14 @@ class SmsMessageAdmin(DocumentAdmin):
             else:
                 sent += 1
         self.message_user(
-            request, _("Messages queued again: %(count)s.") % {"count": sent}, messages.SUCCESS
+            request,
+            _("Messages queued again: %(count)s.") % {"count": local_digits(sent)},
+            messages.SUCCESS,
         )
         if refused:
             self.message_user(
                 request,
                 _("Messages not sent again because they held a sign-in code: %(count)s.")
-                % {"count": refused},
+                % {"count": local_digits(refused)},
                 messages.WARNING,
             )

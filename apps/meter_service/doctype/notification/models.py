@@ -46,7 +46,9 @@ class MessageTemplate(models.Model):
         ordering = ["key"]
 
     def __str__(self) -> str:
-        return self.key
+        from apps.meter_service.doctype.notification.rules import template_label
+
+        return template_label(self.key)
 
     def natural_key(self) -> tuple[str]:
         return (self.key,)
@@ -112,4 +114,6 @@ class SmsMessage(models.Model):
         indexes = [models.Index(fields=["to", "created_at"])]
 
     def __str__(self) -> str:
-        return f"{self.to} ({self.template_key or '-'})"
+        from apps.meter_service.doctype.notification.rules import template_label
+
+        return f"{self.to} ({template_label(self.template_key) if self.template_key else '-'})"

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import tracking
+from apps.meter_service.display import code_text, format_rial, local_digits
 from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_date
@@ -61,6 +61,28 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     COMPLAINT_REOPENED: frozenset({"complaint_code", "topic", "due", "date"}),
     COMPLAINT_CLOSED: frozenset({"complaint_code", "topic", "date"}),
 }
+# What each message is, as staff read it in the desk (the keys are codes).
+TEMPLATE_LABELS = {
+    CLAIM_FILED: _("Claim filed"),
+    CLAIM_PAID: _("Claim paid"),
+    CLAIM_EXPIRED: _("Claim expired unpaid"),
+    CLAIM_NO_ACCESS: _("No access to the meter"),
+    VISIT_SCHEDULED: _("Test visit scheduled"),
+    CLAIM_CLOSED: _("Claim closed"),
+    OTP_CODE: _("Sign-in code"),
+    COMPLAINT_FILED: _("Complaint filed"),
+    COMPLAINT_ANSWERED: _("Complaint answered"),
+    COMPLAINT_RESOLVED: _("Complaint resolved"),
+    COMPLAINT_REOPENED: _("Complaint reopened"),
+    COMPLAINT_CLOSED: _("Complaint closed"),
+}
+
+
+def template_label(key: str) -> str:
+    """Return a message's label; a key the code does not know shows as it is."""
+    return str(TEMPLATE_LABELS[key]) if key in TEMPLATE_LABELS else key
+
+
 # A template for a key the code does not know yet may use any value some message is given.
 ANY_PLACEHOLDER = frozenset().union(*PLACEHOLDERS.values())
 
@@ -139,20 +161,18 @@ def _is_persian(language: str) -> bool:
 
 def format_number(value: int | str, *, language: str) -> str:
     """Show digits as Persian digits in Persian, unchanged otherwise."""
-    return to_persian_digits(str(value)) if _is_persian(language) else str(value)
+    return local_digits(value, language=language)
 
 
 def format_amount(value: int, *, language: str) -> str:
     """Show an integer Rial amount with thousands separators: ۱٬۵۰۰٬۰۰۰ or 1,500,000."""
-    text = f"{int(value):,}"
-    if _is_persian(language):
-        return to_persian_digits(text.replace(",", "\u066c"))
-    return text
+    return format_rial(value, language=language)
 
 
 def format_tracking_code(code: str, *, language: str) -> str:
-    """Group a tracking code for reading aloud: ۱۲۳-۴۵۶-۷۸۹۰."""
-    return format_number(tracking.display(code), language=language)
+    """Group a tracking code for reading aloud, ۱۲۳-۴۵۶-۷۸۹۰, in a left-to-right isolate so
+    that a Persian sentence keeps its groups in order."""
+    return code_text(code, language=language)
 
 
 def format_day(value: datetime.date | datetime.datetime | None, *, language: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.display import format_rial
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim.models import PaymentMethod
 
@@ -68,5 +69,5 @@ def verify_mismatch(raw: dict, *, authority: str, amount_rial: int) -> str:
         if amount is None:
             return str(AUTHORITY_MISMATCH_REASON)
         if amount != amount_rial:
-            return str(AMOUNT_MISMATCH_REASON % {"amount": f"{amount:,}"})
+            return str(AMOUNT_MISMATCH_REASON % {"amount": format_rial(amount)})
     return ""

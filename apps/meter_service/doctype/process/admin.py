@@ -174,7 +174,7 @@ class ProcessVersionAdmin(DocumentAdmin):
     list_display = [
         "number_label",
         "active_label",
-        "note",
+        "note_text",
         "uploaded_by",
         "created_at",
         "running_count",
@@ -188,6 +188,10 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     def get_queryset(self, request):
         return versions.process_versions_with_counts(super().get_queryset(request))
+
+    @admin.display(description=_("what changed"), ordering="note")
+    def note_text(self, obj) -> str:
+        return services.version_note(obj)
 
     # --- permissions: who may do what, in one place -----------------------------------------
 
@@ -315,7 +319,7 @@ class ProcessVersionAdmin(DocumentAdmin):
             changed_table=self._changes_table(diff.changed),
             facts=[
                 (_("version"), localdigits(version.number)),
-                (_("what changed"), version.note or "—"),
+                (_("what changed"), services.version_note(version)),
                 (_("uploaded by"), version.uploaded_by or "—"),
                 (_("uploaded at"), format_datetime(version.created_at)),
                 (_("activated at"), format_datetime(version.activated_at) or "—"),

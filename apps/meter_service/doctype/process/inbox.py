@@ -21,6 +21,7 @@ from unfold.admin import ModelAdmin
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.desk_widgets import use_desk_widgets
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.process import services, task_pages
 from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.process.selectors import lane_label, task_sla
@@ -167,7 +168,7 @@ class ProcessTaskAdmin(ModelAdmin):
                 messages.success(
                     request,
                     gettext("“%(step)s” is done for claim %(code)s.")
-                    % {"step": gettext(task.name), "code": tracking.display(claim.tracking_code)},
+                    % {"step": gettext(task.name), "code": code_text(claim.tracking_code)},
                 )
                 return redirect("admin:meter_service_processtask_changelist")
         context = {

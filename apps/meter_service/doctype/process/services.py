@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
@@ -29,6 +30,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.process import engine, handlers
 from apps.meter_service.doctype.process.forms import form_for, task_data
 from apps.meter_service.doctype.process.models import (
@@ -44,6 +46,19 @@ logger = logging.getLogger("meter_service.process")
 PROCESS_ID = "meter_test"
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 SUBSCRIBER_LANE = "subscriber"
+
+# The note of the version installed from the shipped files: stored in English (data), shown
+# through the catalogue (version_note), so sites installed earlier read it translated too.
+SHIPPED_VERSION_NOTE = gettext_noop("meter_test.bpmn as shipped")
+
+
+def version_note(version) -> str:
+    """A version's note as the desk shows it: the shipped note translated, others as typed."""
+    if not version.note:
+        return "—"
+    return _(version.note) if version.note == SHIPPED_VERSION_NOTE else version.note
+
+
 HISTORY = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR
 
 
@@ -76,7 +91,7 @@ def process_version_create(
     same = ProcessVersion.objects.filter(process_id=PROCESS_ID, checksum=checksum).first()
     if same is not None:
         raise ValidationError(
-            _("These files are version %(n)s already.") % {"n": same.number},
+            _("These files are version %(n)s already.") % {"n": local_digits(same.number)},
             code="same_files",
         )
     last = (
@@ -122,9 +137,7 @@ def process_version_active() -> ProcessVersion:
     bpmn, dmn = workflow_files()
     try:
         with transaction.atomic():
-            version = process_version_create(
-                bpmn=bpmn, dmn_files=dmn, note="meter_test.bpmn as shipped"
-            )
+            version = process_version_create(bpmn=bpmn, dmn_files=dmn, note=SHIPPED_VERSION_NOTE)
             return process_version_activate(version=version)
     except (IntegrityError, ValidationError):
         # Another request on a new site made version 1 at the same moment: use that one.
@@ -550,7 +563,7 @@ def process_instance_migrate(
     if lost:
         raise ValidationError(
             _("Steps this claim already went through are missing in version %(n)s: %(steps)s.")
-            % {"n": to_version.number, "steps": ", ".join(lost)},
+            % {"n": local_digits(to_version.number), "steps": "، ".join(lost)},
             code="migration_refused",
         )
     # A step the claim waits at keeps its old spec through migrate_workflow when the new
@@ -584,7 +597,7 @@ def _refuse_stranded(tasks: list, to_version: ProcessVersion) -> None:
     if stranded:
         raise ValidationError(
             _("Steps this claim is waiting at are missing in version %(n)s: %(steps)s.")
-            % {"n": to_version.number, "steps": ", ".join(stranded)},
+            % {"n": local_digits(to_version.number), "steps": "، ".join(stranded)},
             code="migration_refused",
         )
 

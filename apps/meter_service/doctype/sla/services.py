@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from apps.meter_service import tracking
+from apps.meter_service.display import code_text
 from apps.meter_service.doctype.sla import events, rules, selectors
 from apps.meter_service.doctype.sla.calendar import (
     WorkCalendar,
@@ -211,7 +211,7 @@ def _recipients(roles: list[str]) -> list[tuple[str, str]]:
 def _warning_message(
     clock: SlaClock, worked: int, now: datetime.datetime, calendar: WorkCalendar
 ) -> tuple[str, str]:
-    code = tracking.display(clock.claim.tracking_code)
+    code = code_text(clock.claim.tracking_code)  # in order inside the Persian sentence
     due = selectors.sla_due_at(clock, 1.0, now, calendar=calendar)
     subject = _("Claim %(code)s is at risk of missing its service-level target") % {"code": code}
     body = _(
@@ -229,7 +229,7 @@ def _warning_message(
 
 
 def _escalation_message(clock: SlaClock, worked: int) -> tuple[str, str]:
-    code = tracking.display(clock.claim.tracking_code)
+    code = code_text(clock.claim.tracking_code)  # in order inside the Persian sentence
     subject = _("Claim %(code)s has missed its service-level target") % {"code": code}
     body = _(
         "Meter test claim %(code)s has missed its service-level target of %(target)s of "

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.display import code_in_sentence
+
 
 def bill_id_file_code(bill_id: str) -> str:
     """Return the file code (subscription part) of a bill ID, leading zeros stripped."""
@@ -42,7 +44,7 @@ def check_subscriber(subscriber) -> None:
             ValidationError(
                 _("The bill ID does not belong to subscription number %(number)s."),
                 code="bill_id_subscription_mismatch",
-                params={"number": subscriber.subscription_number},
+                params={"number": code_in_sentence(subscriber.subscription_number)},
             )
         )
     company_code = rules["GAS_COMPANY_CODE"] or ""

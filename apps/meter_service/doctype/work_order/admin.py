@@ -16,7 +16,7 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.display import format_quantity
+from apps.meter_service.display import format_quantity, local_digits
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.work_order import selectors, services
@@ -221,7 +221,10 @@ class WorkOrderAdmin(DocumentAdmin):
             " · ",
             '<a class="meter-link" href="{}" target="_blank">{}</a>',
             (
-                (self.page_url("photo", obj.pk, photo.pk), gettext("photo %(n)s") % {"n": n})
+                (
+                    self.page_url("photo", obj.pk, photo.pk),
+                    gettext("photo %(n)s") % {"n": local_digits(n)},
+                )
                 for n, photo in enumerate(photos, start=1)
             ),
         )

@@ -138,7 +138,7 @@ def _check_crew(crew: list) -> None:
                 "crew": ValidationError(
                     rules.CREW_ROLE_MESSAGE,
                     code="crew_role",
-                    params={"names": ", ".join(u.get_username() for u in strangers)},
+                    params={"names": "، ".join(str(u) for u in strangers)},
                 )
             }
         )
