@@ -278,7 +278,28 @@ LOGGING = {
 if not DEBUG:
     SESSION_COOKIE_HTTPONLY = True
     CSRF_COOKIE_HTTPONLY = False
-    X_FRAME_OPTIONS = "SAMEORIGIN"
+    X_FRAME_OPTIONS = "DENY"  # no page of the site is framed, by itself or anyone
+
+# Behind the reverse proxy (TLS): the proxies whose X-Forwarded-For is believed (addresses
+# or networks; apps/meter_service/client_address.py), and the site's public URL, which
+# `new_site --https-host NAME` writes. With an https public URL the proxy's
+# X-Forwarded-Proto marks requests secure, cookies are secure, HSTS is sent, plain HTTP is
+# redirected (but /health/, which local probes call directly), and the bank is given
+# callback URLs on the public address.
+METER_TRUSTED_PROXIES = list(SITE_CONFIG.get("trusted_proxies", []))
+METER_PUBLIC_URL = str(SITE_CONFIG.get("public_url", "")).rstrip("/")
+if METER_PUBLIC_URL.startswith("https://"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(SITE_CONFIG.get("hsts_seconds", 365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    if METER_PUBLIC_URL not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS = [*CSRF_TRUSTED_ORIGINS, METER_PUBLIC_URL]
+    # Joining the browsers' preload list is the operator's decision, not a default.
+    SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # Domain rules that the sources leave open are settings with sensible defaults, all in
 # apps/meter_service/rule_settings.py (RULES, with what each means; `manage.py settings_table`

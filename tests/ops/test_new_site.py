@@ -7,6 +7,8 @@ import json
 import os
 import sqlite3
 import stat
+import subprocess
+import sys
 from urllib.parse import urlsplit
 
 import pytest
@@ -258,3 +260,48 @@ def test_mariadb_connection_failure_creates_nothing(mariadb_account, new_site_na
 
     assert "Nothing was created." in err.getvalue()
     assert not siteconfig.site_dir(new_site_name).exists()
+
+
+# --- behind the TLS proxy -------------------------------------------------------------------
+
+
+def _site_python(name: str, code: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "METER_SITE": name}
+    for variable in ("METER_DATABASE_URL", "METER_REDIS_URL", "METER_DEBUG", "METER_ALLOWED_HOSTS"):
+        env.pop(variable, None)
+    return subprocess.run(
+        [sys.executable, *code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
+    )
+
+
+def test_a_site_behind_the_https_proxy_passes_the_deploy_check(new_site_name):
+    """Every browser POST answered 403 "Origin checking failed" behind a TLS proxy, and
+    check --deploy warned of insecure cookies and no HSTS."""
+    name = new_site_name
+    run_new_site(name, "--sqlite", "--no-input", "--https-host", "meter.example.ir")
+    config = read_config(name)
+    assert config["public_url"] == "https://meter.example.ir"
+    assert "meter.example.ir" in config["allowed_hosts"]
+    assert config["trusted_proxies"] == ["127.0.0.1", "::1"]
+
+    checked = _site_python(name, ["manage.py", "check", "--deploy", "--fail-level", "WARNING"])
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+    # A POST through the proxy: marked secure by X-Forwarded-Proto, its Origin trusted.
+    script = """
+from django.test import Client
+from django.urls import reverse
+client = Client(enforce_csrf_checks=True)
+headers = {"HTTP_HOST": "meter.example.ir", "HTTP_X_FORWARDED_PROTO": "https"}
+page = client.get("/office/login/", **headers)
+token = page.cookies["csrftoken"].value
+response = client.post("/office/login/", {"username": "x", "password": "y",
+    "csrfmiddlewaretoken": token}, HTTP_ORIGIN="https://meter.example.ir", **headers)
+print(page.status_code, response.status_code, page.cookies["csrftoken"]["secure"])
+print(client.get("/office/login/", HTTP_HOST="meter.example.ir").status_code)
+"""
+    shell = _site_python(name, ["manage.py", "shell", "-c", script])
+    assert shell.returncode == 0, shell.stderr
+    first, second = shell.stdout.strip().splitlines()[-2:]
+    assert first == "200 200 True"  # the form is shown again with its error, not a 403
+    assert second == "301"  # plain HTTP is sent to HTTPS

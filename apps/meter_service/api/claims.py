@@ -33,6 +33,7 @@ from apps.meter_service.api.permissions import (
 )
 from apps.meter_service.api.schema import error_responses
 from apps.meter_service.api.serializers import page_of
+from apps.meter_service.client_address import public_url
 from apps.meter_service.doctype.agency.selectors import client_agencies
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.models import Channel, Claim, PaymentMethod
@@ -213,7 +214,7 @@ def start_payment(request: Request, claim: Claim) -> str:
 
     The gateway sends the payer back to the site's own callback, which settles the payment.
     """
-    callback_url = request.build_absolute_uri(reverse("payment:callback"))
+    callback_url = public_url(request, reverse("payment:callback"))
     try:
         return payment_start_gateway(claim=claim, actor=request.user, callback_url=callback_url)
     except DjangoValidationError as error:

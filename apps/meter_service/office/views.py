@@ -28,6 +28,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import tracking
+from apps.meter_service.client_address import client_ip
 from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
@@ -66,13 +67,8 @@ CLAIMS_PER_PAGE = 25
 # --- helpers ---------------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    """Return the address the request came from (the proxy in front sets REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _login_failures_key(request) -> str:
-    return f"meter:office:login-failures:{_client_ip(request)}"
+    return f"meter:office:login-failures:{client_ip(request)}"
 
 
 def _safe_next(request, url: str | None) -> str:

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import permissions, tracking
+from apps.meter_service.client_address import client_ip
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
@@ -60,11 +61,6 @@ COUNTER_OFFICE_FEE_ON_CARD = 109_000
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def client_ip(request) -> str:
-    """Return the address the request came from (the proxy in front sets REMOTE_ADDR)."""
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def over_rate_limit(request, scope: str, *, limit: int, window: int) -> bool:

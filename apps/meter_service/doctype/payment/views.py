@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.meter_service import permissions, tracking
+from apps.meter_service.client_address import public_url
 from apps.meter_service.doctype.claim.selectors import claim_by_tracking_code, claim_get
 from apps.meter_service.doctype.payment import selectors, services
 from apps.meter_service.doctype.payment.models import PaymentStatus
@@ -55,7 +56,7 @@ def payment_start(request, tracking_code: str):
     claim = claim_get(user=request.user, pk=found.pk)
     if not (_is_owner(request.user, claim) or permissions.is_company_staff(request.user)):
         raise Http404  # the same answer as for a claim that does not exist
-    callback_url = request.build_absolute_uri(reverse("payment:callback"))
+    callback_url = public_url(request, reverse("payment:callback"))
     try:
         gateway_url = services.payment_start_gateway(
             claim=claim, actor=request.user, callback_url=callback_url

@@ -205,6 +205,13 @@ class Command(BaseCommand):
             default="127.0.0.1,localhost",
             help="Comma-separated host names the site answers to.",
         )
+        parser.add_argument(
+            "--https-host",
+            default=None,
+            help="The public host name served over HTTPS by a reverse proxy on this machine: "
+            "sets public_url, allowed_hosts, CSRF's trusted origin, secure cookies and HSTS, "
+            "and trusts the proxy's X-Forwarded-For and X-Forwarded-Proto.",
+        )
         parser.add_argument("--admin-user", default="admin")
         parser.add_argument("--admin-email", default="")
         parser.add_argument(
@@ -290,6 +297,17 @@ class Command(BaseCommand):
 
             config = json.loads(path.read_text(encoding="utf-8"))
         hosts = [h.strip() for h in options["allowed_hosts"].split(",") if h.strip()]
+        https_host = (options.get("https_host") or "").strip().lower()
+        if https_host:
+            if https_host not in hosts:
+                hosts.append(https_host)
+            config.update(
+                {
+                    "public_url": f"https://{https_host}",
+                    "csrf_trusted_origins": [f"https://{https_host}"],
+                    "trusted_proxies": ["127.0.0.1", "::1"],
+                }
+            )
         config.update(
             {
                 "database_url": database_url,
