@@ -27,6 +27,14 @@ class Rule:
 # A rule the sources leave open is a setting with a sensible default (DOMAIN.md); a site
 # overrides any of them in site_config.json under "meter_service".
 RULES: dict[str, Rule] = {
+    # Sign-in with a password (desk, counter offices): failures allowed per window
+    "LOGIN_FAILURES_PER_ACCOUNT": Rule(
+        10, "wrong passwords for one account before it must wait LOGIN_LOCKOUT_MINUTES"
+    ),
+    "LOGIN_FAILURES_PER_ADDRESS": Rule(
+        20, "wrong passwords from one address before it must wait LOGIN_LOCKOUT_MINUTES"
+    ),
+    "LOGIN_LOCKOUT_MINUTES": Rule(15, "the window of the sign-in limits (minutes)"),
     # Sessions: signed-in people are signed out after this long without a request
     "STAFF_SESSION_IDLE_MINUTES": Rule(
         30, "staff (desk, counter offices) are signed out after this many idle minutes"

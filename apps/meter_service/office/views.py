@@ -13,7 +13,6 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -27,8 +26,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.meter_service import tracking
-from apps.meter_service.client_address import client_ip
+from apps.meter_service import login_limits, tracking
 from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
@@ -58,17 +56,10 @@ OFFICE_SESSION_KEY = "office_current"
 WALK_IN_SESSION_KEY = "office_walk_in"
 # An identification is good for one visit at the counter, not for the rest of the day.
 WALK_IN_MAX_AGE_SECONDS = 30 * 60
-# Failed logins allowed from one address before it has to wait.
-LOGIN_FAILURE_LIMIT = 10
-LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 CLAIMS_PER_PAGE = 25
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _login_failures_key(request) -> str:
-    return f"meter:office:login-failures:{client_ip(request)}"
 
 
 def _safe_next(request, url: str | None) -> str:
@@ -149,13 +140,13 @@ def login_view(request):
     form = OfficeLoginForm(request, data=request.POST or None)
     limited, status = False, 200
     if request.method == "POST":
-        key = _login_failures_key(request)
-        if (cache.get(key) or 0) >= LOGIN_FAILURE_LIMIT:
-            # Not even checked: the password is not tried while the address waits.
-            form = OfficeLoginForm(request, initial={"username": request.POST.get("username")})
+        username = request.POST.get("username", "")
+        if login_limits.is_locked(request, username):
+            # Not even checked: the password is not tried while the account or address waits.
+            form = OfficeLoginForm(request, initial={"username": username})
             limited, status = True, 429
         elif form.is_valid():
-            cache.delete(key)
+            login_limits.record_success(request, username)
             login(request, form.get_user())
             offices = list(selectors.operator_offices(user=request.user)[:2])
             if len(offices) == 1:
@@ -165,11 +156,7 @@ def login_view(request):
             return redirect(f"{choose}?{urlencode({'next': next_url})}" if next_url else choose)
         elif form.get_user() is None:
             # Count wrong passwords only, not refused roles: the limit is against guessing.
-            cache.add(key, 0, timeout=LOGIN_FAILURE_WINDOW_SECONDS)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add() and incr()
-                cache.set(key, 1, timeout=LOGIN_FAILURE_WINDOW_SECONDS)
+            login_limits.record_failure(request, username)
     signed_in_elsewhere = (
         request.user.is_authenticated and not selectors.operator_offices(user=request.user).exists()
     )
