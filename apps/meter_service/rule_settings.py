@@ -27,6 +27,13 @@ class Rule:
 # A rule the sources leave open is a setting with a sensible default (DOMAIN.md); a site
 # overrides any of them in site_config.json under "meter_service".
 RULES: dict[str, Rule] = {
+    # Against SMS bombing through the service
+    "SMS_PER_MOBILE_PER_HOUR": Rule(
+        20, "texts to one mobile in an hour; more are logged as not sent"
+    ),
+    "COMPLAINTS_PER_SUBSCRIBER_PER_DAY": Rule(
+        5, "complaints one subscriber may file on the portal in a day"
+    ),
     # Sign-in with a password (desk, counter offices): failures allowed per window
     "LOGIN_FAILURES_PER_ACCOUNT": Rule(
         10, "wrong passwords for one account before it must wait LOGIN_LOCKOUT_MINUTES"

@@ -174,10 +174,11 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
     )
     attachment = _attachment_field()
     contact_mobile = MobileField(
-        label=_("Mobile for SMS"),
+        label=_("Mobile to call you on"),
         required=False,
         help_text=_(
-            "We text you about the complaint here. Left empty, the mobile on record is used."
+            "The officer may call you here. Texts about the complaint go to your mobile on "
+            "record; the service desk can change it."
         ),
     )
 

@@ -269,3 +269,49 @@ def test_a_staff_only_topic_takes_no_portal_complaint(file_complaint, topics, su
         topic="staff", channel="phone", complainant_name="علی", contact_mobile="09121112233"
     )
     assert phoned.ticket.queue == topics["staff"]
+
+
+# --- SMS bombing ----------------------------------------------------------------------------
+def test_a_typed_mobile_is_not_texted_unless_staff_filed_it(
+    file_complaint, installed, subscriber_user, make_user, fake_sms
+):
+    """A signed-in subscriber could make the service text any number typed in the form."""
+    victim = "09351234567"
+    complaint = file_complaint(
+        subscriber=installed.subscriber, actor=subscriber_user, contact_mobile=victim
+    )
+    assert complaint.contact_mobile == victim
+    assert not SmsMessage.objects.filter(to=victim).exists()
+    assert SmsMessage.objects.filter(to=installed.subscriber.mobile).exists()
+
+    clerk = make_user(Role.SERVICE_DESK_CLERK)
+    file_complaint(
+        subscriber=installed.subscriber,
+        actor=clerk,
+        channel="phone",
+        contact_mobile=victim,
+    )
+    assert SmsMessage.objects.filter(to=victim).count() == 1
+
+
+def test_a_subscriber_files_a_few_complaints_a_day(
+    file_complaint, installed, subscriber_user, settings
+):
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "COMPLAINTS_PER_SUBSCRIBER_PER_DAY": 2}
+    for _number in range(2):
+        file_complaint(subscriber=installed.subscriber, actor=subscriber_user)
+    count = Complaint.objects.count()
+    with pytest.raises(ValidationError) as refused:
+        file_complaint(subscriber=installed.subscriber, actor=subscriber_user)
+    assert refused.value.code == "complaints_daily_limit"
+    assert Complaint.objects.count() == count
+
+
+def test_texts_to_one_mobile_stop_at_the_hourly_limit(settings, db):
+    from apps.meter_service.doctype.notification.services import sms_send
+
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "SMS_PER_MOBILE_PER_HOUR": 3}
+    sent = [sms_send(to="09121112233", body=f"text {n}") for n in range(5)]
+    assert all(m.status != "failed" for m in sent[:3])
+    assert [m.status for m in sent[3:]] == ["failed", "failed"]
+    assert "too many texts" in sent[3].last_error

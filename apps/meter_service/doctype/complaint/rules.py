@@ -113,6 +113,12 @@ def message_values(complaint, event: str, *, language: str = "fa") -> dict[str, 
     return values
 
 
+DAILY_LIMIT_MESSAGE = _(
+    "You have filed %(count)s complaints today, the most one day takes; file again tomorrow, "
+    "or call the service desk."
+)
+
+
 def check_attachment(*, head: bytes, size: int) -> str:
     """Return an attachment's content type read from its first bytes, or refuse it."""
     from django.core.exceptions import ValidationError

@@ -24,8 +24,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 
-from apps.meter_service import identifiers, jobs, tracking, uploads
-from apps.meter_service.display import person_name
+from apps.meter_service import identifiers, jobs, permissions, tracking, uploads
+from apps.meter_service.display import local_digits, person_name
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
@@ -329,6 +329,8 @@ def complaint_file(
             return earlier
     title = _clean_text(title, "title")
     description = _clean_text(description, "description")
+    if channel == ComplaintChannel.PORTAL and subscriber is not None:
+        _check_daily_limit(subscriber, now)
     if subscriber is not None:
         complainant_name = complainant_name.strip() or subscriber.name
         contact_mobile = contact_mobile or (claim.contact_mobile if claim else "")
@@ -664,20 +666,56 @@ def send_email(*, subject: str, body: str, to: list[str]) -> None:
         logger.exception("complaint email failed", extra={"subject": subject})
 
 
+def _check_daily_limit(subscriber, now: datetime.datetime) -> None:
+    """A subscriber files at most COMPLAINTS_PER_SUBSCRIBER_PER_DAY complaints on the portal
+    in a local day (each one texts its complainant)."""
+    limit = int(settings.METER_SERVICE["COMPLAINTS_PER_SUBSCRIBER_PER_DAY"])
+    day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    filed = Complaint.objects.filter(
+        subscriber=subscriber, channel=ComplaintChannel.PORTAL, filed_at__gte=day_start
+    ).count()
+    if filed >= limit:
+        raise ValidationError(
+            rules.DAILY_LIMIT_MESSAGE,
+            code="complaints_daily_limit",
+            params={"count": local_digits(limit)},
+        )
+
+
+def sms_mobile(complaint: Complaint) -> str:
+    """Where a complaint's texts go. A number typed on the portal or through an agency is
+    not texted unless staff filed the complaint: a subscriber's go to the mobile on record
+    (their sign-in codes go there) or their claim's, so nobody can make the service text
+    someone else."""
+    mobile = complaint.contact_mobile
+    subscriber = complaint.subscriber
+    known = {
+        subscriber.mobile if subscriber else "",
+        getattr(complaint.claim, "contact_mobile", ""),
+    }
+    if subscriber is None or not subscriber.mobile or mobile in known:
+        return mobile
+    staff = complaint.filed_by is not None and permissions.is_company_staff(complaint.filed_by)
+    return mobile if staff else subscriber.mobile
+
+
 def complaint_notify(complaint_id: int, event: str) -> None:
     """Tell the complainant about a complaint's event by SMS and email (a job)."""
     from apps.meter_service.doctype.notification.services import message_render, sms_send
 
     complaint = (
-        Complaint.objects.select_related("ticket__queue", "claim").filter(pk=complaint_id).first()
+        Complaint.objects.select_related("ticket__queue", "claim", "subscriber", "filed_by")
+        .filter(pk=complaint_id)
+        .first()
     )
     if complaint is None:
         return
     body = message_render(key=event, values=rules.message_values(complaint, event))
     if body is None:
         return
-    if complaint.contact_mobile:
-        sms_send(to=complaint.contact_mobile, body=body, template_key=event, claim=complaint.claim)
+    mobile = sms_mobile(complaint)
+    if mobile:
+        sms_send(to=mobile, body=body, template_key=event, claim=complaint.claim)
     if complaint.contact_email:
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}

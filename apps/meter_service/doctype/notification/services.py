@@ -231,9 +231,22 @@ def sms_send(
         claim=claim,
     )
     message.full_clean(exclude=["claim"])
+    if _over_hourly_limit(to):
+        # Nobody's mobile is bombed through the service: logged, never sent.
+        message.status = SmsStatus.FAILED
+        message.last_error = "not sent: too many texts to this mobile in the last hour"
+        message.save()
+        logger.warning("sms over the hourly limit", extra={"sms": message.pk})
+        return message
     message.save()
     _enqueue(message, body if message.redacted else None)
     return message
+
+
+def _over_hourly_limit(to: str) -> bool:
+    limit = int(settings.METER_SERVICE["SMS_PER_MOBILE_PER_HOUR"])
+    since = timezone.now() - datetime.timedelta(hours=1)
+    return SmsMessage.objects.filter(to=to, created_at__gte=since).count() >= limit
 
 
 def _current_rq_job():
