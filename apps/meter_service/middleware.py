@@ -70,3 +70,39 @@ class IdleSessionMiddleware:
         if not isinstance(last_seen, int) or now - last_seen >= self.WRITE_EVERY_SECONDS:
             request.session[self.KEY] = now
             request.session.set_expiry(limit)
+
+
+class RequestSizeMiddleware:
+    """Refuse a request body larger than its endpoint takes, before anything reads it.
+
+    Django reads a multipart body of any size into temporary files before a view can say
+    no (a 100 MB anonymous POST to /portal/login/ was written to disk). Endpoints that take
+    no file (sign-in, status look-up, the bank's callback, language choice) take at most
+    METER_SMALL_REQUEST_BYTES; the others at most METER_MAX_REQUEST_BYTES (the largest
+    upload, an import file, and its form). The reverse proxy's own limit
+    (client_max_body_size) should be the larger of the two; see the README.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        small = request.path.startswith(tuple(settings.METER_SMALL_REQUEST_PATHS))
+        limit = settings.METER_SMALL_REQUEST_BYTES if small else settings.METER_MAX_REQUEST_BYTES
+        if length > limit:
+            return self._too_large(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request):
+        from django.http import HttpResponse, JsonResponse
+        from django.utils.translation import gettext
+
+        message = gettext("The request is too large.")
+        if request.path.startswith("/api/"):
+            return JsonResponse({"message": message, "extra": {"code": "too_large"}}, status=413)
+        return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

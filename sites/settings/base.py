@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.meter_service.logs.RequestLogMiddleware",
+    "apps.meter_service.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -214,6 +215,18 @@ METER_HEALTH_TOKEN = SITE_CONFIG.get("health_token", "")
 METER_FILES_SENDFILE = SITE_CONFIG.get("files_sendfile", "")
 METER_FILES_INTERNAL_URL = SITE_CONFIG.get("files_internal_url", "/_protected_files/")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies (apps/meter_service/middleware.py RequestSizeMiddleware): endpoints that take
+# no file at most 64 KB; the others at most the largest import file and its form.
+METER_SMALL_REQUEST_PATHS = [
+    "/portal/login/",
+    "/portal/status/",
+    "/office/login/",
+    "/desk/login/",
+    "/pay/callback/",
+    "/i18n/",
+    "/health/",
+]
+METER_SMALL_REQUEST_BYTES = 64 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 AUTHENTICATION_BACKENDS = ["apps.meter_service.auth_backend.RoleBackend"]
@@ -306,6 +319,10 @@ if METER_PUBLIC_URL.startswith("https://"):
 # prints them); a site overrides any of them in its site_config.json under "meter_service".
 # Deprecated names are translated, and reported by the system check meter_service.W002.
 METER_SERVICE, METER_SERVICE_DEPRECATIONS = site_rules(SITE_CONFIG.get("meter_service", {}))
+# The largest request body any endpoint takes: an import file and its form.
+METER_MAX_REQUEST_BYTES = max(
+    12 * 1024 * 1024, int(METER_SERVICE["IMPORT_MAX_FILE_BYTES"]) + 2 * 1024 * 1024
+)
 
 # django-helpdesk: no teams (pinax), no webhooks, no mail polling; ticket pages are ours.
 HELPDESK_TEAMS_MODE_ENABLED = False
