@@ -141,7 +141,9 @@ def test_a_second_open_claim_is_refused_naming_the_first(agency_client):
     second = client.post("/api/v1/claims/", body, format="json")
     messages = _field_error(second, "meter", "open_claim_exists")
     code = first.json()["tracking_code"]
-    assert any(f"{code[:3]}-{code[3:6]}-{code[6:]}" in m for m in messages)
+    grouped = f"{code[:3]}-{code[3:6]}-{code[6:]}"
+    # In a Persian sentence the code has Persian digits, in a left-to-right isolate.
+    assert any(f"\u2066{to_persian_digits(grouped)}\u2069" in m for m in messages)
     assert Claim.objects.count() == count
 
 

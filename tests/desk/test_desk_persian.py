@@ -115,7 +115,7 @@ def test_a_test_point_reads_in_persian_units_and_digits():
     point = TestPoint(flow_rate_m3h=Decimal("6.000"), error_percent=Decimal("4.00"))
     with translation.override("fa"):
         text = str(point)
-    assert text == "۶ مترمکعب بر ساعت: خطای +۴٫۰۰%"
+    assert text == "۶ مترمکعب بر ساعت: خطای +۴٫۰۰٪"
     with translation.override("en"):
         assert str(point) == "6 m³/h: error +4.00%"
 

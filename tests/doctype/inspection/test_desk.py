@@ -189,7 +189,7 @@ def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff
     # each point's row title: Persian units and digits, not "6.000 m³/h: 4.00 %"
     assert "۶ مترمکعب بر ساعت: خطای " + to_persian_digits("+4٫00٪") in html
     assert "m³/h:" not in html
-    assert "15٫7" in html and "15.7" not in html
+    assert "۱۵٫۷" in html and "15.7" not in html and "15٫7" not in html
     # The class as the meter's pages name it, not the stored code "1.5".
     with translation.override("fa"):
         assert str(AccuracyClass(inspection.accuracy_class).label) in html
