@@ -173,6 +173,21 @@ def claim_fields(**overrides) -> dict:
 
 
 @pytest.fixture
+def install(make_subscriber, make_meter):
+    """Return a factory: install(**subscriber_fields) -> a subscriber with a meter at 100."""
+
+    def make(**overrides):
+        return meter_install(
+            subscriber=make_subscriber(**overrides),
+            meter=make_meter(),
+            installed_on=datetime.date(2022, 3, 21),
+            initial_reading=Decimal("100"),
+        )
+
+    return make
+
+
+@pytest.fixture
 def make_claim(installed, tariffs):
     """Return a factory filing a claim for the installed meter (or another installation)."""
     from apps.meter_service.doctype.claim.services import claim_file

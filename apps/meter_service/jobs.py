@@ -130,6 +130,21 @@ def sms_send_held() -> int:
     return services.sms_release_held()
 
 
+def sms_resend_stale() -> dict[str, int]:
+    """Send again the SMS whose job was lost (a worker killed mid-send, an enqueue that failed
+    after commit, retries spent in a provider outage)."""
+    from apps.meter_service.doctype.notification import services
+
+    return services.sms_resend_stale()
+
+
+def payments_reconcile() -> dict[str, int]:
+    """Settle online payments whose bank callback never arrived."""
+    from apps.meter_service.doctype.payment import services
+
+    return services.payments_reconcile()
+
+
 def complaints_run_timers() -> dict[str, int]:
     """Escalate complaints past their answer deadline; close answered ones left unanswered."""
     from apps.meter_service.doctype.complaint import services

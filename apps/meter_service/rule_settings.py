@@ -27,6 +27,17 @@ class Rule:
 # A rule the sources leave open is a setting with a sensible default (DOMAIN.md); a site
 # overrides any of them in site_config.json under "meter_service".
 RULES: dict[str, Rule] = {
+    # Online payments whose callback never came (payments_reconcile, every 5 minutes)
+    "PAYMENT_RECONCILE_MINUTES": Rule(
+        30, "an online payment still open this long after it started is settled with the bank"
+    ),
+    "PAYMENT_RECONCILE_DAYS": Rule(2, "payments older than this are left to staff (days)"),
+    # SMS whose job was lost are sent again (sms_resend_stale, every 2 minutes)
+    "SMS_RESEND_AFTER_MINUTES": Rule(
+        5, "an SMS queued this long without a try, or failed on an outage, is sent again"
+    ),
+    "SMS_RESEND_MAX_HOURS": Rule(24, "SMS older than this are not sent again by themselves"),
+    "SMS_RESEND_MAX_ATTEMPTS": Rule(12, "tries of one SMS before it is left to staff"),
     # Against SMS bombing through the service
     "SMS_PER_MOBILE_PER_HOUR": Rule(
         20, "texts to one mobile in an hour; more are logged as not sent"

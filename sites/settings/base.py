@@ -383,4 +383,8 @@ METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.dashboard_refresh", "every_seconds": 240},
     # SMS held while the site named no provider go out once it names one.
     {"path": "apps.meter_service.jobs.sms_send_held", "every_seconds": 300},
+    # Nothing a subscriber was promised is lost: SMS whose job was lost go out again, and
+    # online payments whose callback never came are settled with the bank.
+    {"path": "apps.meter_service.jobs.sms_resend_stale", "every_seconds": 120},
+    {"path": "apps.meter_service.jobs.payments_reconcile", "every_seconds": 300},
 ]

@@ -3,10 +3,8 @@ of subscribers, offices, agencies and staff with a claim each."""
 
 from __future__ import annotations
 
-import datetime
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import pytest
 import requests
@@ -19,7 +17,6 @@ from schemathesis.core.transport import Response as SchemathesisResponse
 
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.counter_office.services import office_set_operators
-from apps.meter_service.doctype.meter.services import meter_install
 from apps.meter_service.doctype.subscriber.services import subscriber_update
 from apps.meter_service.identifiers import build_payment_id
 from apps.meter_service.permissions import DESK_ROLES, Role
@@ -161,21 +158,6 @@ class World:
     claims: dict = field(default_factory=dict)
     offices: dict = field(default_factory=dict)
     agencies: dict = field(default_factory=dict)
-
-
-@pytest.fixture
-def install(make_subscriber, make_meter):
-    """Return a factory: install(**subscriber_fields) -> a subscriber with a meter at 100."""
-
-    def make(**overrides):
-        return meter_install(
-            subscriber=make_subscriber(**overrides),
-            meter=make_meter(),
-            installed_on=datetime.date(2022, 3, 21),
-            initial_reading=Decimal("100"),
-        )
-
-    return make
 
 
 @pytest.fixture

@@ -306,3 +306,53 @@ def test_a_real_rq_worker_retries_then_sends(
     assert message.status == SmsStatus.SENT
     assert message.attempts == 3
     assert len(fake_sms.messages()) == 1
+
+
+# --- nothing lost: the sweeper sends again what a lost job left behind ---------------------
+def _age(message: SmsMessage, minutes: int, **fields) -> None:
+    at = timezone.now() - datetime.timedelta(minutes=minutes)
+    SmsMessage.objects.filter(pk=message.pk).update(created_at=at, **fields)
+
+
+def test_a_message_whose_job_was_lost_is_sent_again(fake_sms, django_capture_on_commit_callbacks):
+    # The enqueue after commit never ran (Redis down at that moment, say).
+    with django_capture_on_commit_callbacks(execute=False):
+        lost = services.sms_send(to="09121234567", body=TEXT)
+    _age(lost, 10)
+    # A worker killed in the middle of a send.
+    with django_capture_on_commit_callbacks(execute=False):
+        killed = services.sms_send(to="09121234568", body=TEXT)
+    stale = timezone.now() - datetime.timedelta(minutes=10)
+    _age(killed, 10, status=SmsStatus.SENDING, attempts=1, last_attempt_at=stale)
+    # A fresh one is left to its own job.
+    with django_capture_on_commit_callbacks(execute=False):
+        fresh = services.sms_send(to="09121234569", body=TEXT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = jobs.sms_resend_stale()
+
+    assert counts == {"queued": 1, "sending": 1, "failed": 0}
+    assert {m["receptor"] for m in fake_sms.messages()} == {"09121234567", "09121234568"}
+    lost.refresh_from_db(), killed.refresh_from_db(), fresh.refresh_from_db()
+    assert (lost.status, killed.status, fresh.status) == ("sent", "sent", "queued")
+
+
+def test_a_provider_outage_longer_than_the_retries_is_sent_after_it(
+    fake_sms, settings, django_capture_on_commit_callbacks
+):
+    settings.METER_SMS = {**settings.METER_SMS, "MAX_ATTEMPTS": 2}
+    fake_sms.fail_next(2, status=503)
+    message = send(django_capture_on_commit_callbacks)
+    assert message.status == SmsStatus.FAILED
+    later = timezone.now() - datetime.timedelta(minutes=10)
+    SmsMessage.objects.filter(pk=message.pk).update(last_attempt_at=later)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert jobs.sms_resend_stale()["failed"] == 1
+    message.refresh_from_db()
+    assert message.status == SmsStatus.SENT and message.attempts == 3
+    # A permanent refusal is left to staff.
+    fake_sms.fail_next(1, status=418)
+    refused = send(django_capture_on_commit_callbacks, to="09121234560")
+    SmsMessage.objects.filter(pk=refused.pk).update(last_attempt_at=later)
+    assert jobs.sms_resend_stale()["failed"] == 0

@@ -305,3 +305,28 @@ def test_two_online_payments_of_one_claim_pay_it_once(fake_gateway, make_claim):
 
     assert (one.status, two.status) == (PaymentStatus.PAID, PaymentStatus.CANCELLED)
     assert Payment.objects.filter(claim=claim, status=PaymentStatus.PAID).count() == 1
+
+
+def test_a_payment_whose_callback_never_came_is_settled_with_the_bank(
+    fake_gateway, make_claim, install, settings
+):
+    """The payer paid and closed the browser, or the callback met a database outage: the
+    payment stayed `initiated` and the claim unpaid although the bank had the money."""
+    paid_claim, abandoned_claim = make_claim(), make_claim(install())
+    paid, abandoned = _start(paid_claim), _start(abandoned_claim)
+    fake_gateway.decide(paid.authority, paid=True)  # the bank took the money
+    recent = _start(make_claim(install()))
+    fake_gateway.decide(recent.authority, paid=True)
+    old = timezone.now() - datetime.timedelta(minutes=45)
+    Payment.objects.filter(pk__in=[paid.pk, abandoned.pk]).update(created_at=old)
+
+    counts = services.payments_reconcile()
+
+    paid.refresh_from_db(), abandoned.refresh_from_db(), recent.refresh_from_db()
+    assert paid.status == PaymentStatus.PAID
+    paid_claim.refresh_from_db()
+    assert paid_claim.status == ClaimStatus.PAID
+    assert abandoned.status == PaymentStatus.FAILED  # the bank returns an unverified payment
+    assert recent.status == PaymentStatus.INITIATED  # the payer may still be at the bank
+    assert counts["paid"] == 1 and counts["failed"] == 1
+    assert services.payments_reconcile() == {"paid": 0, "failed": 0, "cancelled": 0, "left": 0}

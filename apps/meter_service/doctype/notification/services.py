@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -330,7 +330,8 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | Non
             # Under RQ, RQ's Retry counts the tries; elsewhere this loop does.
             may_retry = bool(rq_job.retries_left) if rq_job is not None else tries < max_attempts
             if not may_retry:
-                return _finish(message, SmsStatus.FAILED, error=str(exc))
+                # Marked transient: the sweeper (sms_resend_stale) tries again later.
+                return _finish(message, SmsStatus.FAILED, error=f"{TRANSIENT_PREFIX}{exc}")
             _finish(message, SmsStatus.QUEUED, error=str(exc))
             if rq_job is not None:
                 raise  # RQ runs the job again after its retry interval
@@ -343,6 +344,61 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | Non
             _finish(message, SmsStatus.FAILED, error=f"unexpected error: {type(exc).__name__}")
             raise
         return _finish(message, SmsStatus.SENT, provider_message_id=receipt.message_id)
+
+
+TRANSIENT_PREFIX = "transient: "
+
+
+def sms_resend_stale(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Queue again the messages a lost job left behind; return how many of each kind.
+
+    - `queued` for SMS_RESEND_AFTER_MINUTES without a try (the enqueue after commit failed,
+      the job was lost) or `sending` past the send timeout (the worker was killed mid-send);
+    - `failed` on a transient error (a provider or network outage outlasted the job's
+      retries), while younger than SMS_RESEND_MAX_HOURS and under SMS_RESEND_MAX_ATTEMPTS.
+
+    The provider drops a repeated `localid`, so a message that did go out is not sent twice.
+    Masked texts (sign-in codes) are not kept and never sent again; held ones wait for a
+    provider (sms_release_held).
+    """
+    if not adapter.sms_configured():
+        return {"queued": 0, "sending": 0, "failed": 0}
+    now = now or timezone.now()
+    rules_ = settings.METER_SERVICE
+    quiet_since = now - datetime.timedelta(minutes=int(rules_["SMS_RESEND_AFTER_MINUTES"]))
+    busy_since = now - (
+        datetime.timedelta(seconds=float(_config()["TIMEOUT"])) + STALE_SENDING_GRACE
+    )
+    youngest = now - datetime.timedelta(hours=int(rules_["SMS_RESEND_MAX_HOURS"]))
+    base = SmsMessage.objects.filter(redacted=False, created_at__gte=youngest)
+    kinds = {
+        "queued": base.filter(status=SmsStatus.QUEUED, created_at__lt=quiet_since)
+        .exclude(last_error=HELD_NOTE)
+        .filter(models.Q(last_attempt_at__isnull=True) | models.Q(last_attempt_at__lt=quiet_since)),
+        "sending": base.filter(status=SmsStatus.SENDING, last_attempt_at__lt=busy_since),
+        "failed": base.filter(
+            status=SmsStatus.FAILED,
+            last_error__startswith=TRANSIENT_PREFIX,
+            last_attempt_at__lt=quiet_since,
+            attempts__lt=int(rules_["SMS_RESEND_MAX_ATTEMPTS"]),
+        ),
+    }
+    counts = {}
+    for kind, rows in kinds.items():
+        counts[kind] = 0
+        for message_id in rows.values_list("pk", flat=True):
+            with transaction.atomic():
+                message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
+                # Still left behind once locked: a job may have taken it meanwhile.
+                if message is None or not rows.filter(pk=message_id).exists():
+                    continue
+                message.status = SmsStatus.QUEUED
+                message.save(update_fields=["status"])
+                _enqueue(message, None)
+            counts[kind] += 1
+    if any(counts.values()):
+        logger.warning("sms sent again", extra=counts)
+    return counts
 
 
 def _hold(message_id: int) -> SmsMessage | None:

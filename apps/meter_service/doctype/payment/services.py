@@ -6,6 +6,9 @@ Lock order, everywhere: the claim's row first, then its payments' rows.
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -152,6 +155,37 @@ def payment_handle_callback(*, authority: str, status: str) -> Payment:
         )
         events.payment_paid_event(payment=payment, actor=None)
     return payment
+
+
+def payments_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Settle online payments whose callback never arrived, by asking the bank (a job).
+
+    A payer who closed the browser, or a callback that met a database outage (it answered
+    500 and the bank does not call again), left the payment `initiated` for ever although
+    the bank had taken the money. Each payment started more than PAYMENT_RECONCILE_MINUTES
+    ago (the payer is done at the bank by then) and less than PAYMENT_RECONCILE_DAYS ago is
+    settled as its callback would have been: verified with the bank, then paid or failed
+    (an unverified payment goes back to the payer). A bank outage leaves it for the next run.
+    """
+    now = now or timezone.now()
+    rules_ = settings.METER_SERVICE
+    started_before = now - datetime.timedelta(minutes=int(rules_["PAYMENT_RECONCILE_MINUTES"]))
+    started_after = now - datetime.timedelta(days=int(rules_["PAYMENT_RECONCILE_DAYS"]))
+    counts = {"paid": 0, "failed": 0, "cancelled": 0, "left": 0}
+    waiting = Payment.objects.filter(
+        method=PaymentMethod.GATEWAY,
+        status=PaymentStatus.INITIATED,
+        created_at__lt=started_before,
+        created_at__gte=started_after,
+    ).exclude(authority="")
+    for authority in waiting.values_list("authority", flat=True):
+        try:
+            payment = payment_handle_callback(authority=authority, status="OK")
+        except ValidationError:
+            counts["left"] += 1
+            continue
+        counts[payment.status] = counts.get(payment.status, 0) + 1
+    return counts
 
 
 def _payment_fail(payment: Payment, *, code: str, reason) -> Payment:
