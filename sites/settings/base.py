@@ -109,14 +109,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL: str = SITE_CONFIG.get("redis_url") or ""
 
 if REDIS_URL:
+    # A Redis outage is a cache miss (ResilientRedisCache), bounded by short timeouts.
     CACHES = {
         "default": {
-            "BACKEND": "apps.meter_service.backends.redis_cache.RedisCache",
+            "BACKEND": "apps.meter_service.backends.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"meter:{SITE_NAME}",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    # Sessions are written to the database too and read from Redis first: a Redis restart
+    # or outage signs nobody out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"

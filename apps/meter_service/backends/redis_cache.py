@@ -8,7 +8,13 @@ connection after a fork, so one per pool is kept and reused.
 
 from __future__ import annotations
 
+import logging
+import time
+
 from django.core.cache.backends import redis
+from redis import exceptions as redis_errors
+
+logger = logging.getLogger("meter_service.cache")
 
 
 class RedisCacheClient(redis.RedisCacheClient):
@@ -28,3 +34,95 @@ class RedisCache(redis.RedisCache):
     def __init__(self, server, params) -> None:
         super().__init__(server, params)
         self._class = RedisCacheClient
+
+
+# --- Redis down: the site goes on without its cache -----------------------------------------
+_OUTAGE_ERRORS = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+)
+# After a failure the cache is skipped for this long, so a request does not wait on Redis
+# for every cache call while it is down.
+SKIP_SECONDS = 5.0
+_FALLBACKS: dict[str, object] = {
+    "get": None,  # the caller's default, below
+    "get_many": {},
+    "add": False,
+    "set": None,
+    "set_many": [],
+    "touch": False,
+    "delete": False,
+    "delete_many": None,
+    "has_key": False,
+    "clear": None,
+}
+
+
+class ResilientRedisCache(RedisCache):
+    """The Redis cache, but a Redis outage is a cache miss, not an error page.
+
+    With Redis down every API call answered an HTML 500 (the roles cache). Reads miss,
+    writes are dropped and `incr` raises ValueError (as for a missing key), so every caller
+    falls back to the database: roles and memberships are read from it, sessions
+    (cached_db) too, rate limits start again from zero. Each failure is logged once per
+    SKIP_SECONDS, while the cache is skipped.
+    """
+
+    _down_until = 0.0  # per instance (Django keeps one per thread)
+
+    def _call(self, name: str, *args, **kwargs):
+        now = time.monotonic()
+        if now < self._down_until:
+            return self._fallback(name, args, kwargs)
+        try:
+            return getattr(super(), name)(*args, **kwargs)
+        except _OUTAGE_ERRORS as exc:
+            self._down_until = now + SKIP_SECONDS
+            logger.warning("redis unavailable: cache skipped", extra={"error": str(exc)[:200]})
+            return self._fallback(name, args, kwargs)
+
+    @staticmethod
+    def _fallback(name: str, args, kwargs):
+        if name == "get":
+            return kwargs.get("default", args[1] if len(args) > 1 else None)
+        if name in ("incr", "decr"):
+            raise ValueError("the cache is unavailable")
+        fallback = _FALLBACKS[name]
+        return dict(fallback) if isinstance(fallback, dict) else fallback
+
+    def get(self, *args, **kwargs):
+        return self._call("get", *args, **kwargs)
+
+    def get_many(self, *args, **kwargs):
+        return self._call("get_many", *args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        return self._call("add", *args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        return self._call("set", *args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        return self._call("set_many", *args, **kwargs)
+
+    def touch(self, *args, **kwargs):
+        return self._call("touch", *args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        return self._call("delete", *args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        return self._call("delete_many", *args, **kwargs)
+
+    def has_key(self, *args, **kwargs):
+        return self._call("has_key", *args, **kwargs)
+
+    def incr(self, *args, **kwargs):
+        return self._call("incr", *args, **kwargs)
+
+    def decr(self, *args, **kwargs):
+        return self._call("decr", *args, **kwargs)
+
+    def clear(self, *args, **kwargs):
+        return self._call("clear", *args, **kwargs)

@@ -1,0 +1,51 @@
+"""With Redis down the site goes on: every API call was an HTML 500 (the roles cache), and a
+Redis restart signed everyone out (sessions lived only in Redis)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import caches
+from rest_framework.authtoken.models import Token
+
+from apps.meter_service.backends.redis_cache import ResilientRedisCache
+from apps.meter_service.permissions import Role
+from tests.integrations.fakes import closed_port
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The site's cache points at a Redis that does not answer."""
+    location = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "apps.meter_service.backends.redis_cache.ResilientRedisCache",
+            "LOCATION": location,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    settings.METER_ROLES_CACHE = True
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    yield location
+    caches["default"].close()
+
+
+def test_an_outage_is_a_cache_miss(redis_down):
+    cache = ResilientRedisCache(redis_down, {"OPTIONS": {"socket_connect_timeout": 0.5}})
+    assert cache.get("k") is None and cache.get("k", 7) == 7
+    assert cache.get_many(["a", "b"]) == {}
+    assert cache.add("k", 1) is False
+    cache.set("k", 1)
+    cache.delete("k")
+    with pytest.raises(ValueError):
+        cache.incr("k")
+
+
+@pytest.mark.django_db
+def test_the_api_and_the_desk_answer_with_redis_down(redis_down, client, make_user):
+    agency_user = make_user(Role.AGENCY_CLIENT)
+    token = Token.objects.create(user=agency_user)
+    response = client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200, response.content[:300]
+
+    client.force_login(make_user(Role.SERVICE_DESK_CLERK))  # the session is in the database
+    assert client.get("/desk/").status_code == 200
