@@ -55,15 +55,38 @@ def check_queue() -> dict:
 
     queues = {name: django_rq.get_queue(name) for name in settings.RQ_QUEUES}
     workers = Worker.count(queue=queues["default"])
+    last_heartbeat = cache.get(HEARTBEAT_KEY)
     result = {
         "queued": {name: queue.count for name, queue in queues.items()},
         "workers": workers,
-        "last_heartbeat": cache.get(HEARTBEAT_KEY),
+        "last_heartbeat": last_heartbeat,
     }
+    # A worker killed with SIGKILL stays registered for minutes: the heartbeat job, which
+    # the scheduler enqueues every minute and a worker runs, tells whether jobs really run.
+    age = _heartbeat_age(last_heartbeat)
     if not workers:
         result["status"] = "warning"
         result["warning"] = "no worker listens on the default queue"
+    elif age is None or age > HEARTBEAT_STALE_SECONDS:
+        result["status"] = "warning"
+        result["heartbeat_age_seconds"] = None if age is None else int(age)
+        result["warning"] = "no job has run lately: is the worker or the scheduler down?"
     return result
+
+
+HEARTBEAT_STALE_SECONDS = 180
+
+
+def _heartbeat_age(stamp) -> float | None:
+    import datetime
+
+    from django.utils import timezone
+
+    try:
+        at = datetime.datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return None
+    return (timezone.now() - at).total_seconds()
 
 
 def check_sms() -> dict:

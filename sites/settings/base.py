@@ -85,6 +85,11 @@ def _database(url: str) -> dict:
             "charset": "utf8mb4",
             "init_command": "SET sql_mode='STRICT_TRANS_TABLES', innodb_strict_mode=1",
             "isolation_level": "read committed",
+            # A frozen or unreachable server must not freeze the site and /health/: give
+            # up connecting after a few seconds, and on a read or write that hangs.
+            "connect_timeout": int(SITE_CONFIG.get("database_connect_timeout", 5)),
+            "read_timeout": int(SITE_CONFIG.get("database_read_timeout", 120)),
+            "write_timeout": int(SITE_CONFIG.get("database_write_timeout", 60)),
         }
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     elif db["ENGINE"] == "django.db.backends.sqlite3":

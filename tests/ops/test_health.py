@@ -124,3 +124,29 @@ def test_details_only_to_a_probe_on_the_machine_or_with_the_token(client, settin
     assert "checks" in with_token.json()
     wrong = client.get("/health/", REMOTE_ADDR="203.0.113.5", HTTP_X_HEALTH_TOKEN="guess")
     assert wrong.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_health_on_redis_warns_when_a_registered_worker_runs_no_jobs(client, redis_url):
+    """A worker killed with SIGKILL stayed registered: /health/ said "ok, workers 1"."""
+    import datetime
+
+    import django_rq
+    from django.utils import timezone
+    from rq import Worker
+
+    queue = django_rq.get_queue("default")
+    worker = Worker([queue], connection=queue.connection)
+    worker.register_birth()
+    stale = (timezone.now() - datetime.timedelta(minutes=10)).isoformat()
+    cache.set(jobs.HEARTBEAT_KEY, stale, timeout=None)
+    try:
+        response, body = get_health(client)
+    finally:
+        worker.register_death()
+        cache.delete(jobs.HEARTBEAT_KEY)
+
+    assert response.status_code == 200
+    queue_check = body["checks"]["queue"]
+    assert queue_check["status"] == "warning" and queue_check["workers"] >= 1
+    assert queue_check["heartbeat_age_seconds"] >= 590
