@@ -267,7 +267,14 @@ def test_mariadb_connection_failure_creates_nothing(mariadb_account, new_site_na
 
 def _site_python(name: str, code: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "METER_SITE": name}
-    for variable in ("METER_DATABASE_URL", "METER_REDIS_URL", "METER_DEBUG", "METER_ALLOWED_HOSTS"):
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; a site never does.
+    for variable in (
+        "METER_DATABASE_URL",
+        "METER_REDIS_URL",
+        "METER_DEBUG",
+        "METER_ALLOWED_HOSTS",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    ):
         env.pop(variable, None)
     return subprocess.run(
         [sys.executable, *code], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True
