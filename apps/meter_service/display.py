@@ -63,13 +63,9 @@ def code_text(code: str, *, language: str | None = None) -> str:
     return code_in_sentence(tracking.display(code), language=language)
 
 
-def persian_active() -> bool:
-    return is_persian()
-
-
 def percent_sign() -> str:
     """The percent sign of the active language: Persian text uses the Arabic percent "٪"."""
-    return "\u066a" if persian_active() else "%"
+    return "\u066a" if is_persian() else "%"
 
 
 def format_quantity(value: Decimal | int | None) -> str:

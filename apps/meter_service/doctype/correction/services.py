@@ -258,17 +258,22 @@ def correction_compute(
         "computed_at": now,
         "computed_by": actor if getattr(actor, "pk", None) else None,
     }
-    if existing is None:
-        correction = BillCorrection.objects.create(claim=claim, **fields)
-    else:
-        correction = existing
-        for name, value in fields.items():
-            setattr(correction, name, value)
-        correction.save()
-        correction.periods.all().delete()
+    correction = _replace_correction(claim, existing, fields)
     write_periods(correction, result, by_pk)
     events.correction_computed_event(correction=correction, actor=actor)
     return correction
+
+
+def _replace_correction(claim, existing: BillCorrection | None, fields: dict) -> BillCorrection:
+    """The claim's correction with these fields: a new one, or the existing one rewritten
+    with its periods removed (the caller writes the new ones, if any)."""
+    if existing is None:
+        return BillCorrection.objects.create(claim=claim, **fields)
+    for name, value in fields.items():
+        setattr(existing, name, value)
+    existing.save()
+    existing.periods.all().delete()
+    return existing
 
 
 def write_periods(correction: BillCorrection, result: rules.Correction, bills_by_pk: dict) -> None:
@@ -446,14 +451,7 @@ def correction_close_not_possible(
         "review_note": "",
         "not_possible_reason": reason[:500],
     }
-    if existing is None:
-        correction = BillCorrection.objects.create(claim=claim, **fields)
-    else:
-        correction = existing
-        for name, value in fields.items():
-            setattr(correction, name, value)
-        correction.save()
-        correction.periods.all().delete()
+    correction = _replace_correction(claim, existing, fields)
     events.correction_status_event(
         correction=correction, actor=actor, event_type="correction_not_possible", note=reason
     )
