@@ -43,6 +43,13 @@ def _no_kept_reference_data():
     reference_data.forget_local_copies()
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Hash the test users' passwords cheaply: PBKDF2 costs about a second a user on CI's two
+    cores and would dominate the desk and office runs. Sign-in code paths are the same."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def roles(db):
     call_command("load_fixtures", verbosity=0)

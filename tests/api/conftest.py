@@ -22,12 +22,6 @@ from apps.meter_service.identifiers import build_payment_id
 from apps.meter_service.permissions import DESK_ROLES, Role
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Hash the many test users' passwords cheaply (PBKDF2 would dominate the run)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class StubGateway:
     """Stands in for the payment gateway's client; records what it was asked."""
 
