@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
 
 from apps.meter_service import identifiers
 from apps.meter_service.doctype.counter_office.services import office_create
@@ -16,6 +15,7 @@ from apps.meter_service.doctype.meter.services import meter_create, meter_instal
 from apps.meter_service.doctype.subscriber.services import subscriber_create
 from apps.meter_service.integrations.fake import fake_provider_sections
 from apps.meter_service.permissions import DESK_ROLES, Role
+from tests import reference_rows
 
 PASSWORD = "test-pass-1403"
 _numbers = itertools.count(3000001)
@@ -50,9 +50,15 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _shipped_rows(django_db_setup, django_db_blocker) -> reference_rows.Snapshot | None:
+    with django_db_blocker.unblock():
+        return reference_rows.take()
+
+
 @pytest.fixture
-def roles(db):
-    call_command("load_fixtures", verbosity=0)
+def roles(db, _shipped_rows):
+    reference_rows.put_back(_shipped_rows)
     return {g.name: g for g in Group.objects.all()}
 
 

@@ -1,0 +1,85 @@
+"""The shipped fixtures (roles, message texts, holidays, process version 1), loaded once per
+test session and put back into each test's transaction with one INSERT a table.
+
+`load_fixtures` runs services that look before they write (about 440 queries, half a second
+on CI's two cores, more on MariaDB), and most tests need its rows. The rows it makes are
+read once, in a transaction that is rolled back; a test then gets the same rows, same keys.
+When the snapshot cannot stand for the command (a transactional test's flush gave content
+types and permissions new keys), the command itself runs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.core.management import call_command
+from django.db import connection, models, transaction
+from django.test.utils import CaptureQueriesContext
+
+_INSERT = re.compile(r'^INSERT INTO [`"]?(\w+)[`"]?', re.IGNORECASE)
+_CHANGE_OF_EARLIER_ROWS = re.compile(r"^(UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    tables: list[tuple[type[models.Model], list[models.Model]]]  # in the command's insert order
+    permission_keys: tuple
+
+
+def _permission_keys() -> tuple:
+    return tuple(
+        Permission.objects.order_by("pk").values_list(
+            "pk", "codename", "content_type__app_label", "content_type__model"
+        )
+    )
+
+
+def take() -> Snapshot | None:
+    """Run the command in a rolled-back transaction and keep the rows it inserted; None when
+    it also changed rows it did not make (a snapshot of inserts would not stand for it)."""
+    by_table = {
+        m._meta.db_table: m
+        for m in apps.get_models(include_auto_created=True)
+        if m._meta.managed and not m._meta.proxy
+    }
+    with transaction.atomic():
+        before = {
+            table: set(model._base_manager.values_list("pk", flat=True))
+            for table, model in by_table.items()
+        }
+        with CaptureQueriesContext(connection) as queries:
+            call_command("load_fixtures", verbosity=0)
+        order: list[str] = []
+        for query in queries.captured_queries:
+            sql = query["sql"].lstrip()
+            if _CHANGE_OF_EARLIER_ROWS.match(sql):
+                transaction.set_rollback(True)
+                return None
+            found = _INSERT.match(sql)
+            if found and found.group(1) in by_table and found.group(1) not in order:
+                order.append(found.group(1))
+        tables = []
+        for table in order:
+            model = by_table[table]
+            rows = list(model._base_manager.exclude(pk__in=before[table]).order_by("pk"))
+            tables.append((model, rows))
+        snapshot = Snapshot(tables=tables, permission_keys=_permission_keys())
+        transaction.set_rollback(True)
+    return snapshot
+
+
+def put_back(snapshot: Snapshot | None) -> None:
+    """Give the current test the command's rows: from the snapshot when it still fits."""
+    fits = (
+        snapshot is not None
+        and _permission_keys() == snapshot.permission_keys
+        and not any(model._base_manager.exists() for model, _rows in snapshot.tables[:1])
+    )
+    if not fits:
+        call_command("load_fixtures", verbosity=0)
+        return
+    for model, rows in snapshot.tables:
+        model._base_manager.bulk_create(rows, batch_size=500)
