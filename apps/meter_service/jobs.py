@@ -145,6 +145,13 @@ def payments_reconcile() -> dict[str, int]:
     return services.payments_reconcile()
 
 
+def records_purge() -> dict[str, int]:
+    """Delete what only grows: old sign-in codes, their audit entries, expired sessions."""
+    from apps.meter_service import housekeeping
+
+    return housekeeping.records_purge()
+
+
 def complaints_run_timers() -> dict[str, int]:
     """Escalate complaints past their answer deadline; close answered ones left unanswered."""
     from apps.meter_service.doctype.complaint import services

@@ -60,6 +60,13 @@ RULES: dict[str, Rule] = {
     "SUBSCRIBER_SESSION_IDLE_MINUTES": Rule(
         15, "subscribers are signed out of the portal after this many idle minutes"
     ),
+    # Records that only grow are purged (records_purge, every hour)
+    "OTP_RETENTION_DAYS": Rule(
+        30, "sign-in codes are deleted this many days after they were asked for"
+    ),
+    "OTP_AUDIT_RETENTION_DAYS": Rule(
+        180, "audit entries of sign-in codes asked and used are deleted after this many days"
+    ),
     # Filing a claim
     "VAT_PERCENT": Rule(10, "VAT added to the test fee (%)"),
     "PAYMENT_EXPIRY_DAYS": Rule(7, "days an unpaid claim waits for its fee before it expires"),

@@ -396,4 +396,6 @@ METER_PERIODIC_JOBS = [
     # online payments whose callback never came are settled with the bank.
     {"path": "apps.meter_service.jobs.sms_resend_stale", "every_seconds": 120},
     {"path": "apps.meter_service.jobs.payments_reconcile", "every_seconds": 300},
+    # Records that only grow (sign-in codes, their audit, expired sessions), by retention.
+    {"path": "apps.meter_service.jobs.records_purge", "every_seconds": 3600},
 ]
