@@ -315,3 +315,21 @@ def test_the_refusal_is_translated(make_claim, bills_on_file, installed):
             make_claim(last_bill_id=subscriber.bill_id, last_payment_id=forged)
         message = info.value.error_dict["last_payment_id"][0].messages[0]
     assert "قبض" in message and "This bill ID" not in message
+
+
+@pytest.mark.django_db
+def test_a_cancel_the_process_does_not_take_changes_nothing(make_claim):
+    from apps.meter_service.doctype.process.models import InstanceStatus, ProcessInstance
+
+    claim = make_claim()
+    # The claim still awaits its fee, but its process has moved on (here: ended).
+    ProcessInstance.objects.filter(claim=claim).update(status=InstanceStatus.COMPLETED)
+    before = (Claim.objects.count(), DocumentEvent.objects.count())
+
+    with pytest.raises(ValidationError) as refused:
+        claim_cancel(claim=claim, reason="changed my mind")
+
+    assert refused.value.code == "process_refused_cancel"
+    claim.refresh_from_db()
+    assert claim.status == ClaimStatus.AWAITING_PAYMENT
+    assert _nothing_written(before)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.meter_service import jobs, tracking, uploads
 from apps.meter_service.audit.events import batched_events
@@ -300,9 +301,16 @@ def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
     rules.check_can_cancel(claim)
     _end(claim, ClaimStatus.CANCELLED, timezone.now())
     events.claim_cancelled_event(claim=claim, actor=actor, reason=reason)
-    process_services.process_send_message(
+    accepted = process_services.process_send_message(
         claim=claim, name="claim_cancelled", payload={"reason": reason}, actor=actor
     )
+    if not accepted:
+        # The claim would say cancelled while its process still waits for the fee (or has
+        # moved on): refuse, and the transaction takes the status and the audit entry back.
+        raise ValidationError(
+            _("This claim's process does not take a cancellation at this step."),
+            code="process_refused_cancel",
+        )
     return claim
 
 
