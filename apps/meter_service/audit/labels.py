@@ -26,6 +26,7 @@ EVENT_LABELS = {
     "claim_paid": _("Fee paid"),
     "claim_cancelled": _("Claim cancelled"),
     "claim_expired": _("Claim expired"),
+    # No longer written (the checklist is taken at intake); kept for earlier entries.
     "claim_documents_checked": _("Documents checked"),
     "claim_visit_scheduled": _("Test visit scheduled"),
     "claim_closed": _("Claim closed"),

@@ -35,15 +35,6 @@ def claim_expired_event(*, claim) -> None:
     record_event(document=claim, event_type="claim_expired", actor=None, parameters={})
 
 
-def claim_documents_checked_event(*, claim, actor, checklist: dict) -> None:
-    record_event(
-        document=claim,
-        event_type="claim_documents_checked",
-        actor=actor,
-        parameters={"checklist": checklist},
-    )
-
-
 def claim_visit_scheduled_event(*, claim, actor, visit_date, visit_time, test_type) -> None:
     record_event(
         document=claim,

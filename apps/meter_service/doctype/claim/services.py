@@ -370,15 +370,3 @@ def claim_settle_fee(*, claim: Claim, action: str, actor=None) -> Claim:
     claim.save(update_fields=["fee_outcome"])
     events.claim_fee_settled_event(claim=claim, actor=actor, action=action)
     return claim
-
-
-@transaction.atomic
-def claim_check_documents(*, claim: Claim, checklist: dict[str, bool], actor=None) -> Claim:
-    """Record the service desk's document checklist for a claim."""
-    claim = Claim.objects.select_for_update().get(pk=claim.pk)
-    if claim.status not in OPEN_STATUSES:
-        raise ValidationError(rules.CLOSED_MESSAGE, code="claim_closed")
-    claim.documents_checked = checklist
-    claim.save(update_fields=["documents_checked"])
-    events.claim_documents_checked_event(claim=claim, actor=actor, checklist=checklist)
-    return claim
