@@ -42,6 +42,11 @@ def format_rial(value: int, *, language: str | None = None) -> str:
     )
 
 
+def rial_text(value: int | None) -> str:
+    """An amount as format_rial shows it, or "" when there is none."""
+    return "" if value in (None, "") else format_rial(value)
+
+
 def isolate_code(code: str) -> str:
     """Wrap a code in a left-to-right isolate for plain text (SMS), so that in a Persian
     sentence 934-557-8690 does not read as 8690-557-934."""
@@ -72,7 +77,9 @@ def format_quantity(value: Decimal | int | None) -> str:
     """Show a reading or volume without trailing zeros, with the Persian decimal mark in fa."""
     if value is None:
         return "—"
-    text = f"{Decimal(value).normalize():f}"
-    if is_persian():
-        text = local_digits(text.replace(".", "\u066b"))
-    return text
+    return local_decimal(f"{Decimal(value).normalize():f}")
+
+
+def local_decimal(text: str) -> str:
+    """A number written with "." in the active digits, with the Persian decimal mark in fa."""
+    return local_digits(text.replace(".", "\u066b")) if is_persian() else text

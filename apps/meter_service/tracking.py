@@ -68,3 +68,10 @@ def generate() -> str:
 def display(code: str) -> str:
     """Group a code for reading aloud: 123-456-7890."""
     return f"{code[:3]}-{code[3:6]}-{code[6:]}"
+
+
+def display_local(code: str) -> str:
+    """A tracking code grouped for reading aloud, in the active language's digits."""
+    from apps.meter_service.display import local_digits
+
+    return local_digits(display(code or ""))

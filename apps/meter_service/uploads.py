@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.templatetags.meter_tags import localdigits
+from apps.meter_service.display import local_digits
 
 SIGNATURES = {
     b"%PDF-": "application/pdf",
@@ -76,9 +76,9 @@ def check_image(uploaded, content_type: str, *, name: str = "") -> None:
             code="image_too_many_pixels",
             params={
                 "name": name or uploaded.name,
-                "width": localdigits(width),
-                "height": localdigits(height),
-                "limit": localdigits(f"{limit / 1_000_000:g}"),
+                "width": local_digits(width),
+                "height": local_digits(height),
+                "limit": local_digits(f"{limit / 1_000_000:g}"),
             },
         )
 

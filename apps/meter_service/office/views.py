@@ -27,7 +27,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import login_limits, tracking
-from apps.meter_service.display import code_text
+from apps.meter_service.display import code_text, rial_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
@@ -49,7 +49,6 @@ from apps.meter_service.office.forms import (
     WalkInForm,
 )
 from apps.meter_service.portal.timeline import timeline_entries
-from apps.meter_service.templatetags.meter_tags import rial
 
 # Session keys: the office the operator works at now, and the walk-in subscriber identified.
 OFFICE_SESSION_KEY = "office_current"
@@ -375,7 +374,7 @@ def claim_collect(request, code: str):
         messages.success(
             request,
             _("%(amount)s Rial collected. Print the receipt and give it to the subscriber.")
-            % {"amount": rial(payment.amount_rial)},
+            % {"amount": rial_text(payment.amount_rial)},
         )
     return redirect("office:claim_detail", code=claim.tracking_code)
 

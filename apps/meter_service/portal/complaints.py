@@ -18,13 +18,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.models import FollowUpAttachment
 
 from apps.meter_service import tracking
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.claim.selectors import claim_list, with_display
 from apps.meter_service.doctype.complaint import rules, selectors, services
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.portal.forms import ComplaintForm, ComplaintReplyForm
 from apps.meter_service.portal.views import subscriber_required
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 # Badge classes by ticket status (the CSS colours them; the label comes from rules).
 STATUS_KEYS = {
@@ -90,7 +90,7 @@ def conversation(complaint: Complaint, viewer) -> list[ConversationEntry]:
 
 
 def _code_html(code: str) -> str:
-    return format_html('<bdi dir="ltr" class="code">{}</bdi>', localdigits(tracking.display(code)))
+    return format_html('<bdi dir="ltr" class="code">{}</bdi>', local_digits(tracking.display(code)))
 
 
 @subscriber_required

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import jalali, tracking
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.claim.forms import ClaimForm
 from apps.meter_service.doctype.claim.models import PaymentMethod
 from apps.meter_service.doctype.complaint import rules as complaint_rules
@@ -15,7 +16,6 @@ from apps.meter_service.doctype.complaint import selectors as complaint_selector
 from apps.meter_service.formfields import MobileField
 from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin
 from apps.meter_service.identifiers import clean_digits
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 # Attributes of inputs that take digits: a numeric keypad on phones, digits kept left to right.
 DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
@@ -192,7 +192,7 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
                     number,
                     _("%(number)s, %(address)s")
                     % {
-                        "number": localdigits(number),
+                        "number": local_digits(number),
                         "address": subscriber.address,
                     },
                 )
@@ -208,7 +208,7 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
                     % {
                         # Isolated left to right: in a right-to-left label the groups of
                         # digits would otherwise swap places.
-                        "code": f"\u2066{localdigits(tracking.display(code))}\u2069",
+                        "code": f"\u2066{local_digits(tracking.display(code))}\u2069",
                         "date": jalali.format_date(claim.filed_at),
                     },
                 )

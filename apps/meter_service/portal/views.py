@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.meter_service import permissions, tracking
 from apps.meter_service.client_address import client_ip
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
@@ -52,7 +53,6 @@ from apps.meter_service.portal.forms import (
     StatusLookupForm,
 )
 from apps.meter_service.portal.timeline import timeline_entries
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 # Session key of a login in progress: the OTP challenge and where to go afterwards.
 LOGIN_SESSION_KEY = "portal_login"
@@ -211,7 +211,7 @@ def _code_sent_message(identifier: str) -> str:
         message = otp_rules.code_sent_message(identifier)
     except ValueError:  # a login begun before identifiers were normalised on the way in
         return str(otp_rules.CODE_SENT_MESSAGE)
-    return localdigits(message)
+    return local_digits(message)
 
 
 @require_POST
@@ -279,7 +279,7 @@ def claim_new(request, subscription_number: str):
             else:
                 code = format_html(
                     '<bdi dir="ltr" class="code">{}</bdi>',
-                    localdigits(tracking.display(claim.tracking_code)),
+                    local_digits(tracking.display(claim.tracking_code)),
                 )
                 text = _("Your claim is filed. Your tracking code is %(code)s.")
                 messages.success(request, mark_safe(conditional_escape(text) % {"code": code}))

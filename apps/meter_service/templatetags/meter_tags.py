@@ -45,7 +45,7 @@ def tracking_code(value) -> str:
     """Show a tracking code grouped for reading aloud, in the active digits."""
     from apps.meter_service import tracking
 
-    return localdigits(tracking.display(value or ""))
+    return tracking.display_local(value)
 
 
 @register.filter

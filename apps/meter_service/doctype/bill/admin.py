@@ -10,13 +10,12 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.display import format_quantity
+from apps.meter_service.display import format_quantity, rial_text
 from apps.meter_service.doctype.bill import rules, services
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.forms import DigitNormalizingModelForm
 from apps.meter_service.jalali import format_date
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import rial
 
 
 def period_text(bill: Bill) -> str:
@@ -35,7 +34,7 @@ class BillColumns:
 
     @admin.display(description=_("amount (Rial)"), ordering="amount_rial")
     def amount(self, obj: Bill) -> str:
-        return rial(obj.amount_rial)
+        return rial_text(obj.amount_rial)
 
 
 RECENT_BILLS = 12
@@ -58,7 +57,7 @@ def recent_bills_html(subscriber) -> str:
             (
                 period_text(bill),
                 format_quantity(bill.volume_m3),
-                rial(bill.amount_rial),
+                rial_text(bill.amount_rial),
                 _("Yes") if bill.is_estimated else _("No"),
                 bill.payment_id,
             )

@@ -17,7 +17,7 @@ from unfold.decorators import action, display
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
-from apps.meter_service.display import code_text, format_quantity
+from apps.meter_service.display import code_text, format_quantity, rial_text
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimForm
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
@@ -26,7 +26,6 @@ from apps.meter_service.doctype.process.diagram import claim_diagram_state
 from apps.meter_service.forms import normalize_input
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import rial
 
 logger = logging.getLogger("meter_service.process")
 
@@ -175,7 +174,7 @@ class ClaimAdmin(DocumentAdmin):
 
     @display(description=_("total (Rial)"), ordering="total_fee")
     def total(self, obj):
-        return rial(obj.total_fee)
+        return rial_text(obj.total_fee)
 
     @display(description=_("last meter reading (m³)"))
     def reading_display(self, obj):
@@ -216,13 +215,13 @@ class ClaimAdmin(DocumentAdmin):
         return format_html(
             "{}: {}<br>{}: {}<br>{}: {}<br><strong>{}: {}</strong>",
             _("Meter test fee"),
-            rial(obj.test_fee),
+            rial_text(obj.test_fee),
             _("VAT (Rial)"),
-            rial(obj.vat),
+            rial_text(obj.vat),
             _("channel fee (Rial)"),
-            rial(obj.channel_fee),
+            rial_text(obj.channel_fee),
             _("total (Rial)"),
-            rial(obj.total_fee),
+            rial_text(obj.total_fee),
         )
 
     @display(description=_("Timeline"))

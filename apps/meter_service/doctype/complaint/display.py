@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
+from apps.meter_service import tracking
 from apps.meter_service.doctype.complaint import rules, selectors
 from apps.meter_service.jalali import format_datetime
-from apps.meter_service.templatetags.meter_tags import tracking_code
 
 
 def claim_complaints_html(claim, user) -> str:
@@ -19,7 +19,7 @@ def claim_complaints_html(claim, user) -> str:
     rows = [
         (
             reverse("admin:meter_service_complaint_change", args=[complaint.pk]),
-            tracking_code(complaint.tracking_code),
+            tracking.display_local(complaint.tracking_code),
             complaint.ticket.title,
             rules.topic_label(complaint.ticket.queue),
             rules.status_label(complaint.ticket.status),

@@ -17,6 +17,7 @@ from unfold.decorators import action, display
 from apps.meter_service import permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.display import rial_text
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction import selectors, services
 from apps.meter_service.doctype.correction.forms import (
@@ -39,7 +40,6 @@ from apps.meter_service.doctype.payment.admin import (
 from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.jalali import format_date, format_datetime
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import rial
 
 STATUS_COLORS = {
     CorrectionStatus.DRAFT: "warning",
@@ -101,7 +101,7 @@ class BillCorrectionAdmin(DocumentAdmin):
 
     @display(description=_("difference (Rial)"))
     def difference(self, obj):
-        return rial(obj.difference_rial)
+        return rial_text(obj.difference_rial)
 
     @display(description=_("corrected days"))
     def window(self, obj):
@@ -398,7 +398,7 @@ class BillingAdjustmentAdmin(ReadOnlyDocumentAdmin):
 
     @admin.display(description=_("amount (Rial)"), ordering="amount_rial")
     def amount(self, obj) -> str:
-        return rial(obj.amount_rial)
+        return rial_text(obj.amount_rial)
 
     def has_export_permission(self, request) -> bool:
         user = request.user

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
+from apps.meter_service.display import rial_text
 from apps.meter_service.doctype.correction.models import CorrectionStatus
-from apps.meter_service.templatetags.meter_tags import rial
 
 
 def claim_correction_html(claim) -> str:
@@ -30,5 +30,5 @@ def claim_correction_html(claim) -> str:
         url,
         correction.get_status_display(),
         gettext("difference (Rial)"),
-        rial(correction.difference_rial),
+        rial_text(correction.difference_rial),
     )

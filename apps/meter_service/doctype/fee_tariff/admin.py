@@ -3,10 +3,10 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
 from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.display import rial_text
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import rial
 
 
 @admin.register(FeeTariff, site=staff_site)
@@ -25,7 +25,7 @@ class FeeTariffAdmin(DocumentAdmin):
 
     @display(description=_("amount (Rial)"), ordering="amount_rial")
     def amount(self, obj):
-        return rial(obj.amount_rial)
+        return rial_text(obj.amount_rial)
 
     def create_document(self, request, fields):
         return fee_tariff_save(actor=request.user, **fields)

@@ -10,11 +10,11 @@ from unfold.forms import PaginationInlineFormSet
 
 from apps.meter_service.admin_base import DeskFormFieldsMixin, DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.gas_tariff import rules, services
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
 from apps.meter_service.forms import DigitNormalizingModelForm, normalize_form_data
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 
 def _kept_blocks(formset) -> list[services.BlockData]:
@@ -104,7 +104,7 @@ class GasTariffAdmin(DocumentAdmin):
 
     @admin.display(description=_("blocks"))
     def block_count(self, obj: GasTariff) -> str:
-        return localdigits(len(obj.blocks.all()))
+        return local_digits(len(obj.blocks.all()))
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("blocks")

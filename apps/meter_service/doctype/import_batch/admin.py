@@ -18,6 +18,7 @@ from unfold.decorators import display
 
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.import_batch import readers, services
 from apps.meter_service.doctype.import_batch.forms import ImportUploadForm
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus, ImportTarget
@@ -28,7 +29,6 @@ from apps.meter_service.doctype.import_batch.selectors import (
 from apps.meter_service.doctype.import_batch.targets import CREATE, SPECS, ImportSpec
 from apps.meter_service.jalali import JalaliDateField, format_date, format_datetime, use_jalali
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 STATUS_COLORS = {
     ImportStatus.UPLOADED: "info",
@@ -64,7 +64,7 @@ def _cell(spec: ImportSpec, name: str, value: object) -> str:
     if isinstance(value, int | float | Decimal) or (
         isinstance(value, str) and value.replace(".", "", 1).isdigit()
     ):
-        return localdigits(value)
+        return local_digits(value)
     return str(value)
 
 
@@ -95,11 +95,11 @@ class ImportBatchAdmin(DocumentAdmin):
 
     @admin.display(description=_("rows"), ordering="total_rows")
     def rows(self, obj: ImportBatch) -> str:
-        return localdigits(obj.total_rows)
+        return local_digits(obj.total_rows)
 
     @admin.display(description=_("errors"))
     def error_count(self, obj: ImportBatch) -> str:
-        return localdigits(len(obj.errors or []))
+        return local_digits(len(obj.errors or []))
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # A job is working on a running batch; deleting it would leave the job nothing.
@@ -171,8 +171,8 @@ class ImportBatchAdmin(DocumentAdmin):
             title=_("Upload master data"),
             form=form,
             targets=targets,
-            max_rows=localdigits(readers.max_rows()),
-            max_megabytes=localdigits(f"{readers.max_file_bytes() / (1024 * 1024):g}"),
+            max_rows=local_digits(readers.max_rows()),
+            max_megabytes=local_digits(f"{readers.max_file_bytes() / (1024 * 1024):g}"),
             add=True,
         )
         return TemplateResponse(request, "meter_service/import_batch/upload.html", context)
@@ -215,7 +215,7 @@ class ImportBatchAdmin(DocumentAdmin):
             "headers": [_("row"), _("column"), _("error")],
             "rows": [
                 [
-                    localdigits(error.get("row")) if error.get("row") else "—",
+                    local_digits(error.get("row")) if error.get("row") else "—",
                     labels.get(error.get("field") or "", "—"),
                     (error.get("messages") or {}).get(language) or error.get("message", ""),
                 ]
@@ -229,7 +229,7 @@ class ImportBatchAdmin(DocumentAdmin):
             "headers": [_("row"), _("action")] + [labels[name] for name in preview_columns],
             "rows": [
                 [
-                    localdigits(item["row"]),
+                    local_digits(item["row"]),
                     _("create") if item["action"] == CREATE else _("update"),
                     *(_cell(spec, name, item["values"].get(name)) for name in preview_columns),
                 ]
@@ -252,13 +252,13 @@ class ImportBatchAdmin(DocumentAdmin):
             facts=[
                 (_("data"), batch.get_target_display()),
                 (_("file name"), batch.original_name),
-                (_("rows"), localdigits(batch.total_rows)),
+                (_("rows"), local_digits(batch.total_rows)),
                 (_("uploaded by"), batch.created_by),
                 (_("uploaded at"), format_datetime(batch.created_at)),
                 (_("finished at"), format_datetime(batch.finished_at) or "—"),
             ],
-            created_rows=localdigits(batch.created_rows),
-            updated_rows=localdigits(batch.updated_rows),
+            created_rows=local_digits(batch.created_rows),
+            updated_rows=local_digits(batch.updated_rows),
             errors_table=errors,
             preview_table=preview,
             persian_digits=use_jalali(),

@@ -6,11 +6,10 @@ from decimal import Decimal
 
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
-from apps.meter_service.display import format_quantity, percent_sign
+from apps.meter_service.display import format_quantity, local_decimal, percent_sign
 from apps.meter_service.doctype.inspection.models import FAULTY_VERDICTS, Verdict
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_datetime
 
 VERDICT_COLORS = {
@@ -22,21 +21,15 @@ VERDICT_COLORS = {
 }
 
 
-def _local(text: str) -> str:
-    if (get_language() or "fa").startswith("fa"):
-        return to_persian_digits(text.replace(".", "\u066b"))
-    return text
-
-
 def format_percent(value: Decimal | None, *, signed: bool = True) -> str:
     """A percentage to 2 places, signed (+ fast, − slow), in the active digits; "—" if None."""
     if value is None:
         return "—"
-    return _local(f"{value:+.2f}" if signed else f"{value:.2f}") + percent_sign()
+    return local_decimal(f"{value:+.2f}" if signed else f"{value:.2f}") + percent_sign()
 
 
 def format_tolerance(value: Decimal | None) -> str:
-    return "—" if value is None else "±" + _local(f"{value:.2f}") + percent_sign()
+    return "—" if value is None else "±" + local_decimal(f"{value:.2f}") + percent_sign()
 
 
 def format_volume(value: Decimal | None) -> str:
@@ -83,7 +76,7 @@ def points_table_html(inspection) -> str:
     """The test's points for its desk page (read only)."""
     rows = [
         (
-            _local(f"{point.flow_rate_m3h.normalize():f}"),
+            local_decimal(f"{point.flow_rate_m3h.normalize():f}"),
             point.get_band_display(),
             format_volume(point.reference_volume_m3),
             format_volume(point.meter_volume_m3),

@@ -14,12 +14,12 @@ from unfold.decorators import action, display
 from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.display import rial_text
 from apps.meter_service.doctype.payment import selectors, services
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.permissions import Role
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import rial
 
 STATUS_COLORS = {
     PaymentStatus.INITIATED: "info",
@@ -83,7 +83,7 @@ class PaymentAdmin(ReadOnlyDocumentAdmin):
 
     @admin.display(description=_("amount (Rial)"), ordering="amount_rial")
     def amount(self, obj) -> str:
-        return rial(obj.amount_rial)
+        return rial_text(obj.amount_rial)
 
     @admin.display(description=_("paid at"))
     def paid_jalali(self, obj) -> str:
@@ -126,7 +126,7 @@ class BillChargeAdmin(ReadOnlyDocumentAdmin):
 
     @admin.display(description=_("amount (Rial)"), ordering="amount_rial")
     def amount(self, obj) -> str:
-        return rial(obj.amount_rial)
+        return rial_text(obj.amount_rial)
 
     def has_export_permission(self, request) -> bool:
         user = request.user

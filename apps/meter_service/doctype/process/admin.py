@@ -30,11 +30,11 @@ from unfold.widgets import (
 )
 
 from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.process import services, validation, versions
 from apps.meter_service.doctype.process.models import ProcessVersion
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 MAX_DMN_FILES = 20
 _DMN_NAME = re.compile(r"^[A-Za-z0-9_.-]+\.dmn$")
@@ -73,7 +73,7 @@ def _read_xml(uploaded, suffix: str) -> str:
         raise ValidationError(
             _("%(file)s is larger than %(megabytes)s MB."),
             code="file_size",
-            params={"file": name, "megabytes": localdigits(_megabytes())},
+            params={"file": name, "megabytes": local_digits(_megabytes())},
         )
     try:
         text = uploaded.read().decode("utf-8-sig")
@@ -136,7 +136,7 @@ class ProcessUploadForm(forms.Form):
             raise ValidationError(
                 _("Upload at most %(count)s DMN files."),
                 code="too_many_files",
-                params={"count": localdigits(MAX_DMN_FILES)},
+                params={"count": local_digits(MAX_DMN_FILES)},
             )
         texts: dict[str, str] = {}
         for uploaded in files:
@@ -207,7 +207,7 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     @display(description=_("version"), ordering="number")
     def number_label(self, obj: ProcessVersion) -> str:
-        return localdigits(obj.number)
+        return local_digits(obj.number)
 
     @display(description=_("active"), ordering="is_active", label={"active": "success"})
     def active_label(self, obj: ProcessVersion):
@@ -215,11 +215,11 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     @display(description=_("running claims"), ordering="running")
     def running_count(self, obj: ProcessVersion) -> str:
-        return localdigits(obj.running)
+        return local_digits(obj.running)
 
     @display(description=_("completed claims"), ordering="completed")
     def completed_count(self, obj: ProcessVersion) -> str:
-        return localdigits(obj.completed)
+        return local_digits(obj.completed)
 
     # --- urls -------------------------------------------------------------------------------
 
@@ -273,7 +273,7 @@ class ProcessVersionAdmin(DocumentAdmin):
                         "Version %(number)s was saved and is not active yet: compare it with "
                         "the active version, then activate it."
                     )
-                    % {"number": localdigits(version.number)},
+                    % {"number": local_digits(version.number)},
                     messages.SUCCESS,
                 )
                 return redirect(self.page_url("change", version.pk))
@@ -288,7 +288,7 @@ class ProcessVersionAdmin(DocumentAdmin):
             active_files=sorted(
                 (active.dmn_files or {}) if active else services.workflow_files()[1]
             ),
-            max_megabytes=localdigits(_megabytes()),
+            max_megabytes=local_digits(_megabytes()),
             add=True,
         )
         return TemplateResponse(request, "process/versions/upload.html", context)
@@ -308,26 +308,26 @@ class ProcessVersionAdmin(DocumentAdmin):
         counts = versions.process_version_counts(version)
         context = self.page_context(
             request,
-            title=gettext("Process version %(number)s") % {"number": localdigits(version.number)},
+            title=gettext("Process version %(number)s") % {"number": local_digits(version.number)},
             original=version,
             version=version,
             against=against,
-            others=[(v.number, localdigits(v.number), v.is_active) for v in others],
+            others=[(v.number, local_digits(v.number), v.is_active) for v in others],
             diff=diff,
             added_table=self._steps_table(diff.added),
             removed_table=self._steps_table(diff.removed),
             changed_table=self._changes_table(diff.changed),
             facts=[
-                (_("version"), localdigits(version.number)),
+                (_("version"), local_digits(version.number)),
                 (_("what changed"), services.version_note(version)),
                 (_("uploaded by"), version.uploaded_by or "—"),
                 (_("uploaded at"), format_datetime(version.created_at)),
                 (_("activated at"), format_datetime(version.activated_at) or "—"),
-                (_("running claims"), localdigits(counts["running"])),
-                (_("completed claims"), localdigits(counts["completed"])),
+                (_("running claims"), local_digits(counts["running"])),
+                (_("completed claims"), local_digits(counts["completed"])),
             ],
             files=[
-                (name, self.page_url("file", version.pk, name), localdigits(len(text.encode())))
+                (name, self.page_url("file", version.pk, name), local_digits(len(text.encode())))
                 for name, text in versions.process_version_files(version)
             ],
             may_activate=self.may_activate(request) and not version.is_active,
@@ -372,7 +372,7 @@ class ProcessVersionAdmin(DocumentAdmin):
                 self.message_user(
                     request,
                     gettext("Version %(number)s is already active.")
-                    % {"number": localdigits(version.number)},
+                    % {"number": local_digits(version.number)},
                     messages.INFO,
                 )
             else:
@@ -383,7 +383,7 @@ class ProcessVersionAdmin(DocumentAdmin):
                         "Version %(number)s is active: new claims start on it; running claims "
                         "keep their version."
                     )
-                    % {"number": localdigits(version.number)},
+                    % {"number": local_digits(version.number)},
                     messages.SUCCESS,
                 )
             return redirect(self.page_url("change", version.pk))
@@ -393,11 +393,11 @@ class ProcessVersionAdmin(DocumentAdmin):
         context = self.page_context(
             request,
             title=gettext("Activate process version %(number)s")
-            % {"number": localdigits(version.number)},
+            % {"number": local_digits(version.number)},
             version=version,
-            running_elsewhere=localdigits(sum(running_elsewhere)),
+            running_elsewhere=local_digits(sum(running_elsewhere)),
             change_url=self.page_url("change", version.pk),
-            number=localdigits(version.number),
+            number=local_digits(version.number),
         )
         return TemplateResponse(request, "process/versions/activate.html", context)
 

@@ -10,10 +10,10 @@ from django.utils.translation import gettext
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.labels import event_label
+from apps.meter_service.display import local_digits, rial_text
 from apps.meter_service.doctype.process import engine
 from apps.meter_service.doctype.process.selectors import claim_sla, claim_tasks, lane_label
 from apps.meter_service.jalali import format_date, format_datetime
-from apps.meter_service.templatetags.meter_tags import localdigits, rial
 
 # Form values worth showing in the history (the rest stay in the step's data).
 _SHOWN_FIELDS = (
@@ -71,8 +71,8 @@ def _value_text(field, value) -> str:
         except (TypeError, ValueError):
             return str(value)
     if field is not None and field.type == "long":
-        return rial(value)
-    return localdigits(value)
+        return rial_text(value)
+    return local_digits(value)
 
 
 def _data_text(data: dict, fields: dict) -> str:

@@ -12,14 +12,13 @@ from unfold.decorators import display
 
 from apps.meter_service import tracking
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.display import format_quantity
+from apps.meter_service.display import format_quantity, local_digits
 from apps.meter_service.doctype.sla import selectors, services
 from apps.meter_service.doctype.sla.calendar import load_calendar
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock, SlaState
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_datetime, to_jalali, use_jalali
 from apps.meter_service.sites import staff_site
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 STATE_COLORS = {
     SlaState.ON_TRACK: "success",
@@ -77,7 +76,7 @@ class HolidayAdmin(DocumentAdmin):
 def _hours(seconds: int) -> str:
     """Show working seconds as hours to one decimal, in the active digits."""
     hours = (Decimal(seconds) / 3600).quantize(Decimal("0.1"))
-    return localdigits(format_quantity(hours))
+    return local_digits(format_quantity(hours))
 
 
 def _shown_in_calendar(name: str):

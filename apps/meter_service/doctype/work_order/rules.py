@@ -10,12 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import uploads
-from apps.meter_service.display import format_quantity
+from apps.meter_service.display import format_quantity, local_digits
 from apps.meter_service.doctype.meter.models import MeterStatus, serial_validator
 from apps.meter_service.doctype.work_order.models import WorkOrderStatus
 from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role, has_role
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 NOT_OPEN_MESSAGE = _("This work order is not open any more.")
 NO_TASK_MESSAGE = _("The claim is not waiting for the meter replacement; reload the work order.")
@@ -46,7 +45,7 @@ def check_photo(*, name: str, head: bytes, size: int) -> str:
         raise ValidationError(
             _("%(name)s is too large; a photo may be at most %(mb)s MB."),
             code="photo_too_large",
-            params={"name": name, "mb": localdigits(f"{limit / (1024 * 1024):g}")},
+            params={"name": name, "mb": local_digits(f"{limit / (1024 * 1024):g}")},
         )
     content_type = uploads.sniff(head, uploads.IMAGES)
     if content_type:

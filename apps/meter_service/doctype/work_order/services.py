@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.meter_service import uploads
+from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
 from apps.meter_service.doctype.work_order import events, rules
 from apps.meter_service.doctype.work_order.models import (
@@ -25,7 +26,6 @@ from apps.meter_service.doctype.work_order.models import (
     WorkOrderPhoto,
     WorkOrderStatus,
 )
-from apps.meter_service.templatetags.meter_tags import localdigits
 
 # The user task of meter_test.bpmn that a work order completes, and its form's fields.
 REPLACE_TASK = "Task_replace"
@@ -163,7 +163,7 @@ def _photo_checks(photos: Sequence[UploadedFile]) -> tuple[list[str], list[Valid
             ValidationError(
                 rules.TOO_MANY_PHOTOS_MESSAGE,
                 code="too_many_photos",
-                params={"count": localdigits(rules.photo_max_count())},
+                params={"count": local_digits(rules.photo_max_count())},
             )
         )
         return types, errors
