@@ -325,7 +325,12 @@ def mariadb_load(account, database: str, dump: Path) -> None:
 
 def storage_names(storage, folder: str = "") -> Iterator[str]:
     """Every file name in a storage, through its API (a file system or an object store)."""
-    folders, files = storage.listdir(folder)
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:  # a site nobody has uploaded to has no files folder yet
+        if folder:
+            raise
+        return
     for name in sorted(files):
         yield f"{folder}/{name}" if folder else name
     for sub in sorted(folders):
