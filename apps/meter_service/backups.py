@@ -183,27 +183,38 @@ def sqlite_row_counts(path: Path) -> dict[str, int]:
 
 _STRING = re.compile(rb"'(?:[^'\\]|\\.)*'", re.DOTALL)
 _CREATE = re.compile(rb"^CREATE TABLE `((?:[^`]|``)+)`")
-_INSERT = re.compile(rb"^INSERT INTO `((?:[^`]|``)+)` VALUES ")
+_INSERT = re.compile(rb"^INSERT INTO `((?:[^`]|``)+)` VALUES")
 
 
 def mariadb_dump_row_counts(path: Path) -> dict[str, int]:
     """Count the rows of each table in a mariadb-dump file.
 
     The rows must be counted in the dump's own snapshot, not by a query beside it that would
-    see other writes. mariadb-dump writes one INSERT per line, each row a parenthesised tuple
-    of literals (strings quoted with backslash escapes, binary as 0x… with --hex-blob): the
-    parentheses outside strings count the rows.
+    see other writes. Each row is a parenthesised tuple of literals (strings quoted, with
+    backslash escapes and newlines written as \\n; binary as 0x… with --hex-blob), after an
+    INSERT on one line (mysqldump) or one per line (mariadb-dump 10.11): the parentheses
+    outside strings, up to the statement's ';', count the rows.
     """
     counts: dict[str, int] = {}
+    table = None  # the table whose INSERT statement is open
     with path.open("rb") as handle:
         for line in handle:
-            if match := _CREATE.match(line):
-                counts.setdefault(match.group(1).replace(b"``", b"`").decode(), 0)
-            elif match := _INSERT.match(line):
-                name = match.group(1).replace(b"``", b"`").decode()
-                values = _STRING.sub(b"", line[match.end() :])
-                counts[name] = counts.get(name, 0) + values.count(b"(")
+            if table is None:
+                if match := _CREATE.match(line):
+                    counts.setdefault(_name(match), 0)
+                    continue
+                if not (match := _INSERT.match(line)):
+                    continue
+                table, line = _name(match), line[match.end() :]
+            values = _STRING.sub(b"", line).rstrip()
+            counts[table] = counts.get(table, 0) + values.count(b"(")
+            if values.endswith(b";"):
+                table = None
     return dict(sorted(counts.items()))
+
+
+def _name(match: re.Match) -> str:
+    return match.group(1).replace(b"``", b"`").decode()
 
 
 def mariadb_row_counts(connection, database: str) -> dict[str, int]:

@@ -347,6 +347,14 @@ def test_row_counts_are_read_from_the_dump_itself(tmp_path):
         b"INSERT INTO `t` VALUES (4,'\\\\'),(5,'\\\\\\')(');\n"
     )
     assert backups.mariadb_dump_row_counts(dump) == {"empty": 0, "t": 5}
+    # mariadb-dump 10.11: one row per line.
+    dump.write_bytes(
+        b"CREATE TABLE `t` (\n  `id` int\n);\nLOCK TABLES `t` WRITE;\n"
+        b"INSERT INTO `t` VALUES\n(1,'a\\nb (x);',0x00FF),\n(2,'it\\'s',NULL);\n"
+        b"UNLOCK TABLES;\nCREATE TABLE `u` (\n  `id` int\n);\n"
+        b"INSERT INTO `u` VALUES\n(7);\n"
+    )
+    assert backups.mariadb_dump_row_counts(dump) == {"t": 2, "u": 1}
 
 
 def test_secrets_are_left_out_of_a_plain_config():
