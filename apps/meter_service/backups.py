@@ -273,61 +273,48 @@ def _client_program(*names: str) -> str:
     )
 
 
-def mariadb_dump(settings_dict: dict, target: Path) -> None:
-    program = _client_program("mariadb-dump", "mysqldump")
-    with (
-        mariadb_defaults_file(
-            user=settings_dict["USER"],
-            password=settings_dict["PASSWORD"],
-            host=settings_dict["HOST"],
-            port=settings_dict["PORT"],
-        ) as defaults,
-        target.open("wb") as out,
-    ):
+def _run_client(program: str, account: dict, args: list[str], *, stdin, stdout, failed: str):
+    """Run a MariaDB client program as `account` (user, password, host, port); raise
+    BackupError with `failed` % {"error": its stderr} when it fails."""
+    with mariadb_defaults_file(**account) as defaults:
         result = subprocess.run(
-            [
-                program,
-                f"--defaults-file={defaults}",  # must come first
-                "--single-transaction",
-                "--routines",
-                "--triggers",
-                "--hex-blob",
-                "--default-character-set=utf8mb4",
-                "--no-tablespaces",
-                settings_dict["NAME"],
-            ],
-            stdout=out,
+            [program, f"--defaults-file={defaults}", *args],  # the file must come first
+            stdin=stdin,
+            stdout=stdout,
             stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL,
             check=False,
         )
     if result.returncode != 0:
-        raise BackupError(
-            _("mariadb-dump failed: %(error)s")
-            % {"error": result.stderr.decode(errors="replace").strip()[-2000:]}
+        error = result.stderr.decode(errors="replace").strip()[-2000:]
+        raise BackupError(failed % {"error": error})
+
+
+def mariadb_dump(settings_dict: dict, target: Path) -> None:
+    account = {k.lower(): settings_dict[k] for k in ("USER", "PASSWORD", "HOST", "PORT")}
+    options = ["--single-transaction", "--routines", "--triggers", "--hex-blob"]
+    options += ["--default-character-set=utf8mb4", "--no-tablespaces", settings_dict["NAME"]]
+    with target.open("wb") as out:
+        _run_client(
+            _client_program("mariadb-dump", "mysqldump"),
+            account,
+            options,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            failed=_("mariadb-dump failed: %(error)s"),
         )
 
 
 def mariadb_load(account, database: str, dump: Path) -> None:
     """Load a dump into `database` with the server account that created it."""
-    program = _client_program("mariadb", "mysql")
-    with (
-        mariadb_defaults_file(
-            user=account.user, password=account.password, host=account.host, port=account.port
-        ) as defaults,
-        dump.open("rb") as source,
-    ):
-        result = subprocess.run(
-            [program, f"--defaults-file={defaults}", "--default-character-set=utf8mb4", database],
+    credentials = {k: getattr(account, k) for k in ("user", "password", "host", "port")}
+    with dump.open("rb") as source:
+        _run_client(
+            _client_program("mariadb", "mysql"),
+            credentials,
+            ["--default-character-set=utf8mb4", database],
             stdin=source,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-    if result.returncode != 0:
-        raise BackupError(
-            _("Loading the database dump failed: %(error)s")
-            % {"error": result.stderr.decode(errors="replace").strip()[-2000:]}
+            failed=_("Loading the database dump failed: %(error)s"),
         )
 
 

@@ -310,21 +310,16 @@ class Command(BaseCommand):
             )
         ]
         if manifest.get("config_left_out"):
-            lines.append(
-                _(
-                    "The archive's config had no secrets: a new secret key was made (everyone "
-                    "signs in again); set these again in %(path)s: %(keys)s"
+            lines.append(_("A new secret key was made: everyone signs in again."))
+            site_owned = {"secret_key", "database_url", "redis_url"}
+            if keys := [k for k in manifest["config_left_out"] if k not in site_owned]:
+                lines.append(
+                    _("The archive's config had no secrets: set these again in %(path)s: %(keys)s")
+                    % {
+                        "path": siteconfig.site_dir(name) / "site_config.json",
+                        "keys": ", ".join(keys),
+                    }
                 )
-                % {
-                    "path": siteconfig.site_dir(name) / "site_config.json",
-                    "keys": ", ".join(
-                        k
-                        for k in manifest["config_left_out"]
-                        if k not in {"secret_key", "database_url", "redis_url"}
-                    )
-                    or "—",
-                }
-            )
         if not config.get("redis_url"):
             lines.append(_("The site has no Redis: give it its own with redis_url in its config."))
         if backups.pending_migrations(manifest):
