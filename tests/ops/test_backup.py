@@ -314,6 +314,21 @@ def test_a_damaged_archive_is_refused_and_leaves_nothing(
             restore(bad, restored_site, server_url)
         assert_nothing_left(restored_site, server_url)
 
+    # A manifest that disagrees with the dump (the checksums hold): found only once the
+    # database is loaded, which is then dropped again with its user.
+    def more_groups(name: str, data: bytes) -> bytes:
+        if not name.endswith(backups.MANIFEST):
+            return data
+        manifest = json.loads(data)
+        manifest["rows"]["auth_group"] += 1
+        return json.dumps(manifest).encode()
+
+    wrong_rows = tmp_path / "wrong-rows.tar.gz"
+    rewrite(archive, wrong_rows, more_groups)
+    with pytest.raises(CommandError, match="does not match the manifest: table auth_group"):
+        restore(wrong_rows, restored_site, server_url)
+    assert_nothing_left(restored_site, server_url)
+
     # The same refusal in Persian, the site's language.
     with pytest.raises(CommandError, match="آسیب"), translation.override("fa"):
         call_command(
