@@ -329,6 +329,19 @@ def test_a_damaged_archive_is_refused_and_leaves_nothing(
         restore(wrong_rows, restored_site, server_url)
     assert_nothing_left(restored_site, server_url)
 
+    def from_the_future(name: str, data: bytes) -> bytes:
+        if not name.endswith(backups.MANIFEST):
+            return data
+        manifest = json.loads(data)
+        manifest["migrations"]["meter_service"].append("9999_from_a_newer_version")
+        return json.dumps(manifest).encode()
+
+    newer = tmp_path / "newer.tar.gz"
+    rewrite(archive, newer, from_the_future)
+    with pytest.raises(CommandError, match=r"newer version.*9999_from_a_newer_version"):
+        restore(newer, restored_site, server_url)
+    assert_nothing_left(restored_site, server_url)
+
     # The same refusal in Persian, the site's language.
     with pytest.raises(CommandError, match="آسیب"), translation.override("fa"):
         call_command(

@@ -111,7 +111,6 @@ class Command(BaseCommand):
         self._check_free(name, force, account)
 
         site_folder = staging / "site"
-        database = new_site.database_name(name)
         progress = new_site.Progress()
         try:
             if account is None:
@@ -119,7 +118,6 @@ class Command(BaseCommand):
                 siteconfig.write_config(name, config, folder=site_folder)
                 self._load_sqlite(archive, site_folder / "db.sqlite3")
             else:
-                siteconfig.write_config(name, config, folder=site_folder)
                 config["database_url"] = self._load_mariadb(archive, name, account, progress)
                 siteconfig.write_config(name, config, folder=site_folder)
             self._place_files(archive, site_folder / "files")
@@ -127,7 +125,7 @@ class Command(BaseCommand):
         except BaseException:
             self._undo(account, progress)
             raise
-        self._report(name, manifest, account, database, config)
+        self._report(name, manifest, config)
 
     def _check_engine(self, manifest: dict, options) -> new_site.ServerAccount | None:
         """The server account for a MariaDB archive, None for a SQLite one; refuse a mix."""
@@ -302,7 +300,7 @@ class Command(BaseCommand):
             conn.close()
         self.stderr.write(_("Removed again: %(items)s") % {"items": ", ".join(progress.created)})
 
-    def _report(self, name, manifest, account, database, config) -> None:
+    def _report(self, name: str, manifest: dict, config: dict) -> None:
         lines = [
             self.style.SUCCESS(
                 _("Site %(site)s restored from the backup of %(source)s.")
