@@ -374,6 +374,7 @@ def create_backup(
     from django.core.files.storage import default_storage
     from django.db import connection
 
+    started = now_utc()  # the time the database copy stands for
     output = output.resolve()
     partial = output.with_name(output.name + ".partial")
     work = Path(tempfile.mkdtemp(prefix=".meter-backup-", dir=output.parent))
@@ -429,7 +430,7 @@ def create_backup(
             manifest = {
                 "format": FORMAT,
                 "site": settings.SITE_NAME,
-                "created_utc": now_utc().isoformat(),
+                "created_utc": started.isoformat(),
                 "app_version": app_version(),
                 "engine": engine,
                 "database": dump_name,
