@@ -299,7 +299,20 @@ def test_a_damaged_archive_is_refused_and_leaves_nothing(
     not_gzip = tmp_path / "not-gzip.tar.gz"
     not_gzip.write_bytes(gzip.decompress(data)[:1000])
 
+    escaping = tmp_path / "escaping.tar.gz"
+    with tarfile.open(escaping, "w:gz") as tar:
+        info = tarfile.TarInfo(f"{backups.ROOT}/files/../../outside.txt")
+        info.size = 2
+        tar.addfile(info, io.BytesIO(b"hi"))
+    linking = tmp_path / "linking.tar.gz"
+    with tarfile.open(linking, "w:gz") as tar:
+        info = tarfile.TarInfo(f"{backups.ROOT}/files/passwd")
+        info.type, info.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        tar.addfile(info)
+
     cases = {
+        escaping: "unexpected entry",
+        linking: "unexpected entry",
         flipped: "damaged or incomplete",
         cut: "damaged or incomplete",
         changed_file: "checksum differs: files/documents/receipt.pdf",
@@ -389,6 +402,16 @@ def test_row_counts_are_read_from_the_dump_itself(tmp_path):
         b"INSERT INTO `u` VALUES\n(7);\n"
     )
     assert backups.mariadb_dump_row_counts(dump) == {"t": 2, "u": 1}
+
+
+def test_the_database_password_goes_in_a_private_option_file():
+    with backups.mariadb_defaults_file(
+        user="meter_x", password='p"a\\ss', host="127.0.0.1", port=3306
+    ) as path:
+        assert oct(os.stat(path).st_mode & 0o777) == oct(0o600)
+        text = Path(path).read_text()
+    assert 'password="p\\"a\\\\ss"' in text
+    assert not os.path.exists(path)
 
 
 def test_secrets_are_left_out_of_a_plain_config():
