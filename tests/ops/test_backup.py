@@ -327,31 +327,32 @@ def test_a_damaged_archive_is_refused_and_leaves_nothing(
             restore(bad, restored_site, server_url)
         assert_nothing_left(restored_site, server_url)
 
-    # A manifest that disagrees with the dump (the checksums hold): found only once the
-    # database is loaded, which is then dropped again with its user.
-    def more_groups(name: str, data: bytes) -> bytes:
-        if not name.endswith(backups.MANIFEST):
-            return data
-        manifest = json.loads(data)
-        manifest["rows"]["auth_group"] += 1
-        return json.dumps(manifest).encode()
+    def with_manifest(change):
+        """A member changer that edits the manifest only (the checksums still hold)."""
 
+        def edit(name: str, data: bytes) -> bytes:
+            if not name.endswith(backups.MANIFEST):
+                return data
+            manifest = json.loads(data)
+            change(manifest)
+            return json.dumps(manifest).encode()
+
+        return edit
+
+    # Rows that disagree with the dump are found only once the database is loaded, which
+    # is then dropped again with its user.
     wrong_rows = tmp_path / "wrong-rows.tar.gz"
-    rewrite(archive, wrong_rows, more_groups)
+    rewrite(archive, wrong_rows, with_manifest(lambda m: m["rows"].update(auth_group=99)))
     with pytest.raises(CommandError, match="does not match the manifest: table auth_group"):
         restore(wrong_rows, restored_site, server_url)
     assert_nothing_left(restored_site, server_url)
 
-    def from_the_future(name: str, data: bytes) -> bytes:
-        if not name.endswith(backups.MANIFEST):
-            return data
-        manifest = json.loads(data)
-        manifest["migrations"]["meter_service"].append("9999_from_a_newer_version")
-        return json.dumps(manifest).encode()
-
     newer = tmp_path / "newer.tar.gz"
-    rewrite(archive, newer, from_the_future)
-    with pytest.raises(CommandError, match=r"newer version.*9999_from_a_newer_version"):
+    future = "9999_from_a_newer_version"
+    rewrite(
+        archive, newer, with_manifest(lambda m: m["migrations"]["meter_service"].append(future))
+    )
+    with pytest.raises(CommandError, match=rf"newer version.*{future}"):
         restore(newer, restored_site, server_url)
     assert_nothing_left(restored_site, server_url)
 
