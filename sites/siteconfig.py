@@ -46,13 +46,14 @@ def default_config(name: str) -> dict:
     }
 
 
-def write_config(name: str, config: dict) -> Path:
+def write_config(name: str, config: dict, folder: Path | None = None) -> Path:
     """Write a site's config file, creating the site folder and its files folder.
 
     The folder holds the secret key, a SQLite database and the uploads (scans, national
-    IDs): only the service's own account may read it (0700; the config file 0600).
+    IDs): only the service's own account may read it (0700; the config file 0600). `folder`
+    puts the site somewhere else first (a restore builds it aside, then moves it in).
     """
-    folder = site_dir(name)
+    folder = folder or site_dir(name)
     (folder / "files").mkdir(parents=True, exist_ok=True)
     folder.chmod(0o700)
     (folder / "files").chmod(0o700)
