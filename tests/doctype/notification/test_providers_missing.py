@@ -122,6 +122,8 @@ def test_the_periodic_job_is_scheduled(settings):
 # --- /health/ ---------------------------------------------------------------------------------
 
 
+# Committed: /health/ runs each check in a thread of its own, on a connection of its own.
+@pytest.mark.django_db(transaction=True)
 def test_health_warns_without_an_sms_provider_and_stays_up(
     no_sms_provider, no_gateway, django_capture_on_commit_callbacks
 ):
