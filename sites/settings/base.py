@@ -168,6 +168,8 @@ RQ_QUEUES = {
     for name in ("default", "notifications")
 }
 METER_JOBS_ASYNC = bool(REDIS_URL)
+# The worker's children (RQ's scheduler, each job's work horse) end when it is killed.
+RQ = {"WORKER_CLASS": "apps.meter_service.rq_worker.Worker"}
 # Each user's roles kept in the cache between requests (see permissions.py). Only with a
 # cache every process shares: a change of roles must reach every worker at once.
 METER_ROLES_CACHE = bool(REDIS_URL)

@@ -26,7 +26,7 @@ from apps.meter_service import supervision
 from apps.meter_service.integrations.fake import fake_provider_sections
 from sites import siteconfig
 from tests.ops.conftest import free_port
-from tests.ops.processes import alive, wait_for
+from tests.ops.processes import alive, children, wait_for
 
 PROCESSES = ("web", "worker", "scheduler")
 BIN = Path(sys.executable).parent
@@ -53,6 +53,7 @@ def _healthy(port: int) -> dict | None:
 class Supervisor:
     def __init__(self, conf: Path) -> None:
         self.url = f"unix://{conf.parent / 'run' / 'supervisor.sock'}"
+        self.seen: set[int] = set()  # every pid it reported, to clean up after a failure
 
     def pids(self) -> dict[str, int]:
         """The pid of each process that is RUNNING."""
@@ -65,6 +66,7 @@ class Supervisor:
             infos = rpc.supervisor.getAllProcessInfo()
         except (OSError, xmlrpc.client.Fault):
             return {}
+        self.seen |= {info["pid"] for info in infos if info["pid"]}
         return {info["name"]: info["pid"] for info in infos if info["statename"] == "RUNNING"}
 
 
@@ -122,16 +124,22 @@ def supervisord(supervised_site):
     supervisor = Supervisor(conf)
     killed: set[int] = set()
     yield supervisor, port, killed, conf
-    import time
-
-    started = time.monotonic()
+    supervisor.pids()
+    seen = supervisor.seen | killed
     process.send_signal(signal.SIGTERM)  # stops the three, then itself
     try:
         process.wait(60)
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(10)
-    print(f"supervisord stopped in {time.monotonic() - started:.1f} s")
+    # Whatever outlived supervisord (killed while it was still stopping them, or children
+    # left by a killed process) goes too: each program runs in a process group of its own,
+    # whose id is the pid supervisord saw.
+    for pid in seen:
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
     _forget_killed_workers(killed)
 
 
@@ -210,9 +218,12 @@ def test_a_killed_process_comes_back_and_the_others_keep_running(supervisord, ti
     supervisor, port, killed, conf = supervisord
     assert wait_for(lambda: len(supervisor.pids()) == 3, 40), (conf.parent / "logs").iterdir()
     assert wait_for(lambda: _healthy(port), 30), _health(port)
+    assert children(supervisor.pids()["worker"]), "the worker forked no scheduler"
 
     for name in PROCESSES:
         before = supervisor.pids()
+        # The worker's children: RQ's scheduler (and a job's work horse, if one runs).
+        orphans = children(before[name]) if name == "worker" else set()
         os.kill(before[name], signal.SIGKILL)
         killed.add(before[name])
 
@@ -223,6 +234,8 @@ def test_a_killed_process_comes_back_and_the_others_keep_running(supervisord, ti
         assert wait_for(restarted, 30), f"{name} did not come back"
         after = supervisor.pids()
         assert not alive(before[name])
+        # They die with it rather than run on outside supervision (rq_worker.py).
+        assert wait_for(lambda orphans=orphans: not any(map(alive, orphans)), 10), orphans
         others = {other: pid for other, pid in before.items() if other != name}
         assert {other: after.get(other) for other in others} == others, name
         # The site answers again, its jobs run: the new process is seen alive by /health/.
