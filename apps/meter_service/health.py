@@ -1,16 +1,31 @@
-"""Health check: database, Redis and the job queue, as JSON for load balancers and monitors."""
+"""Health check: database, Redis, the job queue, the worker, the scheduler and the providers,
+as JSON for load balancers and monitors.
+
+Each check runs in a thread of its own and is given HEALTH_CHECK_TIMEOUT_SECONDS: one that
+hangs (a frozen Redis, a database that accepts connections and never answers) is reported
+as "timeout" and the answer goes out anyway, within about that bound.
+"""
 
 from __future__ import annotations
 
+import datetime
 import functools
+import threading
 import time
+from collections.abc import Callable
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.http import JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+# A check's status: "ok", "warning" (the site serves, staff are told: no SMS provider),
+# "degraded" (the site serves but jobs do not run: no live worker or scheduler), "error" or
+# "timeout" (a dependency the site needs failed: 503); "not_configured" / "in_process" on a
+# site without Redis.
+FAILED = {"error", "timeout"}
 
 
 def _timed(check) -> dict:
@@ -23,6 +38,55 @@ def _timed(check) -> dict:
     return result
 
 
+# Per process: the thread of each check's last run. A check still hanging from an earlier
+# probe is not started again beside it, so a dependency that hangs for long costs at most
+# one thread (and one connection) per check, however often the probes come.
+_running: dict[str, threading.Thread] = {}
+_running_lock = threading.Lock()
+
+
+def _run_one(check: Callable[[], dict | None], box: dict) -> None:
+    try:
+        box["result"] = _timed(check)
+    finally:
+        connections.close_all()  # this thread's own database connections
+
+
+def run_checks(checks: dict[str, Callable[[], dict | None]], limit: float) -> dict[str, dict]:
+    """Run the checks side by side, each in its own thread; one not done within `limit`
+    seconds is reported as timed out (its thread ends by itself, on its client's timeout)."""
+    started = time.perf_counter()
+    results: dict[str, dict] = {}
+    boxes: dict[str, tuple[threading.Thread, dict]] = {}
+    for name, check in checks.items():
+        with _running_lock:
+            previous = _running.get(name)
+            if previous is not None and previous.is_alive():
+                results[name] = {
+                    "status": "timeout",
+                    "error": "the previous run of this check has not ended yet",
+                }
+                continue
+            box: dict = {}
+            thread = threading.Thread(
+                target=_run_one, args=(check, box), name=f"health:{name}", daemon=True
+            )
+            _running[name] = thread
+        thread.start()
+        boxes[name] = (thread, box)
+    for name, (thread, box) in boxes.items():
+        thread.join(max(0.0, started + limit - time.perf_counter()))
+        if "result" in box:
+            results[name] = box["result"]
+        else:
+            results[name] = {
+                "status": "timeout",
+                "error": f"no answer within {limit:g} s",
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+            }
+    return {name: results[name] for name in checks}
+
+
 def check_database() -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
@@ -31,62 +95,124 @@ def check_database() -> dict:
 
 
 @functools.lru_cache(maxsize=4)
-def _redis_client(url: str):
+def _redis_client(url: str, connect_timeout: float, timeout: float):
     import redis
 
-    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis.from_url(url, socket_connect_timeout=connect_timeout, socket_timeout=timeout)
+
+
+def redis_client():
+    """A client of the site's Redis with the site's Redis time limits (one per process)."""
+    rules = settings.METER_SERVICE
+    return _redis_client(
+        settings.REDIS_URL,
+        float(rules["REDIS_CONNECT_TIMEOUT_SECONDS"]),
+        float(rules["REDIS_TIMEOUT_SECONDS"]),
+    )
 
 
 def check_redis() -> dict:
-    _redis_client(settings.REDIS_URL).ping()
+    redis_client().ping()
     return {}
 
 
 def check_queue() -> dict:
-    """Jobs waiting per queue, workers listening on "default", and the last heartbeat job.
+    """Jobs waiting per queue."""
+    from rq import Queue
 
-    No worker is a warning, not an error: the web keeps serving while jobs wait.
-    """
-    import django_rq
-    from django.core.cache import cache
-    from rq import Worker
-
-    from apps.meter_service.jobs import HEARTBEAT_KEY
-
-    queues = {name: django_rq.get_queue(name) for name in settings.RQ_QUEUES}
-    workers = Worker.count(queue=queues["default"])
-    last_heartbeat = cache.get(HEARTBEAT_KEY)
-    result = {
-        "queued": {name: queue.count for name, queue in queues.items()},
-        "workers": workers,
-        "last_heartbeat": last_heartbeat,
-    }
-    # A worker killed with SIGKILL stays registered for minutes: the heartbeat job, which
-    # the scheduler enqueues every minute and a worker runs, tells whether jobs really run.
-    age = _heartbeat_age(last_heartbeat)
-    if not workers:
-        result["status"] = "warning"
-        result["warning"] = "no worker listens on the default queue"
-    elif age is None or age > HEARTBEAT_STALE_SECONDS:
-        result["status"] = "warning"
-        result["heartbeat_age_seconds"] = None if age is None else int(age)
-        result["warning"] = "no job has run lately: is the worker or the scheduler down?"
-    return result
+    client = redis_client()
+    return {"queued": {name: Queue(name, connection=client).count for name in settings.RQ_QUEUES}}
 
 
+# A worker that runs jobs runs the heartbeat job the scheduler enqueues every minute.
 HEARTBEAT_STALE_SECONDS = 180
 
 
-def _heartbeat_age(stamp) -> float | None:
-    import datetime
+def check_worker() -> dict:
+    """Job workers alive: those listening on "default" whose own heartbeat is recent.
 
-    from django.utils import timezone
+    A worker killed with SIGKILL stays registered for minutes (until its key expires): only
+    its heartbeat, which RQ renews every 45 s while idle (the Procfile's --worker-ttl 60) and
+    every 30 s during a job, tells it is gone. A worker alive that has not run the heartbeat
+    job for minutes while the scheduler enqueues it is stuck, or busy with a long job.
+    """
+    from django.core.cache import cache
+    from rq import Queue
+    from rq.utils import utcparse
+    from rq.worker_registration import get_keys
 
+    from apps.meter_service.jobs import HEARTBEAT_KEY
+
+    bound = float(settings.METER_SERVICE["HEALTH_WORKER_STALE_SECONDS"])
+    client = redis_client()
+    now = datetime.datetime.now(datetime.UTC)
+    # The workers' hashes are read directly: making rq.Worker objects on this client would
+    # raise its answer timeout to the worker's blocking wait (minutes), for every check.
+    keys = sorted(get_keys(Queue("default", connection=client)))
+    pipeline = client.pipeline(transaction=False)
+    for key in keys:
+        pipeline.hget(key, "last_heartbeat")
+    ages = [
+        (now - utcparse(stamp.decode())).total_seconds()
+        for stamp in (pipeline.execute() if keys else [])
+        if stamp
+    ]
+    alive = [age for age in ages if age <= bound]
+    last_job = cache.get(HEARTBEAT_KEY)
+    result: dict = {
+        "alive": len(alive),
+        "registered": len(ages),
+        "last_heartbeat_age_seconds": round(min(ages), 1) if ages else None,
+        "last_heartbeat_job": last_job,
+    }
+    if not alive:
+        result["status"] = "degraded"
+        result["warning"] = f"no job worker has sent a heartbeat within {bound:g} s"
+        return result
+    job_age = _age(last_job, now)
+    if (job_age is None or job_age > HEARTBEAT_STALE_SECONDS) and _scheduler_alive(client, now):
+        result["status"] = "degraded"
+        result["warning"] = "workers are alive but have run no job lately: stuck or busy?"
+    return result
+
+
+def check_scheduler() -> dict:
+    """The scheduler holding the lock, alive: it ticked within HEALTH_SCHEDULER_STALE_SECONDS.
+
+    Other scheduler processes (on other machines) wait to take over; they are counted."""
+    from apps.meter_service.scheduling import scheduler_beats, scheduler_lock_holder
+
+    bound = float(settings.METER_SERVICE["HEALTH_SCHEDULER_STALE_SECONDS"])
+    client = redis_client()
+    holder = scheduler_lock_holder(client)
+    beats = scheduler_beats(client)
+    alive = sorted(name for name, age in beats.items() if age is not None and age <= bound)
+    result: dict = {"holder": holder, "alive": len(alive)}
+    if holder in beats and beats[holder] is not None:
+        result["last_tick_age_seconds"] = round(beats[holder], 1)
+    if holder is None or holder not in alive:
+        result["status"] = "degraded"
+        result["warning"] = (
+            f"no scheduler has ticked within {bound:g} s"
+            if not alive
+            else "no scheduler holds the lock (one takes over at its next tick)"
+        )
+    return result
+
+
+def _scheduler_alive(client, now: datetime.datetime) -> bool:
+    from apps.meter_service.scheduling import scheduler_beats
+
+    bound = float(settings.METER_SERVICE["HEALTH_SCHEDULER_STALE_SECONDS"])
+    return any(age is not None and age <= bound for age in scheduler_beats(client).values())
+
+
+def _age(stamp, now: datetime.datetime) -> float | None:
     try:
         at = datetime.datetime.fromisoformat(stamp)
     except (TypeError, ValueError):
         return None
-    return (timezone.now() - at).total_seconds()
+    return (now - at).total_seconds()
 
 
 def check_sms() -> dict:
@@ -120,28 +246,40 @@ def check_gateway() -> dict:
 @never_cache
 @require_GET
 def health_view(request):
-    """Report each dependency; 503 when any configured one fails.
+    """Report each dependency: 503 when one the site needs fails or times out.
 
-    {"status": "ok"|"error", "site": NAME, "checks": {"database": {...}, "redis": {...},
-    "queue": {...}, "sms": {...}, "gateway": {...}}}; each check has a "status" ("ok",
-    "warning", "error", or "not_configured" / "in_process" on a site without Redis) and, when
-    run, its duration in "ms". A site without an SMS provider or a payment gateway is a
-    warning, not a failure: the site serves, and staff are told on the desk.
+    {"status": "ok"|"degraded"|"error", "site": NAME, "checks": {"database": {...},
+    "redis": {...}, "queue": {...}, "worker": {...}, "scheduler": {...}, "sms": {...},
+    "gateway": {...}}}; each check has a "status" (see FAILED above) and, when run, its
+    duration in "ms". "degraded" (200): the site serves but no live worker or scheduler runs
+    the jobs. A site without an SMS provider or a payment gateway is a warning, not a
+    failure: the site serves, and staff are told on the desk.
     """
-    checks = {"database": _timed(check_database)}
+    checks: dict[str, Callable[[], dict | None]] = {"database": check_database}
     if settings.REDIS_URL:
-        checks["redis"] = _timed(check_redis)
-        checks["queue"] = _timed(check_queue)
+        checks.update(
+            redis=check_redis, queue=check_queue, worker=check_worker, scheduler=check_scheduler
+        )
+    checks.update(sms=check_sms, gateway=check_gateway)
+    results = run_checks(checks, float(settings.METER_SERVICE["HEALTH_CHECK_TIMEOUT_SECONDS"]))
+    if not settings.REDIS_URL:
+        results.update(
+            redis={"status": "not_configured"},
+            queue={"status": "in_process"},
+            worker={"status": "in_process"},
+            scheduler={"status": "not_configured"},
+        )
+    statuses = {check["status"] for check in results.values()}
+    if statuses & FAILED:
+        status = "error"
+    elif "degraded" in statuses:
+        status = "degraded"
     else:
-        checks["redis"] = {"status": "not_configured"}
-        checks["queue"] = {"status": "in_process"}
-    checks["sms"] = _timed(check_sms)
-    checks["gateway"] = _timed(check_gateway)
-    healthy = all(c["status"] != "error" for c in checks.values())
-    body = {"status": "ok" if healthy else "error"}
+        status = "ok"
+    body = {"status": status}
     if may_see_details(request):
-        body.update({"site": settings.SITE_NAME, "checks": checks})
-    return JsonResponse(body, status=200 if healthy else 503)
+        body.update({"site": settings.SITE_NAME, "checks": results})
+    return JsonResponse(body, status=503 if status == "error" else 200)
 
 
 LOOPBACK = {"127.0.0.1", "::1"}

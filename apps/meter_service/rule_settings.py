@@ -170,6 +170,52 @@ RULES: dict[str, Rule] = {
     "DASHBOARD_ROLLUP_MAX_AGE_SECONDS": Rule(
         600, "a daily roll-up older than this is refreshed by the page that reads it (seconds)"
     ),
+    # Time limits: nothing the site waits on may hold a request, a job or /health/ for ever
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": Rule(
+        5, "MariaDB: give up connecting to the database after this long (seconds)"
+    ),
+    "DATABASE_READ_TIMEOUT_SECONDS": Rule(
+        120, "MariaDB: give up waiting for an answer of the database after this long (seconds)"
+    ),
+    "DATABASE_WRITE_TIMEOUT_SECONDS": Rule(
+        60, "MariaDB: give up sending a query to the database after this long (seconds)"
+    ),
+    "REDIS_CONNECT_TIMEOUT_SECONDS": Rule(
+        1, "Redis (cache, sessions, locks, job queues): give up connecting after (seconds)"
+    ),
+    "REDIS_TIMEOUT_SECONDS": Rule(
+        2,
+        "Redis (cache, sessions, locks, job queues): give up waiting for an answer after "
+        "(seconds; the worker's own blocking wait for jobs is longer, set by RQ)",
+    ),
+    "SMS_TIMEOUT_SECONDS": Rule(
+        10, "the SMS provider: give up connecting, or waiting for its answer, after (seconds)"
+    ),
+    "GATEWAY_TIMEOUT_SECONDS": Rule(
+        10, "the bank gateway: give up connecting, or waiting for its answer, after (seconds)"
+    ),
+    "WEB_TIMEOUT_SECONDS": Rule(
+        60,
+        "a web request still running after this long has its gunicorn worker killed and "
+        "restarted (seconds; WEB_TIMEOUT in the environment overrides it)",
+    ),
+    # Process supervision: the scheduler's lock and what /health/ calls alive
+    "SCHEDULER_LEASE_SECONDS": Rule(
+        30,
+        "the scheduler holding the lock renews it every tick (5 s); when it stops renewing, "
+        "another scheduler takes over after this long (seconds)",
+    ),
+    "HEALTH_CHECK_TIMEOUT_SECONDS": Rule(
+        3, "each check of /health/ that takes longer is reported as timed out (seconds)"
+    ),
+    "HEALTH_WORKER_STALE_SECONDS": Rule(
+        90,
+        "/health/ counts a job worker alive only if its heartbeat (every 45 s when idle, "
+        "30 s in a job) is newer than this (seconds)",
+    ),
+    "HEALTH_SCHEDULER_STALE_SECONDS": Rule(
+        60, "/health/ counts the scheduler alive only if it ticked within this (seconds)"
+    ),
 }
 
 
@@ -178,13 +224,54 @@ def rule_defaults() -> dict[str, Any]:
     return {name: copy.deepcopy(rule.default) for name, rule in RULES.items()}
 
 
-def site_rules(site_values: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+def site_rules(
+    site_values: Mapping[str, Any], site_config: Mapping[str, Any] | None = None
+) -> tuple[dict[str, Any], list[str]]:
     """settings.METER_SERVICE for a site: the defaults, then the site's values with deprecated
-    names translated; and the notes on what was translated (system check W002)."""
+    names translated; and the notes on what was translated (system check W002).
+
+    `site_config`, the whole site_config.json, is read for the time limits that lived
+    outside "meter_service" before they were rules (OLD_PLACES)."""
     rules = rule_defaults()
     values, notes = translate_deprecated(site_values, rules)
+    old_values, old_notes = _from_old_places(site_config or {}, values)
+    rules.update(old_values)
     rules.update(values)
-    return rules, notes
+    return rules, notes + old_notes
+
+
+# Time limits a site set elsewhere in site_config.json before they were rule settings: read
+# there still, unless the rule is set too, and named by the system check until moved.
+OLD_PLACES: dict[str, tuple[str, ...]] = {
+    "DATABASE_CONNECT_TIMEOUT_SECONDS": ("database_connect_timeout",),
+    "DATABASE_READ_TIMEOUT_SECONDS": ("database_read_timeout",),
+    "DATABASE_WRITE_TIMEOUT_SECONDS": ("database_write_timeout",),
+    "SMS_TIMEOUT_SECONDS": ("sms", "TIMEOUT"),
+    "GATEWAY_TIMEOUT_SECONDS": ("gateway", "TIMEOUT"),
+}
+
+
+def _from_old_places(
+    site_config: Mapping[str, Any], values: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[str]]:
+    found: dict[str, Any] = {}
+    notes: list[str] = []
+    for name, path in OLD_PLACES.items():
+        node: Any = site_config
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else None
+        if node is None:
+            continue
+        where = ".".join(path)
+        if name in values:
+            notes.append(f"{where} is ignored: {name} is set under meter_service. Remove {where}.")
+            continue
+        found[name] = node
+        notes.append(
+            f"{where} is deprecated and was read as {name} = {node!r}. Move it under "
+            "meter_service in the site's site_config.json."
+        )
+    return found, notes
 
 
 # The in-service tolerance was once two settings: IN_SERVICE_TOLERANCE_PERCENT (± % by

@@ -14,6 +14,15 @@ SITE_NAME = site_name()
 SITE_CONFIG = load_config(SITE_NAME)
 SITE_DIR = site_dir(SITE_NAME)
 
+# Domain rules that the sources leave open are settings with sensible defaults, all in
+# apps/meter_service/rule_settings.py (RULES, with what each means; `manage.py settings_table`
+# prints them); a site overrides any of them in its site_config.json under "meter_service".
+# Deprecated names are translated, and reported by the system check meter_service.W002.
+# The time limits are rules too, so they are read first: the database and Redis need them.
+METER_SERVICE, METER_SERVICE_DEPRECATIONS = site_rules(
+    SITE_CONFIG.get("meter_service", {}), SITE_CONFIG
+)
+
 SECRET_KEY = SITE_CONFIG["secret_key"]
 DEBUG = bool(SITE_CONFIG.get("debug", False))
 ALLOWED_HOSTS = list(SITE_CONFIG.get("allowed_hosts") or ["127.0.0.1", "localhost"])
@@ -87,9 +96,9 @@ def _database(url: str) -> dict:
             "isolation_level": "read committed",
             # A frozen or unreachable server must not freeze the site and /health/: give
             # up connecting after a few seconds, and on a read or write that hangs.
-            "connect_timeout": int(SITE_CONFIG.get("database_connect_timeout", 5)),
-            "read_timeout": int(SITE_CONFIG.get("database_read_timeout", 120)),
-            "write_timeout": int(SITE_CONFIG.get("database_write_timeout", 60)),
+            "connect_timeout": int(METER_SERVICE["DATABASE_CONNECT_TIMEOUT_SECONDS"]),
+            "read_timeout": int(METER_SERVICE["DATABASE_READ_TIMEOUT_SECONDS"]),
+            "write_timeout": int(METER_SERVICE["DATABASE_WRITE_TIMEOUT_SECONDS"]),
         }
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
     elif db["ENGINE"] == "django.db.backends.sqlite3":
@@ -112,6 +121,24 @@ DATABASES = {"default": _database(SITE_CONFIG["database_url"])}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL: str = SITE_CONFIG.get("redis_url") or ""
+# Every Redis client of the site (cache, sessions, the scheduler's lock, the job queues)
+# gives up on a Redis that does not connect or answer: a frozen Redis must not freeze them.
+REDIS_TIMEOUTS = {
+    "socket_connect_timeout": float(METER_SERVICE["REDIS_CONNECT_TIMEOUT_SECONDS"]),
+    "socket_timeout": float(METER_SERVICE["REDIS_TIMEOUT_SECONDS"]),
+}
+
+
+def _with_redis_timeouts(url: str) -> str:
+    """The URL with the timeouts as query arguments (how django_rq passes them to redis-py);
+    arguments the URL already has are kept."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    query = {key: str(value) for key, value in REDIS_TIMEOUTS.items()}
+    query.update(parse_qsl(parts.query))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
 
 if REDIS_URL:
     # A Redis outage is a cache miss (ResilientRedisCache), bounded by short timeouts.
@@ -120,7 +147,7 @@ if REDIS_URL:
             "BACKEND": "apps.meter_service.backends.redis_cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": f"meter:{SITE_NAME}",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+            "OPTIONS": dict(REDIS_TIMEOUTS),
         }
     }
     # Sessions are written to the database too and read from Redis first: a Redis restart
@@ -133,10 +160,16 @@ else:
 # Background jobs: RQ on Redis when configured; otherwise jobs run in-process after commit
 # (see apps/meter_service/jobs.py), so the embedded site needs no Redis.
 RQ_QUEUES = {
-    name: {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": 600}
+    # The worker raises the answer timeout of its own connection above its blocking wait.
+    name: {
+        "URL": _with_redis_timeouts(REDIS_URL or "redis://127.0.0.1:6379/0"),
+        "DEFAULT_TIMEOUT": 600,
+    }
     for name in ("default", "notifications")
 }
 METER_JOBS_ASYNC = bool(REDIS_URL)
+# The worker's children (RQ's scheduler, each job's work horse) end when it is killed.
+RQ = {"WORKER_CLASS": "apps.meter_service.rq_worker.Worker"}
 # Each user's roles kept in the cache between requests (see permissions.py). Only with a
 # cache every process shares: a change of roles must reach every worker at once.
 METER_ROLES_CACHE = bool(REDIS_URL)
@@ -323,11 +356,6 @@ if METER_PUBLIC_URL.startswith("https://"):
     # Joining the browsers' preload list is the operator's decision, not a default.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
-# Domain rules that the sources leave open are settings with sensible defaults, all in
-# apps/meter_service/rule_settings.py (RULES, with what each means; `manage.py settings_table`
-# prints them); a site overrides any of them in its site_config.json under "meter_service".
-# Deprecated names are translated, and reported by the system check meter_service.W002.
-METER_SERVICE, METER_SERVICE_DEPRECATIONS = site_rules(SITE_CONFIG.get("meter_service", {}))
 # The largest request body any endpoint takes: an import file and its form.
 METER_MAX_REQUEST_BYTES = max(
     12 * 1024 * 1024, int(METER_SERVICE["IMPORT_MAX_FILE_BYTES"]) + 2 * 1024 * 1024
@@ -345,11 +373,11 @@ HELPDESK_KB_ENABLED = False
 # and the desk say so. Only the demo site (setup_site --demo) names the local fake
 # (manage.py fake_providers).
 METER_SMS = {
-    "TIMEOUT": 10,
     "MAX_ATTEMPTS": 4,  # tries per message, the first one included
     "BACKOFF_SECONDS": 2,  # wait before retry n: BACKOFF_SECONDS * 2 ** (n - 1), capped
     "MAX_BACKOFF_SECONDS": 30,
     **SITE_CONFIG.get("sms", {}),
+    "TIMEOUT": METER_SERVICE["SMS_TIMEOUT_SECONDS"],  # an old "TIMEOUT" here is read into it
 }
 
 # Online payment gateway (ZarinPal's v4 REST protocol, amounts sent in Rial), named in
@@ -357,8 +385,8 @@ METER_SMS = {
 # "MERCHANT_ID": "..."}. Without one, online payment is refused as not set up; only the demo
 # site names the local fake.
 METER_GATEWAY = {
-    "TIMEOUT": 10,
     **SITE_CONFIG.get("gateway", {}),
+    "TIMEOUT": METER_SERVICE["GATEWAY_TIMEOUT_SECONDS"],  # an old "TIMEOUT" here is read into it
 }
 
 DEMO_PASSWORD = SITE_CONFIG.get("demo_password", "")

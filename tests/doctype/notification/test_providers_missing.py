@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -122,6 +123,8 @@ def test_the_periodic_job_is_scheduled(settings):
 # --- /health/ ---------------------------------------------------------------------------------
 
 
+# Committed: /health/ runs each check in a thread of its own, on a connection of its own.
+@pytest.mark.django_db(transaction=True)
 def test_health_warns_without_an_sms_provider_and_stays_up(
     no_sms_provider, no_gateway, django_capture_on_commit_callbacks
 ):
@@ -129,7 +132,8 @@ def test_health_warns_without_an_sms_provider_and_stays_up(
     response = Client().get("/health/")
     assert response.status_code == 200
     body = response.json()
-    assert body["status"] == "ok"
+    # A warning, not a failure (with Redis, no worker runs here: the jobs are "degraded").
+    assert body["status"] == ("degraded" if django_settings.REDIS_URL else "ok")
     sms = body["checks"]["sms"]
     assert sms["status"] == "warning" and sms["configured"] is False and sms["held"] == 1
     assert "no SMS provider is configured" in sms["warning"]

@@ -452,6 +452,11 @@ class Command(BaseCommand):
                 f"    METER_SITE={name} PORT={port} .venv/bin/honcho start web",
             ]
         lines += [
+            "  In production, under supervisord (restarts each process that dies):",
+            f"    METER_SITE={name} .venv/bin/python manage.py supervisor_config --port {port}",
+            f"    .venv/bin/supervisord -c sites/{name}/supervisord.conf",
+        ]
+        lines += [
             f"  Desk:    http://127.0.0.1:{port}/desk/",
             f"  Health:  http://127.0.0.1:{port}/health/",
             "  Behind a reverse proxy, add its host names to allowed_hosts in the config.",
