@@ -81,6 +81,7 @@ def test_subscriber_portal_claim_form_and_payment(
     visit(page, f"{live_server.url}/portal/claims/new/{installed.subscriber.subscription_number}/")
     page.click("input[name=last_reading_date]")
     page.locator("jdp-container").wait_for(state="visible")
+    page.wait_for_timeout(400)  # the calendar's 0.3 s opening animation, for the picture
     page.screenshot(path=f"{SCREENSHOTS}/csp-portal-claim-form.png", full_page=True)
     page.click("h1")
     page.click("form.claim-form button[type=submit]")
