@@ -155,6 +155,21 @@ def test_desk_pages(client, make_user, make_claim):
         )
 
 
+def test_a_list_without_actions_gives_its_style_block_the_nonce(client, make_user, monkeypatch):
+    from apps.meter_service.doctype.complaint.models import Complaint
+    from apps.meter_service.sites import staff_site
+
+    # Unfold adds a style block to a list that shows actions neither above nor below.
+    monkeypatch.setattr(staff_site._registry[Complaint], "actions_on_top", False)
+    client.force_login(make_user(Role.SERVICE_MANAGER))
+    response = client.get("/desk/meter_service/complaint/")
+    assert response.status_code == 200
+    assert_policy(response, DESK)
+    styles = re.findall(r"<style([^>]*)>", response.content.decode())
+    assert len(styles) == 2  # Unfold's theme colours, the list's column width
+    assert all(f'nonce="{nonce(response)}"' in attrs for attrs in styles)
+
+
 def test_api_docs(client):
     response = client.get("/api/docs/")
     assert response.status_code == 200
