@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.content_security import site_policy
 from apps.meter_service.rule_settings import site_rules
 from sites.siteconfig import BASE_DIR, load_config, site_dir, site_name
 
@@ -53,6 +54,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "apps.meter_service.logs.RequestLogMiddleware",
+    # Content-Security-Policy (django-csp), with the desk's and API docs' additions by path;
+    # early, so that the pages the middlewares below answer with (413, 400) carry it too.
+    "apps.meter_service.content_security.ContentSecurityPolicyMiddleware",
     "apps.meter_service.middleware.RequestSizeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -81,6 +85,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # {{ CSP_NONCE }}: the request's nonce, for the few inline <script>/<style>.
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -388,6 +394,11 @@ METER_GATEWAY = {
     **SITE_CONFIG.get("gateway", {}),
     "TIMEOUT": METER_SERVICE["GATEWAY_TIMEOUT_SECONDS"],  # an old "TIMEOUT" here is read into it
 }
+
+# Content-Security-Policy of every page (apps/meter_service/content_security.py; the
+# middleware adds METER_GATEWAY's origin to form-action, where the portal sends the payer).
+# SECURITY.md says what each area allows and why.
+CONTENT_SECURITY_POLICY = site_policy()
 
 DEMO_PASSWORD = SITE_CONFIG.get("demo_password", "")
 

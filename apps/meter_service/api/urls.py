@@ -1,7 +1,7 @@
 """API routes: version 1 of the operations, the OpenAPI schema and Swagger UI."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.meter_service.api import adjustments, billing, bills, claims, complaints, fees
 
@@ -49,5 +49,5 @@ v1 = [
 urlpatterns = [
     path("v1/", include((v1, "api"), namespace="api-v1")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
