@@ -15,6 +15,7 @@ phase's negative cases and longer stateful sequences.
 
 from __future__ import annotations
 
+import copy
 import os
 import time
 import traceback
@@ -190,6 +191,26 @@ def test_api_answers_every_caller_as_documented(
     cases_run[caller] = cases
     print(f"{caller}: {cases} cases in {time.monotonic() - started:.1f} s")
     assert not problems, "\n\n".join(problems)
+
+
+def test_the_run_fails_on_an_answer_the_schema_does_not_document(
+    in_process_probes, openapi_document, world
+):
+    """The harness reports what the checks find: with 404 taken out of one operation's
+    documented answers, the status look-up of an unknown tracking code fails the run."""
+    path = "/api/v1/claims/{tracking_code}/status/"
+    document = copy.deepcopy(openapi_document)
+    del document["paths"][path]["get"]["responses"]["404"]
+    token = api_token_issue(user=world.users["agency"])
+    config = fuzz_config(headers={"Authorization": f"Token {token.key}"})
+    codes = sorted(claim.tracking_code for claim in world.claims.values())
+    schema = fuzz_schema(document, config, codes).include(path=path)
+    cases, problems = run_schemathesis(schema)
+    assert cases > 0
+    assert any(
+        problem.startswith(f"status_code_conformance on GET {path}") and "404" in problem
+        for problem in problems
+    ), problems
 
 
 def test_the_run_reached_its_case_count():
