@@ -1,22 +1,14 @@
 """The OpenAPI schema: served, valid, complete, and true to what the API answers.
 
 Every response in tests/api is checked against the schema by the `api` client (conftest);
-here the schema itself is checked, and schemathesis sends generated requests to the read
-endpoints (a bounded run) and checks every answer against it.
+here the schema itself is checked. Schemathesis' generated requests, with all its checks and
+every caller, are in test_fuzz.py.
 """
 
 from __future__ import annotations
 
 import pytest
-import schemathesis
-from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from drf_spectacular.validation import validate_schema
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
-from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 
 from apps.meter_service.permissions import Role
@@ -99,56 +91,3 @@ def test_schema_check_catches_a_body_that_does_not_match(api, make_user, api_sch
     response.status_code = 418
     with pytest.raises(AssertionError, match="not documented"):
         check_response(api_schema, response)
-
-
-# --- property-based: generated requests to the read endpoints --------------------------------
-
-
-@pytest.fixture
-def keep_test_connection():
-    """Keep the test's database connection through in-process WSGI calls.
-
-    Django's own test client does this: a request's end would otherwise close a connection
-    that sits inside the test's transaction (MariaDB's, not SQLite's in-memory one).
-    """
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture(scope="module")
-def live_schema(openapi_document):
-    """The schema, with requests going to the site in-process (WSGI)."""
-    schema = schemathesis.openapi.from_dict(openapi_document)
-    schema.app = WSGIHandler()
-    return schema
-
-
-READ_PATHS = sorted(path for method, path in OPERATIONS if method == "get")
-# Negative cases only where the schema constrains something a request can break.
-CASES = [(path, GenerationMode.POSITIVE) for path in READ_PATHS] + [
-    ("/api/v1/claims/", GenerationMode.NEGATIVE),
-    ("/api/v1/complaints/", GenerationMode.NEGATIVE),
-    ("/api/v1/fees/quote/", GenerationMode.NEGATIVE),
-]
-
-
-@pytest.mark.parametrize(("path", "mode"), CASES)
-@settings(
-    max_examples=15,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
-@given(data=st.data())
-def test_read_endpoints_answer_as_documented(
-    live_schema, keep_test_connection, world, complaints, path, mode, data
-):
-    """Any request the schema allows (or breaks) gets a documented answer of its shape."""
-    manager = world.users[Role.SERVICE_MANAGER]
-    key = Token.objects.get_or_create(user=manager)[0].key
-    case = data.draw(live_schema[path]["GET"].as_strategy(generation_mode=mode))
-    case.call_and_validate(headers={"Authorization": f"Token {key}"})

@@ -94,7 +94,7 @@ class AdjustmentExportApi(MeterApi):
         responses={
             (200, "application/json"): AdjustmentExportOutputSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with header."),
-            **error_responses(401, 403),
+            **error_responses(401, 403, 406),
         },
         tags=["billing"],
     )

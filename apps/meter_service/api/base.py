@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.http import Http404
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from rest_framework.exceptions import NotAcceptable
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -40,6 +42,18 @@ class MeterApi(APIView):
         translation.activate(language)
         request.LANGUAGE_CODE = language
         super().initial(request, *args, **kwargs)
+
+    def perform_content_negotiation(self, request, force=False):
+        if not force and request.query_params.get(self.settings.URL_FORMAT_OVERRIDE) == "":
+            # DRF reads an empty ?format= as none given and answers in the default format;
+            # an export then ran on a parameter that names no format at all.
+            raise NotAcceptable()
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:
+            # DRF answers a ?format= that no renderer offers with 404, which the API's
+            # errors reserve for records; the operation is there, the format is not.
+            raise NotAcceptable() from None
 
     def finalize_response(self, request, response, *args, **kwargs):
         renderer = getattr(request, "accepted_renderer", None)

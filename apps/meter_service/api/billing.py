@@ -103,7 +103,7 @@ class BillChargeExportApi(MeterApi):
         responses={
             (200, "application/json"): BillChargeExportOutputSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description="CSV with header."),
-            **error_responses(401, 403),
+            **error_responses(401, 403, 406),
         },
         tags=["billing"],
     )

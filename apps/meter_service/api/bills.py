@@ -115,7 +115,7 @@ class BillUpsertApi(MeterApi):
             resource_type_field_name=None,
             many=False,
         ),
-        responses={200: BillUpsertOutputSerializer, **error_responses(400, 401, 403)},
+        responses={200: BillUpsertOutputSerializer, **error_responses(400, 401, 403, 415)},
         tags=["billing"],
     )
     def post(self, request: Request) -> Response:

@@ -297,7 +297,7 @@ class ClaimFileApi(MeterApi):
             "multipart/form-data to attach a bill scan."
         ),
         request=ClaimFileInputSerializer,
-        responses={201: ClaimFileOutputSerializer, **error_responses(400, 401, 403, 404)},
+        responses={201: ClaimFileOutputSerializer, **error_responses(400, 401, 403, 404, 415)},
         tags=["claims"],
     )
     def post(self, request: Request) -> Response:
@@ -362,7 +362,10 @@ class ClaimCancelApi(MeterApi):
         description="Only while the fee is unpaid; otherwise 409 with the reason.",
         parameters=[TRACKING_CODE],
         request=ClaimCancelInputSerializer,
-        responses={200: ClaimDetailOutputSerializer, **error_responses(400, 401, 403, 404, 409)},
+        responses={
+            200: ClaimDetailOutputSerializer,
+            **error_responses(400, 401, 403, 404, 409, 415),
+        },
         tags=["claims"],
     )
     def post(self, request: Request, tracking_code: str) -> Response:

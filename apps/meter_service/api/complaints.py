@@ -200,7 +200,7 @@ class ComplaintFileApi(MeterApi):
                 response=ComplaintDetailOutputSerializer,
                 description="This external_reference was sent before: that complaint.",
             ),
-            **error_responses(400, 401, 403),
+            **error_responses(400, 401, 403, 415),
         },
         tags=["complaints"],
     )
@@ -294,7 +294,7 @@ class ComplaintReplyApi(MeterApi):
         request=ComplaintReplyInputSerializer,
         responses={
             201: ComplaintDetailOutputSerializer,
-            **error_responses(400, 401, 403, 404, 409),
+            **error_responses(400, 401, 403, 404, 409, 415),
         },
         tags=["complaints"],
     )

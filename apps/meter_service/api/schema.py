@@ -11,7 +11,9 @@ ERROR_DESCRIPTIONS = {
     401: "No valid token (header 'Authorization: Token <key>') or session.",
     403: "The caller's role may not do this.",
     404: "No such record, or not one the caller may see (the same answer for both).",
+    406: "The format asked for (?format= or Accept) is not one the operation offers.",
     409: "The record's state does not allow this now.",
+    415: "The body's Content-Type is not one the operation takes (see its request body).",
     503: "The payment gateway could not be reached; nothing was written. Try again later.",
 }
 
