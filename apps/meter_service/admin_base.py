@@ -7,15 +7,21 @@ from collections.abc import Callable
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
+from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import capfirst
 from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from apps.meter_service import formfields, permissions
+from apps.meter_service import formfields, permissions, privacy
 from apps.meter_service.desk_widgets import JalaliDateInput
+from apps.meter_service.display import local_digits
 from apps.meter_service.forms import DigitNormalizingModelForm, normalize_search
 from apps.meter_service.jalali import JalaliDateField, format_date, format_datetime
 
@@ -41,6 +47,17 @@ def _date_column(field: models.Field) -> Callable:
     column.admin_order_field = field.name
     column.__name__ = f"{field.name}_jalali"
     return column
+
+
+def reveal_button(url: str) -> str:
+    """The control that shows a masked value in full: a submit button posting to the reveal
+    page with the change form's own CSRF token (a form may not hold another form)."""
+    return format_html(
+        '<button type="submit" formaction="{}" formmethod="post" formnovalidate '
+        'class="meter-reveal text-primary-600 underline text-sm">{}</button>',
+        url,
+        gettext("Show in full"),
+    )
 
 
 class DeskFormFieldsMixin:
@@ -132,6 +149,118 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
     def get_queryset(self, request):
         return permissions.scope(request.user, super().get_queryset(request))
 
+    # --- personal data: masked for the roles that do not need it (privacy.py) -------------
+    def personal_fields(self) -> list[str]:
+        """The model's fields holding personal data (mobiles, national IDs)."""
+        return [f.name for f in self.model._meta.concrete_fields if privacy.is_personal(f.name)]
+
+    def _masked_columns(self, request, *, on_form: bool = True) -> dict[str, Callable]:
+        """For a viewer who sees personal data masked, a read-only column per personal field
+        showing it through privacy.shown (on the change form with the control to show it in
+        full; a list has no form to post it from). The same callables for the whole request,
+        as the form's fields and read-only fields must name the same objects. Empty for a
+        viewer who sees personal data in full."""
+        if privacy.sees_personal_data(request.user):
+            return {}
+        columns = getattr(request, "_meter_masked_columns", None)
+        if columns is None:
+            columns = request._meter_masked_columns = {}
+        key = (self.model._meta.label, on_form)
+        if key not in columns:
+            columns[key] = {
+                name: self._masked_column(request, name, on_form=on_form)
+                for name in self.personal_fields()
+            }
+        return columns[key]
+
+    def _masked_column(self, request, name: str, *, on_form: bool) -> Callable:
+        user = request.user
+        may_reveal = on_form and privacy.may_reveal(user)
+
+        def column(obj):
+            value = privacy.shown(user, obj, name)
+            if not value:
+                return "—"
+            shown = format_html('<span dir="ltr">{}</span>', local_digits(value))
+            if not may_reveal or obj.pk is None:
+                return shown
+            return format_html("{}{}", shown, reveal_button(self.page_url("reveal", obj.pk, name)))
+
+        column.short_description = capfirst(self.model._meta.get_field(name).verbose_name)
+        column.__name__ = f"{name}_masked"
+        return column
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        masked = self._masked_columns(request)
+        if not masked:
+            return fieldsets
+        return [
+            (
+                title,
+                {**options, "fields": [masked.get(n, n) for n in options.get("fields", [])]},
+            )
+            for title, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return [*readonly, *self._masked_columns(request).values()]
+
+    def get_search_fields(self, request):
+        return privacy.search_fields_for(request.user, super().get_search_fields(request))
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The admin lets any local field filter a list (?national_id=...): that too would
+        # confirm a guess to a viewer who sees the field masked.
+        user = getattr(request, "user", None)
+        if privacy.search_fields_for(user, [lookup]) == []:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def get_urls(self):
+        reveal = path(
+            "<path:object_id>/reveal/<str:field>/",
+            self.admin_site.admin_view(require_POST(self.reveal_view)),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_reveal",
+        )
+        return [reveal, *super().get_urls()]
+
+    def reveal_view(self, request, object_id, field):
+        """Show one personal field in full to a role allowed to reveal it, and record who saw
+        which subscriber's which field (privacy.reveal); 403 for a role that may not."""
+        if field not in self.personal_fields():
+            raise Http404
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        value = privacy.reveal(user=request.user, document=obj, field=field)
+        context = self.page_context(
+            request,
+            title=gettext("%(field)s of %(document)s")
+            % {"field": capfirst(self.model._meta.get_field(field).verbose_name), "document": obj},
+            subtitle=None,
+            object=obj,
+            original=obj,
+            value=value,
+            back_url=self._came_from(request) or self.page_url("change", obj.pk),
+        )
+        response = TemplateResponse(request, "meter_service/desk/reveal.html", context)
+        add_never_cache_headers(response)
+        return response
+
+    @staticmethod
+    def _came_from(request) -> str:
+        """The desk page the request came from (the task page, say), if it is this site's."""
+        referer = request.META.get("HTTP_REFERER", "")
+        if referer and url_has_allowed_host_and_scheme(
+            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return referer
+        return ""
+
     def get_search_results(self, request, queryset, search_term):
         # Codes and numbers are read out or copied grouped, with Persian digits: search
         # them as stored (the same normaliser as the office's list and the API's filter).
@@ -139,7 +268,11 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
 
     def get_list_display(self, request):
         columns = []
+        masked = self._masked_columns(request, on_form=False)
         for name in super().get_list_display(request):
+            if isinstance(name, str) and name in masked:
+                columns.append(masked[name])
+                continue
             field = self._date_field(name)
             columns.append(_date_column(field) if field is not None else name)
         return columns

@@ -163,6 +163,26 @@ RULES: dict[str, Rule] = {
         7, "a resolved complaint the subscriber leaves unanswered closes after (days)"
     ),
     "COMPLAINT_ATTACHMENT_MAX_BYTES": Rule(5 * MB, "largest attachment of a complaint (bytes)"),
+    # Personal data (privacy.py): who sees subscribers' mobiles and national IDs in full
+    "PERSONAL_DATA_ROLES": Rule(
+        [
+            "subscriber",
+            "counter_office_operator",
+            "service_desk_clerk",
+            "call_centre_operator",
+            "billing_officer",
+            "complaints_officer",
+            "service_manager",
+            "agency_client",
+            "system_admin",
+        ],
+        "roles that see mobiles and national IDs in full (others see 0912***4567, ******1234)",
+    ),
+    "PERSONAL_DATA_REVEAL_ROLES": Rule(
+        ["technician", "emergency_crew"],
+        "roles that may show one masked mobile or national ID in full (each time recorded in "
+        "the audit trail)",
+    ),
     # The manager's dashboards
     "DASHBOARD_CACHE_SECONDS": Rule(
         300, "the dashboard's figures are reused this long (seconds; 0: computed on every view)"

@@ -90,8 +90,10 @@ class TestFilingBySendingSystem:
         assert complaint.complainant_name == "مریم احمدی"
         assert complaint.ticket.queue.slug == "meter-test"
         assert data["status"] == "open" and data["may_reply"] is True
-        assert data["claim"] == claim.tracking_code
-        assert data["subscription_number"] == subscriber.subscription_number
+        # The sending system is told neither the subscription nor another's claim, nor
+        # the complainant's details back.
+        assert data["claim"] is None and data["subscription_number"] is None
+        assert data["complainant_name"] is data["contact_mobile"] is data["contact_email"] is None
         assert [(m["author"], m["text"]) for m in data["conversation"]] == [
             ("subscriber", "مأمور در زمان اعلام‌شده نیامد.")
         ]
@@ -129,20 +131,63 @@ class TestFilingBySendingSystem:
         assert response.status_code == 201, response.content
         assert Complaint.objects.get().subscriber == subscriber
 
-    def test_a_claim_of_another_subscription_is_refused(self, api, world, nothing_written):
-        body = _sent(
-            subscription_number=world.subscribers["a"].subscription_number,
-            claim=world.claims["b"].tracking_code,
+    def test_a_claim_it_filed_itself_is_shown(self, api, world):
+        claim = world.claims["agency"]
+        response = api(world.users["agency"]).post(
+            URL, _sent(claim=claim.tracking_code), format="json"
         )
-        response = api(world.users["agency"]).post(URL, body, format="json")
-        assert _field_codes(response, "claim") == ["claim_not_subscribers"]
+        assert response.status_code == 201, response.content
+        assert response.json()["claim"] == claim.tracking_code
+        assert response.json()["subscription_number"] is None
 
-    def test_an_unknown_subscription_or_claim_is_refused(self, api, world, nothing_written):
+    @pytest.mark.parametrize(
+        "named",
+        ["unknown_subscription", "unknown_claim", "claim_of_another_subscription"],
+    )
+    def test_the_answer_does_not_tell_whether_what_it_named_exists(self, api, world, named):
+        """The 3194 system could check any subscription number or claim code, and learn a
+        claim's subscription number; now every complaint it sends gets the same answer."""
         client = api(world.users["agency"])
-        response = client.post(URL, _sent(subscription_number="99999999"), format="json")
-        assert _field_codes(response, "subscription_number") == ["no_such_subscription"]
-        response = client.post(URL, _sent(claim=_unused_claim_code()), format="json")
-        assert _field_codes(response, "claim") == ["no_such_claim"]
+        subscriber, claim = world.subscribers["a"], world.claims["a"]
+        real = client.post(
+            URL,
+            _sent(subscription_number=subscriber.subscription_number, claim=claim.tracking_code),
+            format="json",
+        )
+        body = {
+            "unknown_subscription": {"subscription_number": "99999999"},
+            "unknown_claim": {"claim": _unused_claim_code()},
+            "claim_of_another_subscription": {
+                "subscription_number": subscriber.subscription_number,
+                "claim": world.claims["b"].tracking_code,
+            },
+        }[named]
+        other = client.post(URL, _sent(external_reference="3194-200", **body), format="json")
+
+        assert real.status_code == other.status_code == 201, other.content
+        varying = {"tracking_code", "filed_at", "due_at", "external_reference", "conversation"}
+        assert {k: v for k, v in real.json().items() if k not in varying} == {
+            k: v for k, v in other.json().items() if k not in varying
+        }
+        # Staff find what did not match in an internal note of the complaint.
+        complaint = Complaint.objects.get(tracking_code=other.json()["tracking_code"])
+        note = FollowUp.objects.get(ticket=complaint.ticket, public=False)
+        unmatched = body.get("claim") if named == "unknown_claim" else body["subscription_number"]
+        assert unmatched in note.comment
+        if named == "claim_of_another_subscription":
+            # The claim, the more precise of the two, is linked with its own subscription.
+            assert complaint.claim == world.claims["b"]
+            assert complaint.subscriber == world.subscribers["b"]
+
+    def test_its_list_shows_no_subscription(self, api, world):
+        client = api(world.users["agency"])
+        client.post(
+            URL,
+            _sent(subscription_number=world.subscribers["a"].subscription_number),
+            format="json",
+        )
+        rows = client.get(URL).json()["results"]
+        assert rows and all(row["subscription_number"] is None for row in rows)
 
     def test_what_a_sending_system_must_send_is_each_reported(self, api, world, nothing_written):
         body = _sent()

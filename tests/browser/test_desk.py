@@ -136,3 +136,32 @@ def test_desk_lays_out_right_to_left(page, live_server, make_user, make_meter, s
     page.evaluate("document.fonts.ready")
     badge = page.locator("#content-main dl dd > span").first
     assert badge.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
+def test_a_technician_sees_a_mobile_masked_and_reveals_it(page, live_server, make_user, installed):
+    """The reveal control posts from inside the change form with its CSRF token; the full
+    value is shown on its own page (and recorded)."""
+    import os
+
+    from apps.meter_service.audit.models import DocumentEvent
+
+    subscriber = installed.subscriber
+    shots = os.environ.get("METER_SCREENSHOTS")
+    user = make_user(Role.TECHNICIAN)
+    _login(page, live_server, user.username)
+    page.goto(f"{live_server.url}/desk/meter_service/subscriber/")
+    listed = normalize_digits(page.content())
+    assert "0912***4567" in listed and subscriber.mobile not in listed
+    if shots:
+        page.screenshot(path=f"{shots}/subscriber_list_technician.png", full_page=True)
+    page.goto(f"{live_server.url}/desk/meter_service/subscriber/{subscriber.pk}/change/")
+    form = normalize_digits(page.content())
+    assert subscriber.national_id not in form and subscriber.mobile not in form
+    if shots:
+        page.screenshot(path=f"{shots}/subscriber_form_technician.png", full_page=True)
+    page.locator('button.meter-reveal[formaction*="/reveal/mobile/"]').click()
+    page.wait_for_url("**/reveal/**")
+    assert subscriber.mobile in normalize_digits(page.locator("#personal-value").inner_text())
+    if shots:
+        page.screenshot(path=f"{shots}/subscriber_reveal_technician.png", full_page=True)
+    assert DocumentEvent.objects.filter(event_type="personal_data_revealed", actor=user).exists()

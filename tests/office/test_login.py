@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
-from django.utils.html import escape
 
 from apps.meter_service.doctype.counter_office.services import office_update
-from apps.meter_service.office.forms import NO_OFFICE_MESSAGE, NOT_OPERATOR_MESSAGE
 from apps.meter_service.office.views import OFFICE_SESSION_KEY
 from apps.meter_service.permissions import Role
 from tests.conftest import PASSWORD
 
 LOGIN = reverse("office:login")
 DASHBOARD = reverse("office:dashboard")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_login_limits():
+    """Each test starts with no failed sign-ins counted (they live in the shared cache)."""
+    cache.clear()
 
 
 def _login(client, user, **extra):
@@ -53,25 +60,57 @@ def test_wrong_password_is_refused(client, operator_a):
     assert "_auth_user_id" not in client.session
 
 
-@pytest.mark.parametrize("role", [Role.SUBSCRIBER, Role.SERVICE_DESK_CLERK, Role.AGENCY_CLIENT])
-def test_non_operator_is_refused_with_a_clear_message(client, make_user, role):
+def _page(response) -> str:
+    """The login page without its CSRF token (a new one each time)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+
+
+def _wrong_password_answer(client, user):
+    return client.post(LOGIN, {"username": user.username, "password": "wrong"})
+
+
+@pytest.mark.parametrize(
+    "role",
+    [Role.SUBSCRIBER, Role.SERVICE_DESK_CLERK, Role.SYSTEM_ADMIN, Role.AGENCY_CLIENT],
+)
+def test_a_right_password_of_another_account_gets_the_wrong_password_answer(
+    client, make_user, role
+):
+    """Telling "not an operator" from "wrong password" confirmed a guessed staff password."""
     user = make_user(role)
 
-    response = _login(client, user)
+    wrong = _wrong_password_answer(client, user)
+    right = _login(client, user)
 
-    assert response.status_code == 200
-    assert escape(str(NOT_OPERATOR_MESSAGE)) in response.content.decode()
+    assert right.status_code == wrong.status_code == 200
+    assert _page(right) == _page(wrong)
+    assert "لطفا نام کاربری و گذرواژه‌ای قابل قبول وارد کنید" in _page(right)
     assert "_auth_user_id" not in client.session
 
 
-def test_operator_of_no_active_office_is_refused(client, operator_a, office_a, make_operator):
+def test_operator_of_no_active_office_gets_the_wrong_password_answer(
+    client, operator_a, office_a, make_operator
+):
     office_update(office=office_a, is_active=False)
     lone = make_operator()  # holds the role, operates no office at all
 
     for user in (operator_a, lone):
-        response = _login(client, user)
-        assert escape(str(NO_OFFICE_MESSAGE)) in response.content.decode()
+        wrong = _wrong_password_answer(client, user)
+        right = _login(client, user)
+        assert right.status_code == wrong.status_code == 200
+        assert _page(right) == _page(wrong)
         assert "_auth_user_id" not in client.session
+
+
+def test_a_refused_right_password_counts_towards_the_limit(client, make_user):
+    """Were it not counted, the next try being locked or not would tell the guess was right."""
+    clerk = make_user(Role.SERVICE_DESK_CLERK)
+    for _attempt in range(9):
+        _wrong_password_answer(client, clerk)
+
+    assert _login(client, clerk).status_code == 200  # the tenth failure
+    assert _wrong_password_answer(client, clerk).status_code == 429
+    assert _login(client, clerk).status_code == 429
 
 
 def test_deactivating_the_office_ends_the_operators_access(office_client, office_a):

@@ -93,7 +93,9 @@ class _RowsPage:
         return self.rows(self.queryset)[page]
 
 
-def paginated_response(*, request, view, queryset, serializer_class, rows=None) -> Response:
+def paginated_response(
+    *, request, view, queryset, serializer_class, rows=None, context: dict | None = None
+) -> Response:
     """Return one page of queryset, serialised, with count and next/previous links.
 
     `rows(queryset)`: what the page is read as (values() rows with joined columns, say),
@@ -102,4 +104,5 @@ def paginated_response(*, request, view, queryset, serializer_class, rows=None) 
     paginator = Pagination()
     source = queryset if rows is None else _RowsPage(queryset, rows)
     page = paginator.paginate_queryset(source, request, view=view)
-    return paginator.get_paginated_response(serializer_class(page, many=True).data)
+    output = serializer_class(page, many=True, context=context or {})
+    return paginator.get_paginated_response(output.data)

@@ -321,7 +321,9 @@ class ClaimFileApi(MeterApi):
                 logger.warning("gateway payment not started", extra={"claim": claim.pk})
         # The claim as filed, with the subscriber, meter, office or agency it was filed
         # with: all the output shows, so nothing is read back.
-        output = ClaimFileOutputSerializer(claim, context={"payment_url": payment_url})
+        output = ClaimFileOutputSerializer(
+            claim, context={"payment_url": payment_url, "viewer": request.user}
+        )
         return Response(output.data, status=status.HTTP_201_CREATED)
 
 
@@ -348,7 +350,7 @@ class ClaimDetailApi(MeterApi):
     )
     def get(self, request: Request, tracking_code: str) -> Response:
         claim = visible_claim(user=request.user, code=tracking_code)
-        return Response(ClaimDetailOutputSerializer(claim).data)
+        return Response(ClaimDetailOutputSerializer(claim, context={"viewer": request.user}).data)
 
 
 class ClaimCancelApi(MeterApi):
@@ -379,7 +381,7 @@ class ClaimCancelApi(MeterApi):
         except DjangoValidationError as error:
             raise Conflict.from_validation_error(error) from error
         claim = selectors.claim_get(user=request.user, pk=claim.pk)
-        return Response(ClaimDetailOutputSerializer(claim).data)
+        return Response(ClaimDetailOutputSerializer(claim, context={"viewer": request.user}).data)
 
 
 class ClaimPayApi(MeterApi):

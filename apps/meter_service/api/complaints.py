@@ -110,16 +110,39 @@ def _earlier(agency: Agency, reference: str) -> Complaint | None:
     return Complaint.objects.filter(agency=agency, external_reference=reference).first()
 
 
+def _named_by_sender(data: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """Return the subscriber and claim a sending system names (complaint_file's arguments)
+    and what it named that matched nothing, for staff.
+
+    A sending system relays citizens' complaints and holds no records here, so its answer
+    must not tell whether a number it sent exists or whose it is: a subscription or claim
+    that is not found, or a claim of another subscription, files the complaint all the same
+    (the numbers noted for staff), with the answer any other complaint gets.
+    """
+    unmatched: list[tuple[str, str]] = []
+    try:
+        subscriber = _subscriber(Subscriber.objects.all(), data)
+    except serializers.ValidationError:
+        subscriber = None
+        unmatched.append(("subscription", data.get("subscription_number") or data["bill_id"]))
+    claim = None
+    if data.get("claim"):
+        claim = claim_selectors.claim_by_tracking_code(code=data["claim"])
+        if claim is None:
+            unmatched.append(("claim", data["claim"]))
+    if claim is not None and subscriber is not None and claim.subscriber_id != subscriber.pk:
+        # The claim is the more precise of the two; the subscription named goes to staff.
+        unmatched.append(("subscription", subscriber.subscription_number))
+        subscriber = None
+    return {"subscriber": subscriber, "claim": claim}, unmatched
+
+
 def _about(user, channel: str, data: dict) -> dict:
     """Return the subscriber and claim complained about, as complaint_file's arguments.
 
-    A sending system may name any subscription and any claim (it relays citizens' complaints
-    and holds no records here); a subscriber only their own, and must name one of them.
+    A subscriber may name only their own subscriptions and claims, and must name one.
     """
-    if channel == ComplaintChannel.NATIONAL_SYSTEM:
-        subscribers, claims = Subscriber.objects.all(), Claim.objects.all()
-    else:
-        subscribers, claims = subscriber_list(user=user), claim_selectors.claim_list(user=user)
+    subscribers, claims = subscriber_list(user=user), claim_selectors.claim_list(user=user)
     subscriber = _subscriber(subscribers, data)
     claim = _claim(claims, data.get("claim", ""))
     if channel == ComplaintChannel.PORTAL and subscriber is None and claim is None:
@@ -132,7 +155,9 @@ def complaint_response(user, tracking_code: str, code: int = status.HTTP_200_OK)
     (404 when it is not the caller's)."""
     complaint = selectors.complaint_get(user=user, code=tracking_code)
     conversation = selectors.complaint_conversation(complaint=complaint, include_private=False)
-    output = ComplaintDetailOutputSerializer(complaint, context={"conversation": conversation})
+    output = ComplaintDetailOutputSerializer(
+        complaint, context={"conversation": conversation, "viewer": user}
+    )
     return Response(output.data, status=code)
 
 
@@ -168,6 +193,7 @@ class ComplaintListApi(MeterApi):
             view=self,
             queryset=complaints,
             serializer_class=ComplaintListOutputSerializer,
+            context={"viewer": request.user},
         )
 
 
@@ -188,6 +214,9 @@ class ComplaintFileApi(MeterApi):
             "Sending systems (the national complaints system, 3194) send external_reference, "
             "complainant_name and contact_mobile, and may name any subscription "
             "(subscription_number or bill_id) and claim; a claim alone names its subscriber. "
+            "Whether they exist is not told: the complaint is filed either way (what matched "
+            "nothing is noted for staff) and the answer shows neither the subscription nor a "
+            "claim the system did not file, nor the complainant's details it sent. "
             "The same external_reference again answers 200 with the complaint already filed. "
             "Subscribers name one of their subscriptions or claims. The channel follows the "
             "caller's role: national_system or portal. Send multipart/form-data to attach a "
@@ -212,12 +241,16 @@ class ComplaintFileApi(MeterApi):
         channel = complaint_channel(user)
         agency = None
         reference = ""
+        unmatched: list[tuple[str, str]] = []
         if channel == ComplaintChannel.NATIONAL_SYSTEM:
             agency = _sender(user, data)
             reference = data["external_reference"]
             earlier = _earlier(agency, reference)
             if earlier is not None:
                 return complaint_response(user, earlier.tracking_code)
+            about, unmatched = _named_by_sender(data)
+        else:
+            about = _about(user, channel, data)
         try:
             complaint = services.complaint_file(
                 actor=user,
@@ -231,7 +264,8 @@ class ComplaintFileApi(MeterApi):
                 agency=agency,
                 external_reference=reference,
                 attachments=_attachments(data),
-                **_about(user, channel, data),
+                unmatched_names=unmatched,
+                **about,
             )
         except IntegrityError:
             # The same reference sent twice at once: the other request filed it.

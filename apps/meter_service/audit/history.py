@@ -57,6 +57,8 @@ def actor_name(event: DocumentEvent) -> str:
 def changes_text(model: type[models.Model] | None, parameters: dict) -> str:
     """The fields an update changed, by their names as the forms show them: "mobile, city"."""
     changes = parameters.get("changes")
+    if isinstance(parameters.get("field"), str) and not isinstance(changes, dict):
+        changes = {parameters["field"]: None}  # one field shown in full (privacy.reveal)
     if not isinstance(changes, dict):
         return ""
     names = []

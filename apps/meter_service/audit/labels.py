@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 EVENT_LABELS = {
     "subscriber_created": _("Subscriber added"),
     "subscriber_updated": _("Subscriber changed"),
+    "personal_data_revealed": _("Mobile or national ID shown in full"),
     "meter_created": _("Meter registered"),
     "meter_updated": _("Meter changed"),
     "meter_installed": _("Meter installed"),

@@ -20,14 +20,6 @@ from apps.meter_service.permissions import Role, has_role
 DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
 DATE_PLACEHOLDER = "1403/05/12"
 
-NOT_OPERATOR_MESSAGE = _(
-    "This account is not a counter-office operator account. Subscribers log in on the "
-    "subscriber portal; company staff work in the desk."
-)
-NO_OFFICE_MESSAGE = _(
-    "Your account is not an operator of any active counter office. Ask the gas company to "
-    "add you to your office."
-)
 NO_MATCH_MESSAGE = _(
     "No subscription has this bill ID together with this national ID. Check both numbers "
     "against the gas bill and the ID card."
@@ -40,13 +32,13 @@ NO_MATCH_LEGAL_ID_MESSAGE = _(
 
 
 class OfficeLoginForm(AuthenticationForm):
-    """Username and password; only operators of an active counter office get in."""
+    """Username and password; only operators of an active counter office get in.
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "not_operator": NOT_OPERATOR_MESSAGE,
-        "no_office": NO_OFFICE_MESSAGE,
-    }
+    Every refusal is the wrong-password answer, word for word: telling "this account is
+    not an operator" (or "operates no active office") apart from "wrong password" would
+    confirm to whoever guessed it that a staff or subscriber account's password is right.
+    The view counts such a refusal as a failed sign-in for the same reason.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,10 +47,10 @@ class OfficeLoginForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
-        if not has_role(user, Role.COUNTER_OFFICE_OPERATOR):
-            raise ValidationError(self.error_messages["not_operator"], code="not_operator")
-        if not operator_offices(user=user).exists():
-            raise ValidationError(self.error_messages["no_office"], code="no_office")
+        if not has_role(user, Role.COUNTER_OFFICE_OPERATOR) or not (
+            operator_offices(user=user).exists()
+        ):
+            raise self.get_invalid_login_error()
 
 
 class OfficeChoiceForm(forms.Form):

@@ -153,8 +153,10 @@ def login_view(request):
                 return redirect(_safe_next(request, next_url))
             choose = reverse("office:choose")
             return redirect(f"{choose}?{urlencode({'next': next_url})}" if next_url else choose)
-        elif form.get_user() is None:
-            # Count wrong passwords only, not refused roles: the limit is against guessing.
+        else:
+            # A right password of an account refused here (staff, a subscriber, an operator
+            # of no active office) counts too: were it not counted, the limit would tell
+            # which guess was right (the next try locked or not).
             login_limits.record_failure(request, username)
     signed_in_elsewhere = (
         request.user.is_authenticated and not selectors.operator_offices(user=request.user).exists()

@@ -54,3 +54,35 @@ def translate_name(value) -> str:
     from django.utils.translation import gettext
 
     return gettext(value) if value else ""
+
+
+@register.simple_tag(takes_context=True)
+def personal(context, document, field: str) -> str:
+    """A document's mobile or national ID as the signed-in user may see it (privacy.shown):
+    masked for the roles that do not need it, with a control to show it in full for a role
+    allowed to (the reveal is recorded). For desk pages; not inside another form."""
+    from django.middleware.csrf import get_token
+    from django.urls import reverse
+    from django.utils.html import format_html
+    from django.utils.translation import gettext
+
+    from apps.meter_service import privacy
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    value = privacy.shown(user, document, field)
+    shown = format_html('<bdi dir="ltr">{}</bdi>', local_digits(value) or "—")
+    if not value or privacy.sees_personal_data(user) or not privacy.may_reveal(user):
+        return shown
+    opts = document._meta
+    url = reverse(f"admin:{opts.app_label}_{opts.model_name}_reveal", args=[document.pk, field])
+    return format_html(
+        '{}<form method="post" action="{}" class="meter-reveal-form">'
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<button type="submit" class="meter-reveal text-primary-600 underline text-sm">'
+        "{}</button></form>",
+        shown,
+        url,
+        get_token(request),
+        gettext("Show in full"),
+    )

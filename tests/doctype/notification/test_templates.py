@@ -33,6 +33,7 @@ DEFAULT_KEYS = [
     "correction_approved",
     "meter_replaced",
     "otp_code",
+    "subscriber_mobile_changed",
     "test_result",
     "visit_scheduled",
 ]

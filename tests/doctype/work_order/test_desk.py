@@ -232,3 +232,17 @@ def test_subscribers_offices_and_agencies_never_reach_work_orders(work_order, ma
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(login), url
     assert WorkOrder.objects.get(pk=work_order.pk).status == "open"
+
+
+def test_the_crews_page_shows_the_contact_mobile_masked(faulty_claim, work_order, staff):
+    """The crew work from the address; the contact mobile is shown masked, with the control
+    to show it in full (recorded), not in full to every crew member who opens the page."""
+    from apps.meter_service import privacy
+    from apps.meter_service.identifiers import normalize_digits
+
+    page = _client(staff["emergency_crew"]).get(_complete_url(work_order))
+    text = normalize_digits(page.content.decode())
+    assert faulty_claim.contact_mobile not in text
+    assert privacy.mask_mobile(faulty_claim.contact_mobile) in text
+    reveal = reverse("admin:meter_service_claim_reveal", args=[faulty_claim.pk, "contact_mobile"])
+    assert reveal in text

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.meter_service import privacy
 from apps.meter_service.api import fields
 from apps.meter_service.api.serializers import DigitNormalizingSerializer, FlexibleDateField
 from apps.meter_service.doctype.claim.models import (
@@ -310,7 +311,7 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
     reason_text = serializers.CharField()
     last_reading = serializers.DecimalField(max_digits=12, decimal_places=3)
     last_reading_date = serializers.DateField()
-    contact_mobile = serializers.CharField()
+    contact_mobile = serializers.SerializerMethodField()
     preferred_visit = serializers.ChoiceField(choices=VisitTime.choices)
     payment_method = serializers.ChoiceField(choices=PaymentMethod.choices)
     fees = serializers.SerializerMethodField()
@@ -323,6 +324,16 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
 
     def get_status_label(self, claim: Claim) -> str:
         return status_label(claim.status)
+
+    @extend_schema_field(
+        serializers.CharField(
+            help_text="Masked (0912***4567) for the roles that do not need it "
+            "(PERSONAL_DATA_ROLES)."
+        )
+    )
+    def get_contact_mobile(self, claim: Claim) -> str:
+        # As the caller (context["viewer"]) may see it; masked when no caller is named.
+        return privacy.shown(self.context.get("viewer"), claim, "contact_mobile")
 
     @extend_schema_field(FeeLineSerializer(many=True))
     def get_fees(self, claim: Claim) -> list[dict]:
@@ -352,7 +363,7 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
             "reason_text": claim.reason_text,
             "last_reading": _READING.to_representation(claim.last_reading),
             "last_reading_date": _DATE.to_representation(claim.last_reading_date),
-            "contact_mobile": claim.contact_mobile,
+            "contact_mobile": self.get_contact_mobile(claim),
             "preferred_visit": claim.preferred_visit,
             "payment_method": claim.payment_method,
             "fees": fee_lines(claim),

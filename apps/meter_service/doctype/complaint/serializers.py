@@ -11,6 +11,7 @@ from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
 from apps.meter_service.forms import normalize_input
+from apps.meter_service.permissions import Role, client_agency_ids, has_role
 
 # helpdesk's status numbers as the API names them; "answered" is helpdesk's "resolved".
 STATUS_CODES: dict[int, str] = {
@@ -137,6 +138,17 @@ class ComplaintListFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=STATUS_CHOICES, required=False)
 
 
+# The complainant's details, which a sending system sent and is not shown back.
+SENDER_HIDDEN = ("complainant_name", "contact_mobile", "contact_email")
+
+
+def sender_agencies(viewer) -> tuple[int, ...] | None:
+    """The agencies a sending system (an agency's API client) acts for; None for others."""
+    if viewer is None or not has_role(viewer, Role.AGENCY_CLIENT):
+        return None
+    return client_agency_ids(viewer)
+
+
 class ComplaintListOutputSerializer(serializers.Serializer):
     """One complaint of a list: where it stands and when each step happened."""
 
@@ -148,10 +160,17 @@ class ComplaintListOutputSerializer(serializers.Serializer):
     topic_label = serializers.SerializerMethodField()
     title = serializers.CharField(source="ticket.title")
     claim = serializers.CharField(
-        source="claim.tracking_code", allow_null=True, help_text="The claim complained about."
+        source="claim.tracking_code",
+        allow_null=True,
+        help_text=(
+            "The claim complained about. A sending system is shown only a claim it filed "
+            "itself (null otherwise, whether or not the complaint names one)."
+        ),
     )
     subscription_number = serializers.CharField(
-        source="subscriber.subscription_number", allow_null=True
+        source="subscriber.subscription_number",
+        allow_null=True,
+        help_text="The subscription complained about; always null for a sending system.",
     )
     external_reference = serializers.CharField(
         allow_null=True, help_text="The complaint's number in the sending system."
@@ -163,6 +182,21 @@ class ComplaintListOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="When it was answered as resolved (cleared on a reopening)."
     )
     closed_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, complaint: Complaint) -> dict:
+        data = super().to_representation(complaint)
+        own_agencies = sender_agencies(self.context.get("viewer"))
+        if own_agencies is not None:
+            # A sending system relays complaints and holds no records here: it is told
+            # neither the subscription nor someone else's claim (it would learn which of
+            # the numbers it sent exist, and whose they are), nor the complainant's details.
+            data["subscription_number"] = None
+            if complaint.claim_id is None or complaint.claim.agency_id not in own_agencies:
+                data["claim"] = None
+            for name in SENDER_HIDDEN:
+                if name in data:
+                    data[name] = None
+        return data
 
     @extend_schema_field(serializers.ChoiceField(choices=STATUS_CHOICES))
     def get_status(self, complaint: Complaint) -> str:
@@ -231,6 +265,9 @@ def conversation_entries(complaint: Complaint, follow_ups: list[FollowUp]) -> li
     return entries
 
 
+_SENDER_NULL = "Null for a sending system (it sent them)."
+
+
 class ComplaintDetailOutputSerializer(ComplaintListOutputSerializer):
     """One complaint with its text, contact details and public conversation.
 
@@ -238,9 +275,9 @@ class ComplaintDetailOutputSerializer(ComplaintListOutputSerializer):
     """
 
     text = serializers.CharField(source="ticket.description")
-    complainant_name = serializers.CharField()
-    contact_mobile = serializers.CharField()
-    contact_email = serializers.CharField()
+    complainant_name = serializers.CharField(allow_null=True, help_text=_SENDER_NULL)
+    contact_mobile = serializers.CharField(allow_null=True, help_text=_SENDER_NULL)
+    contact_email = serializers.CharField(allow_null=True, help_text=_SENDER_NULL)
     reopen_count = serializers.IntegerField()
     may_reply = serializers.SerializerMethodField(
         help_text="False once closed: a reply is then refused; file a new complaint instead."

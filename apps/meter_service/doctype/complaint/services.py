@@ -290,9 +290,13 @@ def complaint_file(
     agency=None,
     external_reference: str = "",
     attachments: Iterable = (),
+    unmatched_names: Iterable[tuple[str, str]] = (),
     now: datetime.datetime | None = None,
 ) -> Complaint:
     """File a complaint: a ticket in the topic's queue, assigned to the queue's owner.
+
+    `unmatched_names`: what a sending system named that matched no record (or disagreed),
+    as ("subscription" or "claim", the number), kept for staff in an internal note.
 
     Everything is checked before anything is written. A claim given must be the
     subscriber's (a claim alone names its subscriber). The answer is due COMPLAINT_SLA_HOURS
@@ -390,6 +394,25 @@ def complaint_file(
             now=now,
         )
     _attach(follow_up, files)
+    unmatched_names = list(unmatched_names)
+    if unmatched_names:
+        with translation.override(settings.LANGUAGE_CODE):
+            _follow_up(
+                ticket,
+                title=_("Named by the sending system, not found or not matching"),
+                comment="\n".join(
+                    (
+                        _("Subscription number: %(number)s")
+                        if kind == "subscription"
+                        else _("Claim: %(number)s")
+                    )
+                    % {"number": number}
+                    for kind, number in unmatched_names
+                ),
+                public=False,
+                user=None,
+                now=now,
+            )
     events.complaint_event(
         complaint=complaint,
         event_type="complaint_filed",

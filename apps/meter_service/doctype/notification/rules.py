@@ -36,6 +36,8 @@ COMPLAINT_ANSWERED = "complaint_answered"
 COMPLAINT_RESOLVED = "complaint_resolved"
 COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_CLOSED = "complaint_closed"
+# A clerk changed a subscription's mobile: the old number is told.
+MOBILE_CHANGED = "subscriber_mobile_changed"
 
 # The values each message is given; a template may use these and no others.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -60,6 +62,8 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     COMPLAINT_RESOLVED: frozenset({"complaint_code", "topic", "date"}),
     COMPLAINT_REOPENED: frozenset({"complaint_code", "topic", "due", "date"}),
     COMPLAINT_CLOSED: frozenset({"complaint_code", "topic", "date"}),
+    # {new_mobile_end}: the new number's last four digits, never the number.
+    MOBILE_CHANGED: frozenset({"subscription_number", "new_mobile_end", "date"}),
 }
 # What each message is, as staff read it in the desk (the keys are codes).
 TEMPLATE_LABELS = {
@@ -75,6 +79,7 @@ TEMPLATE_LABELS = {
     COMPLAINT_RESOLVED: _("Complaint resolved"),
     COMPLAINT_REOPENED: _("Complaint reopened"),
     COMPLAINT_CLOSED: _("Complaint closed"),
+    MOBILE_CHANGED: _("Subscription's mobile changed (to the old number)"),
 }
 
 

@@ -38,8 +38,13 @@ def subscriber_create(*, actor=None, source: str = "desk", **fields: Any) -> Sub
 def subscriber_update(
     *, subscriber: Subscriber, actor=None, source: str = "desk", **fields: Any
 ) -> Subscriber:
-    """Change a subscriber's fields; records which fields changed, from what to what."""
-    return document_update(
+    """Change a subscriber's fields; records which fields changed, from what to what.
+
+    A changed mobile is told to the old number (whichever door changed it: desk, office,
+    API, import), so a holder whose number was changed without them asking hears of it.
+    """
+    old_mobile = subscriber.mobile
+    subscriber = document_update(
         subscriber,
         editable=EDITABLE_FIELDS,
         event_type="subscriber_updated",
@@ -47,6 +52,38 @@ def subscriber_update(
         source=source,
         fields=fields,
     )
+    if old_mobile and subscriber.mobile != old_mobile:
+        _tell_old_mobile(subscriber, old_mobile)
+    return subscriber
+
+
+def _tell_old_mobile(subscriber: Subscriber, old_mobile: str) -> None:
+    """Text the old number that the subscription's mobile changed. The new number is shown
+    by its last four digits only: the old number may be a former holder's, or the change an
+    intruder's, and neither should learn the new one."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from apps.meter_service import privacy
+    from apps.meter_service.doctype.notification import rules as message_rules
+    from apps.meter_service.doctype.notification.services import message_render, sms_send
+
+    language = settings.LANGUAGE_CODE
+    body = message_render(
+        key=message_rules.MOBILE_CHANGED,
+        language=language,
+        values={
+            "subscription_number": message_rules.format_number(
+                subscriber.subscription_number, language=language
+            ),
+            "new_mobile_end": message_rules.format_number(
+                privacy.mobile_ending(subscriber.mobile), language=language
+            ),
+            "date": message_rules.format_day(timezone.now(), language=language),
+        },
+    )
+    if body is not None:
+        sms_send(to=old_mobile, body=body, template_key=message_rules.MOBILE_CHANGED)
 
 
 def subscriber_upsert(*, actor=None, source: str = "import", **fields: Any) -> Subscriber:
