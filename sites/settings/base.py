@@ -32,10 +32,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Only for the migration that moved its plain-text keys to hashed ApiTokens.
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    # Two-factor sign-in to the desk: authenticator apps (TOTP) and one-time backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Complaint tickets are django-helpdesk's models (queues, tickets, follow-ups, changes);
     # its own pages load scripts from CDNs, so the desk and portal show them instead.
     "apps.meter_service.helpdesk_app.ComplaintsHelpdeskConfig",
@@ -52,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor too (two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "apps.meter_service.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -245,7 +252,7 @@ LOGIN_REDIRECT_URL = "admin:index"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apps.meter_service.api.auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -397,3 +404,6 @@ METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.sms_resend_stale", "every_seconds": 120},
     {"path": "apps.meter_service.jobs.payments_reconcile", "every_seconds": 300},
 ]
+
+# The name authenticator apps show beside the desk's codes (two_factor.py).
+OTP_TOTP_ISSUER = f"Meter test service ({SITE_NAME})"
