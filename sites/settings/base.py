@@ -253,7 +253,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.meter_service.api.auth.HashedTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "apps.meter_service.api.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "apps.meter_service.api.exceptions.api_exception_handler",

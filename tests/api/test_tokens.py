@@ -105,7 +105,7 @@ def test_a_token_expires_after_api_token_days(make_user, api, settings):
 def test_an_unknown_token_is_refused(api):
     response = _call(api, "not-a-token-at-all-0123456789abcdef0123456789")
     assert response.status_code == 401
-    assert response.json()["extra"]["code"] == "token_invalid"
+    assert response.json()["extra"]["code"] == "authentication_failed"
 
 
 def test_last_use_is_written_at_most_once_a_minute(make_user, api):

@@ -117,6 +117,7 @@ def test_an_enrolled_user_signs_in_with_the_code_in_persian_digits(make_user):
     response = client.post(CODE, {"code": " " + to_persian_digits(code_now(device)) + " "})
     assert response.status_code == 302 and response["Location"] == DESK
     assert signed_in(client) and client.get(DESK).status_code == 200
+    assert client.get("/api/v1/claims/").status_code == 200  # the session, verified
 
 
 def test_the_code_step_is_only_for_a_session_that_gave_the_password(make_user):
@@ -180,6 +181,7 @@ def test_a_session_without_the_second_factor_cannot_use_the_desk(make_user):
     client.force_login(manager)  # a session from before the code was required
     assert client.get(DESK)["Location"].startswith(LOGIN)
     assert client.get(ENROL)["Location"] == LOGIN  # nor enrol without the password
+    assert client.get("/api/v1/claims/").status_code == 401  # nor the API with the session
     enrolled_admin = make_user(Role.SYSTEM_ADMIN)
     enrolled(enrolled_admin)
     other = Client()

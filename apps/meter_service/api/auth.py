@@ -10,9 +10,11 @@ from __future__ import annotations
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework.authentication import TokenAuthentication
+from drf_spectacular.authentication import SessionScheme
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
+from apps.meter_service import two_factor
 from apps.meter_service.doctype.api_token.services import (
     IssuedToken,
     token_create,
@@ -80,7 +82,7 @@ class HashedTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
         token = token_find(key)
         if token is None:
-            raise AuthenticationFailed(INVALID, code="token_invalid")
+            raise AuthenticationFailed(INVALID)
         if token.revoked_at is not None:
             raise AuthenticationFailed(REVOKED, code="token_revoked")
         if token.is_expired:
@@ -89,3 +91,21 @@ class HashedTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed(INACTIVE)
         token_touch(token)
         return token.user, token
+
+
+class VerifiedSessionAuthentication(SessionAuthentication):
+    """The portal's and the desk's session, except a staff session that still owes its
+    second factor (one signed in before two-factor sign-in was required): the desk keeps it
+    out, and so does the API."""
+
+    def authenticate(self, request):
+        result = super().authenticate(request)
+        if result is not None and not two_factor.is_satisfied(request._request):
+            return None
+        return result
+
+
+class VerifiedSessionScheme(SessionScheme):
+    """The same session cookie in the OpenAPI schema as DRF's SessionAuthentication."""
+
+    target_class = VerifiedSessionAuthentication
