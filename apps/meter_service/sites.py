@@ -217,6 +217,8 @@ class MeterServiceAdminSite(UnfoldAdminSite):
             "secret": two_factor.secret_text(device),
             "qr_svg": two_factor.qr_svg(device),
             "required": two_factor.required_for(user),
+            "has_device": two_factor.confirmed_device(user) is not None and not backup_codes,
+            "signed_in": state is None,
             "next_url": self._next_url(request, state or {}),
         }
         return TemplateResponse(request, "meter_service/desk/two_factor_enrol.html", context)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
@@ -55,7 +56,8 @@ class ApiTokenAdmin(ModelAdmin):
 
     @admin.display(description=_("prefix"), ordering="prefix")
     def prefix_display(self, obj: ApiToken) -> str:
-        return f"{obj.prefix}…"
+        # Latin letters and digits, left to right: it is matched against the key's start.
+        return format_html('<code dir="ltr">{}…</code>', obj.prefix)
 
     @admin.display(description=_("state"))
     def state(self, obj: ApiToken) -> str:
