@@ -31,7 +31,13 @@ def _inline_jobs(settings):
     settings.METER_SMS = {**fakes["sms"], **settings.METER_SMS, "BACKOFF_SECONDS": 0}
     settings.METER_GATEWAY = {**fakes["gateway"], **settings.METER_GATEWAY}
     # Figures computed on every view: a test's data must show at once (see test_cache.py).
-    settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_CACHE_SECONDS": 0}
+    # Most tests sign staff in with force_login, which gives no second factor: the tests of
+    # the two-factor sign-in (tests/desk/test_two_factor.py) put the site's default back.
+    settings.METER_SERVICE = {
+        **settings.METER_SERVICE,
+        "DASHBOARD_CACHE_SECONDS": 0,
+        "STAFF_TOTP_REQUIRED_ROLES": [],
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.meter_service import tracking
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.doctype.counter_office.services import office_set_operators
 from apps.meter_service.doctype.meter.services import meter_install
 from apps.meter_service.identifiers import to_persian_digits
@@ -106,7 +106,7 @@ def test_api_claim_list_filter_refuses_letters_and_keeps_the_record_rules(make_u
     user = make_user(Role.AGENCY_CLIENT)
     Agency.objects.create(code="gov", name="درگاه").users.add(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user).key}")
     response = client.get("/api/v1/claims/", {"tracking_code": "abc"})
     assert response.status_code == 400
     assert response.json()["extra"]["codes"] == {"tracking_code": ["digits_only"]}

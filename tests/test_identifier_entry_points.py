@@ -13,11 +13,11 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from apps.meter_service import validators
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.doctype.complaint.desk_forms import DeskComplaintForm
 from apps.meter_service.doctype.counter_office.services import office_set_operators
 from apps.meter_service.doctype.import_batch.forms import (
@@ -224,7 +224,7 @@ def agency_api(make_user):
     user = make_user(Role.AGENCY_CLIENT)
     Agency.objects.create(code="gov", name="درگاه").users.add(user)
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user).key}")
     return client
 
 

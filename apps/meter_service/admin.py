@@ -3,6 +3,7 @@
 from apps.meter_service import auth_admin  # noqa: F401
 from apps.meter_service.audit import admin as audit_admin  # noqa: F401
 from apps.meter_service.doctype.agency import admin as agency_admin  # noqa: F401
+from apps.meter_service.doctype.api_token import admin as api_token_admin  # noqa: F401
 from apps.meter_service.doctype.bill import admin as bill_admin  # noqa: F401
 from apps.meter_service.doctype.claim import admin as claim_admin  # noqa: F401
 from apps.meter_service.doctype.complaint import admin as complaint_admin  # noqa: F401

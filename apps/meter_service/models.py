@@ -8,6 +8,7 @@ from apps.meter_service.dashboards.models import (
     DashboardStaleDay,
 )
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.api_token.models import ApiToken
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
@@ -38,6 +39,7 @@ from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPho
 
 __all__ = [
     "Agency",
+    "ApiToken",
     "Bill",
     "BillCharge",
     "BillCorrection",

@@ -53,6 +53,14 @@ RULES: dict[str, Rule] = {
         20, "wrong passwords from one address before it must wait LOGIN_LOCKOUT_MINUTES"
     ),
     "LOGIN_LOCKOUT_MINUTES": Rule(15, "the window of the sign-in limits (minutes)"),
+    # Two-factor sign-in to the desk (an authenticator app's 6-digit code); staff of other
+    # roles may enrol too, and are then asked for the code as well
+    "STAFF_TOTP_REQUIRED_ROLES": Rule(
+        ["system_admin", "service_manager"],
+        "roles that must sign in to the desk with an authenticator code (enrol at first sign-in)",
+    ),
+    # API tokens of programs (agencies, counter offices, the billing system, the IVR)
+    "API_TOKEN_DAYS": Rule(365, "a new API token works for this many days"),
     # Sessions: signed-in people are signed out after this long without a request
     "STAFF_SESSION_IDLE_MINUTES": Rule(
         30, "staff (desk, counter offices) are signed out after this many idle minutes"

@@ -42,10 +42,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
+    # Only for the migration that moved its plain-text keys to hashed ApiTokens.
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_rq",
+    # Two-factor sign-in to the desk: authenticator apps (TOTP) and one-time backup codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # Complaint tickets are django-helpdesk's models (queues, tickets, follow-ups, changes);
     # its own pages load scripts from CDNs, so the desk and portal show them instead.
     "apps.meter_service.helpdesk_app.ComplaintsHelpdeskConfig",
@@ -65,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): signed in with the second factor too (two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
     "apps.meter_service.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -284,8 +291,8 @@ LOGIN_REDIRECT_URL = "admin:index"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "apps.meter_service.api.auth.HashedTokenAuthentication",
+        "apps.meter_service.api.auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "EXCEPTION_HANDLER": "apps.meter_service.api.exceptions.api_exception_handler",
@@ -438,3 +445,6 @@ METER_PERIODIC_JOBS = [
     # Records that only grow (sign-in codes, their audit, expired sessions), by retention.
     {"path": "apps.meter_service.jobs.records_purge", "every_seconds": 3600},
 ]
+
+# The name authenticator apps show beside the desk's codes (two_factor.py).
+OTP_TOTP_ISSUER = f"Meter test service ({SITE_NAME})"

@@ -295,6 +295,17 @@ UNFOLD = {
                         "permission": "apps.meter_service.desk.can_view_groups",
                     },
                     {
+                        "title": _("API tokens"),
+                        "icon": "key",
+                        "link": _link("apitoken"),
+                        "permission": _perm("apitoken"),
+                    },
+                    {
+                        "title": _("Two-factor sign-in"),
+                        "icon": "phonelink_lock",
+                        "link": reverse_lazy("admin:desk_two_factor"),
+                    },
+                    {
                         "title": _("Audit trail"),
                         "icon": "receipt_long",
                         "link": _link("documentevent"),

@@ -11,11 +11,11 @@ import requests
 import schemathesis
 from django.contrib.auth.models import Group
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 from schemathesis.core.transport import Response as SchemathesisResponse
 
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.doctype.counter_office.services import office_set_operators
 from apps.meter_service.doctype.subscriber.services import subscriber_update
 from apps.meter_service.identifiers import build_payment_id
@@ -117,7 +117,7 @@ def api(api_schema):
         if token is None:
             token = not user.is_staff and not user.groups.filter(name=Role.SUBSCRIBER).exists()
         if token:
-            key = Token.objects.get_or_create(user=user)[0].key
+            key = token_create(user=user).key
             client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         else:
             client.force_login(user)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import caches
-from rest_framework.authtoken.models import Token
 
 from apps.meter_service.backends.redis_cache import ResilientRedisCache
+from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.permissions import Role
 from tests.integrations.fakes import closed_port
 
@@ -43,7 +43,7 @@ def test_an_outage_is_a_cache_miss(redis_down):
 @pytest.mark.django_db
 def test_the_api_and_the_desk_answer_with_redis_down(redis_down, client, make_user):
     agency_user = make_user(Role.AGENCY_CLIENT)
-    token = Token.objects.create(user=agency_user)
+    token = token_create(user=agency_user)
     response = client.get("/api/v1/claims/", HTTP_AUTHORIZATION=f"Token {token.key}")
     assert response.status_code == 200, response.content[:300]
 

@@ -77,6 +77,10 @@ EVENT_LABELS = {
     "complaint_closed": _("Complaint closed"),
     "complaint_topic_created": _("Complaint topic added"),
     "complaint_topic_changed": _("Complaint topic changed"),
+    "two_factor_enrolled": _("Authenticator app set up for two-factor sign-in"),
+    "two_factor_reset": _("Two-factor sign-in reset"),
+    "api_token_issued": _("API token issued"),
+    "api_token_revoked": _("API token revoked"),
 }
 
 

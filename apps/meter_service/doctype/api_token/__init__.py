@@ -1,0 +1,1 @@
+"""API tokens of programs: stored as hashes, shown once, expiring, revocable."""
