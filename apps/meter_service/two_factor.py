@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import time
+from base64 import b32encode
 
 import qrcode
 import qrcode.image.svg
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -94,6 +96,18 @@ def normalise_code(text: str) -> str:
     return "".join(code.split()).replace("-", "").lower()
 
 
+def backup_code_hash(user, code: str) -> str:
+    """Return the stored form of a backup code: a keyed hash, never the code itself.
+
+    django-otp keeps static tokens as typed and looks them up by equality, so the hash must
+    be deterministic: an HMAC under the site's secret key and the user's id (the same code
+    of two users stores differently). 16 base32 characters fit django-otp's token column.
+    Changing the secret key voids the backup codes; the authenticator app still works.
+    """
+    digest = salted_hmac("meter.two_factor.backup", f"{user.pk}:{code}", algorithm="sha256")
+    return b32encode(digest.digest()).decode()[:16].lower()
+
+
 def verify_code(user, code: str):
     """Return the device (authenticator app or backup codes) that accepts the code, or None.
 
@@ -109,8 +123,9 @@ def verify_code(user, code: str):
             if device is not None and device.verify_token(code):
                 return device
             return None
+        stored = backup_code_hash(user, code)
         for device in StaticDevice.objects.filter(user=user, confirmed=True):
-            if device.verify_token(code):
+            if device.verify_token(stored):
                 return device
     return None
 
@@ -126,8 +141,6 @@ def enrolment_device(user) -> TOTPDevice:
 
 def secret_text(device: TOTPDevice) -> str:
     """Return the device's secret as authenticator apps take it typed (base32, in fours)."""
-    from base64 import b32encode
-
     secret = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
@@ -155,7 +168,9 @@ def enrolment_confirm(*, user, device: TOTPDevice, code: str, actor) -> list[str
     device.save(update_fields=["confirmed"])
     backup = StaticDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=True)
     codes = [StaticToken.random_token() for _number in range(BACKUP_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=backup, token=code) for code in codes)
+    StaticToken.objects.bulk_create(
+        StaticToken(device=backup, token=backup_code_hash(user, code)) for code in codes
+    )
     record_event(document=user, event_type="two_factor_enrolled", actor=actor)
     return codes
 

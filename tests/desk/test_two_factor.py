@@ -93,9 +93,13 @@ def test_a_required_role_is_not_signed_in_by_the_password_but_sent_to_enrol(make
     assert signed_in(client)
     device.refresh_from_db()
     assert device.confirmed
-    codes = list(StaticToken.objects.filter(device__user=manager).values_list("token", flat=True))
+    codes = response.context["backup_codes"]  # shown once, here
     assert len(codes) == two_factor.BACKUP_CODES
-    assert all(code in response.content.decode() for code in codes)  # shown once, here
+    assert all(code in response.content.decode() for code in codes)
+    # Kept as keyed hashes: the database holds none of the codes shown.
+    stored = set(StaticToken.objects.filter(device__user=manager).values_list("token", flat=True))
+    assert stored == {two_factor.backup_code_hash(manager, code) for code in codes}
+    assert not stored & set(codes)
     assert client.get(DESK).status_code == 200
     assert client.get(ENROL).content.decode().count(codes[0]) == 0  # never again
     assert DocumentEvent.objects.filter(
