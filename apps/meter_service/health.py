@@ -104,6 +104,24 @@ def check_sms() -> dict:
     }
 
 
+def check_outbox() -> dict:
+    """The backlog of promised SMS, emails and jobs: a warning when any failed for good or
+    waits longer than OUTBOX_STUCK_MINUTES (or ran past its lease), not a 503: the site
+    serves, and the desk lists them for staff to send again."""
+    from apps.meter_service.doctype.outbox.selectors import outbox_backlog
+
+    result: dict = outbox_backlog()
+    problems = []
+    if result["failed"]:
+        problems.append(f"{result['failed']} failed")
+    if result["stuck"]:
+        problems.append(f"{result['stuck']} stuck")
+    if problems:
+        result["status"] = "warning"
+        result["warning"] = "undelivered messages or jobs: " + ", ".join(problems)
+    return result
+
+
 def check_gateway() -> dict:
     """Whether the site names a payment gateway; without one, online payment is refused."""
     from apps.meter_service.integrations.gateway.adapter import gateway_configured
@@ -123,9 +141,10 @@ def health_view(request):
     """Report each dependency; 503 when any configured one fails.
 
     {"status": "ok"|"error", "site": NAME, "checks": {"database": {...}, "redis": {...},
-    "queue": {...}, "sms": {...}, "gateway": {...}}}; each check has a "status" ("ok",
-    "warning", "error", or "not_configured" / "in_process" on a site without Redis) and, when
-    run, its duration in "ms". A site without an SMS provider or a payment gateway is a
+    "queue": {...}, "outbox": {...}, "sms": {...}, "gateway": {...}}}; each check has a
+    "status" ("ok", "warning", "error", or "not_configured" / "in_process" on a site without
+    Redis) and, when run, its duration in "ms". The outbox reports its backlog (pending,
+    failed, stuck, oldest_pending_seconds). A site without an SMS provider or a payment gateway is a
     warning, not a failure: the site serves, and staff are told on the desk.
     """
     checks = {"database": _timed(check_database)}
@@ -135,6 +154,7 @@ def health_view(request):
     else:
         checks["redis"] = {"status": "not_configured"}
         checks["queue"] = {"status": "in_process"}
+    checks["outbox"] = _timed(check_outbox)
     checks["sms"] = _timed(check_sms)
     checks["gateway"] = _timed(check_gateway)
     healthy = all(c["status"] != "error" for c in checks.values())

@@ -1,4 +1,5 @@
-"""The scheduler process: enqueue periodic jobs on RQ at their intervals (Procfile role)."""
+"""The scheduler process: enqueue periodic jobs on RQ at their intervals, and sweep the
+outbox each tick (Procfile role)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.meter_service.doctype.outbox.services import outbox_sweep
 from apps.meter_service.scheduling import due_jobs, enqueue_due
 
 logger = logging.getLogger("meter_service.scheduler")
 
 
 class Command(BaseCommand):
-    help = "Enqueue the periodic jobs of settings.METER_PERIODIC_JOBS on RQ, forever."
+    help = (
+        "Enqueue the periodic jobs of settings.METER_PERIODIC_JOBS on RQ and hand over again "
+        "the outbox rows that are due, forever."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run one tick and stop.")
@@ -39,6 +44,14 @@ class Command(BaseCommand):
                 if once:
                     raise
                 logger.exception("enqueueing periodic jobs failed")
+            # Directly, not through RQ: what a Redis outage or a dead worker left behind goes
+            # to the queue again as soon as Redis is back.
+            try:
+                outbox_sweep()
+            except Exception:
+                if once:
+                    raise
+                logger.exception("sweeping the outbox failed")
             if once:
                 return
             stop.wait(tick)
