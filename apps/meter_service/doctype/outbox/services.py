@@ -272,8 +272,12 @@ def outbox_run(
     transient: dict[str, Any] | None = None,
     now: datetime.datetime | None = None,
 ) -> str:
-    """Claim and run one row; return its state afterwards ("" when it was not claimed)."""
-    row = _claim(job_id, now or timezone.now())
+    """Claim and run one row; return its state afterwards ("" when it was not claimed).
+
+    `now` (tests, and the sweep's tick) is the moment of the claim, from which the lease
+    and the next try are counted."""
+    now = now or timezone.now()
+    row = _claim(job_id, now)
     if row is None:
         return ""
     func = import_string(row.path)
@@ -283,20 +287,21 @@ def outbox_run(
         if getattr(func, "outbox_atomic", False):
             with transaction.atomic():
                 func(*row.args, **kwargs)
-                _done(row)
+                _done(row, now)
         else:
             func(*row.args, **kwargs)
-            _done(row)
+            _done(row, now)
     except Exception as exc:
-        return _failed_try(row, exc)
+        return _failed_try(row, exc, now)
     finally:
         _current.reset(token)
     return OutboxState.DONE
 
 
-def _done(row: OutboxJob) -> None:
+def _done(row: OutboxJob, now: datetime.datetime) -> None:
+    finished = max(now, timezone.now())
     if not _mine(row).update(
-        state=OutboxState.DONE, finished_at=timezone.now(), lease_until=None, last_error=""
+        state=OutboxState.DONE, finished_at=finished, lease_until=None, last_error=""
     ):
         # Ran past its lease and another run took over: that one's outcome stands.
         logger.warning("outbox job finished after its lease", extra={"outbox": row.pk})
@@ -306,8 +311,8 @@ def _reason(exc: BaseException) -> str:
     return (str(exc) or type(exc).__name__)[:2000]
 
 
-def _failed_try(row: OutboxJob, exc: Exception) -> str:
-    now = timezone.now()
+def _failed_try(row: OutboxJob, exc: Exception, now: datetime.datetime) -> str:
+    now = max(now, timezone.now())
     reason = _reason(exc)
     retry_at = now + backoff(row.attempts)
     if getattr(exc, "retryable", True) is False:
@@ -447,15 +452,15 @@ def outbox_requeue(*, job_ids: Iterable[int], actor=None) -> Requeued:
     for job_id in job_ids:
         with transaction.atomic():
             row = OutboxJob.objects.select_for_update().select_related("sms").get(pk=job_id)
+            sms = row.sms
+            if sms is not None and sms.status == SmsStatus.SENT:
+                result.skip(SKIP_SMS_SENT)
+                continue
             if row.state == OutboxState.DONE:
                 result.skip(SKIP_DONE)
                 continue
             if row.state == OutboxState.RUNNING and row.lease_until and row.lease_until >= now:
                 result.skip(SKIP_RUNNING)
-                continue
-            sms = row.sms
-            if sms is not None and sms.status == SmsStatus.SENT:
-                result.skip(SKIP_SMS_SENT)
                 continue
             if sms is not None and sms.redacted:
                 result.skip(SKIP_MASKED)
