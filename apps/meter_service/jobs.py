@@ -81,6 +81,9 @@ def send_email(*, subject: str, body: str, to: list[str]) -> None:
     EmailMessage(subject=subject, body=body, to=to).send()
 
 
+send_email.outbox_lease_seconds = 120  # type: ignore[attr-defined]
+
+
 def import_batch_validate(batch_id: int) -> None:
     from apps.meter_service.doctype.import_batch import services
 
@@ -115,6 +118,7 @@ def claim_notify(claim_id: int, event: str, *later_events: str, facts: dict | No
 # Its effects are rows (the SMS and their own outbox rows): all in one transaction with the
 # job's "done" mark, so a worker killed between two events re-runs it without texting twice.
 claim_notify.outbox_atomic = True  # type: ignore[attr-defined]
+claim_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]
 
 
 def process_run_timers() -> list[int]:

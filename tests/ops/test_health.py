@@ -23,7 +23,7 @@ def test_health_reports_ok_with_its_checks(client):
     assert response.status_code == 200
     assert body["status"] == "ok"
     assert body["site"] == settings.SITE_NAME
-    assert set(body["checks"]) == {"database", "redis", "queue", "sms", "gateway"}
+    assert set(body["checks"]) == {"database", "redis", "queue", "outbox", "sms", "gateway"}
     database = body["checks"]["database"]
     assert database["status"] == "ok"
     assert database["vendor"] == connection.vendor

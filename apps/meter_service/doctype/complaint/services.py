@@ -723,3 +723,4 @@ def complaint_notify(complaint_id: int, event: str) -> None:
 # Its effects are rows (the SMS and the email's outbox rows): one transaction with the job's
 # "done" mark, so a re-run after a killed worker sends nothing twice.
 complaint_notify.outbox_atomic = True  # type: ignore[attr-defined]
+complaint_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]

@@ -386,16 +386,14 @@ def sms_release_held() -> int:
 
 @transaction.atomic
 def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
-    """Queue a failed message again (after the provider's credit is topped up, say)."""
+    """Queue one failed message again (after the provider's credit is topped up, say)."""
     message = SmsMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != SmsStatus.FAILED:
         raise ValidationError(NOT_RETRYABLE_MESSAGE, code="sms_not_failed")
     if message.redacted:
         raise ValidationError(MASKED_MESSAGE, code="sms_masked")
-    message.status = SmsStatus.QUEUED
-    message.save(update_fields=["status"])
-    events.sms_retried_event(message=message, actor=actor)
-    _enqueue(message, None)
+    sms_resend(messages=[message], actor=actor)
+    message.refresh_from_db()
     return message
 
 

@@ -6,8 +6,10 @@ the commit, run it once, retry it with backoff, and sweep up what was lost.
   is dispatched: queued on RQ, or run in a thread (the embedded site) or inline (tests).
 - `outbox_run()` claims the row with a conditional UPDATE (pending and due, or running past
   its lease) before running it; the claim's attempt number fences the writes that follow,
-  so a worker that lost its lease cannot mark the row. A job marked `atomic_job` runs in one
-  transaction with the "done" mark: its database effects happen exactly once.
+  so a worker that lost its lease cannot mark the row. A job function whose attribute
+  `outbox_atomic` is true (its effects are all rows) runs in one transaction with the "done"
+  mark: its database effects happen exactly once. Its attribute `outbox_lease_seconds` is its
+  own lease (short jobs: a killed worker is noticed sooner than OUTBOX_LEASE_SECONDS).
 - A failure is retried with exponential backoff (OUTBOX_RETRY_FIRST_SECONDS doubling up to
   OUTBOX_RETRY_MAX_SECONDS) until OUTBOX_RETRY_HOURS after the row was queued; then, or at
   once for an error marked not retryable, the row is failed with the reason.
@@ -21,11 +23,13 @@ which the provider de-duplicates, and its row's state is read before it is sent 
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import datetime
 import functools
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -56,14 +60,6 @@ class PermanentError(Exception):
     """A job's failure that no retry will cure: the row is failed at once with the reason."""
 
     retryable = False
-
-
-def atomic_job(func: Callable) -> Callable:
-    """Mark a job whose effects are all database rows: it runs in one transaction with the
-    row's "done" mark, so a worker killed halfway leaves nothing done and the re-run is
-    clean."""
-    func.outbox_atomic = True
-    return func
 
 
 def _rule(name: str) -> Any:
@@ -108,7 +104,9 @@ def outbox_add(
     run again without them must fail or do without.
     """
     now = timezone.now()
-    lease = int(lease_seconds or _rule("OUTBOX_LEASE_SECONDS"))
+    lease = int(
+        lease_seconds or getattr(func, "outbox_lease_seconds", 0) or _rule("OUTBOX_LEASE_SECONDS")
+    )
     with transaction.atomic():
         row = None
         if key:
@@ -211,6 +209,11 @@ def _dispatch(
     return True
 
 
+_threads: set[threading.Thread] = set()
+_threads_lock = threading.Lock()
+THREADS_AT_EXIT_SECONDS = 30.0
+
+
 def _run_in_thread(job_id: int, transient: dict[str, Any] | None) -> None:
     def target() -> None:
         close_old_connections()
@@ -220,8 +223,26 @@ def _run_in_thread(job_id: int, transient: dict[str, Any] | None) -> None:
             logger.exception("outbox job failed", extra={"outbox": job_id})
         finally:
             close_old_connections()
+            with _threads_lock:
+                _threads.discard(threading.current_thread())
 
-    threading.Thread(target=target, name=f"outbox:{job_id}", daemon=True).start()
+    thread = threading.Thread(target=target, name=f"outbox:{job_id}", daemon=True)
+    with _threads_lock:
+        _threads.add(thread)
+    thread.start()
+
+
+@atexit.register
+def _finish_threads() -> None:
+    """A command that promised jobs (setup_site's demo data) lets their threads finish
+    before it exits, for a while; what is cut off stays in the outbox for the sweep."""
+    deadline = time.monotonic() + THREADS_AT_EXIT_SECONDS
+    while True:
+        with _threads_lock:
+            running = [thread for thread in _threads if thread.is_alive()]
+        if not running or time.monotonic() >= deadline:
+            return
+        running[0].join(max(0.0, deadline - time.monotonic()))
 
 
 # --- running ------------------------------------------------------------------------------
@@ -456,7 +477,9 @@ def outbox_requeue(*, job_ids: Iterable[int], actor=None) -> Requeued:
             if sms is not None and sms.status == SmsStatus.SENT:
                 result.skip(SKIP_SMS_SENT)
                 continue
-            if row.state == OutboxState.DONE:
+            # An SMS's row may be done while the SMS is not sent (held for want of a
+            # provider): the SMS's state says whether it was delivered.
+            if row.state == OutboxState.DONE and sms is None:
                 result.skip(SKIP_DONE)
                 continue
             if row.state == OutboxState.RUNNING and row.lease_until and row.lease_until >= now:
