@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +12,11 @@ from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.outbox import selectors, services
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
+from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
+
+# The reason outbox_run writes when the retries are spent (services._failed_try).
+RETRIES_SPENT = re.compile(r"^retries spent after (?P<tries>\d+) tries: (?P<reason>.*)$", re.S)
 
 JOB_LABELS = {
     "apps.meter_service.jobs.sms_deliver": _("SMS"),
@@ -74,9 +80,9 @@ class OutboxJobAdmin(DocumentAdmin):
         "recipient",
         "state_text",
         "attempts",
-        "last_error",
+        "reason",
         "created_at",
-        "due_at",
+        "next_try",
     ]
     list_filter = ["state", StuckFilter]
     search_fields = ["key", "path", "sms__to", "last_error"]
@@ -85,7 +91,7 @@ class OutboxJobAdmin(DocumentAdmin):
         "recipient",
         "state_text",
         "attempts",
-        "last_error",
+        "reason",
         "key",
         "queue",
         "created_at",
@@ -137,6 +143,22 @@ class OutboxJobAdmin(DocumentAdmin):
         if obj.state == OutboxState.PENDING and obj.created_at < selectors.stuck_since(now):
             return _("%(state)s, stuck") % {"state": state}
         return str(state)
+
+    @admin.display(description=_("reason"), ordering="last_error")
+    def reason(self, obj: OutboxJob) -> str:
+        spent = RETRIES_SPENT.match(obj.last_error)
+        if spent:
+            return _("Retries spent after %(count)s tries: %(reason)s") % {
+                "count": local_digits(spent["tries"]),
+                "reason": spent["reason"],
+            }
+        return obj.last_error or "—"
+
+    @admin.display(description=_("next try"), ordering="due_at")
+    def next_try(self, obj: OutboxJob) -> str:
+        if obj.state != OutboxState.PENDING:
+            return "—"
+        return format_datetime(obj.due_at)
 
     @admin.action(description=_("Send again"), permissions=["resend"])
     def send_again(self, request, queryset):
