@@ -8,10 +8,10 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.outbox import selectors, services
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
+from apps.meter_service.doctype.payment.admin import ReadOnlyDocumentAdmin
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
@@ -74,7 +74,7 @@ class StuckFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxJob, site=staff_site)
-class OutboxJobAdmin(DocumentAdmin):
+class OutboxJobAdmin(ReadOnlyDocumentAdmin):
     list_display = [
         "what",
         "recipient",
@@ -105,15 +105,6 @@ class OutboxJobAdmin(DocumentAdmin):
 
     def get_queryset(self, request):
         return selectors.outbox_undelivered(user=request.user)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("meter_service.change_outboxjob")
