@@ -12,6 +12,15 @@ from apps.meter_service.doctype.process import engine  # noqa: E402
 
 engine.warm()
 
+# Without Redis (the embedded site) jobs run in threads of this process and no scheduler
+# process runs: a thread here sweeps the outbox (retries, rows another process left).
+from apps.meter_service import jobs  # noqa: E402
+
+if jobs.jobs_mode() == "thread":
+    from apps.meter_service.doctype.outbox.services import start_embedded_sweeper
+
+    start_embedded_sweeper()
+
 # What is loaded by now (Django, the app, the parsed process) lives as long as the worker.
 # Frozen, the garbage collector stops walking it in every full collection: measured on a
 # filing worker, a full collection took about 100 ms before and 6 ms after.

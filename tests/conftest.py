@@ -28,7 +28,7 @@ def _inline_jobs(settings):
     # Like the demo site, the tests name the local fakes as providers unless the test site's
     # config names others (a site made otherwise has none: see test_providers_missing.py).
     fakes = fake_provider_sections()
-    settings.METER_SMS = {**fakes["sms"], **settings.METER_SMS, "BACKOFF_SECONDS": 0}
+    settings.METER_SMS = {**fakes["sms"], **settings.METER_SMS}
     settings.METER_GATEWAY = {**fakes["gateway"], **settings.METER_GATEWAY}
     # Figures computed on every view: a test's data must show at once (see test_cache.py).
     # Most tests sign staff in with force_login, which gives no second factor: the tests of

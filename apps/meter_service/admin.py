@@ -15,6 +15,7 @@ from apps.meter_service.doctype.import_batch import admin as import_batch_admin 
 from apps.meter_service.doctype.inspection import admin as inspection_admin  # noqa: F401
 from apps.meter_service.doctype.meter import admin as meter_admin  # noqa: F401
 from apps.meter_service.doctype.notification import admin as notification_admin  # noqa: F401
+from apps.meter_service.doctype.outbox import admin as outbox_admin  # noqa: F401
 from apps.meter_service.doctype.payment import admin as payment_admin  # noqa: F401
 from apps.meter_service.doctype.process import admin as process_admin  # noqa: F401
 from apps.meter_service.doctype.process import inbox as process_inbox  # noqa: F401

@@ -230,6 +230,24 @@ def check_sms() -> dict:
     }
 
 
+def check_outbox() -> dict:
+    """The backlog of promised SMS, emails and jobs: a warning when any failed for good or
+    waits longer than OUTBOX_STUCK_MINUTES (or ran past its lease), not a 503: the site
+    serves, and the desk lists them for staff to send again."""
+    from apps.meter_service.doctype.outbox.selectors import outbox_backlog
+
+    result: dict = outbox_backlog()
+    problems = []
+    if result["failed"]:
+        problems.append(f"{result['failed']} failed")
+    if result["stuck"]:
+        problems.append(f"{result['stuck']} stuck")
+    if problems:
+        result["status"] = "warning"
+        result["warning"] = "undelivered messages or jobs: " + ", ".join(problems)
+    return result
+
+
 def check_gateway() -> dict:
     """Whether the site names a payment gateway; without one, online payment is refused."""
     from apps.meter_service.integrations.gateway.adapter import gateway_configured
@@ -249,18 +267,19 @@ def health_view(request):
     """Report each dependency: 503 when one the site needs fails or times out.
 
     {"status": "ok"|"degraded"|"error", "site": NAME, "checks": {"database": {...},
-    "redis": {...}, "queue": {...}, "worker": {...}, "scheduler": {...}, "sms": {...},
-    "gateway": {...}}}; each check has a "status" (see FAILED above) and, when run, its
-    duration in "ms". "degraded" (200): the site serves but no live worker or scheduler runs
-    the jobs. A site without an SMS provider or a payment gateway is a warning, not a
-    failure: the site serves, and staff are told on the desk.
+    "redis": {...}, "queue": {...}, "worker": {...}, "scheduler": {...}, "outbox": {...},
+    "sms": {...}, "gateway": {...}}}; each check has a "status" (see FAILED above) and,
+    when run, its duration in "ms". "degraded" (200): the site serves but no live worker or
+    scheduler runs the jobs. A site without an SMS provider or a payment gateway is a
+    warning, not a failure: the site serves, and staff are told on the desk; so are failed or
+    stuck outbox rows (a warning: the desk lists them to send again).
     """
     checks: dict[str, Callable[[], dict | None]] = {"database": check_database}
     if settings.REDIS_URL:
         checks.update(
             redis=check_redis, queue=check_queue, worker=check_worker, scheduler=check_scheduler
         )
-    checks.update(sms=check_sms, gateway=check_gateway)
+    checks.update(outbox=check_outbox, sms=check_sms, gateway=check_gateway)
     results = run_checks(checks, float(settings.METER_SERVICE["HEALTH_CHECK_TIMEOUT_SECONDS"]))
     if not settings.REDIS_URL:
         results.update(

@@ -1,20 +1,19 @@
 """Background jobs: thin functions that take ids and call the service of the same name.
 
-Services hand jobs to `enqueue()` after their transaction commits. With Redis configured the
-job goes to an RQ queue for the worker; on the embedded site (no Redis) it runs in a thread of
-the web process; tests may run it inline.
+Services hand jobs to `enqueue()`, which writes them as outbox rows in the caller's
+transaction (doctype/outbox): a committed change always has its jobs on record, a rolled-back
+one has none. After the commit the row goes to an RQ queue for the worker when Redis is
+configured; on the embedded site (no Redis) it runs in a thread of the web process; tests may
+run it inline. Retries, and rows whose hand-over or worker was lost, are the outbox's sweep.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import threading
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
-from django.utils.module_loading import import_string
 
 logger = logging.getLogger("meter_service.jobs")
 
@@ -30,45 +29,59 @@ def jobs_mode() -> str:
     return "rq" if settings.METER_JOBS_ASYNC else "thread"
 
 
-def _run_in_thread(path: str, args: tuple, kwargs: dict) -> None:
-    def target() -> None:
-        close_old_connections()
-        try:
-            import_string(path)(*args, **kwargs)
-        except Exception:
-            logger.exception("job failed", extra={"job": path})
-        finally:
-            close_old_connections()
+def enqueue(
+    func: Callable | str,
+    *args: Any,
+    queue: str = "default",
+    key: str = "",
+    lease_seconds: int | None = None,
+    sms=None,
+    transient: dict[str, Any] | None = None,
+    **kwargs: Any,
+):
+    """Promise a job in the current transaction: it runs once, after the commit (at once
+    outside a transaction). Arguments are stored as JSON. `key` names the effect (queuing it
+    again re-sends a done or failed one); `transient` values are passed to the first run only
+    and never stored (see outbox_add)."""
+    from apps.meter_service.doctype.outbox.services import outbox_add
 
-    threading.Thread(target=target, name=f"job:{path}", daemon=True).start()
-
-
-@functools.cache
-def _rq_queue(name: str):
-    """Return the RQ queue, made once per process so its Redis connection pool is reused."""
-    import django_rq
-
-    # Already after the commit: "auto" enqueues now instead of waiting for another.
-    return django_rq.get_queue(name, commit_mode="auto")
-
-
-def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> None:
-    """Run a job function after the current transaction commits (at once outside one)."""
-    path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
-
-    def send() -> None:
-        mode = jobs_mode()
-        if mode == "rq":
-            _rq_queue(queue).enqueue(path, *args, **kwargs)
-        elif mode == "thread":
-            _run_in_thread(path, args, kwargs)
-        else:
-            import_string(path)(*args, **kwargs)
-
-    transaction.on_commit(send)
+    return outbox_add(
+        func,
+        args,
+        kwargs,
+        queue=queue,
+        key=key,
+        lease_seconds=lease_seconds,
+        sms=sms,
+        transient=transient,
+    )
 
 
 # --- job functions -------------------------------------------------------------------------
+
+
+def outbox_run(job_id: int, transient: dict | None = None) -> str:
+    """Run one outbox row (what RQ is handed): claimed first, so it runs once."""
+    from apps.meter_service.doctype.outbox.services import outbox_run as run
+
+    return run(job_id, transient=transient)
+
+
+def outbox_sweep() -> dict[str, int]:
+    """Hand over again the outbox rows that are due (the scheduler runs this each tick)."""
+    from apps.meter_service.doctype.outbox.services import outbox_sweep as sweep
+
+    return sweep()
+
+
+def send_email(*, subject: str, body: str, to: list[str]) -> None:
+    """Send one email to staff; a mail server failure raises, so the outbox tries again."""
+    from django.core.mail import EmailMessage
+
+    EmailMessage(subject=subject, body=body, to=to).send()
+
+
+send_email.outbox_lease_seconds = 120  # type: ignore[attr-defined]
 
 
 def import_batch_validate(batch_id: int) -> None:
@@ -102,6 +115,12 @@ def claim_notify(claim_id: int, event: str, *later_events: str, facts: dict | No
         services.notify_claim(claim_id=claim_id, event=each, facts=facts)
 
 
+# Its effects are rows (the SMS and their own outbox rows): all in one transaction with the
+# job's "done" mark, so a worker killed between two events re-runs it without texting twice.
+claim_notify.outbox_atomic = True  # type: ignore[attr-defined]
+claim_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]
+
+
 def process_run_timers() -> list[int]:
     """Fire the process timers that are due (payment deadlines, SLA watch, access waits)."""
     from apps.meter_service.doctype.process import services
@@ -128,14 +147,6 @@ def sms_send_held() -> int:
     from apps.meter_service.doctype.notification import services
 
     return services.sms_release_held()
-
-
-def sms_resend_stale() -> dict[str, int]:
-    """Send again the SMS whose job was lost (a worker killed mid-send, an enqueue that failed
-    after commit, retries spent in a provider outage)."""
-    from apps.meter_service.doctype.notification import services
-
-    return services.sms_resend_stale()
 
 
 def payments_reconcile() -> dict[str, int]:

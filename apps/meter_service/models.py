@@ -31,6 +31,7 @@ from apps.meter_service.doctype.inspection.models import (
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
 from apps.meter_service.doctype.otp.models import OtpChallenge
+from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
 from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask, ProcessVersion
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock
@@ -66,6 +67,7 @@ __all__ = [
     "Meter",
     "MeterInstallation",
     "OtpChallenge",
+    "OutboxJob",
     "Payment",
     "ProcessInstance",
     "ProcessTask",

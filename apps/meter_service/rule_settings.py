@@ -32,12 +32,23 @@ RULES: dict[str, Rule] = {
         30, "an online payment still open this long after it started is settled with the bank"
     ),
     "PAYMENT_RECONCILE_DAYS": Rule(2, "payments older than this are left to staff (days)"),
-    # SMS whose job was lost are sent again (sms_resend_stale, every 2 minutes)
-    "SMS_RESEND_AFTER_MINUTES": Rule(
-        5, "an SMS queued this long without a try, or failed on an outage, is sent again"
+    # The outbox (doctype/outbox): every SMS, email and job a change promises, retried with
+    # backoff long enough to outlast an ordinary outage of Redis, a worker or the provider
+    "OUTBOX_RETRY_FIRST_SECONDS": Rule(
+        30, "wait before the second try of a failed SMS, email or job (seconds); doubles each try"
     ),
-    "SMS_RESEND_MAX_HOURS": Rule(24, "SMS older than this are not sent again by themselves"),
-    "SMS_RESEND_MAX_ATTEMPTS": Rule(12, "tries of one SMS before it is left to staff"),
+    "OUTBOX_RETRY_MAX_SECONDS": Rule(1800, "longest wait between two tries (seconds)"),
+    "OUTBOX_RETRY_HOURS": Rule(
+        6, "tries go on this long after a job was queued; then it is failed with the reason"
+    ),
+    "OUTBOX_LEASE_SECONDS": Rule(
+        900,
+        "a job running this long is taken to be lost with its worker and is run again "
+        "(an SMS's own lease is its provider time-out plus 100 s)",
+    ),
+    "OUTBOX_STUCK_MINUTES": Rule(
+        10, "a job waiting this long is shown as stuck in the desk and warned of in /health/"
+    ),
     # Against SMS bombing through the service
     "SMS_PER_MOBILE_PER_HOUR": Rule(
         20, "texts to one mobile in an hour; more are logged as not sent"
@@ -308,6 +319,8 @@ def _from_old_places(
 OLD_TOLERANCE = "IN_SERVICE_TOLERANCE_PERCENT"
 TOLERANCE_BANDS = "IN_SERVICE_TOLERANCE_BANDS"
 FLOW_BANDS = ("low", "high")
+# The SMS sweeper's settings, retired with it: the outbox retries every effect.
+RETIRED = frozenset({"SMS_RESEND_AFTER_MINUTES", "SMS_RESEND_MAX_HOURS", "SMS_RESEND_MAX_ATTEMPTS"})
 
 
 def translate_deprecated(
@@ -322,6 +335,12 @@ def translate_deprecated(
     """
     values = dict(site_values)
     notes: list[str] = []
+    for old_name in RETIRED & set(values):
+        values.pop(old_name)
+        notes.append(
+            f"{old_name} is no longer read: lost and failed SMS are sent again by the "
+            "outbox (OUTBOX_RETRY_HOURS). Remove it from the site's site_config.json."
+        )
     if OLD_TOLERANCE not in values:
         return values, notes
     old = values.pop(OLD_TOLERANCE)

@@ -385,10 +385,8 @@ HELPDESK_KB_ENABLED = False
 # the site has no provider: messages are held (queued) until one is configured, and /health/
 # and the desk say so. Only the demo site (setup_site --demo) names the local fake
 # (manage.py fake_providers).
+# Retries are the outbox's (OUTBOX_RETRY_* rule settings), as for every job.
 METER_SMS = {
-    "MAX_ATTEMPTS": 4,  # tries per message, the first one included
-    "BACKOFF_SECONDS": 2,  # wait before retry n: BACKOFF_SECONDS * 2 ** (n - 1), capped
-    "MAX_BACKOFF_SECONDS": 30,
     **SITE_CONFIG.get("sms", {}),
     "TIMEOUT": METER_SERVICE["SMS_TIMEOUT_SECONDS"],  # an old "TIMEOUT" here is read into it
 }
@@ -438,9 +436,8 @@ METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.dashboard_refresh", "every_seconds": 240},
     # SMS held while the site named no provider go out once it names one.
     {"path": "apps.meter_service.jobs.sms_send_held", "every_seconds": 300},
-    # Nothing a subscriber was promised is lost: SMS whose job was lost go out again, and
-    # online payments whose callback never came are settled with the bank.
-    {"path": "apps.meter_service.jobs.sms_resend_stale", "every_seconds": 120},
+    # Online payments whose callback never came are settled with the bank. (Jobs whose
+    # hand-over or worker was lost are the outbox's: the scheduler sweeps it every tick.)
     {"path": "apps.meter_service.jobs.payments_reconcile", "every_seconds": 300},
     # Records that only grow (sign-in codes, their audit, expired sessions), by retention.
     {"path": "apps.meter_service.jobs.records_purge", "every_seconds": 3600},

@@ -234,6 +234,12 @@ UNFOLD = {
                         "link": _link("smsmessage"),
                         "permission": _perm("smsmessage"),
                     },
+                    {
+                        "title": _("Undelivered messages and jobs"),
+                        "icon": "sync_problem",
+                        "link": _link("outboxjob"),
+                        "permission": _perm("outboxjob"),
+                    },
                 ],
             },
             {

@@ -37,6 +37,12 @@ class FakeSmsClient:
         fields = {"receptor": receptor} if receptor else None
         return json.loads(self._call("GET", "/_fake/sms", fields))
 
+    def requests(self, local_id: str | int) -> int:
+        """Send requests that reached the fake with this localid (duplicates included)."""
+        return json.loads(self._call("GET", "/_fake/sms/requests", {"localid": local_id}))[
+            "requests"
+        ]
+
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         self._call("POST", "/_fake/sms/fail", {"count": count, "status": status})
 
@@ -70,7 +76,7 @@ def sms_fake_server():
 
 @pytest.fixture
 def fake_sms(sms_fake_server, settings) -> FakeSmsClient:
-    """The fake provider, emptied, with settings.METER_SMS pointing at it and no backoff."""
+    """The fake provider, emptied, with settings.METER_SMS pointing at it."""
     client = FakeSmsClient(sms_fake_server.base_url)
     client.reset()
     settings.METER_SMS = {
@@ -79,7 +85,5 @@ def fake_sms(sms_fake_server, settings) -> FakeSmsClient:
         "API_KEY": API_KEY,
         "SENDER": SENDER,
         "TIMEOUT": 5,
-        "MAX_ATTEMPTS": 4,
-        "BACKOFF_SECONDS": 0,
     }
     return client

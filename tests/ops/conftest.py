@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 
 from sites import siteconfig
+from tests.integrations.sms_fake import fake_sms, sms_fake_server  # noqa: F401
 
 
 @pytest.fixture

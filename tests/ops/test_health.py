@@ -28,6 +28,7 @@ def test_health_reports_ok_with_its_checks(client):
         "database",
         "redis",
         "queue",
+        "outbox",
         "worker",
         "scheduler",
         "sms",

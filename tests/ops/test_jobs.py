@@ -1,4 +1,5 @@
-"""Background jobs: inline after commit, in a thread, and on RQ through a real worker."""
+"""Background jobs: outbox rows run inline after commit, in a thread, and on RQ through a real
+worker."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.core.cache import cache
 from django.db import transaction
 
 from apps.meter_service import jobs
+from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 
 calls: list[tuple] = []
 DONE = threading.Event()
@@ -79,36 +81,41 @@ def test_jobs_can_be_named_by_path(settings, django_capture_on_commit_callbacks)
     assert [call[0] for call in calls] == [3]
 
 
-@pytest.mark.django_db
-def test_thread_job_runs_in_another_thread(settings, django_capture_on_commit_callbacks):
+# The thread reads the outbox row on its own connection: the row must be committed.
+@pytest.mark.django_db(transaction=True)
+def test_thread_job_runs_in_another_thread(settings):
     settings.METER_JOBS_MODE = "thread"
 
-    with django_capture_on_commit_callbacks(execute=True):
-        jobs.enqueue(record, 4, label="thread")
+    row = jobs.enqueue(record, 4, label="thread")
 
     assert DONE.wait(10), "the job thread did not run"
     [(value, label, thread_name)] = calls
     assert (value, label) == (4, "thread")
-    assert thread_name == "job:tests.ops.test_jobs.record"
+    assert thread_name == f"outbox:{row.pk}"
     assert thread_name != threading.current_thread().name
+    _join(thread_name)
+    row.refresh_from_db()
+    assert row.state == OutboxState.DONE
 
 
-@pytest.mark.django_db
-def test_a_failing_thread_job_is_logged_not_raised(
-    settings, django_capture_on_commit_callbacks, caplog
-):
-    settings.METER_JOBS_MODE = "thread"
-
-    with django_capture_on_commit_callbacks(execute=True):
-        jobs.enqueue(explode)
+def _join(name: str) -> None:
     for thread in threading.enumerate():
-        if thread.name == "job:tests.ops.test_jobs.explode":
+        if thread.name == name:
             thread.join(10)
 
-    [failure] = [r for r in caplog.records if r.name == "meter_service.jobs"]
-    assert failure.getMessage() == "job failed"
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_thread_job_is_logged_and_kept_for_its_retry(settings, caplog):
+    settings.METER_JOBS_MODE = "thread"
+
+    row = jobs.enqueue(explode)
+    _join(f"outbox:{row.pk}")
+
+    [failure] = [r for r in caplog.records if r.name == "meter_service.outbox"]
+    assert failure.getMessage() == "outbox job failed; retried later"
     assert failure.job == "tests.ops.test_jobs.explode"
-    assert "job exploded" in str(failure.exc_info[1])
+    row.refresh_from_db()
+    assert row.state == OutboxState.PENDING and row.last_error == "job exploded"
 
 
 def test_heartbeat_writes_the_cache_key():
@@ -131,7 +138,9 @@ def test_rq_job_is_run_by_a_real_worker(settings, rq_queue, django_capture_on_co
         assert calls == []
     assert rq_queue.count == 1
     [job] = rq_queue.get_jobs()
-    assert job.func_name == "tests.ops.test_jobs.record"
+    assert job.func_name == "apps.meter_service.jobs.outbox_run"
+    [row] = OutboxJob.objects.all()
+    assert job.args == (row.pk,) and row.path == "tests.ops.test_jobs.record"
 
     worked = SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
 
@@ -139,23 +148,29 @@ def test_rq_job_is_run_by_a_real_worker(settings, rq_queue, django_capture_on_co
     assert [(v, label) for v, label, _ in calls] == [(5, "rq")]
     job.refresh()
     assert job.get_status() == "finished"
-    assert job.return_value() == "recorded 5"
+    assert job.return_value() == OutboxState.DONE
     assert rq_queue.count == 0
+    row.refresh_from_db()
+    assert row.state == OutboxState.DONE and row.attempts == 1
 
 
 @pytest.mark.django_db
-def test_rq_job_that_fails_lands_in_the_failed_registry(
+def test_rq_job_that_fails_is_the_outboxs_to_retry(
     settings, rq_queue, django_capture_on_commit_callbacks
 ):
     from rq import SimpleWorker
 
     settings.METER_JOBS_MODE = "rq"
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.enqueue(explode, queue=rq_queue.name)
+        row = jobs.enqueue(explode, queue=rq_queue.name)
     [job] = rq_queue.get_jobs()
 
     SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
 
     job.refresh()
-    assert job.get_status() == "failed"
-    assert job.id in rq_queue.failed_job_registry.get_job_ids()
+    assert job.get_status() == "finished"  # RQ's part is done; the retry is the outbox's
+    row.refresh_from_db()
+    assert row.state == OutboxState.PENDING
+    assert row.last_error == "job exploded"
+    # The first retry waits OUTBOX_RETRY_FIRST_SECONDS from the failure, the next twice that.
+    assert 30 <= (row.due_at - row.started_at).total_seconds() < 60

@@ -53,8 +53,9 @@ def test_a_failed_enqueue_releases_the_claim(periodic, monkeypatch):
     assert scheduling.enqueue_due() == [JOB]  # not skipped for the rest of the interval
 
 
+@pytest.mark.django_db
 def test_scheduler_command_runs_one_tick(periodic):
-    call_command("scheduler", once=True)
+    call_command("scheduler", once=True)  # the periodic jobs, then the outbox's sweep
     assert periodic.count == 1
 
 

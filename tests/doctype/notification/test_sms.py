@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from apps.meter_service import jobs
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.notification import services
 from apps.meter_service.doctype.notification.models import SmsMessage, SmsStatus
+from apps.meter_service.doctype.outbox import services as outbox
+from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
+from apps.meter_service.doctype.outbox.services import PermanentError
 from apps.meter_service.integrations.sms.adapter import SmsTransientError
 
 pytestmark = pytest.mark.django_db
@@ -48,13 +49,16 @@ def test_a_message_is_delivered_after_the_commit(fake_sms, django_capture_on_com
     assert at_provider["localid"] == str(message.local_id)
 
 
-def test_the_job_goes_on_the_notifications_queue(monkeypatch, django_capture_on_commit_callbacks):
-    queued = []
-    monkeypatch.setattr(jobs, "enqueue", lambda func, *a, **kw: queued.append((func, a, kw)))
+def test_the_delivery_is_an_outbox_row_on_the_notifications_queue():
+    message = services.sms_send(to="09121234567", body=TEXT)  # its commit hook not run
 
-    message = services.sms_send(to="09121234567", body=TEXT)
-
-    assert queued == [(jobs.sms_deliver, (message.pk,), {"queue": "notifications"})]
+    [row] = OutboxJob.objects.all()
+    assert row.path == "apps.meter_service.jobs.sms_deliver"
+    assert (row.args, row.kwargs) == ([message.pk], {})
+    assert row.queue == "notifications"
+    assert row.key == f"sms:{message.local_id}"
+    assert row.sms == message
+    assert row.state == OutboxState.PENDING
 
 
 def test_a_bad_mobile_is_refused():
@@ -65,27 +69,27 @@ def test_a_bad_mobile_is_refused():
     assert SmsMessage.objects.count() == 0
 
 
+def _sweep_when_due(message: SmsMessage) -> None:
+    """Run the outbox's sweep at the moment the message's next try is due."""
+    row = OutboxJob.objects.get(sms=message)
+    assert row.state == OutboxState.PENDING
+    outbox.outbox_sweep(now=row.due_at)
+
+
 def test_transient_failures_are_retried_then_sent(fake_sms, django_capture_on_commit_callbacks):
     fake_sms.fail_next(2, status=503)
 
     message = send(django_capture_on_commit_callbacks)
+    assert message.status == SmsStatus.QUEUED  # waits for its retry
+    _sweep_when_due(message)
+    _sweep_when_due(message)
 
+    message.refresh_from_db()
     assert message.status == SmsStatus.SENT
     assert message.attempts == 3
     assert "503" in message.last_error  # the last failure stays on record
     assert len(fake_sms.messages()) == 1
-
-
-def test_retries_stop_at_max_attempts(fake_sms, settings, django_capture_on_commit_callbacks):
-    settings.METER_SMS = {**settings.METER_SMS, "MAX_ATTEMPTS": 3}
-    fake_sms.fail_next(5, status=502)
-
-    message = send(django_capture_on_commit_callbacks)
-
-    assert message.status == SmsStatus.FAILED
-    assert message.attempts == 3
-    assert "502" in message.last_error
-    assert fake_sms.messages() == []
+    assert OutboxJob.objects.get(sms=message).state == OutboxState.DONE
 
 
 def test_a_permanent_failure_is_not_retried(fake_sms, django_capture_on_commit_callbacks):
@@ -97,20 +101,8 @@ def test_a_permanent_failure_is_not_retried(fake_sms, django_capture_on_commit_c
     assert message.attempts == 1
     assert "418" in message.last_error
     assert message.sent_at is None
-
-
-def test_backoff_doubles_and_is_capped(
-    fake_sms, settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.METER_SMS = {**settings.METER_SMS, "BACKOFF_SECONDS": 2, "MAX_BACKOFF_SECONDS": 5}
-    sleeps = []
-    monkeypatch.setattr(services.time, "sleep", sleeps.append)
-    fake_sms.fail_next(3, status=500)
-
-    message = send(django_capture_on_commit_callbacks)
-
-    assert message.status == SmsStatus.SENT
-    assert sleeps == [2, 4, 5]
+    row = OutboxJob.objects.get(sms=message)
+    assert row.state == OutboxState.FAILED and "418" in row.last_error
 
 
 def test_a_message_is_never_sent_twice(fake_sms, django_capture_on_commit_callbacks):
@@ -129,7 +121,8 @@ def test_a_message_being_sent_elsewhere_is_left_alone(fake_sms):
         status=SmsStatus.SENDING, attempts=1, last_attempt_at=timezone.now()
     )
 
-    services.sms_deliver(message_id=message.pk)
+    with pytest.raises(services.SmsBusy):  # the outbox tries again later
+        services.sms_deliver(message_id=message.pk)
 
     assert fake_sms.messages() == []
     assert SmsMessage.objects.get(pk=message.pk).status == SmsStatus.SENDING
@@ -167,7 +160,9 @@ def test_a_lost_answer_does_not_text_twice(
     monkeypatch.setattr(services.adapter, "send_sms", answer_lost_once)
 
     message = send(django_capture_on_commit_callbacks)
+    _sweep_when_due(message)
 
+    message.refresh_from_db()
     assert message.status == SmsStatus.SENT
     assert message.attempts == 2
     assert len(fake_sms.messages()) == 1
@@ -187,7 +182,8 @@ def test_a_secret_is_masked_in_the_log_and_sent_in_full(
 def test_a_masked_message_without_its_text_fails_rather_than_sending_the_mask(fake_sms):
     message = services.sms_send(to="09121234567", body="کد: ۱۲۳۴", redact=["۱۲۳۴"])
 
-    services.sms_deliver(message_id=message.pk)  # a re-run without the job's text
+    with pytest.raises(PermanentError):  # a re-run without the job's text
+        services.sms_deliver(message_id=message.pk)
 
     message.refresh_from_db()
     assert message.status == SmsStatus.FAILED
@@ -229,52 +225,35 @@ class _Queue:
     def __init__(self):
         self.calls = []
 
-    def enqueue(self, path, *args, **kwargs):
-        self.calls.append((path, args, kwargs))
+    def enqueue_call(self, path, args=(), kwargs=None, **options):
+        self.calls.append((path, args, kwargs or {}, options))
 
 
-def test_on_rq_the_job_carries_rqs_retry(settings, monkeypatch, django_capture_on_commit_callbacks):
+def test_on_rq_the_outbox_row_is_handed_over_and_a_secret_never_stored(
+    settings, monkeypatch, django_capture_on_commit_callbacks
+):
     import django_rq
 
     settings.METER_JOBS_MODE = "rq"
-    settings.METER_SMS = {**settings.METER_SMS, "MAX_ATTEMPTS": 4, "BACKOFF_SECONDS": 2}
     queue = _Queue()
     monkeypatch.setattr(django_rq, "get_queue", lambda name, **kw: queue)
+    outbox._rq_queue.cache_clear()
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            plain = services.sms_send(to="09121234567", body=TEXT)
+            secret = services.sms_send(to="09121234567", body="کد ۹۹", redact=["۹۹"])
+    finally:
+        outbox._rq_queue.cache_clear()
 
-    with django_capture_on_commit_callbacks(execute=True):
-        plain = services.sms_send(to="09121234567", body=TEXT)
-        secret = services.sms_send(to="09121234567", body="کد ۹۹", redact=["۹۹"])
-
-    (path, args, kwargs), (_path, secret_args, secret_kwargs) = queue.calls
-    assert path == "apps.meter_service.jobs.sms_deliver"
-    assert args == (plain.pk,)
-    assert kwargs["retry"].max == 3
-    assert kwargs["retry"].intervals == [2, 4, 8]
-    assert "body" not in kwargs
-    assert secret_args == (secret.pk,)
-    assert secret_kwargs["body"] == "کد ۹۹"
-    assert secret_kwargs["result_ttl"] == 0
-
-
-@pytest.mark.parametrize(("retries_left", "status"), [(2, SmsStatus.QUEUED), (0, SmsStatus.FAILED)])
-def test_on_rq_a_transient_failure_is_left_to_rqs_retry(
-    fake_sms, settings, monkeypatch, retries_left, status
-):
-    message = services.sms_send(to="09121234567", body=TEXT)
-    settings.METER_JOBS_MODE = "rq"
-    job = SimpleNamespace(retries_left=retries_left)
-    monkeypatch.setattr("rq.get_current_job", lambda: job)
-    fake_sms.fail_next(1, status=503)
-
-    if retries_left:
-        with pytest.raises(SmsTransientError):
-            services.sms_deliver(message_id=message.pk)
-    else:
-        services.sms_deliver(message_id=message.pk)
-
-    message.refresh_from_db()
-    assert message.status == status
-    assert message.attempts == 1  # one try per run: RQ schedules the next
+    (path, args, kwargs, options), (_path, secret_args, secret_kwargs, secret_options) = queue.calls
+    plain_row, secret_row = (OutboxJob.objects.get(sms=m) for m in (plain, secret))
+    assert path == "apps.meter_service.jobs.outbox_run"
+    assert args == (plain_row.pk,) and kwargs == {}
+    assert options["timeout"] == plain_row.lease_seconds
+    assert secret_args == (secret_row.pk,)
+    assert secret_kwargs == {"transient": {"body": "کد ۹۹"}}
+    assert secret_options["result_ttl"] == 0
+    assert "۹۹" not in str(secret_row.args) + str(secret_row.kwargs)
 
 
 def test_a_real_rq_worker_retries_then_sends(
@@ -297,8 +276,11 @@ def test_a_real_rq_worker_retries_then_sends(
     try:
         with django_capture_on_commit_callbacks(execute=True):
             message = services.sms_send(to="09121234567", body=TEXT)
-
-        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+        for _ in range(3):  # each try: the sweep at its due time hands it over, a worker runs it
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+            rows = OutboxJob.objects.filter(sms=message, state=OutboxState.PENDING)
+            if rows.update(due_at=timezone.now()):  # the retry's time has come
+                outbox.outbox_sweep(now=timezone.now() + outbox.REDISPATCH_AFTER)
     finally:
         queue.delete(delete_jobs=True)
 
@@ -306,53 +288,4 @@ def test_a_real_rq_worker_retries_then_sends(
     assert message.status == SmsStatus.SENT
     assert message.attempts == 3
     assert len(fake_sms.messages()) == 1
-
-
-# --- nothing lost: the sweeper sends again what a lost job left behind ---------------------
-def _age(message: SmsMessage, minutes: int, **fields) -> None:
-    at = timezone.now() - datetime.timedelta(minutes=minutes)
-    SmsMessage.objects.filter(pk=message.pk).update(created_at=at, **fields)
-
-
-def test_a_message_whose_job_was_lost_is_sent_again(fake_sms, django_capture_on_commit_callbacks):
-    # The enqueue after commit never ran (Redis down at that moment, say).
-    with django_capture_on_commit_callbacks(execute=False):
-        lost = services.sms_send(to="09121234567", body=TEXT)
-    _age(lost, 10)
-    # A worker killed in the middle of a send.
-    with django_capture_on_commit_callbacks(execute=False):
-        killed = services.sms_send(to="09121234568", body=TEXT)
-    stale = timezone.now() - datetime.timedelta(minutes=10)
-    _age(killed, 10, status=SmsStatus.SENDING, attempts=1, last_attempt_at=stale)
-    # A fresh one is left to its own job.
-    with django_capture_on_commit_callbacks(execute=False):
-        fresh = services.sms_send(to="09121234569", body=TEXT)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        counts = jobs.sms_resend_stale()
-
-    assert counts == {"queued": 1, "sending": 1, "failed": 0}
-    assert {m["receptor"] for m in fake_sms.messages()} == {"09121234567", "09121234568"}
-    lost.refresh_from_db(), killed.refresh_from_db(), fresh.refresh_from_db()
-    assert (lost.status, killed.status, fresh.status) == ("sent", "sent", "queued")
-
-
-def test_a_provider_outage_longer_than_the_retries_is_sent_after_it(
-    fake_sms, settings, django_capture_on_commit_callbacks
-):
-    settings.METER_SMS = {**settings.METER_SMS, "MAX_ATTEMPTS": 2}
-    fake_sms.fail_next(2, status=503)
-    message = send(django_capture_on_commit_callbacks)
-    assert message.status == SmsStatus.FAILED
-    later = timezone.now() - datetime.timedelta(minutes=10)
-    SmsMessage.objects.filter(pk=message.pk).update(last_attempt_at=later)
-
-    with django_capture_on_commit_callbacks(execute=True):
-        assert jobs.sms_resend_stale()["failed"] == 1
-    message.refresh_from_db()
-    assert message.status == SmsStatus.SENT and message.attempts == 3
-    # A permanent refusal is left to staff.
-    fake_sms.fail_next(1, status=418)
-    refused = send(django_capture_on_commit_callbacks, to="09121234560")
-    SmsMessage.objects.filter(pk=refused.pk).update(last_attempt_at=later)
-    assert jobs.sms_resend_stale()["failed"] == 0
+    assert OutboxJob.objects.get(sms=message).state == OutboxState.DONE

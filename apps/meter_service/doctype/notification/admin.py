@@ -1,12 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.notification import rules, services
-from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
+from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
 from apps.meter_service.sites import staff_site
 
 
@@ -105,25 +103,9 @@ class SmsMessageAdmin(DocumentAdmin):
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("meter_service.change_smsmessage")
 
-    @admin.action(description=_("Send the failed messages again"), permissions=["retry"])
+    @admin.action(description=_("Send again"), permissions=["retry"])
     def send_again(self, request, queryset):
-        sent, refused = 0, 0
-        for message in queryset.filter(status=SmsStatus.FAILED):
-            try:
-                services.sms_retry(message=message, actor=request.user)
-            except ValidationError:
-                refused += 1
-            else:
-                sent += 1
-        self.message_user(
-            request,
-            _("Messages queued again: %(count)s.") % {"count": local_digits(sent)},
-            messages.SUCCESS,
-        )
-        if refused:
-            self.message_user(
-                request,
-                _("Messages not sent again because they held a sign-in code: %(count)s.")
-                % {"count": local_digits(refused)},
-                messages.WARNING,
-            )
+        from apps.meter_service.doctype.outbox.admin import report_requeued
+
+        result = services.sms_resend(messages=list(queryset), actor=request.user)
+        report_requeued(self, request, result)

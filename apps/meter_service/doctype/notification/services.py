@@ -1,13 +1,13 @@
 """Sending SMS: message templates, the log of messages, and delivery through the provider.
 
-A message is logged by `sms_send()` inside the caller's transaction and handed to the job
-`sms_deliver` once that commits, on the "notifications" queue: no request waits on the
-provider. Delivery claims the row (status "sending") before calling the provider and writes
-the outcome afterwards, so a row is sent at most once even when two workers pick it up, and no
-database lock is held during the HTTP call. Transient failures are retried with backoff: by RQ
-(its Retry, which needs a worker running with --with-scheduler when there are intervals) or,
-when jobs run in a thread or inline, by a loop with short sleeps (settings.METER_SMS
-"MAX_ATTEMPTS", "BACKOFF_SECONDS", "MAX_BACKOFF_SECONDS").
+A message is logged by `sms_send()` inside the caller's transaction together with the promise
+of its delivery, an outbox row keyed by the message (doctype/outbox): the job `sms_deliver`
+runs once that commits, on the "notifications" queue, so no request waits on the provider.
+Delivery claims the row (status "sending") before calling the provider and writes the outcome
+afterwards, so a row is sent at most once even when two workers pick it up, and no database
+lock is held during the HTTP call; the provider de-duplicates the message's local id as well.
+Transient failures are retried by the outbox with backoff over hours (OUTBOX_RETRY_*); the
+message is failed with the reason when they are spent.
 
 A site that names no SMS provider (no "sms" in site_config.json) holds its messages: they stay
 queued, marked HELD_NOTE, with no try counted and no retry, until a provider is configured;
@@ -21,14 +21,13 @@ import contextlib
 import datetime
 import json
 import logging
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -174,32 +173,29 @@ def _config() -> dict[str, Any]:
     return adapter.sms_config()
 
 
-def _max_attempts(config: dict[str, Any]) -> int:
-    return max(1, int(config.get("MAX_ATTEMPTS", 4)))
+def sms_outbox_key(message: SmsMessage) -> str:
+    """The idempotency key of a message's delivery: one outbox row per message."""
+    return f"sms:{message.local_id}"
 
 
-def _backoff(attempt: int, config: dict[str, Any]) -> float:
-    """Return the wait after failed try number `attempt` (1, 2, ...): doubling, capped."""
-    base = float(config.get("BACKOFF_SECONDS", 2))
-    cap = float(config.get("MAX_BACKOFF_SECONDS", 30))
-    return max(0.0, min(base * 2 ** (attempt - 1), cap))
+def _lease_seconds(config: dict[str, Any]) -> int:
+    """How long one try may hold the message: the provider's time-out and a margin, after
+    which a "sending" row counts as left by a dead worker."""
+    return int(float(config["TIMEOUT"]) + STALE_SENDING_GRACE.total_seconds()) + 30
 
 
 def _enqueue(message: SmsMessage, body: str | None) -> None:
-    options: dict[str, Any] = {}
-    if body is not None:
-        options["body"] = body
-    if jobs.jobs_mode() == "rq":
-        from rq import Retry
-
-        config = _config()
-        retries = _max_attempts(config) - 1
-        if retries:
-            waits = [round(_backoff(n, config)) for n in range(1, retries + 1)]
-            options["retry"] = Retry(max=retries, interval=waits)
-        if body is not None:
-            options["result_ttl"] = 0  # the job, which holds the unmasked text, goes at once
-    jobs.enqueue(jobs.sms_deliver, message.pk, queue=QUEUE, **options)
+    """Promise the delivery in the current transaction (an outbox row keyed by the message);
+    an unmasked text travels with the first hand-over only, never in the database."""
+    jobs.enqueue(
+        jobs.sms_deliver,
+        message.pk,
+        queue=QUEUE,
+        key=sms_outbox_key(message),
+        lease_seconds=_lease_seconds(_config()),
+        sms=message,
+        transient={"body": body} if body is not None else None,
+    )
 
 
 @transaction.atomic
@@ -211,7 +207,7 @@ def sms_send(
     claim: Claim | None = None,
     redact: Sequence[str] = (),
 ) -> SmsMessage:
-    """Log a text message to one mobile and queue it for delivery once the transaction commits.
+    """Log a text message to one mobile and promise its delivery in the same transaction.
 
     Each value in `redact` (a sign-in code, as it appears in the text) is masked in the stored
     text; the real text then travels only with the job and never reaches the database.
@@ -247,15 +243,6 @@ def _over_hourly_limit(to: str) -> bool:
     limit = int(settings.METER_SERVICE["SMS_PER_MOBILE_PER_HOUR"])
     since = timezone.now() - datetime.timedelta(hours=1)
     return SmsMessage.objects.filter(to=to, created_at__gte=since).count() >= limit
-
-
-def _current_rq_job():
-    """Return the RQ job being run, or None outside an RQ worker."""
-    if jobs.jobs_mode() != "rq":
-        return None
-    from rq import get_current_job
-
-    return get_current_job()
 
 
 def _start_attempt(message_id: int, config: dict[str, Any]) -> SmsMessage | None:
@@ -301,104 +288,57 @@ def _finish(
     return message
 
 
-def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | None:
-    """Hand a logged message to the provider; mark it sent, or failed when retries are spent.
+class SmsBusy(Exception):
+    """Another run is sending this message now: try again later (the outbox backs off)."""
 
-    `body` is the unmasked text of a message whose stored text is masked. Call from the job,
-    never inside a request: it waits on the provider and, outside RQ, sleeps between tries.
+    retryable = True
+
+
+def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | None:
+    """Make one try at handing a logged message to the provider; mark it sent or failed.
+
+    `body` is the unmasked text of a message whose stored text is masked. The message's own
+    state is checked first (a sent one is never sent again, even by a re-run of its job) and
+    the provider de-duplicates its local id, so a try after a lost answer or a killed worker
+    texts once. A transient failure leaves it queued and raises: the outbox retries with
+    backoff and marks it failed when the retries are spent. A refusal marks it failed and
+    raises an error the outbox does not retry. Call from the job, never inside a request.
     """
+    from apps.meter_service.doctype.outbox.services import PermanentError
+
     config = _config()
     if not adapter.sms_configured(config):
         return _hold(message_id)
-    max_attempts = _max_attempts(config)
-    rq_job = _current_rq_job()
-    tries = 0
-    while True:
-        message = _start_attempt(message_id, config)
-        if message is None:
-            return SmsMessage.objects.filter(pk=message_id).first()
-        tries += 1
-        if message.redacted and body is None:
-            return _finish(message, SmsStatus.FAILED, error="masked text: not available to send")
-        try:
-            receipt = adapter.send_sms(
-                to=message.to,
-                body=message.body if body is None else body,
-                local_id=message.local_id,
-            )
-        except adapter.SmsTransientError as exc:
-            # Under RQ, RQ's Retry counts the tries; elsewhere this loop does.
-            may_retry = bool(rq_job.retries_left) if rq_job is not None else tries < max_attempts
-            if not may_retry:
-                # Marked transient: the sweeper (sms_resend_stale) tries again later.
-                return _finish(message, SmsStatus.FAILED, error=f"{TRANSIENT_PREFIX}{exc}")
-            _finish(message, SmsStatus.QUEUED, error=str(exc))
-            if rq_job is not None:
-                raise  # RQ runs the job again after its retry interval
-            time.sleep(_backoff(tries, config))
-            continue
-        except adapter.SmsError as exc:
-            return _finish(message, SmsStatus.FAILED, error=str(exc))
-        except Exception as exc:
-            # Whether the provider took it is unknown: never try this row again by itself.
-            _finish(message, SmsStatus.FAILED, error=f"unexpected error: {type(exc).__name__}")
-            raise
-        return _finish(message, SmsStatus.SENT, provider_message_id=receipt.message_id)
+    message = _start_attempt(message_id, config)
+    if message is None:
+        current = SmsMessage.objects.filter(pk=message_id).first()
+        if current is not None and current.status == SmsStatus.SENDING:
+            raise SmsBusy("the message is being sent by another worker")
+        return current
+    if message.redacted and body is None:
+        _finish(message, SmsStatus.FAILED, error=MASKED_NOT_KEPT)
+        raise PermanentError(MASKED_NOT_KEPT)
+    try:
+        receipt = adapter.send_sms(
+            to=message.to,
+            body=message.body if body is None else body,
+            local_id=message.local_id,
+        )
+    except adapter.SmsTransientError as exc:
+        _finish(message, SmsStatus.QUEUED, error=str(exc))
+        raise
+    except adapter.SmsError as exc:
+        _finish(message, SmsStatus.FAILED, error=str(exc))
+        raise
+    except Exception as exc:
+        # Whether the provider took it is unknown: left to staff, never tried by itself.
+        error = f"unexpected error: {type(exc).__name__}"
+        _finish(message, SmsStatus.FAILED, error=error)
+        raise PermanentError(error) from exc
+    return _finish(message, SmsStatus.SENT, provider_message_id=receipt.message_id)
 
 
-TRANSIENT_PREFIX = "transient: "
-
-
-def sms_resend_stale(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Queue again the messages a lost job left behind; return how many of each kind.
-
-    - `queued` for SMS_RESEND_AFTER_MINUTES without a try (the enqueue after commit failed,
-      the job was lost) or `sending` past the send timeout (the worker was killed mid-send);
-    - `failed` on a transient error (a provider or network outage outlasted the job's
-      retries), while younger than SMS_RESEND_MAX_HOURS and under SMS_RESEND_MAX_ATTEMPTS.
-
-    The provider drops a repeated `localid`, so a message that did go out is not sent twice.
-    Masked texts (sign-in codes) are not kept and never sent again; held ones wait for a
-    provider (sms_release_held).
-    """
-    if not adapter.sms_configured():
-        return {"queued": 0, "sending": 0, "failed": 0}
-    now = now or timezone.now()
-    rules_ = settings.METER_SERVICE
-    quiet_since = now - datetime.timedelta(minutes=int(rules_["SMS_RESEND_AFTER_MINUTES"]))
-    busy_since = now - (
-        datetime.timedelta(seconds=float(_config()["TIMEOUT"])) + STALE_SENDING_GRACE
-    )
-    youngest = now - datetime.timedelta(hours=int(rules_["SMS_RESEND_MAX_HOURS"]))
-    base = SmsMessage.objects.filter(redacted=False, created_at__gte=youngest)
-    kinds = {
-        "queued": base.filter(status=SmsStatus.QUEUED, created_at__lt=quiet_since)
-        .exclude(last_error=HELD_NOTE)
-        .filter(models.Q(last_attempt_at__isnull=True) | models.Q(last_attempt_at__lt=quiet_since)),
-        "sending": base.filter(status=SmsStatus.SENDING, last_attempt_at__lt=busy_since),
-        "failed": base.filter(
-            status=SmsStatus.FAILED,
-            last_error__startswith=TRANSIENT_PREFIX,
-            last_attempt_at__lt=quiet_since,
-            attempts__lt=int(rules_["SMS_RESEND_MAX_ATTEMPTS"]),
-        ),
-    }
-    counts = {}
-    for kind, rows in kinds.items():
-        counts[kind] = 0
-        for message_id in rows.values_list("pk", flat=True):
-            with transaction.atomic():
-                message = SmsMessage.objects.select_for_update().filter(pk=message_id).first()
-                # Still left behind once locked: a job may have taken it meanwhile.
-                if message is None or not rows.filter(pk=message_id).exists():
-                    continue
-                message.status = SmsStatus.QUEUED
-                message.save(update_fields=["status"])
-                _enqueue(message, None)
-            counts[kind] += 1
-    if any(counts.values()):
-        logger.warning("sms sent again", extra=counts)
-    return counts
+MASKED_NOT_KEPT = "masked text: not available to send"
 
 
 def _hold(message_id: int) -> SmsMessage | None:
@@ -446,17 +386,54 @@ def sms_release_held() -> int:
 
 @transaction.atomic
 def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
-    """Queue a failed message again (after the provider's credit is topped up, say)."""
+    """Queue one failed message again (after the provider's credit is topped up, say)."""
     message = SmsMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != SmsStatus.FAILED:
         raise ValidationError(NOT_RETRYABLE_MESSAGE, code="sms_not_failed")
     if message.redacted:
         raise ValidationError(MASKED_MESSAGE, code="sms_masked")
-    message.status = SmsStatus.QUEUED
-    message.save(update_fields=["status"])
-    events.sms_retried_event(message=message, actor=actor)
-    _enqueue(message, None)
+    sms_resend(messages=[message], actor=actor)
+    message.refresh_from_db()
     return message
+
+
+def sms_resend(*, messages: Sequence[SmsMessage], actor=None):
+    """Queue again what can be of these messages (the desk's re-send); return an
+    outbox Requeued: how many went back on the queue, and why each other one did not.
+
+    A message with a delivery row is re-sent through it (failed, waiting, or left running by
+    a dead worker); one without (refused over the hourly limit, or logged before the outbox)
+    gets one. Sent messages, sign-in codes (their text is not kept) and messages being sent
+    now are skipped.
+    """
+    from apps.meter_service.doctype.outbox import services as outbox
+    from apps.meter_service.doctype.outbox.models import OutboxJob
+
+    result = outbox.Requeued()
+    for message in messages:
+        row_id = (
+            OutboxJob.objects.filter(key=sms_outbox_key(message)).values_list("pk", flat=True)
+        ).first()
+        if row_id is not None:
+            done = outbox.outbox_requeue(job_ids=[row_id], actor=actor)
+            result.requeued += done.requeued
+            for reason, count in done.skipped.items():
+                result.skipped[reason] = result.skipped.get(reason, 0) + count
+            continue
+        with transaction.atomic():
+            message = SmsMessage.objects.select_for_update().get(pk=message.pk)
+            if message.status == SmsStatus.SENT:
+                result.skip(outbox.SKIP_SMS_SENT)
+                continue
+            if message.redacted:
+                result.skip(outbox.SKIP_MASKED)
+                continue
+            message.status = SmsStatus.QUEUED
+            message.save(update_fields=["status"])
+            events.sms_retried_event(message=message, actor=actor)
+            _enqueue(message, None)
+        result.requeued += 1
+    return result
 
 
 # --- what the events of a claim send ------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import functools
 import io
 import logging
 from pathlib import Path
@@ -17,11 +16,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from apps.meter_service import jobs
 from apps.meter_service.display import code_text
 from apps.meter_service.doctype.sla import events, rules, selectors
 from apps.meter_service.doctype.sla.calendar import (
@@ -242,14 +241,6 @@ def _escalation_message(clock: SlaClock, worked: int) -> tuple[str, str]:
     return subject, body
 
 
-def _send_email(subject: str, body: str, to: list[str]) -> None:
-    """Send after the commit; a mail server failure is logged, the stamp stays."""
-    try:
-        EmailMessage(subject=subject, body=body, to=to).send()
-    except Exception:
-        logger.exception("service-level email failed", extra={"subject": subject})
-
-
 def _notify_at_threshold(
     *, claim, now: datetime.datetime | None, escalate: bool, roles: list[str]
 ) -> bool:
@@ -291,8 +282,14 @@ def _notify_at_threshold(
             subject, body = _escalation_message(clock, worked)
         else:
             subject, body = _warning_message(clock, worked, now, calendar)
-    transaction.on_commit(
-        functools.partial(_send_email, subject, body, [email for _name, email in recipients])
+    # An outbox row in this transaction: sent after the commit, retried if the mail server
+    # is down.
+    jobs.enqueue(
+        jobs.send_email,
+        subject=subject,
+        body=body,
+        to=[email for _name, email in recipients],
+        queue="notifications",
     )
     return True
 

@@ -4,7 +4,9 @@ It speaks the protocol the adapter uses and keeps every message in memory:
 
 - ``POST|GET /v1/{API_KEY}/sms/send.json`` (receptor, sender, message, localid): checks the
   API key (403), the receptors (411), the sender (412) and the text (413); a repeated localid
-  gets the message already taken, which is not stored again.
+  gets the message already taken, which is not stored again (as Kavenegar does).
+- ``GET /_fake/sms/requests`` (optional ``?localid=``): how many send requests reached the
+  fake, per localid, duplicates and refusals included: whether the client sent twice.
 - ``GET /_fake/sms`` (optional ``?receptor=``): the messages as JSON, oldest first.
   ``DELETE /_fake/sms``: forget every message and every planned failure.
 - ``POST /_fake/sms/fail`` (``count``, default 1; ``status``, default 503): make the next
@@ -76,6 +78,7 @@ class FakeKavenegar:
         self._messages: list[dict[str, Any]] = []
         self._by_local_id: dict[str, dict[str, Any]] = {}
         self._failures: list[int] = []
+        self._requests: dict[str, int] = {}
         self._ids = itertools.count(87_900_001)
 
     # --- in-process test hooks (the same as the HTTP ones) ----------------------------------
@@ -86,12 +89,23 @@ class FakeKavenegar:
         with self._lock:
             return [dict(m) for m in self._messages if not wanted or m["receptor"] == wanted]
 
+    def requests(self, local_id: str | int | None = None) -> int | dict[str, int]:
+        """Send requests received, per localid ("" without one); one localid's count if given.
+
+        Unlike messages(), a repeated localid counts again: this tells whether the client
+        asked twice, which the de-duplication would otherwise hide."""
+        with self._lock:
+            if local_id is not None:
+                return self._requests.get(str(local_id), 0)
+            return dict(self._requests)
+
     def reset(self) -> None:
-        """Forget every message and every planned failure."""
+        """Forget every message, every request counted and every planned failure."""
         with self._lock:
             self._messages.clear()
             self._by_local_id.clear()
             self._failures.clear()
+            self._requests.clear()
 
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         """Make the next `count` sends answer with `status` (5xx outage or 4xx API error)."""
@@ -115,6 +129,10 @@ class FakeKavenegar:
                 self.reset()
                 return _json(start_response, 200, {"ok": True})
             return _json(start_response, 200, self.messages(query.get("receptor", "")))
+        if path.rstrip("/") == "/_fake/sms/requests":
+            if "localid" in query:
+                return _json(start_response, 200, {"requests": self.requests(query["localid"])})
+            return _json(start_response, 200, self.requests())
         if path.rstrip("/") == "/_fake/sms/fail" and method == "POST":
             fields = {**query, **_form(_body(environ))}
             try:
@@ -146,6 +164,8 @@ class FakeKavenegar:
 
     def _send(self, start_response: StartResponse, key: str, fields: dict[str, str]) -> list[bytes]:
         with self._lock:
+            counted = fields.get("localid", "").strip()
+            self._requests[counted] = self._requests.get(counted, 0) + 1
             failure = self._failures.pop(0) if self._failures else None
         if failure is not None:
             if failure >= 500:

@@ -1,4 +1,5 @@
-"""The scheduler process: enqueue periodic jobs on RQ at their intervals (Procfile role).
+"""The scheduler process: enqueue periodic jobs on RQ at their intervals, and sweep the
+outbox each tick (Procfile role).
 
 Any number may run, on one machine or several: the one holding the lock in Redis acts, the
 others wait and take over within SCHEDULER_LEASE_SECONDS when it stops renewing the lock
@@ -14,6 +15,7 @@ import threading
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.meter_service.doctype.outbox.services import outbox_sweep
 from apps.meter_service.scheduling import (
     SchedulerLease,
     due_jobs,
@@ -30,7 +32,10 @@ FORGET_AFTER_SECONDS = 24 * 3600
 
 
 class Command(BaseCommand):
-    help = "Enqueue the periodic jobs of settings.METER_PERIODIC_JOBS on RQ, forever."
+    help = (
+        "Enqueue the periodic jobs of settings.METER_PERIODIC_JOBS on RQ and hand over again "
+        "the outbox rows that are due, forever."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="Run one tick and stop.")
@@ -64,7 +69,7 @@ class Command(BaseCommand):
         try:
             while not stop.is_set():
                 try:
-                    holding = self._tick(lock, connection, holding)
+                    holding = self._tick(lock, connection, holding, once=once)
                 except Exception:
                     # Redis restarting or unreachable: keep the process up and try next tick.
                     # The lease runs out meanwhile, so another scheduler may act instead.
@@ -85,7 +90,7 @@ class Command(BaseCommand):
                 logger.warning("could not let the scheduler lock go", exc_info=True)
         logger.info("scheduler stopped", extra={"identity": lock.identity})
 
-    def _tick(self, lock: SchedulerLease, connection, holding: bool) -> bool:
+    def _tick(self, lock: SchedulerLease, connection, holding: bool, *, once: bool) -> bool:
         scheduler_beat(connection, lock.identity, forget_after=FORGET_AFTER_SECONDS)
         if not lock.hold():
             if holding:
@@ -95,4 +100,12 @@ class Command(BaseCommand):
             logger.info("scheduler lock taken", extra={"identity": lock.identity})
         for path in enqueue_due(lock):
             logger.info("job enqueued", extra={"job": path, "identity": lock.identity})
+        # Directly, not through RQ, and by the lock's holder only: what a Redis outage or a
+        # dead worker left behind goes to the queue again as soon as Redis is back.
+        try:
+            outbox_sweep()
+        except Exception:
+            if once:
+                raise
+            logger.exception("sweeping the outbox failed")
         return True
