@@ -397,3 +397,15 @@ METER_PERIODIC_JOBS = [
     {"path": "apps.meter_service.jobs.sms_resend_stale", "every_seconds": 120},
     {"path": "apps.meter_service.jobs.payments_reconcile", "every_seconds": 300},
 ]
+# A site may run a periodic job more or less often: under "periodic_jobs" in site_config.json,
+# seconds by the job's name, e.g. {"sms_resend_stale": 60, "payments_reconcile": 120}.
+_PERIODIC_SECONDS: dict = SITE_CONFIG.get("periodic_jobs", {})
+METER_PERIODIC_JOBS = [
+    {
+        **job,
+        "every_seconds": int(
+            _PERIODIC_SECONDS.get(job["path"].rsplit(".", 1)[1], job["every_seconds"])
+        ),
+    }
+    for job in METER_PERIODIC_JOBS
+]
