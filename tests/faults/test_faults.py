@@ -135,6 +135,18 @@ def _later(seconds: float, action) -> threading.Thread:
     return thread
 
 
+def _burst_with_fault(stack: Stack, figures: Figures, walk_ins: list[dict], fault):
+    """File the walk-ins' claims, 3 at a time, with `fault` run 1.5 s into the burst; return
+    the answers and the problems found once the fault is over."""
+    thread = _later(1.5, fault)
+    answers = stack.burst(walk_ins, concurrency=3, gap=0.2)
+    thread.join()
+    _answers_figures(figures, answers)
+    problems = _check_answers(answers)
+    problems += _check_claims_and_texts(stack, figures, walk_ins, answers, texts_per_claim=1)
+    return answers, problems
+
+
 def _fail_on(problems: list[str], figures: Figures) -> None:
     if problems:
         pytest.fail(figures.line() + "\n" + "\n".join(problems), pytrace=False)
@@ -155,12 +167,7 @@ def test_redis_killed_during_a_burst_of_filings(stack: Stack, figures_of: Figure
         time.sleep(4)
         stack.restart_redis()
 
-    fault = _later(1.5, outage)
-    answers = stack.burst(walk_ins, concurrency=3, gap=0.2)
-    fault.join()
-    _answers_figures(figures_of, answers)
-    problems = _check_answers(answers)
-    problems += _check_claims_and_texts(stack, figures_of, walk_ins, answers, texts_per_claim=1)
+    _answers, problems = _burst_with_fault(stack, figures_of, walk_ins, outage)
     _fail_on(problems, figures_of)
 
 
@@ -181,12 +188,7 @@ def test_mariadb_frozen_during_filings(stack: Stack, figures_of: Figures):
         time.sleep(DATABASE_READ_TIMEOUT + 4)
         mariadb.signal(signal.SIGCONT)
 
-    fault = _later(1.5, freeze)
-    answers = stack.burst(walk_ins, concurrency=3, gap=0.2)
-    fault.join()
-    _answers_figures(figures_of, answers)
-    problems = _check_answers(answers)
-    problems += _check_claims_and_texts(stack, figures_of, walk_ins, answers, texts_per_claim=1)
+    _answers, problems = _burst_with_fault(stack, figures_of, walk_ins, freeze)
     # Nothing half-written: each committed claim has its process instance and fee lines.
     claims = stack.claims_of(walk_ins)
     ids = tuple(c["id"] for c in claims.values())
