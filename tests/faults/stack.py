@@ -430,8 +430,13 @@ class Stack:
                 "periodic_jobs": fast_periodic_jobs(),
                 "meter_service": {
                     "SMS_RESEND_AFTER_MINUTES": 0,
-                    "PAYMENT_RECONCILE_MINUTES": 0,
+                    # Not 0: a payment the payer is still paying at the bank would be
+                    # settled as unpaid.
+                    "PAYMENT_RECONCILE_MINUTES": 1,
                     "SMS_PER_MOBILE_PER_HOUR": 1000,
+                    # The sweeper comes every few seconds here, not every few minutes: as
+                    # many tries must span a provider outage of a minute or two.
+                    "SMS_RESEND_MAX_ATTEMPTS": 40,
                 },
             }
         )
