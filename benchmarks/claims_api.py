@@ -33,7 +33,6 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,53 +68,22 @@ def seed(count: int) -> dict:
     from django.core.management import call_command
     from django.db import connections
 
-    from apps.meter_service import identifiers
     from apps.meter_service.api.auth import api_token_issue
     from apps.meter_service.doctype.agency.models import Agency
     from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
-    from apps.meter_service.doctype.meter.services import meter_create, meter_install
-    from apps.meter_service.doctype.subscriber.services import subscriber_create
     from apps.meter_service.permissions import Role
     from benchmarks.bare.models import Item
+    from tests.faults.seed import walk_in_subscriber
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     call_command("load_fixtures", verbosity=0)
     start = datetime.date(2024, 3, 20)
     fee_tariff_save(kind="meter_test", amount_rial=1_500_000, valid_from=start)
     fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=start)
-    walk_ins = []
-    for offset in range(count):
-        number = str(FIRST_NUMBER + offset)
-        nine = f"{(int(number) * 7919) % 10**9:09d}"
-        national_id = nine + str(identifiers.national_id_check_digit(nine))
-        bill_id = identifiers.build_bill_id(number, "281", 3)
-        subscriber = subscriber_create(
-            subscription_number=number,
-            bill_id=bill_id,
-            customer_type="g2c",
-            national_id=national_id,
-            name="مشترک آزمایشی",
-            mobile="09121234567",
-            city="قزوین",
-            address="خیابان آزمایش",
-        )
-        meter = meter_create(
-            serial=f"BENCH-{number}", make="Bench", model="G4", size="G4", accuracy_class="1.5"
-        )
-        meter_install(
-            subscriber=subscriber,
-            meter=meter,
-            installed_on=datetime.date(2022, 3, 21),
-            initial_reading=Decimal("100"),
-        )
-        walk_ins.append(
-            {
-                "bill_id": bill_id,
-                "national_id": national_id,
-                "last_bill_id": bill_id,
-                "last_payment_id": identifiers.build_payment_id(bill_id, 2_350_000, 5, 6),
-            }
-        )
+    walk_ins = [
+        walk_in_subscriber(str(FIRST_NUMBER + offset), mobile="09121234567", serial_prefix="BENCH")
+        for offset in range(count)
+    ]
     from django.contrib.auth.models import Group, User
 
     user = User.objects.create_user("bench-agency", password=None)

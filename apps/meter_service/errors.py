@@ -10,8 +10,10 @@ find what went wrong from what a user reads out.
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -19,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.html import escape
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext_lazy as _
+from redis import exceptions as redis_errors
 
 from apps.meter_service.logs import request_id_var
 
@@ -59,6 +62,32 @@ SERVER_ERROR = ErrorKind(
         "in a few minutes."
     ),
 )
+# An outage of the database or Redis: the request may be sent again in a moment, and the API
+# answers JSON 503 (never an HTML 500), so a client retries instead of reporting a bug.
+UNAVAILABLE = ErrorKind(
+    503,
+    "service_unavailable",
+    _("The service is briefly unavailable"),
+    _(
+        "The service cannot reach its records at this moment. Nothing you sent before was "
+        "lost; please try again in a minute."
+    ),
+)
+# The bank sent the payer back while the database is out of reach: the payment is settled
+# later with the bank (payments_reconcile), so the payer is told so, never shown an error.
+PAYMENT_CONFIRMING = ErrorKind(
+    202,
+    "payment_confirming",
+    _("We are confirming your payment"),
+    _(
+        "Your return from the bank was received. We are confirming your payment with the "
+        "bank; within a few minutes your claim's page shows the result. Do not pay again: "
+        "if the bank took the money and the payment cannot be confirmed, it is returned to "
+        "you by the bank."
+    ),
+)
+# Seconds a client should wait before sending again after a 503 (the Retry-After header).
+RETRY_AFTER_SECONDS = 30
 CSRF_FAILED = ErrorKind(
     403,
     "csrf_failed",
@@ -113,9 +142,32 @@ def _fallback_page(kind: ErrorKind, request_id: str) -> str:
     )
 
 
+def is_outage(exc: BaseException | None) -> bool:
+    """Whether an error is the database or Redis being out of reach, not a bug."""
+    return isinstance(
+        exc,
+        DatabaseError
+        | redis_errors.ConnectionError
+        | redis_errors.TimeoutError
+        | redis_errors.BusyLoadingError,
+    ) and not _is_integrity_error(exc)
+
+
+def _is_integrity_error(exc: BaseException) -> bool:
+    from django.db import DataError, IntegrityError, ProgrammingError
+
+    # Bugs or bad data, not an outage: these stay 500s.
+    return isinstance(exc, IntegrityError | DataError | ProgrammingError)
+
+
 def error_response(request: HttpRequest, kind: ErrorKind) -> HttpResponse:
     """Answer an error in the request's site: JSON for the API, else that site's page."""
     site = site_of(request.path)
+    if kind.status == 503 or kind is PAYMENT_CONFIRMING:
+        response = _outage_response(request, site, kind)
+        if kind.status == 503:
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     request_id = request_id_var.get() if kind is SERVER_ERROR else ""
     if site == API:
         extra = {"code": kind.code, **({"request_id": request_id} if request_id else {})}
@@ -142,6 +194,35 @@ def error_response(request: HttpRequest, kind: ErrorKind) -> HttpResponse:
     return HttpResponse(body, status=kind.status)
 
 
+def _outage_response(request: HttpRequest, site: str, kind: ErrorKind) -> HttpResponse:
+    """The page or JSON of an outage, made without the database: the page is rendered
+    without the request, so no context processor reads the session or the user."""
+    if site == API:
+        return JsonResponse(
+            {"message": str(kind.title), "extra": {"code": kind.code}}, status=kind.status
+        )
+    url_name, home_label = HOME_LINKS[site]
+    context = {
+        "title": kind.title,
+        "text": kind.text,
+        "status": kind.status,
+        "home_url": reverse(url_name),
+        "home_label": home_label,
+        "base_template": PUBLIC_BASES.get(site, PUBLIC_BASES[PORTAL]),
+    }
+    try:
+        body = render_to_string("meter_service/errors/page.html", context)
+    except Exception:
+        logger.exception("outage page could not be rendered", extra={"status": kind.status})
+        body = _fallback_page(kind, "")
+    return HttpResponse(body, status=kind.status)
+
+
+def payment_confirming(request: HttpRequest) -> HttpResponse:
+    """The payer's page when the bank's callback meets a database outage."""
+    return error_response(request, PAYMENT_CONFIRMING)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return error_response(request, NOT_FOUND)
 
@@ -151,7 +232,15 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    # Django has already logged the exception (logger django.request) with this request's id.
+    # Django has already logged the exception (logger django.request) with this request's id,
+    # and calls this inside its handler, so the exception is the one being handled.
+    if is_outage(sys.exc_info()[1]):
+        # A middleware may meet the outage before the callback view (the payer's session and
+        # account are read first): the payer still gets the page saying the payment is
+        # being confirmed.
+        if request.path == reverse("payment:callback"):
+            return error_response(request, PAYMENT_CONFIRMING)
+        return error_response(request, UNAVAILABLE)
     return error_response(request, SERVER_ERROR)
 
 

@@ -75,6 +75,12 @@ def reference(name: str, load: Callable[[], T], *, uncached: Callable[[], T] | N
     if not _enabled() or _changed_in_this_transaction():
         return (uncached or load)()
     generation = _snapshot.get() or _generation()
+    if generation is None:
+        # The shared cache is out of reach (Redis down): no change would be heard of, so
+        # nothing is kept, and what was kept is dropped; every read goes to the database.
+        with _copies_lock:
+            _copies.clear()
+        return (uncached or load)()
     kept = _copies.get(name)
     if kept is not None and kept[0] == generation:
         return kept[1]

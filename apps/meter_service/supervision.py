@@ -32,8 +32,8 @@ POLICIES: dict[str, ProcessPolicy] = {
     # gunicorn: TERM lets requests in flight finish within its graceful_timeout (30 s).
     "web": ProcessPolicy(stop_signal="TERM", stop_wait=40),
     # RQ: TERM is a warm stop, the job running finishes first. One still running after two
-    # minutes is killed; what it did not do is found again by the recovery jobs
-    # (sms_resend_stale, payments_reconcile).
+    # minutes is killed; its outbox row is run again after its lease (doctype/outbox/), and
+    # payments_reconcile settles a payment it left open.
     "worker": ProcessPolicy(stop_signal="TERM", stop_wait=120),
     # The scheduler lets its lock go on TERM, so another scheduler takes over at once.
     "scheduler": ProcessPolicy(stop_signal="TERM", stop_wait=15),

@@ -442,6 +442,18 @@ METER_PERIODIC_JOBS = [
     # Records that only grow (sign-in codes, their audit, expired sessions), by retention.
     {"path": "apps.meter_service.jobs.records_purge", "every_seconds": 3600},
 ]
+# A site may run a periodic job more or less often: under "periodic_jobs" in site_config.json,
+# seconds by the job's name, e.g. {"payments_reconcile": 60, "records_purge": 600}.
+_PERIODIC_SECONDS: dict = SITE_CONFIG.get("periodic_jobs", {})
+METER_PERIODIC_JOBS = [
+    {
+        **job,
+        "every_seconds": int(
+            _PERIODIC_SECONDS.get(job["path"].rsplit(".", 1)[1], job["every_seconds"])
+        ),
+    }
+    for job in METER_PERIODIC_JOBS
+]
 
 # The name authenticator apps show beside the desk's codes (two_factor.py).
 OTP_TOTP_ISSUER = f"Meter test service ({SITE_NAME})"

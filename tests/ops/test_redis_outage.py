@@ -49,3 +49,36 @@ def test_the_api_and_the_desk_answer_with_redis_down(redis_down, client, make_us
 
     client.force_login(make_user(Role.SERVICE_DESK_CLERK))  # the session is in the database
     assert client.get("/desk/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_with_redis_down_the_redis_kept_limits_are_not_enforced(redis_down, rf, settings):
+    """The documented way the limits kept in Redis fail: they count from zero and lock
+    nobody out, and recording a failure does not fail the sign-in."""
+    from apps.meter_service import login_limits
+
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "LOGIN_FAILURES_PER_ACCOUNT": 2}
+    request = rf.post("/desk/login/")
+    for _ in range(5):
+        login_limits.record_failure(request, "clerk")
+    assert login_limits.is_locked(request, "clerk") is False
+
+
+@pytest.mark.django_db
+def test_with_redis_down_the_reference_data_is_read_from_the_database(redis_down, settings):
+    """Copies kept by a worker cannot be told stale while Redis is away: each read goes to
+    the database, as on a site without Redis."""
+    from apps.meter_service import reference_data
+
+    settings.METER_REFERENCE_CACHE = True
+    reference_data._copies["holidays"] = ("old-generation", ["kept before the outage"])
+    loads = []
+
+    def load():
+        loads.append(1)
+        return ["from the database"]
+
+    assert reference_data.reference("holidays", load) == ["from the database"]
+    assert reference_data.reference("holidays", load) == ["from the database"]
+    assert len(loads) == 2
+    assert "holidays" not in reference_data._copies

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import errors, permissions, tracking
 from apps.meter_service.client_address import public_url
 from apps.meter_service.doctype.claim.selectors import claim_by_tracking_code, claim_get
 from apps.meter_service.doctype.payment import selectors, services
 from apps.meter_service.doctype.payment.models import PaymentStatus
+
+logger = logging.getLogger("meter_service.payment")
 
 PAID_MESSAGE = _("The payment was received. Your claim goes ahead to the meter test.")
 NOT_PAID_MESSAGE = _("The payment was not completed; no money was taken for this claim.")
@@ -79,11 +84,25 @@ def payment_callback(request):
 
     No login is needed (the payer may come back without a session); the outcome page shows
     no personal data, and the owner, when logged in, is taken to the claim's page instead.
+
+    With the database out of reach the payer is told that the payment is being confirmed
+    (never an error page): the bank does not call back again, and payments_reconcile
+    settles the payment with the bank once the database is back.
     """
     try:
         payment = services.payment_handle_callback(
             authority=request.GET.get("Authority", ""), status=request.GET.get("Status", "")
         )
+        claim = payment.claim
+        owner_page = _claim_page(claim) if _is_owner(request.user, claim) else None
+    except DatabaseError as error:
+        if not errors.is_outage(error):
+            raise
+        logger.warning(
+            "payment callback during a database outage: left to payments_reconcile",
+            extra={"error": str(error)[:200]},
+        )
+        return errors.payment_confirming(request)
     except ValidationError as error:
         if getattr(error, "code", None) == "unknown_payment":
             raise Http404 from error
@@ -93,13 +112,12 @@ def payment_callback(request):
             "retry_url": request.get_full_path(),
         }
         return render(request, "meter_service/payment/problem.html", context, status=503)
-    claim = payment.claim
-    if _is_owner(request.user, claim) and (url := _claim_page(claim)):
+    if owner_page:
         if payment.status == PaymentStatus.PAID:
             messages.success(request, PAID_MESSAGE)
         else:
             messages.error(request, NOT_PAID_MESSAGE)
-        return redirect(url)
+        return redirect(owner_page)
     return redirect("payment:result", authority=payment.authority)
 
 

@@ -80,8 +80,10 @@ class FakeKavenegar:
         self._failures: list[int] = []
         self._requests: dict[str, int] = {}
         self._ids = itertools.count(87_900_001)
+        self._delay_seconds = 0.0
+        self._repeats = 0  # sends of a localid already taken (dropped, as Kavenegar does)
 
-    # --- in-process test hooks (the same as the HTTP ones) ----------------------------------
+    # --- in-process test hooks (the HTTP ones, and set_delay / repeated_sends) --------------
 
     def messages(self, receptor: str = "") -> list[dict[str, Any]]:
         """Return copies of the stored messages, oldest first, for one receptor if given."""
@@ -106,11 +108,24 @@ class FakeKavenegar:
             self._by_local_id.clear()
             self._failures.clear()
             self._requests.clear()
+            self._delay_seconds = 0.0
+            self._repeats = 0
 
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         """Make the next `count` sends answer with `status` (5xx outage or 4xx API error)."""
         with self._lock:
             self._failures.extend([int(status)] * int(count))
+
+    def set_delay(self, seconds: float) -> None:
+        """Answer each send this much later, after taking it: a sender killed meanwhile does
+        not know that the text went out (the fault-injection tests kill the worker so)."""
+        with self._lock:
+            self._delay_seconds = max(0.0, float(seconds))
+
+    def repeated_sends(self) -> int:
+        """How many sends repeated a localid already taken (not sent to the phone again)."""
+        with self._lock:
+            return self._repeats
 
     # --- WSGI -------------------------------------------------------------------------------
 
@@ -193,6 +208,7 @@ class FakeKavenegar:
                 dedup = f"{local_id}:{number}" if local_id else ""
                 if dedup and dedup in self._by_local_id:
                     entries.append(self._by_local_id[dedup])
+                    self._repeats += 1
                     continue
                 entry = {
                     "messageid": next(self._ids),
@@ -210,6 +226,9 @@ class FakeKavenegar:
                     self._by_local_id[dedup] = entry
                 entries.append(entry)
             entries = [{k: v for k, v in e.items() if k != "localid"} for e in entries]
+            delay = self._delay_seconds
+        if delay:
+            time.sleep(delay)
         return _json(start_response, 200, {"return": _return(200), "entries": entries})
 
     # --- the demo inbox ---------------------------------------------------------------------
