@@ -221,3 +221,48 @@ def test_the_proxy_modes_need_local_files(settings, s3_storage):
     assert "meter_service.E002" in [problem.id for problem in check_site_config(None)]
     settings.METER_FILES_SENDFILE = ""
     assert "meter_service.E002" not in [problem.id for problem in check_site_config(None)]
+
+
+def new_site_config(*args: str) -> dict:
+    """The config new_site writes for these arguments (without making the site)."""
+    from apps.meter_service.management.commands.new_site import Command
+
+    command = Command()
+    options = vars(command.create_parser("manage.py", "new_site").parse_args(["qazvin", *args]))
+    return command._config("qazvin", "sqlite:///db.sqlite3", "", options)
+
+
+def test_new_site_writes_the_object_store_settings_but_not_its_keys(monkeypatch):
+    from django.core.management import CommandError
+
+    monkeypatch.setenv("METER_S3_SECRET_KEY", "not-in-the-file")
+    config = new_site_config(
+        "--sqlite",
+        "--files-backend=s3",
+        "--s3-endpoint=https://minio.example.ir",
+        "--s3-bucket=meter-files",
+        "--files-presigned-seconds=60",
+    )
+    assert {key: config[key] for key in config if key.startswith(("files_", "s3_"))} == {
+        "files_backend": "s3",
+        "s3_endpoint": "https://minio.example.ir",
+        "s3_bucket": "meter-files",
+        "s3_location": "qazvin",
+        "files_presigned_seconds": 60,
+    }
+    assert "files_backend" not in new_site_config("--sqlite")  # the files folder, as before
+    with pytest.raises(CommandError, match="needs --s3-bucket"):
+        new_site_config("--sqlite", "--files-backend=s3")
+    with pytest.raises(CommandError, match="presigned-seconds"):
+        new_site_config(
+            "--sqlite", "--files-backend=s3", "--s3-bucket=b", "--files-presigned-seconds=-1"
+        )
+
+
+def test_the_object_store_keys_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setattr(siteconfig, "SITES_DIR", tmp_path)
+    siteconfig.write_config("qazvin", {"files_backend": "s3", "s3_bucket": "meter-files"})
+    monkeypatch.setenv("METER_S3_ACCESS_KEY", "from-env")
+    monkeypatch.setenv("METER_S3_SECRET_KEY", "secret-from-env")
+    options = siteconfig.file_storage(siteconfig.load_config("qazvin"), "qazvin")["OPTIONS"]
+    assert (options["access_key"], options["secret_key"]) == ("from-env", "secret-from-env")
