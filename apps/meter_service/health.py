@@ -89,6 +89,21 @@ def _heartbeat_age(stamp) -> float | None:
     return (timezone.now() - at).total_seconds()
 
 
+def check_files() -> dict:
+    """The object store answers and the site's bucket is there (the keys are accepted)."""
+    from django.core.files.storage import default_storage
+
+    bucket = default_storage.bucket_name
+    default_storage.connection.meta.client.head_bucket(Bucket=bucket)
+    return {"backend": "s3", "bucket": bucket}
+
+
+def on_object_store() -> bool:
+    from sites.siteconfig import S3_STORAGE
+
+    return settings.STORAGES["default"]["BACKEND"] == S3_STORAGE
+
+
 def check_sms() -> dict:
     """Whether the site names an SMS provider; without one, messages are held (a warning)."""
     from apps.meter_service.doctype.notification.services import sms_held_count
@@ -123,10 +138,11 @@ def health_view(request):
     """Report each dependency; 503 when any configured one fails.
 
     {"status": "ok"|"error", "site": NAME, "checks": {"database": {...}, "redis": {...},
-    "queue": {...}, "sms": {...}, "gateway": {...}}}; each check has a "status" ("ok",
-    "warning", "error", or "not_configured" / "in_process" on a site without Redis) and, when
-    run, its duration in "ms". A site without an SMS provider or a payment gateway is a
-    warning, not a failure: the site serves, and staff are told on the desk.
+    "queue": {...}, "files": {...} (on an object store only), "sms": {...}, "gateway": {...}}};
+    each check has a "status" ("ok", "warning", "error", or "not_configured" / "in_process" on
+    a site without Redis) and, when run, its duration in "ms". A site without an SMS provider
+    or a payment gateway is a warning, not a failure: the site serves, and staff are told on
+    the desk.
     """
     checks = {"database": _timed(check_database)}
     if settings.REDIS_URL:
@@ -135,6 +151,8 @@ def health_view(request):
     else:
         checks["redis"] = {"status": "not_configured"}
         checks["queue"] = {"status": "in_process"}
+    if on_object_store():  # a local site's files folder is checked with the database
+        checks["files"] = _timed(check_files)
     checks["sms"] = _timed(check_sms)
     checks["gateway"] = _timed(check_gateway)
     healthy = all(c["status"] != "error" for c in checks.values())

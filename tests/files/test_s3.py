@@ -266,3 +266,16 @@ def test_the_object_store_keys_come_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("METER_S3_SECRET_KEY", "secret-from-env")
     options = siteconfig.file_storage(siteconfig.load_config("qazvin"), "qazvin")["OPTIONS"]
     assert (options["access_key"], options["secret_key"]) == ("from-env", "secret-from-env")
+
+
+@pytest.mark.django_db
+def test_health_checks_the_bucket(client, s3_storage, settings):
+    body = client.get("/health/").json()
+    assert body["checks"]["files"]["status"] == "ok"
+    assert body["checks"]["files"]["bucket"] == s3_storage.bucket
+
+    missing = {**s3_storage.config, "s3_bucket": "meter-no-such-bucket"}
+    settings.STORAGES = {**settings.STORAGES, "default": siteconfig.file_storage(missing, "test")}
+    response = client.get("/health/")
+    assert response.status_code == 503
+    assert response.json()["checks"]["files"]["status"] == "error"
