@@ -190,6 +190,48 @@ def test_an_import_stored_by_the_web_is_checked_by_a_worker_reading_the_bucket(
 
 
 @pytest.mark.django_db
+def test_an_import_queued_in_redis_is_checked_by_a_worker_reading_the_bucket(
+    client,
+    admin_user,
+    s3_storage,
+    settings,
+    tmp_path,
+    rq_queue,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+):
+    """The same, through a real RQ queue: the job in Redis names the batch, not a file."""
+    from rq import SimpleWorker
+
+    from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
+    from tests.doctype.import_batch.test_import import subscriber_csv, subscriber_row
+
+    settings.METER_JOBS_MODE = "rq"
+    monkeypatch.setattr(jobs, "_rq_queue", lambda name: rq_queue)
+    client.force_login(admin_user)
+    content = subscriber_csv([subscriber_row(2501)])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("admin:meter_service_importbatch_add"),
+            {"target": "subscriber", "file": SimpleUploadedFile("s.csv", content)},
+        )
+    batch = ImportBatch.objects.get()
+    [job] = rq_queue.get_jobs()
+    assert job.func_name == "apps.meter_service.jobs.import_batch_validate"
+    assert job.args == (batch.pk,)
+    assert not settings.MEDIA_ROOT.exists()
+
+    settings.MEDIA_ROOT = tmp_path / "worker-disk"
+    settings.STORAGES = {**settings.STORAGES}
+    assert SimpleWorker([rq_queue], connection=rq_queue.connection).work(burst=True)
+    job.refresh()
+    assert job.get_status() == "finished"
+    batch.refresh_from_db()
+    assert batch.status == ImportStatus.VALID, batch.errors
+    assert not settings.MEDIA_ROOT.exists()
+
+
+@pytest.mark.django_db
 def test_pdfs_are_made_with_the_files_on_s3(client, scanned, make_user, settings):
     client.force_login(make_user(Role.SERVICE_DESK_CLERK))
     response = client.get(reverse("portal:claim_receipt", args=[scanned.tracking_code]))

@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError
 
 from apps.meter_service import backups
+from apps.meter_service.management.commands import new_site
 from sites import siteconfig
 from tests.ops.test_backup import files_of, restore, run
 from tests.test_uploads import small_png
@@ -44,6 +45,15 @@ def source_site(s3_storage, settings):
     settings.SITE_NAME = name
     yield name
     shutil.rmtree(siteconfig.site_dir(name), ignore_errors=True)
+
+
+def drop_database(server_url: str, site: str) -> None:
+    account = new_site.ServerAccount.from_url(server_url)
+    conn = account.connect()
+    try:
+        conn.cursor().execute(f"DROP DATABASE IF EXISTS `{new_site.database_name(site)}`")
+    finally:
+        conn.close()
 
 
 def test_a_site_on_s3_is_backed_up_and_restored_under_its_own_prefix(
@@ -83,6 +93,8 @@ def test_a_site_on_s3_is_backed_up_and_restored_under_its_own_prefix(
 
     # Its prefix is taken now: refused without --force, even once its folder is gone.
     shutil.rmtree(site)
+    if server_url:  # and its database (else that is refused first)
+        drop_database(server_url, restored_site)
     with pytest.raises(CommandError, match="object store holds 3 files"):
         restore(archive, restored_site, server_url)
     restore(archive, restored_site, server_url, "--force")
