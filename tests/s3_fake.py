@@ -153,3 +153,12 @@ def s3_storage(s3_server, settings, tmp_path, monkeypatch) -> S3Site:
     monkeypatch.setenv("METER_S3_ACCESS_KEY", ACCESS_KEY)
     monkeypatch.setenv("METER_S3_SECRET_KEY", SECRET_KEY)
     return S3Site(server=s3_server, bucket=bucket, location=location, config=config)
+
+
+@pytest.fixture(params=["local", "s3"])
+def files_backend(request, settings, tmp_path) -> S3Site | None:
+    """Run the test twice: files in a folder of its own, then in a bucket (the S3Site)."""
+    if request.param == "s3":
+        return request.getfixturevalue("s3_storage")
+    settings.MEDIA_ROOT = tmp_path
+    return None
