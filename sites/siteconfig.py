@@ -21,7 +21,17 @@ ENV_OVERRIDES = {
     "METER_SECRET_KEY": "secret_key",
     "METER_DEBUG": "debug",
     "METER_ALLOWED_HOSTS": "allowed_hosts",
+    # The object store's keys stay out of site_config.json when the environment gives them.
+    "METER_S3_ACCESS_KEY": "s3_access_key",
+    "METER_S3_SECRET_KEY": "s3_secret_key",
 }
+
+# Where a site keeps its files (site_config.json "files_backend"): the files folder of the
+# site, or an S3-compatible object store (AWS, MinIO, Ceph RGW) through django-storages.
+FILES_LOCAL = "local"
+FILES_S3 = "s3"
+FILES_BACKENDS = (FILES_LOCAL, FILES_S3)
+S3_STORAGE = "apps.meter_service.storage.PrivateS3Storage"
 
 
 def site_name() -> str:
@@ -80,3 +90,46 @@ def load_config(name: str | None = None) -> dict:
     if isinstance(config.get("allowed_hosts"), str):
         config["allowed_hosts"] = [h.strip() for h in config["allowed_hosts"].split(",") if h]
     return config
+
+
+def file_storage(config: dict, name: str, files_folder: Path | None = None) -> dict:
+    """Return the STORAGES["default"] entry for a site's config.
+
+    Local files live in the site's files folder (MEDIA_ROOT unless `files_folder` is given).
+    On S3 every site keeps its objects under its own prefix (`s3_location`, default the site's
+    name), so several sites may share one bucket; the bucket itself must stay private: files
+    are only ever served through the app's authorised view (apps/meter_service/files.py).
+    """
+    backend = config.get("files_backend") or FILES_LOCAL
+    if backend == FILES_LOCAL:
+        options = {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
+        if files_folder is not None:
+            options["location"] = str(files_folder)
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": options}
+    if backend != FILES_S3:
+        raise ValueError(f"files_backend must be one of {FILES_BACKENDS}, not {backend!r}")
+    if not config.get("s3_bucket"):
+        raise ValueError("files_backend s3 needs s3_bucket in the site config")
+    return {
+        "BACKEND": S3_STORAGE,
+        "OPTIONS": {
+            "bucket_name": config["s3_bucket"],
+            "endpoint_url": config.get("s3_endpoint") or None,
+            "region_name": config.get("s3_region") or None,
+            "access_key": config.get("s3_access_key") or None,
+            "secret_key": config.get("s3_secret_key") or None,
+            "location": config.get("s3_location", name),
+            # MinIO and Ceph answer at one host; AWS accepts path style too.
+            "addressing_style": config.get("s3_addressing_style") or "path",
+            "signature_version": "s3v4",
+            # A new upload never replaces another's object (as on the file system).
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": presigned_seconds(config) or 60,
+        },
+    }
+
+
+def presigned_seconds(config: dict) -> int:
+    """How long a presigned link to a file lives; 0: the app streams the file itself."""
+    return int(config.get("files_presigned_seconds") or 0)

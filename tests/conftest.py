@@ -16,6 +16,7 @@ from apps.meter_service.doctype.subscriber.services import subscriber_create
 from apps.meter_service.integrations.fake import fake_provider_sections
 from apps.meter_service.permissions import DESK_ROLES, Role
 from tests import reference_rows
+from tests.s3_fake import files_backend, s3_server, s3_storage  # noqa: F401
 
 PASSWORD = "test-pass-1403"
 _numbers = itertools.count(3000001)

@@ -89,6 +89,11 @@ def scanned(make_claim, settings, tmp_path):
 def test_the_scan_is_served_only_to_those_who_may_see_the_claim(
     client, scanned, make_user, make_subscriber
 ):
+    assert_served_only_to_readers(client, scanned, make_user, make_subscriber)
+
+
+def assert_served_only_to_readers(client, scanned, make_user, make_subscriber) -> None:
+    """The claim's scan goes to staff who may see claims and to its subscriber, else 404."""
     url = scanned.last_bill_scan.url
     assert url.startswith("/files/claims/bills/")
     assert client.get(url).status_code == 404  # anonymous: as if missing

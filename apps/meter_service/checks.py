@@ -16,6 +16,16 @@ def check_site_config(app_configs, **kwargs) -> list:
             )
     if settings.METER_JOBS_ASYNC and not settings.REDIS_URL:
         problems.append(Warning("Async jobs need a Redis URL.", id="meter_service.W001"))
+    local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
+    if settings.METER_FILES_SENDFILE and not local:
+        # The proxy reads the file from the disk; an object store has none to hand over.
+        problems.append(
+            Error(
+                "files_sendfile needs files_backend local; on an object store leave it out "
+                "(files_presigned_seconds redirects to the store instead).",
+                id="meter_service.E002",
+            )
+        )
     return problems
 
 

@@ -6,7 +6,8 @@ anyone else the record rule of the record the file belongs to (a subscriber sees
 of their own claim and the attachments of their own complaints). Missing and forbidden
 files answer the same 404. Behind nginx or Apache the web process only authorises:
 `files_sendfile` in the site config ("x-accel-redirect" or "x-sendfile") hands the sending
-to the proxy.
+to the proxy. On an object store (`files_backend` "s3") the view streams the object, or with
+`files_presigned_seconds` redirects to a presigned link that lives that long.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from django.apps import apps
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -79,25 +81,53 @@ def private_file(request: HttpRequest, name: str) -> HttpResponse:
     return send(name)
 
 
-def send(name: str) -> HttpResponse:
-    """The file's response: streamed here, or handed to the proxy by the site's setting."""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
+def send(
+    name: str,
+    *,
+    content_type: str | None = None,
+    filename: str | None = None,
+    as_attachment: bool | None = None,
+    storage=None,
+) -> HttpResponse:
+    """The file's response: streamed here, handed to the proxy, or a presigned redirect.
+
+    Callers have checked who may read the file. On an object store with
+    `files_presigned_seconds` set, the answer is a redirect to a link that lives that many
+    seconds and carries our content type and disposition; the bucket itself stays private.
+    """
+    storage = storage or default_storage
+    if content_type is None:
+        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        content_type = CONTENT_TYPES.get(extension, "application/octet-stream")
+    if as_attachment is None:
+        as_attachment = content_type not in INLINE_TYPES
+    disposition = content_disposition_header(as_attachment, filename or posixpath.basename(name))
     mode = getattr(settings, "METER_FILES_SENDFILE", "")
-    if mode == "x-accel-redirect":
+    presigned = getattr(settings, "METER_FILES_PRESIGNED_SECONDS", 0)
+    if presigned and hasattr(storage, "presigned_url"):
+        if not storage.exists(name):
+            raise Http404(_("No such file."))
+        response = HttpResponseRedirect(
+            storage.presigned_url(
+                name,
+                expire=presigned,
+                content_type=content_type,
+                content_disposition=disposition,
+            )
+        )
+    elif mode == "x-accel-redirect":
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = settings.METER_FILES_INTERNAL_URL + quote(name)
     elif mode == "x-sendfile":
         response = HttpResponse(content_type=content_type)
-        response["X-Sendfile"] = default_storage.path(name)
+        response["X-Sendfile"] = storage.path(name)
     else:
         try:
-            handle = default_storage.open(name, "rb")
+            handle = storage.open(name, "rb")
         except FileNotFoundError as exc:
             raise Http404(_("No such file.")) from exc
         response = FileResponse(handle, content_type=content_type)
-    disposition = "inline" if content_type in INLINE_TYPES else "attachment"
-    response["Content-Disposition"] = f'{disposition}; filename="{posixpath.basename(name)}"'
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["Cache-Control"] = "private, no-store"

@@ -215,6 +215,21 @@ def _age(stamp, now: datetime.datetime) -> float | None:
     return (now - at).total_seconds()
 
 
+def check_files() -> dict:
+    """The object store answers and the site's bucket is there (the keys are accepted)."""
+    from django.core.files.storage import default_storage
+
+    bucket = default_storage.bucket_name
+    default_storage.connection.meta.client.head_bucket(Bucket=bucket)
+    return {"backend": "s3", "bucket": bucket}
+
+
+def on_object_store() -> bool:
+    from sites.siteconfig import S3_STORAGE
+
+    return settings.STORAGES["default"]["BACKEND"] == S3_STORAGE
+
+
 def check_sms() -> dict:
     """Whether the site names an SMS provider; without one, messages are held (a warning)."""
     from apps.meter_service.doctype.notification.services import sms_held_count
@@ -268,17 +283,19 @@ def health_view(request):
 
     {"status": "ok"|"degraded"|"error", "site": NAME, "checks": {"database": {...},
     "redis": {...}, "queue": {...}, "worker": {...}, "scheduler": {...}, "outbox": {...},
-    "sms": {...}, "gateway": {...}}}; each check has a "status" (see FAILED above) and,
-    when run, its duration in "ms". "degraded" (200): the site serves but no live worker or
-    scheduler runs the jobs. A site without an SMS provider or a payment gateway is a
-    warning, not a failure: the site serves, and staff are told on the desk; so are failed or
-    stuck outbox rows (a warning: the desk lists them to send again).
+    "files": {...} (on an object store only), "sms": {...}, "gateway": {...}}}; each check
+    has a "status" (see FAILED above) and, when run, its duration in "ms". "degraded" (200):
+    the site serves but no live worker or scheduler runs the jobs. A site without an SMS
+    provider or a payment gateway is a warning, not a failure: the site serves, and staff are
+    told on the desk; so are failed or stuck outbox rows (the desk lists them to send again).
     """
     checks: dict[str, Callable[[], dict | None]] = {"database": check_database}
     if settings.REDIS_URL:
         checks.update(
             redis=check_redis, queue=check_queue, worker=check_worker, scheduler=check_scheduler
         )
+    if on_object_store():  # a local site's files folder is checked with the database
+        checks["files"] = check_files
     checks.update(outbox=check_outbox, sms=check_sms, gateway=check_gateway)
     results = run_checks(checks, float(settings.METER_SERVICE["HEALTH_CHECK_TIMEOUT_SECONDS"]))
     if not settings.REDIS_URL:

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.content_security import site_policy
 from apps.meter_service.rule_settings import site_rules
-from sites.siteconfig import BASE_DIR, load_config, site_dir, site_name
+from sites.siteconfig import (
+    BASE_DIR,
+    file_storage,
+    load_config,
+    presigned_seconds,
+    site_dir,
+    site_name,
+)
 
 SITE_NAME = site_name()
 SITE_CONFIG = load_config(SITE_NAME)
@@ -251,7 +258,9 @@ STATICFILES_FINDERS = [
     "apps.meter_service.staticfiles.VendorFilesFinder",
 ]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Uploads, imports and every other file: the site's files folder or an object store
+    # (site_config.json files_backend; sites/siteconfig.py file_storage).
+    "default": file_storage(SITE_CONFIG, SITE_NAME),
     "staticfiles": {
         "BACKEND": "apps.meter_service.staticfiles.IncrementalCompressedStaticFilesStorage"
     },
@@ -269,6 +278,9 @@ METER_HEALTH_TOKEN = SITE_CONFIG.get("health_token", "")
 # site's files folder), "x-sendfile" Apache's mod_xsendfile.
 METER_FILES_SENDFILE = SITE_CONFIG.get("files_sendfile", "")
 METER_FILES_INTERNAL_URL = SITE_CONFIG.get("files_internal_url", "/_protected_files/")
+# On an object store: 0 streams a file through the web process; N > 0 answers the authorised
+# request with a redirect to a presigned link that lives N seconds (the bucket stays private).
+METER_FILES_PRESIGNED_SECONDS = presigned_seconds(SITE_CONFIG)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Request bodies (apps/meter_service/middleware.py RequestSizeMiddleware): endpoints that take
 # no file at most 64 KB; the others at most the largest import file and its form.

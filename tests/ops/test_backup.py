@@ -181,7 +181,8 @@ def test_a_seeded_site_is_restored_whole(roles, restored_site, server_url, tmp_p
     assert restored_rows(restored_site, server_url) == expected
     from apps.meter_service.management.commands.restore import site_storage
 
-    assert files_of(site_storage(site / "files")) == files
+    config = json.loads((site / "site_config.json").read_text())
+    assert files_of(site_storage(config, restored_site, site / "files")) == files
     config = json.loads((site / "site_config.json").read_text())
     assert len(config["secret_key"]) >= 50 and config["redis_url"] == ""
     if server_url:

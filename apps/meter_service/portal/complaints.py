@@ -8,7 +8,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.models import FollowUpAttachment
 
-from apps.meter_service import tracking
+from apps.meter_service import files, tracking
 from apps.meter_service.display import local_digits
 from apps.meter_service.doctype.claim.selectors import claim_list, with_display
 from apps.meter_service.doctype.complaint import rules, selectors, services
@@ -233,16 +233,9 @@ def complaint_attachment(request, code: str, attachment_id: int):
     )
     if attachment is None or not attachment.file:
         raise Http404
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
+    return files.send(
+        attachment.file.name,
         as_attachment=True,
         filename=Path(attachment.filename or attachment.file.name).name,
         content_type=attachment.mime_type or "application/octet-stream",
     )
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

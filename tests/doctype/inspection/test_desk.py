@@ -198,8 +198,7 @@ def test_the_test_page_shows_points_and_results_read_only(at_test, record, staff
     assert inspection.verdict == "fast"
 
 
-def test_the_desk_serves_the_report_and_the_photos(at_test, record, staff, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_the_desk_serves_the_report_and_the_photos(at_test, record, staff, files_backend):
     photo = SimpleUploadedFile("seal.png", png_bytes(), content_type="image/png")
     inspection = record(at_test, [point(HIGH_FLOW, 100, 101)], photos=[photo])
     client = _client(staff["service_desk_clerk"])
@@ -211,6 +210,8 @@ def test_the_desk_serves_the_report_and_the_photos(at_test, record, staff, setti
     )
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
     assert b"".join(served.streaming_content) == png_bytes()
+    if files_backend:  # the photo is an object in the bucket
+        assert files_backend.body(kept.image.name) == png_bytes()
 
 
 def test_the_equipment_list_highlights_overdue_calibration(staff, prover, overdue_prover):

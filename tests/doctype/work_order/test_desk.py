@@ -78,9 +78,8 @@ def test_other_steps_keep_the_generic_form(paid_claim):
 
 
 def test_the_crew_records_the_replacement_in_persian_digits(
-    faulty_claim, work_order, staff, settings, tmp_path
+    faulty_claim, work_order, staff, files_backend
 ):
-    settings.MEDIA_ROOT = tmp_path
     client = _client(staff["emergency_crew"])
     page = client.get(_complete_url(work_order))
     assert page.status_code == 200
@@ -99,6 +98,9 @@ def test_the_crew_records_the_replacement_in_persian_digits(
     url = reverse("admin:meter_service_workorder_photo", args=[work_order.pk, photo.pk])
     served = _client(staff["billing_officer"]).get(url)
     assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
+    if files_backend:  # the photo is an object in the bucket
+        assert files_backend.body(photo.image.name).startswith(b"\x89PNG")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.models import FollowUpAttachment, Queue
 from unfold.decorators import display
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import files, permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.doctype.complaint import rules, selectors, services
@@ -413,14 +413,11 @@ class ComplaintAdmin(DocumentAdmin):
         ).first()
         if attachment is None:
             raise Http404(gettext("No such record."))
-        response = FileResponse(
-            attachment.file.open("rb"),
+        return files.send(
+            attachment.file.name,
             content_type=attachment.mime_type or "application/octet-stream",
-            filename=attachment.filename,
+            filename=attachment.filename or None,
         )
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
 
     # --- filing ------------------------------------------------------------------------------
 

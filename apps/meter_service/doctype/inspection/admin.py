@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,7 +15,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import files, permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.display import code_text
@@ -298,10 +298,7 @@ class InspectionAdmin(DocumentAdmin):
         photo = inspection.photos.filter(pk=photo_id).first()
         if photo is None:
             raise Http404(gettext("No such record."))
-        response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
-        response["Cache-Control"] = "private, no-store"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return files.send(photo.image.name, content_type=photo.content_type)
 
     def _inspection(self, request, object_id) -> Inspection:
         if not self.has_view_permission(request):

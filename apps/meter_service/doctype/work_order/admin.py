@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import files, permissions, tracking
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.display import format_quantity, local_digits
 from apps.meter_service.doctype.meter import history
@@ -307,4 +307,4 @@ class WorkOrderAdmin(DocumentAdmin):
         photo = WorkOrderPhoto.objects.filter(work_order=work_order, pk=photo_id).first()
         if photo is None:
             raise Http404(_("No such record."))
-        return FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+        return files.send(photo.image.name, content_type=photo.content_type)

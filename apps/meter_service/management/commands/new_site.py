@@ -212,6 +212,31 @@ class Command(BaseCommand):
             "sets public_url, allowed_hosts, CSRF's trusted origin, secure cookies and HSTS, "
             "and trusts the proxy's X-Forwarded-For and X-Forwarded-Proto.",
         )
+        files = parser.add_argument_group(
+            "files (scans, photos, attachments, imports): the site folder unless --files-backend s3"
+        )
+        files.add_argument(
+            "--files-backend",
+            choices=siteconfig.FILES_BACKENDS,
+            default=None,
+            help="local: sites/NAME/files (default); s3: an S3-compatible object store, the "
+            "keys from $METER_S3_ACCESS_KEY and $METER_S3_SECRET_KEY (not written to the config).",
+        )
+        files.add_argument(
+            "--s3-endpoint", default=None, help="e.g. https://minio.example.ir (AWS: leave out)."
+        )
+        files.add_argument("--s3-bucket", default=None, help="A private bucket.")
+        files.add_argument("--s3-region", default=None)
+        files.add_argument(
+            "--s3-location", default=None, help="Prefix of the site's objects (default: NAME)."
+        )
+        files.add_argument(
+            "--files-presigned-seconds",
+            type=int,
+            default=None,
+            help="On S3: answer an authorised file request with a redirect to a presigned link "
+            "living this many seconds (0, the default: the web process streams the file).",
+        )
         parser.add_argument("--admin-user", default="admin")
         parser.add_argument("--admin-email", default="")
         parser.add_argument(
@@ -318,6 +343,31 @@ class Command(BaseCommand):
             }
         )
         config.pop("demo_password", None)  # production sites get no demo users
+        config.update(self._files_config(name, options))
+        return config
+
+    def _files_config(self, name: str, options) -> dict:
+        backend = options.get("files_backend")
+        if backend is None:
+            return {}  # --force keeps what the config says; a new site keeps its files folder
+        if backend == siteconfig.FILES_LOCAL:
+            return {"files_backend": backend}
+        if not options.get("s3_bucket"):
+            raise CommandError("--files-backend s3 needs --s3-bucket.")
+        if options.get("files_presigned_seconds") is not None and not (
+            0 <= options["files_presigned_seconds"] <= 7 * 24 * 3600
+        ):
+            raise CommandError("--files-presigned-seconds must be from 0 to 604800 (7 days).")
+        config = {
+            "files_backend": backend,
+            "s3_bucket": options["s3_bucket"],
+            "s3_location": options.get("s3_location") or name,
+            "files_presigned_seconds": options.get("files_presigned_seconds") or 0,
+        }
+        if options.get("s3_endpoint"):
+            config["s3_endpoint"] = options["s3_endpoint"]
+        if options.get("s3_region"):
+            config["s3_region"] = options["s3_region"]
         return config
 
     def _server_account(self, options) -> ServerAccount:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
 
-from django.core.files.storage import FileSystemStorage
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -32,15 +32,21 @@ from apps.meter_service.management.commands.backup import read_passphrase
 from sites import siteconfig
 
 
-def site_storage(files_folder: Path):
+def site_storage(config: dict, name: str, files_folder: Path):
     """The storage a restored site's files are written to, through Django's storage API.
 
-    The site's storage is the file system under sites/NAME/files (settings.STORAGES); a site
-    on an object store would build its storage here instead.
+    The one the site itself will use (sites/siteconfig.py file_storage): its files folder, or
+    its prefix in the object store, with the store's keys from the environment when the
+    archive's config left them out.
     """
-    return FileSystemStorage(
-        location=files_folder, file_permissions_mode=0o600, directory_permissions_mode=0o700
-    )
+    from django.core.files.storage import storages
+
+    config = {**config}
+    for env_name in ("METER_S3_ACCESS_KEY", "METER_S3_SECRET_KEY"):
+        if os.environ.get(env_name):
+            config[siteconfig.ENV_OVERRIDES[env_name]] = os.environ[env_name]
+    entry = siteconfig.file_storage(config, name, files_folder)
+    return storages.create_storage(entry)
 
 
 class Command(BaseCommand):
@@ -108,7 +114,12 @@ class Command(BaseCommand):
                 % {"names": ", ".join(unknown[:5])}
             )
         config = self._config(archive, options)
+        if config.get("files_backend") == siteconfig.FILES_S3:
+            # The copy's objects go under its own prefix, never over the original site's.
+            config["s3_location"] = name
         self._check_free(name, force, account)
+        storage = site_storage(config, name, staging / "site" / "files")
+        self._check_storage_free(storage, name, force)
 
         site_folder = staging / "site"
         progress = new_site.Progress()
@@ -120,7 +131,7 @@ class Command(BaseCommand):
             else:
                 config["database_url"] = self._load_mariadb(archive, name, account, progress)
                 siteconfig.write_config(name, config, folder=site_folder)
-            self._place_files(archive, site_folder / "files")
+            self._place_files(archive, storage)
             self._move_into_place(name, site_folder)
         except BaseException:
             self._undo(account, progress)
@@ -253,8 +264,23 @@ class Command(BaseCommand):
         )
         return url
 
-    def _place_files(self, archive: backups.Archive, files_folder: Path) -> None:
-        storage = site_storage(files_folder)
+    def _check_storage_free(self, storage, name: str, force: bool) -> None:
+        """On an object store the site's prefix must be empty, or emptied with --force."""
+        if not hasattr(storage, "bucket_name"):
+            return  # the files folder is new, in the staging folder
+        existing = list(backups.storage_names(storage))
+        if existing and not force:
+            raise CommandError(
+                _(
+                    "The object store holds %(files)d files of a site %(site)s already; give "
+                    "--force to replace them."
+                )
+                % {"files": len(existing), "site": name}
+            )
+        for stored in existing:
+            storage.delete(stored)
+
+    def _place_files(self, archive: backups.Archive, storage) -> None:
         expected = archive.manifest["sha256"]
         for name in archive.files:
             with (archive.folder / backups.FILES / name).open("rb") as handle:
