@@ -212,3 +212,19 @@ def test_the_demo_setup_keeps_a_real_provider(tmp_path, monkeypatch):
     assert use_fake_providers("demo") == ["gateway"]
     written = json.loads((tmp_path / "demo" / "site_config.json").read_text("utf-8"))
     assert written["sms"]["API_KEY"] == "real"
+
+
+def test_the_demo_desk_asks_no_app_code_unless_its_config_says(tmp_path, monkeypatch):
+    from apps.meter_service.management.commands.setup_site import relax_demo_sign_in
+
+    monkeypatch.setattr(siteconfig, "SITES_DIR", tmp_path)
+    siteconfig.load_config("demo")
+    assert relax_demo_sign_in("demo") is True
+    written = json.loads((tmp_path / "demo" / "site_config.json").read_text("utf-8"))
+    assert written["meter_service"]["STAFF_TOTP_REQUIRED_ROLES"] == []
+    # A demo whose config chose otherwise keeps its choice.
+    written["meter_service"]["STAFF_TOTP_REQUIRED_ROLES"] = ["system_admin"]
+    siteconfig.write_config("demo", written)
+    assert relax_demo_sign_in("demo") is False
+    kept = json.loads((tmp_path / "demo" / "site_config.json").read_text("utf-8"))
+    assert kept["meter_service"]["STAFF_TOTP_REQUIRED_ROLES"] == ["system_admin"]

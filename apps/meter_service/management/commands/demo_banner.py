@@ -44,6 +44,8 @@ class Command(BaseCommand):
         lines += [
             "",
             "API token for the agency demo user: manage.py issue_api_token agency",
+            "Two-factor sign-in: not required on this demo site (a real site requires it of the",
+            "administrator and the service manager); enrol from the desk's sidebar to try it.",
             "",
         ]
         self.stdout.write("\n".join(lines))

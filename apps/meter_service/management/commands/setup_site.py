@@ -34,6 +34,21 @@ def use_fake_providers(name: str) -> list[str]:
     return written
 
 
+def relax_demo_sign_in(name: str) -> bool:
+    """Let a demo site's manager and administrator into the desk without an authenticator
+    app (STAFF_TOTP_REQUIRED_ROLES empty), unless its config says otherwise; return True
+    when written. Their passwords are printed for anyone trying the demo; a real site keeps
+    the default, and anyone may still enrol from the desk's sidebar."""
+    path = siteconfig.site_dir(name) / "site_config.json"
+    config = json.loads(path.read_text(encoding="utf-8"))
+    rules = config.setdefault("meter_service", {})
+    if "STAFF_TOTP_REQUIRED_ROLES" in rules:
+        return False
+    rules["STAFF_TOTP_REQUIRED_ROLES"] = []
+    siteconfig.write_config(name, config)
+    return True
+
+
 class Command(BaseCommand):
     help = "Migrate the active site, load the fixtures and (with --demo) the demo data."
 
@@ -62,6 +77,8 @@ class Command(BaseCommand):
         if demo:
             for key in use_fake_providers(settings.SITE_NAME):
                 self.stdout.write(f'site_config.json: "{key}" points at the local fake')
+            if relax_demo_sign_in(settings.SITE_NAME):
+                self.stdout.write("site_config.json: the demo's desk asks for no app code")
             # This process read the settings before: the demo data it sends uses them too.
             sections = fake_provider_sections()
             config = siteconfig.load_config(settings.SITE_NAME)
