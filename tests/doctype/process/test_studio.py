@@ -1,0 +1,123 @@
+"""The process studio's services: drafts, their validation, a dry run that leaves nothing, deploy."""
+
+from __future__ import annotations
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+
+from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.process import services, studio
+from apps.meter_service.doctype.process.models import ProcessVersion
+
+pytestmark = pytest.mark.django_db
+
+RENAMED = 'name="Schedule the test visit (studio)"'
+
+
+def _shipped_with_new_label() -> tuple[str, dict[str, str]]:
+    bpmn, dmn = services.workflow_files()
+    old = 'id="Task_schedule" name="'
+    start = bpmn.index(old) + len(old)
+    end = bpmn.index('"', start)
+    return bpmn[: start - len('name="')] + RENAMED[:-1] + bpmn[end:], dmn
+
+
+def _unsafe(bpmn: str) -> str:
+    """A gateway condition that reaches for Python internals."""
+    marker = "<bpmn:conditionExpression"
+    start = bpmn.index(marker)
+    body_start = bpmn.index(">", start) + 1
+    body_end = bpmn.index("</bpmn:conditionExpression>", body_start)
+    return bpmn[:body_start] + "().__class__.__bases__[0].__subclasses__()" + bpmn[body_end:]
+
+
+@pytest.fixture
+def active(db):
+    return services.process_version_active()
+
+
+def test_a_draft_is_kept_and_never_active(active, make_user):
+    manager = make_user("service_manager")
+    bpmn, dmn = _shipped_with_new_label()
+    draft = studio.process_draft_save(bpmn=bpmn, dmn_files=dmn, note="rename", actor=manager)
+    assert draft.is_draft and draft.is_active is None and draft.number == active.number + 1
+    again = studio.process_draft_save(bpmn=bpmn + "\n", dmn_files=dmn, draft=draft, actor=manager)
+    assert again.pk == draft.pk and ProcessVersion.objects.count() == 2
+    assert DocumentEvent.objects.filter(event_type="process_draft_saved").count() == 2
+    # New claims start on the active version, and a draft is no migration target.
+    assert services.process_version_active() == active
+    with pytest.raises(ValidationError):
+        services.process_version_activate(version=draft, actor=manager)
+
+
+def test_a_draft_must_be_well_formed_xml(active):
+    with pytest.raises(ValidationError):
+        studio.process_draft_save(bpmn="<bpmn:definitions", dmn_files={})
+    assert not ProcessVersion.objects.filter(is_draft=True).exists()
+
+
+def test_validation_names_the_unsafe_expression_and_deploy_refuses_it(active):
+    bpmn, dmn = services.workflow_files()
+    draft = studio.process_draft_save(bpmn=_unsafe(bpmn), dmn_files=dmn)
+    problems = studio.process_draft_problems(draft)
+    assert len(problems) == 1
+    assert problems[0].elements, problems[0].message
+    assert all(element in problems[0].message for element in problems[0].elements)
+    with pytest.raises(ValidationError):
+        studio.process_draft_deploy(draft=draft)
+    draft.refresh_from_db()
+    assert draft.is_draft and ProcessVersion.objects.get(is_active=True) == active
+
+
+def test_a_good_draft_validates_clean(active):
+    bpmn, dmn = _shipped_with_new_label()
+    draft = studio.process_draft_save(bpmn=bpmn, dmn_files=dmn)
+    assert studio.process_draft_problems(draft) == []
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_app_config("meter_service").get_models()
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dry_run_goes_through_the_steps_and_leaves_nothing(
+    roles, installed, tariffs, make_user, fake_sms
+):
+    active = services.process_version_active()
+    manager = make_user("service_manager")
+    bpmn, dmn = _shipped_with_new_label()
+    draft = studio.process_draft_save(bpmn=bpmn, dmn_files=dmn, actor=manager)
+    before, sms_before = _row_counts(), len(fake_sms.messages())
+
+    run = studio.process_dry_run(
+        version=draft,
+        samples={"Task_test": {"outcome": "tested", "error_percent": "1.0"}},
+        actor=manager,
+    )
+
+    assert "Task_schedule" in run.path and "Task_test" in run.path, (run.path, run.stopped)
+    schedule = next(t for t in run.tasks if t.element == "Task_schedule")
+    assert {f["id"] for f in schedule.fields} >= {"visit_date"}
+    assert run.completed or run.stopped
+    assert _row_counts() == before
+    assert len(fake_sms.messages()) == sms_before
+    assert ProcessVersion.objects.get(is_active=True) == active
+
+
+def test_deploy_activates_the_draft_and_is_audited(active, make_user):
+    manager = make_user("service_manager")
+    bpmn, dmn = _shipped_with_new_label()
+    draft = studio.process_draft_save(bpmn=bpmn, dmn_files=dmn, actor=manager)
+    deployed = studio.process_draft_deploy(draft=draft, actor=manager)
+    assert deployed.pk == draft.pk and deployed.is_active and not deployed.is_draft
+    assert services.process_version_active() == deployed
+    events = DocumentEvent.objects.filter(object_id=str(draft.pk)).values_list(
+        "event_type", flat=True
+    )
+    assert {"process_version_deployed", "process_version_activated"} <= set(events)
+    with pytest.raises(ValidationError):
+        studio.process_draft_deploy(draft=deployed, actor=manager)
