@@ -121,3 +121,36 @@ def test_deploy_activates_the_draft_and_is_audited(active, make_user):
     assert {"process_version_deployed", "process_version_activated"} <= set(events)
     with pytest.raises(ValidationError):
         studio.process_draft_deploy(draft=deployed, actor=manager)
+
+
+# --- who may use the studio --------------------------------------------------------------------
+STUDIO_PAGES = ["studio", "studio_save", "studio_validate", "studio_dry_run", "studio_deploy"]
+
+
+@pytest.mark.parametrize("role", ["service_manager", "system_admin"])
+def test_the_studio_opens_for_the_service_manager_and_the_administrator(
+    client, active, make_user, role
+):
+    from django.urls import reverse
+
+    client.force_login(make_user(role))
+    url = reverse("admin:meter_service_processversion_studio", args=[active.pk])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"bpmn-modeler.production.min.js" in response.content
+
+
+@pytest.mark.parametrize(
+    "role", ["service_desk_clerk", "technician", "billing_officer", "complaints_officer"]
+)
+def test_other_roles_get_403(client, active, make_user, role):
+    from django.urls import reverse
+
+    client.force_login(make_user(role))
+    bpmn, dmn = _shipped_with_new_label()
+    draft = studio.process_draft_save(bpmn=bpmn, dmn_files=dmn)
+    for name in STUDIO_PAGES:
+        url = reverse(f"admin:meter_service_processversion_{name}", args=[draft.pk])
+        response = client.post(url, "{}", content_type="application/json")
+        assert response.status_code == 403, (name, response.status_code)
+    assert ProcessVersion.objects.get(pk=draft.pk).is_draft

@@ -560,7 +560,8 @@ def process_instance_migrate(
     if to_version.is_draft:
         # A draft is not checked as a whole yet; claims only run deployed versions.
         raise ValidationError(
-            _("Version %(n)s is a draft: deploy it first.") % {"n": local_digits(to_version.number)},
+            _("Version %(n)s is a draft: deploy it first.")
+            % {"n": local_digits(to_version.number)},
             code="migration_refused",
         )
     instance = _locked(instance.claim_id)

@@ -147,9 +147,7 @@ def process_draft_deploy(*, draft: ProcessVersion, actor=None) -> ProcessVersion
         )
     draft.is_draft = False
     draft.save(update_fields=["is_draft"])
-    record_event(
-        document=draft, event_type="process_version_deployed", actor=actor, parameters={}
-    )
+    record_event(document=draft, event_type="process_version_deployed", actor=actor, parameters={})
     return services.process_version_activate(version=draft, actor=actor)
 
 
