@@ -37,7 +37,7 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     assert page.get_attribute("#studio-canvas", "dir") == "ltr"
     # The Modeler's palette, labelled in Persian through bpmn-js's translate module.
     assert page.locator("#studio-canvas .djs-palette").count() == 1
-    title = page.get_attribute("#studio-canvas .djs-palette .bpmn-icon-task", "title")
+    title = page.get_attribute("#studio-canvas .djs-palette [data-action='create.task']", "title")
     assert title and title != "Create task"
     page.screenshot(path=f"{SCREENSHOTS}/process-studio.png", full_page=True)
 
