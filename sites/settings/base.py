@@ -232,7 +232,7 @@ METER_VENDOR_FILES = {
             "assets/*",
         ],
     ),
-    # The process studio's decision-table editor (apps/meter_service/doctype/process/studio_page.py).
+    # The process studio's decision-table editor (doctype/process/studio_page.py).
     "vendor/dmn-js": (
         _NODE_MODULES / "dmn-js" / "dist",
         [
@@ -240,6 +240,8 @@ METER_VENDOR_FILES = {
             "assets/dmn-js-shared.css",
             "assets/dmn-js-decision-table.css",
             "assets/dmn-js-decision-table-controls.css",
+            "assets/dmn-js-drd.css",
+            "assets/dmn-js-literal-expression.css",
             "assets/dmn-font/css/dmn.css",
             "assets/dmn-font/font/*",
         ],

@@ -37,9 +37,18 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     assert page.get_attribute("#studio-canvas", "dir") == "ltr"
     # The Modeler's palette, labelled in Persian through bpmn-js's translate module.
     assert page.locator("#studio-canvas .djs-palette").count() == 1
-    title = page.get_attribute("#studio-canvas .djs-palette [data-action='create.task']", "title")
+    title = page.get_attribute(
+        "#studio-canvas .djs-palette [data-action='create.task']", "aria-label"
+    )
     assert title and title != "Create task"
     page.screenshot(path=f"{SCREENSHOTS}/process-studio.png", full_page=True)
+
+    # The decision tables open in dmn-js, still left to right.
+    page.click("[data-studio-tab='test_verdict.dmn']")
+    page.wait_for_selector("#studio-dmn .tjs-table", timeout=20_000)
+    assert page.is_hidden("#studio-canvas")
+    page.screenshot(path=f"{SCREENSHOTS}/process-studio-dmn.png", full_page=True)
+    page.click("[data-studio-tab='']")
 
     # Draw: rename a step through the modeling module, then save as a draft.
     page.evaluate(
@@ -56,14 +65,13 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     page.wait_for_selector("[data-process-studio][data-ready='1']", timeout=20_000)
 
     page.click("[data-studio-action=validate]")
-    page.wait_for_selector("#studio-status.process-studio__ok", timeout=20_000)
+    page.wait_for_selector("[data-process-studio][data-done=validate]", timeout=20_000)
+    assert page.locator("#studio-problems li").count() == 0
     assert "Task_schedule" in page.text_content("#studio-result")
 
     page.click("[data-studio-action=dry_run]")
-    page.wait_for_function(
-        "document.querySelector('#studio-result').textContent.includes('Task_test')",
-        timeout=30_000,
-    )
+    page.wait_for_selector("[data-process-studio][data-done=dry_run]", timeout=30_000)
+    assert "Task_test" in page.text_content("#studio-result")
     assert page.locator("#studio-canvas .djs-element.studio-visited").count() > 3
     page.screenshot(path=f"{SCREENSHOTS}/process-studio-dry-run.png", full_page=True)
 

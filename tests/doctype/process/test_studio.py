@@ -1,4 +1,4 @@
-"""The process studio's services: drafts, their validation, a dry run that leaves nothing, deploy."""
+"""The process studio: drafts, their validation, a dry run that leaves nothing, deploy."""
 
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ def test_a_dry_run_goes_through_the_steps_and_leaves_nothing(
     assert "Task_schedule" in run.path and "Task_test" in run.path, (run.path, run.stopped)
     schedule = next(t for t in run.tasks if t.element == "Task_schedule")
     assert {f["id"] for f in schedule.fields} >= {"visit_date"}
-    assert run.completed or run.stopped
+    assert run.completed and run.end_event.startswith("End_"), (run.path, run.stopped)
+    assert "fee_paid" in run.messages
     assert _row_counts() == before
     assert len(fake_sms.messages()) == sms_before
     assert ProcessVersion.objects.get(is_active=True) == active
@@ -154,3 +155,60 @@ def test_other_roles_get_403(client, active, make_user, role):
         response = client.post(url, "{}", content_type="application/json")
         assert response.status_code == 403, (name, response.status_code)
     assert ProcessVersion.objects.get(pk=draft.pk).is_draft
+
+
+def _url(name: str, pk: int) -> str:
+    from django.urls import reverse
+
+    return reverse(f"admin:meter_service_processversion_{name}", args=[pk])
+
+
+def test_the_desk_saves_validates_and_deploys_through_json(client, active, make_user):
+    import json
+
+    from django.urls import reverse
+
+    client.force_login(make_user("service_manager"))
+    menu = client.get(reverse("admin:meter_service_processversion_studio_active"))
+    assert menu.status_code == 302 and menu.url == _url("studio", active.pk)
+
+    bpmn, dmn = services.workflow_files()
+    saved = client.post(
+        _url("studio_save", active.pk),
+        json.dumps({"bpmn": _unsafe(bpmn), "dmn": dmn, "note": "unsafe"}),
+        content_type="application/json",
+    )
+    assert saved.status_code == 200, saved.content
+    draft = ProcessVersion.objects.get(pk=saved.json()["id"])
+    assert draft.is_draft and draft.note == "unsafe"
+    assert saved.json()["studio_url"] == _url("studio", draft.pk)
+
+    checked = client.post(_url("studio_validate", draft.pk)).json()
+    assert checked["diff"] is None and len(checked["problems"]) == 1
+    assert checked["problems"][0]["elements"]
+    refused = client.post(_url("studio_deploy", draft.pk))
+    assert refused.status_code == 400 and refused.json()["errors"]
+    # The upload's activation page leads a draft to the studio instead.
+    assert client.post(_url("activate", draft.pk)).url == _url("studio", draft.pk)
+
+    fixed = client.post(
+        _url("studio_save", draft.pk),
+        json.dumps({"bpmn": _shipped_with_new_label()[0], "dmn": dmn}),
+        content_type="application/json",
+    )
+    assert fixed.json()["id"] == draft.pk
+    checked = client.post(_url("studio_validate", draft.pk)).json()
+    assert checked["problems"] == []
+    assert [c["id"] for c in checked["diff"]["changed"]] == ["Task_schedule"]
+
+    deployed = client.post(_url("studio_deploy", draft.pk))
+    assert deployed.status_code == 200 and deployed.json()["url"] == _url("change", draft.pk)
+    assert services.process_version_active().pk == draft.pk
+
+
+def test_the_desk_refuses_what_is_not_a_draft_request(client, active, make_user):
+    client.force_login(make_user("system_admin"))
+    assert client.post(_url("studio_save", active.pk), "[1]", content_type="x").status_code == 400
+    assert client.post(_url("studio_deploy", active.pk)).status_code == 400
+    assert client.get(_url("studio_deploy", active.pk)).status_code == 405
+    assert ProcessVersion.objects.count() == 1

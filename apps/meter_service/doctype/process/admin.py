@@ -29,9 +29,9 @@ from unfold.widgets import (
     UnfoldBooleanWidget,
 )
 
+from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.display import local_digits
-from apps.meter_service import permissions
 from apps.meter_service.doctype.process import services, studio_page, validation, versions
 from apps.meter_service.doctype.process.models import ProcessVersion
 from apps.meter_service.jalali import format_datetime
@@ -380,6 +380,9 @@ class ProcessVersionAdmin(DocumentAdmin):
         version = self._version_or_404(request, object_id)
         if not self.may_activate(request):
             raise PermissionDenied
+        if version.is_draft:
+            # A draft is checked as a whole when it is deployed, from the studio.
+            return redirect(self.page_url("studio", version.pk))
         if request.method == "POST":
             if version.is_active:
                 self.message_user(

@@ -172,6 +172,15 @@ class DryRun:
     stopped: str = ""
 
 
+def step_names(version: ProcessVersion) -> dict[str, str]:
+    """The version's step names by element id, as written in its file (English)."""
+    try:
+        spec, _subprocesses = engine.version_spec(version)
+    except Exception:  # a draft that does not parse has no steps to name
+        return {}
+    return {t.bpmn_id: t.bpmn_name for t in spec.task_specs.values() if t.bpmn_id and t.bpmn_name}
+
+
 def _sample_value(spec_field) -> object:
     rules = {v.name: v.config for v in spec_field.validation}
     kind = spec_field.type
@@ -272,7 +281,6 @@ def process_dry_run(
 
 
 def _drive(version, claim, samples: dict, result: DryRun, actor) -> None:
-    spec, _subprocesses = engine.version_spec(version)
     workflow = engine.new_workflow(version)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(
@@ -301,7 +309,7 @@ def _drive(version, claim, samples: dict, result: DryRun, actor) -> None:
     for _step in range(MAX_DRY_RUN_STEPS):
         if workflow.is_completed():
             result.completed = True
-            ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED)]
+            ends = workflow.get_tasks(state=TaskState.COMPLETED)
             ends = [t for t in ends if t.task_spec.__class__.__name__ == "EndEvent"]
             result.end_event = ends[-1].task_spec.bpmn_id if ends else ""
             return

@@ -11,15 +11,15 @@ import json
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import JsonResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
 from apps.meter_service import permissions
 from apps.meter_service.display import local_digits
-from apps.meter_service.doctype.process import studio, versions
+from apps.meter_service.doctype.process import services, studio, versions
 from apps.meter_service.doctype.process.models import ProcessVersion
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -73,6 +73,11 @@ def urls(admin, prefix: str) -> list:
     wrap = admin.admin_site.admin_view
     return [
         path(
+            "studio/",
+            wrap(lambda request: active_view(admin, request)),
+            name=f"{prefix}_studio_active",
+        ),
+        path(
             "<int:object_id>/studio/",
             wrap(lambda request, object_id: studio_view(admin, request, object_id)),
             name=f"{prefix}_studio",
@@ -105,6 +110,13 @@ def _version(admin, request, object_id) -> ProcessVersion:
     if not permissions.may_edit_process(request.user):
         raise PermissionDenied
     return admin._version_or_404(request, object_id)
+
+
+def active_view(admin, request):
+    """The studio on the active version (the desk's menu links here)."""
+    if not permissions.may_edit_process(request.user):
+        raise PermissionDenied
+    return redirect(admin.page_url("studio", services.process_version_active().pk))
 
 
 def _body(request) -> dict:
@@ -232,9 +244,12 @@ def dry_run_view(admin, request, object_id):
     if not isinstance(samples, dict):
         samples = {}
     run = studio.process_dry_run(version=version, samples=samples, actor=request.user)
+    names = studio.step_names(version)
     return JsonResponse(
         {
-            "path": run.path,
+            "path": [
+                {"id": i, "name": gettext(names[i]) if names.get(i) else ""} for i in run.path
+            ],
             "tasks": [
                 {
                     "element": t.element,

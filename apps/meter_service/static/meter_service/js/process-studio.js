@@ -51,6 +51,10 @@
     }
 
     function say(message, kind) {
+      var hint = document.getElementById("studio-hint");
+      if (hint) {
+        hint.hidden = true;
+      }
       status.textContent = message;
       status.className = "font-semibold " + (kind ? "process-studio__" + kind : "");
     }
@@ -96,7 +100,13 @@
         document.getElementById("studio-canvas").hidden = Boolean(name);
         document.getElementById("studio-dmn").hidden = !name;
         if (name && dmnModeler) {
-          return dmnModeler.importXML(dmnFiles[name]);
+          return dmnModeler.importXML(dmnFiles[name]).then(function () {
+            // Open the first decision table rather than the requirements diagram.
+            var table = dmnModeler.getViews().filter(function (view) {
+              return view.type === "decisionTable";
+            })[0];
+            return table ? dmnModeler.open(table) : undefined;
+          });
         }
         return undefined;
       });
@@ -137,7 +147,7 @@
     function list(title, items) {
       var box = el("section", "flex flex-col gap-1");
       box.appendChild(el("h3", "font-semibold", title));
-      var ul = el("ul", "flex flex-col gap-1");
+      var ul = el("ul", "process-studio__steps");
       items.forEach(function (item) {
         ul.appendChild(item);
       });
@@ -145,14 +155,19 @@
       return box;
     }
 
+    function nameOf(id) {
+      var element = modeler.get("elementRegistry").get(id);
+      return (element && element.businessObject && element.businessObject.name) || "";
+    }
+
     function stepItem(step, extra) {
       var li = el("li");
       li.appendChild(el("span", "process-studio__code", step.id));
-      if (step.name) {
-        li.appendChild(document.createTextNode(" — " + step.name));
-      }
-      if (extra) {
-        li.appendChild(document.createTextNode(" (" + extra + ")"));
+      var name = step.name || nameOf(step.id);
+      if (name || extra) {
+        var shown = el("span", "process-studio__name", name + (extra ? " (" + extra + ")" : ""));
+        shown.dir = "auto";
+        li.appendChild(shown);
       }
       return li;
     }
@@ -211,10 +226,8 @@
           return post(data.urls.dry_run, {}).then(function (json) {
             unmark();
             result.textContent = "";
-            mark(json.path, "studio-visited");
-            result.appendChild(
-              list(text.path, json.path.map(function (id) { return stepItem({ id: id }); }))
-            );
+            mark(json.path.map(function (step) { return step.id; }), "studio-visited");
+            result.appendChild(list(text.path, json.path.map(function (step) { return stepItem(step); })));
             if (json.messages.length) {
               result.appendChild(
                 list(text.messages, json.messages.map(function (id) { return stepItem({ id: id }); }))
@@ -261,8 +274,14 @@
 
     root.querySelectorAll("[data-studio-action]").forEach(function (button) {
       button.addEventListener("click", function () {
+        var name = button.dataset.studioAction;
         button.disabled = true;
-        actions[button.dataset.studioAction]()
+        delete root.dataset.done;
+        actions[name]()
+          .then(function () {
+            // Tells the browser tests (and screen readers, through the status) it finished.
+            root.dataset.done = name;
+          })
           .catch(function (error) {
             say(error.message || text.failed, "error");
           })
