@@ -10,7 +10,7 @@ import pytest
 from apps.meter_service.doctype.process import services
 from apps.meter_service.doctype.process.models import ProcessVersion
 from apps.meter_service.permissions import Role
-from tests.conftest import PASSWORD
+from tests.browser.test_accessibility import axe_violations, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,11 +22,7 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
 ):
     active = services.process_version_active()
     user = make_user(Role.SERVICE_MANAGER)
-    page.goto(f"{live_server.url}/desk/login/")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/desk/")
+    log_in(page, live_server, user)
     errors = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("dialog", lambda dialog: dialog.accept())
@@ -42,6 +38,7 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     )
     assert title and title != "Create task"
     page.screenshot(path=f"{SCREENSHOTS}/process-studio.png", full_page=True)
+    assert axe_violations(page) == []
 
     # The decision tables open in dmn-js, still left to right.
     page.click("[data-studio-tab='test_verdict.dmn']")
@@ -50,23 +47,60 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     page.screenshot(path=f"{SCREENSHOTS}/process-studio-dmn.png", full_page=True)
     page.click("[data-studio-tab='']")
 
-    # Draw: rename a step through the modeling module, then save as a draft.
+    # Draw: rename a step and add a note through the modeling module, then save a draft.
     page.evaluate(
         """() => {
           const m = window.meterStudio.modeler;
           const task = m.get('elementRegistry').get('Task_schedule');
           m.get('modeling').updateLabel(task, 'Schedule the visit (studio)');
+          const note = m.get('elementFactory').createShape({type: 'bpmn:TextAnnotation'});
+          m.get('modeling').createShape(note, {x: 420, y: 40}, m.get('canvas').getRootElement());
+          m.get('modeling').updateLabel(note, 'Drawn in the studio');
         }"""
     )
     with page.expect_navigation():
         page.click("[data-studio-action=save]")
     draft = ProcessVersion.objects.get(is_draft=True)
     assert "Schedule the visit (studio)" in draft.bpmn
+    assert "Drawn in the studio" in draft.bpmn and "bpmn:textAnnotation" in draft.bpmn
     page.wait_for_selector("[data-process-studio][data-ready='1']", timeout=20_000)
+
+    # An unsafe condition: the checks name the flow, which is marked on the diagram.
+    flow_id = page.evaluate(
+        """() => {
+          const m = window.meterStudio.modeler;
+          const flow = m.get('elementRegistry').filter(
+            (e) => e.businessObject.conditionExpression)[0];
+          window.keptCondition = flow.businessObject.conditionExpression.body;
+          const bad = m.get('moddle').create('bpmn:FormalExpression',
+            {body: '().__class__.__bases__[0].__subclasses__()'});
+          m.get('modeling').updateProperties(flow, {conditionExpression: bad});
+          return flow.id;
+        }"""
+    )
+    page.click("[data-studio-action=validate]")
+    page.wait_for_selector("[data-process-studio][data-done=validate]", timeout=20_000)
+    assert flow_id in page.text_content("#studio-problems")
+    assert page.locator(f'.djs-element.studio-problem[data-element-id="{flow_id}"]').count() == 1
+    page.click(f"#studio-problems button:has-text('{flow_id}')")
+    assert page.evaluate("window.meterStudio.modeler.get('selection').get().map((e) => e.id)") == [
+        flow_id
+    ]
+    page.screenshot(path=f"{SCREENSHOTS}/process-studio-problem.png", full_page=True)
+    page.evaluate(
+        """() => {
+          const m = window.meterStudio.modeler;
+          const flow = m.get('elementRegistry').get('%s');
+          const good = m.get('moddle').create('bpmn:FormalExpression', {body: window.keptCondition});
+          m.get('modeling').updateProperties(flow, {conditionExpression: good});
+        }"""
+        % flow_id
+    )
 
     page.click("[data-studio-action=validate]")
     page.wait_for_selector("[data-process-studio][data-done=validate]", timeout=20_000)
     assert page.locator("#studio-problems li").count() == 0
+    page.screenshot(path=f"{SCREENSHOTS}/process-studio-valid.png", full_page=True)
     assert "Task_schedule" in page.text_content("#studio-result")
 
     page.click("[data-studio-action=dry_run]")

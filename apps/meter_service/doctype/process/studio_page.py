@@ -71,36 +71,23 @@ MODELER_STRINGS = [
 
 def urls(admin, prefix: str) -> list:
     wrap = admin.admin_site.admin_view
+
+    def bound(view):
+        return lambda request, **kwargs: view(admin, request, **kwargs)
+
+    # The actions change state: POST only (the page posts JSON with its CSRF token).
+    actions = {"save": save_view, "validate": validate_view, "dry_run": dry_run_view}
+    actions["deploy"] = deploy_view
     return [
-        path(
-            "studio/",
-            wrap(lambda request: active_view(admin, request)),
-            name=f"{prefix}_studio_active",
-        ),
-        path(
-            "<int:object_id>/studio/",
-            wrap(lambda request, object_id: studio_view(admin, request, object_id)),
-            name=f"{prefix}_studio",
-        ),
-        path(
-            "<int:object_id>/studio/save/",
-            wrap(require_POST(lambda request, object_id: save_view(admin, request, object_id))),
-            name=f"{prefix}_studio_save",
-        ),
-        path(
-            "<int:object_id>/studio/validate/",
-            wrap(require_POST(lambda r, object_id: validate_view(admin, r, object_id))),
-            name=f"{prefix}_studio_validate",
-        ),
-        path(
-            "<int:object_id>/studio/dry-run/",
-            wrap(require_POST(lambda r, object_id: dry_run_view(admin, r, object_id))),
-            name=f"{prefix}_studio_dry_run",
-        ),
-        path(
-            "<int:object_id>/studio/deploy/",
-            wrap(require_POST(lambda r, object_id: deploy_view(admin, r, object_id))),
-            name=f"{prefix}_studio_deploy",
+        path("studio/", wrap(bound(active_view)), name=f"{prefix}_studio_active"),
+        path("<int:object_id>/studio/", wrap(bound(studio_view)), name=f"{prefix}_studio"),
+        *(
+            path(
+                f"<int:object_id>/studio/{name.replace('_', '-')}/",
+                wrap(require_POST(bound(view))),
+                name=f"{prefix}_studio_{name}",
+            )
+            for name, view in actions.items()
         ),
     ]
 
@@ -150,6 +137,7 @@ def studio_view(admin, request, object_id):
         "text": {
             "saved": gettext("Draft saved."),
             "valid": gettext("The draft passes every check."),
+            "refused": gettext("The checks refuse the draft:"),
             "unchanged": gettext("No step differs from the active version."),
             "added": gettext("Steps added"),
             "removed": gettext("Steps removed"),

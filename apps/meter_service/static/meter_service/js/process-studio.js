@@ -82,6 +82,17 @@
       });
     }
 
+    function showElement(id) {
+      var element = modeler.get("elementRegistry").get(id);
+      if (!element) {
+        return;
+      }
+      showTab("").then(function () {
+        modeler.get("canvas").scrollToElement(element);
+        modeler.get("selection").select(element);
+      });
+    }
+
     function keepDmn() {
       if (!currentDmn || !dmnModeler) {
         return Promise.resolve();
@@ -194,6 +205,15 @@
             json.problems.forEach(function (problem) {
               var li = el("li", "process-studio__problem", problem.message);
               li.dataset.elements = problem.elements.join(" ");
+              problem.elements.forEach(function (id) {
+                // A link to the element: selects it and brings it into view.
+                var show = el("button", "process-studio__show process-studio__code", id);
+                show.type = "button";
+                show.addEventListener("click", function () {
+                  showElement(id);
+                });
+                li.appendChild(show);
+              });
               problemsList.appendChild(li);
               mark(problem.elements, "studio-problem");
             });
@@ -215,7 +235,7 @@
                 );
               }
             } else {
-              say(json.problems.length + " ✗", "error");
+              say(text.refused, "error");
             }
             return json;
           });
