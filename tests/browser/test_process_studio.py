@@ -88,13 +88,14 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     ]
     page.screenshot(path=f"{SCREENSHOTS}/process-studio-problem.png", full_page=True)
     page.evaluate(
-        """() => {
+        """(id) => {
           const m = window.meterStudio.modeler;
-          const flow = m.get('elementRegistry').get('%s');
-          const good = m.get('moddle').create('bpmn:FormalExpression', {body: window.keptCondition});
+          const flow = m.get('elementRegistry').get(id);
+          const body = window.keptCondition;
+          const good = m.get('moddle').create('bpmn:FormalExpression', {body: body});
           m.get('modeling').updateProperties(flow, {conditionExpression: good});
-        }"""
-        % flow_id
+        }""",
+        flow_id,
     )
 
     page.click("[data-studio-action=validate]")
