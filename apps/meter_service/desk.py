@@ -42,6 +42,14 @@ can_view_messagetemplate = _can_view("messagetemplate")
 can_view_smsmessage = _can_view("smsmessage")
 can_view_outboxjob = _can_view("outboxjob")
 can_view_processversion = _can_view("processversion")
+
+
+def can_edit_process(request) -> bool:
+    from apps.meter_service import permissions
+
+    return permissions.may_edit_process(request.user)
+
+
 can_view_slaclock = _can_view("slaclock")
 can_view_holiday = _can_view("holiday")
 can_view_gastariff = _can_view("gastariff")

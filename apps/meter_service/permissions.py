@@ -255,6 +255,16 @@ def can_view_dashboards(user) -> bool:
     return can_use_desk(user) and user.has_perm("meter_service.view_dashboard")
 
 
+def may_edit_process(user) -> bool:
+    """Return True when the user may draft, try and deploy the process in the studio: the
+    service manager and the system administrator (as for activating an uploaded version)."""
+    if not can_use_desk(user):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return has_role(user, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN)
+
+
 def lane_roles() -> dict[str, list[str]]:
     """Which roles work each lane of the process (a lane is named by its role)."""
     from django.conf import settings

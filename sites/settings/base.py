@@ -246,6 +246,20 @@ METER_VENDOR_FILES = {
             "assets/*",
         ],
     ),
+    # The process studio's decision-table editor (doctype/process/studio_page.py).
+    "vendor/dmn-js": (
+        _NODE_MODULES / "dmn-js" / "dist",
+        [
+            "dmn-modeler.production.min.js",
+            "assets/dmn-js-shared.css",
+            "assets/dmn-js-decision-table.css",
+            "assets/dmn-js-decision-table-controls.css",
+            "assets/dmn-js-drd.css",
+            "assets/dmn-js-literal-expression.css",
+            "assets/dmn-font/css/dmn.css",
+            "assets/dmn-font/font/*",
+        ],
+    ),
     "vendor/jalalidatepicker": (
         _NODE_MODULES / "@majidh1" / "jalalidatepicker" / "dist",
         ["jalalidatepicker.min.js", "jalalidatepicker.min.css"],

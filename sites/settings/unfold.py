@@ -200,6 +200,12 @@ UNFOLD = {
                         "permission": _perm("processversion"),
                     },
                     {
+                        "title": _("Process studio"),
+                        "icon": "design_services",
+                        "link": reverse_lazy("admin:meter_service_processversion_studio_active"),
+                        "permission": "apps.meter_service.desk.can_edit_process",
+                    },
+                    {
                         "title": _("Service-level clocks"),
                         "icon": "timer",
                         "link": _link("slaclock"),

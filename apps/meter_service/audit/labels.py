@@ -55,6 +55,8 @@ EVENT_LABELS = {
     "process_step": _("Process step"),
     "process_version_uploaded": _("Process version uploaded"),
     "process_version_activated": _("Process version activated"),
+    "process_draft_saved": _("Process draft saved"),
+    "process_version_deployed": _("Process draft deployed"),
     "sla_warned": _("SLA at risk: role told"),
     "sla_escalated": _("SLA breached: escalated"),
     "holiday_created": _("Holiday added"),

@@ -29,9 +29,10 @@ from unfold.widgets import (
     UnfoldBooleanWidget,
 )
 
+from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.display import local_digits
-from apps.meter_service.doctype.process import services, validation, versions
+from apps.meter_service.doctype.process import services, studio_page, validation, versions
 from apps.meter_service.doctype.process.models import ProcessVersion
 from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
@@ -209,8 +210,14 @@ class ProcessVersionAdmin(DocumentAdmin):
     def number_label(self, obj: ProcessVersion) -> str:
         return local_digits(obj.number)
 
-    @display(description=_("active"), ordering="is_active", label={"active": "success"})
+    @display(
+        description=_("active"),
+        ordering="is_active",
+        label={"active": "success", "draft": "warning"},
+    )
     def active_label(self, obj: ProcessVersion):
+        if obj.is_draft:
+            return ("draft", _("Draft"))
         return ("active", _("Active")) if obj.is_active else ""
 
     @display(description=_("running claims"), ordering="running")
@@ -228,6 +235,7 @@ class ProcessVersionAdmin(DocumentAdmin):
         wrap = self.admin_site.admin_view
         custom = [
             path("<int:object_id>/activate/", wrap(self.activate_view), name=f"{prefix}_activate"),
+            *studio_page.urls(self, prefix),
             path(
                 "<int:object_id>/file/<str:filename>/",
                 wrap(self.file_view),
@@ -330,7 +338,12 @@ class ProcessVersionAdmin(DocumentAdmin):
                 (name, self.page_url("file", version.pk, name), local_digits(len(text.encode())))
                 for name, text in versions.process_version_files(version)
             ],
-            may_activate=self.may_activate(request) and not version.is_active,
+            may_activate=self.may_activate(request)
+            and not version.is_active
+            and not version.is_draft,
+            studio_url=self.page_url("studio", version.pk)
+            if permissions.may_edit_process(request.user)
+            else "",
             activate_url=self.page_url("activate", version.pk),
             migrate_command=f"manage.py process_migrate --to {version.number} --dry-run",
         )
@@ -367,6 +380,9 @@ class ProcessVersionAdmin(DocumentAdmin):
         version = self._version_or_404(request, object_id)
         if not self.may_activate(request):
             raise PermissionDenied
+        if version.is_draft:
+            # A draft is checked as a whole when it is deployed, from the studio.
+            return redirect(self.page_url("studio", version.pk))
         if request.method == "POST":
             if version.is_active:
                 self.message_user(

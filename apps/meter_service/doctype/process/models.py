@@ -21,6 +21,9 @@ class ProcessVersion(models.Model):
     # True on the version new claims start on, NULL on the others (unique with process_id:
     # one active version per process, enforced by the database on SQLite and MariaDB alike).
     is_active = models.BooleanField(_("active"), null=True, blank=True, default=None)
+    # Saved from the process studio and not deployed yet: never active, never run by a
+    # claim (nor a migration target); deploying validates it and clears this.
+    is_draft = models.BooleanField(_("draft"), default=False, db_index=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,

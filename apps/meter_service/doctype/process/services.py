@@ -88,7 +88,9 @@ def process_version_create(
 
     validate_files(bpmn, dmn_files, PROCESS_ID)
     checksum = files_checksum(bpmn, dmn_files)
-    same = ProcessVersion.objects.filter(process_id=PROCESS_ID, checksum=checksum).first()
+    same = ProcessVersion.objects.filter(
+        process_id=PROCESS_ID, checksum=checksum, is_draft=False
+    ).first()
     if same is not None:
         raise ValidationError(
             _("These files are version %(n)s already.") % {"n": local_digits(same.number)},
@@ -117,6 +119,12 @@ def process_version_create(
 @transaction.atomic
 def process_version_activate(*, version: ProcessVersion, actor=None) -> ProcessVersion:
     """New claims start on this version from now; running claims keep theirs."""
+    if version.is_draft:
+        raise ValidationError(
+            _("Version %(n)s is a draft: deploy it from the process studio.")
+            % {"n": local_digits(version.number)},
+            code="draft",
+        )
     ProcessVersion.objects.select_for_update().filter(process_id=version.process_id).update(
         is_active=None
     )
@@ -549,6 +557,13 @@ def process_instance_migrate(
     """
     from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 
+    if to_version.is_draft:
+        # A draft is not checked as a whole yet; claims only run deployed versions.
+        raise ValidationError(
+            _("Version %(n)s is a draft: deploy it first.")
+            % {"n": local_digits(to_version.number)},
+            code="migration_refused",
+        )
     instance = _locked(instance.claim_id)
     if instance.status != InstanceStatus.RUNNING:
         raise ValidationError(_("Only a running process can move to another version."))

@@ -131,7 +131,9 @@ def process_version_counts(version: ProcessVersion) -> dict[str, int]:
 def process_version_compare_target(version: ProcessVersion) -> ProcessVersion | None:
     """The version to compare with by default: the active one, or for the active one the
     version before it."""
-    siblings = ProcessVersion.objects.filter(process_id=version.process_id).exclude(pk=version.pk)
+    siblings = ProcessVersion.objects.filter(process_id=version.process_id, is_draft=False).exclude(
+        pk=version.pk
+    )
     if not version.is_active:
         active = siblings.filter(is_active=True).first()
         if active is not None:
