@@ -94,9 +94,7 @@ def _read(text: str, sender: str) -> tuple[str, object | None, dict[str, str]]:
     return InboundKind.STATUS, claim, _status_values(claim)
 
 
-def inbound_sms_receive(
-    *, message_id: str, sender: str, text: str, receptor: str = ""
-) -> Received:
+def inbound_sms_receive(*, message_id: str, sender: str, text: str, receptor: str = "") -> Received:
     """Log one text from a subscriber and queue its answer; once per provider message id."""
     message_id = str(message_id).strip()[: FIELD_SIZES["provider_message_id"]]
     try:

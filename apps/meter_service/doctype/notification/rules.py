@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import identifiers
 from apps.meter_service.display import code_text, format_rial, local_digits
 from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
-from apps.meter_service import identifiers
 from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.jalali import format_date
 

@@ -150,17 +150,17 @@ class KavenegarSms:
 
     def receive(self, *, line_number: str) -> list[InboundMessage]:
         """Return the unread texts sent to our line (the provider marks them read)."""
-        http_status, raw = self._post(
-            {"linenumber": line_number, "isread": "0"}, path=RECEIVE_PATH
-        )
+        http_status, raw = self._post({"linenumber": line_number, "isread": "0"}, path=RECEIVE_PATH)
         answer = _json_or_none(raw)
         returned = answer.get("return") if isinstance(answer, dict) else None
         if not isinstance(returned, dict):
             raise SmsTransientError("unreadable answer from the provider", status=http_status)
         status = _int(returned.get("status"), default=http_status)
         if status != STATUS_OK:
-            error = SmsTransientError if status >= 500 or status in TRANSIENT_STATUSES else (
-                SmsPermanentError
+            error = (
+                SmsTransientError
+                if status >= 500 or status in TRANSIENT_STATUSES
+                else (SmsPermanentError)
             )
             raise error(str(returned.get("message") or "provider error"), status=status)
         entries = answer.get("entries") or []
