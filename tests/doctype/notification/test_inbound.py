@@ -10,11 +10,14 @@ import urllib.request
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from apps.meter_service.doctype.notification import services
 from apps.meter_service.doctype.notification.inbound import inbound_poll
 from apps.meter_service.doctype.notification.models import InboundKind, InboundSms, SmsMessage
 from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.jalali import format_date
+from apps.meter_service.portal.timeline import timeline_entries
 from apps.meter_service.tracking import display
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,6 +61,9 @@ def test_a_tracking_code_in_persian_digits_with_dashes_gets_its_status(site, fak
     assert result["status"] == 200
     [answer] = answers(fake_sms, MOBILE)
     assert "در انتظار پرداخت" in answer  # the status in words (Awaiting payment)
+    with translation.override("fa"):
+        step = timeline_entries(claim=claim)[-1]
+        assert f"{step.label} ({format_date(step.at)})" in answer  # the step and its Jalali day
     assert to_persian_digits(claim.tracking_code[:3]) in answer
     assert claim.subscriber.subscription_number not in answer  # nothing about the subscriber
     [row] = InboundSms.objects.all()

@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import InboundSms, MessageTemplate, SmsMessage
 from apps.meter_service.sites import staff_site
@@ -112,7 +112,7 @@ class SmsMessageAdmin(DocumentAdmin):
 
 
 @admin.register(InboundSms, site=staff_site)
-class InboundSmsAdmin(DocumentAdmin):
+class InboundSmsAdmin(LogAdmin):
     """Texts to the short code and what each got back: a log, read only."""
 
     list_display = ["sender", "kind", "text", "answer_text", "claim", "received_at"]
@@ -130,15 +130,6 @@ class InboundSmsAdmin(DocumentAdmin):
         "provider_message_id",
         "received_at",
     ]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("answer"))
     def answer_text(self, obj) -> str:
