@@ -305,6 +305,19 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
         obj._state.db = saved._state.db
 
 
+class LogAdmin(DocumentAdmin):
+    """The admin of a log the code writes: listed and opened in the desk, never edited."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class ReadOnlyInline(TabularInline):
     """An inline that lists related rows without letting the desk edit them there."""
 

@@ -40,6 +40,7 @@ can_view_billcorrection = _can_view("billcorrection")
 can_view_billingadjustment = _can_view("billingadjustment")
 can_view_messagetemplate = _can_view("messagetemplate")
 can_view_smsmessage = _can_view("smsmessage")
+can_view_inboundsms = _can_view("inboundsms")
 can_view_outboxjob = _can_view("outboxjob")
 can_view_processversion = _can_view("processversion")
 

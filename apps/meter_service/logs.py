@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from contextvars import ContextVar
@@ -12,6 +13,15 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="")
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
 logger = logging.getLogger("meter_service.request")
+
+# Paths that carry a secret (the SMS provider's webhook): what follows is never written out,
+# whichever logger names the path (this one, django.request's 4xx/5xx, an exception's text).
+SECRET_PATH = re.compile(r"(/sms/inbound/)[^/\s\"'?#]+")
+
+
+def mask_secret_paths(text: str) -> str:
+    """Return text with the secret of every secret-bearing path replaced by ***."""
+    return SECRET_PATH.sub(r"\1***", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -32,7 +42,7 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        return mask_secret_paths(json.dumps(entry, ensure_ascii=False, default=str))
 
 
 class RequestLogMiddleware:

@@ -29,7 +29,11 @@ from apps.meter_service.doctype.inspection.models import (
     TestPoint,
 )
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
-from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
+from apps.meter_service.doctype.notification.models import (
+    InboundSms,
+    MessageTemplate,
+    SmsMessage,
+)
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
@@ -61,6 +65,7 @@ __all__ = [
     "GasTariffBlock",
     "Holiday",
     "ImportBatch",
+    "InboundSms",
     "Inspection",
     "InspectionPhoto",
     "MessageTemplate",

@@ -53,6 +53,10 @@ RULES: dict[str, Rule] = {
     "SMS_PER_MOBILE_PER_HOUR": Rule(
         20, "texts to one mobile in an hour; more are logged as not sent"
     ),
+    # Texts to the short code (status by SMS): more from one mobile are logged, not answered
+    "INBOUND_SMS_PER_SENDER_PER_HOUR": Rule(
+        10, "texts one mobile may send to the short code in an hour and get an answer"
+    ),
     "COMPLAINTS_PER_SUBSCRIBER_PER_DAY": Rule(
         5, "complaints one subscriber may file on the portal in a day"
     ),

@@ -241,6 +241,12 @@ UNFOLD = {
                         "permission": _perm("smsmessage"),
                     },
                     {
+                        "title": _("Texts to the short code"),
+                        "icon": "move_to_inbox",
+                        "link": _link("inboundsms"),
+                        "permission": _perm("inboundsms"),
+                    },
+                    {
                         "title": _("Undelivered messages and jobs"),
                         "icon": "sync_problem",
                         "link": _link("outboxjob"),

@@ -90,3 +90,28 @@ def test_json_formatter_keeps_extra_fields_persian_text_and_exceptions():
     assert "کار" in text  # not \u-escaped: readable in the log
     assert entry["job"] == "apps.meter_service.jobs.heartbeat"
     assert "ValueError: boom" in entry["exception"]
+
+
+@pytest.mark.django_db
+def test_the_sms_webhooks_secret_is_never_logged(client, settings):
+    """The provider can only be given a URL, so the secret is in the path: every log line
+    (the request log, and django.request's warning of a 4xx) shows it masked."""
+    secret = "webhook-secret-1405"
+    settings.METER_SMS = {**settings.METER_SMS, "INBOUND_SECRET": secret}
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        refused = client.post(f"/sms/inbound/{secret}x/", {"from": "09121234567"})
+        incomplete = client.post(f"/sms/inbound/{secret}/", {"from": "09121234567"})
+    finally:
+        root.removeHandler(handler)
+
+    assert (refused.status_code, incomplete.status_code) == (403, 400)
+    lines = [json.loads(line) for line in stream.getvalue().splitlines()]
+    paths = [line["path"] for line in lines if line.get("logger") == "meter_service.request"]
+    assert paths == ["/sms/inbound/***/", "/sms/inbound/***/"]
+    assert any(line["logger"] == "django.request" for line in lines)
+    assert secret not in stream.getvalue()

@@ -2,9 +2,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
 from apps.meter_service.doctype.notification import rules, services
-from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage
+from apps.meter_service.doctype.notification.models import InboundSms, MessageTemplate, SmsMessage
 from apps.meter_service.sites import staff_site
 
 
@@ -109,3 +109,32 @@ class SmsMessageAdmin(DocumentAdmin):
 
         result = services.sms_resend(messages=list(queryset), actor=request.user)
         report_requeued(self, request, result)
+
+
+@admin.register(InboundSms, site=staff_site)
+class InboundSmsAdmin(LogAdmin):
+    """Texts to the short code and what each got back: a log, read only."""
+
+    list_display = ["sender", "kind", "text", "answer_text", "claim", "received_at"]
+    list_filter = ["kind"]
+    search_fields = ["sender", "provider_message_id", "claim__tracking_code"]
+    list_select_related = ["claim", "answer"]
+    readonly_fields = fields = [
+        "sender",
+        "receptor",
+        "text",
+        "kind",
+        "claim",
+        "answer_text",
+        "answer_status",
+        "provider_message_id",
+        "received_at",
+    ]
+
+    @admin.display(description=_("answer"))
+    def answer_text(self, obj) -> str:
+        return obj.answer.body if obj.answer_id else "—"
+
+    @admin.display(description=_("answer status"))
+    def answer_status(self, obj) -> str:
+        return obj.answer.get_status_display() if obj.answer_id else "—"

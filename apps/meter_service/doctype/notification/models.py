@@ -117,3 +117,54 @@ class SmsMessage(models.Model):
         from apps.meter_service.doctype.notification.rules import template_label
 
         return f"{self.to} ({template_label(self.template_key) if self.template_key else '-'})"
+
+
+class InboundKind(models.TextChoices):
+    """What an inbound text was taken to be, and so which answer it got."""
+
+    STATUS = "status", _("Status of a claim")
+    UNKNOWN_CODE = "unknown_code", _("Unknown tracking code")
+    HELP = "help", _("Help")
+    MALFORMED = "malformed", _("Not understood")
+    LIMITED = "limited", _("Over the sender's limit (not answered)")
+    NO_REPLY = "no_reply", _("Not from a mobile (not answered)")
+
+
+class InboundSms(models.Model):
+    """One text a subscriber sent to the service's short code, and the answer it got.
+
+    The provider's message id is unique: a repeated delivery of the same text finds this row
+    and is not answered again.
+    """
+
+    provider_message_id = models.CharField(_("provider message ID"), max_length=64, unique=True)
+    sender = models.CharField(_("from"), max_length=20, db_index=True)
+    receptor = models.CharField(_("to (our line)"), max_length=20, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    kind = models.CharField(_("taken as"), max_length=20, choices=InboundKind.choices)
+    claim = models.ForeignKey(
+        "meter_service.Claim",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("claim"),
+    )
+    answer = models.ForeignKey(
+        SmsMessage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answer"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("inbound SMS")
+        verbose_name_plural = _("inbound SMS")
+        ordering = ["-received_at", "-id"]
+        indexes = [models.Index(fields=["sender", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.sender} ({self.get_kind_display()})"

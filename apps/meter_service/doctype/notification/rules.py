@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import identifiers
 from apps.meter_service.display import code_text, format_rial, local_digits
 from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
 from apps.meter_service.identifiers import to_persian_digits
@@ -38,6 +39,11 @@ COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_CLOSED = "complaint_closed"
 # A clerk changed a subscription's mobile: the old number is told.
 MOBILE_CHANGED = "subscriber_mobile_changed"
+# Answers to texts sent to the short code (inbound SMS).
+INBOUND_STATUS = "inbound_status"
+INBOUND_HELP = "inbound_help"
+INBOUND_UNKNOWN_CODE = "inbound_unknown_code"
+INBOUND_MALFORMED = "inbound_malformed"
 
 # The values each message is given; a template may use these and no others.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -64,6 +70,11 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     COMPLAINT_CLOSED: frozenset({"complaint_code", "topic", "date"}),
     # {new_mobile_end}: the new number's last four digits, never the number.
     MOBILE_CHANGED: frozenset({"subscription_number", "new_mobile_end", "date"}),
+    # {status} and {step} in words, {date} the Jalali day of the last step: nothing personal.
+    INBOUND_STATUS: frozenset({"tracking_code", "status", "step", "date"}),
+    INBOUND_HELP: frozenset({"short_code"}),
+    INBOUND_UNKNOWN_CODE: frozenset({"tracking_code", "short_code"}),
+    INBOUND_MALFORMED: frozenset({"short_code"}),
 }
 # What each message is, as staff read it in the desk (the keys are codes).
 TEMPLATE_LABELS = {
@@ -80,7 +91,30 @@ TEMPLATE_LABELS = {
     COMPLAINT_REOPENED: _("Complaint reopened"),
     COMPLAINT_CLOSED: _("Complaint closed"),
     MOBILE_CHANGED: _("Subscription's mobile changed (to the old number)"),
+    INBOUND_STATUS: _("Answer by SMS: a claim's status"),
+    INBOUND_HELP: _("Answer by SMS: help"),
+    INBOUND_UNKNOWN_CODE: _("Answer by SMS: unknown tracking code"),
+    INBOUND_MALFORMED: _("Answer by SMS: text not understood"),
 }
+
+
+# What a subscriber may text for the service's steps (compared after casefold and trim).
+HELP_WORDS = frozenset({"help", "راهنما", "کمک", "?", "؟"})
+
+
+def inbound_intent(text: str) -> tuple[str, str]:
+    """Read a text sent to the short code: ("help", ""), ("code", digits) for a well-formed
+    tracking code, or ("malformed", "") for anything else (letters, a wrong length or
+    check digit). Persian, Arabic-Indic and Latin digits, dashes and spaces are all read."""
+    words = (text or "").strip().casefold()
+    # Arabic keyboards type ي and ك for the Persian ی and ک.
+    words = words.replace("\u064a", "\u06cc").replace("\u0643", "\u06a9")
+    if words in HELP_WORDS:
+        return "help", ""
+    digits = identifiers.clean_digits(words)  # spaces, dashes and marks dropped
+    if digits.isascii() and digits.isdigit() and identifiers.is_valid_tracking_code(digits):
+        return "code", digits
+    return "malformed", ""
 
 
 def template_label(key: str) -> str:

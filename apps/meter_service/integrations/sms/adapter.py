@@ -14,6 +14,12 @@ Any other "return" status is an error (the HTTP status usually carries the same 
 try later", 5xx outages. Errors that a later try may cure (network failures, time-outs, 409,
 5xx, an unreadable answer) raise SmsTransientError; refusals raise SmsPermanentError.
 
+Texts sent to our line come back two ways. Kavenegar calls the URL given in its panel for
+each one, with the form fields messageid, from, to and message (the site's webhook,
+notification/views.py). Or the site asks: GET {BASE_URL}/v1/{API_KEY}/sms/receive.json
+?linenumber=...&isread=0 answers the unread texts as entries {messageid, message, sender,
+receptor, date} and marks them read (receive()).
+
 The API key is part of the URL, so no URL is ever put into an error or a log line.
 
 Settings are read when a client is made, never at import: settings.METER_SMS =
@@ -33,6 +39,7 @@ from typing import Any
 from django.conf import settings
 
 SEND_PATH = "/v1/{api_key}/sms/send.json"
+RECEIVE_PATH = "/v1/{api_key}/sms/receive.json"
 STATUS_OK = 200
 
 # "The server cannot answer now, try later": the one 4xx that says a retry may work.
@@ -48,6 +55,8 @@ DEFAULTS: dict[str, Any] = {
     "API_KEY": "",
     "SENDER": "",
     "TIMEOUT": 10,
+    # The secret in the URL the provider calls with texts to our line (/sms/inbound/<secret>/).
+    "INBOUND_SECRET": "",
 }
 
 
@@ -94,6 +103,17 @@ class SentSms:
     raw: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class InboundMessage:
+    """One text a subscriber sent to our line, as the provider hands it over."""
+
+    message_id: str
+    sender: str
+    receptor: str
+    text: str
+    date: int = 0
+
+
 class KavenegarSms:
     """Kavenegar's REST API over HTTPS (or HTTP to the local fake), standard library only."""
 
@@ -128,15 +148,43 @@ class KavenegarSms:
         http_status, raw = self._post(fields)
         return self._receipt(http_status, raw)
 
+    def receive(self, *, line_number: str) -> list[InboundMessage]:
+        """Return the unread texts sent to our line (the provider marks them read)."""
+        http_status, raw = self._post({"linenumber": line_number, "isread": "0"}, path=RECEIVE_PATH)
+        answer = _json_or_none(raw)
+        returned = answer.get("return") if isinstance(answer, dict) else None
+        if not isinstance(returned, dict):
+            raise SmsTransientError("unreadable answer from the provider", status=http_status)
+        status = _int(returned.get("status"), default=http_status)
+        if status != STATUS_OK:
+            error = (
+                SmsTransientError
+                if status >= 500 or status in TRANSIENT_STATUSES
+                else (SmsPermanentError)
+            )
+            raise error(str(returned.get("message") or "provider error"), status=status)
+        entries = answer.get("entries") or []
+        return [
+            InboundMessage(
+                message_id=str(entry.get("messageid") or ""),
+                sender=str(entry.get("sender") or ""),
+                receptor=str(entry.get("receptor") or ""),
+                text=str(entry.get("message") or ""),
+                date=_int(entry.get("date"), default=0),
+            )
+            for entry in entries
+            if isinstance(entry, dict) and entry.get("messageid") not in (None, "")
+        ]
+
     # --- transport --------------------------------------------------------------------------
 
-    def _url(self) -> str:
+    def _url(self, path: str = SEND_PATH) -> str:
         key = urllib.parse.quote(self.api_key, safe="")
-        return self.base_url + SEND_PATH.format(api_key=key)
+        return self.base_url + path.format(api_key=key)
 
-    def _post(self, fields: dict[str, str]) -> tuple[int, bytes]:
+    def _post(self, fields: dict[str, str], *, path: str = SEND_PATH) -> tuple[int, bytes]:
         request = urllib.request.Request(
-            self._url(),
+            self._url(path),
             data=urllib.parse.urlencode(fields).encode("utf-8"),
             headers={
                 "Accept": "application/json",

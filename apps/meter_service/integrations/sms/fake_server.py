@@ -11,6 +11,13 @@ It speaks the protocol the adapter uses and keeps every message in memory:
   ``DELETE /_fake/sms``: forget every message and every planned failure.
 - ``POST /_fake/sms/fail`` (``count``, default 1; ``status``, default 503): make the next
   ``count`` sends fail. 5xx answers as an outage would (an HTML page), 4xx as an API error.
+- ``GET|POST /v1/{API_KEY}/sms/receive.json`` (linenumber, isread=0): the texts subscribers
+  sent to the line and not yet read, marked read by this call, as Kavenegar does.
+- ``POST /_fake/sms/deliver`` (``url``, ``from``, ``message``; optional ``to``, ``messageid``):
+  a subscriber texts our line. The text is kept for receive.json and, when ``url`` is given,
+  POSTed there as Kavenegar's inbound webhook does (form fields messageid, from, to,
+  message); the answer is ``{"messageid": ..., "status": <the site's HTTP status>}``. Give
+  the same ``messageid`` again to play a repeated delivery.
 - ``GET /sms/inbox`` (optional ``?receptor=``): a Persian page listing the messages, newest
   first, so a demo user can read the one-time codes "sent" to a subscriber's mobile.
 
@@ -29,7 +36,9 @@ import math
 import re
 import threading
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -39,6 +48,7 @@ from apps.meter_service.identifiers import clean_digits, to_persian_digits
 from apps.meter_service.integrations.fake import register_fake
 
 SEND_PATH = re.compile(r"^/v1/(?P<key>[^/]+)/sms/send\.json$")
+RECEIVE_PATH = re.compile(r"^/v1/(?P<key>[^/]+)/sms/receive\.json$")
 MOBILE = re.compile(r"^(?:\+98|0098|0)?(9\d{9})$")
 SENDER = re.compile(r"^\+?\d{3,20}$")
 
@@ -82,6 +92,8 @@ class FakeKavenegar:
         self._ids = itertools.count(87_900_001)
         self._delay_seconds = 0.0
         self._repeats = 0  # sends of a localid already taken (dropped, as Kavenegar does)
+        self._inbound: list[dict[str, Any]] = []
+        self._inbound_ids = itertools.count(5_100_001)
 
     # --- in-process test hooks (the HTTP ones, and set_delay / repeated_sends) --------------
 
@@ -110,6 +122,7 @@ class FakeKavenegar:
             self._requests.clear()
             self._delay_seconds = 0.0
             self._repeats = 0
+            self._inbound.clear()
 
     def fail_next(self, count: int = 1, status: int = 503) -> None:
         """Make the next `count` sends answer with `status` (5xx outage or 4xx API error)."""
@@ -127,6 +140,63 @@ class FakeKavenegar:
         with self._lock:
             return self._repeats
 
+    def deliver(
+        self,
+        *,
+        sender: str,
+        message: str,
+        url: str = "",
+        receptor: str = "",
+        message_id: str | int | None = None,
+        timeout: float = 10,
+    ) -> dict[str, Any]:
+        """A subscriber texts our line: keep it for receive.json and, given the site's webhook
+        `url`, POST it there as Kavenegar does. Return the message id and the site's status."""
+        with self._lock:
+            if message_id in (None, ""):
+                message_id = next(self._inbound_ids)
+            line = receptor or next(iter(sorted(self._allowed_senders())), "10004346")
+            entry = {
+                "messageid": str(message_id),
+                "message": message,
+                "sender": sender,
+                "receptor": line,
+                "date": int(time.time()),
+                "read": False,
+            }
+            self._inbound.append(entry)
+        status = None
+        if url:
+            fields = {"messageid": entry["messageid"], "from": sender, "to": line}
+            fields["message"] = message
+            request = urllib.request.Request(
+                url,
+                data=urllib.parse.urlencode(fields).encode("utf-8"),
+                headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+                method="POST",
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    status = response.status
+            except urllib.error.HTTPError as exc:
+                with exc:
+                    status = exc.code
+            entry["read"] = status is not None and 200 <= status < 300
+        return {"messageid": entry["messageid"], "status": status}
+
+    def _receive(self, start_response: StartResponse, key: str, fields: dict) -> list[bytes]:
+        if not key or key != self._expected_key():
+            return _api_error(start_response, 403)
+        line = fields.get("linenumber", "").strip()
+        if not line:
+            return _api_error(start_response, 400)
+        with self._lock:
+            unread = [m for m in self._inbound if m["receptor"] == line and not m["read"]]
+            for m in unread:
+                m["read"] = True
+            entries = [{k: v for k, v in m.items() if k != "read"} for m in unread]
+        return _json(start_response, 200, {"return": _return(200), "entries": entries})
+
     # --- WSGI -------------------------------------------------------------------------------
 
     def __call__(self, environ: dict, start_response: StartResponse) -> list[bytes]:
@@ -139,6 +209,25 @@ class FakeKavenegar:
                 return _api_error(start_response, 405)
             fields = {**query, **(_form(_body(environ)) if method == "POST" else {})}
             return self._send(start_response, urllib.parse.unquote(match["key"]), fields)
+        match = RECEIVE_PATH.match(path)
+        if match:
+            fields = {**query, **(_form(_body(environ)) if method == "POST" else {})}
+            return self._receive(start_response, urllib.parse.unquote(match["key"]), fields)
+        if path.rstrip("/") == "/_fake/sms/deliver" and method == "POST":
+            fields = {**query, **_form(_body(environ))}
+            if not fields.get("from") or "message" not in fields:
+                return _json(start_response, 400, {"error": "from and message are required"})
+            try:
+                answer = self.deliver(
+                    sender=fields["from"],
+                    message=fields["message"],
+                    url=fields.get("url", ""),
+                    receptor=fields.get("to", ""),
+                    message_id=fields.get("messageid") or None,
+                )
+            except (urllib.error.URLError, OSError) as exc:
+                return _json(start_response, 502, {"error": f"site unreachable: {exc}"})
+            return _json(start_response, 200, answer)
         if path.rstrip("/") == "/_fake/sms":
             if method == "DELETE":
                 self.reset()
