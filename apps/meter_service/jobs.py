@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import close_old_connections, transaction
 from django.utils.module_loading import import_string
 
+from apps.meter_service.db_retry import run_with_retry
+
 logger = logging.getLogger("meter_service.jobs")
 
 # Cache key of the last heartbeat job a worker ran (read back by the health check).
@@ -34,7 +36,7 @@ def _run_in_thread(path: str, args: tuple, kwargs: dict) -> None:
     def target() -> None:
         close_old_connections()
         try:
-            import_string(path)(*args, **kwargs)
+            run_with_retry(import_string(path), *args, **kwargs)
         except Exception:
             logger.exception("job failed", extra={"job": path})
         finally:
@@ -63,7 +65,7 @@ def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> No
         elif mode == "thread":
             _run_in_thread(path, args, kwargs)
         else:
-            import_string(path)(*args, **kwargs)
+            run_with_retry(import_string(path), *args, **kwargs)
 
     transaction.on_commit(send)
 
