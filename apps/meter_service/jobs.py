@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -54,6 +55,28 @@ def _rq_queue(name: str):
     return django_rq.get_queue(name, commit_mode="auto")
 
 
+# While Sentinel promotes a replica (a few seconds: the master's silence it waits for, then
+# the vote), Redis refuses connections or has no master; the work is committed already, so
+# the enqueue is tried again for this long before the error goes out as before.
+ENQUEUE_FAILOVER_SECONDS = 8.0
+
+
+def _enqueue_through_failover(queue: str, path: str, args: tuple, kwargs: dict) -> None:
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    deadline = time.monotonic() + ENQUEUE_FAILOVER_SECONDS
+    while True:
+        try:
+            _rq_queue(queue).enqueue(path, *args, **kwargs)
+            return
+        except (RedisConnectionError, RedisTimeoutError):
+            if time.monotonic() > deadline:
+                raise
+            logger.warning("redis unavailable: enqueue tried again", extra={"job": path})
+            time.sleep(0.5)
+
+
 def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> None:
     """Run a job function after the current transaction commits (at once outside one)."""
     path = func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
@@ -61,7 +84,7 @@ def enqueue(func: Callable | str, *args, queue: str = "default", **kwargs) -> No
     def send() -> None:
         mode = jobs_mode()
         if mode == "rq":
-            _rq_queue(queue).enqueue(path, *args, **kwargs)
+            _enqueue_through_failover(queue, path, args, kwargs)
         elif mode == "thread":
             _run_in_thread(path, args, kwargs)
         else:
