@@ -411,7 +411,7 @@ for offset in range(count):
     bill_id = identifiers.build_bill_id(number, "281", 3)
     subscriber = subscriber_create(
         subscription_number=number, bill_id=bill_id, customer_type="g2c",
-        national_id=national_id, name="مشترک آزمایشی", mobile="09121234567",
+        national_id=national_id, name="مشترک آزمایشی", mobile=f"0912{number[-7:]}",
         city="قزوین", address="خیابان آزمایش",
     )
     meter = meter_create(serial=f"CL-{number}", make="Bench", model="G4", size="G4",
@@ -419,6 +419,7 @@ for offset in range(count):
     meter_install(subscriber=subscriber, meter=meter, installed_on=datetime.date(2022, 3, 21),
                   initial_reading=Decimal("100"))
     walk_ins.append({"bill_id": bill_id, "national_id": national_id, "last_bill_id": bill_id,
+                     "contact_mobile": f"0912{number[-7:]}",
                      "last_payment_id": identifiers.build_payment_id(bill_id, 2_350_000, 5, 6)})
 user = User.objects.create_user("cluster-agency", password=None)
 user.groups.add(Group.objects.get(name=Role.AGENCY_CLIENT))
@@ -519,7 +520,6 @@ class Workload:
             "reason": "fast",
             "last_reading": "850",
             "last_reading_date": datetime.date.today().isoformat(),
-            "contact_mobile": "09121234567",
             "payment_method": "gateway" if pay else "next_bill",
         }
         status, data = self.call("POST", "/api/v1/claims/", body)

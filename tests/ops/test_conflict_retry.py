@@ -184,3 +184,25 @@ def test_nothing_takes_table_or_named_locks():
         if pattern.search(line) and "pattern" not in line
     ]
     assert hits == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_middleware_runs_the_view_again(probe, rf):
+    """Views are wrapped at the door: the whole view runs again after a rolled-back conflict."""
+    from django.http import HttpResponse
+
+    calls: list[int] = []
+
+    def view(request):
+        calls.append(1)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {probe} SET n = n + 1 WHERE id = 1")
+            if len(calls) == 1:
+                raise OperationalError(db_retry.LOCK_WAIT_TIMEOUT, "Lock wait timeout exceeded")
+        return HttpResponse("ok")
+
+    middleware = db_retry.RetryOnConflictMiddleware(lambda request: HttpResponse("unused"))
+    response = middleware.process_view(rf.post("/x/"), view, (), {})
+    assert response.content == b"ok"
+    assert len(calls) == 2
+    assert _counts(probe)[1] == 1  # the first attempt's update was rolled back
