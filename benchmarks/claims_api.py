@@ -61,31 +61,19 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 # --- seeding (in this process, before the server starts) -------------------------------------
 
 
-def seed(count: int) -> dict:
-    """Create the roles, tariffs, `count` subscribers with a meter, the agency and its token."""
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-    from django.db import connections
-
+def seed_subscribers(
+    count: int, first: int = FIRST_NUMBER, *, serial_prefix: str = "BENCH", own_mobiles=False
+) -> list[dict]:
+    """`count` subscribers with a meter each; the API's walk-in fields for each (Django set
+    up). `own_mobiles`: a mobile of each subscriber's own (the SMS limit is per mobile)."""
     from apps.meter_service import identifiers
-    from apps.meter_service.api.auth import api_token_issue
-    from apps.meter_service.doctype.agency.models import Agency
-    from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
     from apps.meter_service.doctype.meter.services import meter_create, meter_install
     from apps.meter_service.doctype.subscriber.services import subscriber_create
-    from apps.meter_service.permissions import Role
-    from benchmarks.bare.models import Item
 
-    call_command("migrate", run_syncdb=True, verbosity=0)
-    call_command("load_fixtures", verbosity=0)
-    start = datetime.date(2024, 3, 20)
-    fee_tariff_save(kind="meter_test", amount_rial=1_500_000, valid_from=start)
-    fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=start)
     walk_ins = []
     for offset in range(count):
-        number = str(FIRST_NUMBER + offset)
+        number = str(first + offset)
+        mobile = f"0912{number[-7:]}" if own_mobiles else "09121234567"
         nine = f"{(int(number) * 7919) % 10**9:09d}"
         national_id = nine + str(identifiers.national_id_check_digit(nine))
         bill_id = identifiers.build_bill_id(number, "281", 3)
@@ -95,12 +83,16 @@ def seed(count: int) -> dict:
             customer_type="g2c",
             national_id=national_id,
             name="مشترک آزمایشی",
-            mobile="09121234567",
+            mobile=mobile,
             city="قزوین",
             address="خیابان آزمایش",
         )
         meter = meter_create(
-            serial=f"BENCH-{number}", make="Bench", model="G4", size="G4", accuracy_class="1.5"
+            serial=f"{serial_prefix}-{number}",
+            make="Bench",
+            model="G4",
+            size="G4",
+            accuracy_class="1.5",
         )
         meter_install(
             subscriber=subscriber,
@@ -114,8 +106,32 @@ def seed(count: int) -> dict:
                 "national_id": national_id,
                 "last_bill_id": bill_id,
                 "last_payment_id": identifiers.build_payment_id(bill_id, 2_350_000, 5, 6),
+                "contact_mobile": mobile,
             }
         )
+    return walk_ins
+
+
+def seed(count: int) -> dict:
+    """Create the roles, tariffs, `count` subscribers with a meter, the agency and its token."""
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connections
+
+    from apps.meter_service.api.auth import api_token_issue
+    from apps.meter_service.doctype.agency.models import Agency
+    from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
+    from apps.meter_service.permissions import Role
+    from benchmarks.bare.models import Item
+
+    call_command("migrate", run_syncdb=True, verbosity=0)
+    call_command("load_fixtures", verbosity=0)
+    start = datetime.date(2024, 3, 20)
+    fee_tariff_save(kind="meter_test", amount_rial=1_500_000, valid_from=start)
+    fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=start)
+    walk_ins = seed_subscribers(count)
     from django.contrib.auth.models import Group, User
 
     user = User.objects.create_user("bench-agency", password=None)

@@ -389,38 +389,18 @@ def make_site() -> None:
 
 SEED = """
 import datetime, json, sys
-from decimal import Decimal
 from django.contrib.auth.models import Group, User
-from apps.meter_service import identifiers
 from apps.meter_service.api.auth import api_token_issue
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
-from apps.meter_service.doctype.meter.services import meter_create, meter_install
-from apps.meter_service.doctype.subscriber.services import subscriber_create
 from apps.meter_service.permissions import Role
+from benchmarks.claims_api import seed_subscribers
 
 count, first = int(sys.argv[1]), int(sys.argv[2])
 start = datetime.date(2024, 3, 20)
 fee_tariff_save(kind="meter_test", amount_rial=1_500_000, valid_from=start)
 fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=start)
-walk_ins = []
-for offset in range(count):
-    number = str(first + offset)
-    nine = f"{(int(number) * 7919) % 10**9:09d}"
-    national_id = nine + str(identifiers.national_id_check_digit(nine))
-    bill_id = identifiers.build_bill_id(number, "281", 3)
-    subscriber = subscriber_create(
-        subscription_number=number, bill_id=bill_id, customer_type="g2c",
-        national_id=national_id, name="مشترک آزمایشی", mobile=f"0912{number[-7:]}",
-        city="قزوین", address="خیابان آزمایش",
-    )
-    meter = meter_create(serial=f"CL-{number}", make="Bench", model="G4", size="G4",
-                         accuracy_class="1.5")
-    meter_install(subscriber=subscriber, meter=meter, installed_on=datetime.date(2022, 3, 21),
-                  initial_reading=Decimal("100"))
-    walk_ins.append({"bill_id": bill_id, "national_id": national_id, "last_bill_id": bill_id,
-                     "contact_mobile": f"0912{number[-7:]}",
-                     "last_payment_id": identifiers.build_payment_id(bill_id, 2_350_000, 5, 6)})
+walk_ins = seed_subscribers(count, first, serial_prefix="CL", own_mobiles=True)
 user = User.objects.create_user("cluster-agency", password=None)
 user.groups.add(Group.objects.get(name=Role.AGENCY_CLIENT))
 agency = Agency.objects.create(code="cluster", name="Cluster agency")
