@@ -598,6 +598,7 @@ print(json.dumps({
     "payment_duplicates": paid_twice.count(),
     "sms": {str(m.local_id): m.status for m in sms},
     "sms_duplicates": sms_twice.count(),
+    "sms_templates": dict(collections.Counter(sms.values_list("template_key", flat=True))),
 }))
 """
 
@@ -777,8 +778,12 @@ def main() -> int:
             f"paid in the database {len(found['paid_codes'])}, lost {len(lost_payments)}, "
             f"duplicates {found['payment_duplicates']}"
         )
+        # One SMS when a claim is filed, one when its fee is paid.
+        sms_expected = len(codes) + len(found["paid_codes"])
         print(
-            f"SMS:      logged {len(sms_logged)}, sent {len(sms_sent)}, at the provider "
+            f"SMS:      expected {sms_expected} (one per filing, one per payment), "
+            f"logged {len(sms_logged)} {found['sms_templates']}, sent {len(sms_sent)}, "
+            f"at the provider "
             f"{len(sms_sent) - len(sms_missing)}, not yet sent {len(sms_unsent)}, duplicates "
             f"{found['sms_duplicates']} logged / {sms_dupes_at_provider} at the provider"
         )
@@ -793,6 +798,8 @@ def main() -> int:
             failures.append("duplicates in the database")
         if lost_payments:
             failures.append(f"{len(lost_payments)} paid payments lost")
+        if len(sms_logged) < sms_expected:
+            failures.append(f"{sms_expected - len(sms_logged)} SMS never made (a job lost)")
         if sms_missing or sms_unsent or sms_dupes_at_provider:
             failures.append("SMS lost, unsent or sent twice")
         if not acked:

@@ -125,4 +125,13 @@ class RetryOnConflictMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        return run_with_retry(view_func, request, *view_args, **view_kwargs)
+        def view():
+            response = view_func(request, *view_args, **view_kwargs)
+            # A template response reads the database as it renders (the desk's pages):
+            # render it here, where a lost connection is retried too. No middleware of
+            # the site changes template responses (process_template_response).
+            if callable(getattr(response, "render", None)):
+                response.render()
+            return response
+
+        return run_with_retry(view)

@@ -111,6 +111,9 @@ def _database(url: str) -> dict:
             "write_timeout": int(METER_SERVICE["DATABASE_WRITE_TIMEOUT_SECONDS"]),
         }
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+        # A kept connection is checked before a request reuses it: behind HAProxy the node
+        # it was made to may have gone, and the request then connects to the next one.
+        db["CONN_HEALTH_CHECKS"] = True
     elif db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers and the single writer work together; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue instead of failing mid-transaction, and they
