@@ -60,6 +60,22 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
 # --- seeding (in this process, before the server starts) -------------------------------------
 
 
+def seed_subscribers(
+    count: int, first: int = FIRST_NUMBER, *, serial_prefix: str = "BENCH", own_mobiles=False
+) -> list[dict]:
+    """`count` subscribers with a meter each; the API's walk-in fields for each (Django set
+    up). `own_mobiles`: a mobile of each subscriber's own (the SMS limit is per mobile)."""
+    from tests.faults.seed import walk_in_subscriber
+
+    walk_ins = []
+    for offset in range(count):
+        number = str(first + offset)
+        mobile = f"0912{number[-7:]}" if own_mobiles else "09121234567"
+        walk_in = walk_in_subscriber(number, mobile=mobile, serial_prefix=serial_prefix)
+        walk_ins.append({**walk_in, "contact_mobile": mobile})
+    return walk_ins
+
+
 def seed(count: int) -> dict:
     """Create the roles, tariffs, `count` subscribers with a meter, the agency and its token."""
     import django
@@ -73,17 +89,13 @@ def seed(count: int) -> dict:
     from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
     from apps.meter_service.permissions import Role
     from benchmarks.bare.models import Item
-    from tests.faults.seed import walk_in_subscriber
 
     call_command("migrate", run_syncdb=True, verbosity=0)
     call_command("load_fixtures", verbosity=0)
     start = datetime.date(2024, 3, 20)
     fee_tariff_save(kind="meter_test", amount_rial=1_500_000, valid_from=start)
     fee_tariff_save(kind="counter_office", amount_rial=109_000, valid_from=start)
-    walk_ins = [
-        walk_in_subscriber(str(FIRST_NUMBER + offset), mobile="09121234567", serial_prefix="BENCH")
-        for offset in range(count)
-    ]
+    walk_ins = seed_subscribers(count)
     from django.contrib.auth.models import Group, User
 
     user = User.objects.create_user("bench-agency", password=None)

@@ -98,7 +98,14 @@ def check_database() -> dict:
 def _redis_client(url: str, connect_timeout: float, timeout: float):
     import redis
 
-    return redis.Redis.from_url(url, socket_connect_timeout=connect_timeout, socket_timeout=timeout)
+    timeouts = {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout}
+    if settings.REDIS_SENTINELS:
+        from apps.meter_service.backends.redis_cache import sentinel_master
+
+        return sentinel_master(
+            url, settings.REDIS_SENTINELS, settings.REDIS_SENTINEL_MASTER, **timeouts
+        )
+    return redis.Redis.from_url(url, **timeouts)
 
 
 def redis_client():

@@ -15,7 +15,10 @@ import ctypes
 import os
 import signal
 
+from rq.job import Job as RQJob
 from rq.worker import Worker as RQWorker
+
+from apps.meter_service.db_retry import run_with_retry
 
 PR_SET_PDEATHSIG = 1
 _forking_parent = 0
@@ -52,3 +55,11 @@ class Worker(RQWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         install()
+
+
+class Job(RQJob):
+    """RQ's job, run again when MariaDB/Galera rolled its transaction back on a conflict
+    (settings.RQ["JOB_CLASS"]; see db_retry.py for when that is safe)."""
+
+    def _execute(self):
+        return run_with_retry(super()._execute)

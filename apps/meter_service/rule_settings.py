@@ -223,6 +223,12 @@ RULES: dict[str, Rule] = {
     "DATABASE_WRITE_TIMEOUT_SECONDS": Rule(
         60, "MariaDB: give up sending a query to the database after this long (seconds)"
     ),
+    "DATABASE_CONFLICT_ATTEMPTS": Rule(
+        4,
+        "MariaDB/Galera: how many times a request or job runs whose transaction failed on a "
+        "conflict (deadlock, lock wait timeout, Galera certification, a node not ready); "
+        "1 runs it once",
+    ),
     "REDIS_CONNECT_TIMEOUT_SECONDS": Rule(
         1, "Redis (cache, sessions, locks, job queues): give up connecting after (seconds)"
     ),

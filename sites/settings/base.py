@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "apps.meter_service.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: runs the view again when MariaDB/Galera rolled its transaction back on a conflict.
+    "apps.meter_service.db_retry.RetryOnConflictMiddleware",
 ]
 
 ROOT_URLCONF = "sites.urls"
@@ -110,6 +112,8 @@ TEMPLATES = [
 def _database(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=60)
     if db["ENGINE"] == "django.db.backends.mysql":
+        # Counts commits, for the conflict retry (apps/meter_service/db_retry.py).
+        db["ENGINE"] = "apps.meter_service.backends.mysql"
         db["OPTIONS"] = {
             "charset": "utf8mb4",
             "init_command": "SET sql_mode='STRICT_TRANS_TABLES', innodb_strict_mode=1",
@@ -121,6 +125,9 @@ def _database(url: str) -> dict:
             "write_timeout": int(METER_SERVICE["DATABASE_WRITE_TIMEOUT_SECONDS"]),
         }
         db["TEST"] = {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+        # A kept connection is checked before a request reuses it: behind HAProxy the node
+        # it was made to may have gone, and the request then connects to the next one.
+        db["CONN_HEALTH_CHECKS"] = True
     elif db["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers and the single writer work together; IMMEDIATE takes the write
         # lock at BEGIN so two writers queue instead of failing mid-transaction, and they
@@ -141,6 +148,17 @@ DATABASES = {"default": _database(SITE_CONFIG["database_url"])}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL: str = SITE_CONFIG.get("redis_url") or ""
+# Redis behind Sentinel: every client (cache, sessions, the scheduler's lock, the job queues,
+# /health/) asks the sentinels for the current master, and again after a failover, so the
+# site follows a promoted replica without a restart. The URL then gives only the database
+# number and password; its host is not used.
+REDIS_SENTINELS: list[tuple[str, int]] = [
+    (host, int(port))
+    for host, port in (item.rsplit(":", 1) for item in SITE_CONFIG.get("redis_sentinels") or [])
+]
+REDIS_SENTINEL_MASTER: str = SITE_CONFIG.get("redis_sentinel_master") or "mymaster"
+if REDIS_SENTINELS and not REDIS_URL:
+    REDIS_URL = f"redis://{REDIS_SENTINEL_MASTER}/0"
 # Every Redis client of the site (cache, sessions, the scheduler's lock, the job queues)
 # gives up on a Redis that does not connect or answer: a frozen Redis must not freeze them.
 REDIS_TIMEOUTS = {
@@ -160,6 +178,25 @@ def _with_redis_timeouts(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+def _rq_connection() -> dict:
+    """How django_rq connects: the URL, or the sentinels (its SENTINELS configuration)."""
+    if not REDIS_SENTINELS:
+        return {"URL": _with_redis_timeouts(REDIS_URL or "redis://127.0.0.1:6379/0")}
+    from redis.connection import parse_url
+
+    parsed = parse_url(REDIS_URL)
+    return {
+        "SENTINELS": REDIS_SENTINELS,
+        "MASTER_NAME": REDIS_SENTINEL_MASTER,
+        "DB": parsed.get("db", 0),
+        "PASSWORD": parsed.get("password"),
+        "USERNAME": parsed.get("username"),
+        "SOCKET_TIMEOUT": REDIS_TIMEOUTS["socket_timeout"],
+        "CONNECTION_KWARGS": {"socket_connect_timeout": REDIS_TIMEOUTS["socket_connect_timeout"]},
+        "SENTINEL_KWARGS": dict(REDIS_TIMEOUTS),
+    }
+
+
 if REDIS_URL:
     # A Redis outage is a cache miss (ResilientRedisCache), bounded by short timeouts.
     CACHES = {
@@ -170,6 +207,10 @@ if REDIS_URL:
             "OPTIONS": dict(REDIS_TIMEOUTS),
         }
     }
+    if REDIS_SENTINELS:
+        CACHES["default"]["OPTIONS"].update(
+            sentinels=REDIS_SENTINELS, sentinel_master=REDIS_SENTINEL_MASTER
+        )
     # Sessions are written to the database too and read from Redis first: a Redis restart
     # or outage signs nobody out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
@@ -181,15 +222,16 @@ else:
 # (see apps/meter_service/jobs.py), so the embedded site needs no Redis.
 RQ_QUEUES = {
     # The worker raises the answer timeout of its own connection above its blocking wait.
-    name: {
-        "URL": _with_redis_timeouts(REDIS_URL or "redis://127.0.0.1:6379/0"),
-        "DEFAULT_TIMEOUT": 600,
-    }
+    name: {**_rq_connection(), "DEFAULT_TIMEOUT": 600}
     for name in ("default", "notifications")
 }
 METER_JOBS_ASYNC = bool(REDIS_URL)
 # The worker's children (RQ's scheduler, each job's work horse) end when it is killed.
-RQ = {"WORKER_CLASS": "apps.meter_service.rq_worker.Worker"}
+# Its job class runs a job again when MariaDB/Galera rolled it back on a conflict.
+RQ = {
+    "WORKER_CLASS": "apps.meter_service.rq_worker.Worker",
+    "JOB_CLASS": "apps.meter_service.rq_worker.Job",
+}
 # Each user's roles kept in the cache between requests (see permissions.py). Only with a
 # cache every process shares: a change of roles must reach every worker at once.
 METER_ROLES_CACHE = bool(REDIS_URL)

@@ -17,10 +17,40 @@ from redis import exceptions as redis_errors
 logger = logging.getLogger("meter_service.cache")
 
 
+def sentinel_master(url: str, sentinels, master: str, **options):
+    """A client of the master that the sentinels name, asked again at every new connection:
+    after a failover the old master's connections fail (or answer READONLY, which redis-py
+    turns into a lost connection) and the next ones go to the promoted replica. The URL gives
+    the database number and password; `options` are the connections' (timeouts)."""
+    from redis.connection import parse_url
+    from redis.sentinel import Sentinel
+
+    parsed = parse_url(url)
+    kwargs = {key: parsed[key] for key in ("db", "password", "username") if key in parsed}
+    kwargs.update(options)
+    timeouts = {
+        key: options[key] for key in ("socket_timeout", "socket_connect_timeout") if key in options
+    }
+    sentinel = Sentinel([tuple(each) for each in sentinels], sentinel_kwargs=timeouts, **kwargs)
+    return sentinel.master_for(master)
+
+
 class RedisCacheClient(redis.RedisCacheClient):
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, servers, *, sentinels=None, sentinel_master: str = "", **options) -> None:
+        super().__init__(servers, **options)
         self._clients: dict[int, object] = {}
+        self._sentinels = sentinels or []
+        self._sentinel_master = sentinel_master
+
+    def _get_connection_pool(self, write: bool):
+        if not self._sentinels:
+            return super()._get_connection_pool(write)
+        # One pool of the master for reads and writes (replicas may lag behind a write).
+        if 0 not in self._pools:
+            self._pools[0] = sentinel_master(
+                self._servers[0], self._sentinels, self._sentinel_master, **self._pool_options
+            ).connection_pool
+        return self._pools[0]
 
     def get_client(self, key=None, *, write: bool = False):
         pool = self._get_connection_pool(write)

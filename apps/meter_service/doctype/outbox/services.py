@@ -40,6 +40,7 @@ from django.db import close_old_connections, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from apps.meter_service.db_retry import run_with_retry
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 
 logger = logging.getLogger("meter_service.outbox")
@@ -304,7 +305,8 @@ def outbox_run(
     func = import_string(row.path)
     kwargs = {**row.kwargs, **(transient or {})}
     token = _current.set(row)
-    try:
+
+    def run() -> None:
         if getattr(func, "outbox_atomic", False):
             with transaction.atomic():
                 func(*row.args, **kwargs)
@@ -312,6 +314,10 @@ def outbox_run(
         else:
             func(*row.args, **kwargs)
             _done(row, now)
+
+    try:
+        # A Galera conflict is run again at once (db_retry), not left to the next try.
+        run_with_retry(run)
     except Exception as exc:
         return _failed_try(row, exc, now)
     finally:

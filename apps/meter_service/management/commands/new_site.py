@@ -201,6 +201,19 @@ class Command(BaseCommand):
             f"{DEFAULT_REDIS_URL} for a MariaDB site, none for --sqlite.",
         )
         parser.add_argument(
+            "--redis-sentinel",
+            action="append",
+            default=[],
+            metavar="HOST:PORT",
+            help="A Redis Sentinel (repeat for each): the site asks them for the current "
+            "master; --redis-url then gives only the database number and password.",
+        )
+        parser.add_argument(
+            "--redis-sentinel-master",
+            default="mymaster",
+            help="The master's name the sentinels watch (default: mymaster).",
+        )
+        parser.add_argument(
             "--allowed-hosts",
             default="127.0.0.1,localhost",
             help="Comma-separated host names the site answers to.",
@@ -294,7 +307,8 @@ class Command(BaseCommand):
                 raise
             raise CommandError(f"{type(exc).__name__}: {exc}") from exc
 
-        self._warn_unreachable_redis(redis_url)
+        if not options.get("redis_sentinel"):
+            self._warn_unreachable_redis(redis_url)
         self._print_next_steps(name, options, admin_password if generated else None, redis_url)
 
     def _admin_password(self, options) -> tuple[str, bool]:
@@ -342,6 +356,9 @@ class Command(BaseCommand):
                 "allowed_hosts": hosts,
             }
         )
+        if options.get("redis_sentinel"):
+            config["redis_sentinels"] = list(options["redis_sentinel"])
+            config["redis_sentinel_master"] = options["redis_sentinel_master"]
         config.pop("demo_password", None)  # production sites get no demo users
         config.update(self._files_config(name, options))
         return config
