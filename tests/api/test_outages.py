@@ -7,8 +7,8 @@ import pytest
 import redis
 from django.db import OperationalError, connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 
+from apps.meter_service.doctype.api_token.services import token_create
 from tests.integrations.fakes import closed_port
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def agency_client(world, settings) -> Client:
     settings.DEBUG = False
-    key = Token.objects.get_or_create(user=world.users["agency"])[0].key
+    key = token_create(user=world.users["agency"]).key
     return Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Token {key}")
 
 
