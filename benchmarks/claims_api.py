@@ -1,19 +1,23 @@
 """Benchmark of the claims API over real HTTP on loopback.
 
     .venv/bin/python benchmarks/claims_api.py [--claims 100] [--seconds 4] [--workers 4]
-                                              [--repeat 1]
+                                              [--repeat 1] [--port P] [--redis-port P]
 
-Seeds a throwaway SQLite database (or the database METER_DATABASE_URL names) with
-subscribers, meters, tariffs and an agency with an API token; serves the site with gunicorn on
-a free loopback port; files claims through POST /api/v1/claims/ at concurrency 1 and 4 and
-prints p50/p95 latency and claims per second, each run beside a run of bare inserts
-(POST /bench/bare/: one row of a one-field model through the same server) as its baseline;
-then measures requests per second of GET /api/v1/claims/ (the real record rules) beside
-GET /bench/bare/, a DRF list of the one-field model served by the same process, and prints
-the ratio.
+Seeds a throwaway database with subscribers, meters, tariffs and an agency with an API
+token: a SQLite file in a temporary directory, or, when METER_DATABASE_URL names a
+MariaDB/MySQL database, a database of that name plus "_bench" on the same server, created
+for the run and dropped after it (so nothing seeded is left behind in either case). Serves
+the site with gunicorn on loopback (--port, else a free port), waits until its workers
+answer real requests, warms them up (retrying what a worker still starting refuses), then
+files claims through POST /api/v1/claims/ at concurrency 1 and 4 and prints p50/p95 latency
+and claims per second, each run beside a run of bare inserts (POST /bench/bare/: one row of
+a one-field model through the same server) as its baseline; then measures requests per
+second of GET /api/v1/claims/ (the real record rules) beside GET /bench/bare/, a DRF list of
+the one-field model served by the same process, and prints the ratio and the load average.
 
-With redis-server on the PATH a throwaway Redis is started, so jobs (SMS) go to RQ queues as
-in production and no worker drains them; without it jobs run in threads of the web process.
+With redis-server on the PATH a throwaway Redis is started (--redis-port, else a free
+port), so jobs (SMS) go to RQ queues as in production and no worker drains them; without it
+jobs run in threads of the web process (a METER_REDIS_URL given is used instead).
 Targets: filing p95 <= 50 ms at concurrency 4; list >= 0.7 x the bare endpoint.
 """
 
@@ -34,6 +38,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -47,6 +52,7 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, timeout: float = 30) -> None:
+    """Wait until something accepts connections on port (Redis: it answers once it listens)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -55,6 +61,45 @@ def wait_for_port(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit(f"nothing listens on {HOST}:{port} after {timeout} s")
+
+
+# --- the throwaway database -------------------------------------------------------------------
+
+
+def _mysql_server(url: str):
+    """A connection to the server of a mysql:// URL (no database selected)."""
+    import MySQLdb
+
+    parts = urlsplit(url)
+    return MySQLdb.connect(
+        host=parts.hostname or "127.0.0.1",
+        port=parts.port or 3306,
+        user=parts.username or "",
+        passwd=parts.password or "",
+    )
+
+
+def throwaway_mysql(url: str) -> str:
+    """Create an empty database "<name>_bench" beside url's; return the URL naming it."""
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/") + "_bench"
+    server = _mysql_server(url)
+    try:
+        cursor = server.cursor()
+        # A run killed before its clean-up left one behind: start from nothing again.
+        cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+        cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    finally:
+        server.close()
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def drop_mysql(url: str) -> None:
+    server = _mysql_server(url)
+    try:
+        server.cursor().execute(f"DROP DATABASE IF EXISTS `{urlsplit(url).path.lstrip('/')}`")
+    finally:
+        server.close()
 
 
 # --- seeding (in this process, before the server starts) -------------------------------------
@@ -112,7 +157,12 @@ def seed(count: int) -> dict:
 
 
 def call(port: int, method: str, path: str, token: str, body: dict | None = None):
-    """Return (status, seconds, parsed JSON) of one request on a fresh connection."""
+    """Return (status, seconds, parsed JSON) of one request on a fresh connection.
+
+    A request the server refused or dropped (a worker restarting under load, a full listen
+    queue) is status 0 with the error as its data: counted as a failure, not the end of the
+    run.
+    """
     headers = {"Authorization": f"Token {token}", "Accept": "application/json"}
     payload = None
     if body is not None:
@@ -124,14 +174,63 @@ def call(port: int, method: str, path: str, token: str, body: dict | None = None
         connection.request(method, path, body=payload, headers=headers)
         response = connection.getresponse()
         content = response.read()
+    except (OSError, http.client.HTTPException) as error:
+        return 0, time.perf_counter() - started, repr(error)
     finally:
         connection.close()
     elapsed = time.perf_counter() - started
-    return response.status, elapsed, json.loads(content) if content else None
+    try:
+        data = json.loads(content) if content else None
+    except ValueError:
+        data = content[:200].decode(errors="replace")
+    return response.status, elapsed, data
 
 
-def file_claims(port: int, token: str, walk_ins: list[dict], concurrency: int, limit_s: float):
-    """File one claim per walk-in; return (latencies of 201s, other statuses, wall seconds)."""
+def call_until(port: int, method: str, path: str, token: str, body=None, *, ok, timeout=60):
+    """Send a request again (after a pause) until ok(status); return its last answer."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, elapsed, data = call(port, method, path, token, body)
+        if ok(status) or time.monotonic() > deadline:
+            return status, elapsed, data
+        time.sleep(0.2)
+
+
+def wait_for_workers(port: int, token: str, workers: int, timeout: float = 120) -> None:
+    """Wait until the server answers real requests: an authenticated list read, 200, from
+    as many requests at once as there are workers, twice in a row.
+
+    Gunicorn listens before its workers have imported the site, so an open port is not a
+    server that answers; under load a worker can take many seconds to boot.
+    """
+    deadline = time.monotonic() + timeout
+    streak = 0
+    while streak < 2:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the workers on {HOST}:{port} did not answer in {timeout} s")
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            statuses = list(
+                pool.map(lambda _i: call(port, "GET", "/bench/bare/", token)[0], range(workers))
+            )
+        streak = streak + 1 if all(status == 200 for status in statuses) else 0
+        if streak < 2:
+            time.sleep(0.2)
+
+
+def file_claims(
+    port: int,
+    token: str,
+    walk_ins: list[dict],
+    concurrency: int,
+    limit_s: float,
+    *,
+    retry: bool = False,
+):
+    """File one claim per walk-in; return (latencies of 201s, other statuses, wall seconds).
+
+    retry (the warm-up): send a claim again while the server refuses or fails it (a refused
+    connection, a 5xx); a claim the first attempt did file comes back as a 4xx, which ends it.
+    """
     today = datetime.date.today().isoformat()
     deadline = time.monotonic() + limit_s
     latencies: list[float] = []
@@ -149,7 +248,12 @@ def file_claims(port: int, token: str, walk_ins: list[dict], concurrency: int, l
             "contact_mobile": "09121234567",
             "payment_method": "next_bill",
         }
-        status, elapsed, data = call(port, "POST", "/api/v1/claims/", token, body)
+        if retry:
+            status, elapsed, data = call_until(
+                port, "POST", "/api/v1/claims/", token, body, ok=lambda code: 0 < code < 500
+            )
+        else:
+            status, elapsed, data = call(port, "POST", "/api/v1/claims/", token, body)
         with lock:
             if status == 201:
                 latencies.append(elapsed)
@@ -224,6 +328,10 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="filing runs per concurrency (medians printed)"
     )
+    parser.add_argument("--port", type=int, help="gunicorn's loopback port (default: a free one)")
+    parser.add_argument(
+        "--redis-port", type=int, help="the throwaway Redis's port (default: a free one)"
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="meter-bench-"))
@@ -232,14 +340,21 @@ def main() -> None:
     env = os.environ.copy()
     env["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     env.setdefault("METER_SITE", "test")
-    configured_db = "METER_DATABASE_URL" in env
-    if not configured_db:
-        env["METER_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    configured = env.get("METER_DATABASE_URL", "")
+    throwaway_server_db = ""
     processes: list[subprocess.Popen] = []
     try:
+        if configured.startswith("mysql://"):
+            throwaway_server_db = env["METER_DATABASE_URL"] = throwaway_mysql(configured)
+            database = f"throwaway MariaDB database {urlsplit(throwaway_server_db).path[1:]}"
+        else:
+            # A configured SQLite file is not written either: the run's rows stay in its
+            # temporary directory, removed at the end.
+            env["METER_DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+            database = "throwaway SQLite"
         jobs = "threads in the web process"
         if not env.get("METER_REDIS_URL") and shutil.which("redis-server"):
-            redis_port = free_port()
+            redis_port = args.redis_port or free_port()
             processes.append(
                 subprocess.Popen(
                     [
@@ -254,7 +369,6 @@ def main() -> None:
         if env.get("METER_REDIS_URL"):
             jobs = "RQ on Redis (no worker running)"
         os.environ.update(env)
-        database = env["METER_DATABASE_URL"] if configured_db else "throwaway SQLite"
         print(f"database: {database}; jobs: {jobs}")
         # Not measured: claims filed first so that every worker has loaded the process, the
         # templates and its connections (a cold worker's first filing takes several times
@@ -264,7 +378,7 @@ def main() -> None:
         seeded = seed(total)
         token, walk_ins = seeded["token"], seeded["walk_ins"]
 
-        port = free_port()
+        port = args.port or free_port()
         processes.append(
             subprocess.Popen(
                 [
@@ -276,15 +390,16 @@ def main() -> None:
             )
         )
         wait_for_port(port)
+        wait_for_workers(port, token, args.workers)
         _latencies, failed, _wall = file_claims(
-            port, token, walk_ins[-warm_up:], args.workers, args.limit
+            port, token, walk_ins[-warm_up:], args.workers, args.limit, retry=True
         )
         if failed:
             print(f"  warm-up: {len(failed)} claims failed, e.g. {failed[0]}")
         insert_bare(port, token, 2 * args.workers, args.workers)
         for _ in range(2 * args.workers):
-            call(port, "GET", "/api/v1/claims/", token)
-            call(port, "GET", "/bench/bare/", token)
+            call_until(port, "GET", "/api/v1/claims/", token, ok=lambda code: code == 200)
+            call_until(port, "GET", "/bench/bare/", token, ok=lambda code: code == 200)
         print(f"gunicorn: {args.workers} sync workers on {HOST}:{port}; {os.cpu_count()} CPUs\n")
 
         # Each filing run follows a run of bare inserts (POST /bench/bare/, one row through
@@ -343,6 +458,7 @@ def main() -> None:
         print(f"        ratio                 {claims / bare:>7.2f}  (target >= 0.70)")
         p95 = statistics.median(figures[1] for figures in runs[4])
         print(f"\nfiling p95 at concurrency 4: {p95:.1f} ms (target <= 50 ms)")
+        print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}")
     finally:
         for process in reversed(processes):
             process.terminate()
@@ -350,6 +466,8 @@ def main() -> None:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        if throwaway_server_db:
+            drop_mysql(throwaway_server_db)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -375,7 +375,11 @@ SPECTACULAR_SETTINGS = {
         # <key> is taken for a tag and vanishes.
         "Programs authenticate with `Authorization: Token <key>` (`manage.py issue_api_token`). "
         "Messages are in Persian unless ?lang=en or Accept-Language: en asks for English. "
-        'Every error is {"message": ..., "extra": {...}}.'
+        'Every error is {"message": ..., "extra": {...}}. '
+        "Lists come a page at a time (limit, default 20, at most 100): follow each page's "
+        "`next` link until it is null. `count` is exact when `count_exact` is true; on a long "
+        "list counting stops 1,000 items past the offset and `count_exact` is false (there "
+        "are more than `count`)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

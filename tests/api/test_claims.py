@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.meter_service.api.base import Pagination
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.claim.services import claim_mark_paid
@@ -136,7 +139,38 @@ class TestList:
         filed = [row["filed_at"] for row in data["results"]]
         assert filed == sorted(filed, reverse=True)
         rest = client.get("/api/v1/claims/", {"limit": 2, "offset": 4}).json()
-        assert len(rest["results"]) == 1 and rest["next"] is None
+        assert len(rest["results"]) == 1 and rest["next"] is None and rest["count_exact"]
+
+    def test_the_count_stops_at_the_cap_and_next_walks_the_rest(self, api, world, monkeypatch):
+        # Five claims, counting stopped three past the offset: "more than 3" on the first
+        # page, and the next links still reach every claim once.
+        monkeypatch.setattr(Pagination, "COUNT_CAP", 3)
+        client = api(world.users[Role.SERVICE_MANAGER])
+        first = client.get("/api/v1/claims/", {"limit": 2}).json()
+        assert (first["count"], first["count_exact"]) == (3, False)
+        seen, page = [], first
+        while True:
+            seen += [row["tracking_code"] for row in page["results"]]
+            if page["next"] is None:
+                break
+            page = client.get(page["next"]).json()
+        assert sorted(seen) == sorted(claim.tracking_code for claim in world.claims.values())
+        assert (page["count"], page["count_exact"]) == (5, True)
+
+    def test_a_page_does_not_count_the_callers_whole_set(self, api, world, monkeypatch):
+        monkeypatch.setattr(Pagination, "COUNT_CAP", 3)
+        client = api(world.users[Role.SERVICE_MANAGER])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/claims/", {"limit": 2}).status_code == 200
+        counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+        # One bounded count: a COUNT over a subquery that stops at offset + cap + 1 rows.
+        assert len(counts) == 1 and "LIMIT 4" in counts[0].upper(), counts
+
+    @pytest.mark.parametrize("params", [{"limit": 0}, {"limit": "x"}, {"offset": -1}])
+    def test_a_bad_limit_or_offset_is_refused(self, api, world, params):
+        response = api(world.users[Role.SERVICE_MANAGER]).get("/api/v1/claims/", params)
+        assert response.status_code == 400
+        assert set(response.json()["extra"]["fields"]) == set(params)
 
     def test_filter_by_status_and_channel(self, api, world):
         claim_mark_paid(claim=world.claims["a"], reference="test")

@@ -13,11 +13,15 @@ import datetime
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
 from apps.meter_service import jobs
 from apps.meter_service.dashboards import rollup, selectors
+from apps.meter_service.dashboards.forms import city_choices
 from apps.meter_service.dashboards.models import (
+    DashboardCity,
     DashboardDayFigure,
     DashboardRollup,
     DashboardServiceTime,
@@ -28,6 +32,7 @@ from apps.meter_service.dashboards.selectors import DashboardFilter
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.payment.models import Payment
 from apps.meter_service.doctype.sla.models import SlaClock
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from tests.dashboards.conftest import QAZVIN, RANGE, TAKESTAN, local
 from tests.dashboards.test_selectors import _complaint, _correction
 
@@ -267,3 +272,31 @@ def test_a_rollup_left_behind_is_refreshed_by_the_page(full, settings):
     assert d.from_rollup and d.figures == _live(RANGE)
     assert d.as_of > old
     assert not DashboardStaleDay.objects.exists()
+
+
+def _choice_names() -> set[str]:
+    return {name for name, _label in city_choices() if name}
+
+
+def test_the_city_list_is_read_from_the_rollup_not_the_claims(full):
+    rollup.rebuild()
+    with CaptureQueriesContext(connection) as queries:
+        names = _choice_names()
+    assert {QAZVIN, TAKESTAN} <= names
+    sql = " ".join(query["sql"] for query in queries)
+    for model in (Claim, Subscriber):
+        assert connection.ops.quote_name(model._meta.db_table) not in sql, sql
+
+
+def test_a_new_city_joins_the_list_with_the_refresh(full):
+    rollup.rebuild()
+    subscriber = Claim.objects.order_by("filed_at").first().subscriber
+    subscriber.city = "Abyek"
+    subscriber.save()
+    assert "Abyek" not in _choice_names()
+    rollup.refresh()
+    assert "Abyek" in _choice_names()
+    # A rebuild starts the list afresh from the claims' subscribers.
+    DashboardCity.objects.create(name="Nowhere")
+    rollup.rebuild()
+    assert "Nowhere" not in _choice_names()

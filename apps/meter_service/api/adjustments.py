@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from apps.meter_service import permissions
 from apps.meter_service.api.base import MeterApi, Pagination
 from apps.meter_service.api.billing import CsvRenderer
-from apps.meter_service.api.schema import error_responses
+from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.doctype.correction import selectors, services
 from apps.meter_service.doctype.correction.models import AdjustmentKind
@@ -58,6 +58,7 @@ class AdjustmentListApi(MeterApi):
 
     @extend_schema(
         operation_id="billing_adjustments_list",
+        parameters=PAGING,
         summary="Adjustment lines waiting for the billing system",
         description=(
             "Approved bill corrections (one line per corrected bill), test fees refunded or "
@@ -65,7 +66,7 @@ class AdjustmentListApi(MeterApi):
         ),
         responses={
             200: page_of(AdjustmentOutputSerializer, "PaginatedAdjustmentList"),
-            **error_responses(401, 403),
+            **error_responses(400, 401, 403),
         },
         tags=["billing"],
     )

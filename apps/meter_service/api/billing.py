@@ -14,7 +14,7 @@ from rest_framework.response import Response
 
 from apps.meter_service import permissions
 from apps.meter_service.api.base import MeterApi, Pagination
-from apps.meter_service.api.schema import error_responses
+from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.doctype.payment import selectors, services
 
@@ -69,11 +69,12 @@ class BillChargeListApi(MeterApi):
 
     @extend_schema(
         operation_id="billing_charges_list",
+        parameters=PAGING,
         summary="Charges waiting for the billing system",
         description="Claims' fees to add to the next gas bill, not exported yet; oldest first.",
         responses={
             200: page_of(BillChargeOutputSerializer, "PaginatedBillChargeList"),
-            **error_responses(401, 403),
+            **error_responses(400, 401, 403),
         },
         tags=["billing"],
     )

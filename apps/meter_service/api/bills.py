@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.meter_service.api.base import MeterApi, paginated_response
-from apps.meter_service.api.schema import error_responses
+from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.doctype.bill import selectors, services
 from apps.meter_service.doctype.bill.serializers import (
@@ -73,10 +73,10 @@ class BillListApi(MeterApi):
         summary="List the bills the caller may see",
         description=(
             "Staff see every subscription's bills; a subscriber only their own (another "
-            "subscription's filter gives an empty list). Newest period first; limit/offset "
-            "paging. period_end is exclusive (the next period's start)."
+            "subscription's filter gives an empty list). Newest period first; paged "
+            "(follow next). period_end is exclusive (the next period's start)."
         ),
-        parameters=[BillListFilterSerializer],
+        parameters=[BillListFilterSerializer, *PAGING],
         responses={
             200: page_of(BillOutputSerializer, "PaginatedBillList"),
             **error_responses(400, 401, 403),

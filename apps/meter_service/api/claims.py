@@ -31,7 +31,7 @@ from apps.meter_service.api.permissions import (
     filing_channel,
     may_look_up_any_status,
 )
-from apps.meter_service.api.schema import error_responses
+from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.client_address import public_url
 from apps.meter_service.doctype.agency.selectors import client_agencies
@@ -252,9 +252,9 @@ class ClaimListApi(MeterApi):
         summary="List the claims the caller may see",
         description=(
             "Subscribers see their own claims, counter-office operators their offices', "
-            "agencies their agency's, staff every claim. Newest first; limit/offset paging."
+            "agencies their agency's, staff every claim. Newest first; paged (follow next)."
         ),
-        parameters=[ClaimListFilterSerializer],
+        parameters=[ClaimListFilterSerializer, *PAGING],
         responses={
             200: page_of(ClaimListOutputSerializer, "PaginatedClaimList"),
             **error_responses(400, 401, 403),

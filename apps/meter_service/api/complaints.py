@@ -25,7 +25,7 @@ from apps.meter_service.api.permissions import (
     CanViewComplaints,
     complaint_channel,
 )
-from apps.meter_service.api.schema import error_responses
+from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.agency.selectors import client_agencies
@@ -171,9 +171,9 @@ class ComplaintListApi(MeterApi):
         summary="List the complaints the caller may see",
         description=(
             "Subscribers see the complaints about their subscriptions and those they filed; "
-            "a sending system the ones it sent. Newest first; limit/offset paging."
+            "a sending system the ones it sent. Newest first; paged (follow next)."
         ),
-        parameters=[ComplaintListFilterSerializer],
+        parameters=[ComplaintListFilterSerializer, *PAGING],
         responses={
             200: page_of(ComplaintListOutputSerializer, "PaginatedComplaintList"),
             **error_responses(400, 401, 403),

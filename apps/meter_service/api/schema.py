@@ -1,9 +1,10 @@
-"""OpenAPI helpers: the documented error responses of an operation."""
+"""OpenAPI helpers: the documented error responses of an operation, the paging parameters."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
+from apps.meter_service.api.base import MAX_OFFSET, Pagination
 from apps.meter_service.api.serializers import ErrorSerializer
 
 ERROR_DESCRIPTIONS = {
@@ -24,3 +25,24 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         code: OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code])
         for code in codes
     }
+
+
+# Every list's paging: limit/offset, with a bounded count (see api/base.py Pagination).
+PAGING = [
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1},
+        description=(
+            f"Items per page: {Pagination.default_limit} unless given; more than "
+            f"{Pagination.max_limit} is read as {Pagination.max_limit}."
+        ),
+    ),
+    OpenApiParameter(
+        "offset",
+        {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+        description=(
+            "Items to skip. Rather than computing offsets, follow the page's 'next' link "
+            "until it is null: it carries limit and offset and keeps the filters."
+        ),
+    ),
+]

@@ -49,11 +49,24 @@ class FlexibleDateField(serializers.DateField):
 
 
 class PageSerializer(serializers.Serializer):
-    """A page of a list: what LimitOffsetPagination returns."""
+    """A page of a list: what Pagination (limit/offset, bounded count) returns."""
 
-    count = serializers.IntegerField()
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+    count = serializers.IntegerField(
+        min_value=0,
+        help_text=(
+            "The number of items when count_exact is true; otherwise a lower bound (there "
+            "are more than count). Counting stops 1000 items past the offset."
+        ),
+    )
+    count_exact = serializers.BooleanField(
+        help_text="False when the list goes on past count; page on with the next link."
+    )
+    next = serializers.URLField(
+        allow_null=True, help_text="The next page (same filters), or null on the last page."
+    )
+    previous = serializers.URLField(
+        allow_null=True, help_text="The previous page, or null on the first."
+    )
 
 
 def page_of(item_serializer: type[serializers.Serializer], name: str):

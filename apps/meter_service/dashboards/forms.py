@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.dashboards.models import DashboardCity, DashboardRollup
 from apps.meter_service.dashboards.periods import Period
 from apps.meter_service.dashboards.selectors import DashboardFilter
 from apps.meter_service.doctype.counter_office.models import CounterOffice
@@ -28,8 +29,16 @@ def default_range(today: datetime.date | None = None) -> tuple[datetime.date, da
 
 
 def city_choices() -> list[tuple[str, str]]:
-    """The cities of subscribers and counter offices (index-only reads of both columns)."""
-    cities = set(Subscriber.objects.order_by().values_list("city", flat=True).distinct())
+    """The cities of claims' subscribers (the roll-up's list) and of counter offices.
+
+    Two DISTINCT scans over subscribers and offices cost a fifth of a second on every view
+    at a million claims; the roll-up's refresh keeps the cities in a small table instead.
+    Before the roll-up is first built, the subscribers' cities are read live.
+    """
+    if DashboardRollup.objects.exists():
+        cities = set(DashboardCity.objects.values_list("name", flat=True))
+    else:
+        cities = set(Subscriber.objects.order_by().values_list("city", flat=True).distinct())
     cities |= set(CounterOffice.objects.order_by().values_list("city", flat=True).distinct())
     return [("", _("All cities"))] + [(c, c) for c in sorted(c for c in cities if c)]
 

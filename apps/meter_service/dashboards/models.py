@@ -123,3 +123,20 @@ class DashboardRollup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class DashboardCity(models.Model):
+    """A subscriber city some claim in the roll-up has: the filter's list of cities.
+
+    Kept by the roll-up's refresh (each recomputed day adds its cities; a rebuild starts the
+    list afresh), so the filter form reads a few rows instead of two DISTINCT scans.
+    """
+
+    name = models.CharField(_("city"), max_length=100, primary_key=True)
+
+    class Meta:
+        verbose_name = _("dashboard city")
+        verbose_name_plural = _("dashboard cities")
+
+    def __str__(self) -> str:
+        return self.name

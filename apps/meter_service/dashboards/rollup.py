@@ -53,6 +53,7 @@ from django.utils import timezone
 from apps.meter_service.dashboards import selectors as live
 from apps.meter_service.dashboards.models import (
     SERVICE_SPAN_TENTHS,
+    DashboardCity,
     DashboardDayFigure,
     DashboardRollup,
     DashboardServiceTime,
@@ -319,6 +320,12 @@ def recompute(days: Iterable[datetime.date]) -> int:
             figures, service_times = compute_days(first, last)
             DashboardDayFigure.objects.bulk_create(figures, batch_size=2000)
             DashboardServiceTime.objects.bulk_create(service_times, batch_size=2000)
+            # The filter's city list: a city comes with its first day's rows; one that has
+            # none any more stays until the next rebuild (its figures are then zeros).
+            cities = {figure.city for figure in figures if figure.city}
+            DashboardCity.objects.bulk_create(
+                [DashboardCity(name=name) for name in sorted(cities)], ignore_conflicts=True
+            )
         count += (last - first).days + 1
     return count
 
@@ -332,6 +339,7 @@ def rebuild(now: datetime.datetime | None = None) -> int:
     outside = Q(day__lt=first) | Q(day__gt=today)
     DashboardDayFigure.objects.filter(outside).delete()
     DashboardServiceTime.objects.filter(outside).delete()
+    DashboardCity.objects.all().delete()
     days = recompute(first + datetime.timedelta(days=i) for i in range((today - first).days + 1))
     DashboardRollup.objects.all().delete()
     DashboardRollup.objects.create(built_at=now, refreshed_at=now, refreshed_day=today)
