@@ -1,4 +1,5 @@
-"""Purging the records that only grow: sign-in codes, their audit entries, expired sessions.
+"""Purging the records that only grow: sign-in codes, their audit entries, expired sessions
+and the windows of the rate limits that ended.
 
 Run every hour by the scheduler (`jobs.records_purge`); each kind keeps what its rule setting
 says, and never less than what a rate limit still counts.
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.otp.services import otp_challenges_purge
+from apps.meter_service.limits.services import rate_counts_purge
 
 # Audit entries of the portal's sign-in codes: kept for a while (who asked for a code from
 # where), not for ever, as they name an address and a subscription.
@@ -50,4 +52,5 @@ def records_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "otp_challenges": otp_challenges_purge(before=now - otp_keep),
         "otp_audit_events": audit_deleted,
         "sessions": sessions_purge(),
+        "rate_counts": rate_counts_purge(before=now),
     }

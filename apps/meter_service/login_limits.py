@@ -5,15 +5,16 @@ Failures are counted per account and per client address (client_address.client_i
 visitor's own address behind the proxy) for LOGIN_LOCKOUT_MINUTES: past
 LOGIN_FAILURES_PER_ACCOUNT for the account, or LOGIN_FAILURES_PER_ADDRESS from the address,
 the password is not even checked until the window passes. A success clears the account's
-count. The counts live in the shared cache (Redis in production).
+count. The counts are kept in the database (limits/services.py), so a Redis outage or
+restart does not lift them.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 
 from apps.meter_service.client_address import client_ip
+from apps.meter_service.limits.services import rate_count_clear, rate_count_hit, rate_counts
 
 
 def _keys(request, username: str) -> tuple[str, str]:
@@ -33,22 +34,18 @@ def _limits() -> tuple[int, int, int]:
 def is_locked(request, username: str) -> bool:
     address_key, account_key = _keys(request, username)
     per_address, per_account, _window = _limits()
-    counts = cache.get_many([address_key, account_key])
+    counts = rate_counts(keys=[address_key, account_key])
     return counts.get(address_key, 0) >= per_address or counts.get(account_key, 0) >= per_account
 
 
 def record_failure(request, username: str) -> None:
     window = _limits()[2]
     for key in _keys(request, username):
-        cache.add(key, 0, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(key, 1, timeout=window)
+        rate_count_hit(key=key, window_seconds=window)
 
 
 def record_success(request, username: str) -> None:
-    cache.delete(_keys(request, username)[1])
+    rate_count_clear(key=_keys(request, username)[1])
 
 
 def lockout_minutes() -> int:

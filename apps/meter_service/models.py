@@ -41,6 +41,7 @@ from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTa
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
+from apps.meter_service.limits.models import RateCount
 
 __all__ = [
     "Agency",
@@ -77,6 +78,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessTask",
     "ProcessVersion",
+    "RateCount",
     "SlaClock",
     "SmsMessage",
     "Subscriber",

@@ -4,22 +4,15 @@ the right one signed a desk user in; and one attacker must not lock out everyone
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
+from apps.meter_service.limits.models import RateCount
 from apps.meter_service.permissions import Role
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 DESK_LOGIN = "/desk/login/"
 OFFICE_LOGIN = "/office/login/"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_counts():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _from(address: str) -> Client:
@@ -52,7 +45,7 @@ def test_the_account_waits_but_other_accounts_and_addresses_do_not(make_user, se
     _desk_login(other, manager.username, PASSWORD)
     assert "_auth_user_id" in other.session
     # A right password before the limit clears the account's count.
-    cache.clear()
+    RateCount.objects.all().delete()
     for _attempt in range(limit - 1):
         _desk_login(attacker, clerk.username, "wrong")
     _desk_login(_from("203.0.113.9"), clerk.username, PASSWORD)

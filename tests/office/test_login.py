@@ -19,7 +19,8 @@ DASHBOARD = reverse("office:dashboard")
 
 @pytest.fixture(autouse=True)
 def _fresh_login_limits():
-    """Each test starts with no failed sign-ins counted (they live in the shared cache)."""
+    """Each test starts with a clean cache (the failed sign-ins are counted in the database,
+    which each test's transaction leaves as it found it)."""
     cache.clear()
 
 

@@ -59,7 +59,12 @@ def test_old_codes_their_audit_and_expired_sessions_go_the_rest_stays(db, settin
     other_audit = _audit("claim_filed", 400 * DAY)  # only sign-in audit is purged
     expired, live = _session(-DAY), _session(DAY)
 
-    assert records_purge() == {"otp_challenges": 1, "otp_audit_events": 1, "sessions": 1}
+    assert records_purge() == {
+        "otp_challenges": 1,
+        "otp_audit_events": 1,
+        "sessions": 1,
+        "rate_counts": 0,
+    }
 
     assert set(OtpChallenge.objects.values_list("pk", flat=True)) == {recent_code.pk}
     assert set(DocumentEvent.objects.values_list("pk", flat=True)) == {
@@ -88,3 +93,25 @@ def test_codes_inside_the_otp_window_are_kept_whatever_the_retention(db, setting
 def test_the_scheduler_runs_the_purge_every_hour():
     job = jobs.records_purge.__module__ + "." + jobs.records_purge.__qualname__
     assert {"path": job, "every_seconds": 3600} in settings.METER_PERIODIC_JOBS
+
+
+def test_rate_counts_open_count_and_end_their_windows(db):
+    from apps.meter_service.limits.models import RateCount
+    from apps.meter_service.limits.services import (
+        rate_count_clear,
+        rate_count_hit,
+        rate_counts,
+        rate_counts_purge,
+    )
+
+    assert [rate_count_hit(key="k", window_seconds=60) for _ in range(3)] == [1, 2, 3]
+    assert rate_counts(keys=["k", "other"]) == {"k": 3}
+    # A window that ended counts again from one, and the purge takes the ended ones.
+    RateCount.objects.filter(key="k").update(expires_at=timezone.now() - DAY)
+    assert rate_counts(keys=["k"]) == {}
+    assert rate_count_hit(key="k", window_seconds=60) == 1
+    rate_count_hit(key="gone", window_seconds=60)
+    RateCount.objects.filter(key="gone").update(expires_at=timezone.now() - DAY)
+    assert rate_counts_purge() == 1
+    rate_count_clear(key="k")
+    assert not RateCount.objects.exists()

@@ -52,16 +52,24 @@ def test_the_api_and_the_desk_answer_with_redis_down(redis_down, client, make_us
 
 
 @pytest.mark.django_db
-def test_with_redis_down_the_redis_kept_limits_are_not_enforced(redis_down, rf, settings):
-    """The documented way the limits kept in Redis fail: they count from zero and lock
-    nobody out, and recording a failure does not fail the sign-in."""
+def test_with_redis_down_the_limits_still_hold(redis_down, rf, client, settings):
+    """The limits against guessing count in the database: an outage does not lift them."""
     from apps.meter_service import login_limits
 
-    settings.METER_SERVICE = {**settings.METER_SERVICE, "LOGIN_FAILURES_PER_ACCOUNT": 2}
+    settings.METER_SERVICE = {
+        **settings.METER_SERVICE,
+        "LOGIN_FAILURES_PER_ACCOUNT": 2,
+        "STATUS_LOOKUP_LIMIT": 2,
+    }
     request = rf.post("/desk/login/")
-    for _ in range(5):
+    for _ in range(2):
         login_limits.record_failure(request, "clerk")
-    assert login_limits.is_locked(request, "clerk") is False
+    assert login_limits.is_locked(request, "clerk") is True
+    answers = [
+        client.post("/portal/status/", {"code": "1234-5678-90", "mobile_last4": "4567"})
+        for _ in range(3)
+    ]
+    assert [answer.status_code for answer in answers][-1] == 429
 
 
 @pytest.mark.django_db

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -45,6 +44,7 @@ from apps.meter_service.doctype.process import selectors as process_selectors
 from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.identifiers import clean_digits
+from apps.meter_service.limits.services import rate_count_hit
 from apps.meter_service.permissions import Role
 from apps.meter_service.portal.forms import (
     CodeForm,
@@ -66,13 +66,8 @@ COUNTER_OFFICE_FEE_ON_CARD = 109_000
 def over_rate_limit(request, scope: str, *, limit: int, window: int) -> bool:
     """Count one attempt from this address; return True when it is over the limit."""
     key = f"meter:portal:{scope}:{client_ip(request)}"
-    cache.add(key, 0, timeout=window)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=window)
-        count = 1
-    return count > limit
+    # In the database: a Redis outage must not lift the limit (limits/services.py).
+    return rate_count_hit(key=key, window_seconds=window) > limit
 
 
 def _setting(name: str) -> int:
