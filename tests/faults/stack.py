@@ -266,18 +266,8 @@ class Stack:
         self._fake_servers["gateway"] = serve({"/": self.gateway}, port=self.ports["gateway"])
         self._new_site()
         self._phase("new_site")
-        seeded = subprocess.run(
-            [PYTHON, "-m", "tests.faults.seed", str(subscribers)],
-            cwd=ROOT,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=False,
-        )
-        if seeded.returncode:
-            raise RuntimeError(f"seeding failed:\n{seeded.stdout[-2000:]}\n{seeded.stderr[-4000:]}")
-        data = json.loads(seeded.stdout.strip().splitlines()[-1])
+        seeded = self._run("seeding", [PYTHON, "-m", "tests.faults.seed", str(subscribers)])
+        data = json.loads(seeded.strip().splitlines()[-1])
         self.token, self.walk_ins = data["token"], data["walk_ins"]
         self._phase("seed")
         self._start_supervisord()
@@ -286,6 +276,21 @@ class Stack:
         wait_until("a worker runs jobs", self.heartbeat, 60)
         self._phase("worker")
         self.setup_seconds = time.monotonic() - started
+
+    def _run(self, what: str, argv: list[str]) -> str:
+        """Run a command of the site to its end; its output, or an error saying why not."""
+        done = subprocess.run(
+            argv,
+            cwd=ROOT,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode:
+            raise RuntimeError(f"{what} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        return done.stdout
 
     def _start_mariadb(self, *, initialise: bool) -> None:
         datadir = self.workdir / "mariadb"
@@ -451,25 +456,14 @@ class Stack:
         """supervisord for the site, configured as production's: `manage.py
         supervisor_config` writes it from the Procfile; it starts web, worker and scheduler
         and restarts whichever dies."""
-        written = subprocess.run(
+        self._run(
+            "supervisor_config",
             [
-                PYTHON,
-                "manage.py",
-                "supervisor_config",
-                "--port",
-                str(self.ports["web"]),
+                *(PYTHON, "manage.py", "supervisor_config", "--port", str(self.ports["web"])),
                 *("--env", "WEB_CONCURRENCY=2"),
                 *("--env", "PYTHONUNBUFFERED=1"),
             ],
-            cwd=ROOT,
-            env=self.env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
         )
-        if written.returncode:
-            raise RuntimeError(f"supervisor_config failed:\n{written.stderr[-4000:]}")
         conf = self.site_dir / "supervisord.conf"
         self.processes["supervisord"] = Process(
             "supervisord",
