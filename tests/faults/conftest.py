@@ -9,6 +9,7 @@ frozen and restarted. METER_FAULTS_KEEP=1 keeps the servers' folder (logs) after
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -66,6 +67,10 @@ def stack():
         failed = True
         for process in servers.processes.values():
             print(f"--- {process.name} ({process.log}) ---\n{process.tail()}")
+        for name in ("web", "worker", "scheduler", "supervisord"):
+            log = servers.log_of(name)
+            with contextlib.suppress(OSError):
+                print(f"--- {name} ({log}) ---\n" + "\n".join(log.read_text().splitlines()[-40:]))
         raise
     finally:
         servers.stop()

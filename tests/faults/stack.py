@@ -1,7 +1,8 @@
 """The fault-injection stack: a MariaDB server and a Redis server of its own, a site made with
-`manage.py new_site`, the site's production processes as the Procfile starts them (gunicorn,
-the RQ worker and the scheduler, the last two under scripts/keep-running), and the fake SMS
-provider and bank gateway served from this process. The scenarios kill, freeze or stop any of
+`manage.py new_site`, the site's production processes (gunicorn, the RQ worker and the
+scheduler) under supervisord as production runs them (its configuration written by
+`manage.py supervisor_config` from the Procfile), and the fake SMS provider and bank gateway
+served from this process. The scenarios kill, freeze or stop any of
 them; the shared MariaDB and Redis of the machine are never touched.
 
 Ports: METER_FAULTS_PORT_BASE (20800) + 0 MariaDB, + 1 Redis, + 2 the site, + 3 the SMS
@@ -226,6 +227,7 @@ class Stack:
         self._next_walk_in = 0
         self._lock = threading.Lock()
         self.figures: list[Figures] = []
+        self._seen_pids: set[int] = set()  # every pid supervisord reported, for the clean-up
 
     # --- set-up -------------------------------------------------------------------------
 
@@ -244,7 +246,6 @@ class Stack:
             DJANGO_SETTINGS_MODULE="sites.settings",
             PORT=str(self.ports["web"]),
             WEB_CONCURRENCY="2",
-            KEEP_RUNNING_DELAY="1",
             PYTHONUNBUFFERED="1",
         )
         env.update(extra)
@@ -265,8 +266,21 @@ class Stack:
         self._fake_servers["gateway"] = serve({"/": self.gateway}, port=self.ports["gateway"])
         self._new_site()
         self._phase("new_site")
-        seeded = subprocess.run(
-            [PYTHON, "-m", "tests.faults.seed", str(subscribers)],
+        seeded = self._run("seeding", [PYTHON, "-m", "tests.faults.seed", str(subscribers)])
+        data = json.loads(seeded.strip().splitlines()[-1])
+        self.token, self.walk_ins = data["token"], data["walk_ins"]
+        self._phase("seed")
+        self._start_supervisord()
+        wait_until("the site answers", lambda: self.get("/health/").status_code, 60)
+        self._phase("web")
+        wait_until("a worker runs jobs", self.heartbeat, 60)
+        self._phase("worker")
+        self.setup_seconds = time.monotonic() - started
+
+    def _run(self, what: str, argv: list[str]) -> str:
+        """Run a command of the site to its end; its output, or an error saying why not."""
+        done = subprocess.run(
+            argv,
             cwd=ROOT,
             env=self.env(),
             capture_output=True,
@@ -274,18 +288,9 @@ class Stack:
             timeout=300,
             check=False,
         )
-        if seeded.returncode:
-            raise RuntimeError(f"seeding failed:\n{seeded.stdout[-2000:]}\n{seeded.stderr[-4000:]}")
-        data = json.loads(seeded.stdout.strip().splitlines()[-1])
-        self.token, self.walk_ins = data["token"], data["walk_ins"]
-        self._phase("seed")
-        for name in ("web", "worker", "scheduler"):
-            self.start_procfile(name)
-        wait_until("the site answers", lambda: self.get("/health/").status_code, 60)
-        self._phase("web")
-        wait_until("a worker runs jobs", self.heartbeat, 60)
-        self._phase("worker")
-        self.setup_seconds = time.monotonic() - started
+        if done.returncode:
+            raise RuntimeError(f"{what} failed:\n{done.stdout[-2000:]}\n{done.stderr[-4000:]}")
+        return done.stdout
 
     def _start_mariadb(self, *, initialise: bool) -> None:
         datadir = self.workdir / "mariadb"
@@ -429,34 +434,85 @@ class Stack:
                 # seconds what production does within minutes.
                 "periodic_jobs": fast_periodic_jobs(),
                 "meter_service": {
-                    "SMS_RESEND_AFTER_MINUTES": 0,
                     # Not 0: a payment the payer is still paying at the bank would be
                     # settled as unpaid.
                     "PAYMENT_RECONCILE_MINUTES": 1,
                     "SMS_PER_MOBILE_PER_HOUR": 1000,
-                    # The sweeper comes every few seconds here, not every few minutes: as
-                    # many tries must span a provider outage of a minute or two.
-                    "SMS_RESEND_MAX_ATTEMPTS": 40,
+                    # The outbox tries a failed text again within seconds, not minutes, so
+                    # that a text waits at most a few seconds after an outage ends.
+                    "OUTBOX_RETRY_FIRST_SECONDS": 1,
+                    "OUTBOX_RETRY_MAX_SECONDS": 4,
+                    # A job whose worker was killed is run again soon (an SMS's own lease
+                    # is its provider time-out plus a grace, see notification services).
+                    "OUTBOX_LEASE_SECONDS": 20,
+                    # A killed scheduler's successor takes the lock within seconds.
+                    "SCHEDULER_LEASE_SECONDS": 8,
                 },
             }
         )
         path.write_text(json.dumps(config, indent=2))
 
-    def procfile_command(self, name: str) -> str:
-        for line in (ROOT / "Procfile").read_text().splitlines():
-            if line.startswith(f"{name}:"):
-                return line.split(":", 1)[1].strip()
-        raise KeyError(name)
-
-    def start_procfile(self, name: str) -> Process:
-        process = Process(
-            name,
-            ["bash", "-c", self.procfile_command(name)],
-            log=self.workdir / f"{name}.log",
-            env=self.env(),
+    def _start_supervisord(self) -> None:
+        """supervisord for the site, configured as production's: `manage.py
+        supervisor_config` writes it from the Procfile; it starts web, worker and scheduler
+        and restarts whichever dies."""
+        self._run(
+            "supervisor_config",
+            [
+                *(PYTHON, "manage.py", "supervisor_config", "--port", str(self.ports["web"])),
+                *("--env", "WEB_CONCURRENCY=2"),
+                *("--env", "PYTHONUNBUFFERED=1"),
+            ],
         )
-        self.processes[name] = process.start()
-        return process
+        conf = self.site_dir / "supervisord.conf"
+        self.processes["supervisord"] = Process(
+            "supervisord",
+            [str(ROOT / ".venv" / "bin" / "supervisord"), "--nodaemon", "-c", str(conf)],
+            log=self.workdir / "supervisord.out",
+            env=self.env(),
+        ).start()
+        wait_until(
+            "supervisord runs web, worker and scheduler",
+            lambda: len(self.supervised()) == 3,
+            60,
+        )
+
+    def supervised(self) -> dict[str, int]:
+        """The pid of each supervised process that is RUNNING, by name (supervisord's RPC)."""
+        import xmlrpc.client
+
+        from supervisor.xmlrpc import SupervisorTransport
+
+        url = f"unix://{self.site_dir / 'run' / 'supervisor.sock'}"
+        rpc = xmlrpc.client.ServerProxy(
+            "http://127.0.0.1", transport=SupervisorTransport(None, None, url)
+        )
+        try:
+            infos = rpc.supervisor.getAllProcessInfo()
+        except (OSError, xmlrpc.client.Fault):
+            return {}
+        pids = {info["name"]: info["pid"] for info in infos if info["statename"] == "RUNNING"}
+        self._seen_pids |= set(pids.values())
+        return pids
+
+    def log_of(self, name: str) -> Path:
+        return self.site_dir / "logs" / f"{name}.log"
+
+    def _stop_supervisord(self) -> None:
+        """supervisord stops the three (TERM, a warm stop), then itself; whatever is left
+        (a process killed by a scenario leaves its children) is killed by process group."""
+        process = self.processes.get("supervisord")
+        if process is None or not process.running():
+            return
+        self.supervised()
+        process.signal(signal.SIGTERM)
+        try:
+            process.popen.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill_hard()
+        for pid in self._seen_pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
 
     def start_sms_provider(self) -> None:
         self._fake_servers["sms"] = serve({"/": self.sms}, port=self.ports["sms"])
@@ -469,7 +525,9 @@ class Stack:
         self._start_redis()
 
     def stop(self) -> None:
-        for name in ("web", "worker", "scheduler", "redis", "mariadb"):
+        with contextlib.suppress(Exception):
+            self._stop_supervisord()
+        for name in ("redis", "mariadb"):
             process = self.processes.get(name)
             if process is not None:
                 process.stop()
@@ -502,12 +560,11 @@ class Stack:
     def heartbeat(self) -> str | None:
         """The last heartbeat job a worker ran, as /health/ shows it to a local probe."""
         data = self.get("/health/").json()
-        return (data.get("checks", {}).get("queue") or {}).get("last_heartbeat")
+        return (data.get("checks", {}).get("worker") or {}).get("last_heartbeat_job")
 
     def child_pid(self, name: str) -> int | None:
-        """The command keep-running runs for a Procfile process (the worker, the scheduler)."""
-        children = _children(self.processes[name].pid)
-        return children[0] if children else None
+        """The pid of a supervised process (web, worker, scheduler) while it runs."""
+        return self.supervised().get(name)
 
     # --- HTTP -------------------------------------------------------------------------
 

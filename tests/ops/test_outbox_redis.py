@@ -13,6 +13,7 @@ import time
 
 import pytest
 from django.core.management import call_command
+from django.db import OperationalError, connection, connections
 from django.utils import timezone
 
 from apps.meter_service.doctype.notification import services as sms_services
@@ -137,3 +138,41 @@ def test_an_sms_whose_retry_came_during_an_outage_goes_when_redis_is_back(redis_
     assert message.status == SmsStatus.SENT and message.attempts == 2
     assert row.state == OutboxState.DONE
     assert len(fake_sms.messages()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_scheduler_sweeps_again_after_its_database_connection_broke(
+    redis_later, fake_sms, make_claim
+):
+    """A database outage breaks the long-running scheduler's connection (here: the server
+    kills it, as a restart does) and fails its tick; the next tick connects again and
+    sweeps, instead of failing every sweep until the process is restarted."""
+    if connection.vendor != "mysql":
+        pytest.skip("an in-memory SQLite test database cannot be dropped and reopened")
+    sms_services.message_templates_ensure_defaults()
+    claim = make_claim()  # Redis down: the row waits for the sweep
+    [row] = OutboxJob.objects.filter(path="apps.meter_service.jobs.claim_notify")
+    assert row.dispatched_at is None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT CONNECTION_ID()")
+        (killed,) = cursor.fetchone()
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"KILL CONNECTION {int(killed)}")
+    finally:
+        other.close()
+
+    redis_later.start()
+    # This thread's connection is the scheduler's: the tick during the outage fails on it.
+    with pytest.raises(OperationalError):
+        call_command("scheduler", once=True)
+
+    call_command("scheduler", once=True)  # the outage is over
+    _work()
+
+    row.refresh_from_db()
+    assert row.state == OutboxState.DONE
+    [sms] = SmsMessage.objects.filter(claim=claim)
+    assert sms.status == SmsStatus.SENT
+    assert fake_sms.requests(sms.local_id) == 1

@@ -14,6 +14,7 @@ import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
 
 from apps.meter_service.doctype.outbox.services import outbox_sweep
 from apps.meter_service.scheduling import (
@@ -91,6 +92,10 @@ class Command(BaseCommand):
         logger.info("scheduler stopped", extra={"identity": lock.identity})
 
     def _tick(self, lock: SchedulerLease, connection, holding: bool, *, once: bool) -> bool:
+        # This process lives for months: a database connection that an outage broke (MariaDB
+        # restarted, or frozen past the read time-out) is given up here, as a request or a
+        # job gives it up when it ends; kept, it would fail every sweep until a restart.
+        _close_broken_connections()
         scheduler_beat(connection, lock.identity, forget_after=FORGET_AFTER_SECONDS)
         if not lock.hold():
             if holding:
@@ -109,3 +114,11 @@ class Command(BaseCommand):
                 raise
             logger.exception("sweeping the outbox failed")
         return True
+
+
+def _close_broken_connections() -> None:
+    """Django's close_old_connections(), but never of a connection inside a transaction
+    (a test's around the command): closing that one would break the transaction."""
+    for each in connections.all(initialized_only=True):
+        if not each.in_atomic_block:
+            each.close_if_unusable_or_obsolete()
