@@ -742,12 +742,19 @@ def main() -> int:
         bills_file.write_text(json.dumps([w["bill_id"] for w in seeded["walk_ins"]]))
 
         def settled():
+            # Every acknowledged filing and payment has its SMS, and each is sent: a job lost
+            # in a failover comes back from the outbox (handed over again after a minute, or
+            # after its lease when its worker died), a lost callback from payments_reconcile.
             found = json.loads(django_script(VERIFY, str(bills_file)))
-            return found if all(v == "sent" for v in found["sms"].values()) else None
+            everything = work.paid <= set(found["paid_codes"]) and len(found["sms"]) >= len(
+                set(work.filed.values())
+            ) + len(work.paid)
+            sent = all(v == "sent" for v in found["sms"].values())
+            return found if everything and sent else None
 
         log("Waiting for every SMS to go out (lost jobs are handed over again from the outbox)")
         try:
-            found = wait_for(settled, 180, "every SMS to go out")
+            found = wait_for(settled, 300, "every SMS to go out")
         except SystemExit as exc:
             log(str(exc))
             found = json.loads(django_script(VERIFY, str(bills_file)))

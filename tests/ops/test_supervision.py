@@ -89,6 +89,16 @@ def supervised_site(redis_url, new_site_name, tmp_path):
         if key not in siteconfig.ENV_OVERRIDES and key != "DJANGO_ALLOW_ASYNC_UNSAFE"
     }
     env["METER_SITE"] = new_site_name
+    # A real site's tables: /health/ reads the outbox's backlog.
+    migrated = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert migrated.returncode == 0, migrated.stderr
     written = subprocess.run(
         [
             *(sys.executable, "manage.py", "supervisor_config", "--port", str(port)),
