@@ -186,14 +186,17 @@ def test_an_import_queued_in_redis_is_checked_by_a_worker_reading_the_bucket(
     monkeypatch,
     django_capture_on_commit_callbacks,
 ):
-    """The same, through a real RQ queue: the job in Redis names the batch, not a file."""
+    """The same, through a real RQ queue: the job in Redis names its outbox row, the row the
+    batch, neither a file."""
     from rq import SimpleWorker
 
     from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
+    from apps.meter_service.doctype.outbox import services as outbox
+    from apps.meter_service.doctype.outbox.models import OutboxJob
     from tests.doctype.import_batch.test_import import subscriber_csv, subscriber_row
 
     settings.METER_JOBS_MODE = "rq"
-    monkeypatch.setattr(jobs, "_rq_queue", lambda name: rq_queue)
+    monkeypatch.setattr(outbox, "_rq_queue", lambda name: rq_queue)
     client.force_login(admin_user)
     content = subscriber_csv([subscriber_row(2501)])
     with django_capture_on_commit_callbacks(execute=True):
@@ -203,8 +206,10 @@ def test_an_import_queued_in_redis_is_checked_by_a_worker_reading_the_bucket(
         )
     batch = ImportBatch.objects.get()
     [job] = rq_queue.get_jobs()
-    assert job.func_name == "apps.meter_service.jobs.import_batch_validate"
-    assert job.args == (batch.pk,)
+    # In Redis: the outbox row's id; in the row: the job and the batch, never a file.
+    [row] = OutboxJob.objects.all()
+    assert job.func_name == outbox.RUN_PATH and job.args == (row.pk,)
+    assert (row.path, row.args) == ("apps.meter_service.jobs.import_batch_validate", [batch.pk])
     assert not settings.MEDIA_ROOT.exists()
 
     settings.MEDIA_ROOT = tmp_path / "worker-disk"
