@@ -9,15 +9,17 @@ import time
 import pytest
 
 from apps.meter_service.backends.redis_cache import ResilientRedisCache, sentinel_master
+from tests.ops.conftest import free_port
 from tests.ops.redis_sentinels import sentinel_set
 
-PRIMARY, REPLICA, SENTINELS = 21110, 21111, [21120, 21121, 21122]
 TIMEOUTS = {"socket_timeout": 1.0, "socket_connect_timeout": 0.5}
 
 
 @pytest.fixture
 def redis_set(tmp_path):
-    with sentinel_set(tmp_path, PRIMARY, REPLICA, SENTINELS) as group:
+    # Free ports: CI runs the SQLite and the MariaDB suites side by side.
+    primary, replica, *sentinels = (free_port() for _ in range(5))
+    with sentinel_set(tmp_path, primary, replica, sentinels) as group:
         yield group
 
 
@@ -76,7 +78,7 @@ def test_the_site_writes_to_the_promoted_replica_after_the_primary_dies(redis_se
 
     redis_set.kill("primary")
     promoted = redis_set.wait_for_failover()
-    assert promoted == REPLICA
+    assert promoted == redis_set.ports["replica"]
 
     # The same objects, no restart: each reaches the promoted replica.
     _until(lambda: cache.set("after", "2", 300) is None and cache.get("after") == "2")
@@ -84,7 +86,7 @@ def test_the_site_writes_to_the_promoted_replica_after_the_primary_dies(redis_se
     _until(lambda: lease.hold())
     _until(lambda: health.ping())
 
-    on_promoted = redis.Redis(port=REPLICA, db=3, socket_timeout=2)
+    on_promoted = redis.Redis(port=redis_set.ports["replica"], db=3, socket_timeout=2)
     keys = {key.decode() for key in on_promoted.keys("*")}
     assert any(key.endswith(":after") for key in keys)
     assert any(key.endswith(":before") for key in keys)  # replicated before the failover
