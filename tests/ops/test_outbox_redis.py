@@ -6,6 +6,7 @@ the outage is real, on SQLite as on MariaDB."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -164,8 +165,10 @@ def test_the_scheduler_sweeps_again_after_its_database_connection_broke(
         other.close()
 
     redis_later.start()
-    # This thread's connection is the scheduler's: the tick during the outage fails on it.
-    with pytest.raises(OperationalError):
+    # This thread's connection is the scheduler's. With MariaDB's connection health checks
+    # the tick replaces it before use; without them the tick fails on it and gives it up.
+    # Either way the next tick sweeps.
+    with contextlib.suppress(OperationalError):
         call_command("scheduler", once=True)
 
     call_command("scheduler", once=True)  # the outage is over
