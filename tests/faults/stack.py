@@ -38,6 +38,7 @@ from apps.meter_service.integrations.fake import (
 )
 from apps.meter_service.integrations.gateway.fake_server import FakeZarinpal
 from apps.meter_service.integrations.sms.fake_server import FakeKavenegar
+from tests.ops.processes import children
 
 ROOT = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -92,25 +93,9 @@ def _port_open(port: int) -> bool:
         return False
 
 
-def _children(pid: int) -> list[int]:
-    """The direct children of a process (Linux /proc)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # "pid (comm) state ppid ...": comm may hold spaces, so split after its ")".
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry.name))
-    return found
-
-
 def descendants(pid: int) -> list[int]:
     result = []
-    for child in _children(pid):
+    for child in sorted(children(pid)):
         result.extend([child, *descendants(child)])
     return result
 

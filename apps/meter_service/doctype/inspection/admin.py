@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
 from apps.meter_service import files, permissions, tracking
-from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
+from apps.meter_service.admin_base import DocumentAdmin, LogAdmin, ReadOnlyInline
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.display import code_text
 from apps.meter_service.doctype.claim.models import Claim
@@ -122,7 +122,7 @@ class InspectionPhotoInline(_InspectionPartInline):
 
 
 @admin.register(Inspection, site=staff_site)
-class InspectionAdmin(DocumentAdmin):
+class InspectionAdmin(LogAdmin):
     list_display = [
         "claim_code",
         "meter",
@@ -187,14 +187,6 @@ class InspectionAdmin(DocumentAdmin):
         return [name for _title, box in self.fieldsets for name in box["fields"]]
 
     # A test is written once, by inspection_record; nobody edits or deletes it here.
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @display(description=_("claim"), ordering="claim__tracking_code")
     def claim_code(self, obj):

@@ -59,7 +59,7 @@ class MessageTemplateAdmin(DocumentAdmin):
 
 
 @admin.register(SmsMessage, site=staff_site)
-class SmsMessageAdmin(DocumentAdmin):
+class SmsMessageAdmin(LogAdmin):
     list_display = ["to", "template", "status", "attempts", "claim", "created_at", "sent_at"]
     list_filter = ["status", TemplateFilter]
     search_fields = ["to", "provider_message_id", "claim__tracking_code"]
@@ -87,18 +87,9 @@ class SmsMessageAdmin(DocumentAdmin):
             messages.warning(request, warning)
         return super().changelist_view(request, extra_context)
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.display(description=_("template"), ordering="template_key")
     def template(self, obj) -> str:
         return rules.template_label(obj.template_key) if obj.template_key else "—"
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def has_retry_permission(self, request) -> bool:
         return request.user.has_perm("meter_service.change_smsmessage")

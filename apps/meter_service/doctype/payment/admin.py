@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
 from apps.meter_service import permissions
-from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.admin_base import LogAdmin
 from apps.meter_service.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.display import rial_text
 from apps.meter_service.doctype.payment import selectors, services
@@ -30,7 +30,7 @@ STATUS_COLORS = {
 EXPORT_ROLES = (Role.BILLING_OFFICER, Role.SYSTEM_ADMIN)
 
 
-class ReadOnlyDocumentAdmin(DocumentAdmin):
+class ReadOnlyDocumentAdmin(LogAdmin):
     """Rows written only by services: the desk lists and shows them, never edits them."""
 
     warn_unsaved_form = False
@@ -42,15 +42,6 @@ class ReadOnlyDocumentAdmin(DocumentAdmin):
     @admin.display(description=_("exported at"))
     def exported_jalali(self, obj) -> str:
         return format_datetime(getattr(obj, "exported_at", None))
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Payment, site=staff_site)

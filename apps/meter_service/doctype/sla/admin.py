@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
 from apps.meter_service import tracking
-from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
 from apps.meter_service.display import format_quantity, local_digits
 from apps.meter_service.doctype.sla import selectors, services
 from apps.meter_service.doctype.sla.calendar import load_calendar
@@ -92,7 +92,7 @@ def _shown_in_calendar(name: str):
 
 
 @admin.register(SlaClock, site=staff_site)
-class SlaClockAdmin(DocumentAdmin):
+class SlaClockAdmin(LogAdmin):
     list_display = ["code", "state_label", "worked_hours", "due", "started_at", "stopped_at"]
     list_filter = ["state", "paused"]
     search_fields = ["claim__tracking_code"]
@@ -121,16 +121,6 @@ class SlaClockAdmin(DocumentAdmin):
     warned_at_display = _shown_in_calendar("warned_at")
     escalated_at_display = _shown_in_calendar("escalated_at")
     breached_at_display = _shown_in_calendar("breached_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Clocks change only through the services the process calls.
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     def get_changelist_instance(self, request):
         # One holiday list and one "now" for the whole page, not one per row; kept on the
