@@ -8,7 +8,7 @@ Bind address and worker count come from the environment as before: METER_BIND_HO
 
 import os
 
-from apps.meter_service.rule_settings import site_rules
+from apps.meter_service.core.rule_settings import site_rules
 from sites.siteconfig import load_config
 
 _config = load_config()

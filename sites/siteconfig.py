@@ -31,7 +31,7 @@ ENV_OVERRIDES = {
 FILES_LOCAL = "local"
 FILES_S3 = "s3"
 FILES_BACKENDS = (FILES_LOCAL, FILES_S3)
-S3_STORAGE = "apps.meter_service.storage.PrivateS3Storage"
+S3_STORAGE = "apps.meter_service.core.storage.PrivateS3Storage"
 
 
 def site_name() -> str:

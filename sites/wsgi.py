@@ -8,9 +8,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sites.settings")
 application = get_wsgi_application()
 
 # Each worker parses the service process once now, not in its first claim's request.
-from apps.meter_service.doctype.process import engine  # noqa: E402
+from apps.meter_service.engine import runner  # noqa: E402
 
-engine.warm()
+runner.warm()
 
 # Without Redis (the embedded site) jobs run in threads of this process and no scheduler
 # process runs: a thread here sweeps the outbox (retries, rows another process left).

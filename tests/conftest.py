@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 
-from apps.meter_service import identifiers
+from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.counter_office.services import office_create
 from apps.meter_service.doctype.meter.services import meter_create, meter_install
 from apps.meter_service.doctype.subscriber.services import subscriber_create
@@ -214,8 +214,8 @@ def install(make_subscriber, make_meter):
 @pytest.fixture
 def make_claim(installed, tariffs):
     """Return a factory filing a claim for the installed meter (or another installation)."""
+    from apps.meter_service.core.identifiers import build_payment_id
     from apps.meter_service.doctype.claim.services import claim_file
-    from apps.meter_service.identifiers import build_payment_id
 
     def make(installation=None, **overrides):
         installation = installation or installed

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import RequestFactory
 
-from apps.meter_service.client_address import client_ip, public_url
+from apps.meter_service.core.client_address import client_ip, public_url
 
 
 @pytest.fixture

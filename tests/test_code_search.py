@@ -8,12 +8,12 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.doctype.counter_office.services import office_set_operators
 from apps.meter_service.doctype.meter.services import meter_install
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

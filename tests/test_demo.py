@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.meter_service.demo import DEMO_CLAIMS, load_demo
+from apps.meter_service.demo.data import DEMO_CLAIMS, load_demo
 from apps.meter_service.doctype.claim.models import Claim
-from apps.meter_service.doctype.process.models import ProcessTask
+from apps.meter_service.engine.models import ProcessTask
 from tests.integrations.sms_fake import fake_sms, sms_fake_server  # noqa: F401
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +31,7 @@ def test_demo_claims_stand_at_each_step(roles):
 def test_demo_complaints_stand_at_each_stage(roles):
     from helpdesk.models import Ticket
 
-    from apps.meter_service.demo import DEMO_COMPLAINTS
+    from apps.meter_service.demo.data import DEMO_COMPLAINTS
     from apps.meter_service.doctype.complaint.models import Complaint
 
     assert load_demo(password="demo-pass")["complaints"] == len(DEMO_COMPLAINTS)
@@ -54,7 +54,7 @@ def test_the_demo_history_fills_every_dashboard_figure(roles):
     from django.utils import timezone
 
     from apps.meter_service.dashboards import rollup, selectors
-    from apps.meter_service.demo import DEMO_USERS, OFFICES, load_demo_history
+    from apps.meter_service.demo.data import DEMO_USERS, OFFICES, load_demo_history
     from apps.meter_service.doctype.claim.models import OPEN_STATUSES
     from apps.meter_service.doctype.inspection.models import Inspection
 
@@ -105,8 +105,8 @@ def test_loading_the_demo_again_recomputes_only_the_changed_days(roles, monkeypa
     from django.core.management import call_command
     from django.utils import timezone
 
-    from apps.meter_service import demo
     from apps.meter_service.dashboards import selectors
+    from apps.meter_service.demo import data as demo
 
     real_history = demo.load_demo_history
     monkeypatch.setattr(demo, "load_demo_history", lambda: real_history(claims=60))
@@ -128,7 +128,7 @@ def test_the_demo_corrections_print_their_lines(roles):
     """Every seeded correction, the demo claim's and the history's (seeded with totals only),
     has the bills it corrects and its lines: its statement lists what its totals add up to,
     and no day of its window is left without a line."""
-    from apps.meter_service.demo import load_demo_history
+    from apps.meter_service.demo.data import load_demo_history
     from apps.meter_service.doctype.correction.models import BillCorrection
     from apps.meter_service.doctype.correction.selectors import uncovered_days
     from apps.meter_service.doctype.correction.statement import render_statement_html

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
-from apps.meter_service.display import (
+from apps.meter_service.core.display import (
     code_in_sentence,
     code_text,
     format_rial,

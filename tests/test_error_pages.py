@@ -63,7 +63,7 @@ def test_forbidden_page(browser, site):
 @pytest.fixture
 def error_log():
     """The lines Django logs for failed requests, formatted as in production."""
-    from apps.meter_service.logs import JsonFormatter
+    from apps.meter_service.core.logs import JsonFormatter
 
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -15,7 +15,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from apps.meter_service import validators
+from apps.meter_service.core import validators
+from apps.meter_service.core.identifiers import build_payment_id
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.doctype.complaint.desk_forms import DeskComplaintForm
@@ -25,8 +27,6 @@ from apps.meter_service.doctype.import_batch.forms import (
     SubscriberImportForm,
 )
 from apps.meter_service.doctype.otp.models import OtpChallenge
-from apps.meter_service.identifiers import build_payment_id
-from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role
 from tests.conftest import subscriber_fields
 

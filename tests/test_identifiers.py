@@ -25,9 +25,9 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from rest_framework import serializers
 
-from apps.meter_service import formfields, identifiers, validators
 from apps.meter_service.api import fields as api_fields
-from apps.meter_service.identifiers import IdentifierError
+from apps.meter_service.core import formfields, identifiers, validators
+from apps.meter_service.core.identifiers import IdentifierError
 
 PERSIAN = "۰۱۲۳۴۵۶۷۸۹"
 ARABIC_INDIC = "٠١٢٣٤٥٦٧٨٩"
@@ -668,7 +668,7 @@ def test_canonical_validator_on_model_field():
     assert info.value.error_list[0].code == "national_id_checksum"
     # Migrations must be able to reference the validator by import path.
     serialized, _imports = MigrationWriter.serialize(validators.validate_canonical_national_id)
-    assert serialized == "apps.meter_service.validators.validate_canonical_national_id"
+    assert serialized == "apps.meter_service.core.validators.validate_canonical_national_id"
 
 
 # --- form fields ----------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
-from apps.meter_service.jalali import (
+from apps.meter_service.core.jalali import (
     JalaliDateField,
     format_date,
     format_datetime,

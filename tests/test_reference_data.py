@@ -21,10 +21,10 @@ from apps.meter_service import reference_data
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
-from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.sla.calendar import load_calendar
 from apps.meter_service.doctype.sla.models import Holiday
 from apps.meter_service.doctype.sla.services import holiday_save, holidays_load
+from apps.meter_service.engine import services as process_services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
-from apps.meter_service import rule_settings
+from apps.meter_service.core import rule_settings
 from sites.siteconfig import BASE_DIR
 
 README = BASE_DIR / "README.md"

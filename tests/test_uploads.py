@@ -1,6 +1,6 @@
 """Uploads: images that declare too many pixels are refused before decoding, stored files
 get names of our own with the extension of their content, and files are served only to
-those who may see their record (apps/meter_service/uploads.py, files.py)."""
+those who may see their record (apps/meter_service/core/uploads.py, files.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from apps.meter_service import uploads
+from apps.meter_service.core import uploads
 from apps.meter_service.permissions import Role
 
 

@@ -17,8 +17,8 @@ from apps.meter_service.doctype.meter import admin as meter_admin  # noqa: F401
 from apps.meter_service.doctype.notification import admin as notification_admin  # noqa: F401
 from apps.meter_service.doctype.outbox import admin as outbox_admin  # noqa: F401
 from apps.meter_service.doctype.payment import admin as payment_admin  # noqa: F401
-from apps.meter_service.doctype.process import admin as process_admin  # noqa: F401
-from apps.meter_service.doctype.process import inbox as process_inbox  # noqa: F401
 from apps.meter_service.doctype.sla import admin as sla_admin  # noqa: F401
 from apps.meter_service.doctype.subscriber import admin as subscriber_admin  # noqa: F401
 from apps.meter_service.doctype.work_order import admin as work_order_admin  # noqa: F401
+from apps.meter_service.engine import admin as process_admin  # noqa: F401
+from apps.meter_service.engine import inbox as process_inbox  # noqa: F401

@@ -19,11 +19,12 @@ from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from apps.meter_service import formfields, permissions, privacy
-from apps.meter_service.desk_widgets import JalaliDateInput
-from apps.meter_service.display import local_digits
-from apps.meter_service.forms import DigitNormalizingModelForm, normalize_search
-from apps.meter_service.jalali import JalaliDateField, format_date, format_datetime
+from apps.meter_service import permissions, privacy
+from apps.meter_service.core import formfields
+from apps.meter_service.core.desk_widgets import JalaliDateInput
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.forms import DigitNormalizingModelForm, normalize_search
+from apps.meter_service.core.jalali import JalaliDateField, format_date, format_datetime
 
 # Model field name -> form field class, wherever such a field appears in the desk.
 IDENTIFIER_FIELDS: dict[str, Callable[..., object]] = {

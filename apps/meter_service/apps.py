@@ -14,8 +14,8 @@ class MeterServiceConfig(AppConfig):
 
         from apps.meter_service import checks as meter_checks
         from apps.meter_service import permissions, reference_data
+        from apps.meter_service.core.display import person_name
         from apps.meter_service.dashboards import rollup
-        from apps.meter_service.display import person_name
 
         # Wherever the desk shows a user (who filed, recorded, uploaded, completed: the
         # read-only fields, lists and messages), it shows the person's name, not a login.

@@ -12,7 +12,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from apps.meter_service import two_factor
 from apps.meter_service.api.auth import TokenRefused, api_token_issue
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.display import local_digits
 from apps.meter_service.permissions import role_label
 from apps.meter_service.sites import staff_site
 

@@ -23,7 +23,7 @@ from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext_lazy as _
 from redis import exceptions as redis_errors
 
-from apps.meter_service.logs import request_id_var
+from apps.meter_service.core.logs import request_id_var
 
 logger = logging.getLogger("meter_service.errors")
 

@@ -25,7 +25,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from apps.meter_service import permissions, uploads
+from apps.meter_service import permissions
+from apps.meter_service.core import uploads
 
 INLINE_TYPES = set(uploads.EXTENSIONS)
 CONTENT_TYPES = {extension: kind for kind, extension in uploads.EXTENSIONS.items()}

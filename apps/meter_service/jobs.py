@@ -1,7 +1,8 @@
 """Background jobs: thin functions that take ids and call the service of the same name.
 
-Services hand jobs to `enqueue()`, which writes them as outbox rows in the caller's
-transaction (doctype/outbox): a committed change always has its jobs on record, a rolled-back
+Services hand jobs to `enqueue()` (doctype/outbox; re-exported here for the doors), naming
+them by function name so the domain never imports this module. It writes them as outbox
+rows in the caller's transaction: a committed change always has its jobs on record, a rolled-back
 one has none. After the commit the row goes to an RQ queue for the worker when Redis is
 configured; on the embedded site (no Redis) it runs in a thread of the web process; tests may
 run it inline. Retries, and rows whose hand-over or worker was lost, are the outbox's sweep.
@@ -10,51 +11,15 @@ run it inline. Retries, and rows whose hand-over or worker was lost, are the out
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
 
-from django.conf import settings
+from apps.meter_service.doctype.outbox.services import enqueue, jobs_mode
+
+__all__ = ["enqueue", "jobs_mode"]  # re-exported for the doors; the job functions follow
 
 logger = logging.getLogger("meter_service.jobs")
 
 # Cache key of the last heartbeat job a worker ran (read back by the health check).
 HEARTBEAT_KEY = "meter:worker-heartbeat"
-
-
-def jobs_mode() -> str:
-    """Return "rq", "thread" or "inline": how enqueued jobs run on this site."""
-    mode = getattr(settings, "METER_JOBS_MODE", "")
-    if mode:
-        return mode
-    return "rq" if settings.METER_JOBS_ASYNC else "thread"
-
-
-def enqueue(
-    func: Callable | str,
-    *args: Any,
-    queue: str = "default",
-    key: str = "",
-    lease_seconds: int | None = None,
-    sms=None,
-    transient: dict[str, Any] | None = None,
-    **kwargs: Any,
-):
-    """Promise a job in the current transaction: it runs once, after the commit (at once
-    outside a transaction). Arguments are stored as JSON. `key` names the effect (queuing it
-    again re-sends a done or failed one); `transient` values are passed to the first run only
-    and never stored (see outbox_add)."""
-    from apps.meter_service.doctype.outbox.services import outbox_add
-
-    return outbox_add(
-        func,
-        args,
-        kwargs,
-        queue=queue,
-        key=key,
-        lease_seconds=lease_seconds,
-        sms=sms,
-        transient=transient,
-    )
 
 
 # --- job functions -------------------------------------------------------------------------
@@ -123,7 +88,7 @@ claim_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]
 
 def process_run_timers() -> list[int]:
     """Fire the process timers that are due (payment deadlines, SLA watch, access waits)."""
-    from apps.meter_service.doctype.process import services
+    from apps.meter_service.engine import services
 
     return services.process_run_timers()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.meter_service.client_address import client_ip
+from apps.meter_service.core.client_address import client_ip
 from apps.meter_service.limits.services import rate_count_clear, rate_count_hit, rate_counts
 
 

@@ -37,10 +37,10 @@ from apps.meter_service.doctype.notification.models import (
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
-from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask, ProcessVersion
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
+from apps.meter_service.engine.models import ProcessInstance, ProcessTask, ProcessVersion
 from apps.meter_service.limits.models import RateCount
 
 __all__ = [

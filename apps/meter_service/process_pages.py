@@ -8,9 +8,9 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from apps.meter_service.doctype.process.diagram import lane_names, translated_bpmn
-from apps.meter_service.doctype.process.selectors import lane_label
-from apps.meter_service.doctype.process.services import process_version_active
+from apps.meter_service.engine.diagram import lane_names, translated_bpmn
+from apps.meter_service.engine.selectors import lane_label
+from apps.meter_service.engine.services import process_version_active
 
 # What each lane (a role) does in the process, for subscribers reading the chart.
 LANE_EXPLANATIONS = {

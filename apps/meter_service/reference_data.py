@@ -133,8 +133,8 @@ def connect_reference_signals() -> None:
 
     from apps.meter_service.doctype.agency.models import Agency
     from apps.meter_service.doctype.fee_tariff.models import FeeTariff
-    from apps.meter_service.doctype.process.models import ProcessVersion
     from apps.meter_service.doctype.sla.models import Holiday
+    from apps.meter_service.engine.models import ProcessVersion
 
     uid = "meter_service.forget_reference_data"
     for model in (ProcessVersion, Holiday, FeeTariff, Agency):

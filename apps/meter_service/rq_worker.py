@@ -18,7 +18,7 @@ import signal
 from rq.job import Job as RQJob
 from rq.worker import Worker as RQWorker
 
-from apps.meter_service.db_retry import run_with_retry
+from apps.meter_service.core.db_retry import run_with_retry
 
 PR_SET_PDEATHSIG = 1
 _forking_parent = 0

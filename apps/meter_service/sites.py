@@ -20,7 +20,7 @@ from unfold.sites import UnfoldAdminSite
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.meter_service import login_limits, permissions, two_factor
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.display import local_digits
 
 LOCKED_MESSAGE = _(
     "Too many wrong passwords for this account or from this address; try again in "

@@ -26,7 +26,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.meter_service.audit.events import record_event
-from apps.meter_service.identifiers import normalize_digits
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.permissions import has_role
 
 PENDING_KEY = "meter_desk_two_factor_pending"

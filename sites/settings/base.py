@@ -8,7 +8,7 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.content_security import site_policy
-from apps.meter_service.rule_settings import site_rules
+from apps.meter_service.core.rule_settings import site_rules
 from sites.siteconfig import (
     BASE_DIR,
     file_storage,
@@ -23,7 +23,7 @@ SITE_CONFIG = load_config(SITE_NAME)
 SITE_DIR = site_dir(SITE_NAME)
 
 # Domain rules that the sources leave open are settings with sensible defaults, all in
-# apps/meter_service/rule_settings.py (RULES, with what each means; `manage.py settings_table`
+# apps/meter_service/core/rule_settings.py (RULES, with what each means; `manage.py settings_table`
 # prints them); a site overrides any of them in its site_config.json under "meter_service".
 # Deprecated names are translated, and reported by the system check meter_service.W002.
 # The time limits are rules too, so they are read first: the database and Redis need them.
@@ -65,7 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "apps.meter_service.logs.RequestLogMiddleware",
+    "apps.meter_service.core.logs.RequestLogMiddleware",
     # Content-Security-Policy (django-csp), with the desk's and API docs' additions by path;
     # early, so that the pages the middlewares below answer with (413, 400) carry it too.
     "apps.meter_service.content_security.ContentSecurityPolicyMiddleware",
@@ -83,7 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: runs the view again when MariaDB/Galera rolled its transaction back on a conflict.
-    "apps.meter_service.db_retry.RetryOnConflictMiddleware",
+    "apps.meter_service.core.db_retry.RetryOnConflictMiddleware",
 ]
 
 ROOT_URLCONF = "sites.urls"
@@ -112,7 +112,7 @@ TEMPLATES = [
 def _database(url: str) -> dict:
     db = dj_database_url.parse(url, conn_max_age=60)
     if db["ENGINE"] == "django.db.backends.mysql":
-        # Counts commits, for the conflict retry (apps/meter_service/db_retry.py).
+        # Counts commits, for the conflict retry (apps/meter_service/core/db_retry.py).
         db["ENGINE"] = "apps.meter_service.backends.mysql"
         db["OPTIONS"] = {
             "charset": "utf8mb4",
@@ -288,7 +288,7 @@ METER_VENDOR_FILES = {
             "assets/*",
         ],
     ),
-    # The process studio's decision-table editor (doctype/process/studio_page.py).
+    # The process studio's decision-table editor (engine/studio_page.py).
     "vendor/dmn-js": (
         _NODE_MODULES / "dmn-js" / "dist",
         [
@@ -404,7 +404,7 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "apps.meter_service.logs.JsonFormatter"}},
+    "formatters": {"json": {"()": "apps.meter_service.core.logs.JsonFormatter"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {
@@ -421,7 +421,7 @@ if not DEBUG:
     X_FRAME_OPTIONS = "DENY"  # no page of the site is framed, by itself or anyone
 
 # Behind the reverse proxy (TLS): the proxies whose X-Forwarded-For is believed (addresses
-# or networks; apps/meter_service/client_address.py), and the site's public URL, which
+# or networks; apps/meter_service/core/client_address.py), and the site's public URL, which
 # `new_site --https-host NAME` writes. With an https public URL the proxy's
 # X-Forwarded-Proto marks requests secure, cookies are secure, HSTS is sent, plain HTTP is
 # redirected (but /health/, which local probes call directly), and the bank is given

@@ -14,11 +14,11 @@ from django.test import Client
 from rest_framework.test import APIClient
 from schemathesis.core.transport import Response as SchemathesisResponse
 
+from apps.meter_service.core.identifiers import build_payment_id
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.api_token.services import token_create
 from apps.meter_service.doctype.counter_office.services import office_set_operators
 from apps.meter_service.doctype.subscriber.services import subscriber_update
-from apps.meter_service.identifiers import build_payment_id
 from apps.meter_service.permissions import DESK_ROLES, Role
 
 

@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.identifiers import build_payment_id, to_persian_digits
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.payment.models import Payment
-from apps.meter_service.identifiers import build_payment_id, to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.api.conftest import valid_claim_body
 

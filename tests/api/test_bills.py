@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from apps.meter_service.doctype.bill.models import Bill
-from apps.meter_service.identifiers import (
+from apps.meter_service.core.identifiers import (
     build_payment_id,
     to_persian_digits,
 )
+from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.permissions import Role
 from tests.doctype.bill.conftest import foreign_payment_id
 

@@ -262,8 +262,8 @@ class TestStatus:
 
 
 def _complete(claim, element_id: str, user, **data) -> None:
-    from apps.meter_service.doctype.process.models import ProcessTask
-    from apps.meter_service.doctype.process.services import process_complete_task
+    from apps.meter_service.engine.models import ProcessTask
+    from apps.meter_service.engine.services import process_complete_task
 
     task = ProcessTask.objects.get(
         instance__claim=claim, element_id=element_id, completed_at__isnull=True

@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from helpdesk.models import FollowUp, FollowUpAttachment, Ticket
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint
@@ -15,7 +16,6 @@ from apps.meter_service.doctype.complaint.services import (
     complaint_answer,
     complaint_close,
 )
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.subscriber.services import subscriber_update

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from apps.meter_service.dashboards.seeding import seed_scale
+from apps.meter_service.demo.scale import seed_scale
 from apps.meter_service.permissions import Role
 from tests.office.conftest import make_operator, office_a, operator_a  # noqa: F401
 from tests.portal.conftest import link_account

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.doctype.complaint.models import Complaint
-from apps.meter_service.identifiers import normalize_digits, to_persian_digits
 from tests.doctype.complaint.conftest import topics  # noqa: F401
 from tests.integrations.sms_fake import fake_sms, sms_fake_server  # noqa: F401
 from tests.portal.conftest import png_bytes

@@ -13,9 +13,9 @@ import os
 
 import pytest
 
-from apps.meter_service.dashboards.seeding import seed_scale
+from apps.meter_service.demo.scale import seed_scale
 from apps.meter_service.doctype.claim.services import claim_mark_paid
-from apps.meter_service.doctype.process.models import ProcessTask
+from apps.meter_service.engine.models import ProcessTask
 from apps.meter_service.permissions import Role
 from tests.browser.test_accessibility import log_in
 from tests.conftest import PASSWORD

@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.meter.models import Meter
-from apps.meter_service.identifiers import normalize_digits
 from apps.meter_service.permissions import Role
 from tests.conftest import PASSWORD
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone, translation
 
-from apps.meter_service import jalali, tracking
+from apps.meter_service.core import jalali, tracking
+from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.doctype.claim.models import Claim
-from apps.meter_service.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.integrations.sms_fake import fake_sms, sms_fake_server  # noqa: F401
 from tests.portal.conftest import png_bytes

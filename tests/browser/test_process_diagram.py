@@ -159,7 +159,7 @@ def test_phone_opens_the_chart_at_its_start(browser, live_server, roles):
 def test_the_bpmn_file_opens_and_saves_in_the_bpmn_io_modeler(page, live_server, roles):
     """bpmn.io's modeler imports meter_test.bpmn without a warning, and what it saves back
     still passes the upload's validation with every form field kept."""
-    from apps.meter_service.doctype.process import services, validation
+    from apps.meter_service.engine import services, validation
 
     bpmn, dmn = services.workflow_files()
     page.goto(f"{live_server.url}/process/")

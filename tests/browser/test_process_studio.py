@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from apps.meter_service.doctype.process import services
-from apps.meter_service.doctype.process.models import ProcessVersion
+from apps.meter_service.engine import services
+from apps.meter_service.engine.models import ProcessVersion
 from apps.meter_service.permissions import Role
 from tests.browser.test_accessibility import axe_violations, log_in
 

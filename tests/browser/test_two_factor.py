@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django_otp.oath import totp
 
-from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.rule_settings import rule_defaults
 from apps.meter_service.permissions import Role
-from apps.meter_service.rule_settings import rule_defaults
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

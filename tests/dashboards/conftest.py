@@ -41,9 +41,9 @@ from django.utils import timezone
 from apps.meter_service.dashboards.selectors import DashboardFilter
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
-from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask
-from apps.meter_service.doctype.process.services import process_version_active
 from apps.meter_service.doctype.sla.models import SlaClock
+from apps.meter_service.engine.models import ProcessInstance, ProcessTask
+from apps.meter_service.engine.services import process_version_active
 
 QAZVIN, TAKESTAN = "قزوین", "تاکستان"
 TEST_FEE, VAT, OFFICE_FEE = 1_500_000, 150_000, 109_000

@@ -15,13 +15,13 @@ from django.utils import timezone
 from helpdesk.models import FollowUp, Queue, Ticket
 
 from apps.meter_service.dashboards import selectors
-from apps.meter_service.dashboards.seeding import seed_scale
+from apps.meter_service.demo.scale import seed_scale
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.correction.models import BillCorrection
 from apps.meter_service.doctype.inspection.models import Inspection, TestPoint
 from apps.meter_service.doctype.meter.models import Meter
-from apps.meter_service.doctype.process.models import ProcessTask
+from apps.meter_service.engine.models import ProcessTask
 
 CLAIMS = 1500
 FAULTY = ("fast", "slow", "stopped")

@@ -7,9 +7,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.identifiers import build_payment_id, to_persian_digits
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
-from apps.meter_service.identifiers import build_payment_id, to_persian_digits
-from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role
 
 

@@ -7,11 +7,11 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from apps.meter_service import identifiers
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import identifiers
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.conftest import national_id
 

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from apps.meter_service.doctype.payment.services import payment_record_in_person
-from apps.meter_service.doctype.process.models import ProcessTask
-from apps.meter_service.doctype.process.services import process_complete_task
+from apps.meter_service.engine.models import ProcessTask
+from apps.meter_service.engine.services import process_complete_task
 from apps.meter_service.permissions import Role
 
 pytestmark = pytest.mark.django_db

@@ -63,9 +63,9 @@ def billing_documents(subscriber) -> dict:
     """A gas tariff and a bill of the subscriber, for their change pages."""
     import datetime
 
+    from apps.meter_service.core.identifiers import build_payment_id
     from apps.meter_service.doctype.bill.services import bill_upsert
     from apps.meter_service.doctype.gas_tariff.services import gas_tariff_create
-    from apps.meter_service.identifiers import build_payment_id
 
     tariff = gas_tariff_create(
         name="warm",

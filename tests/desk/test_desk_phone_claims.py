@@ -8,14 +8,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.doctype.claim.forms import CALLER_NO_MATCH_MESSAGES, CALLER_PROOF_MESSAGE
-from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
-from apps.meter_service.identifiers import (
+from apps.meter_service.core.identifiers import (
     build_payment_id,
     national_legal_id_check_digit,
     to_persian_digits,
 )
-from apps.meter_service.jalali import format_date
+from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.claim.forms import CALLER_NO_MATCH_MESSAGES, CALLER_PROOF_MESSAGE
+from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.permissions import Role
 
 PHONE = reverse("admin:meter_service_claim_phone")

@@ -13,8 +13,8 @@ from django.utils import translation
 from apps.meter_service import privacy
 from apps.meter_service.audit.labels import event_label
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 
 pytestmark = pytest.mark.django_db

@@ -15,9 +15,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.meter_service import two_factor
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.rule_settings import rule_defaults
 from apps.meter_service.permissions import Role
-from apps.meter_service.rule_settings import rule_defaults
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,7 @@ FIRST_MOBILE = 9_125_000_001  # 0912 500 0001, 0912 500 0002, ...
 def walk_in_subscriber(number: str, *, mobile: str, serial_prefix: str) -> dict:
     """Create a subscriber with a meter installed; return what a walk-in files a claim with.
     (Shared with benchmarks/claims_api.py; call after django.setup().)"""
-    from apps.meter_service import identifiers
+    from apps.meter_service.core import identifiers
     from apps.meter_service.doctype.meter.services import meter_create, meter_install
     from apps.meter_service.doctype.subscriber.services import subscriber_create
 

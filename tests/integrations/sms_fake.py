@@ -58,7 +58,7 @@ class FakeSmsClient:
 
         The code is the first run of `length` digits, or of 4 or more when not given.
         """
-        from apps.meter_service.identifiers import normalize_digits
+        from apps.meter_service.core.identifiers import normalize_digits
 
         text = normalize_digits(self.messages(receptor)[-1]["message"])
         size = f"{{{length}}}" if length else "{4,}"

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from apps.meter_service.core.identifiers import build_payment_id
 from apps.meter_service.doctype.claim.services import claim_file
 from apps.meter_service.doctype.counter_office.services import office_set_operators
 from apps.meter_service.doctype.meter.services import meter_install
-from apps.meter_service.identifiers import build_payment_id
 from apps.meter_service.permissions import Role
 from tests.conftest import claim_fields
 

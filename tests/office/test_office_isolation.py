@@ -6,11 +6,11 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.claim.models import ClaimStatus
 from apps.meter_service.doctype.payment.models import Payment
 from apps.meter_service.doctype.payment.services import payment_record_counter
-from apps.meter_service.identifiers import to_persian_digits
 
 
 @pytest.fixture

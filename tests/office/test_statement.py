@@ -8,11 +8,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.services import claim_cancel
 from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
 from apps.meter_service.doctype.payment.services import payment_record_counter
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_date
 from apps.meter_service.office.selectors import FeeTotals, office_day_statement
 
 STATEMENT = reverse("office:statement")

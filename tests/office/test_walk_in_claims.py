@@ -7,16 +7,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
-from apps.meter_service.doctype.payment.models import Payment, PaymentStatus
-from apps.meter_service.identifiers import (
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import (
     build_payment_id,
     national_legal_id_check_digit,
     to_persian_digits,
 )
-from apps.meter_service.jalali import format_date
+from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
+from apps.meter_service.doctype.payment.models import Payment, PaymentStatus
 from apps.meter_service.office.forms import NO_MATCH_LEGAL_ID_MESSAGE, NO_MATCH_MESSAGE
 from apps.meter_service.office.views import WALK_IN_SESSION_KEY
 from tests.conftest import OFFICE_FEE, TEST_FEE

@@ -154,7 +154,7 @@ def restored_rows(name: str, server_url: str | None) -> dict[str, list]:
 
 
 def test_a_seeded_site_is_restored_whole(roles, restored_site, server_url, tmp_path):
-    from apps.meter_service.demo import load_demo
+    from apps.meter_service.demo.data import load_demo
 
     load_demo(password="demo-pass")
     files = seed_files()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from apps.meter_service import db_retry
+from apps.meter_service.core import db_retry
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -174,3 +174,33 @@ def test_rq_job_that_fails_is_the_outboxs_to_retry(
     assert row.last_error == "job exploded"
     # The first retry waits OUTBOX_RETRY_FIRST_SECONDS from the failure, the next twice that.
     assert 30 <= (row.due_at - row.started_at).total_seconds() < 60
+
+
+def test_every_job_a_service_names_is_a_job_function():
+    """Services name jobs ("claim_notify") instead of importing the jobs module (a door); each
+    name must be a function there, or the change that queues it would fail."""
+    import ast
+    from pathlib import Path
+
+    from django.conf import settings
+
+    named = {}
+    for path in (Path(settings.BASE_DIR) / "apps" / "meter_service").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "enqueue"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                named[node.args[0].value] = path.name
+    assert {"claim_notify", "send_email", "sms_deliver", "import_batch_apply"} <= set(named)
+    for name in named:
+        assert callable(getattr(jobs, name, None)), f"{named[name]} queues unknown job {name}"
+
+
+@pytest.mark.django_db
+def test_an_unknown_job_name_fails_in_the_callers_transaction():
+    with pytest.raises(ImportError), transaction.atomic():
+        jobs.enqueue("no_such_job", 1)
+    assert not OutboxJob.objects.exists()

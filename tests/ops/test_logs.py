@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from apps.meter_service.logs import JsonFormatter
+from apps.meter_service.core.logs import JsonFormatter
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import runpy
 import pytest
 from django.conf import settings
 
-from apps.meter_service import rule_settings
+from apps.meter_service.core import rule_settings
 from apps.meter_service.integrations.gateway.adapter import ZarinpalGateway
 from apps.meter_service.integrations.sms.adapter import KavenegarSms
 from sites import siteconfig

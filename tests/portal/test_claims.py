@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from apps.meter_service import jalali, tracking
+from apps.meter_service.core import jalali, tracking
+from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.meter.services import meter_install
-from apps.meter_service.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.conftest import TEST_FEE
 from tests.portal.conftest import link_account, png_bytes

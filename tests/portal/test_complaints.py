@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import translation
 from helpdesk.models import FollowUp, FollowUpAttachment, Ticket
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.doctype.complaint import rules, services
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.meter.services import meter_install
 from apps.meter_service.doctype.notification.models import SmsMessage
-from apps.meter_service.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.doctype.complaint.conftest import act, file_complaint, officer, topics  # noqa: F401
 from tests.portal.conftest import link_account, png_bytes

@@ -7,8 +7,8 @@ from django.contrib.auth import get_user
 from django.urls import reverse
 from django.utils import translation
 
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.otp import rules as otp_rules
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role, has_role
 from apps.meter_service.portal.views import LOGIN_SESSION_KEY
 
@@ -160,7 +160,7 @@ def test_staff_cannot_use_the_subscriber_pages(client, make_user):
 def test_an_unknown_bill_id_is_named_and_nothing_is_revealed(client, installed, ask_code):
     """A well-formed bill ID that is no one's: the page says "if this bill ID is ours", in
     the same words it would use for a subscriber's, and no SMS goes out."""
-    from apps.meter_service.identifiers import build_bill_id
+    from apps.meter_service.core.identifiers import build_bill_id
 
     unknown = build_bill_id("7654321", "281", 3)
     response = ask_code(to_persian_digits(unknown))
@@ -173,7 +173,7 @@ def test_an_unknown_bill_id_is_named_and_nothing_is_revealed(client, installed, 
 
 def test_a_mistyped_bill_id_says_the_check_digit_is_wrong(client, installed, ask_code):
     """Not "a code was sent": the check digit shows the bill ID was mistyped."""
-    from apps.meter_service.validators import MESSAGES
+    from apps.meter_service.core.validators import MESSAGES
 
     bill_id = installed.subscriber.bill_id
     mistyped = bill_id[:-1] + str((int(bill_id[-1]) + 1) % 10)

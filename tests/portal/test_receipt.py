@@ -8,13 +8,13 @@ import subprocess
 import pytest
 from django.urls import reverse
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.claim.receipt import (
     render_receipt_document,
     render_receipt_html,
     render_receipt_pdf,
 )
-from apps.meter_service.identifiers import normalize_digits
 from apps.meter_service.permissions import Role
 from tests.portal.pdf_text import pdf_texts
 

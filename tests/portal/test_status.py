@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from apps.meter_service import tracking
-from apps.meter_service.identifiers import normalize_digits, to_persian_digits
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 
 pytestmark = pytest.mark.django_db
 

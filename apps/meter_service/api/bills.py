@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.meter_service.api.base import MeterApi, paginated_response
 from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
+from apps.meter_service.core.forms import normalize_form_data
 from apps.meter_service.doctype.bill import selectors, services
 from apps.meter_service.doctype.bill.serializers import (
     BillInputSerializer,
@@ -23,7 +24,6 @@ from apps.meter_service.doctype.bill.serializers import (
     BillOutputSerializer,
     BillUpsertOutputSerializer,
 )
-from apps.meter_service.forms import normalize_form_data
 
 VIEW_BILL = "meter_service.view_bill"
 ADD_BILL = "meter_service.add_bill"

@@ -33,7 +33,8 @@ from apps.meter_service.api.permissions import (
 )
 from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
-from apps.meter_service.client_address import public_url
+from apps.meter_service.core.client_address import public_url
+from apps.meter_service.core.identifiers import SubscriptionKey
 from apps.meter_service.doctype.agency.selectors import client_agencies
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.models import Channel, Claim, PaymentMethod
@@ -54,7 +55,6 @@ from apps.meter_service.doctype.subscriber.selectors import (
     subscriber_for_caller,
     subscriber_list,
 )
-from apps.meter_service.identifiers import SubscriptionKey
 from apps.meter_service.office.selectors import operator_offices, walk_in_subscriber
 
 logger = logging.getLogger("meter_service.api")

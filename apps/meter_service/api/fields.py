@@ -1,6 +1,6 @@
 """DRF serializer fields for Iranian identifiers.
 
-They behave like the form fields in :mod:`apps.meter_service.formfields`: Persian,
+They behave like the form fields in :mod:`apps.meter_service.core.formfields`: Persian,
 Arabic-Indic or ASCII digits with spaces and dashes come in, the canonical ASCII string
 comes out, and errors carry the same translated messages and codes.
 """
@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.meter_service import identifiers, validators
-from apps.meter_service.identifiers import IdentifierError
+from apps.meter_service.core import identifiers, validators
+from apps.meter_service.core.identifiers import IdentifierError
 
 
 def _messages(codes: tuple[str, ...]) -> dict[str, Any]:

@@ -9,8 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from apps.meter_service.forms import normalize_form_data
-from apps.meter_service.jalali import parse_date
+from apps.meter_service.core.forms import normalize_form_data
+from apps.meter_service.core.jalali import parse_date
 
 
 class DigitNormalizingSerializer(serializers.Serializer):

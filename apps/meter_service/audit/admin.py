@@ -5,8 +5,8 @@ from unfold.admin import ModelAdmin
 from apps.meter_service import permissions
 from apps.meter_service.audit.labels import EVENT_LABELS, event_label
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.jalali import format_datetime
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
 

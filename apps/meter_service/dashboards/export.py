@@ -13,9 +13,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from apps.meter_service.core.exports import spreadsheet_text
+from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.dashboards.selectors import Dashboard
-from apps.meter_service.exports import spreadsheet_text
-from apps.meter_service.jalali import format_date, format_datetime
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.dashboards.models import DashboardCity, DashboardRollup
 from apps.meter_service.dashboards.periods import Period
 from apps.meter_service.dashboards.selectors import DashboardFilter
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.jalali import JalaliDateField
 
 # With no dates given, the dashboards show the last twelve Jalali months up to today.
 DEFAULT_MONTHS = 12

@@ -15,8 +15,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_date, use_jalali
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_date, use_jalali
 
 # More columns than this do not fit a chart; a finer period is coarsened to fit.
 MAX_BUCKETS = 120

@@ -56,10 +56,10 @@ from apps.meter_service.doctype.claim.models import (
     PaymentMethod,
 )
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
-from apps.meter_service.doctype.process.models import ProcessTask
-from apps.meter_service.doctype.process.selectors import lane_label
 from apps.meter_service.doctype.sla import rules as sla_rules
 from apps.meter_service.doctype.sla.models import SlaClock, SlaState
+from apps.meter_service.engine.models import ProcessTask
+from apps.meter_service.engine.selectors import lane_label
 
 TESTED_OUTCOMES = (ClaimOutcome.NO_FAULT, ClaimOutcome.FAULTY, ClaimOutcome.TAMPERED)
 

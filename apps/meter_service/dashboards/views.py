@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from apps.meter_service import permissions
+from apps.meter_service.core.desk_widgets import use_desk_widgets
 from apps.meter_service.dashboards import selectors
 from apps.meter_service.dashboards.export import dashboard_tables, to_csv, to_xlsx
 from apps.meter_service.dashboards.forms import DashboardFilterForm, default_filter
-from apps.meter_service.desk_widgets import use_desk_widgets
 from apps.meter_service.sites import staff_site
 
 FORMATS = {

@@ -7,12 +7,12 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import formfields, identifiers, validators
+from apps.meter_service.core import formfields, identifiers, validators
+from apps.meter_service.core.forms import DigitNormalizingForm
+from apps.meter_service.core.identifiers import IdentifierError, clean_digits
+from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.claim.forms import ClaimForm
 from apps.meter_service.doctype.claim.models import ClaimStatus, PaymentMethod
-from apps.meter_service.forms import DigitNormalizingForm
-from apps.meter_service.identifiers import IdentifierError, clean_digits
-from apps.meter_service.jalali import JalaliDateField
 from apps.meter_service.office.selectors import operator_offices, walk_in_subscriber
 from apps.meter_service.permissions import Role, has_role
 

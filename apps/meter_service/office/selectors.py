@@ -16,7 +16,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import permissions
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import NATIONAL_LEGAL_ID_LENGTH
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import claim_list
 from apps.meter_service.doctype.counter_office.models import CounterOffice
@@ -24,7 +26,6 @@ from apps.meter_service.doctype.payment.models import Payment, PaymentStatus
 from apps.meter_service.doctype.payment.selectors import payment_list
 from apps.meter_service.doctype.subscriber.models import CustomerType, Subscriber
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_bill_and_national_id
-from apps.meter_service.identifiers import NATIONAL_LEGAL_ID_LENGTH
 from apps.meter_service.permissions import Role
 
 

@@ -26,8 +26,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.meter_service import login_limits, tracking
-from apps.meter_service.display import code_text, rial_text
+from apps.meter_service import login_limits
+from apps.meter_service.core import tracking
+from apps.meter_service.core.display import code_text, rial_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod

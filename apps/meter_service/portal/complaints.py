@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from helpdesk.models import FollowUpAttachment
 
-from apps.meter_service import files, tracking
-from apps.meter_service.display import local_digits
+from apps.meter_service import files
+from apps.meter_service.core import tracking
+from apps.meter_service.core.display import local_digits
 from apps.meter_service.doctype.claim.selectors import claim_list, with_display
 from apps.meter_service.doctype.complaint import rules, selectors, services
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel

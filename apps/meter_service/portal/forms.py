@@ -7,15 +7,15 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import jalali, tracking
-from apps.meter_service.display import local_digits
+from apps.meter_service.core import jalali, tracking
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.formfields import MobileField
+from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin
+from apps.meter_service.core.identifiers import clean_digits
 from apps.meter_service.doctype.claim.forms import ClaimForm
 from apps.meter_service.doctype.claim.models import PaymentMethod
 from apps.meter_service.doctype.complaint import rules as complaint_rules
 from apps.meter_service.doctype.complaint import selectors as complaint_selectors
-from apps.meter_service.formfields import MobileField
-from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin
-from apps.meter_service.identifiers import clean_digits
 
 # Attributes of inputs that take digits: a numeric keypad on phones, digits kept left to right.
 DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}

@@ -20,9 +20,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.meter_service import permissions, tracking
-from apps.meter_service.client_address import client_ip
-from apps.meter_service.display import local_digits
+from apps.meter_service import permissions
+from apps.meter_service.core import tracking
+from apps.meter_service.core.client_address import client_ip
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.identifiers import clean_digits
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
 from apps.meter_service.doctype.claim.selectors import (
@@ -40,10 +42,9 @@ from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
 from apps.meter_service.doctype.meter.selectors import current_installation
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
-from apps.meter_service.doctype.process import selectors as process_selectors
-from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
-from apps.meter_service.identifiers import clean_digits
+from apps.meter_service.engine import selectors as process_selectors
+from apps.meter_service.engine import services as process_services
 from apps.meter_service.limits.services import rate_count_hit
 from apps.meter_service.permissions import Role
 from apps.meter_service.portal.forms import (

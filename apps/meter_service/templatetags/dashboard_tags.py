@@ -5,8 +5,8 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from apps.meter_service.display import percent_sign
-from apps.meter_service.identifiers import to_persian_digits
+from apps.meter_service.core.display import percent_sign
+from apps.meter_service.core.identifiers import to_persian_digits
 
 register = template.Library()
 

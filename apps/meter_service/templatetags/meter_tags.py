@@ -2,8 +2,8 @@
 
 from django import template
 
-from apps.meter_service import jalali
-from apps.meter_service.display import format_rial, isolate_code, local_digits
+from apps.meter_service.core import jalali
+from apps.meter_service.core.display import format_rial, isolate_code, local_digits
 
 register = template.Library()
 
@@ -43,7 +43,7 @@ def rial(value) -> str:
 @register.filter
 def tracking_code(value) -> str:
     """Show a tracking code grouped for reading aloud, in the active digits."""
-    from apps.meter_service import tracking
+    from apps.meter_service.core import tracking
 
     return tracking.display_local(value)
 

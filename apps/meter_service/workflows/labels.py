@@ -1,8 +1,8 @@
 """The strings of meter_test.bpmn that people read, listed so makemessages extracts them.
 
-The BPMN file stays in English; the diagram (doctype/process/diagram.py), the inbox and the
+The BPMN file stays in English; the diagram (engine/diagram.py), the inbox and the
 task forms translate its names through the catalogue at run time. When a name in the file
-changes or a step is added, add it here too (tests/doctype/process/test_diagram.py fails
+changes or a step is added, add it here too (tests/engine/test_diagram.py fails
 until it is) and run scripts/messages. Lanes are role codes and show as the role's label.
 """
 

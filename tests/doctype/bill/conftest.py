@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.meter_service.identifiers import build_payment_id, is_valid_payment_id
+from apps.meter_service.core.identifiers import build_payment_id, is_valid_payment_id
 
 D = datetime.date
 FIRST_START = D(2024, 3, 20)

@@ -11,7 +11,7 @@ import time
 import jdatetime
 import pytest
 
-from apps.meter_service.demo import DEMO_CLAIMS, load_demo
+from apps.meter_service.demo.data import DEMO_CLAIMS, load_demo
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.bill.selectors import billed_periods
 from apps.meter_service.doctype.correction import rules as correction_rules

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.bill.services import bill_upsert
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.doctype.bill.conftest import bill_data
 

@@ -8,10 +8,10 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.import_batch import services
 from apps.meter_service.doctype.import_batch.models import ImportStatus
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.doctype.bill.conftest import bill_data
 

@@ -9,13 +9,13 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.doctype.bill.models import Bill
-from apps.meter_service.doctype.bill.selectors import billed_periods, bills_of
-from apps.meter_service.doctype.bill.services import bill_upsert
-from apps.meter_service.identifiers import (
+from apps.meter_service.core.identifiers import (
     build_payment_id,
     to_persian_digits,
 )
+from apps.meter_service.doctype.bill.models import Bill
+from apps.meter_service.doctype.bill.selectors import billed_periods, bills_of
+from apps.meter_service.doctype.bill.services import bill_upsert
 from tests.doctype.bill.conftest import bill_data, foreign_payment_id
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +84,7 @@ def test_a_payment_id_of_another_bill_is_refused(subscriber, make_subscriber):
 
 
 def test_a_bill_id_of_no_subscriber_is_refused(subscriber):
-    from apps.meter_service.identifiers import build_bill_id
+    from apps.meter_service.core.identifiers import build_bill_id
 
     stranger = build_bill_id("9999999", "281", 3)
     data = bill_data(

@@ -13,10 +13,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
+from apps.meter_service.core.identifiers import build_payment_id
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.claim.services import claim_file
 from apps.meter_service.doctype.meter.services import meter_install
-from apps.meter_service.identifiers import build_payment_id
 from tests.conftest import claim_fields
 from tests.db_locks import retry_while_locked
 
@@ -27,7 +27,9 @@ ROUNDS = 3
 @pytest.fixture
 def no_jobs(monkeypatch):
     """Keep the claims' SMS jobs out of this test."""
-    monkeypatch.setattr("apps.meter_service.jobs.enqueue", lambda *args, **kwargs: None)
+    monkeypatch.setattr(
+        "apps.meter_service.doctype.outbox.services.outbox_add", lambda *args, **kwargs: None
+    )
 
 
 @pytest.mark.django_db(transaction=True)

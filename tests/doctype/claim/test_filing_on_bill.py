@@ -9,14 +9,14 @@ from decimal import Decimal
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
-from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import tracking
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.claim.services import claim_mark_paid
 from apps.meter_service.doctype.meter.services import meter_install
 from apps.meter_service.doctype.payment.models import BillCharge
-from apps.meter_service.doctype.process.models import ProcessInstance, ProcessTask
 from apps.meter_service.doctype.sla.models import SlaClock
+from apps.meter_service.engine.models import ProcessInstance, ProcessTask
 
 
 def _another_installation(make_subscriber, make_meter):

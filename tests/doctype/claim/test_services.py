@@ -10,15 +10,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import build_payment_id, to_persian_digits
 from apps.meter_service.doctype.claim.models import Claim, ClaimStatus
 from apps.meter_service.doctype.claim.services import (
     claim_cancel,
     claim_expire_unpaid,
     claim_mark_paid,
 )
-from apps.meter_service.identifiers import build_payment_id, to_persian_digits
 from tests.conftest import OFFICE_FEE, TEST_FEE
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -319,7 +319,7 @@ def test_the_refusal_is_translated(make_claim, bills_on_file, installed):
 
 @pytest.mark.django_db
 def test_a_cancel_the_process_does_not_take_changes_nothing(make_claim):
-    from apps.meter_service.doctype.process.models import InstanceStatus, ProcessInstance
+    from apps.meter_service.engine.models import InstanceStatus, ProcessInstance
 
     claim = make_claim()
     # The claim still awaits its fee, but its process has moved on (here: ended).

@@ -14,11 +14,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket, TicketChange
 
-from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import Complaint
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 
 pytestmark = pytest.mark.django_db

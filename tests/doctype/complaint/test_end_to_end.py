@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from helpdesk.models import Ticket
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.notification.models import SmsMessage
-from apps.meter_service.identifiers import normalize_digits
 
 pytestmark = pytest.mark.django_db
 

@@ -10,12 +10,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from helpdesk.models import FollowUp, Ticket
 
-from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.complaint import rules, services
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.notification.models import SmsMessage
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 
 pytestmark = pytest.mark.django_db

@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.identifiers import build_payment_id
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.correction import services
 from apps.meter_service.doctype.correction.models import (
     BillCorrection,
@@ -33,8 +35,6 @@ from apps.meter_service.doctype.correction.selectors import uncovered_days
 from apps.meter_service.doctype.correction.statement import render_statement_html
 from apps.meter_service.doctype.work_order.selectors import live_work_order
 from apps.meter_service.doctype.work_order.services import work_order_complete
-from apps.meter_service.identifiers import build_payment_id
-from apps.meter_service.jalali import format_date
 from tests.conftest import PASSWORD
 from tests.doctype.correction.test_services import (  # noqa: F401 (fixtures)
     REPLACE,
@@ -44,7 +44,7 @@ from tests.doctype.correction.test_services import (  # noqa: F401 (fixtures)
     priced,
     today,
 )
-from tests.doctype.process.conftest import SCHEDULE, open_steps
+from tests.engine.conftest import SCHEDULE, open_steps
 
 pytestmark = pytest.mark.django_db
 D = datetime.timedelta

@@ -28,6 +28,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.meter_service.core.identifiers import build_payment_id
 from apps.meter_service.doctype.bill.services import bill_upsert
 from apps.meter_service.doctype.correction import services
 from apps.meter_service.doctype.correction.models import (
@@ -37,9 +38,8 @@ from apps.meter_service.doctype.correction.models import (
 )
 from apps.meter_service.doctype.gas_tariff.services import gas_tariff_create
 from apps.meter_service.doctype.inspection.services import equipment_create, inspection_record
-from apps.meter_service.identifiers import build_payment_id
 from tests.conftest import PASSWORD
-from tests.doctype.process.conftest import SCHEDULE, open_steps
+from tests.engine.conftest import SCHEDULE, open_steps
 
 pytestmark = pytest.mark.django_db
 D = datetime.timedelta
@@ -346,12 +346,12 @@ def test_statement_pdf_for_the_owner_only_once_approved(
 
 
 def test_statement_keeps_codes_in_reading_order(at_correction, staff):
-    from apps.meter_service import tracking
+    from apps.meter_service.core import tracking
+    from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
     from apps.meter_service.doctype.correction.statement import (
         render_statement_html,
         render_statement_pdf,
     )
-    from apps.meter_service.identifiers import normalize_digits, to_persian_digits
     from tests.portal.pdf_text import pdf_texts
 
     correction = services.correction_compute(claim=at_correction, actor=staff["billing_officer"])

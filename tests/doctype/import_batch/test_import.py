@@ -19,8 +19,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from apps.meter_service import identifiers
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import identifiers
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.import_batch import readers, services
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
 from apps.meter_service.doctype.import_batch.selectors import import_batch_progress
@@ -29,7 +30,6 @@ from apps.meter_service.doctype.meter.models import Meter, MeterInstallation, Me
 from apps.meter_service.doctype.meter.services import meter_create, meter_install
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.services import subscriber_create
-from apps.meter_service.identifiers import to_persian_digits
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 

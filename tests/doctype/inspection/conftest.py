@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from apps.meter_service.doctype.inspection.services import equipment_create, inspection_record
-from tests.doctype.process.conftest import (  # noqa: F401
+from tests.engine.conftest import (  # noqa: F401
     SCHEDULE,
     open_steps,
     open_task,

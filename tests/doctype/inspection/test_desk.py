@@ -11,10 +11,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.inspection.models import Inspection, TestPoint
 from apps.meter_service.doctype.meter.models import AccuracyClass
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role
 from tests.portal.conftest import png_bytes
 
@@ -274,7 +274,7 @@ def tested_and_waiting(
     """One tested claim (its test's page) and one waiting at its test (the record page)."""
     from apps.meter_service.doctype.claim.services import claim_mark_paid
     from apps.meter_service.doctype.meter.services import meter_install
-    from apps.meter_service.doctype.process.services import process_complete_task
+    from apps.meter_service.engine.services import process_complete_task
 
     from .conftest import SCHEDULE
 

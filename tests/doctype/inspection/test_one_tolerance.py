@@ -24,14 +24,14 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from apps.meter_service.checks import check_rule_settings
+from apps.meter_service.core.jalali import format_date
+from apps.meter_service.core.rule_settings import translate_deprecated
 from apps.meter_service.doctype.claim.services import claim_mark_paid
 from apps.meter_service.doctype.inspection.decision import decide_verdict
 from apps.meter_service.doctype.inspection.models import Inspection
 from apps.meter_service.doctype.inspection.rules import band_tolerance
-from apps.meter_service.doctype.process import engine
-from apps.meter_service.doctype.process.services import process_version_active
-from apps.meter_service.jalali import format_date
-from apps.meter_service.rule_settings import translate_deprecated
+from apps.meter_service.engine import runner
+from apps.meter_service.engine.services import process_version_active
 from sites import siteconfig
 
 from .conftest import HIGH_FLOW, open_steps
@@ -89,7 +89,7 @@ def test_the_generic_task_completion_judges_it_fast(at_test, step):
     assert open_steps(at_test) == ["Task_replace"]
     # The verdict's inputs and output, as the process's DMN test_verdict had them.
     instance = at_test.process
-    workflow = engine.load(instance.version, instance.state)
+    workflow = runner.load(instance.version, instance.state)
     [decided] = [t for t in workflow.get_tasks() if t.task_spec.name == "Task_verdict"]
     assert (decided.data["mpe"], decided.data["verdict"]) == (1.5, "fast")
 

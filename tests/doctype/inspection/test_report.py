@@ -6,10 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.inspection.report import render_report_html, render_report_pdf
 from apps.meter_service.doctype.otp.services import portal_user_for
-from apps.meter_service.identifiers import normalize_digits
 from apps.meter_service.permissions import Role
 
 from .conftest import HIGH_FLOW, LOW_FLOW, point

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 
 from apps.meter_service.doctype.inspection import rules
 from apps.meter_service.doctype.inspection.decision import decide_verdict
-from apps.meter_service.doctype.process.services import process_version_active
+from apps.meter_service.engine.services import process_version_active
 
 from .conftest import HIGH_FLOW, LOW_FLOW, point
 

@@ -16,7 +16,7 @@ from apps.meter_service.doctype.inspection.services import (
     inspection_no_access,
     inspection_process_data,
 )
-from apps.meter_service.doctype.process.models import ProcessTask
+from apps.meter_service.engine.models import ProcessTask
 from tests.portal.conftest import png_bytes
 
 from .conftest import HIGH_FLOW, LOW_FLOW, open_steps, point
@@ -127,7 +127,7 @@ def test_calibration_counts_on_the_test_date(at_test, record, overdue_prover):
 def test_out_of_calibration_message_names_the_jalali_due_date(at_test, record, overdue_prover):
     from django.utils import translation
 
-    from apps.meter_service.jalali import format_date
+    from apps.meter_service.core.jalali import format_date
 
     with translation.override("fa"), pytest.raises(ValidationError) as error:
         record(at_test, [point(HIGH_FLOW, 100, 101)], equipment=overdue_prover)

@@ -7,12 +7,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.services import claim_expire_unpaid, claim_mark_paid
 from apps.meter_service.doctype.notification import services
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_date
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.notification.models import SmsMessage
 from apps.meter_service.doctype.notification.services import message_templates_ensure_defaults
 from apps.meter_service.doctype.otp import rules
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.otp.services import otp_request, otp_verify, portal_user_for
 from apps.meter_service.doctype.subscriber.services import subscriber_update
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 
 pytestmark = pytest.mark.django_db

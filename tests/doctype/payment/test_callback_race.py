@@ -21,7 +21,8 @@ def no_jobs(monkeypatch):
     """Keep the claim's notification jobs out of this test (they would send SMS)."""
     sent = []
     monkeypatch.setattr(
-        "apps.meter_service.jobs.enqueue", lambda *args, **kwargs: sent.append(args)
+        "apps.meter_service.doctype.outbox.services.outbox_add",
+        lambda *args, **kwargs: sent.append(args),
     )
     return sent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
 from apps.meter_service.doctype.sla.models import SlaClock, SlaState
 from apps.meter_service.doctype.sla.services import sla_clock_start, sla_refresh_states
 from apps.meter_service.permissions import Role

@@ -10,8 +10,9 @@ import pytest
 from django.core import mail
 from django.utils import translation
 
-from apps.meter_service import tracking
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.sla import selectors
 from apps.meter_service.doctype.sla.models import SlaClock
 from apps.meter_service.doctype.sla.services import (
@@ -21,7 +22,6 @@ from apps.meter_service.doctype.sla.services import (
     sla_escalate,
     sla_warn,
 )
-from apps.meter_service.identifiers import to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.doctype.sla.conftest import at
 

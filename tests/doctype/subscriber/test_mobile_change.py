@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.doctype.notification.models import SmsMessage
 from apps.meter_service.doctype.notification.selectors import active_template
 from apps.meter_service.doctype.notification.services import message_template_update
 from apps.meter_service.doctype.subscriber.services import subscriber_update, subscriber_upsert
-from apps.meter_service.identifiers import normalize_digits, to_persian_digits
 from apps.meter_service.permissions import Role
 from tests.conftest import subscriber_fields
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from apps.meter_service import identifiers
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.services import (
     subscriber_create,

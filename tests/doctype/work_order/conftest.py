@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.meter_service.doctype.work_order.models import WorkOrder
-from tests.doctype.process.conftest import (  # noqa: F401
+from tests.engine.conftest import (  # noqa: F401
     SCHEDULE,
     open_steps,
     open_task,

@@ -10,12 +10,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
-from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
 from apps.meter_service.doctype.work_order.services import work_order_complete
-from apps.meter_service.jalali import format_date
+from apps.meter_service.engine import task_pages
 from apps.meter_service.permissions import Role
 
 from .conftest import open_steps, open_task, png
@@ -240,7 +240,7 @@ def test_the_crews_page_shows_the_contact_mobile_masked(faulty_claim, work_order
     """The crew work from the address; the contact mobile is shown masked, with the control
     to show it in full (recorded), not in full to every crew member who opens the page."""
     from apps.meter_service import privacy
-    from apps.meter_service.identifiers import normalize_digits
+    from apps.meter_service.core.identifiers import normalize_digits
 
     page = _client(staff["emergency_crew"]).get(_complete_url(work_order))
     text = normalize_digits(page.content.decode())

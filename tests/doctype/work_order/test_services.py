@@ -17,8 +17,6 @@ from apps.meter_service.doctype.meter.models import (
     MeterStatus,
 )
 from apps.meter_service.doctype.meter.services import meter_install
-from apps.meter_service.doctype.process import handlers
-from apps.meter_service.doctype.process.models import ProcessTask
 from apps.meter_service.doctype.work_order.models import (
     WorkOrder,
     WorkOrderPhoto,
@@ -30,6 +28,8 @@ from apps.meter_service.doctype.work_order.services import (
     work_order_from_process,
     work_order_update,
 )
+from apps.meter_service.engine import handlers
+from apps.meter_service.engine.models import ProcessTask
 
 from .conftest import JPEG, open_steps, png, yesterday_at
 

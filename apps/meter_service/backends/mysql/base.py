@@ -1,6 +1,6 @@
 """Django's MariaDB backend, counting what each connection commits.
 
-The conflict retry (apps/meter_service/db_retry.py) runs a request or job again only if
+The conflict retry (apps/meter_service/core/db_retry.py) runs a request or job again only if
 none of its work is in the database yet: a COMMIT that succeeded, or a write made outside
 any transaction (autocommit), counts; a connection lost during COMMIT is marked, since the
 server may have committed before it went away.

@@ -4,10 +4,10 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from apps.meter_service import permissions
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.api_token import services
 from apps.meter_service.doctype.api_token.models import ApiToken
-from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
 

@@ -9,12 +9,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.display import format_quantity, rial_text
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.display import format_quantity, rial_text
+from apps.meter_service.core.forms import DigitNormalizingModelForm
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.bill import rules, services
 from apps.meter_service.doctype.bill.models import Bill
-from apps.meter_service.forms import DigitNormalizingModelForm
-from apps.meter_service.jalali import format_date
 from apps.meter_service.sites import staff_site
 
 

@@ -7,12 +7,12 @@ from typing import Any
 
 from django import forms
 
-from apps.meter_service import formfields, identifiers, validators
+from apps.meter_service.core import formfields, identifiers, validators
+from apps.meter_service.core.forms import DigitNormalizingForm
+from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.import_batch.forms import ImportBooleanField, ImportChoiceField
 from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
-from apps.meter_service.forms import DigitNormalizingForm
-from apps.meter_service.jalali import JalaliDateField
 
 
 def _label(name: str):

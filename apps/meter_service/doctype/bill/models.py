@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import validators
+from apps.meter_service.core import validators
 from apps.meter_service.doctype.subscriber.models import ClimateZone, Subscriber, TariffGroup
 
 

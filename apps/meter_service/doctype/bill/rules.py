@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers
-from apps.meter_service.display import format_quantity
-from apps.meter_service.jalali import format_date
+from apps.meter_service.core import identifiers
+from apps.meter_service.core.display import format_quantity
+from apps.meter_service.core.jalali import format_date
 
 # Fields a bill's identity is made of; the rest may be corrected by a later import.
 IDENTITY = ("bill_id", "payment_id")

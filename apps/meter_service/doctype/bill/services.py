@@ -12,8 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers, validators
 from apps.meter_service.audit.events import changed_fields, record_event
+from apps.meter_service.core import identifiers, validators
 from apps.meter_service.doctype.bill import rules
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.subscriber.models import Subscriber

@@ -14,17 +14,18 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
-from apps.meter_service.display import code_text, format_quantity, rial_text
+from apps.meter_service.core import tracking
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.core.display import code_text, format_quantity, rial_text
+from apps.meter_service.core.forms import normalize_input
+from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimForm
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
-from apps.meter_service.doctype.process import claim_page
-from apps.meter_service.doctype.process.diagram import claim_diagram_state
-from apps.meter_service.forms import normalize_input
-from apps.meter_service.jalali import format_date, format_datetime
+from apps.meter_service.engine import claim_page
+from apps.meter_service.engine.diagram import claim_diagram_state
 from apps.meter_service.sites import staff_site
 
 logger = logging.getLogger("meter_service.process")

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import validators
+from apps.meter_service.core import validators
 
 
 class Channel(models.TextChoices):

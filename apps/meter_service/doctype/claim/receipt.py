@@ -14,8 +14,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from apps.meter_service import tracking
-from apps.meter_service.display import format_quantity
+from apps.meter_service.core import tracking
+from apps.meter_service.core.display import format_quantity
 
 TEMPLATE = "meter_service/receipt/claim_receipt.html"
 # The Farsi-Digits cut of Vazirmatn draws ASCII digits as Persian ones.

@@ -9,15 +9,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers, uploads
-from apps.meter_service.display import code_text
+from apps.meter_service.core import identifiers, uploads
+from apps.meter_service.core.display import code_text
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.models import (
     Channel,
     ClaimReason,
     ClaimStatus,
     PaymentMethod,
 )
-from apps.meter_service.jalali import format_date
 
 # Maximum flow (m³/h) by meter size (EN 1359 / OIML R137 designations), for the upper bound
 # of a plausible reading: no meter registers more than its Qmax around the clock.

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import permissions
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core import tracking
 from apps.meter_service.doctype.claim.models import Claim, FeeOutcome
 
 
@@ -158,7 +159,7 @@ def claim_filing_context(*, subscriber, channel: str) -> FilingContext:
 
 def with_display(claim: Claim | None) -> Claim | None:
     """Attach what pages show of a claim: the grouped tracking code and the reading."""
-    from apps.meter_service.display import format_quantity
+    from apps.meter_service.core.display import format_quantity
 
     if claim is not None:
         claim.code_display = tracking.display(claim.tracking_code)

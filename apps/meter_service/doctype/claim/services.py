@@ -11,8 +11,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from apps.meter_service import jobs, tracking, uploads
 from apps.meter_service.audit.events import batched_events
+from apps.meter_service.core import tracking, uploads
 from apps.meter_service.doctype.claim import events, rules
 from apps.meter_service.doctype.claim.models import (
     OPEN_STATUSES,
@@ -22,9 +22,10 @@ from apps.meter_service.doctype.claim.models import (
 )
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
+from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.payment import services as payment_services
-from apps.meter_service.doctype.process import services as process_services
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.engine import services as process_services
 from apps.meter_service.reference_data import reference_snapshot
 
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
@@ -32,7 +33,7 @@ RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff
 
 def _notify(claim: Claim, *events: str, facts: dict | None = None) -> None:
     options = {"facts": facts} if facts else {}
-    jobs.enqueue(jobs.claim_notify, claim.pk, *events, queue="notifications", **options)
+    enqueue("claim_notify", claim.pk, *events, queue="notifications", **options)
 
 
 def _meter_claims(

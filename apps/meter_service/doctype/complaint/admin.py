@@ -24,9 +24,11 @@ from django.utils.translation import gettext_lazy as _
 from helpdesk.models import FollowUpAttachment, Queue
 from unfold.decorators import display
 
-from apps.meter_service import files, permissions, tracking
+from apps.meter_service import files, permissions
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.core import tracking
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.complaint import rules, selectors, services
 from apps.meter_service.doctype.complaint.desk_forms import (
     ComplaintAssignForm,
@@ -38,7 +40,6 @@ from apps.meter_service.doctype.complaint.desk_forms import (
     user_label,
 )
 from apps.meter_service.doctype.complaint.models import Complaint
-from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
 CHANGE_PERMISSION = "meter_service.change_complaint"

@@ -11,12 +11,13 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import formfields, permissions
+from apps.meter_service import permissions
+from apps.meter_service.core import formfields
+from apps.meter_service.core.forms import ServiceErrorsMixin
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
 from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
-from apps.meter_service.forms import ServiceErrorsMixin
 from apps.meter_service.permissions import Role
 
 # The channels staff file for a complainant; the portal and the API file their own.

@@ -6,9 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.complaint import rules, selectors
-from apps.meter_service.jalali import format_datetime
 
 
 def claim_complaints_html(claim, user) -> str:

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import validators
+from apps.meter_service.core import validators
 
 
 class ComplaintChannel(models.TextChoices):

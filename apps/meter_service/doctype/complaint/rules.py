@@ -12,9 +12,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from helpdesk.models import Ticket
 
-from apps.meter_service import uploads
+from apps.meter_service.core import uploads
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.notification import rules as message_rules
-from apps.meter_service.jalali import format_datetime
 
 # The topics shipped as helpdesk queues (fixtures/0004_complaint_queues.json), by slug, with
 # their names in the interface's languages. A queue added in the desk shows its own title.

@@ -19,7 +19,7 @@ def complaint_list(*, user) -> QuerySet[Complaint]:
 
 def complaint_get(*, user, code: str) -> Complaint:
     """One complaint by its number, or 404 whether missing or not the user's."""
-    from apps.meter_service import tracking
+    from apps.meter_service.core import tracking
 
     queryset = complaint_list(user=user)
     try:

@@ -7,10 +7,10 @@ from helpdesk.models import FollowUp, Queue
 from rest_framework import serializers
 
 from apps.meter_service.api import fields
+from apps.meter_service.core.forms import normalize_input
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
-from apps.meter_service.forms import normalize_input
 from apps.meter_service.permissions import Role, client_agency_ids, has_role
 
 # helpdesk's status numbers as the API names them; "answered" is helpdesk's "resolved".

@@ -23,11 +23,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 
-from apps.meter_service import identifiers, jobs, permissions, tracking, uploads
-from apps.meter_service.display import local_digits, person_name
+from apps.meter_service import permissions
+from apps.meter_service.core import identifiers, tracking, uploads
+from apps.meter_service.core.display import local_digits, person_name
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.sla.calendar import add_working_seconds
 from apps.meter_service.permissions import Role
 
@@ -245,7 +247,7 @@ def _tell_staff(complaint: Complaint, to: list[str], subject: str, body: str) ->
     if not to:
         logger.warning("no one to tell about a complaint", extra={"complaint": complaint.pk})
         return
-    jobs.enqueue(jobs.send_email, subject=subject, body=body, to=to, queue="notifications")
+    enqueue("send_email", subject=subject, body=body, to=to, queue="notifications")
 
 
 def _staff_text(complaint: Complaint, headline: str, text: str = "") -> tuple[str, str]:
@@ -267,7 +269,7 @@ def _staff_text(complaint: Complaint, headline: str, text: str = "") -> tuple[st
 
 
 def _notify_complainant(complaint: Complaint, event: str) -> None:
-    jobs.enqueue(complaint_notify, complaint.pk, event, queue="notifications")
+    enqueue(complaint_notify, complaint.pk, event, queue="notifications")
 
 
 # --- filing --------------------------------------------------------------------------------
@@ -734,8 +736,8 @@ def complaint_notify(complaint_id: int, event: str) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
         # Its own outbox row: this job's transaction holds no mail server's wait.
-        jobs.enqueue(
-            jobs.send_email,
+        enqueue(
+            "send_email",
             subject=subject,
             body=body,
             to=[complaint.contact_email],

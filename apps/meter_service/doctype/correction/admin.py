@@ -14,10 +14,12 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
-from apps.meter_service import permissions, tracking
+from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
-from apps.meter_service.display import rial_text
+from apps.meter_service.core import tracking
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.core.display import rial_text
+from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction import selectors, services
 from apps.meter_service.doctype.correction.forms import (
@@ -37,8 +39,7 @@ from apps.meter_service.doctype.payment.admin import (
     ReadOnlyDocumentAdmin,
     _csv_response,
 )
-from apps.meter_service.doctype.process import task_pages
-from apps.meter_service.jalali import format_date, format_datetime
+from apps.meter_service.engine import task_pages
 from apps.meter_service.sites import staff_site
 
 STATUS_COLORS = {

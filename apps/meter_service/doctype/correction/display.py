@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 
-from apps.meter_service.display import rial_text
+from apps.meter_service.core.display import rial_text
 from apps.meter_service.doctype.correction.models import CorrectionStatus
 
 

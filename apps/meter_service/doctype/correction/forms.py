@@ -7,10 +7,10 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import formfields
-from apps.meter_service.desk_widgets import JalaliDateInput
-from apps.meter_service.forms import DigitNormalizingForm, digits_input
-from apps.meter_service.jalali import JalaliDateField
+from apps.meter_service.core import formfields
+from apps.meter_service.core.desk_widgets import JalaliDateInput
+from apps.meter_service.core.forms import DigitNormalizingForm, digits_input
+from apps.meter_service.core.jalali import JalaliDateField
 
 
 class CorrectionComputeForm(DigitNormalizingForm):

@@ -131,7 +131,7 @@ class CorrectionError(ValueError):
 
 def _shown(name: str, value: object) -> str:
     """A message's value as the interface shows it, in the active language."""
-    from apps.meter_service.jalali import format_date
+    from apps.meter_service.core.jalali import format_date
 
     if isinstance(value, datetime.date):
         return format_date(value)

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import exports
+from apps.meter_service.core import exports
 from apps.meter_service.doctype.correction import events, rules, selectors
 from apps.meter_service.doctype.correction.models import (
     AdjustmentKind,
@@ -39,7 +39,7 @@ def _setting(name: str):
 
 
 def _open_step(claim, element_id: str):
-    from apps.meter_service.doctype.process.models import ProcessTask
+    from apps.meter_service.engine.models import ProcessTask
 
     return ProcessTask.objects.filter(
         instance__claim_id=claim.pk, element_id=element_id, completed_at__isnull=True
@@ -315,7 +315,7 @@ def write_periods(correction: BillCorrection, result: rules.Correction, bills_by
 def _lock_step(claim, actor):
     """Lock the claim and check the billing officer's step is open and the actor's to do."""
     from apps.meter_service.doctype.claim.models import Claim
-    from apps.meter_service.doctype.process.services import process_check_can_complete
+    from apps.meter_service.engine.services import process_check_can_complete
 
     claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
     task = _require_step(
@@ -403,7 +403,7 @@ def correction_close_not_possible(
     the claim and printed on the statement; no line goes to billing; the process goes on to
     the fee decision and its end as after a correction of zero.
     """
-    from apps.meter_service.doctype.process.services import process_complete_task
+    from apps.meter_service.engine.services import process_complete_task
 
     reason = (reason or "").strip()
     if not reason:
@@ -467,7 +467,7 @@ def _process_method(correction: BillCorrection) -> str:
 @transaction.atomic
 def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> BillCorrection:
     """The billing officer signs the correction; the process decides if a manager must too."""
-    from apps.meter_service.doctype.process.services import process_complete_task
+    from apps.meter_service.engine.services import process_complete_task
 
     correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.DRAFT:
@@ -505,7 +505,7 @@ def correction_decide(
     *, correction: BillCorrection, actor, decision: str, note: str = ""
 ) -> BillCorrection:
     """The service manager approves the correction, or returns it to the billing officer."""
-    from apps.meter_service.doctype.process.services import process_complete_task
+    from apps.meter_service.engine.services import process_complete_task
 
     if decision not in ("approve", "return"):
         raise ValidationError({"decision": _("Choose approve or return.")})

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.display import rial_text
+from apps.meter_service.core.display import rial_text
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
 from apps.meter_service.sites import staff_site

@@ -10,7 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.jalali import format_date
+from apps.meter_service.core.jalali import format_date
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from unfold.admin import TabularInline
 from unfold.forms import PaginationInlineFormSet
 
 from apps.meter_service.admin_base import DeskFormFieldsMixin, DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.forms import DigitNormalizingModelForm, normalize_form_data
 from apps.meter_service.doctype.gas_tariff import rules, services
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
-from apps.meter_service.forms import DigitNormalizingModelForm, normalize_form_data
 from apps.meter_service.sites import staff_site
 
 

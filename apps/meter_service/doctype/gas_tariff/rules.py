@@ -20,8 +20,8 @@ from typing import Protocol
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.display import local_digits
-from apps.meter_service.jalali import format_date
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.jalali import format_date
 
 SLAB = "slab"
 WHOLE = "whole"

@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.correction import rules as correction_rules
 from apps.meter_service.doctype.gas_tariff import rules
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
-from apps.meter_service.jalali import format_date
 
 
 def month_days() -> Fraction:

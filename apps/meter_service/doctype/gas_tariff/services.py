@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from apps.meter_service.audit.events import record_event
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.gas_tariff import rules
 from apps.meter_service.doctype.gas_tariff.models import (
     GasTariff,
@@ -26,7 +27,6 @@ from apps.meter_service.doctype.gas_tariff.models import (
     Season,
 )
 from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
-from apps.meter_service.identifiers import normalize_digits
 
 TARIFF_FIELDS = (
     "name",

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.jalali import JalaliDateField, format_date, format_datetime, use_jalali
 from apps.meter_service.doctype.import_batch import readers, services
 from apps.meter_service.doctype.import_batch.forms import ImportUploadForm
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus, ImportTarget
@@ -27,7 +28,6 @@ from apps.meter_service.doctype.import_batch.selectors import (
     import_batch_progress,
 )
 from apps.meter_service.doctype.import_batch.targets import CREATE, SPECS, ImportSpec
-from apps.meter_service.jalali import JalaliDateField, format_date, format_datetime, use_jalali
 from apps.meter_service.sites import staff_site
 
 STATUS_COLORS = {

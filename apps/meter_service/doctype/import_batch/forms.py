@@ -18,8 +18,10 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
-from apps.meter_service import formfields, identifiers
-from apps.meter_service.display import code_in_sentence
+from apps.meter_service.core import formfields, identifiers
+from apps.meter_service.core.display import code_in_sentence
+from apps.meter_service.core.forms import DigitNormalizingForm
+from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.import_batch.models import ImportTarget
 from apps.meter_service.doctype.import_batch.readers import normalize_header
@@ -38,8 +40,6 @@ from apps.meter_service.doctype.subscriber.models import (
     TariffGroup,
 )
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number
-from apps.meter_service.forms import DigitNormalizingForm
-from apps.meter_service.jalali import JalaliDateField
 
 
 def _label(model: type[models.Model], name: str):

@@ -31,14 +31,14 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, tra
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import jobs
 from apps.meter_service.audit.events import record_event
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.display import local_digits
 from apps.meter_service.doctype.import_batch import readers
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
 from apps.meter_service.doctype.import_batch.readers import Row, Table
 from apps.meter_service.doctype.import_batch.selectors import progress_key
 from apps.meter_service.doctype.import_batch.targets import CREATE, ImportSpec, get_spec
+from apps.meter_service.doctype.outbox.services import enqueue
 
 logger = logging.getLogger("meter_service.import")
 
@@ -77,7 +77,7 @@ def import_batch_create(*, target: str, uploaded_file, actor) -> ImportBatch:
     batch.full_clean()
     with transaction.atomic():
         batch.save()
-        jobs.enqueue(jobs.import_batch_validate, batch.id)
+        enqueue("import_batch_validate", batch.id)
     return batch
 
 
@@ -389,7 +389,7 @@ def import_batch_start(*, batch: ImportBatch, actor) -> ImportBatch:
         actor=actor,
         parameters={"rows": batch.total_rows},
     )
-    jobs.enqueue(jobs.import_batch_apply, batch.id)
+    enqueue("import_batch_apply", batch.id)
     return batch
 
 

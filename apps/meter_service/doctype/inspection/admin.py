@@ -15,10 +15,12 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
-from apps.meter_service import files, permissions, tracking
+from apps.meter_service import files, permissions
 from apps.meter_service.admin_base import DocumentAdmin, LogAdmin, ReadOnlyInline
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
-from apps.meter_service.display import code_text
+from apps.meter_service.core import tracking
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
+from apps.meter_service.core.display import code_text
+from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.inspection import selectors, services
 from apps.meter_service.doctype.inspection.display import (
@@ -39,10 +41,9 @@ from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test_task
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.meter.models import AccuracyClass
-from apps.meter_service.doctype.process import task_pages
-from apps.meter_service.doctype.process.models import ProcessTask
-from apps.meter_service.doctype.process.services import ProcessConflict
-from apps.meter_service.jalali import format_date, format_datetime
+from apps.meter_service.engine import task_pages
+from apps.meter_service.engine.models import ProcessTask
+from apps.meter_service.engine.services import ProcessConflict
 from apps.meter_service.sites import staff_site
 
 

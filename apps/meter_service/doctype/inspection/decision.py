@@ -11,7 +11,7 @@ import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
-from apps.meter_service.doctype.process import engine
+from apps.meter_service.engine import runner
 
 DECISION_ID = "test_verdict"
 
@@ -23,7 +23,7 @@ def verdict_table(dmn_files: dict[str, str], checksum: str):
     """The DMN engine of decision test_verdict in these files (parsed once per checksum)."""
     table = _tables.get(checksum)
     if table is None:
-        parser = engine.ProcessParser()
+        parser = runner.ProcessParser()
         for name, xml in dmn_files.items():
             parser.add_dmn_str(xml.encode(), filename=name)
         table = parser.get_engine(DECISION_ID, None)
@@ -57,7 +57,7 @@ def decide_verdict(
     }
     # The DMN engine reads a task's data and its workflow's script engine, nothing else.
     task = SimpleNamespace(
-        data=data, workflow=SimpleNamespace(script_engine=engine.script_engine())
+        data=data, workflow=SimpleNamespace(script_engine=runner.script_engine())
     )
     result = table.result(task)
     if "verdict" not in result:

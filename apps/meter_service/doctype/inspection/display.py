@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
-from apps.meter_service.display import format_quantity, local_decimal, percent_sign
+from apps.meter_service.core.display import format_quantity, local_decimal, percent_sign
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.inspection.models import FAULTY_VERDICTS, Verdict
-from apps.meter_service.jalali import format_datetime
 
 VERDICT_COLORS = {
     Verdict.WITHIN_TOLERANCE: "success",

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from apps.meter_service import tracking
+from apps.meter_service.core import tracking
 from apps.meter_service.doctype.claim.receipt import FONT_FILES, SERVICE_ID, _font_url
 from apps.meter_service.doctype.inspection.models import FAULTY_VERDICTS, Inspection, Verdict
 

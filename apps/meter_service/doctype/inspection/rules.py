@@ -18,16 +18,16 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import uploads
-from apps.meter_service.display import local_digits
+from apps.meter_service.core import uploads
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.forms import normalize_input
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.rules import QMAX_BY_SIZE
 from apps.meter_service.doctype.inspection.models import (
     EQUIPMENT_FOR_TEST,
     FlowBand,
     SealState,
 )
-from apps.meter_service.forms import normalize_input
-from apps.meter_service.jalali import format_date
 
 TWO_PLACES = Decimal("0.01")
 # Beyond this the volumes were surely mistyped: no meter registers twice what passed.

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from apps.meter_service import permissions
 from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment
-from apps.meter_service.doctype.process.models import ProcessTask
+from apps.meter_service.engine.models import ProcessTask
 
 TEST_STEP = "Task_test"
 
@@ -56,10 +56,10 @@ def inspections_section(meter, user):
     from django.utils.html import format_html
     from django.utils.translation import gettext_lazy as _
 
-    from apps.meter_service import tracking
+    from apps.meter_service.core import tracking
+    from apps.meter_service.core.jalali import format_datetime
     from apps.meter_service.doctype.inspection.display import format_percent, format_tolerance
     from apps.meter_service.doctype.meter.history import HistorySection
-    from apps.meter_service.jalali import format_datetime
 
     if not user.has_perm("meter_service.view_inspection"):
         return None

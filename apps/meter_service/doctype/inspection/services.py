@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import uploads
-from apps.meter_service.display import code_text
+from apps.meter_service.core import uploads
+from apps.meter_service.core.display import code_text
 from apps.meter_service.doctype.inspection import events, rules
 from apps.meter_service.doctype.inspection.decision import decide_verdict
 from apps.meter_service.doctype.inspection.models import (
@@ -24,9 +24,9 @@ from apps.meter_service.doctype.inspection.models import (
     TestPoint,
 )
 from apps.meter_service.doctype.inspection.selectors import open_test_task
-from apps.meter_service.doctype.process import services as process_services
-from apps.meter_service.doctype.process.models import ProcessInstance
 from apps.meter_service.document_services import document_create, document_update
+from apps.meter_service.engine import services as process_services
+from apps.meter_service.engine.models import ProcessInstance
 
 # The fields of the BPMN's Task_test form; the rest of the process data is computed.
 TASK_FORM_FIELDS = ("outcome", "error_percent", "stopped", "tampered", "notes")

@@ -8,12 +8,12 @@ from unfold.decorators import action
 
 from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.display import format_quantity
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.display import format_quantity
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter import history, services
 from apps.meter_service.doctype.meter.forms import MeterInstallForm, MeterRemoveForm
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
-from apps.meter_service.jalali import format_date
 from apps.meter_service.sites import staff_site
 
 

@@ -6,7 +6,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.desk_widgets import JalaliDateInput, use_desk_widgets
+from apps.meter_service.core.desk_widgets import JalaliDateInput, use_desk_widgets
+from apps.meter_service.core.forms import DigitNormalizingModelForm
+from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.meter import rules
 from apps.meter_service.doctype.meter.models import (
     InstallationReason,
@@ -15,8 +17,6 @@ from apps.meter_service.doctype.meter.models import (
     MeterStatus,
 )
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.forms import DigitNormalizingModelForm
-from apps.meter_service.jalali import JalaliDateField
 
 
 class DeskModelForm(DigitNormalizingModelForm):

@@ -16,10 +16,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import permissions, tracking
-from apps.meter_service.display import format_quantity
+from apps.meter_service import permissions
+from apps.meter_service.core import tracking
+from apps.meter_service.core.display import format_quantity
+from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.meter.models import Meter
-from apps.meter_service.jalali import format_date, format_datetime
 
 
 @dataclass

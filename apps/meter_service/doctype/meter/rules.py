@@ -8,8 +8,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation, MeterStatus
-from apps.meter_service.jalali import format_date
 
 INSTALLABLE_STATUSES = {MeterStatus.IN_STOCK}
 

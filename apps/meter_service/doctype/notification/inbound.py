@@ -26,7 +26,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
-from apps.meter_service import identifiers
+from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.claim.selectors import claim_public_status
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import InboundKind, InboundSms

@@ -4,7 +4,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import validators
+from apps.meter_service.core import validators
 
 template_key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",

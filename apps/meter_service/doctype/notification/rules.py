@@ -12,11 +12,11 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers
-from apps.meter_service.display import code_text, format_rial, local_digits
+from apps.meter_service.core import identifiers
+from apps.meter_service.core.display import code_text, format_rial, local_digits
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_date
 
 CLAIM_FILED = "claim_filed"
 # A claim whose fee is charged to the next gas bill: no payment deadline to name.

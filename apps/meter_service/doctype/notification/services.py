@@ -31,11 +31,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import identifiers, jobs
 from apps.meter_service.audit.events import changed_fields
+from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.notification import events, rules, selectors
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
+from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.integrations.sms import adapter
 
 logger = logging.getLogger("meter_service.notifications")
@@ -187,8 +188,8 @@ def _lease_seconds(config: dict[str, Any]) -> int:
 def _enqueue(message: SmsMessage, body: str | None) -> None:
     """Promise the delivery in the current transaction (an outbox row keyed by the message);
     an unmasked text travels with the first hand-over only, never in the database."""
-    jobs.enqueue(
-        jobs.sms_deliver,
+    enqueue(
+        "sms_deliver",
         message.pk,
         queue=QUEUE,
         key=sms_outbox_key(message),

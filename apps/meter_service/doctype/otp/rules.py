@@ -1,7 +1,7 @@
 """Rules of sign-in codes: settings, code making and hashing, rate limits, verification.
 
 Pure functions: no queries, no writes. The limits are settings in settings.METER_SERVICE,
-read at each call (their defaults: apps/meter_service/rule_settings.py).
+read at each call (their defaults: apps/meter_service/core/rule_settings.py).
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import validators
-from apps.meter_service.identifiers import (
+from apps.meter_service.core import validators
+from apps.meter_service.core.identifiers import (
     IdentifierError,
     clean_digits,
     normalize_subscription_key,

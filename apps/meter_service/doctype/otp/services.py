@@ -21,6 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.identifiers import normalize_subscription_key, to_persian_digits
 from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.otp import events, rules
@@ -28,7 +29,6 @@ from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_key
 from apps.meter_service.doctype.subscriber.services import subscriber_update
-from apps.meter_service.identifiers import normalize_subscription_key, to_persian_digits
 from apps.meter_service.permissions import Role
 
 PORTAL_USERNAME_PREFIX = "sub-"

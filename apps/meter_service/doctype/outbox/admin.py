@@ -8,11 +8,11 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.display import local_digits
+from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.outbox import selectors, services
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 from apps.meter_service.doctype.payment.admin import ReadOnlyDocumentAdmin
-from apps.meter_service.jalali import format_datetime
 from apps.meter_service.sites import staff_site
 
 # The reason outbox_run writes when the retries are spent (services._failed_try).

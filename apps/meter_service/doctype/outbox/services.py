@@ -1,7 +1,7 @@
 """The outbox: write a side effect in the change's transaction, hand it to the worker after
 the commit, run it once, retry it with backoff, and sweep up what was lost.
 
-- `outbox_add()` (through `jobs.enqueue`) writes an OutboxJob row inside the caller's
+- `enqueue()` / `outbox_add()` write an OutboxJob row inside the caller's
   transaction: a rolled-back change leaves no row and so no effect. After the commit the row
   is dispatched: queued on RQ, or run in a thread (the embedded site) or inline (tests).
 - `outbox_run()` claims the row with a conditional UPDATE (pending and due, or running past
@@ -40,12 +40,16 @@ from django.db import close_old_connections, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from apps.meter_service.db_retry import run_with_retry
+from apps.meter_service.core.db_retry import run_with_retry
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 
 logger = logging.getLogger("meter_service.outbox")
 
-RUN_PATH = "apps.meter_service.jobs.outbox_run"
+# The job functions live in the jobs module (a door: it calls services). Services name a job
+# by its function's name there (`enqueue("claim_notify", ...)`) rather than importing it,
+# so the domain never imports the door; the name is resolved when the job is added.
+JOBS_MODULE = "apps.meter_service.jobs"
+RUN_PATH = f"{JOBS_MODULE}.outbox_run"
 
 # A pending row handed to RQ this long ago and still not claimed is handed again (the
 # enqueue was lost with Redis, say); a second copy on the queue finds it claimed and stops.
@@ -79,7 +83,42 @@ def _budget(now: datetime.datetime) -> datetime.datetime:
 
 
 def _path_of(func: Callable | str) -> str:
-    return func if isinstance(func, str) else f"{func.__module__}.{func.__qualname__}"
+    """A job's dotted path: a bare name is a function of the jobs module."""
+    if isinstance(func, str):
+        return func if "." in func else f"{JOBS_MODULE}.{func}"
+    return f"{func.__module__}.{func.__qualname__}"
+
+
+def _job_function(func: Callable | str) -> Callable:
+    """The job function itself (an unknown name fails here, in the caller's transaction)."""
+    return import_string(_path_of(func)) if isinstance(func, str) else func
+
+
+def enqueue(
+    func: Callable | str,
+    *args: Any,
+    queue: str = "default",
+    key: str = "",
+    lease_seconds: int | None = None,
+    sms=None,
+    transient: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> OutboxJob:
+    """Promise a job in the current transaction: it runs once, after the commit (at once
+    outside a transaction). `func` is a job function or its name in the jobs module.
+    Arguments are stored as JSON. `key` names the effect (queuing it again re-sends a done
+    or failed one); `transient` values are passed to the first run only and never stored
+    (see outbox_add)."""
+    return outbox_add(
+        func,
+        args,
+        kwargs,
+        queue=queue,
+        key=key,
+        lease_seconds=lease_seconds,
+        sms=sms,
+        transient=transient,
+    )
 
 
 # --- adding -------------------------------------------------------------------------------
@@ -105,8 +144,9 @@ def outbox_add(
     run again without them must fail or do without.
     """
     now = timezone.now()
+    job = _job_function(func)
     lease = int(
-        lease_seconds or getattr(func, "outbox_lease_seconds", 0) or _rule("OUTBOX_LEASE_SECONDS")
+        lease_seconds or getattr(job, "outbox_lease_seconds", 0) or _rule("OUTBOX_LEASE_SECONDS")
     )
     with transaction.atomic():
         row = None
@@ -160,9 +200,11 @@ def _reset(row: OutboxJob, now: datetime.datetime) -> None:
 
 
 def jobs_mode() -> str:
-    from apps.meter_service.jobs import jobs_mode as mode
-
-    return mode()
+    """Return "rq", "thread" or "inline": how enqueued jobs run on this site."""
+    mode = getattr(settings, "METER_JOBS_MODE", "")
+    if mode:
+        return mode
+    return "rq" if settings.METER_JOBS_ASYNC else "thread"
 
 
 @functools.cache

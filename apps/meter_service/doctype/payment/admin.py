@@ -13,11 +13,11 @@ from unfold.decorators import action, display
 
 from apps.meter_service import permissions
 from apps.meter_service.admin_base import LogAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
-from apps.meter_service.display import rial_text
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.display import rial_text
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.payment import selectors, services
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
-from apps.meter_service.jalali import format_datetime
 from apps.meter_service.permissions import Role
 from apps.meter_service.sites import staff_site
 

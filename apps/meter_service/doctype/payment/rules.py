@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.display import format_rial
+from apps.meter_service.core.display import format_rial
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim.models import PaymentMethod
 

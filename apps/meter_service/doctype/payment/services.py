@@ -14,14 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import exports, permissions
+from apps.meter_service import permissions
+from apps.meter_service.core import exports
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.payment import events, rules, selectors
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
-from apps.meter_service.identifiers import normalize_digits
 from apps.meter_service.integrations.gateway.adapter import GatewayError, get_gateway
 from apps.meter_service.permissions import Role
 

@@ -15,8 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.meter_service import errors, permissions, tracking
-from apps.meter_service.client_address import public_url
+from apps.meter_service import errors, permissions
+from apps.meter_service.core import tracking
+from apps.meter_service.core.client_address import public_url
 from apps.meter_service.doctype.claim.selectors import claim_by_tracking_code, claim_get
 from apps.meter_service.doctype.payment import selectors, services
 from apps.meter_service.doctype.payment.models import PaymentStatus

@@ -10,14 +10,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from unfold.decorators import display
 
-from apps.meter_service import tracking
 from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
-from apps.meter_service.display import format_quantity, local_digits
+from apps.meter_service.core import tracking
+from apps.meter_service.core.display import format_quantity, local_digits
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_datetime, to_jalali, use_jalali
 from apps.meter_service.doctype.sla import selectors, services
 from apps.meter_service.doctype.sla.calendar import load_calendar
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock, SlaState
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_datetime, to_jalali, use_jalali
 from apps.meter_service.sites import staff_site
 
 STATE_COLORS = {

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from apps.meter_service import jobs
-from apps.meter_service.display import code_text
+from apps.meter_service.core.display import code_text
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.core.jalali import format_datetime, parse_date, use_jalali
+from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.sla import events, rules, selectors
 from apps.meter_service.doctype.sla.calendar import (
     WorkCalendar,
@@ -29,8 +31,6 @@ from apps.meter_service.doctype.sla.calendar import (
     working_seconds_between,
 )
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock, SlaState
-from apps.meter_service.identifiers import to_persian_digits
-from apps.meter_service.jalali import format_datetime, parse_date, use_jalali
 from apps.meter_service.reference_data import forget_reference_data
 
 logger = logging.getLogger("meter_service.sla")
@@ -284,8 +284,8 @@ def _notify_at_threshold(
             subject, body = _warning_message(clock, worked, now, calendar)
     # An outbox row in this transaction: sent after the commit, retried if the mail server
     # is down.
-    jobs.enqueue(
-        jobs.send_email,
+    enqueue(
+        "send_email",
         subject=subject,
         body=body,
         to=[email for _name, email in recipients],

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.desk_widgets import JalaliDateRangeFilter
+from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.doctype.bill.admin import recent_bills_html
 from apps.meter_service.doctype.meter.admin import InstallationHistoryInline
 from apps.meter_service.doctype.subscriber import services

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.identifiers import SubscriptionKey
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_key
-from apps.meter_service.identifiers import SubscriptionKey
 
 NO_SUBSCRIBER_MESSAGES = {
     "subscription_number": _("No subscriber has this subscription number."),

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.display import code_in_sentence
+from apps.meter_service.core.display import code_in_sentence
 
 
 def bill_id_file_code(bill_id: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from apps.meter_service import permissions
+from apps.meter_service.core.identifiers import SUBSCRIPTION_NUMBER_MAX_LENGTH as SUBSCRIPTION_WIDTH
+from apps.meter_service.core.identifiers import SubscriptionKey
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.identifiers import SUBSCRIPTION_NUMBER_MAX_LENGTH as SUBSCRIPTION_WIDTH
-from apps.meter_service.identifiers import SubscriptionKey
 
 
 def subscriber_list(*, user) -> QuerySet[Subscriber]:

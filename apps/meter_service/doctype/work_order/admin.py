@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
-from apps.meter_service import files, permissions, tracking
+from apps.meter_service import files, permissions
 from apps.meter_service.admin_base import DocumentAdmin
-from apps.meter_service.display import format_quantity, local_digits
+from apps.meter_service.core import tracking
+from apps.meter_service.core.display import format_quantity, local_digits
+from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.meter import history
-from apps.meter_service.doctype.process import task_pages
 from apps.meter_service.doctype.work_order import selectors, services
 from apps.meter_service.doctype.work_order.forms import (
     CrewChoiceField,
@@ -30,7 +31,7 @@ from apps.meter_service.doctype.work_order.models import (
     WorkOrderPhoto,
     WorkOrderStatus,
 )
-from apps.meter_service.jalali import format_datetime
+from apps.meter_service.engine import task_pages
 from apps.meter_service.sites import staff_site
 
 STATUS_COLORS = {

@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget, UnfoldAdminFileFieldWidget
 
-from apps.meter_service.desk_widgets import JalaliDateInput, use_desk_widgets
+from apps.meter_service.core.desk_widgets import JalaliDateInput, use_desk_widgets
+from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
+from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.meter.models import AccuracyClass, MeterSize
-from apps.meter_service.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
-from apps.meter_service.jalali import JalaliDateField
 from apps.meter_service.permissions import Role
 
 # Service error keys that the form shows under another field.

@@ -9,11 +9,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import uploads
-from apps.meter_service.display import format_quantity, local_digits
+from apps.meter_service.core import uploads
+from apps.meter_service.core.display import format_quantity, local_digits
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import MeterStatus, serial_validator
 from apps.meter_service.doctype.work_order.models import WorkOrderStatus
-from apps.meter_service.jalali import format_date
 from apps.meter_service.permissions import Role, has_role
 
 NOT_OPEN_MESSAGE = _("This work order is not open any more.")

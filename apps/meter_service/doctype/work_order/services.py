@@ -17,8 +17,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from apps.meter_service import uploads
-from apps.meter_service.display import local_digits
+from apps.meter_service.core import uploads
+from apps.meter_service.core.display import local_digits
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
 from apps.meter_service.doctype.work_order import events, rules
 from apps.meter_service.doctype.work_order.models import (
@@ -59,7 +59,7 @@ def _renamed(error: ValidationError) -> ValidationError:
 
 def open_replace_task(claim):
     """The claim's open `Task_replace` step (None when the claim is not waiting for it)."""
-    from apps.meter_service.doctype.process.models import ProcessTask
+    from apps.meter_service.engine.models import ProcessTask
 
     return (
         ProcessTask.objects.select_related("instance")
@@ -210,8 +210,8 @@ def work_order_complete(
     outside the step's lane) and writes nothing.
     """
     from apps.meter_service.doctype.meter import services as meter_services
-    from apps.meter_service.doctype.process import services as process_services
-    from apps.meter_service.doctype.process.models import ProcessInstance
+    from apps.meter_service.engine import services as process_services
+    from apps.meter_service.engine.models import ProcessInstance
 
     # The process instance first, as every process step does: one lock order for all.
     ProcessInstance.objects.select_for_update().filter(claim_id=work_order.claim_id).first()

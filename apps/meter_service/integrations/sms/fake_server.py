@@ -44,7 +44,7 @@ from http import HTTPStatus
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apps.meter_service.identifiers import clean_digits, to_persian_digits
+from apps.meter_service.core.identifiers import clean_digits, to_persian_digits
 from apps.meter_service.integrations.fake import register_fake
 
 SEND_PATH = re.compile(r"^/v1/(?P<key>[^/]+)/sms/send\.json$")

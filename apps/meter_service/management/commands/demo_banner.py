@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
-from apps.meter_service.demo import DEMO_USERS
+from apps.meter_service.demo.data import DEMO_USERS
 from apps.meter_service.permissions import DESK_ROLES, Role
 
 

@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 call_command("loaddata", str(path), verbosity=0)
             self.stdout.write(f"loaded {path.name}")
         # The process as the repository ships it becomes version 1 of a new site.
-        from apps.meter_service.doctype.process.services import process_version_active
+        from apps.meter_service.engine.services import process_version_active
 
         version = process_version_active()
         self.stdout.write(f"process {version} is active")

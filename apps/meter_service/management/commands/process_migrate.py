@@ -7,9 +7,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import translation
 
-from apps.meter_service import tracking
-from apps.meter_service.doctype.process import services
-from apps.meter_service.doctype.process.models import (
+from apps.meter_service.core import tracking
+from apps.meter_service.engine import services
+from apps.meter_service.engine.models import (
     InstanceStatus,
     ProcessInstance,
     ProcessVersion,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from apps.meter_service.doctype.process.services import PROCESS_ID
-from apps.meter_service.doctype.process.versions import process_versions_with_counts
+from apps.meter_service.engine.services import PROCESS_ID
+from apps.meter_service.engine.versions import process_versions_with_counts
 
 
 class Command(BaseCommand):

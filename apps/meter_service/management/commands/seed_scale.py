@@ -5,7 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.meter_service.dashboards.seeding import seed_scale
+from apps.meter_service.demo.scale import seed_scale
 
 
 class Command(BaseCommand):

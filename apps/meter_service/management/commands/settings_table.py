@@ -6,14 +6,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from apps.meter_service.rule_settings import markdown_table, readme_with_table
+from apps.meter_service.core.rule_settings import markdown_table, readme_with_table
 from sites.siteconfig import BASE_DIR
 
 
 class Command(BaseCommand):
     help = (
         'Print the rule settings of site_config.json\'s "meter_service" as a Markdown table '
-        "(from apps/meter_service/rule_settings.py); --write replaces the table in README.md "
+        "(from apps/meter_service/core/rule_settings.py); --write replaces the table in README.md "
         "between its settings-table markers."
     )
     requires_system_checks = []

@@ -1,0 +1,192 @@
+"""What the desk's claim page shows of the process: open steps, outcome, step history."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+
+from apps.meter_service import permissions
+from apps.meter_service.audit.labels import event_label
+from apps.meter_service.core.display import local_digits, rial_text
+from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.engine import runner
+from apps.meter_service.engine.selectors import claim_sla, claim_tasks, lane_label
+
+# Form values worth showing in the history (the rest stay in the step's data).
+_SHOWN_FIELDS = (
+    "visit_date",
+    "visit_time",
+    "outcome",
+    "error_percent",
+    "stopped",
+    "tampered",
+    "new_serial",
+    "correction_rial",
+    "correction_note",
+    "decision",
+    "damage_rial",
+    "available_from",
+)
+
+
+def open_steps_html(claim, user) -> str:
+    """The claim's open steps: a link to each for those whose role may do it."""
+    rows = []
+    for task in claim_tasks(claim=claim).filter(completed_at__isnull=True):
+        name = gettext(task.name)
+        if permissions.may_work_lane(user, task.lane):
+            url = reverse("admin:meter_service_processtask_change", args=[task.pk])
+            name = format_html('<a class="meter-link" href="{}">{}</a>', url, name)
+        rows.append((name, lane_label(task.lane), format_datetime(task.ready_at)))
+    if not rows:
+        ended = getattr(getattr(claim, "process", None), "end_event", "")
+        return gettext("None: the process has ended.") if ended else "—"
+    return format_html_join(
+        "", '<div class="py-1">{} <span class="text-base-500">({} · {})</span></div>', rows
+    )
+
+
+def _form_fields(version, element_id: str) -> dict:
+    """The form fields of a step in a version, by id (empty for an unknown step)."""
+    if version is None:
+        return {}
+    spec, _subprocesses = runner.version_spec(version)
+    task_spec = spec.task_specs.get(element_id)
+    form = getattr(task_spec, "form", None)
+    return {f.id: f for f in form.fields} if form else {}
+
+
+def _value_text(field, value) -> str:
+    if value is True:
+        return gettext("yes")
+    if field is not None and field.type == "enum":
+        names = {o.id: o.name for o in field.options}
+        return gettext(names.get(value, str(value)))
+    if field is not None and field.type == "date":
+        try:
+            return format_date(datetime.date.fromisoformat(value))
+        except (TypeError, ValueError):
+            return str(value)
+    if field is not None and field.type == "long":
+        return rial_text(value)
+    return local_digits(value)
+
+
+def _data_text(data: dict, fields: dict) -> str:
+    shown = []
+    for key in _SHOWN_FIELDS:
+        if data.get(key) in (None, "", False):
+            continue
+        field = fields.get(key)
+        label = gettext(field.label) if field is not None else key
+        shown.append(f"{label}: {_value_text(field, data[key])}")
+    return "؛ ".join(shown)
+
+
+def task_step_text(params: dict, version) -> tuple[str, str]:
+    """A person's step of the process as (title, detail): the step's name, translated, and
+    the values it was given, then where the process went."""
+    title = gettext(params.get("step_name") or "")
+    fields = _form_fields(version, params.get("step") or "")
+    detail = _data_text(params.get("data") or {}, fields)
+    nxt = ", ".join(gettext(n) for n in params.get("to") or [])
+    if nxt:
+        detail = f"{detail} → {nxt}" if detail else f"→ {nxt}"
+    return title, detail
+
+
+def automatic_step_text(params: dict) -> str:
+    """What an automatic move of the process was (for the full history): its start, a
+    message, a timer or a move to another version, and the steps it opened."""
+    kind = params.get("kind")
+    if kind == "start":
+        text = gettext("Process started")
+    elif kind == "message":
+        text = gettext("Message received: %(name)s") % {"name": params.get("step") or ""}
+    elif kind == "timer":
+        text = gettext("A timer fired")
+    elif kind == "migrate":
+        text = gettext("Moved to process version %(n)s") % {
+            "n": (params.get("data") or {}).get("to_version", "")
+        }
+    else:
+        text = str(kind or "")
+    nxt = ", ".join(gettext(n) for n in params.get("to") or [])
+    return f"{text} → {nxt}" if nxt else text
+
+
+def history_html(events, version=None) -> str:
+    """Every event of the claim, oldest first, with who did it and, for steps, the data."""
+    rows = []
+    for event in events:
+        params = event.parameters or {}
+        if event.event_type == "process_step":
+            if params.get("kind") != "task":
+                continue  # starts, messages and timers show as the claim's own events
+            title, detail = task_step_text(params, version)
+        else:
+            title, detail = event_label(event.event_type), ""
+        who = (event.actor.get_full_name() or event.actor.username) if event.actor else ""
+        rows.append((format_datetime(event.at), title, who, detail))
+    return format_html_join(
+        "",
+        '<div class="py-1">{} — <strong>{}</strong> <span class="text-base-500">{}</span>'
+        '<div class="text-xs text-base-500">{}</div></div>',
+        rows,
+    )
+
+
+def history_rows(claim) -> list:
+    """The claim's whole history for the desk's History page: its own events, every step of
+    its process (automatic ones too), and the events of its payments, bill charges, tests,
+    work orders, corrections, adjustment lines and complaints."""
+    import dataclasses
+
+    from apps.meter_service.audit.history import document_events
+    from apps.meter_service.audit.history import history_rows as rows_of
+
+    related = [
+        relation.related_model.objects.filter(**{relation.field.name: claim})
+        for relation in claim._meta.related_objects
+        if relation.one_to_many and relation.related_model._meta.app_label == "meter_service"
+    ]
+    events = list(document_events(claim, related))
+    process = getattr(claim, "process", None)
+    version = process.version if process is not None else None
+    rows = []
+    for event, row in zip(events, rows_of(claim, events), strict=True):
+        params = event.parameters or {}
+        if event.event_type == "process_step":
+            if params.get("kind") == "task":
+                title, detail = task_step_text(params, version)
+            else:
+                title, detail = event_label(event.event_type), automatic_step_text(params)
+            row = dataclasses.replace(row, label=title, detail=detail)
+        rows.append(row)
+    return rows
+
+
+def sla_html(claim) -> str:
+    """The claim's service level: state, working time used of the target, due time."""
+    from django.utils import timezone
+
+    from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
+
+    now = timezone.now()
+    sla = claim_sla(claim, now)
+    if sla is None:
+        return "—"
+    clock = claim.sla_clock  # read by claim_sla already
+    parts = [
+        format_html('<span class="meter-sla meter-sla-{}">{}</span>', sla.state, sla.state_label),
+        gettext("%(used).1f of %(target).0f working hours used")
+        % {"used": sla_worked_seconds(clock, now) / 3600, "target": clock.target_seconds / 3600},
+    ]
+    if clock.paused and not clock.stopped_at:
+        parts.append(gettext("paused: waiting on the subscriber"))
+    if sla.due_at:
+        parts.append(gettext("due %(when)s") % {"when": format_datetime(sla.due_at)})
+    return format_html_join(" · ", "{}", ((p,) for p in parts))
