@@ -16,6 +16,7 @@ class MeterServiceConfig(AppConfig):
         from apps.meter_service import permissions, reference_data
         from apps.meter_service.core.display import person_name
         from apps.meter_service.dashboards import rollup
+        from apps.meter_service.engine import steps
 
         # Wherever the desk shows a user (who filed, recorded, uploaded, completed: the
         # read-only fields, lists and messages), it shows the person's name, not a login.
@@ -24,6 +25,7 @@ class MeterServiceConfig(AppConfig):
         permissions._install_rules()
         permissions.connect_access_signals()
         reference_data.connect_reference_signals()
+        steps.register()  # the engine behind the doctypes' process port
         rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)

@@ -134,9 +134,9 @@ def connect_reference_signals() -> None:
     from apps.meter_service.doctype.agency.models import Agency
     from apps.meter_service.doctype.fee_tariff.models import FeeTariff
     from apps.meter_service.doctype.sla.models import Holiday
-    from apps.meter_service.engine.models import ProcessVersion
 
+    # Process versions too: the engine connects them (engine/steps.py), a layer above.
     uid = "meter_service.forget_reference_data"
-    for model in (ProcessVersion, Holiday, FeeTariff, Agency):
+    for model in (Holiday, FeeTariff, Agency):
         post_save.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.save.{model}")
         post_delete.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.del.{model}")

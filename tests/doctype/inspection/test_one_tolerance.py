@@ -27,10 +27,10 @@ from apps.meter_service.checks import check_rule_settings
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.core.rule_settings import translate_deprecated
 from apps.meter_service.doctype.claim.services import claim_mark_paid
-from apps.meter_service.doctype.inspection.decision import decide_verdict
 from apps.meter_service.doctype.inspection.models import Inspection
 from apps.meter_service.doctype.inspection.rules import band_tolerance
 from apps.meter_service.engine import runner
+from apps.meter_service.engine.decisions import decide_verdict
 from apps.meter_service.engine.services import process_version_active
 from sites import siteconfig
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from apps.meter_service.doctype.inspection import rules
-from apps.meter_service.doctype.inspection.decision import decide_verdict
+from apps.meter_service.engine.decisions import decide_verdict
 from apps.meter_service.engine.services import process_version_active
 
 from .conftest import HIGH_FLOW, LOW_FLOW, point

@@ -24,8 +24,8 @@ from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.payment import services as payment_services
+from apps.meter_service.doctype.process_steps import process
 from apps.meter_service.doctype.subscriber.models import Subscriber
-from apps.meter_service.engine import services as process_services
 from apps.meter_service.reference_data import reference_snapshot
 
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
@@ -249,13 +249,13 @@ def claim_file(
             # The deadline as filed: the claim may be paid (and its deadline cleared) before
             # the message goes out, as at a counter that takes the fee at once.
             _notify(claim, "claim_filed", facts={"pay_by": claim.expires_at.isoformat()})
-            process_services.process_start(claim=claim, actor=actor)
+            process().start(claim=claim, actor=actor)
             return claim
         reference = f"bill:{claim.tracking_code}"
         events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
         # One text: filed, and the fee goes on the next bill (there is no payment deadline).
         _notify(claim, "claim_filed_next_bill")
-        process_services.process_start(
+        process().start(
             claim=claim,
             actor=actor,
             messages=(("fee_paid", {"reference": reference}),),
@@ -282,7 +282,7 @@ def claim_mark_paid(
     claim.save(update_fields=["status", "paid_at", "expires_at"])
     events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
     _notify(claim, "claim_paid")
-    process_services.process_send_message(
+    process().send_message(
         claim=claim, name="fee_paid", payload={"reference": reference}, actor=actor
     )
     return claim
@@ -302,7 +302,7 @@ def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
     rules.check_can_cancel(claim)
     _end(claim, ClaimStatus.CANCELLED, timezone.now())
     events.claim_cancelled_event(claim=claim, actor=actor, reason=reason)
-    accepted = process_services.process_send_message(
+    accepted = process().send_message(
         claim=claim, name="claim_cancelled", payload={"reason": reason}, actor=actor
     )
     if not accepted:
@@ -318,7 +318,7 @@ def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
 def claim_expire_unpaid(*, now: datetime.datetime | None = None) -> list[str]:
     """Fire the process's due timers (payment deadlines among them); return the tracking
     codes of the claims that expired."""
-    moved = process_services.process_run_timers(now=now)
+    moved = process().run_timers(now=now)
     return list(
         Claim.objects.filter(pk__in=moved, status=ClaimStatus.EXPIRED).values_list(
             "tracking_code", flat=True

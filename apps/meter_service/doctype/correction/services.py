@@ -26,6 +26,7 @@ from apps.meter_service.doctype.correction.models import (
     CorrectionPiece,
     CorrectionStatus,
 )
+from apps.meter_service.doctype.process_steps import OpenStep, process
 
 CORRECTION_STEP = "Task_correction"
 APPROVAL_STEP = "Task_approve"
@@ -38,15 +39,11 @@ def _setting(name: str):
     return settings.METER_SERVICE[name]
 
 
-def _open_step(claim, element_id: str):
-    from apps.meter_service.engine.models import ProcessTask
-
-    return ProcessTask.objects.filter(
-        instance__claim_id=claim.pk, element_id=element_id, completed_at__isnull=True
-    ).first()
+def _open_step(claim, element_id: str) -> OpenStep | None:
+    return process().open_step(claim_id=claim.pk, element_id=element_id)
 
 
-def _require_step(claim, element_id: str, message) -> object:
+def _require_step(claim, element_id: str, message) -> OpenStep:
     task = _open_step(claim, element_id)
     if task is None:
         raise ValidationError(message, code="wrong_step")
@@ -315,14 +312,13 @@ def write_periods(correction: BillCorrection, result: rules.Correction, bills_by
 def _lock_step(claim, actor):
     """Lock the claim and check the billing officer's step is open and the actor's to do."""
     from apps.meter_service.doctype.claim.models import Claim
-    from apps.meter_service.engine.services import process_check_can_complete
 
     claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
     task = _require_step(
         claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
     )
     if actor is not None:
-        process_check_can_complete(user=actor, task=task)
+        process().check_can_complete(user=actor, step=task)
     existing = BillCorrection.objects.filter(claim=claim).first()
     if existing is not None and existing.status != CorrectionStatus.DRAFT:
         raise ValidationError(
@@ -403,8 +399,6 @@ def correction_close_not_possible(
     the claim and printed on the statement; no line goes to billing; the process goes on to
     the fee decision and its end as after a correction of zero.
     """
-    from apps.meter_service.engine.services import process_complete_task
-
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Say why no correction is possible.")})
@@ -417,8 +411,8 @@ def correction_close_not_possible(
     verdict = inspection.verdict if inspection else ""
     with translation.override(settings.LANGUAGE_CODE):
         process_note = str(NOT_POSSIBLE_NOTE % {"reason": reason})[:500]
-    process_complete_task(
-        task_id=task.task_id,
+    process().complete(
+        step=task,
         user=actor,
         data={
             "correction_rial": 0,
@@ -467,16 +461,14 @@ def _process_method(correction: BillCorrection) -> str:
 @transaction.atomic
 def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> BillCorrection:
     """The billing officer signs the correction; the process decides if a manager must too."""
-    from apps.meter_service.engine.services import process_complete_task
-
     correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.DRAFT:
         raise ValidationError(_("The correction was already submitted."), code="not_draft")
     task = _require_step(
         correction.claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
     )
-    process_complete_task(
-        task_id=task.task_id,
+    process().complete(
+        step=task,
         user=actor,
         data={
             "correction_rial": correction.difference_rial,
@@ -505,8 +497,6 @@ def correction_decide(
     *, correction: BillCorrection, actor, decision: str, note: str = ""
 ) -> BillCorrection:
     """The service manager approves the correction, or returns it to the billing officer."""
-    from apps.meter_service.engine.services import process_complete_task
-
     if decision not in ("approve", "return"):
         raise ValidationError({"decision": _("Choose approve or return.")})
     if decision == "return" and not note.strip():
@@ -517,8 +507,8 @@ def correction_decide(
     task = _require_step(
         correction.claim, APPROVAL_STEP, _("The correction is not waiting for approval.")
     )
-    process_complete_task(
-        task_id=task.task_id,
+    process().complete(
+        step=task,
         user=actor,
         data={"decision": decision, "decision_note": note[:500]},
     )

@@ -8,18 +8,14 @@ from django.db.models import QuerySet
 
 from apps.meter_service import permissions
 from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment
-from apps.meter_service.engine.models import ProcessTask
+from apps.meter_service.doctype.process_steps import OpenStep, process
 
 TEST_STEP = "Task_test"
 
 
-def open_test_task(*, claim) -> ProcessTask | None:
+def open_test_task(*, claim) -> OpenStep | None:
     """The claim's open test step (Task_test), or None when the claim is not at it."""
-    return (
-        ProcessTask.objects.select_related("instance__version")
-        .filter(instance__claim=claim, element_id=TEST_STEP, completed_at__isnull=True)
-        .first()
-    )
+    return process().open_step(claim_id=claim.pk, element_id=TEST_STEP)
 
 
 def claim_inspections(*, claim) -> QuerySet[Inspection]:

@@ -16,7 +16,6 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import code_text
 from apps.meter_service.doctype.inspection import events, rules
-from apps.meter_service.doctype.inspection.decision import decide_verdict
 from apps.meter_service.doctype.inspection.models import (
     Inspection,
     InspectionPhoto,
@@ -24,9 +23,8 @@ from apps.meter_service.doctype.inspection.models import (
     TestPoint,
 )
 from apps.meter_service.doctype.inspection.selectors import open_test_task
+from apps.meter_service.doctype.process_steps import process
 from apps.meter_service.document_services import document_create, document_update
-from apps.meter_service.engine import services as process_services
-from apps.meter_service.engine.models import ProcessInstance
 
 # The fields of the BPMN's Task_test form; the rest of the process data is computed.
 TASK_FORM_FIELDS = ("outcome", "error_percent", "stopped", "tampered", "notes")
@@ -65,11 +63,11 @@ def _not_at_test_step(claim) -> ValidationError:
 
 def _locked_test_task(claim, actor):
     """Lock the claim's process and return its open test step, checking the actor's role."""
-    ProcessInstance.objects.select_for_update().filter(claim_id=claim.pk).first()
+    process().lock(claim_id=claim.pk)
     task = open_test_task(claim=claim)
     if task is None:
         raise _not_at_test_step(claim)
-    process_services.process_check_can_complete(user=actor, task=task)
+    process().check_can_complete(user=actor, step=task)
     return task
 
 
@@ -174,8 +172,8 @@ def inspection_record(
         bands=_setting("IN_SERVICE_TOLERANCE_BANDS"),
         transition_fraction=_setting("TRANSITION_FLOW_FRACTION"),
     )
-    verdict = decide_verdict(
-        version=task.instance.version,
+    verdict = process().decide_verdict(
+        step=task,
         tampered=tampered,
         stopped=not_registering,
         error_percent=assessment.error_percent,
@@ -227,8 +225,8 @@ def inspection_record(
 
     _record_meter_test_date(meter, timezone.localdate(tested_at), actor)
     data = inspection_process_data(inspection)
-    process_services.process_complete_task(
-        task_id=task.task_id,
+    process().complete(
+        step=task,
         user=actor,
         data={k: v for k, v in data.items() if k in TASK_FORM_FIELDS and v is not None},
         extra={k: v for k, v in data.items() if k not in TASK_FORM_FIELDS},
@@ -256,8 +254,8 @@ def _record_meter_test_date(meter, tested_on: datetime.date, actor) -> None:
 def inspection_no_access(*, claim, actor, note: str = "") -> None:
     """Complete the claim's test step as "no access to the meter" (no test is recorded)."""
     task = _locked_test_task(claim, actor)
-    process_services.process_complete_task(
-        task_id=task.task_id,
+    process().complete(
+        step=task,
         user=actor,
         data={"outcome": "no_access", "notes": note.strip()[:500]},
     )

@@ -20,6 +20,7 @@ from django.utils import timezone
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
+from apps.meter_service.doctype.process_steps import OpenStep, process
 from apps.meter_service.doctype.work_order import events, rules
 from apps.meter_service.doctype.work_order.models import (
     WorkOrder,
@@ -57,15 +58,9 @@ def _renamed(error: ValidationError) -> ValidationError:
     return ValidationError(renamed)
 
 
-def open_replace_task(claim):
+def open_replace_task(claim) -> OpenStep | None:
     """The claim's open `Task_replace` step (None when the claim is not waiting for it)."""
-    from apps.meter_service.engine.models import ProcessTask
-
-    return (
-        ProcessTask.objects.select_related("instance")
-        .filter(instance__claim=claim, element_id=REPLACE_TASK, completed_at__isnull=True)
-        .first()
-    )
+    return process().open_step(claim_id=claim.pk, element_id=REPLACE_TASK)
 
 
 @transaction.atomic
@@ -210,11 +205,9 @@ def work_order_complete(
     outside the step's lane) and writes nothing.
     """
     from apps.meter_service.doctype.meter import services as meter_services
-    from apps.meter_service.engine import services as process_services
-    from apps.meter_service.engine.models import ProcessInstance
 
     # The process instance first, as every process step does: one lock order for all.
-    ProcessInstance.objects.select_for_update().filter(claim_id=work_order.claim_id).first()
+    process().lock(claim_id=work_order.claim_id)
     work_order = (
         WorkOrder.objects.select_for_update()
         .select_related("claim__subscriber", "claim__meter", "meter")
@@ -225,7 +218,7 @@ def work_order_complete(
     task = open_replace_task(claim)
     if task is None:
         raise ValidationError(rules.NO_TASK_MESSAGE, code="no_replace_task")
-    process_services.process_check_can_complete(user=actor, task=task)
+    process().check_can_complete(user=actor, step=task)
 
     old_meter = work_order.meter
     new_serial = (new_serial or "").strip()
@@ -306,8 +299,8 @@ def work_order_complete(
         work_order.crew.set(crew)
     elif not work_order.crew.exists() and rules.is_crew(actor):
         work_order.crew.set([actor])
-    process_services.process_complete_task(
-        task_id=task.task_id,
+    process().complete(
+        step=task,
         user=actor,
         data={
             "old_final_reading": str(old_final_reading),
