@@ -63,9 +63,12 @@ def code_in_sentence(code: object, *, language: str | None = None) -> str:
 def code_text(code: str, *, language: str | None = None) -> str:
     """A tracking code as a sentence carries it: grouped (934-557-8690), in local digits, and
     in Persian inside a left-to-right isolate so that the groups keep their order."""
-    from apps.meter_service.core import tracking
+    return code_in_sentence(group_code(code), language=language)
 
-    return code_in_sentence(tracking.display(code), language=language)
+
+def group_code(code: str) -> str:
+    """Group a tracking code for reading aloud: 123-456-7890."""
+    return f"{code[:3]}-{code[3:6]}-{code[6:]}"
 
 
 def percent_sign() -> str:

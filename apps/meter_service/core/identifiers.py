@@ -434,15 +434,47 @@ def normalize_subscription_key(value: str | int) -> SubscriptionKey:
 
 # --- tracking code (کد رهگیری) --------------------------------------------------------
 
+# The Verhoeff scheme: its check digit catches every single-digit slip and every swap of
+# two neighbouring digits.
+_D = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
+    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
+    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
+    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
+    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
+    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
+    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
+    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
+    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+)
+_P = (
+    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
+    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
+    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
+    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
+    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
+    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
+    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
+)
+_INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
+
+
+def verhoeff_check_digit(digits: str) -> int:
+    """Return the Verhoeff check digit for a string of ASCII digits."""
+    c = 0
+    for i, ch in enumerate(reversed(digits)):
+        c = _D[c][_P[(i + 1) % 8][int(ch)]]
+    return _INV[c]
+
 
 def normalize_tracking_code(value: str | int) -> str:
     """Return the 10-digit tracking code of a claim or complaint, or raise IdentifierError.
 
     People read it out and type it grouped (934-557-8690), so separators are dropped; its
-    last digit is a Verhoeff check digit (see :mod:`apps.meter_service.core.tracking`).
+    last digit is a Verhoeff check digit (verhoeff_check_digit below).
     """
-    from apps.meter_service.core.tracking import verhoeff_check_digit
-
     digits = _digits_or_raise(value, "tracking_code", "A tracking code")
     if len(digits) != TRACKING_CODE_LENGTH or digits[0] == "0":
         raise IdentifierError("tracking_code_length", "A tracking code has 10 digits.")
