@@ -16,6 +16,8 @@ class MeterServiceConfig(AppConfig):
         from apps.meter_service import permissions, reference_data
         from apps.meter_service.core.display import person_name
         from apps.meter_service.dashboards import rollup
+        from apps.meter_service.doctype.notification import subscriptions as notification_events
+        from apps.meter_service.doctype.payment import subscriptions as payment_events
         from apps.meter_service.engine import steps
 
         # Wherever the desk shows a user (who filed, recorded, uploaded, completed: the
@@ -26,6 +28,9 @@ class MeterServiceConfig(AppConfig):
         permissions.connect_access_signals()
         reference_data.connect_reference_signals()
         steps.register()  # the engine behind the doctypes' process port
+        # Domain events (core/domain_events.py) and who acts on them.
+        payment_events.register()
+        notification_events.register()
         rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -71,3 +74,18 @@ def check_no_overlap(bill, others: Iterable) -> None:
                 end=format_date(other.period_end),
                 payment_id=other.payment_id,
             )
+
+
+@dataclass(frozen=True)
+class BilledPeriod:
+    """One bill's period as the correction sees it (end exclusive: the next period's start)."""
+
+    bill_id: str
+    start: datetime.date
+    end: datetime.date
+    volume_m3: Decimal
+    amount_rial: int
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from apps.meter_service import permissions
 from apps.meter_service.doctype.bill.models import Bill
-from apps.meter_service.doctype.correction import rules as correction_rules
+from apps.meter_service.doctype.bill.rules import BilledPeriod
 
 
 def bill_list(*, user) -> QuerySet[Bill]:
@@ -22,9 +22,7 @@ def bills_of(subscriber) -> QuerySet[Bill]:
     return Bill.objects.filter(subscriber=subscriber).order_by("period_start", "pk")
 
 
-def billed_periods(
-    subscriber, *, until: datetime.date | None = None
-) -> list[correction_rules.BilledPeriod]:
+def billed_periods(subscriber, *, until: datetime.date | None = None) -> list[BilledPeriod]:
     """Return the subscriber's bills as the correction reads them, ordered by start.
 
     With `until`, only periods that start before that day. A period's bill_id is the Bill's
@@ -35,7 +33,7 @@ def billed_periods(
     if until is not None:
         bills = bills.filter(period_start__lt=until)
     return [
-        correction_rules.BilledPeriod(
+        BilledPeriod(
             bill_id=str(bill.pk),
             start=bill.period_start,
             end=bill.period_end,

@@ -24,6 +24,7 @@ from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimForm
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
+from apps.meter_service.doctype.meter import history
 from apps.meter_service.engine import claim_page
 from apps.meter_service.engine.diagram import claim_diagram_state
 from apps.meter_service.sites import staff_site
@@ -472,3 +473,7 @@ class ClaimAdmin(DocumentAdmin):
         elif filing.quote_error:
             form.add_error(None, filing.quote_error)
         return filing.quote
+
+
+# The claims of a meter, with their tests, on its history page.
+history.register_history_source(selectors.claims_section)

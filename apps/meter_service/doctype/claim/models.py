@@ -9,6 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.core import validators
 
 
+class Verdict(models.TextChoices):
+    # The outputs of the DMN decision test_verdict (workflows/test_verdict.dmn): a test's
+    # verdict, kept on the test and in the claim's findings.
+    WITHIN_TOLERANCE = "within_tolerance", _("Within tolerance")
+    FAST = "fast", _("Runs fast")
+    SLOW = "slow", _("Runs slow")
+    STOPPED = "stopped", _("Stopped")
+    TAMPERED = "tampered", _("Tampered with")
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("Website")
     COUNTER_OFFICE = "counter_office", _("Counter office")

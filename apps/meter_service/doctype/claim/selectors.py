@@ -5,11 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.core import tracking
-from apps.meter_service.doctype.claim.models import Claim, FeeOutcome
+from apps.meter_service.core.display import format_quantity
+from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.doctype.claim.models import Claim, FeeOutcome, Verdict
+from apps.meter_service.doctype.meter.history import HistorySection
 
 
 def claim_list(*, user) -> QuerySet[Claim]:
@@ -64,8 +71,6 @@ class ClaimResult:
 
 def verdict_label(verdict: str) -> str:
     """The verdict of the test decision table, as people read it."""
-    from apps.meter_service.doctype.inspection.models import Verdict
-
     return str(Verdict(verdict).label) if verdict in Verdict.values else verdict
 
 
@@ -165,3 +170,50 @@ def with_display(claim: Claim | None) -> Claim | None:
         claim.code_display = tracking.display(claim.tracking_code)
         claim.reading_display = format_quantity(claim.last_reading)
     return claim
+
+
+def claims_section(meter, user) -> HistorySection | None:
+    """The meter history's section of claims, each with its test's summary."""
+    if not user.has_perm("meter_service.view_claim"):
+        return None
+    claims = permissions.scope(user, Claim.objects.filter(meter=meter)).order_by("filed_at")
+    rows = []
+    for claim in claims:
+        code = format_html(
+            '<a class="meter-link meter-ltr" href="{}">{}</a>',
+            reverse("admin:meter_service_claim_change", args=[claim.pk]),
+            tracking.display(claim.tracking_code),
+        )
+        findings = claim.findings or {}
+        test = "—"
+        if claim.test_visit_date or findings.get("verdict"):
+            parts = [format_date(claim.test_visit_date)] if claim.test_visit_date else []
+            if findings.get("error_percent") is not None:
+                parts.append(f"{format_quantity(findings['error_percent'])}%")
+            if findings.get("stopped"):
+                parts.append(gettext("Meter stopped"))
+            test = " · ".join(parts) or "—"
+        rows.append(
+            [
+                code,
+                format_datetime(claim.filed_at),
+                claim.get_reason_display(),
+                claim.get_status_display(),
+                test,
+                claim.get_outcome_display() or "—",
+            ]
+        )
+    return HistorySection(
+        key="claims",
+        title=_("Claims and tests"),
+        headers=[
+            _("tracking code"),
+            _("filed at"),
+            _("reason"),
+            _("status"),
+            _("test"),
+            _("outcome"),
+        ],
+        rows=rows,
+        order=20,
+    )

@@ -13,7 +13,9 @@ from django.utils.translation import gettext as _
 
 from apps.meter_service.audit.events import batched_events
 from apps.meter_service.core import tracking, uploads
+from apps.meter_service.core.domain_events import publish
 from apps.meter_service.doctype.claim import events, rules
+from apps.meter_service.doctype.claim.domain_events import ClaimFiledOnBill
 from apps.meter_service.doctype.claim.models import (
     OPEN_STATUSES,
     Claim,
@@ -23,7 +25,6 @@ from apps.meter_service.doctype.claim.models import (
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.outbox.services import enqueue
-from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.process_steps import process
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.reference_data import reference_snapshot
@@ -261,7 +262,7 @@ def claim_file(
             messages=(("fee_paid", {"reference": reference}),),
             payment_due=payment_due,
         )
-        payment_services.bill_charge_at_filing(claim=claim)
+        publish(ClaimFiledOnBill(claim=claim), required=True)  # the payment doctype charges it
     return claim
 
 

@@ -22,41 +22,16 @@ The rules, from the regulations (DOMAIN.md) and the settings where the sources l
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
+from apps.meter_service.doctype.bill.rules import BilledPeriod
+from apps.meter_service.doctype.gas_tariff.rules import Pricer, TariffSpan
+
 VOLUME_PLACES = Decimal("0.001")
-
-
-@dataclass(frozen=True)
-class BilledPeriod:
-    """One bill's period as the correction sees it (end exclusive: the next period's start)."""
-
-    bill_id: str
-    start: datetime.date
-    end: datetime.date
-    volume_m3: Decimal
-    amount_rial: int
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
-
-@dataclass(frozen=True)
-class TariffSpan:
-    """Days on which one tariff (a season's table) is in force; end exclusive."""
-
-    key: str
-    start: datetime.date
-    end: datetime.date
-
-
-# A pricer prices a volume used over a number of days under one tariff, in whole Rial.
-Pricer = Callable[[str, Decimal, int], int]
 
 
 @dataclass(frozen=True)

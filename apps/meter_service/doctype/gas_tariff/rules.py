@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
@@ -222,3 +223,16 @@ def check_no_overlap(tariff: Tariff, others: Iterable[Tariff]) -> None:
                     )
                 }
             )
+
+
+@dataclass(frozen=True)
+class TariffSpan:
+    """Days on which one tariff (a season's table) is in force; end exclusive."""
+
+    key: str
+    start: datetime.date
+    end: datetime.date
+
+
+# A pricer prices a volume used over a number of days under one tariff, in whole Rial.
+Pricer = Callable[[str, Decimal, int], int]

@@ -16,9 +16,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from apps.meter_service.core.jalali import format_date
-from apps.meter_service.doctype.correction import rules as correction_rules
 from apps.meter_service.doctype.gas_tariff import rules
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
+from apps.meter_service.doctype.gas_tariff.rules import TariffSpan
 
 
 def month_days() -> Fraction:
@@ -46,7 +46,7 @@ def tariff_for(*, tariff_group: str, climate_zone: int, day: datetime.date) -> G
 
 def tariff_spans(
     *, tariff_group: str, climate_zone: int, start: datetime.date, end: datetime.date
-) -> list[correction_rules.TariffSpan]:
+) -> list[TariffSpan]:
     """Return the days [start, end) cut by the table in force (end exclusive).
 
     Days without a table are simply absent, so `split_by_tariff` reports them.
@@ -57,7 +57,7 @@ def tariff_spans(
         Q(effective_to__isnull=True) | Q(effective_to__gte=start), effective_from__lt=end
     )
     return [
-        correction_rules.TariffSpan(str(tariff.pk), lo, hi)
+        TariffSpan(str(tariff.pk), lo, hi)
         for tariff, lo, hi in rules.spans(
             list(candidates), climate_zone=climate_zone, start=start, end=end
         )
@@ -102,7 +102,7 @@ class TariffPricer:
 
 
 def tariff_pricer() -> TariffPricer:
-    """Return a fresh pricer (a correction_rules.Pricer) with its own cache."""
+    """Return a fresh pricer (a gas_tariff.rules.Pricer) with its own cache."""
     return TariffPricer()
 
 

@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.doctype.claim.models import Verdict
+
 
 class EquipmentKind(models.TextChoices):
     LAB_BENCH = "lab_bench", _("Lab test bench")
@@ -39,15 +41,6 @@ class SealState(models.TextChoices):
 class FlowBand(models.TextChoices):
     LOW = "low", _("Low flow (Qmin to Qt)")
     HIGH = "high", _("High flow (Qt to Qmax)")
-
-
-class Verdict(models.TextChoices):
-    # The outputs of the DMN decision test_verdict (workflows/test_verdict.dmn).
-    WITHIN_TOLERANCE = "within_tolerance", _("Within tolerance")
-    FAST = "fast", _("Runs fast")
-    SLOW = "slow", _("Runs slow")
-    STOPPED = "stopped", _("Stopped")
-    TAMPERED = "tampered", _("Tampered with")
 
 
 FAULTY_VERDICTS = (Verdict.FAST, Verdict.SLOW, Verdict.STOPPED)

@@ -2,8 +2,8 @@
 
 The page is built from *history sources*: functions that take the meter and the viewing user
 and return one section (a titled table) or None when the user may not see that kind of
-record or there is nothing to show. Installations and claims are built in; other doctypes
-add theirs with `register_history_source` (work orders do; inspections may).
+record or there is nothing to show. Installations are built in; other doctypes add theirs
+with `register_history_source` from their desk module (claims, tests, work orders).
 """
 
 from __future__ import annotations
@@ -16,10 +16,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service import permissions
-from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity
-from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import Meter
 
 
@@ -108,53 +106,4 @@ def installations_section(meter: Meter, user) -> HistorySection | None:
         ],
         rows=rows,
         order=10,
-    )
-
-
-@register_history_source
-def claims_section(meter: Meter, user) -> HistorySection | None:
-    from apps.meter_service.doctype.claim.models import Claim
-
-    if not _may_view(user, "claim"):
-        return None
-    claims = permissions.scope(user, Claim.objects.filter(meter=meter)).order_by("filed_at")
-    rows = []
-    for claim in claims:
-        code = format_html(
-            '<a class="meter-link meter-ltr" href="{}">{}</a>',
-            reverse("admin:meter_service_claim_change", args=[claim.pk]),
-            tracking.display(claim.tracking_code),
-        )
-        findings = claim.findings or {}
-        test = "—"
-        if claim.test_visit_date or findings.get("verdict"):
-            parts = [format_date(claim.test_visit_date)] if claim.test_visit_date else []
-            if findings.get("error_percent") is not None:
-                parts.append(f"{format_quantity(findings['error_percent'])}%")
-            if findings.get("stopped"):
-                parts.append(gettext("Meter stopped"))
-            test = " · ".join(parts) or "—"
-        rows.append(
-            [
-                code,
-                format_datetime(claim.filed_at),
-                claim.get_reason_display(),
-                claim.get_status_display(),
-                test,
-                claim.get_outcome_display() or "—",
-            ]
-        )
-    return HistorySection(
-        key="claims",
-        title=_("Claims and tests"),
-        headers=[
-            _("tracking code"),
-            _("filed at"),
-            _("reason"),
-            _("status"),
-            _("test"),
-            _("outcome"),
-        ],
-        rows=rows,
-        order=20,
     )

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import privacy
 from apps.meter_service.audit.events import changed_fields
 from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.claim.models import Claim
@@ -435,6 +436,56 @@ def sms_resend(*, messages: Sequence[SmsMessage], actor=None):
             _enqueue(message, None)
         result.requeued += 1
     return result
+
+
+def sms_requeue_check(row, actor) -> str | None:
+    """The outbox asks before queuing a row again: an SMS already sent, or one whose text
+    was not kept (a sign-in code), is not sent again; a failed one goes back in line."""
+    from apps.meter_service.doctype.outbox import services as outbox
+
+    if row.sms_id is None:
+        return None
+    message = SmsMessage.objects.select_for_update().get(pk=row.sms_id)
+    if message.status == SmsStatus.SENT:
+        return outbox.SKIP_SMS_SENT
+    if message.redacted:
+        return outbox.SKIP_MASKED
+    if message.status == SmsStatus.FAILED:
+        message.status = SmsStatus.QUEUED
+        message.save(update_fields=["status"])
+        events.sms_retried_event(message=message, actor=actor)
+    return None
+
+
+def sms_give_up(row, reason: str) -> None:
+    """The outbox gave up on a row: its SMS, unless sent meanwhile, has failed."""
+    if row.sms_id is not None:
+        SmsMessage.objects.filter(pk=row.sms_id).exclude(status=SmsStatus.SENT).update(
+            status=SmsStatus.FAILED, last_error=reason
+        )
+
+
+def sms_tell_old_mobile(*, subscriber, old_mobile: str) -> SmsMessage | None:
+    """Text the old number that the subscription's mobile changed. The new number is shown
+    by its last four digits only: the old number may be a former holder's, or the change an
+    intruder's, and neither should learn the new one."""
+    language = settings.LANGUAGE_CODE
+    body = message_render(
+        key=rules.MOBILE_CHANGED,
+        language=language,
+        values={
+            "subscription_number": rules.format_number(
+                subscriber.subscription_number, language=language
+            ),
+            "new_mobile_end": rules.format_number(
+                privacy.mobile_ending(subscriber.mobile), language=language
+            ),
+            "date": rules.format_day(timezone.now(), language=language),
+        },
+    )
+    if body is None:
+        return None
+    return sms_send(to=old_mobile, body=body, template_key=rules.MOBILE_CHANGED)
 
 
 # --- what the events of a claim send ------------------------------------------------------

@@ -56,6 +56,28 @@ RUN_PATH = f"{JOBS_MODULE}.outbox_run"
 REDISPATCH_AFTER = datetime.timedelta(seconds=60)
 SWEEP_BATCH = 500
 
+# Extension points for the document types whose effects ride on outbox rows (an SMS of
+# doctype/notification has its row): they register when the app is ready, so the outbox,
+# below them in the layers, imports none of them.
+# A requeue check returns why a row must not be queued again (a SKIP_ key), or None to go on
+# (it may first put its own document back in line: a failed SMS becomes queued again).
+RequeueCheck = Callable[[OutboxJob, Any], "str | None"]
+_requeue_checks: list[RequeueCheck] = []
+# A give-up hook learns that a row failed for good, with the reason, in the same transaction.
+GiveUpHook = Callable[[OutboxJob, str], None]
+_give_up_hooks: list[GiveUpHook] = []
+
+
+def on_requeue(check: RequeueCheck) -> None:
+    if check not in _requeue_checks:
+        _requeue_checks.append(check)
+
+
+def on_give_up(hook: GiveUpHook) -> None:
+    if hook not in _give_up_hooks:
+        _give_up_hooks.append(hook)
+
+
 _current: contextvars.ContextVar[OutboxJob | None] = contextvars.ContextVar(
     "outbox_job", default=None
 )
@@ -406,17 +428,10 @@ def _failed_try(row: OutboxJob, exc: Exception, now: datetime.datetime) -> str:
             extra={"outbox": row.pk, "job": row.path, "attempts": row.attempts},
         )
     with transaction.atomic():
-        if _mine(row).update(**fields) and state == OutboxState.FAILED and row.sms_id:
-            _sms_failed(row.sms_id, reason)
+        if _mine(row).update(**fields) and state == OutboxState.FAILED:
+            for hook in _give_up_hooks:
+                hook(row, reason)
     return state
-
-
-def _sms_failed(sms_id: int, reason: str) -> None:
-    from apps.meter_service.doctype.notification.models import SmsMessage, SmsStatus
-
-    SmsMessage.objects.filter(pk=sms_id).exclude(status=SmsStatus.SENT).update(
-        status=SmsStatus.FAILED, last_error=reason
-    )
 
 
 # --- sweeping -----------------------------------------------------------------------------
@@ -511,37 +526,32 @@ SKIP_SMS_SENT = "sms_sent"
 SKIP_MASKED = "masked"
 
 
+def _requeue_refusal(row: OutboxJob, actor: Any, now: datetime.datetime) -> str | None:
+    # An SMS's row may be done while the SMS is not sent (held for want of a provider): the
+    # SMS's state (its requeue check) says whether it was delivered.
+    if row.state == OutboxState.DONE and row.sms_id is None:
+        return SKIP_DONE
+    if row.state == OutboxState.RUNNING and row.lease_until and row.lease_until >= now:
+        return SKIP_RUNNING
+    for check in _requeue_checks:
+        reason = check(row, actor)
+        if reason:
+            return reason
+    return None
+
+
 def outbox_requeue(*, job_ids: Iterable[int], actor=None) -> Requeued:
     """Queue again the rows that can be: failed ones with a fresh retry budget, waiting
     ones at once, running ones past their lease; say why each other one was left."""
-    from apps.meter_service.doctype.notification.models import SmsStatus
-
     result = Requeued()
     now = timezone.now()
     for job_id in job_ids:
         with transaction.atomic():
-            row = OutboxJob.objects.select_for_update().select_related("sms").get(pk=job_id)
-            sms = row.sms
-            if sms is not None and sms.status == SmsStatus.SENT:
-                result.skip(SKIP_SMS_SENT)
+            row = OutboxJob.objects.select_for_update().get(pk=job_id)
+            reason = _requeue_refusal(row, actor, now)
+            if reason:
+                result.skip(reason)
                 continue
-            # An SMS's row may be done while the SMS is not sent (held for want of a
-            # provider): the SMS's state says whether it was delivered.
-            if row.state == OutboxState.DONE and sms is None:
-                result.skip(SKIP_DONE)
-                continue
-            if row.state == OutboxState.RUNNING and row.lease_until and row.lease_until >= now:
-                result.skip(SKIP_RUNNING)
-                continue
-            if sms is not None and sms.redacted:
-                result.skip(SKIP_MASKED)
-                continue
-            if sms is not None and sms.status == SmsStatus.FAILED:
-                sms.status = SmsStatus.QUEUED
-                sms.save(update_fields=["status"])
-                from apps.meter_service.doctype.notification import events
-
-                events.sms_retried_event(message=sms, actor=actor)
             _reset(row, now)
             transaction.on_commit(
                 functools.partial(_dispatch, row.pk, row.queue, row.lease_seconds)

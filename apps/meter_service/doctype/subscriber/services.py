@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.meter_service.core.domain_events import publish
+from apps.meter_service.doctype.subscriber.domain_events import MobileChanged
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.document_services import (
     document_create,
@@ -53,37 +55,8 @@ def subscriber_update(
         fields=fields,
     )
     if old_mobile and subscriber.mobile != old_mobile:
-        _tell_old_mobile(subscriber, old_mobile)
+        publish(MobileChanged(subscriber=subscriber, old_mobile=old_mobile), required=True)
     return subscriber
-
-
-def _tell_old_mobile(subscriber: Subscriber, old_mobile: str) -> None:
-    """Text the old number that the subscription's mobile changed. The new number is shown
-    by its last four digits only: the old number may be a former holder's, or the change an
-    intruder's, and neither should learn the new one."""
-    from django.conf import settings
-    from django.utils import timezone
-
-    from apps.meter_service import privacy
-    from apps.meter_service.doctype.notification import rules as message_rules
-    from apps.meter_service.doctype.notification.services import message_render, sms_send
-
-    language = settings.LANGUAGE_CODE
-    body = message_render(
-        key=message_rules.MOBILE_CHANGED,
-        language=language,
-        values={
-            "subscription_number": message_rules.format_number(
-                subscriber.subscription_number, language=language
-            ),
-            "new_mobile_end": message_rules.format_number(
-                privacy.mobile_ending(subscriber.mobile), language=language
-            ),
-            "date": message_rules.format_day(timezone.now(), language=language),
-        },
-    )
-    if body is not None:
-        sms_send(to=old_mobile, body=body, template_key=message_rules.MOBILE_CHANGED)
 
 
 def subscriber_upsert(*, actor=None, source: str = "import", **fields: Any) -> Subscriber:
