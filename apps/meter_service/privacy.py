@@ -93,9 +93,8 @@ def shown_value(user, field: str, value: str) -> str:
 
 
 def _subscriber_of(document: models.Model):
-    from apps.meter_service.doctype.subscriber.models import Subscriber
-
-    if isinstance(document, Subscriber):
+    # By model name, not class: the document types sit above this module.
+    if document._meta.model_name == "subscriber":
         return document
     return getattr(document, "subscriber", None)
 

@@ -129,14 +129,13 @@ def forget_local_copies() -> None:
 
 
 def connect_reference_signals() -> None:
+    from django.apps import apps
     from django.db.models.signals import post_delete, post_save
 
-    from apps.meter_service.doctype.agency.models import Agency
-    from apps.meter_service.doctype.fee_tariff.models import FeeTariff
-    from apps.meter_service.doctype.sla.models import Holiday
-
-    # Process versions too: the engine connects them (engine/steps.py), a layer above.
+    # From the app registry: the document types sit above this module, which they read
+    # through. Process versions too: the engine connects them (engine/steps.py).
     uid = "meter_service.forget_reference_data"
-    for model in (Holiday, FeeTariff, Agency):
+    for name in ("Holiday", "FeeTariff", "Agency"):
+        model = apps.get_model("meter_service", name)
         post_save.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.save.{model}")
         post_delete.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.del.{model}")

@@ -11,10 +11,10 @@ from django.utils import translation
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.claim.receipt import render_receipt_html
 from apps.meter_service.doctype.claim.services import claim_mark_paid
+from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.payment.services import payment_record_in_person
 from apps.meter_service.engine.models import ProcessTask
 from apps.meter_service.engine.services import process_complete_task
-from apps.meter_service.portal.timeline import timeline_entries
 
 pytestmark = pytest.mark.django_db
 

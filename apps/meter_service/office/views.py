@@ -36,6 +36,7 @@ from apps.meter_service.doctype.claim.selectors import (
     claim_filing_context,
     with_display,
 )
+from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -49,7 +50,6 @@ from apps.meter_service.office.forms import (
     StatementDayForm,
     WalkInForm,
 )
-from apps.meter_service.portal.timeline import timeline_entries
 
 # Session keys: the office the operator works at now, and the walk-in subscriber identified.
 OFFICE_SESSION_KEY = "office_current"

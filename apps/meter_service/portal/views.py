@@ -37,6 +37,7 @@ from apps.meter_service.doctype.claim.selectors import (
     open_claim_for_meter,
     with_display,
 )
+from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
@@ -53,7 +54,6 @@ from apps.meter_service.portal.forms import (
     PortalClaimForm,
     StatusLookupForm,
 )
-from apps.meter_service.portal.timeline import timeline_entries
 
 # Session key of a login in progress: the OTP challenge and where to go afterwards.
 LOGIN_SESSION_KEY = "portal_login"

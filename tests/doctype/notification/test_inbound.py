@@ -15,10 +15,10 @@ from django.utils import translation
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.core.tracking import display
+from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.notification import services
 from apps.meter_service.doctype.notification.inbound import inbound_poll
 from apps.meter_service.doctype.notification.models import InboundKind, InboundSms, SmsMessage
-from apps.meter_service.portal.timeline import timeline_entries
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

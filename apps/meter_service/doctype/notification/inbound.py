@@ -66,7 +66,7 @@ def _over_limit(sender: str) -> bool:
 
 def _status_values(claim, *, language: str = "fa") -> dict[str, str]:
     """The status answer's values: the status and the last step in words, and its day."""
-    from apps.meter_service.portal.timeline import timeline_entries
+    from apps.meter_service.doctype.claim.timeline import timeline_entries
 
     with translation.override(language):
         entries = timeline_entries(claim=claim)
