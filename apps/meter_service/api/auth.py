@@ -22,6 +22,7 @@ from apps.meter_service.doctype.api_token.services import (
     token_touch,
     tokens_revoke_all,
 )
+from apps.meter_service.error_codes import ApiErrorCode
 from apps.meter_service.permissions import Role, has_role
 
 # Programs call the API with a token; people use the portals and the desk with a session.
@@ -84,9 +85,9 @@ class HashedTokenAuthentication(TokenAuthentication):
         if token is None:
             raise AuthenticationFailed(INVALID)
         if token.revoked_at is not None:
-            raise AuthenticationFailed(REVOKED, code="token_revoked")
+            raise AuthenticationFailed(REVOKED, code=ApiErrorCode.TOKEN_REVOKED)
         if token.is_expired:
-            raise AuthenticationFailed(EXPIRED, code="token_expired")
+            raise AuthenticationFailed(EXPIRED, code=ApiErrorCode.TOKEN_EXPIRED)
         if not token.user.is_active:
             raise AuthenticationFailed(INACTIVE)
         token_touch(token)

@@ -14,6 +14,7 @@ from apps.meter_service.dashboards.periods import Period
 from apps.meter_service.dashboards.selectors import DashboardFilter
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.error_codes import SiteErrorCode
 from apps.meter_service.jalali import JalaliDateField
 
 # With no dates given, the dashboards show the last twelve Jalali months up to today.
@@ -69,7 +70,7 @@ class DashboardFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError(
-                _("The start date is after the end date."), code="range_reversed"
+                _("The start date is after the end date."), code=SiteErrorCode.RANGE_REVERSED
             )
         return data
 

@@ -11,6 +11,7 @@ from apps.meter_service import formfields, identifiers, validators
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.import_batch.forms import ImportBooleanField, ImportChoiceField
 from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
+from apps.meter_service.error_codes import IdentifierErrorCode
 from apps.meter_service.forms import DigitNormalizingForm
 from apps.meter_service.jalali import JalaliDateField
 
@@ -65,7 +66,8 @@ class BillImportForm(DigitNormalizingForm):
             self.add_error(
                 "payment_id",
                 forms.ValidationError(
-                    validators.MESSAGES["payment_id_mismatch"], code="payment_id_mismatch"
+                    validators.MESSAGES[IdentifierErrorCode.PAYMENT_ID_MISMATCH],
+                    code=IdentifierErrorCode.PAYMENT_ID_MISMATCH,
                 ),
             )
         return cleaned

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.meter_service import jobs, tracking, uploads
 from apps.meter_service.audit.events import batched_events
 from apps.meter_service.doctype.claim import events, rules
+from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import (
     OPEN_STATUSES,
     Claim,
@@ -151,7 +152,11 @@ def claim_file(
     )
     if installation is None:
         raise ValidationError(
-            {"meter": ValidationError(rules.NO_METER_MESSAGE, code="no_meter_installed")}
+            {
+                "meter": ValidationError(
+                    rules.NO_METER_MESSAGE, code=ClaimErrorCode.NO_METER_INSTALLED
+                )
+            }
         )
     meter = installation.meter
     open_claim, (previous_reading, previous_date) = _meter_claims(installation)
@@ -309,7 +314,7 @@ def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
         # moved on): refuse, and the transaction takes the status and the audit entry back.
         raise ValidationError(
             _("This claim's process does not take a cancellation at this step."),
-            code="process_refused_cancel",
+            code=ClaimErrorCode.PROCESS_REFUSED_CANCEL,
         )
     return claim
 

@@ -10,6 +10,7 @@ from apps.meter_service.api import fields
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
+from apps.meter_service.error_codes import CommonErrorCode
 from apps.meter_service.forms import normalize_input
 from apps.meter_service.permissions import Role, client_agency_ids, has_role
 
@@ -125,7 +126,9 @@ class ComplaintFileInputSerializer(serializers.Serializer):
         """Return the topic's queue: one open to the public (the others are staff's own)."""
         queue = complaint_topics(public_only=True).filter(slug=slug).first()
         if queue is None:
-            raise serializers.ValidationError(rules.UNKNOWN_TOPIC_MESSAGE, code="invalid_choice")
+            raise serializers.ValidationError(
+                rules.UNKNOWN_TOPIC_MESSAGE, code=CommonErrorCode.INVALID_CHOICE
+            )
         return queue
 
 

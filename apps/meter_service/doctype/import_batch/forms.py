@@ -38,6 +38,7 @@ from apps.meter_service.doctype.subscriber.models import (
     TariffGroup,
 )
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number
+from apps.meter_service.error_codes import CommonErrorCode
 from apps.meter_service.forms import DigitNormalizingForm
 from apps.meter_service.jalali import JalaliDateField
 
@@ -115,7 +116,7 @@ class ImportBooleanField(forms.Field):
             return True
         if text in _FALSE:
             return False
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
+        raise ValidationError(self.error_messages["invalid"], code=CommonErrorCode.INVALID)
 
 
 def _choice(model, name: str, choices, *, required: bool = False, coerce=str):
@@ -220,7 +221,7 @@ class MeterInstallationImportForm(DigitNormalizingForm):
         if subscriber is None:
             raise ValidationError(
                 _("No subscriber has subscription number %(number)s."),
-                code="no_subscriber",
+                code=CommonErrorCode.NO_SUBSCRIBER,
                 params={"number": code_in_sentence(number)},
             )
         self.cleaned_data["subscriber"] = subscriber
@@ -231,7 +232,9 @@ class MeterInstallationImportForm(DigitNormalizingForm):
         meter = Meter.objects.filter(serial=serial).first()
         if meter is None:
             raise ValidationError(
-                _("No meter has serial %(serial)s."), code="no_meter", params={"serial": serial}
+                _("No meter has serial %(serial)s."),
+                code=CommonErrorCode.NO_METER,
+                params={"serial": serial},
             )
         self.cleaned_data["meter"] = meter
         return serial

@@ -12,6 +12,7 @@ from apps.meter_service import permissions
 from apps.meter_service.audit.labels import event_label
 from apps.meter_service.display import local_digits, rial_text
 from apps.meter_service.doctype.process import engine
+from apps.meter_service.doctype.process.events import ProcessEvents
 from apps.meter_service.doctype.process.selectors import claim_sla, claim_tasks, lane_label
 from apps.meter_service.jalali import format_date, format_datetime
 
@@ -123,7 +124,7 @@ def history_html(events, version=None) -> str:
     rows = []
     for event in events:
         params = event.parameters or {}
-        if event.event_type == "process_step":
+        if event.event_type == ProcessEvents.PROCESS_STEP:
             if params.get("kind") != "task":
                 continue  # starts, messages and timers show as the claim's own events
             title, detail = task_step_text(params, version)
@@ -159,7 +160,7 @@ def history_rows(claim) -> list:
     rows = []
     for event, row in zip(events, rows_of(claim, events), strict=True):
         params = event.parameters or {}
-        if event.event_type == "process_step":
+        if event.event_type == ProcessEvents.PROCESS_STEP:
             if params.get("kind") == "task":
                 title, detail = task_step_text(params, version)
             else:

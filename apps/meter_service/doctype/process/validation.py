@@ -26,6 +26,7 @@ from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 from apps.meter_service import permissions
 from apps.meter_service.doctype.process import engine, expressions, handlers
 from apps.meter_service.doctype.process.engine import TopicServiceTask
+from apps.meter_service.doctype.process.error_codes import ProcessErrorCode
 from apps.meter_service.doctype.process.forms import CONSTRAINTS, FIELD_TYPES
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -38,7 +39,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 def _fail(message: str) -> ValidationError:
-    return ValidationError(message, code="invalid_process")
+    return ValidationError(message, code=ProcessErrorCode.INVALID_PROCESS)
 
 
 def _check_expression(text: str, where: str) -> None:

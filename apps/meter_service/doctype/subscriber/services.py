@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from apps.meter_service.doctype.subscriber.events import SubscriberEvents
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.document_services import (
     document_create,
@@ -31,7 +32,11 @@ EDITABLE_FIELDS = (
 def subscriber_create(*, actor=None, source: str = "desk", **fields: Any) -> Subscriber:
     """Create a subscriber after validating every field and the record's rules."""
     return document_create(
-        Subscriber, event_type="subscriber_created", actor=actor, source=source, fields=fields
+        Subscriber,
+        event_type=SubscriberEvents.SUBSCRIBER_CREATED,
+        actor=actor,
+        source=source,
+        fields=fields,
     )
 
 
@@ -47,7 +52,7 @@ def subscriber_update(
     subscriber = document_update(
         subscriber,
         editable=EDITABLE_FIELDS,
-        event_type="subscriber_updated",
+        event_type=SubscriberEvents.SUBSCRIBER_UPDATED,
         actor=actor,
         source=source,
         fields=fields,
