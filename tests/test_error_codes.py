@@ -21,6 +21,7 @@ from django.utils import translation
 
 from apps.meter_service.audit.event_types import EVENT_ENUMS, event_types
 from apps.meter_service.audit.labels import EVENT_LABELS
+from apps.meter_service.error_codes import error_code_enums
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "apps" / "meter_service"
@@ -142,6 +143,8 @@ def _error_code_enums() -> list[type[StrEnum]]:
 def test_every_doctype_with_errors_has_its_error_code_enum():
     names = {enum.__name__ for enum in _error_code_enums()}
     assert {"ClaimErrorCode", "PaymentErrorCode", "CommonErrorCode", "ApiErrorCode"} <= names
+    # The API schema lists the codes of error_code_enums(): it must find every module.
+    assert set(error_code_enums()) == set(_error_code_enums())
 
 
 def test_every_error_code_is_unique_in_the_app_and_named_after_its_value():

@@ -84,3 +84,32 @@ class SiteErrorCode(StrEnum):
     LOCKED = "locked"
     NO_SUBSCRIPTION = "no_subscription"
     RANGE_REVERSED = "range_reversed"
+
+
+def error_code_enums() -> list[type[StrEnum]]:
+    """Every error code enum of the app: those above, then each doctype's error_codes.py."""
+    import importlib
+    import importlib.util
+    import pkgutil
+
+    from apps.meter_service import doctype
+
+    enums: list[type[StrEnum]] = [CommonErrorCode, ApiErrorCode, IdentifierErrorCode, SiteErrorCode]
+    for package in sorted(info.name for info in pkgutil.iter_modules(doctype.__path__)):
+        name = f"{doctype.__name__}.{package}.error_codes"
+        if importlib.util.find_spec(name) is None:
+            continue
+        module = importlib.import_module(name)
+        enums += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type)
+            and issubclass(value, StrEnum)
+            and value.__module__ == module.__name__
+        ]
+    return enums
+
+
+def error_code_values() -> list[str]:
+    """Every error code the app defines, sorted (the API schema lists them)."""
+    return sorted(member.value for enum in error_code_enums() for member in enum)
