@@ -13,7 +13,7 @@ class MeterServiceConfig(AppConfig):
         from django.core import checks
 
         from apps.meter_service import checks as meter_checks
-        from apps.meter_service import permissions, record_rules, reference_data
+        from apps.meter_service import permissions, record_rules, reference_data, registries
         from apps.meter_service.core.display import person_name
         from apps.meter_service.dashboards import rollup
         from apps.meter_service.doctype.notification import subscriptions as notification_events
@@ -25,6 +25,7 @@ class MeterServiceConfig(AppConfig):
         User.__str__ = person_name
 
         record_rules.install()
+        registries.register()  # event types, error codes, the timeline's staff-only events
         permissions.connect_access_signals()
         reference_data.connect_reference_signals()
         steps.register()  # the engine behind the doctypes' process port

@@ -23,6 +23,7 @@ from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext_lazy as _
 from redis import exceptions as redis_errors
 
+from apps.meter_service.core.error_codes import ApiErrorCode
 from apps.meter_service.core.logs import request_id_var
 
 logger = logging.getLogger("meter_service.errors")
@@ -40,13 +41,13 @@ class ErrorKind:
 
 NOT_FOUND = ErrorKind(
     404,
-    "not_found",
+    ApiErrorCode.NOT_FOUND,
     _("Page not found"),
     _("The page you asked for does not exist or has moved. Check the address you typed."),
 )
 FORBIDDEN = ErrorKind(
     403,
-    "permission_denied",
+    ApiErrorCode.PERMISSION_DENIED,
     _("You may not see this page"),
     _(
         "Your account does not give access to this page. If you need it, sign in with "
@@ -55,7 +56,7 @@ FORBIDDEN = ErrorKind(
 )
 SERVER_ERROR = ErrorKind(
     500,
-    "server_error",
+    ApiErrorCode.SERVER_ERROR,
     _("Something went wrong"),
     _(
         "The service ran into an error and could not finish your request. Please try again "
@@ -66,7 +67,7 @@ SERVER_ERROR = ErrorKind(
 # answers JSON 503 (never an HTML 500), so a client retries instead of reporting a bug.
 UNAVAILABLE = ErrorKind(
     503,
-    "service_unavailable",
+    ApiErrorCode.SERVICE_UNAVAILABLE,
     _("The service is briefly unavailable"),
     _(
         "The service cannot reach its records at this moment. Nothing you sent before was "
@@ -77,7 +78,7 @@ UNAVAILABLE = ErrorKind(
 # later with the bank (payments_reconcile), so the payer is told so, never shown an error.
 PAYMENT_CONFIRMING = ErrorKind(
     202,
-    "payment_confirming",
+    ApiErrorCode.PAYMENT_CONFIRMING,
     _("We are confirming your payment"),
     _(
         "Your return from the bank was received. We are confirming your payment with the "
@@ -90,7 +91,7 @@ PAYMENT_CONFIRMING = ErrorKind(
 RETRY_AFTER_SECONDS = 30
 CSRF_FAILED = ErrorKind(
     403,
-    "csrf_failed",
+    ApiErrorCode.CSRF_FAILED,
     _("The form could not be accepted"),
     _(
         "For your security the form was refused: the page was open for a long time, or "

@@ -14,12 +14,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.otp.events import OtpEvents
 from apps.meter_service.doctype.otp.services import otp_challenges_purge
 from apps.meter_service.limits.services import rate_counts_purge
 
 # Audit entries of the portal's sign-in codes: kept for a while (who asked for a code from
 # where), not for ever, as they name an address and a subscription.
-OTP_AUDIT_EVENTS = ("otp_requested", "otp_verified")
+OTP_AUDIT_EVENTS = (OtpEvents.OTP_REQUESTED, OtpEvents.OTP_VERIFIED)
 
 
 def _rule(name: str) -> int:

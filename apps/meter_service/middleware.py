@@ -6,6 +6,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from apps.meter_service.core.error_codes import CommonErrorCode
+
 
 class ChosenLanguageMiddleware:
     """Activate the language from the language cookie, else the site's default (Persian).
@@ -104,5 +106,7 @@ class RequestSizeMiddleware:
 
         message = gettext("The request is too large.")
         if request.path.startswith("/api/"):
-            return JsonResponse({"message": message, "extra": {"code": "too_large"}}, status=413)
+            return JsonResponse(
+                {"message": message, "extra": {"code": CommonErrorCode.TOO_LARGE}}, status=413
+            )
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")

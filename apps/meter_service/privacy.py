@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from apps.meter_service import permissions
+from apps.meter_service.staff_events import StaffEvents
 
 # Model field names holding personal data, and how each is masked.
 MOBILE, NATIONAL_ID = "mobile", "national_id"
@@ -114,7 +115,7 @@ def reveal(*, user, document: models.Model, field: str) -> str:
     subscriber = _subscriber_of(document)
     record_event(
         document=document,
-        event_type="personal_data_revealed",
+        event_type=StaffEvents.PERSONAL_DATA_REVEALED,
         actor=user,
         parameters={
             "field": field,

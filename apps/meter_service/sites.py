@@ -21,6 +21,7 @@ from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.meter_service import login_limits, permissions, two_factor
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import SiteErrorCode
 
 LOCKED_MESSAGE = _(
     "Too many wrong passwords for this account or from this address; try again in "
@@ -32,7 +33,7 @@ WRONG_CODE_MESSAGE = _("The code is not right, or was used already. Try the next
 def _locked_error() -> ValidationError:
     return ValidationError(
         LOCKED_MESSAGE,
-        code="locked",
+        code=SiteErrorCode.LOCKED,
         params={"minutes": local_digits(login_limits.lockout_minutes())},
     )
 

@@ -28,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.permissions import has_role
+from apps.meter_service.staff_events import StaffEvents
 
 PENDING_KEY = "meter_desk_two_factor_pending"
 PENDING_SECONDS = 300
@@ -171,7 +172,7 @@ def enrolment_confirm(*, user, device: TOTPDevice, code: str, actor) -> list[str
     StaticToken.objects.bulk_create(
         StaticToken(device=backup, token=backup_code_hash(user, code)) for code in codes
     )
-    record_event(document=user, event_type="two_factor_enrolled", actor=actor)
+    record_event(document=user, event_type=StaffEvents.TWO_FACTOR_ENROLLED, actor=actor)
     return codes
 
 
@@ -182,5 +183,5 @@ def devices_reset(*, user, actor) -> bool:
     removed = TOTPDevice.objects.filter(user=user).delete()[0]
     removed += StaticDevice.objects.filter(user=user).delete()[0]
     if removed:
-        record_event(document=user, event_type="two_factor_reset", actor=actor)
+        record_event(document=user, event_type=StaffEvents.TWO_FACTOR_RESET, actor=actor)
     return bool(removed)

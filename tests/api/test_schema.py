@@ -7,11 +7,15 @@ every caller, are in test_fuzz.py.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from drf_spectacular.validation import validate_schema
 from schemathesis.core.failures import FailureGroup
 
+from apps.meter_service.core.error_codes import ApiErrorCode
 from apps.meter_service.permissions import Role
+from apps.meter_service.registries import error_code_values
 from tests.api.conftest import check_response
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +95,12 @@ def test_schema_check_catches_a_body_that_does_not_match(api, make_user, api_sch
     response.status_code = 418
     with pytest.raises(AssertionError, match="not documented"):
         check_response(api_schema, response)
+
+
+def test_schema_lists_every_error_code(openapi_document):
+    extra = openapi_document["components"]["schemas"]["ErrorExtra"]["properties"]
+    listed = set(re.findall(r"[a-z][a-z0-9_]+", extra["codes"]["description"]))
+    assert "no_meter_installed" in listed
+    assert sorted(set(error_code_values()) - listed) == []
+    api_codes = set(re.findall(r"[a-z][a-z0-9_]+", extra["code"]["description"]))
+    assert sorted(set(ApiErrorCode) - api_codes) == []

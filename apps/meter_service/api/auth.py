@@ -15,6 +15,7 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.exceptions import AuthenticationFailed
 
 from apps.meter_service import two_factor
+from apps.meter_service.core.error_codes import ApiErrorCode
 from apps.meter_service.doctype.api_token.services import (
     IssuedToken,
     token_create,
@@ -84,9 +85,9 @@ class HashedTokenAuthentication(TokenAuthentication):
         if token is None:
             raise AuthenticationFailed(INVALID)
         if token.revoked_at is not None:
-            raise AuthenticationFailed(REVOKED, code="token_revoked")
+            raise AuthenticationFailed(REVOKED, code=ApiErrorCode.TOKEN_REVOKED)
         if token.is_expired:
-            raise AuthenticationFailed(EXPIRED, code="token_expired")
+            raise AuthenticationFailed(EXPIRED, code=ApiErrorCode.TOKEN_EXPIRED)
         if not token.user.is_active:
             raise AuthenticationFailed(INACTIVE)
         token_touch(token)

@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from apps.meter_service.api.base import MeterApi, paginated_response
 from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
+from apps.meter_service.core.error_codes import ApiErrorCode, CommonErrorCode
 from apps.meter_service.core.forms import normalize_form_data
 from apps.meter_service.doctype.bill import selectors, services
 from apps.meter_service.doctype.bill.serializers import (
@@ -53,14 +54,16 @@ def _items(data) -> tuple[list[dict], bool]:
         return [normalize_form_data(data)], False
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise serializers.ValidationError(
-            {"non_field_errors": [NOT_A_BILL_MESSAGE]}, code="invalid"
+            {"non_field_errors": [NOT_A_BILL_MESSAGE]}, code=CommonErrorCode.INVALID
         )
     if not data:
-        raise serializers.ValidationError({"non_field_errors": [EMPTY_MESSAGE]}, code="empty")
+        raise serializers.ValidationError(
+            {"non_field_errors": [EMPTY_MESSAGE]}, code=CommonErrorCode.EMPTY
+        )
     limit = _max_items()
     if len(data) > limit:
         raise serializers.ValidationError(
-            {"non_field_errors": [TOO_MANY_MESSAGE % {"limit": limit}]}, code="too_many"
+            {"non_field_errors": [TOO_MANY_MESSAGE % {"limit": limit}]}, code=ApiErrorCode.TOO_MANY
         )
     return [normalize_form_data(item) for item in data], True
 

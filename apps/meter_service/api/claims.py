@@ -34,6 +34,7 @@ from apps.meter_service.api.permissions import (
 from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
 from apps.meter_service.core.client_address import public_url
+from apps.meter_service.core.error_codes import ApiErrorCode, CommonErrorCode
 from apps.meter_service.core.identifiers import SubscriptionKey
 from apps.meter_service.doctype.agency.selectors import client_agencies
 from apps.meter_service.doctype.claim import rules, selectors, services
@@ -103,12 +104,14 @@ def _field_error(field: str, message, code: str) -> serializers.ValidationError:
 
 
 def _required(field: str) -> serializers.ValidationError:
-    return _field_error(field, serializers.Field.default_error_messages["required"], "required")
+    return _field_error(
+        field, serializers.Field.default_error_messages["required"], CommonErrorCode.REQUIRED
+    )
 
 
 def _invalid_choice(field: str, value: str) -> serializers.ValidationError:
     message = serializers.ChoiceField.default_error_messages["invalid_choice"]
-    return _field_error(field, message.format(input=value), "invalid_choice")
+    return _field_error(field, message.format(input=value), CommonErrorCode.INVALID_CHOICE)
 
 
 def visible_claim(*, user, code: str) -> Claim:
@@ -137,7 +140,9 @@ def _identified_subscriber(data: dict) -> Subscriber:
         raise _required(identity)
     subscriber = walk_in_subscriber(bill_id=data["bill_id"], identity=data[identity])
     if subscriber is None:
-        raise _field_error(identity, IDENTITY_MESSAGES[identity], "subscriber_not_identified")
+        raise _field_error(
+            identity, IDENTITY_MESSAGES[identity], ApiErrorCode.SUBSCRIBER_NOT_IDENTIFIED
+        )
     return subscriber
 
 
@@ -160,7 +165,7 @@ def _caller_subscriber(data: dict) -> Subscriber:
         subscriber = None  # a number and a bill ID of two different subscriptions
     if subscriber is None:
         field = next(iter(proofs))
-        raise _field_error(field, CALLER_MESSAGES[field], "subscriber_not_identified")
+        raise _field_error(field, CALLER_MESSAGES[field], ApiErrorCode.SUBSCRIBER_NOT_IDENTIFIED)
     return subscriber
 
 

@@ -27,6 +27,7 @@ from apps.meter_service.api.permissions import (
 )
 from apps.meter_service.api.schema import PAGING, error_responses
 from apps.meter_service.api.serializers import page_of
+from apps.meter_service.core.error_codes import ApiErrorCode, CommonErrorCode
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.agency.selectors import client_agencies
 from apps.meter_service.doctype.claim import selectors as claim_selectors
@@ -76,7 +77,7 @@ def _subscriber(subscribers, data: dict) -> Subscriber | None:
         subscriber = subscribers.first()
     if subscriber is None:
         field = "subscription_number" if "subscription_number" in named else "bill_id"
-        raise _field_error(field, NO_SUCH_SUBSCRIPTION_MESSAGE, "no_such_subscription")
+        raise _field_error(field, NO_SUCH_SUBSCRIPTION_MESSAGE, ApiErrorCode.NO_SUCH_SUBSCRIPTION)
     return subscriber
 
 
@@ -86,7 +87,7 @@ def _claim(claims, code: str) -> Claim | None:
         return None
     claim = claim_selectors.claim_by_tracking_code(code=code)
     if claim is None or not claims.filter(pk=claim.pk).exists():
-        raise _field_error("claim", NO_SUCH_CLAIM_MESSAGE, "no_such_claim")
+        raise _field_error("claim", NO_SUCH_CLAIM_MESSAGE, ApiErrorCode.NO_SUCH_CLAIM)
     return claim
 
 
@@ -101,7 +102,9 @@ def _sender(user, data: dict) -> Agency:
     missing = [name for name in SENDER_REQUIRED if not data.get(name)]
     if missing:
         message = serializers.Field.default_error_messages["required"]
-        raise serializers.ValidationError({name: [message] for name in missing}, code="required")
+        raise serializers.ValidationError(
+            {name: [message] for name in missing}, code=CommonErrorCode.REQUIRED
+        )
     return agency
 
 
@@ -146,7 +149,9 @@ def _about(user, channel: str, data: dict) -> dict:
     subscriber = _subscriber(subscribers, data)
     claim = _claim(claims, data.get("claim", ""))
     if channel == ComplaintChannel.PORTAL and subscriber is None and claim is None:
-        raise _field_error("subscription_number", NAME_THE_SUBJECT_MESSAGE, "required")
+        raise _field_error(
+            "subscription_number", NAME_THE_SUBJECT_MESSAGE, CommonErrorCode.REQUIRED
+        )
     return {"subscriber": subscriber, "claim": claim}
 
 

@@ -19,6 +19,8 @@ from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.meter_service.core.error_codes import ApiErrorCode
+from apps.meter_service.doctype.payment.error_codes import PaymentErrorCode
 from apps.meter_service.integrations.gateway.adapter import NETWORK_MESSAGE
 
 NOT_FOUND_MESSAGE = _("No such record.")
@@ -30,7 +32,7 @@ class Conflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = _("This cannot be done in the record's present state.")
-    default_code = "conflict"
+    default_code = ApiErrorCode.CONFLICT
 
     @classmethod
     def from_validation_error(cls, error: DjangoValidationError) -> Conflict:
@@ -43,7 +45,7 @@ class GatewayUnavailable(exceptions.APIException):
 
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = NETWORK_MESSAGE
-    default_code = "gateway_unavailable"
+    default_code = PaymentErrorCode.GATEWAY_UNAVAILABLE
 
 
 def _flatten(detail: Any, prefix: str, fields: dict, codes: dict) -> None:
@@ -93,6 +95,6 @@ def api_exception_handler(exc: Exception, context: dict):
     else:
         response.data = {
             "message": str(exc.detail),
-            "extra": {"code": getattr(exc.detail, "code", None) or "error"},
+            "extra": {"code": getattr(exc.detail, "code", None) or ApiErrorCode.ERROR},
         }
     return response

@@ -15,6 +15,7 @@ from apps.meter_service.api.permissions import CanViewClaims, filing_channel
 from apps.meter_service.api.schema import error_responses
 from apps.meter_service.api.serializers import DigitNormalizingSerializer
 from apps.meter_service.doctype.claim import rules
+from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import Channel
 from apps.meter_service.doctype.claim.serializers import FeeLineSerializer, fee_lines
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
@@ -78,7 +79,8 @@ class FeeQuoteApi(MeterApi):
         installation = current_installation(subscriber=subscriber)
         if installation is None:
             raise serializers.ValidationError(
-                {"subscription_number": [rules.NO_METER_MESSAGE]}, code="no_meter_installed"
+                {"subscription_number": [rules.NO_METER_MESSAGE]},
+                code=ClaimErrorCode.NO_METER_INSTALLED,
             )
         today = timezone.localdate()
         quote = fee_quote(

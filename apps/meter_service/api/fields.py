@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.meter_service.core import identifiers, validators
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import IdentifierError
 
 
@@ -166,7 +167,7 @@ class BillPaymentValidator:
     payment id field. Either field being absent (e.g. a partial update) skips the check.
     """
 
-    message = validators.MESSAGES["payment_id_mismatch"]
+    message = validators.MESSAGES[IdentifierErrorCode.PAYMENT_ID_MISMATCH]
 
     def __init__(self, bill_field: str = "bill_id", payment_field: str = "payment_id") -> None:
         """Name the serializer fields holding the bill id and the payment id."""
@@ -181,7 +182,7 @@ class BillPaymentValidator:
             return
         if not identifiers.is_valid_payment_id(payment_id, bill_id=bill_id):
             raise serializers.ValidationError(
-                {self.payment_field: [self.message]}, code="payment_id_mismatch"
+                {self.payment_field: [self.message]}, code=IdentifierErrorCode.PAYMENT_ID_MISMATCH
             )
 
     def __repr__(self) -> str:

@@ -9,8 +9,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.meter_service.core.error_codes import ApiErrorCode
 from apps.meter_service.core.forms import normalize_form_data
 from apps.meter_service.core.jalali import parse_date
+from apps.meter_service.registries import error_code_values
 
 
 class DigitNormalizingSerializer(serializers.Serializer):
@@ -76,7 +78,15 @@ def page_of(item_serializer: type[serializers.Serializer], name: str):
 
 class ErrorExtraSerializer(serializers.Serializer):
     code = serializers.CharField(
-        required=False, help_text="Machine-readable error code (not for validation errors)."
+        required=False,
+        help_text=(
+            "Machine-readable error code (not for validation errors): the API's own ("
+            + ", ".join(sorted(ApiErrorCode))
+            + "), Django REST framework's (not_authenticated, authentication_failed, "
+            "permission_denied, method_not_allowed, not_acceptable, unsupported_media_type, "
+            "throttled, parse_error) or, when the record's state refuses an action (409), the "
+            "code of the refusal: one of those listed under 'codes'."
+        ),
     )
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
@@ -86,7 +96,11 @@ class ErrorExtraSerializer(serializers.Serializer):
     codes = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
-        help_text="Machine-readable codes of the messages in 'fields', in the same order.",
+        help_text=(
+            "Machine-readable codes of the messages in 'fields', in the same order: Django's "
+            "and Django REST framework's field codes (required, invalid, max_length, ...) or "
+            "one of the app's: " + ", ".join(error_code_values()) + "."
+        ),
     )
 
 

@@ -1,89 +1,31 @@
 """What each audit event is called in the interface: the one mapping from event codes to
 labels, used by the audit trail, the desk's history and timelines, and the portal.
 
-tests/audit/test_labels.py holds it to every event type the code records."""
+The labels are those of the event enums (each doctype's events.py, collected in
+audit/event_types.py); a value no enum knows (an old row) is shown as it is."""
 
-from django.utils.translation import gettext_lazy as _
+from collections.abc import Iterator, Mapping
 
-EVENT_LABELS = {
-    "subscriber_created": _("Subscriber added"),
-    "subscriber_updated": _("Subscriber changed"),
-    "personal_data_revealed": _("Mobile or national ID shown in full"),
-    "meter_created": _("Meter registered"),
-    "meter_updated": _("Meter changed"),
-    "meter_installed": _("Meter installed"),
-    "meter_removed": _("Meter removed"),
-    "work_order_opened": _("Replacement work order opened"),
-    "work_order_updated": _("Work order planned"),
-    "work_order_done": _("Meter replaced"),
-    "work_order_cancelled": _("Work order cancelled"),
-    "office_created": _("Counter office added"),
-    "office_updated": _("Counter office changed"),
-    "office_operators_changed": _("Office operators changed"),
-    "import_validated": _("Import checked"),
-    "import_applied": _("Import applied"),
-    "import_failed": _("Import failed"),
-    "claim_filed": _("Claim filed"),
-    "claim_paid": _("Fee paid"),
-    "claim_cancelled": _("Claim cancelled"),
-    "claim_expired": _("Claim expired"),
-    # No longer written (the checklist is taken at intake); kept for earlier entries.
-    "claim_documents_checked": _("Documents checked"),
-    "claim_visit_scheduled": _("Test visit scheduled"),
-    "claim_closed": _("Claim closed"),
-    "claim_fee_settled": _("Test fee settled"),
-    "payment_initiated": _("Online payment started"),
-    "payment_paid": _("Payment received"),
-    "payment_failed": _("Online payment failed"),
-    "payment_cancelled": _("Payment cancelled"),
-    "bill_charge_created": _("Fee charged to the next gas bill"),
-    "bill_charge_exported": _("Bill charge sent to the billing system"),
-    "correction_computed": _("Bill correction computed"),
-    "correction_submitted": _("Bill correction sent for approval"),
-    "correction_approved": _("Bill correction approved"),
-    "correction_returned": _("Bill correction returned to the billing officer"),
-    "billing_adjustment_created": _("Bill adjustment line created"),
-    "billing_adjustment_exported": _("Bill adjustment sent to the billing system"),
-    "fee_tariff_created": _("Test fee tariff added"),
-    "fee_tariff_changed": _("Test fee tariff changed"),
-    "import_started": _("Import started"),
-    "message_template_created": _("Message template added"),
-    "message_template_updated": _("Message template changed"),
-    "sms_retried": _("SMS sent again"),
-    "otp_requested": _("Sign-in code requested"),
-    "otp_verified": _("Signed in with a code"),
-    "process_step": _("Process step"),
-    "process_version_uploaded": _("Process version uploaded"),
-    "process_version_activated": _("Process version activated"),
-    "process_draft_saved": _("Process draft saved"),
-    "process_version_deployed": _("Process draft deployed"),
-    "sla_warned": _("SLA at risk: role told"),
-    "sla_escalated": _("SLA breached: escalated"),
-    "holiday_created": _("Holiday added"),
-    "holiday_changed": _("Holiday changed"),
-    "gas_tariff_created": _("Gas tariff added"),
-    "gas_tariff_changed": _("Gas tariff changed"),
-    "bill_created": _("Bill received"),
-    "bill_updated": _("Bill corrected by the billing system"),
-    "correction_not_possible": _("Bill correction closed: no correction possible"),
-    "inspection_recorded": _("Meter test recorded"),
-    "test_equipment_created": _("Test equipment added"),
-    "test_equipment_changed": _("Test equipment changed"),
-    "complaint_filed": _("Complaint filed"),
-    "complaint_answered": _("Complaint answered"),
-    "complaint_resolved": _("Complaint answered and resolved"),
-    "complaint_replied": _("Complainant replied"),
-    "complaint_reopened": _("Complaint reopened by the complainant's reply"),
-    "complaint_assigned": _("Complaint assigned"),
-    "complaint_escalated": _("Complaint escalated: not answered in time"),
-    "complaint_closed": _("Complaint closed"),
-    "complaint_topic_created": _("Complaint topic added"),
-    "complaint_topic_changed": _("Complaint topic changed"),
-    "two_factor_enrolled": _("Authenticator app set up for two-factor sign-in"),
-    "two_factor_reset": _("Two-factor sign-in reset"),
-    "api_token_issued": _("API token issued"),
-    "api_token_revoked": _("API token revoked"),
-}
+from django.utils.functional import Promise
+
+from apps.meter_service.audit.event_types import event_types
+
+
+class _EventLabels(Mapping[str, Promise]):
+    """{event type: label}, read from the registry on each use (it is filled when the app is
+    ready, after this module is imported)."""
+
+    def __getitem__(self, value: str) -> Promise:
+        return event_types()[value].label
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(event_types())
+
+    def __len__(self) -> int:
+        return len(event_types())
+
+
+EVENT_LABELS: Mapping[str, Promise] = _EventLabels()
 
 
 def event_label(event_type: str) -> str:

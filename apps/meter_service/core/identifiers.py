@@ -22,6 +22,8 @@ from collections.abc import Callable
 from enum import IntEnum
 from typing import NamedTuple
 
+from apps.meter_service.core.error_codes import IdentifierErrorCode
+
 _PERSIAN_ZERO = 0x06F0
 _ARABIC_INDIC_ZERO = 0x0660
 
@@ -133,7 +135,9 @@ def _is_valid(normalizer: Callable[..., str], value: str | int, **options: objec
 def _digits_or_raise(value: str | int, kind: str, label: str) -> str:
     cleaned = clean_digits(value)
     if not _ASCII_DIGITS.fullmatch(cleaned):
-        raise IdentifierError(f"{kind}_format", f"{label} must contain digits only.")
+        raise IdentifierError(
+            IdentifierErrorCode(f"{kind}_format"), f"{label} must contain digits only."
+        )
     return cleaned
 
 
@@ -191,15 +195,19 @@ def normalize_national_id(value: str | int) -> str:
     if len(digits) in NATIONAL_ID_SHORT_LENGTHS:
         digits = digits.zfill(NATIONAL_ID_LENGTH)
     if len(digits) != NATIONAL_ID_LENGTH:
-        raise IdentifierError("national_id_length", "A national ID must have 10 digits.")
+        raise IdentifierError(
+            IdentifierErrorCode.NATIONAL_ID_LENGTH, "A national ID must have 10 digits."
+        )
     # These pass the checksum (e.g. 1111111111) but are never issued.
     if len(set(digits)) == 1 or digits[3:9] == "000000":
         raise IdentifierError(
-            "national_id_invalid",
+            IdentifierErrorCode.NATIONAL_ID_INVALID,
             "A national ID cannot be one repeated digit or have digits 4 to 9 all zero.",
         )
     if int(digits[9]) != national_id_check_digit(digits[:9]):
-        raise IdentifierError("national_id_checksum", "The national ID check digit is wrong.")
+        raise IdentifierError(
+            IdentifierErrorCode.NATIONAL_ID_CHECKSUM, "The national ID check digit is wrong."
+        )
     return digits
 
 
@@ -216,16 +224,18 @@ def normalize_national_legal_id(value: str | int) -> str:
     digits = _digits_or_raise(value, "national_legal_id", "A national legal ID")
     if len(digits) != NATIONAL_LEGAL_ID_LENGTH:
         raise IdentifierError(
-            "national_legal_id_length", "A national legal ID must have 11 digits."
+            IdentifierErrorCode.NATIONAL_LEGAL_ID_LENGTH, "A national legal ID must have 11 digits."
         )
     # Checking digits 4 to 9 also rejects the all-zero code.
     if digits[3:9] == "000000":
         raise IdentifierError(
-            "national_legal_id_invalid", "Digits 4 to 9 of a national legal ID cannot all be 0."
+            IdentifierErrorCode.NATIONAL_LEGAL_ID_INVALID,
+            "Digits 4 to 9 of a national legal ID cannot all be 0.",
         )
     if int(digits[10]) != national_legal_id_check_digit(digits[:10]):
         raise IdentifierError(
-            "national_legal_id_checksum", "The national legal ID check digit is wrong."
+            IdentifierErrorCode.NATIONAL_LEGAL_ID_CHECKSUM,
+            "The national legal ID check digit is wrong.",
         )
     return digits
 
@@ -245,7 +255,9 @@ def normalize_mobile(value: str | int) -> str:
     """
     match = _MOBILE.fullmatch(clean_digits(value))
     if match is None:
-        raise IdentifierError("mobile_format", "A mobile number must look like 09121234567.")
+        raise IdentifierError(
+            IdentifierErrorCode.MOBILE_FORMAT, "A mobile number must look like 09121234567."
+        )
     return "0" + match.group(1)
 
 
@@ -263,7 +275,9 @@ def _strip_number(value: str | int, kind: str, label: str, max_length: int) -> s
     # length is counted (a 13-digit ID typed with one more zero is still that ID).
     digits = _digits_or_raise(value, kind, label).lstrip("0")
     if len(digits) > max_length:
-        raise IdentifierError(f"{kind}_length", f"{label} must have 6 to 13 digits.")
+        raise IdentifierError(
+            IdentifierErrorCode(f"{kind}_length"), f"{label} must have 6 to 13 digits."
+        )
     return digits
 
 
@@ -274,11 +288,17 @@ def normalize_bill_id(value: str | int, *, gas_only: bool = False) -> str:
     """
     digits = _strip_number(value, "bill_id", "A bill ID", BILL_ID_MAX_LENGTH)
     if len(digits) < BILL_ID_MIN_LENGTH:
-        raise IdentifierError("bill_id_length", "A bill ID must have 6 to 13 digits.")
+        raise IdentifierError(
+            IdentifierErrorCode.BILL_ID_LENGTH, "A bill ID must have 6 to 13 digits."
+        )
     if int(digits[-1]) != mod11_check_digit(digits[:-1]):
-        raise IdentifierError("bill_id_checksum", "The bill ID check digit is wrong.")
+        raise IdentifierError(
+            IdentifierErrorCode.BILL_ID_CHECKSUM, "The bill ID check digit is wrong."
+        )
     if gas_only and int(digits[-2]) != ServiceType.GAS:
-        raise IdentifierError("bill_id_not_gas", "The bill ID is not for a gas bill.")
+        raise IdentifierError(
+            IdentifierErrorCode.BILL_ID_NOT_GAS, "The bill ID is not for a gas bill."
+        )
     return digits
 
 
@@ -334,12 +354,17 @@ def normalize_payment_id(value: str | int, *, bill_id: str | int | None = None) 
     bill = normalize_bill_id(bill_id) if bill_id is not None else None
     digits = _strip_number(value, "payment_id", "A payment ID", PAYMENT_ID_MAX_LENGTH)
     if len(digits) < PAYMENT_ID_MIN_LENGTH:
-        raise IdentifierError("payment_id_length", "A payment ID must have 6 to 13 digits.")
+        raise IdentifierError(
+            IdentifierErrorCode.PAYMENT_ID_LENGTH, "A payment ID must have 6 to 13 digits."
+        )
     if int(digits[-2]) != mod11_check_digit(digits[:-2]):
-        raise IdentifierError("payment_id_checksum", "The payment ID check digit is wrong.")
+        raise IdentifierError(
+            IdentifierErrorCode.PAYMENT_ID_CHECKSUM, "The payment ID check digit is wrong."
+        )
     if bill is not None and int(digits[-1]) != mod11_check_digit(bill + digits[:-1]):
         raise IdentifierError(
-            "payment_id_mismatch", "The payment ID does not belong to this bill ID."
+            IdentifierErrorCode.PAYMENT_ID_MISMATCH,
+            "The payment ID does not belong to this bill ID.",
         )
     return digits
 
@@ -394,7 +419,8 @@ def normalize_subscription_number(value: str | int) -> str:
     digits = digits.lstrip("0")
     if not digits or len(digits) > SUBSCRIPTION_NUMBER_MAX_LENGTH:
         raise IdentifierError(
-            "subscription_number_length", "A subscription number must have 1 to 8 digits."
+            IdentifierErrorCode.SUBSCRIPTION_NUMBER_LENGTH,
+            "A subscription number must have 1 to 8 digits.",
         )
     return digits
 
@@ -424,7 +450,8 @@ def normalize_subscription_key(value: str | int) -> SubscriptionKey:
     digits = _digits_or_raise(value, "bill_id", "A bill ID").lstrip("0")
     if not digits:
         raise IdentifierError(
-            "subscription_number_length", "A subscription number must have 1 to 8 digits."
+            IdentifierErrorCode.SUBSCRIPTION_NUMBER_LENGTH,
+            "A subscription number must have 1 to 8 digits.",
         )
     if len(digits) > SUBSCRIPTION_NUMBER_MAX_LENGTH:
         return SubscriptionKey(subscription_number=None, bill_id=normalize_gas_bill_id(digits))
@@ -477,9 +504,13 @@ def normalize_tracking_code(value: str | int) -> str:
     """
     digits = _digits_or_raise(value, "tracking_code", "A tracking code")
     if len(digits) != TRACKING_CODE_LENGTH or digits[0] == "0":
-        raise IdentifierError("tracking_code_length", "A tracking code has 10 digits.")
+        raise IdentifierError(
+            IdentifierErrorCode.TRACKING_CODE_LENGTH, "A tracking code has 10 digits."
+        )
     if int(digits[-1]) != verhoeff_check_digit(digits[:-1]):
-        raise IdentifierError("tracking_code_checksum", "The tracking code check digit is wrong.")
+        raise IdentifierError(
+            IdentifierErrorCode.TRACKING_CODE_CHECKSUM, "The tracking code check digit is wrong."
+        )
     return digits
 
 

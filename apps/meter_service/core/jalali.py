@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits
 
 _DATE_RE = re.compile(r"^\s*(\d{4})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*$")
@@ -85,7 +86,9 @@ class JalaliDateField(forms.DateField):
         try:
             return parse_date(value)
         except (ValueError, TypeError) as exc:
-            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+            raise ValidationError(
+                self.error_messages["invalid"], code=CommonErrorCode.INVALID
+            ) from exc
 
     def prepare_value(self, value):
         if isinstance(value, datetime.date):

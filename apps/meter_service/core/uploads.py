@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import SiteErrorCode
 
 SIGNATURES = {
     b"%PDF-": "application/pdf",
@@ -73,7 +74,7 @@ def check_image(uploaded, content_type: str, *, name: str = "") -> None:
     if too_large:
         raise ValidationError(
             TOO_MANY_PIXELS,
-            code="image_too_many_pixels",
+            code=SiteErrorCode.IMAGE_TOO_MANY_PIXELS,
             params={
                 "name": name or uploaded.name,
                 "width": local_digits(width),

@@ -22,42 +22,59 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import identifiers
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import IdentifierError
 
-MESSAGES: dict[str, Promise] = {
-    "national_id_format": _("Enter the national ID using digits only."),
-    "national_id_length": _("Enter a valid national ID; it must have 10 digits."),
-    "national_id_invalid": _(
+MESSAGES: dict[IdentifierErrorCode, Promise] = {
+    IdentifierErrorCode.NATIONAL_ID_FORMAT: _("Enter the national ID using digits only."),
+    IdentifierErrorCode.NATIONAL_ID_LENGTH: _("Enter a valid national ID; it must have 10 digits."),
+    IdentifierErrorCode.NATIONAL_ID_INVALID: _(
         "Enter a valid national ID; it cannot be one digit repeated, "
         "and digits 4 to 9 cannot all be zero."
     ),
-    "national_id_checksum": _(
+    IdentifierErrorCode.NATIONAL_ID_CHECKSUM: _(
         "Enter a valid 10-digit national ID; the check digit does not match."
     ),
-    "national_legal_id_format": _("Enter the national legal ID using digits only."),
-    "national_legal_id_length": _("Enter a valid national legal ID; it must have 11 digits."),
-    "national_legal_id_invalid": _(
+    IdentifierErrorCode.NATIONAL_LEGAL_ID_FORMAT: _(
+        "Enter the national legal ID using digits only."
+    ),
+    IdentifierErrorCode.NATIONAL_LEGAL_ID_LENGTH: _(
+        "Enter a valid national legal ID; it must have 11 digits."
+    ),
+    IdentifierErrorCode.NATIONAL_LEGAL_ID_INVALID: _(
         "Enter a valid national legal ID; digits 4 to 9 cannot all be zero."
     ),
-    "national_legal_id_checksum": _(
+    IdentifierErrorCode.NATIONAL_LEGAL_ID_CHECKSUM: _(
         "Enter a valid 11-digit national legal ID; the check digit does not match."
     ),
-    "mobile_format": _("Enter a valid mobile number, such as 09121234567."),
-    "bill_id_format": _("Enter the bill ID using digits only."),
-    "bill_id_length": _("Enter a valid bill ID; it must have 6 to 13 digits."),
-    "bill_id_checksum": _("Enter a valid bill ID; the check digit does not match."),
-    "bill_id_not_gas": _("Enter the bill ID of a gas bill; this bill ID is for another service."),
-    "payment_id_format": _("Enter the payment ID using digits only."),
-    "payment_id_length": _("Enter a valid payment ID; it must have 6 to 13 digits."),
-    "payment_id_checksum": _("Enter a valid payment ID; the check digit does not match."),
-    "payment_id_mismatch": _("This payment ID does not belong to this bill ID."),
-    "subscription_number_format": _("Enter the subscription number using digits only."),
-    "subscription_number_length": _(
+    IdentifierErrorCode.MOBILE_FORMAT: _("Enter a valid mobile number, such as 09121234567."),
+    IdentifierErrorCode.BILL_ID_FORMAT: _("Enter the bill ID using digits only."),
+    IdentifierErrorCode.BILL_ID_LENGTH: _("Enter a valid bill ID; it must have 6 to 13 digits."),
+    IdentifierErrorCode.BILL_ID_CHECKSUM: _(
+        "Enter a valid bill ID; the check digit does not match."
+    ),
+    IdentifierErrorCode.BILL_ID_NOT_GAS: _(
+        "Enter the bill ID of a gas bill; this bill ID is for another service."
+    ),
+    IdentifierErrorCode.PAYMENT_ID_FORMAT: _("Enter the payment ID using digits only."),
+    IdentifierErrorCode.PAYMENT_ID_LENGTH: _(
+        "Enter a valid payment ID; it must have 6 to 13 digits."
+    ),
+    IdentifierErrorCode.PAYMENT_ID_CHECKSUM: _(
+        "Enter a valid payment ID; the check digit does not match."
+    ),
+    IdentifierErrorCode.PAYMENT_ID_MISMATCH: _("This payment ID does not belong to this bill ID."),
+    IdentifierErrorCode.SUBSCRIPTION_NUMBER_FORMAT: _(
+        "Enter the subscription number using digits only."
+    ),
+    IdentifierErrorCode.SUBSCRIPTION_NUMBER_LENGTH: _(
         "Enter a valid subscription number; it must have 1 to 8 digits."
     ),
-    "tracking_code_format": _("Enter the tracking code using digits only."),
-    "tracking_code_length": _("Enter a valid tracking code; it must have 10 digits."),
-    "tracking_code_checksum": _(
+    IdentifierErrorCode.TRACKING_CODE_FORMAT: _("Enter the tracking code using digits only."),
+    IdentifierErrorCode.TRACKING_CODE_LENGTH: _(
+        "Enter a valid tracking code; it must have 10 digits."
+    ),
+    IdentifierErrorCode.TRACKING_CODE_CHECKSUM: _(
         "Enter a valid tracking code; the check digit does not match, so a digit is "
         "probably mistyped."
     ),
@@ -67,7 +84,7 @@ NOT_CANONICAL_MESSAGE = _("Enter this identifier in its standard form: %(canonic
 
 NATIONAL_ID_CODES = tuple(code for code in MESSAGES if code.startswith("national_id_"))
 NATIONAL_LEGAL_ID_CODES = tuple(code for code in MESSAGES if code.startswith("national_legal_"))
-MOBILE_CODES = ("mobile_format",)
+MOBILE_CODES = (IdentifierErrorCode.MOBILE_FORMAT,)
 BILL_ID_CODES = tuple(code for code in MESSAGES if code.startswith("bill_id_"))
 PAYMENT_ID_CODES = tuple(code for code in MESSAGES if code.startswith("payment_id_"))
 SUBSCRIPTION_NUMBER_CODES = tuple(
@@ -100,7 +117,7 @@ def _check_canonical(kind: str, normalizer: Callable[..., str], value: object) -
     if canonical != value:
         raise ValidationError(
             NOT_CANONICAL_MESSAGE,
-            code=f"{kind}_not_canonical",
+            code=IdentifierErrorCode(f"{kind}_not_canonical"),
             params={"canonical": canonical},
         )
 

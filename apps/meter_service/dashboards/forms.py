@@ -9,6 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.error_codes import SiteErrorCode
 from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.dashboards.models import DashboardCity, DashboardRollup
 from apps.meter_service.dashboards.periods import Period
@@ -69,7 +70,7 @@ class DashboardFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             raise forms.ValidationError(
-                _("The start date is after the end date."), code="range_reversed"
+                _("The start date is after the end date."), code=SiteErrorCode.RANGE_REVERSED
             )
         return data
 

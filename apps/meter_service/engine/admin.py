@@ -32,8 +32,10 @@ from unfold.widgets import (
 from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.engine import services, studio_page, validation, versions
+from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.models import ProcessVersion
 from apps.meter_service.sites import staff_site
 
@@ -67,31 +69,33 @@ def _read_xml(uploaded, suffix: str) -> str:
     if not name.lower().endswith(suffix):
         raise ValidationError(
             _("%(file)s is not a %(suffix)s file."),
-            code="file_type",
+            code=CommonErrorCode.FILE_TYPE,
             params={"file": name, "suffix": suffix},
         )
     if uploaded.size > validation.MAX_FILE_BYTES:
         raise ValidationError(
             _("%(file)s is larger than %(megabytes)s MB."),
-            code="file_size",
+            code=ProcessErrorCode.FILE_SIZE,
             params={"file": name, "megabytes": local_digits(_megabytes())},
         )
     try:
         text = uploaded.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(
-            _("%(file)s is not a text file in UTF-8."), code="file_encoding", params={"file": name}
+            _("%(file)s is not a text file in UTF-8."),
+            code=ProcessErrorCode.FILE_ENCODING,
+            params={"file": name},
         ) from exc
     head = text.lstrip()
     if not head.startswith("<"):
         raise ValidationError(
-            _("%(file)s is not an XML file."), code="file_type", params={"file": name}
+            _("%(file)s is not an XML file."), code=CommonErrorCode.FILE_TYPE, params={"file": name}
         )
     # Modelers never write a DOCTYPE; refusing it keeps entity tricks out of the parsers.
     if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise ValidationError(
             _("%(file)s declares a DOCTYPE, which BPMN and DMN files never need."),
-            code="file_doctype",
+            code=ProcessErrorCode.FILE_DOCTYPE,
             params={"file": name},
         )
     return text
@@ -136,7 +140,7 @@ class ProcessUploadForm(forms.Form):
         if len(files) > MAX_DMN_FILES:
             raise ValidationError(
                 _("Upload at most %(count)s DMN files."),
-                code="too_many_files",
+                code=ProcessErrorCode.TOO_MANY_FILES,
                 params={"count": local_digits(MAX_DMN_FILES)},
             )
         texts: dict[str, str] = {}
@@ -149,12 +153,14 @@ class ProcessUploadForm(forms.Form):
                         "%(file)s: name DMN files with Latin letters, digits, dots, dashes "
                         "and underscores only."
                     ),
-                    code="file_name",
+                    code=ProcessErrorCode.FILE_NAME,
                     params={"file": name},
                 )
             if name in texts:
                 raise ValidationError(
-                    _("%(file)s was chosen twice."), code="file_twice", params={"file": name}
+                    _("%(file)s was chosen twice."),
+                    code=ProcessErrorCode.FILE_TWICE,
+                    params={"file": name},
                 )
             texts[name] = text
         return texts

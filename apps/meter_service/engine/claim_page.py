@@ -13,6 +13,7 @@ from apps.meter_service.audit.labels import event_label
 from apps.meter_service.core.display import local_digits, rial_text
 from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.engine import runner
+from apps.meter_service.engine.events import ProcessEvents
 from apps.meter_service.engine.selectors import claim_sla, claim_tasks, lane_label
 
 # Form values worth showing in the history (the rest stay in the step's data).
@@ -123,7 +124,7 @@ def history_html(events, version=None) -> str:
     rows = []
     for event in events:
         params = event.parameters or {}
-        if event.event_type == "process_step":
+        if event.event_type == ProcessEvents.PROCESS_STEP:
             if params.get("kind") != "task":
                 continue  # starts, messages and timers show as the claim's own events
             title, detail = task_step_text(params, version)
@@ -159,7 +160,7 @@ def history_rows(claim) -> list:
     rows = []
     for event, row in zip(events, rows_of(claim, events), strict=True):
         params = event.parameters or {}
-        if event.event_type == "process_step":
+        if event.event_type == ProcessEvents.PROCESS_STEP:
             if params.get("kind") == "task":
                 title, detail = task_step_text(params, version)
             else:

@@ -32,6 +32,8 @@ from apps.meter_service import permissions
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.engine import handlers, runner
+from apps.meter_service.engine.error_codes import ProcessErrorCode
+from apps.meter_service.engine.events import ProcessEvents
 from apps.meter_service.engine.forms import form_for, task_data
 from apps.meter_service.engine.models import (
     InstanceStatus,
@@ -94,7 +96,7 @@ def process_version_create(
     if same is not None:
         raise ValidationError(
             _("These files are version %(n)s already.") % {"n": local_digits(same.number)},
-            code="same_files",
+            code=ProcessErrorCode.SAME_FILES,
         )
     last = (
         ProcessVersion.objects.select_for_update()
@@ -111,7 +113,10 @@ def process_version_create(
         uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record_event(
-        document=version, event_type="process_version_uploaded", actor=actor, parameters={}
+        document=version,
+        event_type=ProcessEvents.PROCESS_VERSION_UPLOADED,
+        actor=actor,
+        parameters={},
     )
     return version
 
@@ -123,7 +128,7 @@ def process_version_activate(*, version: ProcessVersion, actor=None) -> ProcessV
         raise ValidationError(
             _("Version %(n)s is a draft: deploy it from the process studio.")
             % {"n": local_digits(version.number)},
-            code="draft",
+            code=ProcessErrorCode.DRAFT,
         )
     ProcessVersion.objects.select_for_update().filter(process_id=version.process_id).update(
         is_active=None
@@ -132,7 +137,10 @@ def process_version_activate(*, version: ProcessVersion, actor=None) -> ProcessV
     version.activated_at = timezone.now()
     version.save(update_fields=["is_active", "activated_at"])
     record_event(
-        document=version, event_type="process_version_activated", actor=actor, parameters={}
+        document=version,
+        event_type=ProcessEvents.PROCESS_VERSION_ACTIVATED,
+        actor=actor,
+        parameters={},
     )
     return version
 
@@ -247,7 +255,7 @@ def _save(
         if saved != 1:
             raise ProcessConflict(
                 _("Someone else moved this claim on at the same time; reload and try again."),
-                code="process_conflict",
+                code=ProcessErrorCode.PROCESS_CONFLICT,
             )
         for name, value in fields.items():
             setattr(instance, name, value)
@@ -288,7 +296,7 @@ def _save(
         last = step is steps[-1]
         record_event(
             document=instance.claim,
-            event_type="process_step",
+            event_type=ProcessEvents.PROCESS_STEP,
             actor=actor,
             parameters={
                 "kind": step.kind,
@@ -466,7 +474,7 @@ def process_complete_task(
     try:
         task = ProcessTask.objects.select_related("instance__version").get(task_id=task_id)
     except (ProcessTask.DoesNotExist, ValueError, ValidationError) as exc:
-        raise ValidationError(_("No such step."), code="no_such_task") from exc
+        raise ValidationError(_("No such step."), code=ProcessErrorCode.NO_SUCH_TASK) from exc
     process_check_can_complete(user=user, task=task)
     instance = _locked(task.instance.claim_id)
     task.refresh_from_db(fields=["completed_at", "completed_by", "cancelled"])
@@ -481,7 +489,8 @@ def process_complete_task(
     engine_task = workflow.get_task_from_id(uuid.UUID(str(task.task_id)))
     if engine_task is None or engine_task.state != TaskState.READY:
         raise ProcessConflict(
-            _("This step is no longer open; reload the claim."), code="process_conflict"
+            _("This step is no longer open; reload the claim."),
+            code=ProcessErrorCode.PROCESS_CONFLICT,
         )
     # Claimed first, conditionally: of two people completing it at once, one gets a row.
     done = ProcessTask.objects.filter(pk=task.pk, completed_at__isnull=True).update(
@@ -489,7 +498,8 @@ def process_complete_task(
     )
     if done != 1:
         raise ProcessConflict(
-            _("This step is no longer open; reload the claim."), code="process_conflict"
+            _("This step is no longer open; reload the claim."),
+            code=ProcessErrorCode.PROCESS_CONFLICT,
         )
     engine_task.data.update(values)
     step = _Step(kind="task", step=task.element_id, step_name=task.name, data=values)
@@ -511,12 +521,13 @@ def _refuse_if_closed(task: ProcessTask) -> None:
         return
     if task.cancelled:
         raise ProcessConflict(
-            _("This step was withdrawn: the claim moved on without it."), code="process_conflict"
+            _("This step was withdrawn: the claim moved on without it."),
+            code=ProcessErrorCode.PROCESS_CONFLICT,
         )
     who = task.completed_by.get_full_name() or task.completed_by.get_username()
     raise ProcessConflict(
         _("%(who)s completed this step first; reload the claim.") % {"who": who},
-        code="process_conflict",
+        code=ProcessErrorCode.PROCESS_CONFLICT,
     )
 
 
@@ -562,7 +573,7 @@ def process_instance_migrate(
         raise ValidationError(
             _("Version %(n)s is a draft: deploy it first.")
             % {"n": local_digits(to_version.number)},
-            code="migration_refused",
+            code=ProcessErrorCode.MIGRATION_REFUSED,
         )
     instance = _locked(instance.claim_id)
     if instance.status != InstanceStatus.RUNNING:
@@ -579,7 +590,7 @@ def process_instance_migrate(
         raise ValidationError(
             _("Steps this claim already went through are missing in version %(n)s: %(steps)s.")
             % {"n": local_digits(to_version.number), "steps": "، ".join(lost)},
-            code="migration_refused",
+            code=ProcessErrorCode.MIGRATION_REFUSED,
         )
     # A step the claim waits at keeps its old spec through migrate_workflow when the new
     # version lacks it: the saved state would then name a step the version cannot load.
@@ -613,7 +624,7 @@ def _refuse_stranded(tasks: list, to_version: ProcessVersion) -> None:
         raise ValidationError(
             _("Steps this claim is waiting at are missing in version %(n)s: %(steps)s.")
             % {"n": local_digits(to_version.number), "steps": "، ".join(stranded)},
-            code="migration_refused",
+            code=ProcessErrorCode.MIGRATION_REFUSED,
         )
 
 

@@ -23,8 +23,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.engine import handlers, runner, services, validation
+from apps.meter_service.engine.error_codes import ProcessErrorCode
+from apps.meter_service.engine.events import ProcessEvents
 from apps.meter_service.engine.forms import form_for, task_data
 from apps.meter_service.engine.models import ProcessVersion
 
@@ -35,13 +38,13 @@ MAX_DRY_RUN_STEPS = 60
 def _check_well_formed(bpmn: str, dmn_files: dict[str, str]) -> None:
     """What a draft must be to be kept: XML the studio can open again, nothing more."""
     if len(bpmn.encode()) > validation.MAX_FILE_BYTES:
-        raise ValidationError(_("The BPMN file is too large."), code="too_large")
+        raise ValidationError(_("The BPMN file is too large."), code=CommonErrorCode.TOO_LARGE)
     for name, text in [("BPMN", bpmn), *dmn_files.items()]:
         if "<!DOCTYPE" in text or "<!ENTITY" in text:
             raise ValidationError(
                 _("%(file)s declares a DOCTYPE, which BPMN and DMN files never need.")
                 % {"file": name},
-                code="file_doctype",
+                code=ProcessErrorCode.FILE_DOCTYPE,
             )
     validation.parse_xml(bpmn, _("The BPMN file"))
     for name, text in dmn_files.items():
@@ -66,7 +69,7 @@ def process_draft_save(
     if draft is not None:
         draft = ProcessVersion.objects.select_for_update().get(pk=draft.pk)
         if not draft.is_draft:
-            raise ValidationError(_("Only a draft can be changed."), code="not_draft")
+            raise ValidationError(_("Only a draft can be changed."), code=CommonErrorCode.NOT_DRAFT)
         draft.bpmn, draft.dmn_files, draft.checksum = bpmn, dmn_files, checksum
         draft.note = note or draft.note
         draft.save(update_fields=["bpmn", "dmn_files", "checksum", "note"])
@@ -86,7 +89,9 @@ def process_draft_save(
             is_draft=True,
             uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-    record_event(document=draft, event_type="process_draft_saved", actor=actor, parameters={})
+    record_event(
+        document=draft, event_type=ProcessEvents.PROCESS_DRAFT_SAVED, actor=actor, parameters={}
+    )
     return draft
 
 
@@ -129,10 +134,10 @@ def process_draft_deploy(*, draft: ProcessVersion, actor=None) -> ProcessVersion
     """Make the draft the version new claims start on; running claims keep theirs."""
     draft = ProcessVersion.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_draft:
-        raise ValidationError(_("Only a draft can be deployed."), code="not_draft")
+        raise ValidationError(_("Only a draft can be deployed."), code=CommonErrorCode.NOT_DRAFT)
     problems = process_draft_problems(draft)
     if problems:
-        raise ValidationError([p.message for p in problems], code="invalid")
+        raise ValidationError([p.message for p in problems], code=CommonErrorCode.INVALID)
     same = (
         ProcessVersion.objects.filter(
             process_id=draft.process_id, checksum=draft.checksum, is_draft=False
@@ -143,11 +148,16 @@ def process_draft_deploy(*, draft: ProcessVersion, actor=None) -> ProcessVersion
     if same is not None:
         raise ValidationError(
             _("These files are version %(n)s already.") % {"n": local_digits(same.number)},
-            code="same_files",
+            code=ProcessErrorCode.SAME_FILES,
         )
     draft.is_draft = False
     draft.save(update_fields=["is_draft"])
-    record_event(document=draft, event_type="process_version_deployed", actor=actor, parameters={})
+    record_event(
+        document=draft,
+        event_type=ProcessEvents.PROCESS_VERSION_DEPLOYED,
+        actor=actor,
+        parameters={},
+    )
     return services.process_version_activate(version=draft, actor=actor)
 
 
@@ -224,7 +234,7 @@ def _throwaway_claim(version: ProcessVersion):
     if installation is None or tariff is None:
         raise ValidationError(
             _("A dry run needs one subscriber with an installed meter and a fee tariff."),
-            code="no_meter",
+            code=CommonErrorCode.NO_METER,
         )
     now = runner.now()
     return Claim.objects.create(

@@ -25,6 +25,7 @@ from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
 from apps.meter_service import permissions
 from apps.meter_service.engine import expressions, handlers, runner
+from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.forms import CONSTRAINTS, FIELD_TYPES
 from apps.meter_service.engine.runner import TopicServiceTask
 
@@ -38,7 +39,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 
 
 def _fail(message: str) -> ValidationError:
-    return ValidationError(message, code="invalid_process")
+    return ValidationError(message, code=ProcessErrorCode.INVALID_PROCESS)
 
 
 def _check_expression(text: str, where: str) -> None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import formfields, identifiers, validators
+from apps.meter_service.core.error_codes import CommonErrorCode, SiteErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm
 from apps.meter_service.core.identifiers import IdentifierError, clean_digits
 from apps.meter_service.core.jalali import JalaliDateField
@@ -109,8 +110,8 @@ class WalkInForm(DigitNormalizingForm):
             )
             if self.subscriber is None:
                 if len(cleaned["identity"]) == identifiers.NATIONAL_LEGAL_ID_LENGTH:
-                    raise ValidationError(NO_MATCH_LEGAL_ID_MESSAGE, code="no_match")
-                raise ValidationError(NO_MATCH_MESSAGE, code="no_match")
+                    raise ValidationError(NO_MATCH_LEGAL_ID_MESSAGE, code=CommonErrorCode.NO_MATCH)
+                raise ValidationError(NO_MATCH_MESSAGE, code=CommonErrorCode.NO_MATCH)
         return cleaned
 
 
@@ -167,7 +168,9 @@ class ClaimSearchForm(DigitNormalizingForm):
         typed = self.cleaned_data["q"]
         digits = identifiers.normalize_code_search(typed)
         if digits is None and identifiers.clean_digits(typed):
-            raise ValidationError(_("A tracking code has digits only."), code="digits_only")
+            raise ValidationError(
+                _("A tracking code has digits only."), code=SiteErrorCode.DIGITS_ONLY
+            )
         return digits or ""
 
 

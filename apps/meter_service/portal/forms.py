@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import jalali, tracking
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import SiteErrorCode
 from apps.meter_service.core.formfields import MobileField
 from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin
 from apps.meter_service.core.identifiers import clean_digits
@@ -52,7 +53,7 @@ class CodeForm(DigitNormalizingForm):
     def clean_code(self) -> str:
         value = clean_digits(self.cleaned_data["code"])
         if not value.isascii() or not value.isdigit():
-            raise ValidationError(_("The code has digits only."), code="digits_only")
+            raise ValidationError(_("The code has digits only."), code=SiteErrorCode.DIGITS_ONLY)
         return value
 
 
@@ -109,14 +110,14 @@ class StatusLookupForm(DigitNormalizingForm):
         code = tracking.normalize(self.cleaned_data["code"])
         if not tracking.is_valid(code):
             raise ValidationError(
-                _("This is not a tracking code; check the 10 digits."), code="bad_code"
+                _("This is not a tracking code; check the 10 digits."), code=SiteErrorCode.BAD_CODE
             )
         return code
 
     def clean_mobile_last4(self) -> str:
         digits = clean_digits(self.cleaned_data["mobile_last4"])
         if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
-            raise ValidationError(_("Enter exactly 4 digits."), code="bad_last4")
+            raise ValidationError(_("Enter exactly 4 digits."), code=SiteErrorCode.BAD_LAST4)
         return digits
 
 
@@ -234,7 +235,7 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
                     "subscription",
                     ValidationError(
                         _("Choose the subscription the complaint is about."),
-                        code="no_subscription",
+                        code=SiteErrorCode.NO_SUBSCRIPTION,
                     ),
                 )
         return cleaned

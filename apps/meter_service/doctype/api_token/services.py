@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.doctype.api_token.events import ApiTokenEvents
 from apps.meter_service.doctype.api_token.models import ApiToken
 
 PREFIX_LENGTH = 8
@@ -51,7 +52,7 @@ def token_create(*, user, actor=None, days: int | None = None) -> IssuedToken:
     )
     record_event(
         document=user,
-        event_type="api_token_issued",
+        event_type=ApiTokenEvents.API_TOKEN_ISSUED,
         actor=actor,
         parameters={"prefix": token.prefix, "expires_at": token.expires_at},
     )
@@ -86,7 +87,7 @@ def token_revoke(*, token: ApiToken, actor) -> bool:
         token.refresh_from_db()
         record_event(
             document=token.user,
-            event_type="api_token_revoked",
+            event_type=ApiTokenEvents.API_TOKEN_REVOKED,
             actor=actor,
             parameters={"prefix": token.prefix},
         )

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from apps.meter_service.core import formfields, identifiers, validators
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm
 from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.bill.models import Bill
@@ -65,7 +66,8 @@ class BillImportForm(DigitNormalizingForm):
             self.add_error(
                 "payment_id",
                 forms.ValidationError(
-                    validators.MESSAGES["payment_id_mismatch"], code="payment_id_mismatch"
+                    validators.MESSAGES[IdentifierErrorCode.PAYMENT_ID_MISMATCH],
+                    code=IdentifierErrorCode.PAYMENT_ID_MISMATCH,
                 ),
             )
         return cleaned

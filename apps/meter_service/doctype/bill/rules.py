@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import identifiers
 from apps.meter_service.core.display import format_quantity
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.bill.error_codes import BillErrorCode
 
 # Fields a bill's identity is made of; the rest may be corrected by a later import.
 IDENTITY = ("bill_id", "payment_id")
@@ -29,7 +31,7 @@ def check_bill(bill) -> None:
         raise _error(
             "bill_id",
             _("This bill ID is not the bill ID of this subscription."),
-            "bill_not_subscribers",
+            BillErrorCode.BILL_NOT_SUBSCRIBERS,
         )
     if (
         identifiers.is_valid_bill_id(bill.bill_id or "")
@@ -39,7 +41,7 @@ def check_bill(bill) -> None:
         raise _error(
             "payment_id",
             _("This payment ID does not belong to this bill ID."),
-            "payment_id_mismatch",
+            IdentifierErrorCode.PAYMENT_ID_MISMATCH,
         )
     readings = (bill.previous_reading, bill.current_reading, bill.volume_m3)
     if any(value is None for value in readings) or bill.is_estimated or bill.meter_changed:
@@ -52,7 +54,7 @@ def check_bill(bill) -> None:
                 "The volume must be the current reading less the previous one "
                 "(%(difference)s m³), unless the bill is estimated or the meter was changed."
             ),
-            "volume_mismatch",
+            BillErrorCode.VOLUME_MISMATCH,
             difference=format_quantity(difference),
         )
 
@@ -69,7 +71,7 @@ def check_no_overlap(bill, others: Iterable) -> None:
                     "This period overlaps the bill of %(start)s to %(end)s (payment ID "
                     "%(payment_id)s) of the same subscription; a day is billed once."
                 ),
-                "bill_period_overlap",
+                BillErrorCode.BILL_PERIOD_OVERLAP,
                 start=format_date(other.period_start),
                 end=format_date(other.period_end),
                 payment_id=other.payment_id,

@@ -14,7 +14,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import changed_fields, record_event
 from apps.meter_service.core import identifiers, validators
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.doctype.bill import rules
+from apps.meter_service.doctype.bill.events import BillEvents
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
@@ -78,7 +80,7 @@ def _subscriber_of(data: dict[str, Any], bill_id: str) -> Subscriber:
             {
                 "bill_id": ValidationError(
                     _("No subscriber has the bill ID %(bill_id)s."),
-                    code="no_subscriber",
+                    code=CommonErrorCode.NO_SUBSCRIBER,
                     params={"bill_id": bill_id},
                 )
             }
@@ -143,7 +145,7 @@ def bill_create(*, subscriber: Subscriber, fields: dict[str, Any], source: str, 
     _validate_and_save(bill)
     record_event(
         document=bill,
-        event_type="bill_created",
+        event_type=BillEvents.BILL_CREATED,
         actor=actor,
         parameters={
             "source": source,
@@ -180,7 +182,7 @@ def _update(bill: Bill, *, fields: dict[str, Any], source: str, actor) -> dict[s
     _validate_and_save(bill, update_fields=[*changes, "updated_at"])
     record_event(
         document=bill,
-        event_type="bill_updated",
+        event_type=BillEvents.BILL_UPDATED,
         actor=actor,
         parameters={"source": source, "changes": changes},
     )

@@ -8,8 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import formfields
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.core.jalali import JalaliDateField
+from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
 from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
 
@@ -199,7 +201,7 @@ class PhoneClaimForm(ClaimForm):
     def clean_caller_proof(self) -> dict[str, str]:
         readings = caller_proof_readings(self.cleaned_data["caller_proof"])
         if not readings:
-            raise forms.ValidationError(CALLER_PROOF_MESSAGE, code="caller_proof")
+            raise forms.ValidationError(CALLER_PROOF_MESSAGE, code=ClaimErrorCode.CALLER_PROOF)
         self.caller_proof_kind = caller_proof_kind(self.cleaned_data["caller_proof"], readings)
         return readings
 
@@ -212,7 +214,7 @@ class PhoneClaimForm(ClaimForm):
             subscriber = subscriber_for_caller(key, **readings)
             if subscriber is None:
                 raise forms.ValidationError(
-                    CALLER_NO_MATCH_MESSAGES[self.caller_proof_kind], code="no_match"
+                    CALLER_NO_MATCH_MESSAGES[self.caller_proof_kind], code=CommonErrorCode.NO_MATCH
                 )
             self.subscriber = subscriber
         return cleaned

@@ -11,7 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import identifiers, uploads
 from apps.meter_service.core.display import code_text
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.bill.error_codes import BillErrorCode
+from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import (
     Channel,
     ClaimReason,
@@ -63,7 +66,7 @@ def check_no_open_claim(open_claim) -> None:
                 "Meter %(serial)s already has an open claim, tracking code %(code)s; "
                 "follow that claim instead of filing a new one."
             ),
-            "open_claim_exists",
+            ClaimErrorCode.OPEN_CLAIM_EXISTS,
             serial=open_claim.meter.serial,
             code=code_text(open_claim.tracking_code),
         )
@@ -81,28 +84,30 @@ def check_reading(
     """Check the last reading against the last one on record and what the meter can pass."""
     if reading_date > today:
         raise _error(
-            "last_reading_date", _("The reading date cannot be in the future."), "reading_future"
+            "last_reading_date",
+            _("The reading date cannot be in the future."),
+            ClaimErrorCode.READING_FUTURE,
         )
     max_age = int(rule_setting("LAST_READING_MAX_AGE_DAYS"))
     if (today - reading_date).days > max_age:
         raise _error(
             "last_reading_date",
             _("The reading is older than %(days)s days; read the meter again."),
-            "reading_too_old",
+            ClaimErrorCode.READING_TOO_OLD,
             days=max_age,
         )
     if reading_date < previous_date:
         raise _error(
             "last_reading_date",
             _("The reading date is before the last reading on record (%(date)s)."),
-            "reading_before_record",
+            ClaimErrorCode.READING_BEFORE_RECORD,
             date=format_date(previous_date),
         )
     if reading < previous_reading:
         raise _error(
             "last_reading",
             _("The reading cannot be below the last reading on record (%(reading)s m³)."),
-            "reading_below_record",
+            ClaimErrorCode.READING_BELOW_RECORD,
             reading=f"{previous_reading.normalize():f}",
         )
     hours = Decimal(max((reading_date - previous_date).days + 1, 1) * 24)
@@ -114,7 +119,7 @@ def check_reading(
                 "The reading is more than a %(size)s meter can pass since the last reading "
                 "on record; check the digits."
             ),
-            "reading_implausible",
+            ClaimErrorCode.READING_IMPLAUSIBLE,
             size=meter_size,
         )
 
@@ -125,25 +130,27 @@ def check_bill(*, subscriber_bill_id: str, bill_id: str, payment_id: str, has_sc
         raise _error(
             "last_bill_id",
             _("Give the last settled bill: its bill ID and payment ID, or a scan of it."),
-            "bill_required",
+            ClaimErrorCode.BILL_REQUIRED,
         )
     if bill_id or payment_id:
         if not (bill_id and payment_id):
             field = "last_payment_id" if bill_id else "last_bill_id"
             raise _error(
-                field, _("Give both the bill ID and the payment ID."), "bill_pair_incomplete"
+                field,
+                _("Give both the bill ID and the payment ID."),
+                ClaimErrorCode.BILL_PAIR_INCOMPLETE,
             )
         if bill_id != subscriber_bill_id:
             raise _error(
                 "last_bill_id",
                 _("This bill ID is not the bill ID of this subscription."),
-                "bill_not_subscribers",
+                BillErrorCode.BILL_NOT_SUBSCRIBERS,
             )
         if not identifiers.is_valid_payment_id(payment_id, bill_id=bill_id):
             raise _error(
                 "last_payment_id",
                 _("This payment ID does not belong to this bill ID."),
-                "payment_id_mismatch",
+                IdentifierErrorCode.PAYMENT_ID_MISMATCH,
             )
 
 
@@ -180,7 +187,7 @@ def check_bill_on_file(
                 "This is an older bill of this subscription; give the last settled bill "
                 "(one of its latest %(count)s bills)."
             ),
-            "bill_not_recent",
+            ClaimErrorCode.BILL_NOT_RECENT,
             count=recent_count,
         )
     raise _error(
@@ -189,7 +196,7 @@ def check_bill_on_file(
             "This bill ID and payment ID match none of this subscription's bills on file; "
             "check the payment ID printed on the last settled bill."
         ),
-        "bill_not_on_file",
+        ClaimErrorCode.BILL_NOT_ON_FILE,
     )
 
 
@@ -200,7 +207,7 @@ def check_scan(*, head: bytes, size: int) -> str:
         raise _error(
             "last_bill_scan",
             _("The scan is too large; at most %(mb)s MB is allowed."),
-            "scan_too_large",
+            ClaimErrorCode.SCAN_TOO_LARGE,
             mb=limit // (1024 * 1024),
         )
     content_type = uploads.sniff(head)
@@ -209,26 +216,28 @@ def check_scan(*, head: bytes, size: int) -> str:
     raise _error(
         "last_bill_scan",
         _("The scan must be a PDF, JPEG or PNG file."),
-        "scan_wrong_type",
+        ClaimErrorCode.SCAN_WRONG_TYPE,
     )
 
 
 def check_channel(*, channel: str, payment_method: str, counter_office, agency) -> None:
     if channel == Channel.COUNTER_OFFICE and counter_office is None:
-        raise _error("counter_office", _("Choose the counter office."), "office_required")
+        raise _error(
+            "counter_office", _("Choose the counter office."), ClaimErrorCode.OFFICE_REQUIRED
+        )
     if channel == Channel.AGENCY and agency is None:
-        raise _error("agency", _("Choose the agency."), "agency_required")
+        raise _error("agency", _("Choose the agency."), ClaimErrorCode.AGENCY_REQUIRED)
     if payment_method not in PAYMENT_METHODS_BY_CHANNEL.get(channel, set()):
         raise _error(
             "payment_method",
             _("This payment method is not offered on this channel."),
-            "payment_method_not_offered",
+            ClaimErrorCode.PAYMENT_METHOD_NOT_OFFERED,
         )
 
 
 def check_reason(*, reason: str, reason_text: str) -> None:
     if reason == ClaimReason.OTHER and not reason_text.strip():
-        raise _error("reason_text", _("Describe the problem."), "reason_text_required")
+        raise _error("reason_text", _("Describe the problem."), ClaimErrorCode.REASON_TEXT_REQUIRED)
 
 
 def can_cancel(claim) -> bool:
@@ -240,7 +249,7 @@ def check_can_cancel(claim) -> None:
     if not can_cancel(claim):
         raise ValidationError(
             _("Only an unpaid claim can be cancelled; this one is %(status)s."),
-            code="cannot_cancel",
+            code=ClaimErrorCode.CANNOT_CANCEL,
             params={"status": claim.get_status_display()},
         )
 
@@ -254,7 +263,7 @@ def check_can_pay(claim) -> None:
     if not can_pay(claim):
         raise ValidationError(
             _("This claim is not awaiting payment (it is %(status)s)."),
-            code="not_payable",
+            code=ClaimErrorCode.NOT_PAYABLE,
             params={"status": claim.get_status_display()},
         )
 

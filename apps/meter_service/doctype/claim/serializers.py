@@ -14,6 +14,7 @@ from rest_framework import serializers
 from apps.meter_service import privacy
 from apps.meter_service.api import fields
 from apps.meter_service.api.serializers import DigitNormalizingSerializer, FlexibleDateField
+from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import (
     Channel,
     Claim,
@@ -236,7 +237,7 @@ class ClaimFileInputSerializer(DigitNormalizingSerializer):
                         _("Give the national ID or the national legal ID, not both.")
                     ]
                 },
-                code="identity_ambiguous",
+                code=ClaimErrorCode.IDENTITY_AMBIGUOUS,
             )
         return attrs
 

@@ -16,6 +16,7 @@ from apps.meter_service.core import tracking, uploads
 from apps.meter_service.core.domain_events import publish
 from apps.meter_service.doctype.claim import events, rules
 from apps.meter_service.doctype.claim.domain_events import ClaimFiledOnBill
+from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import (
     OPEN_STATUSES,
     Claim,
@@ -153,7 +154,11 @@ def claim_file(
     )
     if installation is None:
         raise ValidationError(
-            {"meter": ValidationError(rules.NO_METER_MESSAGE, code="no_meter_installed")}
+            {
+                "meter": ValidationError(
+                    rules.NO_METER_MESSAGE, code=ClaimErrorCode.NO_METER_INSTALLED
+                )
+            }
         )
     meter = installation.meter
     open_claim, (previous_reading, previous_date) = _meter_claims(installation)
@@ -311,7 +316,7 @@ def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
         # moved on): refuse, and the transaction takes the status and the audit entry back.
         raise ValidationError(
             _("This claim's process does not take a cancellation at this step."),
-            code="process_refused_cancel",
+            code=ClaimErrorCode.PROCESS_REFUSED_CANCEL,
         )
     return claim
 

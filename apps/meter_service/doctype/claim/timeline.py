@@ -9,7 +9,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.labels import EVENT_LABELS
+from apps.meter_service.doctype.claim.events import ClaimEvents
 from apps.meter_service.doctype.claim.selectors import claim_timeline
+from apps.meter_service.doctype.process_steps import ProcessEvents
 
 # Events of the payment side (gateway sessions) belong to the claim's payment, not its status.
 GENERIC_LABEL = _("Claim updated")
@@ -46,7 +48,13 @@ class TimelineEntry:
 
 
 # Staff-side events: the process's own bookkeeping and service-level notices.
-INTERNAL_EVENTS = {"sla_warned", "sla_escalated"}
+# Events recorded on the claim for staff only (registered by the doctypes that record them,
+# through registries.py): the subscriber's timeline leaves them out.
+INTERNAL_EVENTS: set[str] = set()
+
+
+def keep_from_subscribers(*event_types: str) -> None:
+    INTERNAL_EVENTS.update(str(event_type) for event_type in event_types)
 
 
 def _step_label(params: dict) -> str | None:
@@ -65,15 +73,17 @@ def _label(event, seen: set[str], paid: bool) -> str | None:
     params = event.parameters or {}
     if event.event_type in INTERNAL_EVENTS:
         return None
-    if event.event_type == "process_step":
+    if event.event_type == ProcessEvents.PROCESS_STEP:
         # People's steps only (a test done, a meter replaced); starts, messages and timers
         # already show as the claim's own events.
         return _step_label(params) if params.get("kind") == "task" else None
-    if event.event_type == "claim_paid" and str(params.get("reference", "")).startswith("bill:"):
+    if event.event_type == ClaimEvents.CLAIM_PAID and str(params.get("reference", "")).startswith(
+        "bill:"
+    ):
         return str(BILL_CHARGED_LABEL)
-    if event.event_type == "claim_visit_scheduled" and event.event_type in seen:
+    if event.event_type == ClaimEvents.CLAIM_VISIT_SCHEDULED and event.event_type in seen:
         return str(RESCHEDULED_LABEL)  # after no access: a second visit
-    if event.event_type == "claim_expired" and paid:
+    if event.event_type == ClaimEvents.CLAIM_EXPIRED and paid:
         return str(NO_ACCESS_EXPIRED_LABEL)  # a paid claim only expires for want of access
     return str(EVENT_LABELS.get(event.event_type, GENERIC_LABEL))
 
@@ -86,7 +96,7 @@ def timeline_entries(*, claim) -> list[TimelineEntry]:
     """
     entries, seen = [], set()
     for event in claim_timeline(claim=claim):
-        label = _label(event, seen, paid="claim_paid" in seen)
+        label = _label(event, seen, paid=ClaimEvents.CLAIM_PAID in seen)
         seen.add(event.event_type)
         if label:
             entries.append(TimelineEntry(kind=event.event_type, label=label, at=event.at))

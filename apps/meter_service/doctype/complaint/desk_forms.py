@@ -15,6 +15,7 @@ from apps.meter_service import permissions
 from apps.meter_service.core import formfields
 from apps.meter_service.core.forms import ServiceErrorsMixin
 from apps.meter_service.doctype.complaint import rules
+from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
 from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
@@ -160,7 +161,9 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
         claim = permissions.scope(self.user, Claim.objects.select_related("subscriber"))
         claim = claim.filter(tracking_code=code).first()
         if claim is None:
-            raise forms.ValidationError(_("No claim has this tracking code."), code="unknown_claim")
+            raise forms.ValidationError(
+                _("No claim has this tracking code."), code=ComplaintErrorCode.UNKNOWN_CLAIM
+            )
         return claim
 
     def clean(self):
@@ -169,7 +172,9 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
         if not (data.get("complainant_name") or "").strip() and not has_subscriber:
             self.add_error(
                 "complainant_name",
-                forms.ValidationError(_("Write the complainant's name."), code="complainant_name"),
+                forms.ValidationError(
+                    _("Write the complainant's name."), code=ComplaintErrorCode.COMPLAINANT_NAME
+                ),
             )
         return data
 

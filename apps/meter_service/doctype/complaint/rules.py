@@ -14,6 +14,7 @@ from helpdesk.models import Ticket
 
 from apps.meter_service.core import uploads
 from apps.meter_service.core.jalali import format_datetime
+from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.notification import rules as message_rules
 
 # The topics shipped as helpdesk queues (fixtures/0004_complaint_queues.json), by slug, with
@@ -129,7 +130,7 @@ def check_attachment(*, head: bytes, size: int) -> str:
             {
                 "attachment": ValidationError(
                     _("The attachment is too large; at most %(mb)s MB is allowed."),
-                    code="attachment_too_large",
+                    code=ComplaintErrorCode.ATTACHMENT_TOO_LARGE,
                     params={"mb": limit // (1024 * 1024)},
                 )
             }
@@ -141,7 +142,7 @@ def check_attachment(*, head: bytes, size: int) -> str:
         {
             "attachment": ValidationError(
                 _("An attachment must be a PDF, JPEG or PNG file."),
-                code="attachment_wrong_type",
+                code=ComplaintErrorCode.ATTACHMENT_WRONG_TYPE,
             )
         }
     )

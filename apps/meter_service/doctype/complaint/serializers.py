@@ -7,6 +7,7 @@ from helpdesk.models import FollowUp, Queue
 from rest_framework import serializers
 
 from apps.meter_service.api import fields
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.forms import normalize_input
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
@@ -125,7 +126,9 @@ class ComplaintFileInputSerializer(serializers.Serializer):
         """Return the topic's queue: one open to the public (the others are staff's own)."""
         queue = complaint_topics(public_only=True).filter(slug=slug).first()
         if queue is None:
-            raise serializers.ValidationError(rules.UNKNOWN_TOPIC_MESSAGE, code="invalid_choice")
+            raise serializers.ValidationError(
+                rules.UNKNOWN_TOPIC_MESSAGE, code=CommonErrorCode.INVALID_CHOICE
+            )
         return queue
 
 

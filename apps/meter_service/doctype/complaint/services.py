@@ -26,7 +26,10 @@ from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 from apps.meter_service import permissions
 from apps.meter_service.core import identifiers, tracking, uploads
 from apps.meter_service.core.display import local_digits, person_name
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.doctype.complaint import events, rules
+from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
+from apps.meter_service.doctype.complaint.events import ComplaintEvents
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.doctype.outbox.services import enqueue
@@ -96,7 +99,7 @@ def complaint_topic_save(
             {
                 "default_owner": ValidationError(
                     rules.ASSIGNEE_MESSAGE,
-                    code="not_an_officer",
+                    code=ComplaintErrorCode.NOT_AN_OFFICER,
                     params={"user": person_name(default_owner)},
                 )
             }
@@ -120,7 +123,9 @@ def complaint_topic_save(
     }
     record_event(
         document=topic,
-        event_type="complaint_topic_created" if creating else "complaint_topic_changed",
+        event_type=ComplaintEvents.COMPLAINT_TOPIC_CREATED
+        if creating
+        else ComplaintEvents.COMPLAINT_TOPIC_CHANGED,
         actor=actor,
         parameters={
             "slug": topic.slug,
@@ -136,7 +141,9 @@ def complaint_topic_save(
 def _clean_text(text: str, field: str = "text") -> str:
     text = (text or "").strip()
     if not text:
-        raise ValidationError({field: ValidationError(rules.EMPTY_TEXT_MESSAGE, code="empty")})
+        raise ValidationError(
+            {field: ValidationError(rules.EMPTY_TEXT_MESSAGE, code=CommonErrorCode.EMPTY)}
+        )
     return text
 
 
@@ -306,11 +313,17 @@ def complaint_file(
     """
     now = now or timezone.now()
     if channel not in ComplaintChannel.values:
-        raise ValidationError({"channel": ValidationError(_("Choose a channel."), code="channel")})
+        raise ValidationError(
+            {"channel": ValidationError(_("Choose a channel."), code=ComplaintErrorCode.CHANNEL)}
+        )
     if channel in OUTSIDE_CHANNELS and not topic.allow_public_submission:
         # Topics kept for staff (not offered on the portal) take no outside complaints.
         raise ValidationError(
-            {"topic": ValidationError(rules.UNKNOWN_TOPIC_MESSAGE, code="invalid_choice")}
+            {
+                "topic": ValidationError(
+                    rules.UNKNOWN_TOPIC_MESSAGE, code=CommonErrorCode.INVALID_CHOICE
+                )
+            }
         )
     if claim is not None:
         if subscriber is None:
@@ -320,7 +333,7 @@ def complaint_file(
                 {
                     "claim": ValidationError(
                         rules.CLAIM_NOT_SUBSCRIBERS_MESSAGE,
-                        code="claim_not_subscribers",
+                        code=ComplaintErrorCode.CLAIM_NOT_SUBSCRIBERS,
                         params={"code": tracking.display(claim.tracking_code)},
                     )
                 }
@@ -345,11 +358,15 @@ def complaint_file(
             contact_mobile = identifiers.normalize_mobile(contact_mobile)
         except identifiers.IdentifierError as exc:
             raise ValidationError(
-                {"contact_mobile": ValidationError(str(exc), code="mobile")}
+                {"contact_mobile": ValidationError(str(exc), code=ComplaintErrorCode.MOBILE)}
             ) from exc
     if not contact_mobile and not contact_email:
         raise ValidationError(
-            {"contact_mobile": ValidationError(rules.NO_CONTACT_MESSAGE, code="no_contact")}
+            {
+                "contact_mobile": ValidationError(
+                    rules.NO_CONTACT_MESSAGE, code=ComplaintErrorCode.NO_CONTACT
+                )
+            }
         )
     files = _check_attachments(attachments)
 
@@ -416,7 +433,7 @@ def complaint_file(
             )
     events.complaint_event(
         complaint=complaint,
-        event_type="complaint_filed",
+        event_type=ComplaintEvents.COMPLAINT_FILED,
         actor=actor,
         channel=channel,
         topic=topic.slug,
@@ -453,9 +470,9 @@ def complaint_answer(
     ticket = complaint.ticket
     text = _clean_text(text)
     if not rules.may_reply(ticket.status):
-        raise ValidationError(rules.CLOSED_MESSAGE, code="complaint_closed")
+        raise ValidationError(rules.CLOSED_MESSAGE, code=ComplaintErrorCode.COMPLAINT_CLOSED)
     if resolve and ticket.status not in rules.AWAITING_ANSWER:
-        raise ValidationError(rules.NOT_RESOLVABLE_MESSAGE, code="not_resolvable")
+        raise ValidationError(rules.NOT_RESOLVABLE_MESSAGE, code=ComplaintErrorCode.NOT_RESOLVABLE)
     files = _check_attachments(attachments)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Answer") if public else _("Internal note")
@@ -483,7 +500,9 @@ def complaint_answer(
         complaint.save(update_fields=fields)
     events.complaint_event(
         complaint=complaint,
-        event_type="complaint_resolved" if resolve else "complaint_answered",
+        event_type=ComplaintEvents.COMPLAINT_RESOLVED
+        if resolve
+        else ComplaintEvents.COMPLAINT_ANSWERED,
         actor=actor,
         public=public or resolve,
     )
@@ -510,7 +529,7 @@ def complaint_subscriber_reply(
     ticket = complaint.ticket
     text = _clean_text(text)
     if not rules.may_reply(ticket.status):
-        raise ValidationError(rules.CLOSED_MESSAGE, code="complaint_closed")
+        raise ValidationError(rules.CLOSED_MESSAGE, code=ComplaintErrorCode.COMPLAINT_CLOSED)
     files = _check_attachments(attachments)
     reopens = rules.reply_reopens(ticket.status)
     with translation.override(settings.LANGUAGE_CODE):
@@ -531,7 +550,9 @@ def complaint_subscriber_reply(
     ticket.save()
     events.complaint_event(
         complaint=complaint,
-        event_type="complaint_reopened" if reopens else "complaint_replied",
+        event_type=ComplaintEvents.COMPLAINT_REOPENED
+        if reopens
+        else ComplaintEvents.COMPLAINT_REPLIED,
         actor=actor,
     )
     if reopens:
@@ -555,7 +576,7 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
             {
                 "assignee": ValidationError(
                     rules.ASSIGNEE_MESSAGE,
-                    code="not_an_officer",
+                    code=ComplaintErrorCode.NOT_AN_OFFICER,
                     params={"user": person_name(assignee)},
                 )
             }
@@ -577,7 +598,10 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     ticket.assigned_to = assignee
     ticket.save()
     events.complaint_event(
-        complaint=complaint, event_type="complaint_assigned", actor=actor, assignee=new
+        complaint=complaint,
+        event_type=ComplaintEvents.COMPLAINT_ASSIGNED,
+        actor=actor,
+        assignee=new,
     )
     if assignee is not None and assignee.email and assignee != actor:
         with translation.override(settings.LANGUAGE_CODE):
@@ -595,7 +619,7 @@ def complaint_close(
     complaint = _locked(complaint)
     ticket = complaint.ticket
     if ticket.status in (rules.CLOSED, rules.DUPLICATE):
-        raise ValidationError(rules.NOT_CLOSABLE_MESSAGE, code="already_closed")
+        raise ValidationError(rules.NOT_CLOSABLE_MESSAGE, code=ComplaintErrorCode.ALREADY_CLOSED)
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Closed") if actor is not None else _("Closed: no reply from the subscriber")
         follow_up = _follow_up(
@@ -607,7 +631,9 @@ def complaint_close(
     ticket.save()
     complaint.closed_at = now
     complaint.save(update_fields=["closed_at"])
-    events.complaint_event(complaint=complaint, event_type="complaint_closed", actor=actor)
+    events.complaint_event(
+        complaint=complaint, event_type=ComplaintEvents.COMPLAINT_CLOSED, actor=actor
+    )
     _notify_complainant(complaint, message_rules.COMPLAINT_CLOSED)
     return complaint
 
@@ -654,7 +680,9 @@ def complaints_escalate_overdue(*, now: datetime.datetime | None = None) -> int:
                 subject, body = _staff_text(
                     complaint, _("not answered in time"), ticket.description
                 )
-            events.complaint_event(complaint=complaint, event_type="complaint_escalated")
+            events.complaint_event(
+                complaint=complaint, event_type=ComplaintEvents.COMPLAINT_ESCALATED
+            )
             to = sorted(
                 set(_emails_of_roles(rules.escalation_roles())) | set(officers_to_tell(complaint))
             )
@@ -693,7 +721,7 @@ def _check_daily_limit(subscriber, now: datetime.datetime) -> None:
     if filed >= limit:
         raise ValidationError(
             rules.DAILY_LIMIT_MESSAGE,
-            code="complaints_daily_limit",
+            code=ComplaintErrorCode.COMPLAINTS_DAILY_LIMIT,
             params={"count": local_digits(limit)},
         )
 

@@ -17,7 +17,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import exports
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.doctype.correction import events, rules, selectors
+from apps.meter_service.doctype.correction.error_codes import CorrectionErrorCode
+from apps.meter_service.doctype.correction.events import CorrectionEvents
 from apps.meter_service.doctype.correction.models import (
     AdjustmentKind,
     BillCorrection,
@@ -46,7 +49,7 @@ def _open_step(claim, element_id: str) -> OpenStep | None:
 def _require_step(claim, element_id: str, message) -> OpenStep:
     task = _open_step(claim, element_id)
     if task is None:
-        raise ValidationError(message, code="wrong_step")
+        raise ValidationError(message, code=CorrectionErrorCode.WRONG_STEP)
     return task
 
 
@@ -80,7 +83,8 @@ def _last_test_date(claim, inspection) -> datetime.date:
     )
     if installation is None:
         raise ValidationError(
-            _("The meter has no installation on record for this subscriber."), code="no_install"
+            _("The meter has no installation on record for this subscriber."),
+            code=CorrectionErrorCode.NO_INSTALL,
         )
     return installation.installed_on
 
@@ -172,7 +176,9 @@ def correction_compute(
     claim, _task, existing = _lock_step(claim, actor)
     inspection = selectors.decisive_inspection(claim)
     if inspection is None:
-        raise ValidationError(_("The claim has no recorded test."), code="no_test")
+        raise ValidationError(
+            _("The claim has no recorded test."), code=CorrectionErrorCode.NO_TEST
+        )
     if last_verified_reading_date is not None and not window_note.strip():
         raise ValidationError(
             {"window_note": _("Say why the reading on this date is known to be right.")}
@@ -227,7 +233,7 @@ def correction_compute(
         raise ValidationError(
             _("The correction cannot be computed: %(reason)s"),
             params={"reason": error.user_message()},
-            code="cannot_compute",
+            code=CorrectionErrorCode.CANNOT_COMPUTE,
         ) from error
 
     now = now or timezone.now()
@@ -323,7 +329,7 @@ def _lock_step(claim, actor):
     if existing is not None and existing.status != CorrectionStatus.DRAFT:
         raise ValidationError(
             _("The correction is with the service manager; it cannot change now."),
-            code="not_draft",
+            code=CommonErrorCode.NOT_DRAFT,
         )
     return claim, task, existing
 
@@ -346,7 +352,7 @@ def correction_record_bill(*, claim, actor, data: dict) -> object:
     if Bill.objects.filter(bill_id=subscriber.bill_id, payment_id=payment_id).exists():
         raise ValidationError(
             {"payment_id": _("A bill with this payment ID is already recorded.")},
-            code="bill_exists",
+            code=CorrectionErrorCode.BILL_EXISTS,
         )
     fields = {
         name: data.get(name)
@@ -447,7 +453,10 @@ def correction_close_not_possible(
     }
     correction = _replace_correction(claim, existing, fields)
     events.correction_status_event(
-        correction=correction, actor=actor, event_type="correction_not_possible", note=reason
+        correction=correction,
+        actor=actor,
+        event_type=CorrectionEvents.CORRECTION_NOT_POSSIBLE,
+        note=reason,
     )
     return correction
 
@@ -463,7 +472,9 @@ def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> B
     """The billing officer signs the correction; the process decides if a manager must too."""
     correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.DRAFT:
-        raise ValidationError(_("The correction was already submitted."), code="not_draft")
+        raise ValidationError(
+            _("The correction was already submitted."), code=CommonErrorCode.NOT_DRAFT
+        )
     task = _require_step(
         correction.claim, CORRECTION_STEP, _("The claim is not waiting for its bill correction.")
     )
@@ -482,12 +493,18 @@ def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> B
         correction.status = CorrectionStatus.AWAITING_APPROVAL
         correction.save()
         events.correction_status_event(
-            correction=correction, actor=actor, event_type="correction_submitted", note=note
+            correction=correction,
+            actor=actor,
+            event_type=CorrectionEvents.CORRECTION_SUBMITTED,
+            note=note,
         )
     else:  # within the billing officer's limit
         _approve(correction, approver=None, note="")
         events.correction_status_event(
-            correction=correction, actor=actor, event_type="correction_approved", note=note
+            correction=correction,
+            actor=actor,
+            event_type=CorrectionEvents.CORRECTION_APPROVED,
+            note=note,
         )
     return correction
 
@@ -503,7 +520,9 @@ def correction_decide(
         raise ValidationError({"note": _("Say why the correction is returned.")})
     correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.AWAITING_APPROVAL:
-        raise ValidationError(_("The correction is not waiting for approval."), code="not_awaiting")
+        raise ValidationError(
+            _("The correction is not waiting for approval."), code=CorrectionErrorCode.NOT_AWAITING
+        )
     task = _require_step(
         correction.claim, APPROVAL_STEP, _("The correction is not waiting for approval.")
     )
@@ -514,12 +533,12 @@ def correction_decide(
     )
     if decision == "approve":
         _approve(correction, approver=actor, note=note)
-        event_type = "correction_approved"
+        event_type = CorrectionEvents.CORRECTION_APPROVED
     else:
         correction.status = CorrectionStatus.DRAFT
         correction.approval_note = note[:500]
         correction.save()
-        event_type = "correction_returned"
+        event_type = CorrectionEvents.CORRECTION_RETURNED
     events.correction_status_event(
         correction=correction, actor=actor, event_type=event_type, note=note
     )

@@ -3,8 +3,12 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.doctype.counter_office.error_codes import CounterOfficeErrorCode
+
 office_code_validator = RegexValidator(
-    r"^\d{3,10}$", _("Enter an office code of 3 to 10 digits."), code="office_code"
+    r"^\d{3,10}$",
+    _("Enter an office code of 3 to 10 digits."),
+    code=CounterOfficeErrorCode.OFFICE_CODE,
 )
 
 

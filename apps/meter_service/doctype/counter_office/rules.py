@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.doctype.counter_office.error_codes import CounterOfficeErrorCode
 from apps.meter_service.permissions import Role, has_role
 
 
@@ -16,7 +17,7 @@ def check_operators(users) -> None:
             {
                 "users": ValidationError(
                     _("These users are not counter-office operators: %(users)s."),
-                    code="not_operator",
+                    code=CounterOfficeErrorCode.NOT_OPERATOR,
                     params={"users": ", ".join(wrong)},
                 )
             }

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.meter_service.doctype.counter_office import events, rules
+from apps.meter_service.doctype.counter_office.events import CounterOfficeEvents
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.document_services import (
     document_create,
@@ -19,7 +20,11 @@ EDITABLE_FIELDS = ("code", "name", "city", "address", "phone", "is_active")
 
 def office_create(*, actor=None, source: str = "desk", **fields: Any) -> CounterOffice:
     return document_create(
-        CounterOffice, event_type="office_created", actor=actor, source=source, fields=fields
+        CounterOffice,
+        event_type=CounterOfficeEvents.OFFICE_CREATED,
+        actor=actor,
+        source=source,
+        fields=fields,
     )
 
 
@@ -29,7 +34,7 @@ def office_update(
     return document_update(
         office,
         editable=EDITABLE_FIELDS,
-        event_type="office_updated",
+        event_type=CounterOfficeEvents.OFFICE_UPDATED,
         actor=actor,
         source=source,
         fields=fields,

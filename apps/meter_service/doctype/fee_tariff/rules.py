@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.fee_tariff.error_codes import FeeTariffErrorCode
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def check_no_overlap(tariff, others: Iterable) -> None:
                 {
                     "valid_from": ValidationError(
                         _("Another tariff for the same case is in force from %(date)s."),
-                        code="tariff_overlap",
+                        code=FeeTariffErrorCode.TARIFF_OVERLAP,
                         params={"date": format_date(other.valid_from)},
                     )
                 }
@@ -85,6 +86,6 @@ def check_no_overlap(tariff, others: Iterable) -> None:
 def no_tariff_error(on_date: datetime.date) -> ValidationError:
     return ValidationError(
         _("No meter test fee is in force on %(date)s; ask the service desk."),
-        code="no_tariff",
+        code=FeeTariffErrorCode.NO_TARIFF,
         params={"date": format_date(on_date)},
     )

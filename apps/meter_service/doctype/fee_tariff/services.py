@@ -8,6 +8,7 @@ from django.db import transaction
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.doctype.fee_tariff import rules
+from apps.meter_service.doctype.fee_tariff.events import FeeTariffEvents
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 
 
@@ -25,7 +26,9 @@ def fee_tariff_save(*, tariff: FeeTariff | None = None, actor=None, **fields: An
     tariff.save()
     record_event(
         document=tariff,
-        event_type="fee_tariff_created" if creating else "fee_tariff_changed",
+        event_type=FeeTariffEvents.FEE_TARIFF_CREATED
+        if creating
+        else FeeTariffEvents.FEE_TARIFF_CHANGED,
         actor=actor,
         parameters={"fields": fields},
     )

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.gas_tariff.error_codes import GasTariffErrorCode
 
 SLAB = "slab"
 WHOLE = "whole"
@@ -49,17 +50,19 @@ def check_blocks(blocks: Sequence[Block]) -> None:
     The blocks are taken in order of their start; bounds are whole cubic metres, inclusive.
     """
     if not blocks:
-        raise ValidationError(_("A tariff needs at least one block."), code="no_blocks")
+        raise ValidationError(
+            _("A tariff needs at least one block."), code=GasTariffErrorCode.NO_BLOCKS
+        )
     ordered = sorted(blocks, key=lambda b: b.from_m3)
     if ordered[0].from_m3 != 0:
         raise ValidationError(
-            _("The first block must start at 0 m³."), code="blocks_first_not_zero"
+            _("The first block must start at 0 m³."), code=GasTariffErrorCode.BLOCKS_FIRST_NOT_ZERO
         )
     for number, (block, following) in enumerate(itertools.pairwise(ordered), start=1):
         if block.to_m3 is None:
             raise ValidationError(
                 _("Only the last block may be left without an upper bound (block %(n)s)."),
-                code="blocks_open_not_last",
+                code=GasTariffErrorCode.BLOCKS_OPEN_NOT_LAST,
                 params={"n": local_digits(number)},
             )
         if following.from_m3 != block.to_m3 + 1:
@@ -68,7 +71,7 @@ def check_blocks(blocks: Sequence[Block]) -> None:
                     "Block %(n)s must start at %(start)s m³, the cubic metre after the end of "
                     "block %(previous)s; blocks may neither overlap nor leave a gap."
                 ),
-                code="blocks_not_contiguous",
+                code=GasTariffErrorCode.BLOCKS_NOT_CONTIGUOUS,
                 params={
                     "n": local_digits(number + 1),
                     "start": local_digits(block.to_m3 + 1),
@@ -79,19 +82,19 @@ def check_blocks(blocks: Sequence[Block]) -> None:
         if block.to_m3 is not None and block.to_m3 < block.from_m3:
             raise ValidationError(
                 _("Block %(n)s ends before it starts."),
-                code="block_range",
+                code=GasTariffErrorCode.BLOCK_RANGE,
                 params={"n": local_digits(number)},
             )
         if block.rial_per_m3 is None or block.rial_per_m3 < 0:
             raise ValidationError(
                 _("The price of block %(n)s cannot be negative."),
-                code="block_price",
+                code=GasTariffErrorCode.BLOCK_PRICE,
                 params={"n": local_digits(number)},
             )
     if ordered[-1].to_m3 is not None:
         raise ValidationError(
             _("Leave the last block without an upper bound, so that every volume has a price."),
-            code="blocks_last_closed",
+            code=GasTariffErrorCode.BLOCKS_LAST_CLOSED,
         )
 
 
@@ -218,7 +221,7 @@ def check_no_overlap(tariff: Tariff, others: Iterable[Tariff]) -> None:
                             "The tariff “%(name)s” for the same group and zone is in force "
                             "from %(start)s; the days of two tariffs may not overlap."
                         ),
-                        code="gas_tariff_overlap",
+                        code=GasTariffErrorCode.GAS_TARIFF_OVERLAP,
                         params={"name": str(other), "start": format_date(other.effective_from)},
                     )
                 }

@@ -20,6 +20,8 @@ from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.doctype.gas_tariff import rules
+from apps.meter_service.doctype.gas_tariff.error_codes import GasTariffErrorCode
+from apps.meter_service.doctype.gas_tariff.events import GasTariffEvents
 from apps.meter_service.doctype.gas_tariff.models import (
     GasTariff,
     GasTariffBlock,
@@ -98,7 +100,7 @@ def gas_tariff_create(
     _write_blocks(tariff, block_list)
     record_event(
         document=tariff,
-        event_type="gas_tariff_created",
+        event_type=GasTariffEvents.GAS_TARIFF_CREATED,
         actor=actor,
         parameters={"source": source, "blocks": len(block_list)},
     )
@@ -141,7 +143,7 @@ def gas_tariff_update(
         ]
     record_event(
         document=tariff,
-        event_type="gas_tariff_changed",
+        event_type=GasTariffEvents.GAS_TARIFF_CHANGED,
         actor=actor,
         parameters={"source": source, "changes": changes},
     )
@@ -166,7 +168,9 @@ _ROW_ERROR = gettext_lazy("Row %(row)s of the tariff file: %(error)s")
 
 def _row_error(row: int, message: str) -> ValidationError:
     return ValidationError(
-        _ROW_ERROR, code="gas_tariff_csv_row", params={"row": row, "error": message}
+        _ROW_ERROR,
+        code=GasTariffErrorCode.GAS_TARIFF_CSV_ROW,
+        params={"row": row, "error": message},
     )
 
 
@@ -204,7 +208,7 @@ def read_tariff_csv(file: str | Path | IO) -> list[dict[str, Any]]:
     if missing:
         raise ValidationError(
             _("The tariff file lacks the columns: %(columns)s."),
-            code="gas_tariff_csv_columns",
+            code=GasTariffErrorCode.GAS_TARIFF_CSV_COLUMNS,
             params={"columns": ", ".join(missing)},
         )
     tables: dict[tuple, dict[str, Any]] = {}

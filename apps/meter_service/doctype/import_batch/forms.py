@@ -20,6 +20,7 @@ from unfold.widgets import UnfoldAdminFileFieldWidget, UnfoldAdminSelectWidget
 
 from apps.meter_service.core import formfields, identifiers
 from apps.meter_service.core.display import code_in_sentence
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm
 from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.counter_office.models import CounterOffice
@@ -115,7 +116,7 @@ class ImportBooleanField(forms.Field):
             return True
         if text in _FALSE:
             return False
-        raise ValidationError(self.error_messages["invalid"], code="invalid")
+        raise ValidationError(self.error_messages["invalid"], code=CommonErrorCode.INVALID)
 
 
 def _choice(model, name: str, choices, *, required: bool = False, coerce=str):
@@ -220,7 +221,7 @@ class MeterInstallationImportForm(DigitNormalizingForm):
         if subscriber is None:
             raise ValidationError(
                 _("No subscriber has subscription number %(number)s."),
-                code="no_subscriber",
+                code=CommonErrorCode.NO_SUBSCRIBER,
                 params={"number": code_in_sentence(number)},
             )
         self.cleaned_data["subscriber"] = subscriber
@@ -231,7 +232,9 @@ class MeterInstallationImportForm(DigitNormalizingForm):
         meter = Meter.objects.filter(serial=serial).first()
         if meter is None:
             raise ValidationError(
-                _("No meter has serial %(serial)s."), code="no_meter", params={"serial": serial}
+                _("No meter has serial %(serial)s."),
+                code=CommonErrorCode.NO_METER,
+                params={"serial": serial},
             )
         self.cleaned_data["meter"] = meter
         return serial

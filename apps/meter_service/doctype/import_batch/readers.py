@@ -21,6 +21,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
+
 CSV = "csv"
 XLSX = "xlsx"
 FORMATS = (CSV, XLSX)
@@ -102,7 +105,7 @@ def _too_large() -> ValidationError:
     megabytes = max_file_bytes() / (1024 * 1024)
     return ValidationError(
         _("The file is too large; at most %(limit)s MB is allowed."),
-        code="file_too_large",
+        code=ImportBatchErrorCode.FILE_TOO_LARGE,
         params={"limit": f"{megabytes:g}"},
     )
 
@@ -118,7 +121,7 @@ def read_upload(uploaded_file) -> bytes:
     if len(data) > limit:
         raise _too_large()
     if not data:
-        raise ValidationError(_("The file is empty."), code="empty_file")
+        raise ValidationError(_("The file is empty."), code=ImportBatchErrorCode.EMPTY_FILE)
     return data
 
 
@@ -128,17 +131,17 @@ def file_format(data: bytes, filename: str) -> str:
     if extension not in FORMATS:
         raise ValidationError(
             _("Upload a CSV or XLSX file; files of this type cannot be imported."),
-            code="file_type",
+            code=CommonErrorCode.FILE_TYPE,
         )
     if not data:
-        raise ValidationError(_("The file is empty."), code="empty_file")
+        raise ValidationError(_("The file is empty."), code=ImportBatchErrorCode.EMPTY_FILE)
     if extension == XLSX:
         _check_xlsx(data)
     elif b"\x00" in data[:8192] or zipfile.is_zipfile(io.BytesIO(data)):
         # Text never holds NUL bytes; a spreadsheet or image renamed to .csv does.
         raise ValidationError(
             _("This file is not a CSV text file; save the sheet as CSV or XLSX and try again."),
-            code="not_csv",
+            code=ImportBatchErrorCode.NOT_CSV,
         )
     return extension
 
@@ -146,7 +149,7 @@ def file_format(data: bytes, filename: str) -> str:
 def _check_xlsx(data: bytes) -> None:
     not_xlsx = ValidationError(
         _("This file is not an Excel workbook; save the sheet as .xlsx and try again."),
-        code="not_xlsx",
+        code=ImportBatchErrorCode.NOT_XLSX,
     )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -177,7 +180,8 @@ def _read_lines(lines: Iterator[list[str]], columns: Sequence[Column]) -> Table:
     header = next(lines, None)
     if header is None or not any(header):
         raise ValidationError(
-            _("The first row of the file must hold the column names."), code="no_header"
+            _("The first row of the file must hold the column names."),
+            code=ImportBatchErrorCode.NO_HEADER,
         )
     names = _match_header(header, columns)
     limit = max_rows()
@@ -188,7 +192,7 @@ def _read_lines(lines: Iterator[list[str]], columns: Sequence[Column]) -> Table:
         if len(rows) >= limit:
             raise ValidationError(
                 _("The file has more than %(limit)s data rows; split it into smaller files."),
-                code="too_many_rows",
+                code=ImportBatchErrorCode.TOO_MANY_ROWS,
                 params={"limit": limit},
             )
         values = {name: "" for name in names if name}
@@ -201,7 +205,9 @@ def _read_lines(lines: Iterator[list[str]], columns: Sequence[Column]) -> Table:
                 stray = True
         rows.append(Row(number=number, values=values, stray=stray))
     if not rows:
-        raise ValidationError(_("The file has column names but no data rows."), code="no_rows")
+        raise ValidationError(
+            _("The file has column names but no data rows."), code=ImportBatchErrorCode.NO_ROWS
+        )
     return Table(columns=tuple(name for name in names if name), rows=tuple(rows))
 
 
@@ -235,7 +241,7 @@ def _match_header(header: Sequence[str], columns: Sequence[Column]) -> list[str 
         errors.append(
             ValidationError(
                 _("Unknown columns: %(columns)s. The columns of this data are: %(expected)s."),
-                code="unknown_columns",
+                code=ImportBatchErrorCode.UNKNOWN_COLUMNS,
                 params={
                     "columns": _join(unknown),
                     "expected": _join(column.header() for column in columns),
@@ -246,7 +252,7 @@ def _match_header(header: Sequence[str], columns: Sequence[Column]) -> list[str 
         errors.append(
             ValidationError(
                 _("These columns appear more than once: %(columns)s."),
-                code="duplicate_columns",
+                code=ImportBatchErrorCode.DUPLICATE_COLUMNS,
                 params={"columns": _join(duplicate)},
             )
         )
@@ -254,7 +260,7 @@ def _match_header(header: Sequence[str], columns: Sequence[Column]) -> list[str 
         errors.append(
             ValidationError(
                 _("These required columns are missing: %(columns)s."),
-                code="missing_columns",
+                code=ImportBatchErrorCode.MISSING_COLUMNS,
                 params={"columns": _join(missing)},
             )
         )
@@ -289,7 +295,7 @@ def _decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ValidationError(
             _("The text encoding of the file is not recognised; save it as CSV UTF-8."),
-            code="encoding",
+            code=ImportBatchErrorCode.ENCODING,
         ) from exc
 
 
@@ -311,7 +317,7 @@ def _csv_lines(data: bytes) -> Iterator[list[str]]:
     except csv.Error as exc:
         raise ValidationError(
             _("The CSV file could not be read; check that it was saved as CSV."),
-            code="bad_csv",
+            code=ImportBatchErrorCode.BAD_CSV,
         ) from exc
 
 
@@ -350,7 +356,7 @@ def _xlsx_lines(data: bytes) -> Iterator[list[str]]:
 
     unreadable = ValidationError(
         _("The workbook could not be read; open it in Excel, save it as .xlsx and try again."),
-        code="bad_xlsx",
+        code=ImportBatchErrorCode.BAD_XLSX,
     )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)

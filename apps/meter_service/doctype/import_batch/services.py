@@ -34,6 +34,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.doctype.import_batch import readers
+from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
+from apps.meter_service.doctype.import_batch.events import ImportBatchEvents
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
 from apps.meter_service.doctype.import_batch.readers import Row, Table
 from apps.meter_service.doctype.import_batch.selectors import progress_key
@@ -190,7 +192,7 @@ def _run_row(*, spec: ImportSpec, row: Row, table: Table, actor, seen: dict, out
                 messages=[
                     ValidationError(
                         _("This value already appears in row %(row)s of the file."),
-                        code="duplicate_in_file",
+                        code=ImportBatchErrorCode.DUPLICATE_IN_FILE,
                         params={"row": seen[key]},
                     )
                 ],
@@ -248,12 +250,13 @@ def _read_batch(batch: ImportBatch, spec: ImportSpec) -> Table:
             data = stored.read()
     except OSError as exc:
         raise ValidationError(
-            _("The uploaded file can no longer be found; upload it again."), code="file_missing"
+            _("The uploaded file can no longer be found; upload it again."),
+            code=ImportBatchErrorCode.FILE_MISSING,
         ) from exc
     if batch.sha256 and hashlib.sha256(data).hexdigest() != batch.sha256:
         raise ValidationError(
             _("The stored file changed after it was uploaded; upload it again."),
-            code="file_changed",
+            code=ImportBatchErrorCode.FILE_CHANGED,
         )
     return readers.read_table(data, filename=batch.file.name, columns=spec.columns)
 
@@ -353,7 +356,7 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
     )
     record_event(
         document=batch,
-        event_type="import_validated",
+        event_type=ImportBatchEvents.IMPORT_VALIDATED,
         actor=batch.created_by,
         parameters={
             "valid": not errors,
@@ -379,13 +382,13 @@ def import_batch_start(*, batch: ImportBatch, actor) -> ImportBatch:
     if not started:
         raise ValidationError(
             _("Only a file that was checked and has no errors can be imported."),
-            code="not_valid",
+            code=ImportBatchErrorCode.NOT_VALID,
         )
     batch.refresh_from_db()
     _report_progress(batch.pk, 0, batch.total_rows)
     record_event(
         document=batch,
-        event_type="import_started",
+        event_type=ImportBatchEvents.IMPORT_STARTED,
         actor=actor,
         parameters={"rows": batch.total_rows},
     )
@@ -445,7 +448,7 @@ def _mark_imported(batch: ImportBatch, *, outcome: _Outcome, rows: int) -> None:
     )
     record_event(
         document=batch,
-        event_type="import_applied",
+        event_type=ImportBatchEvents.IMPORT_APPLIED,
         actor=batch.created_by,
         parameters={"rows": rows, "created": outcome.created, "updated": outcome.updated},
     )
@@ -470,7 +473,7 @@ def _fail(batch: ImportBatch, *, errors: list[dict], processed: int) -> ImportBa
     )
     record_event(
         document=batch,
-        event_type="import_failed",
+        event_type=ImportBatchEvents.IMPORT_FAILED,
         actor=batch.created_by,
         parameters={"errors": len(errors)},
     )

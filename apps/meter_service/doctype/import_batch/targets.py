@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.doctype.counter_office import services as office_services
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.import_batch import forms as import_forms
+from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
 from apps.meter_service.doctype.import_batch.models import ImportTarget
 from apps.meter_service.doctype.import_batch.readers import Column
 from apps.meter_service.doctype.meter import services as meter_services
@@ -174,5 +175,5 @@ def get_spec(target: str) -> ImportSpec:
         return SPECS[target]
     except KeyError:
         raise ValidationError(
-            _("Choose what kind of data the file holds."), code="unknown_target"
+            _("Choose what kind of data the file holds."), code=ImportBatchErrorCode.UNKNOWN_TARGET
         ) from None

@@ -20,9 +20,11 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.forms import normalize_input
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.rules import QMAX_BY_SIZE
+from apps.meter_service.doctype.inspection.error_codes import InspectionErrorCode
 from apps.meter_service.doctype.inspection.models import (
     EQUIPMENT_FOR_TEST,
     FlowBand,
@@ -76,7 +78,7 @@ def qmax(meter_size: str) -> Decimal:
     except KeyError as exc:
         raise ValidationError(
             _("No maximum flow is known for meter size %(size)s."),
-            code="unknown_size",
+            code=InspectionErrorCode.UNKNOWN_SIZE,
             params={"size": meter_size},
         ) from exc
 
@@ -100,13 +102,13 @@ def band_tolerance(accuracy_class: str, band: str, bands: Mapping) -> Decimal:
     except (KeyError, TypeError, InvalidOperation) as exc:
         raise ValidationError(
             _("No in-service tolerance is set for accuracy class %(cls)s in the %(band)s band."),
-            code="no_tolerance",
+            code=InspectionErrorCode.NO_TOLERANCE,
             params={"cls": accuracy_class, "band": band},
         ) from exc
     if tolerance <= 0:
         raise ValidationError(
             _("The in-service tolerance of accuracy class %(cls)s must be above zero."),
-            code="no_tolerance",
+            code=InspectionErrorCode.NO_TOLERANCE,
             params={"cls": accuracy_class},
         )
     return tolerance
@@ -120,30 +122,34 @@ def point_errors(point: Mapping, *, meter_size: str) -> dict[str, ValidationErro
         try:
             values[name] = to_decimal(point.get(name))
         except ValueError:
-            errors[name] = ValidationError(_("Enter a number."), code="invalid")
+            errors[name] = ValidationError(_("Enter a number."), code=CommonErrorCode.INVALID)
             continue
         if values[name] is None and name in REQUIRED_POINT_FIELDS:
-            errors[name] = ValidationError(_("This field is required."), code="required")
+            errors[name] = ValidationError(
+                _("This field is required."), code=CommonErrorCode.REQUIRED
+            )
     if errors:
         return errors
     flow, reference, registered = (values[n] for n in REQUIRED_POINT_FIELDS)
     if flow <= 0:
         errors["flow_rate_m3h"] = ValidationError(
-            _("The flow rate must be above zero."), code="flow_not_positive"
+            _("The flow rate must be above zero."), code=InspectionErrorCode.FLOW_NOT_POSITIVE
         )
     elif flow > qmax(meter_size):
         errors["flow_rate_m3h"] = ValidationError(
             _("The flow rate is above the Qmax of a %(size)s meter (%(qmax)s m³/h)."),
-            code="flow_above_qmax",
+            code=InspectionErrorCode.FLOW_ABOVE_QMAX,
             params={"size": meter_size, "qmax": f"{qmax(meter_size).normalize():f}"},
         )
     if reference <= 0:
         errors["reference_volume_m3"] = ValidationError(
-            _("The reference volume must be above zero."), code="reference_not_positive"
+            _("The reference volume must be above zero."),
+            code=InspectionErrorCode.REFERENCE_NOT_POSITIVE,
         )
     if registered < 0:
         errors["meter_volume_m3"] = ValidationError(
-            _("The meter volume cannot be negative."), code="meter_volume_negative"
+            _("The meter volume cannot be negative."),
+            code=InspectionErrorCode.METER_VOLUME_NEGATIVE,
         )
     elif (
         reference > 0
@@ -151,12 +157,12 @@ def point_errors(point: Mapping, *, meter_size: str) -> dict[str, ValidationErro
     ):
         errors["meter_volume_m3"] = ValidationError(
             _("The meter registered more than twice the reference volume; check the volumes."),
-            code="error_implausible",
+            code=InspectionErrorCode.ERROR_IMPLAUSIBLE,
         )
     pressure = values["pressure_kpa"]
     if pressure is not None and pressure <= 0:
         errors["pressure_kpa"] = ValidationError(
-            _("The pressure must be above zero."), code="pressure_not_positive"
+            _("The pressure must be above zero."), code=InspectionErrorCode.PRESSURE_NOT_POSITIVE
         )
     return errors
 
@@ -167,7 +173,7 @@ def check_points(points: list[Mapping], *, meter_size: str, stopped: bool, tampe
         raise _error(
             "points",
             _("Enter at least one test point, or mark the meter stopped or tampered with."),
-            "points_required",
+            InspectionErrorCode.POINTS_REQUIRED,
         )
     messages = []
     for number, point in enumerate(points, start=1):
@@ -282,14 +288,14 @@ def check_equipment(equipment, *, test_type: str, on_date: datetime.date, needed
             raise _error(
                 "equipment",
                 _("Choose the bench or prover the meter was tested with."),
-                "equipment_required",
+                InspectionErrorCode.EQUIPMENT_REQUIRED,
             )
         return
     if not equipment.active:
         raise _error(
             "equipment",
             _("%(equipment)s is out of service; choose another."),
-            "equipment_inactive",
+            InspectionErrorCode.EQUIPMENT_INACTIVE,
             equipment=equipment.identifier,
         )
     expected = EQUIPMENT_FOR_TEST.get(test_type)
@@ -297,7 +303,7 @@ def check_equipment(equipment, *, test_type: str, on_date: datetime.date, needed
         raise _error(
             "equipment",
             _("%(equipment)s is a %(kind)s; this test needs a %(expected)s."),
-            "equipment_wrong_kind",
+            InspectionErrorCode.EQUIPMENT_WRONG_KIND,
             equipment=equipment.identifier,
             kind=equipment.get_kind_display(),
             expected=expected.label,
@@ -309,7 +315,7 @@ def check_equipment(equipment, *, test_type: str, on_date: datetime.date, needed
                 "%(equipment)s was due for calibration on %(date)s; a test on it is not "
                 "valid. Use calibrated equipment."
             ),
-            "equipment_out_of_calibration",
+            InspectionErrorCode.EQUIPMENT_OUT_OF_CALIBRATION,
             equipment=equipment.identifier,
             date=format_date(equipment.calibration_due),
         )
@@ -317,7 +323,11 @@ def check_equipment(equipment, *, test_type: str, on_date: datetime.date, needed
 
 def check_tested_at(tested_at: datetime.datetime, *, now: datetime.datetime) -> None:
     if tested_at > now:
-        raise _error("tested_at", _("The test time cannot be in the future."), "tested_in_future")
+        raise _error(
+            "tested_at",
+            _("The test time cannot be in the future."),
+            InspectionErrorCode.TESTED_IN_FUTURE,
+        )
 
 
 def check_photo(*, head: bytes, size: int, limit: int) -> str:
@@ -326,13 +336,15 @@ def check_photo(*, head: bytes, size: int, limit: int) -> str:
         raise _error(
             "photos",
             _("A photo is too large; at most %(mb)s MB is allowed."),
-            "photo_too_large",
+            CommonErrorCode.PHOTO_TOO_LARGE,
             mb=f"{limit / (1024 * 1024):g}",
         )
     content_type = uploads.sniff(head, uploads.IMAGES)
     if content_type:
         return content_type
-    raise _error("photos", _("A photo must be a JPEG or PNG image."), "photo_wrong_type")
+    raise _error(
+        "photos", _("A photo must be a JPEG or PNG image."), CommonErrorCode.PHOTO_WRONG_TYPE
+    )
 
 
 def check_photo_count(count: int, *, limit: int) -> None:
@@ -340,6 +352,6 @@ def check_photo_count(count: int, *, limit: int) -> None:
         raise _error(
             "photos",
             _("At most %(n)s photos can be attached to a test."),
-            "too_many_photos",
+            CommonErrorCode.TOO_MANY_PHOTOS,
             n=local_digits(limit),
         )

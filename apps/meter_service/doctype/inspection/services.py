@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import code_text
 from apps.meter_service.doctype.inspection import events, rules
+from apps.meter_service.doctype.inspection.error_codes import InspectionErrorCode
+from apps.meter_service.doctype.inspection.events import InspectionEvents
 from apps.meter_service.doctype.inspection.models import (
     Inspection,
     InspectionPhoto,
@@ -56,7 +58,7 @@ def inspection_process_data(inspection: Inspection) -> dict:
 def _not_at_test_step(claim) -> ValidationError:
     return ValidationError(
         _("Claim %(code)s is not waiting for its meter test."),
-        code="not_at_test_step",
+        code=InspectionErrorCode.NOT_AT_TEST_STEP,
         params={"code": code_text(claim.tracking_code)},
     )
 
@@ -265,7 +267,7 @@ def equipment_create(*, actor=None, source: str = "desk", **fields: Any) -> Test
     """Register a bench or prover."""
     return document_create(
         TestEquipment,
-        event_type="test_equipment_created",
+        event_type=InspectionEvents.TEST_EQUIPMENT_CREATED,
         actor=actor,
         source=source,
         fields=fields,
@@ -279,7 +281,7 @@ def equipment_update(
     return document_update(
         equipment,
         editable=EQUIPMENT_FIELDS,
-        event_type="test_equipment_changed",
+        event_type=InspectionEvents.TEST_EQUIPMENT_CHANGED,
         actor=actor,
         source=source,
         fields=fields,

@@ -1,12 +1,24 @@
 """Audit events of meters and installations."""
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from apps.meter_service.audit.events import record_event
+
+
+class MeterEvents(models.TextChoices):
+    """The audit events of meter documents, with their names in the interface."""
+
+    METER_CREATED = "meter_created", _("Meter registered")
+    METER_UPDATED = "meter_updated", _("Meter changed")
+    METER_INSTALLED = "meter_installed", _("Meter installed")
+    METER_REMOVED = "meter_removed", _("Meter removed")
 
 
 def meter_installed_event(*, installation, actor) -> None:
     record_event(
         document=installation.meter,
-        event_type="meter_installed",
+        event_type=MeterEvents.METER_INSTALLED,
         actor=actor,
         parameters={
             "subscription_number": installation.subscriber.subscription_number,
@@ -20,7 +32,7 @@ def meter_installed_event(*, installation, actor) -> None:
 def meter_removed_event(*, installation, actor) -> None:
     record_event(
         document=installation.meter,
-        event_type="meter_removed",
+        event_type=MeterEvents.METER_REMOVED,
         actor=actor,
         parameters={
             "subscription_number": installation.subscriber.subscription_number,

@@ -5,10 +5,12 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.doctype.meter.error_codes import MeterErrorCode
+
 serial_validator = RegexValidator(
     r"^[A-Za-z0-9][A-Za-z0-9\-/]{2,39}$",
     _("Enter a meter serial of 3 to 40 letters, digits, '-' or '/'."),
-    code="serial",
+    code=MeterErrorCode.SERIAL,
 )
 
 

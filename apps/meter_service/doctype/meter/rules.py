@@ -8,7 +8,9 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.meter.error_codes import MeterErrorCode
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation, MeterStatus
 
 INSTALLABLE_STATUSES = {MeterStatus.IN_STOCK}
@@ -21,7 +23,7 @@ def check_can_install(*, meter: Meter, installed_on: datetime.date, current) -> 
             {
                 "meter": ValidationError(
                     _("Meter %(serial)s is %(status)s; only a meter in stock can be installed."),
-                    code="meter_not_in_stock",
+                    code=MeterErrorCode.METER_NOT_IN_STOCK,
                     params={"serial": meter.serial, "status": meter.get_status_display()},
                 )
             }
@@ -31,7 +33,7 @@ def check_can_install(*, meter: Meter, installed_on: datetime.date, current) -> 
             {
                 "installed_on": ValidationError(
                     _("The new meter cannot go in before the current one (%(date)s)."),
-                    code="installed_before_current",
+                    code=MeterErrorCode.INSTALLED_BEFORE_CURRENT,
                     params={"date": format_date(current.installed_on)},
                 )
             }
@@ -45,20 +47,21 @@ def check_can_remove(
     errors = {}
     if installation.removed_on is not None:
         errors["removed_on"] = ValidationError(
-            _("This meter was already removed."), code="already_removed"
+            _("This meter was already removed."), code=MeterErrorCode.ALREADY_REMOVED
         )
     elif removed_on < installation.installed_on:
         errors["removed_on"] = ValidationError(
-            _("A meter cannot be removed before it was installed."), code="removed_before_installed"
+            _("A meter cannot be removed before it was installed."),
+            code=MeterErrorCode.REMOVED_BEFORE_INSTALLED,
         )
     if final_reading is None:
         errors["final_reading"] = ValidationError(
-            _("Enter the final reading of the meter taken out."), code="required"
+            _("Enter the final reading of the meter taken out."), code=CommonErrorCode.REQUIRED
         )
     elif final_reading < installation.initial_reading:
         errors["final_reading"] = ValidationError(
             _("The final reading cannot be below the initial reading (%(reading)s)."),
-            code="final_below_initial",
+            code=MeterErrorCode.FINAL_BELOW_INITIAL,
             params={"reading": installation.initial_reading},
         )
     if errors:

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 
 from apps.meter_service.doctype.meter import events, rules
+from apps.meter_service.doctype.meter.events import MeterEvents
 from apps.meter_service.doctype.meter.models import (
     InstallationReason,
     Meter,
@@ -38,7 +39,7 @@ EDITABLE_FIELDS = (
 def meter_create(*, actor=None, source: str = "desk", **fields: Any) -> Meter:
     """Register a meter after validating it."""
     return document_create(
-        Meter, event_type="meter_created", actor=actor, source=source, fields=fields
+        Meter, event_type=MeterEvents.METER_CREATED, actor=actor, source=source, fields=fields
     )
 
 
@@ -47,7 +48,7 @@ def meter_update(*, meter: Meter, actor=None, source: str = "desk", **fields: An
     return document_update(
         meter,
         editable=EDITABLE_FIELDS,
-        event_type="meter_updated",
+        event_type=MeterEvents.METER_UPDATED,
         actor=actor,
         source=source,
         fields=fields,

@@ -1,16 +1,29 @@
 """Audit events of message templates and SMS messages."""
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from apps.meter_service.audit.events import record_event
 
 
+class NotificationEvents(models.TextChoices):
+    """The audit events of notification documents, with their names in the interface."""
+
+    MESSAGE_TEMPLATE_CREATED = "message_template_created", _("Message template added")
+    MESSAGE_TEMPLATE_UPDATED = "message_template_updated", _("Message template changed")
+    SMS_RETRIED = "sms_retried", _("SMS sent again")
+
+
 def message_template_created_event(*, template, actor) -> None:
-    record_event(document=template, event_type="message_template_created", actor=actor)
+    record_event(
+        document=template, event_type=NotificationEvents.MESSAGE_TEMPLATE_CREATED, actor=actor
+    )
 
 
 def message_template_updated_event(*, template, actor, changes: dict) -> None:
     record_event(
         document=template,
-        event_type="message_template_updated",
+        event_type=NotificationEvents.MESSAGE_TEMPLATE_UPDATED,
         actor=actor,
         parameters={"changes": changes},
     )
@@ -19,7 +32,7 @@ def message_template_updated_event(*, template, actor, changes: dict) -> None:
 def sms_retried_event(*, message, actor) -> None:
     record_event(
         document=message,
-        event_type="sms_retried",
+        event_type=NotificationEvents.SMS_RETRIED,
         actor=actor,
         parameters={"attempts": message.attempts, "last_error": message.last_error},
     )

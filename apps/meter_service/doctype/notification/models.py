@@ -5,11 +5,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
 
 template_key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
     _("Use lower-case English letters, digits and underscores, such as claim_filed."),
-    code="template_key",
+    code=NotificationErrorCode.TEMPLATE_KEY,
 )
 
 

@@ -17,6 +17,7 @@ from apps.meter_service.core.display import code_text, format_rial, local_digits
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
+from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
 
 CLAIM_FILED = "claim_filed"
 # A claim whose fee is charged to the next gas bill: no payment deadline to name.
@@ -151,18 +152,22 @@ def _placeholder_errors(text: str, allowed: frozenset[str]) -> list[ValidationEr
     try:
         parsed = list(string.Formatter().parse(text))
     except ValueError:
-        return [ValidationError(UNMATCHED_BRACE_MESSAGE, code="unmatched_brace")]
+        return [
+            ValidationError(UNMATCHED_BRACE_MESSAGE, code=NotificationErrorCode.UNMATCHED_BRACE)
+        ]
     errors = []
     for _literal, name, spec, conversion in parsed:
         if name is None:
             continue
         if not name.isidentifier() or spec or conversion:
-            errors.append(ValidationError(BAD_PLACEHOLDER_MESSAGE, code="bad_placeholder"))
+            errors.append(
+                ValidationError(BAD_PLACEHOLDER_MESSAGE, code=NotificationErrorCode.BAD_PLACEHOLDER)
+            )
         elif name not in allowed:
             errors.append(
                 ValidationError(
                     UNKNOWN_PLACEHOLDER_MESSAGE,
-                    code="unknown_placeholder",
+                    code=NotificationErrorCode.UNKNOWN_PLACEHOLDER,
                     params={
                         "name": name,
                         "allowed": ", ".join(f"{{{p}}}" for p in sorted(allowed)),
@@ -181,7 +186,9 @@ def check_template(*, key: str, body_fa: str, body_en: str, is_active: bool) -> 
         if found:
             errors.setdefault(field, []).extend(found)
     if key in ALWAYS_ACTIVE and not is_active:
-        errors["is_active"] = [ValidationError(ALWAYS_ACTIVE_MESSAGE, code="always_active")]
+        errors["is_active"] = [
+            ValidationError(ALWAYS_ACTIVE_MESSAGE, code=NotificationErrorCode.ALWAYS_ACTIVE)
+        ]
     if errors:
         raise ValidationError(errors)
 

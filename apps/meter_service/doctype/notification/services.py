@@ -36,6 +36,7 @@ from apps.meter_service.audit.events import changed_fields
 from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.notification import events, rules, selectors
+from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
 from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.integrations.sms import adapter
@@ -391,9 +392,9 @@ def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
     """Queue one failed message again (after the provider's credit is topped up, say)."""
     message = SmsMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != SmsStatus.FAILED:
-        raise ValidationError(NOT_RETRYABLE_MESSAGE, code="sms_not_failed")
+        raise ValidationError(NOT_RETRYABLE_MESSAGE, code=NotificationErrorCode.SMS_NOT_FAILED)
     if message.redacted:
-        raise ValidationError(MASKED_MESSAGE, code="sms_masked")
+        raise ValidationError(MASKED_MESSAGE, code=NotificationErrorCode.SMS_MASKED)
     sms_resend(messages=[message], actor=actor)
     message.refresh_from_db()
     return message

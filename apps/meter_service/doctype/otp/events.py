@@ -1,12 +1,22 @@
 """Audit events of portal sign-in: recorded on the subscriber, never with the code."""
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from apps.meter_service.audit.events import record_event
+
+
+class OtpEvents(models.TextChoices):
+    """The audit events of otp documents, with their names in the interface."""
+
+    OTP_REQUESTED = "otp_requested", _("Sign-in code requested")
+    OTP_VERIFIED = "otp_verified", _("Signed in with a code")
 
 
 def otp_requested_event(*, subscriber, challenge) -> None:
     record_event(
         document=subscriber,
-        event_type="otp_requested",
+        event_type=OtpEvents.OTP_REQUESTED,
         actor=None,
         parameters={"challenge": challenge.pk, "ip": challenge.requester_ip or ""},
     )
@@ -15,7 +25,7 @@ def otp_requested_event(*, subscriber, challenge) -> None:
 def otp_verified_event(*, subscriber, challenge) -> None:
     record_event(
         document=subscriber,
-        event_type="otp_verified",
+        event_type=OtpEvents.OTP_VERIFIED,
         actor=None,
         parameters={"challenge": challenge.pk, "ip": challenge.requester_ip or ""},
     )

@@ -17,11 +17,13 @@ from django.utils.crypto import constant_time_compare, get_random_string, salted
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import (
     IdentifierError,
     clean_digits,
     normalize_subscription_key,
 )
+from apps.meter_service.doctype.otp.error_codes import OtpErrorCode
 
 IDENTIFIER_MAX_LENGTH = 13
 HASH_ALGORITHM = "hmac-sha256"
@@ -72,9 +74,14 @@ def normalize_identifier(text: str) -> str:
     except IdentifierError as error:
         # A bill ID with a wrong check digit or of another service is named as such; any
         # other malformed input gets the general hint.
-        if error.code in ("bill_id_checksum", "bill_id_not_gas"):
+        if error.code in (
+            IdentifierErrorCode.BILL_ID_CHECKSUM,
+            IdentifierErrorCode.BILL_ID_NOT_GAS,
+        ):
             raise validators.validation_error(error) from error
-        raise ValidationError(INVALID_IDENTIFIER_MESSAGE, code="otp_identifier") from error
+        raise ValidationError(
+            INVALID_IDENTIFIER_MESSAGE, code=OtpErrorCode.OTP_IDENTIFIER
+        ) from error
     return key.subscription_number or key.bill_id
 
 
@@ -97,7 +104,9 @@ def normalize_code(text: str, *, length: int) -> str:
     """Return a typed code as ASCII digits, or raise when it cannot be a code at all."""
     digits = clean_digits(text or "")
     if len(digits) != length or not digits.isascii() or not digits.isdigit():
-        raise ValidationError(CODE_FORMAT_MESSAGE, code="otp_format", params={"length": length})
+        raise ValidationError(
+            CODE_FORMAT_MESSAGE, code=OtpErrorCode.OTP_FORMAT, params={"length": length}
+        )
     return digits
 
 
@@ -137,7 +146,9 @@ def check_resend(*, last_sent: datetime.datetime | None, now: datetime.datetime)
     wait = otp_setting("OTP_RESEND_SECONDS") - (now - last_sent).total_seconds()
     if wait > 0:
         raise ValidationError(
-            RESEND_WAIT_MESSAGE, code="otp_resend_wait", params={"seconds": math.ceil(wait)}
+            RESEND_WAIT_MESSAGE,
+            code=OtpErrorCode.OTP_RESEND_WAIT,
+            params={"seconds": math.ceil(wait)},
         )
 
 
@@ -160,16 +171,16 @@ def check_window(
 def check_can_verify(challenge, *, now: datetime.datetime) -> None:
     """Refuse a challenge that is used, expired or out of tries."""
     if challenge.used_at is not None:
-        raise ValidationError(USED_MESSAGE, code="otp_used")
+        raise ValidationError(USED_MESSAGE, code=OtpErrorCode.OTP_USED)
     if now >= challenge.expires_at:
-        raise ValidationError(EXPIRED_MESSAGE, code="otp_expired")
+        raise ValidationError(EXPIRED_MESSAGE, code=OtpErrorCode.OTP_EXPIRED)
     if challenge.attempts >= otp_setting("OTP_MAX_ATTEMPTS"):
-        raise ValidationError(LOCKED_MESSAGE, code="otp_locked")
+        raise ValidationError(LOCKED_MESSAGE, code=OtpErrorCode.OTP_LOCKED)
 
 
 def wrong_code_error(challenge) -> ValidationError:
     """Return the error for a wrong code, saying how many tries are left."""
     left = max(0, otp_setting("OTP_MAX_ATTEMPTS") - challenge.attempts)
     if left == 0:
-        return ValidationError(LOCKED_MESSAGE, code="otp_locked")
-    return ValidationError(WRONG_CODE_MESSAGE, code="otp_wrong", params={"left": left})
+        return ValidationError(LOCKED_MESSAGE, code=OtpErrorCode.OTP_LOCKED)
+    return ValidationError(WRONG_CODE_MESSAGE, code=OtpErrorCode.OTP_WRONG, params={"left": left})

@@ -25,6 +25,7 @@ from apps.meter_service.core.identifiers import normalize_subscription_key, to_p
 from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.otp import events, rules
+from apps.meter_service.doctype.otp.error_codes import OtpErrorCode
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_key
@@ -89,7 +90,7 @@ def otp_request(
             limit=rules.otp_setting("OTP_IP_MAX_PER_WINDOW"),
             now=now,
             message=rules.IP_LIMIT_MESSAGE,
-            code="otp_ip_limit",
+            code=OtpErrorCode.OTP_IP_LIMIT,
         )
     subscriber = _find_subscriber(identifier)
     own = _own_challenges(subscriber, identifier)
@@ -100,7 +101,7 @@ def otp_request(
         limit=rules.otp_setting("OTP_MAX_PER_WINDOW"),
         now=now,
         message=rules.SUBSCRIPTION_LIMIT_MESSAGE,
-        code="otp_subscription_limit",
+        code=OtpErrorCode.OTP_SUBSCRIPTION_LIMIT,
     )
     length = rules.otp_setting("OTP_LENGTH")
     ttl = rules.otp_setting("OTP_TTL_SECONDS")
@@ -154,7 +155,7 @@ def otp_verify(*, challenge_id: int, code: str, now: datetime.datetime | None = 
             .first()
         )
         if challenge is None:
-            raise ValidationError(rules.EXPIRED_MESSAGE, code="otp_expired")
+            raise ValidationError(rules.EXPIRED_MESSAGE, code=OtpErrorCode.OTP_EXPIRED)
         rules.check_can_verify(challenge, now=now)
         challenge.attempts += 1
         matches = rules.code_matches(typed, challenge.code_hash)
@@ -190,7 +191,7 @@ def portal_user_for(subscriber: Subscriber) -> User:
             user.set_unusable_password()
             user.save()
     if not user.is_active or user.is_staff or user.is_superuser:
-        raise ValidationError(UNUSABLE_ACCOUNT_MESSAGE, code="portal_account_unusable")
+        raise ValidationError(UNUSABLE_ACCOUNT_MESSAGE, code=OtpErrorCode.PORTAL_ACCOUNT_UNUSABLE)
     if not user.groups.filter(pk=group.pk).exists():
         user.groups.add(group)
     if subscriber.user_id != user.pk:

@@ -1,12 +1,26 @@
 """Audit events of payments and bill charges."""
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from apps.meter_service.audit.events import record_event
+
+
+class PaymentEvents(models.TextChoices):
+    """The audit events of payment documents, with their names in the interface."""
+
+    PAYMENT_INITIATED = "payment_initiated", _("Online payment started")
+    PAYMENT_PAID = "payment_paid", _("Payment received")
+    PAYMENT_FAILED = "payment_failed", _("Online payment failed")
+    PAYMENT_CANCELLED = "payment_cancelled", _("Payment cancelled")
+    BILL_CHARGE_CREATED = "bill_charge_created", _("Fee charged to the next gas bill")
+    BILL_CHARGE_EXPORTED = "bill_charge_exported", _("Bill charge sent to the billing system")
 
 
 def payment_initiated_event(*, payment, actor) -> None:
     record_event(
         document=payment,
-        event_type="payment_initiated",
+        event_type=PaymentEvents.PAYMENT_INITIATED,
         actor=actor,
         parameters={
             "claim": payment.claim.tracking_code,
@@ -19,7 +33,7 @@ def payment_initiated_event(*, payment, actor) -> None:
 def payment_paid_event(*, payment, actor) -> None:
     record_event(
         document=payment,
-        event_type="payment_paid",
+        event_type=PaymentEvents.PAYMENT_PAID,
         actor=actor,
         parameters={
             "claim": payment.claim.tracking_code,
@@ -34,7 +48,7 @@ def payment_paid_event(*, payment, actor) -> None:
 def payment_failed_event(*, payment, code: str) -> None:
     record_event(
         document=payment,
-        event_type="payment_failed",
+        event_type=PaymentEvents.PAYMENT_FAILED,
         actor=None,
         parameters={
             "claim": payment.claim.tracking_code,
@@ -47,7 +61,7 @@ def payment_failed_event(*, payment, code: str) -> None:
 def payment_cancelled_event(*, payment, actor, code: str) -> None:
     record_event(
         document=payment,
-        event_type="payment_cancelled",
+        event_type=PaymentEvents.PAYMENT_CANCELLED,
         actor=actor,
         parameters={
             "claim": payment.claim.tracking_code,
@@ -60,7 +74,7 @@ def payment_cancelled_event(*, payment, actor, code: str) -> None:
 def bill_charge_created_event(*, charge) -> None:
     record_event(
         document=charge,
-        event_type="bill_charge_created",
+        event_type=PaymentEvents.BILL_CHARGE_CREATED,
         actor=None,
         parameters={
             "claim": charge.claim.tracking_code,
@@ -73,7 +87,7 @@ def bill_charge_created_event(*, charge) -> None:
 def bill_charge_exported_event(*, charge, actor, batch_id: str) -> None:
     record_event(
         document=charge,
-        event_type="bill_charge_exported",
+        event_type=PaymentEvents.BILL_CHARGE_EXPORTED,
         actor=actor,
         parameters={"batch": batch_id},
     )

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.core.display import format_rial
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim.models import PaymentMethod
+from apps.meter_service.doctype.payment.error_codes import PaymentErrorCode
 
 # How a fee is collected -> the payment methods chosen at filing that it may settle. The
 # service desk may also take in person the fee of a claim meant to be paid online.
@@ -40,14 +41,14 @@ def check_can_pay(claim, *, method: str) -> None:
     if claim.payment_method not in SETTLES.get(method, set()):
         raise ValidationError(
             WRONG_METHOD_MESSAGE,
-            code="wrong_payment_method",
+            code=PaymentErrorCode.WRONG_PAYMENT_METHOD,
             params={"method": claim.get_payment_method_display()},
         )
 
 
 def check_next_bill(claim) -> None:
     if claim.payment_method != PaymentMethod.NEXT_BILL:
-        raise ValidationError(NOT_NEXT_BILL_MESSAGE, code="not_next_bill")
+        raise ValidationError(NOT_NEXT_BILL_MESSAGE, code=PaymentErrorCode.NOT_NEXT_BILL)
 
 
 def verify_mismatch(raw: dict, *, authority: str, amount_rial: int) -> str:

@@ -22,6 +22,7 @@ from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.payment import events, rules, selectors
+from apps.meter_service.doctype.payment.error_codes import PaymentErrorCode, gateway_refusal_code
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
 from apps.meter_service.integrations.gateway.adapter import GatewayError, get_gateway
 from apps.meter_service.permissions import Role
@@ -42,7 +43,9 @@ def _user_or_none(actor):
 
 
 def _gateway_error(exc: GatewayError) -> ValidationError:
-    code = "gateway_unavailable" if exc.code is None else "gateway_error"
+    code = (
+        PaymentErrorCode.GATEWAY_UNAVAILABLE if exc.code is None else PaymentErrorCode.GATEWAY_ERROR
+    )
     return ValidationError(exc.message, code=code, params=exc.params)
 
 
@@ -110,7 +113,7 @@ def payment_handle_callback(*, authority: str, status: str) -> Payment:
         else None
     )
     if found is None:
-        raise ValidationError(UNKNOWN_PAYMENT_MESSAGE, code="unknown_payment")
+        raise ValidationError(UNKNOWN_PAYMENT_MESSAGE, code=PaymentErrorCode.UNKNOWN_PAYMENT)
     payment_pk, claim_pk = found
     with transaction.atomic():
         claim = Claim.objects.select_for_update().get(pk=claim_pk)
@@ -119,13 +122,19 @@ def payment_handle_callback(*, authority: str, status: str) -> Payment:
         if payment.status != PaymentStatus.INITIATED:
             return payment  # settled by an earlier callback: record nothing new
         if status != "OK":
-            return _payment_fail(payment, code="not_paid", reason=rules.NOT_PAID_REASON)
+            return _payment_fail(
+                payment, code=PaymentErrorCode.NOT_PAID, reason=rules.NOT_PAID_REASON
+            )
         if not claim_rules.can_pay(claim):
             return _payment_cancel(
-                payment, code="claim_not_payable", reason=rules.CLAIM_NOT_PAYABLE_REASON
+                payment,
+                code=PaymentErrorCode.CLAIM_NOT_PAYABLE,
+                reason=rules.CLAIM_NOT_PAYABLE_REASON,
             )
         if payment.amount_rial != claim.total_fee:
-            return _payment_fail(payment, code="amount_changed", reason=rules.AMOUNT_CHANGED_REASON)
+            return _payment_fail(
+                payment, code=PaymentErrorCode.AMOUNT_CHANGED, reason=rules.AMOUNT_CHANGED_REASON
+            )
         try:
             result = get_gateway().verify(
                 amount_rial=payment.amount_rial, authority=payment.authority
@@ -135,12 +144,12 @@ def payment_handle_callback(*, authority: str, status: str) -> Payment:
         payment.verify_response = result.raw
         if not result.verified:
             reason = rules.VERIFY_REFUSED_REASON % {"code": result.code}
-            return _payment_fail(payment, code=f"gateway_{result.code}", reason=reason)
+            return _payment_fail(payment, code=gateway_refusal_code(result.code), reason=reason)
         mismatch = rules.verify_mismatch(
             result.raw, authority=payment.authority, amount_rial=payment.amount_rial
         )
         if mismatch:
-            return _payment_fail(payment, code="verify_mismatch", reason=mismatch)
+            return _payment_fail(payment, code=PaymentErrorCode.VERIFY_MISMATCH, reason=mismatch)
         now = timezone.now()
         payment.status = PaymentStatus.PAID
         payment.is_paid = True
@@ -247,7 +256,10 @@ def _record_taken(*, claim: Claim, method: str, actor, receipt_number: str) -> P
     )
     for open_payment in stale:
         _payment_cancel(
-            open_payment, code="paid_otherwise", reason=rules.PAID_OTHERWISE_REASON, actor=actor
+            open_payment,
+            code=PaymentErrorCode.PAID_OTHERWISE,
+            reason=rules.PAID_OTHERWISE_REASON,
+            actor=actor,
         )
     reference = f"{method}:{payment.receipt_number or payment.pk}"
     claim_services.claim_mark_paid(claim=claim, reference=reference, actor=actor, now=now)

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.identifiers import SubscriptionKey
+from apps.meter_service.doctype.subscriber.error_codes import SubscriberErrorCode
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.selectors import subscriber_by_key
 
@@ -32,4 +33,4 @@ def subscriber_for_key(
         kind = "either"
     else:
         kind = "bill_id" if key.bill_id else "subscription_number"
-    raise ValidationError(NO_SUBSCRIBER_MESSAGES[kind], code="unknown_subscriber")
+    raise ValidationError(NO_SUBSCRIBER_MESSAGES[kind], code=SubscriberErrorCode.UNKNOWN_SUBSCRIBER)

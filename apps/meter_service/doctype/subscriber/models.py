@@ -5,9 +5,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.doctype.subscriber.error_codes import SubscriberErrorCode
 
 subscription_number_validator = RegexValidator(
-    r"^\d{1,8}$", _("Enter a subscription number of 1 to 8 digits."), code="subscription_number"
+    r"^\d{1,8}$",
+    _("Enter a subscription number of 1 to 8 digits."),
+    code=SubscriberErrorCode.SUBSCRIPTION_NUMBER,
 )
 
 

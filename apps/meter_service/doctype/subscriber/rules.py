@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.display import code_in_sentence
+from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.doctype.subscriber.error_codes import SubscriberErrorCode
 
 
 def bill_id_file_code(bill_id: str) -> str:
@@ -20,17 +22,22 @@ def check_subscriber(subscriber) -> None:
     if subscriber.customer_type == "g2c":
         if not subscriber.national_id:
             errors.setdefault("national_id", []).append(
-                ValidationError(_("A citizen subscriber needs a national ID."), code="required")
+                ValidationError(
+                    _("A citizen subscriber needs a national ID."), code=CommonErrorCode.REQUIRED
+                )
             )
         if subscriber.national_legal_id:
             errors.setdefault("national_legal_id", []).append(
                 ValidationError(
-                    _("Only a business subscriber has a national legal ID."), code="not_allowed"
+                    _("Only a business subscriber has a national legal ID."),
+                    code=SubscriberErrorCode.NOT_ALLOWED,
                 )
             )
     elif subscriber.customer_type == "g2b" and not subscriber.national_legal_id:
         errors.setdefault("national_legal_id", []).append(
-            ValidationError(_("A business subscriber needs a national legal ID."), code="required")
+            ValidationError(
+                _("A business subscriber needs a national legal ID."), code=CommonErrorCode.REQUIRED
+            )
         )
     rules = settings.METER_SERVICE
     if (
@@ -43,7 +50,7 @@ def check_subscriber(subscriber) -> None:
         errors.setdefault("bill_id", []).append(
             ValidationError(
                 _("The bill ID does not belong to subscription number %(number)s."),
-                code="bill_id_subscription_mismatch",
+                code=SubscriberErrorCode.BILL_ID_SUBSCRIPTION_MISMATCH,
                 params={"number": code_in_sentence(subscriber.subscription_number)},
             )
         )
@@ -52,7 +59,7 @@ def check_subscriber(subscriber) -> None:
         errors.setdefault("bill_id", []).append(
             ValidationError(
                 _("The bill ID was not issued by this gas company (code %(code)s)."),
-                code="bill_id_company",
+                code=SubscriberErrorCode.BILL_ID_COMPANY,
                 params={"code": company_code},
             )
         )

@@ -6,6 +6,7 @@ from typing import Any
 
 from apps.meter_service.core.domain_events import publish
 from apps.meter_service.doctype.subscriber.domain_events import MobileChanged
+from apps.meter_service.doctype.subscriber.events import SubscriberEvents
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.document_services import (
     document_create,
@@ -33,7 +34,11 @@ EDITABLE_FIELDS = (
 def subscriber_create(*, actor=None, source: str = "desk", **fields: Any) -> Subscriber:
     """Create a subscriber after validating every field and the record's rules."""
     return document_create(
-        Subscriber, event_type="subscriber_created", actor=actor, source=source, fields=fields
+        Subscriber,
+        event_type=SubscriberEvents.SUBSCRIBER_CREATED,
+        actor=actor,
+        source=source,
+        fields=fields,
     )
 
 
@@ -49,7 +54,7 @@ def subscriber_update(
     subscriber = document_update(
         subscriber,
         editable=EDITABLE_FIELDS,
-        event_type="subscriber_updated",
+        event_type=SubscriberEvents.SUBSCRIBER_UPDATED,
         actor=actor,
         source=source,
         fields=fields,

@@ -1,12 +1,24 @@
 """Audit events of work orders."""
 
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
 from apps.meter_service.audit.events import record_event
+
+
+class WorkOrderEvents(models.TextChoices):
+    """The audit events of work order documents, with their names in the interface."""
+
+    WORK_ORDER_OPENED = "work_order_opened", _("Replacement work order opened")
+    WORK_ORDER_UPDATED = "work_order_updated", _("Work order planned")
+    WORK_ORDER_DONE = "work_order_done", _("Meter replaced")
+    WORK_ORDER_CANCELLED = "work_order_cancelled", _("Work order cancelled")
 
 
 def work_order_opened_event(*, work_order, actor) -> None:
     record_event(
         document=work_order,
-        event_type="work_order_opened",
+        event_type=WorkOrderEvents.WORK_ORDER_OPENED,
         actor=actor,
         parameters={"claim": work_order.claim.tracking_code, "meter": work_order.meter.serial},
     )
@@ -15,7 +27,7 @@ def work_order_opened_event(*, work_order, actor) -> None:
 def work_order_updated_event(*, work_order, actor, changes: dict) -> None:
     record_event(
         document=work_order,
-        event_type="work_order_updated",
+        event_type=WorkOrderEvents.WORK_ORDER_UPDATED,
         actor=actor,
         parameters={"changes": changes},
     )
@@ -24,7 +36,7 @@ def work_order_updated_event(*, work_order, actor, changes: dict) -> None:
 def work_order_done_event(*, work_order, actor) -> None:
     record_event(
         document=work_order,
-        event_type="work_order_done",
+        event_type=WorkOrderEvents.WORK_ORDER_DONE,
         actor=actor,
         parameters={
             "claim": work_order.claim.tracking_code,
@@ -41,7 +53,7 @@ def work_order_done_event(*, work_order, actor) -> None:
 def work_order_cancelled_event(*, work_order, actor, reason: str) -> None:
     record_event(
         document=work_order,
-        event_type="work_order_cancelled",
+        event_type=WorkOrderEvents.WORK_ORDER_CANCELLED,
         actor=actor,
         parameters={"reason": reason},
     )

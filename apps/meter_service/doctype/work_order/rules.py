@@ -11,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import format_quantity, local_digits
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import MeterStatus, serial_validator
+from apps.meter_service.doctype.work_order.error_codes import WorkOrderErrorCode
 from apps.meter_service.doctype.work_order.models import WorkOrderStatus
 from apps.meter_service.permissions import Role, has_role
 
@@ -44,7 +46,7 @@ def check_photo(*, name: str, head: bytes, size: int) -> str:
     if size > limit:
         raise ValidationError(
             _("%(name)s is too large; a photo may be at most %(mb)s MB."),
-            code="photo_too_large",
+            code=CommonErrorCode.PHOTO_TOO_LARGE,
             params={"name": name, "mb": local_digits(f"{limit / (1024 * 1024):g}")},
         )
     content_type = uploads.sniff(head, uploads.IMAGES)
@@ -52,14 +54,14 @@ def check_photo(*, name: str, head: bytes, size: int) -> str:
         return content_type
     raise ValidationError(
         _("%(name)s is not a photo; upload JPEG or PNG files."),
-        code="photo_wrong_type",
+        code=CommonErrorCode.PHOTO_WRONG_TYPE,
         params={"name": name},
     )
 
 
 def check_can_complete(work_order) -> None:
     if work_order.status != WorkOrderStatus.OPEN:
-        raise ValidationError(NOT_OPEN_MESSAGE, code="work_order_not_open")
+        raise ValidationError(NOT_OPEN_MESSAGE, code=WorkOrderErrorCode.WORK_ORDER_NOT_OPEN)
 
 
 def check_completion(

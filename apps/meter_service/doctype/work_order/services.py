@@ -19,9 +19,11 @@ from django.utils import timezone
 
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
 from apps.meter_service.doctype.process_steps import OpenStep, process
 from apps.meter_service.doctype.work_order import events, rules
+from apps.meter_service.doctype.work_order.error_codes import WorkOrderErrorCode
 from apps.meter_service.doctype.work_order.models import (
     WorkOrder,
     WorkOrderPhoto,
@@ -132,7 +134,7 @@ def _check_crew(crew: list) -> None:
             {
                 "crew": ValidationError(
                     rules.CREW_ROLE_MESSAGE,
-                    code="crew_role",
+                    code=WorkOrderErrorCode.CREW_ROLE,
                     params={"names": "، ".join(str(u) for u in strangers)},
                 )
             }
@@ -157,7 +159,7 @@ def _photo_checks(photos: Sequence[UploadedFile]) -> tuple[list[str], list[Valid
         errors.append(
             ValidationError(
                 rules.TOO_MANY_PHOTOS_MESSAGE,
-                code="too_many_photos",
+                code=CommonErrorCode.TOO_MANY_PHOTOS,
                 params={"count": local_digits(rules.photo_max_count())},
             )
         )
@@ -217,7 +219,7 @@ def work_order_complete(
     claim = work_order.claim
     task = open_replace_task(claim)
     if task is None:
-        raise ValidationError(rules.NO_TASK_MESSAGE, code="no_replace_task")
+        raise ValidationError(rules.NO_TASK_MESSAGE, code=WorkOrderErrorCode.NO_REPLACE_TASK)
     process().check_can_complete(user=actor, step=task)
 
     old_meter = work_order.meter

@@ -1,0 +1,17 @@
+"""Error codes of notification documents: the `code` of the errors its services, rules and
+forms raise, as the API's extra.codes and the forms see them. The values are part of the
+API and of tests: add new ones, never change one."""
+
+from enum import StrEnum
+
+
+class NotificationErrorCode(StrEnum):
+    """Why a notification action or check was refused."""
+
+    ALWAYS_ACTIVE = "always_active"
+    BAD_PLACEHOLDER = "bad_placeholder"
+    SMS_MASKED = "sms_masked"
+    SMS_NOT_FAILED = "sms_not_failed"
+    TEMPLATE_KEY = "template_key"
+    UNKNOWN_PLACEHOLDER = "unknown_placeholder"
+    UNMATCHED_BRACE = "unmatched_brace"
