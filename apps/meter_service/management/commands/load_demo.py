@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.meter_service.dashboards import rollup
-from apps.meter_service.demo.data import load_demo, load_demo_history
+from apps.meter_service.demo import data as demo
 
 
 class Command(BaseCommand):
@@ -18,9 +18,9 @@ class Command(BaseCommand):
         password = password or settings.DEMO_PASSWORD
         if not password:
             raise CommandError("Give --password or set demo_password in the site config.")
-        counts = load_demo(password=password)
+        counts = demo.load_demo(password=password)
 
-        counts["history claims added"] = load_demo_history()
+        counts["history claims added"] = demo.load_demo_history()
         # The days whose claims changed (and today); all of them the first time.
         counts["dashboard days"] = rollup.refresh()
         self.stdout.write(", ".join(f"{k}: {v}" for k, v in counts.items()))
