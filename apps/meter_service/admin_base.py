@@ -20,6 +20,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
 
 from apps.meter_service import permissions, privacy
+from apps.meter_service.audit.history import document_events, history_rows
 from apps.meter_service.core import formfields
 from apps.meter_service.core.desk_widgets import JalaliDateInput
 from apps.meter_service.core.display import local_digits
@@ -119,7 +120,6 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
     # --- the History page: the document's audit trail ------------------------------------
     def history_rows(self, obj) -> list:
         """The rows of the document's History page (ClaimAdmin adds its related documents)."""
-        from apps.meter_service.audit.history import document_events, history_rows
 
         return history_rows(obj, document_events(obj))
 

@@ -6,6 +6,12 @@ from django.conf import settings
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service import permissions
+from apps.meter_service.doctype.notification.services import sms_held_count
+from apps.meter_service.integrations.gateway.adapter import gateway_configured
+from apps.meter_service.integrations.sms.adapter import sms_configured
+from apps.meter_service.selectors import desk_overview, recent_events
+
 
 def environment_callback(request) -> list[str] | None:
     """Label the desk with the site and, outside production, its kind."""
@@ -46,7 +52,6 @@ can_view_processversion = _can_view("processversion")
 
 
 def can_edit_process(request) -> bool:
-    from apps.meter_service import permissions
 
     return permissions.may_edit_process(request.user)
 
@@ -63,13 +68,11 @@ can_view_complaint = _can_view("complaint")
 
 def has_task_inbox(request) -> bool:
     """Whoever holds a role with a lane in the process has an inbox."""
-    from apps.meter_service import permissions
 
     return bool(permissions.lanes_of(request.user))
 
 
 def can_view_dashboards(request) -> bool:
-    from apps.meter_service import permissions
 
     return permissions.can_view_dashboards(request.user)
 
@@ -100,8 +103,6 @@ def can_view_groups(request) -> bool:
 
 def sms_provider_warning() -> str | None:
     """What staff are told while the site names no SMS provider (messages are held)."""
-    from apps.meter_service.doctype.notification.services import sms_held_count
-    from apps.meter_service.integrations.sms.adapter import sms_configured
 
     if sms_configured():
         return None
@@ -114,7 +115,6 @@ def sms_provider_warning() -> str | None:
 
 def provider_warnings() -> list[str]:
     """Missing providers, shown to staff on the desk's home page."""
-    from apps.meter_service.integrations.gateway.adapter import gateway_configured
 
     warnings = []
     sms = sms_provider_warning()
@@ -132,7 +132,6 @@ def provider_warnings() -> list[str]:
 
 def dashboard_callback(request, context: dict) -> dict:
     """Fill the desk's home page with the figures the user's role may see."""
-    from apps.meter_service.selectors import desk_overview, recent_events
 
     context["provider_warnings"] = provider_warnings()
     context["overview"] = desk_overview(user=request.user)

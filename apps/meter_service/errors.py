@@ -25,6 +25,7 @@ from redis import exceptions as redis_errors
 
 from apps.meter_service.core.error_codes import ApiErrorCode
 from apps.meter_service.core.logs import request_id_var
+from apps.meter_service.sites import staff_site
 
 logger = logging.getLogger("meter_service.errors")
 
@@ -123,7 +124,6 @@ def site_of(path: str) -> str:
 
 def _desk_context(request: HttpRequest) -> dict:
     """The desk theme's context (its styles and colours), as the desk's own pages get it."""
-    from apps.meter_service.sites import staff_site
 
     return staff_site.each_context(request)
 

@@ -27,6 +27,8 @@ from django.views.decorators.http import require_GET
 
 from apps.meter_service import permissions
 from apps.meter_service.core import uploads
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint
 
 INLINE_TYPES = set(uploads.EXTENSIONS)
 CONTENT_TYPES = {extension: kind for kind, extension in uploads.EXTENSIONS.items()}
@@ -42,8 +44,6 @@ def _file_fields() -> Iterator[tuple[type[models.Model], str]]:
 
 def _owner_visible(user, record: models.Model) -> bool:
     """Whether someone outside company staff may see the record a file belongs to."""
-    from apps.meter_service.doctype.claim.models import Claim
-    from apps.meter_service.doctype.complaint.models import Complaint
 
     if isinstance(record, Claim):
         return permissions.scope(user, Claim.objects.filter(pk=record.pk)).exists()

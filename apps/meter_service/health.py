@@ -21,6 +21,14 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from apps.meter_service.backends.redis_cache import sentinel_master
+from apps.meter_service.doctype.notification.services import sms_held_count
+from apps.meter_service.doctype.outbox.selectors import outbox_backlog
+from apps.meter_service.integrations.gateway.adapter import gateway_configured
+from apps.meter_service.integrations.sms.adapter import sms_configured
+from apps.meter_service.jobs import HEARTBEAT_KEY
+from apps.meter_service.scheduling import scheduler_beats, scheduler_lock_holder
+
 # A check's status: "ok", "warning" (the site serves, staff are told: no SMS provider),
 # "degraded" (the site serves but jobs do not run: no live worker or scheduler), "error" or
 # "timeout" (a dependency the site needs failed: 503); "not_configured" / "in_process" on a
@@ -100,8 +108,6 @@ def _redis_client(url: str, connect_timeout: float, timeout: float):
 
     timeouts = {"socket_connect_timeout": connect_timeout, "socket_timeout": timeout}
     if settings.REDIS_SENTINELS:
-        from apps.meter_service.backends.redis_cache import sentinel_master
-
         return sentinel_master(
             url, settings.REDIS_SENTINELS, settings.REDIS_SENTINEL_MASTER, **timeouts
         )
@@ -148,8 +154,6 @@ def check_worker() -> dict:
     from rq.utils import utcparse
     from rq.worker_registration import get_keys
 
-    from apps.meter_service.jobs import HEARTBEAT_KEY
-
     bound = float(settings.METER_SERVICE["HEALTH_WORKER_STALE_SECONDS"])
     client = redis_client()
     now = datetime.datetime.now(datetime.UTC)
@@ -187,7 +191,6 @@ def check_scheduler() -> dict:
     """The scheduler holding the lock, alive: it ticked within HEALTH_SCHEDULER_STALE_SECONDS.
 
     Other scheduler processes (on other machines) wait to take over; they are counted."""
-    from apps.meter_service.scheduling import scheduler_beats, scheduler_lock_holder
 
     bound = float(settings.METER_SERVICE["HEALTH_SCHEDULER_STALE_SECONDS"])
     client = redis_client()
@@ -208,7 +211,6 @@ def check_scheduler() -> dict:
 
 
 def _scheduler_alive(client, now: datetime.datetime) -> bool:
-    from apps.meter_service.scheduling import scheduler_beats
 
     bound = float(settings.METER_SERVICE["HEALTH_SCHEDULER_STALE_SECONDS"])
     return any(age is not None and age <= bound for age in scheduler_beats(client).values())
@@ -239,8 +241,6 @@ def on_object_store() -> bool:
 
 def check_sms() -> dict:
     """Whether the site names an SMS provider; without one, messages are held (a warning)."""
-    from apps.meter_service.doctype.notification.services import sms_held_count
-    from apps.meter_service.integrations.sms.adapter import sms_configured
 
     if sms_configured():
         return {"configured": True}
@@ -256,7 +256,6 @@ def check_outbox() -> dict:
     """The backlog of promised SMS, emails and jobs: a warning when any failed for good or
     waits longer than OUTBOX_STUCK_MINUTES (or ran past its lease), not a 503: the site
     serves, and the desk lists them for staff to send again."""
-    from apps.meter_service.doctype.outbox.selectors import outbox_backlog
 
     result: dict = outbox_backlog()
     problems = []
@@ -272,7 +271,6 @@ def check_outbox() -> dict:
 
 def check_gateway() -> dict:
     """Whether the site names a payment gateway; without one, online payment is refused."""
-    from apps.meter_service.integrations.gateway.adapter import gateway_configured
 
     if gateway_configured():
         return {"configured": True}

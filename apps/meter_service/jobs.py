@@ -12,7 +12,19 @@ from __future__ import annotations
 
 import logging
 
+from apps.meter_service import housekeeping
+from apps.meter_service.dashboards import rollup
+from apps.meter_service.dashboards.forms import default_filter
+from apps.meter_service.dashboards.selectors import dashboard_cached
+from apps.meter_service.doctype.complaint import services as complaint_services
+from apps.meter_service.doctype.import_batch import services as import_batch_services
+from apps.meter_service.doctype.notification import services as notification_services
 from apps.meter_service.doctype.outbox.services import enqueue, jobs_mode
+from apps.meter_service.doctype.outbox.services import outbox_run as run
+from apps.meter_service.doctype.outbox.services import outbox_sweep as sweep
+from apps.meter_service.doctype.payment import services as payment_services
+from apps.meter_service.doctype.sla import services as sla_services
+from apps.meter_service.engine import services as engine_services
 
 __all__ = ["enqueue", "jobs_mode"]  # re-exported for the doors; the job functions follow
 
@@ -27,14 +39,12 @@ HEARTBEAT_KEY = "meter:worker-heartbeat"
 
 def outbox_run(job_id: int, transient: dict | None = None) -> str:
     """Run one outbox row (what RQ is handed): claimed first, so it runs once."""
-    from apps.meter_service.doctype.outbox.services import outbox_run as run
 
     return run(job_id, transient=transient)
 
 
 def outbox_sweep() -> dict[str, int]:
     """Hand over again the outbox rows that are due (the scheduler runs this each tick)."""
-    from apps.meter_service.doctype.outbox.services import outbox_sweep as sweep
 
     return sweep()
 
@@ -50,15 +60,13 @@ send_email.outbox_lease_seconds = 120  # type: ignore[attr-defined]
 
 
 def import_batch_validate(batch_id: int) -> None:
-    from apps.meter_service.doctype.import_batch import services
 
-    services.import_batch_validate(batch_id=batch_id)
+    import_batch_services.import_batch_validate(batch_id=batch_id)
 
 
 def import_batch_apply(batch_id: int) -> None:
-    from apps.meter_service.doctype.import_batch import services
 
-    services.import_batch_apply(batch_id=batch_id)
+    import_batch_services.import_batch_apply(batch_id=batch_id)
 
 
 def heartbeat() -> str:
@@ -74,10 +82,9 @@ def heartbeat() -> str:
 def claim_notify(claim_id: int, event: str, *later_events: str, facts: dict | None = None) -> None:
     """Tell the subscriber about claim events (an SMS each, in order), outside the request
     that caused them. `facts`: what the process step knew (JSON), for every event given."""
-    from apps.meter_service.doctype.notification import services
 
     for each in (event, *later_events):
-        services.notify_claim(claim_id=claim_id, event=each, facts=facts)
+        notification_services.notify_claim(claim_id=claim_id, event=each, facts=facts)
 
 
 # Its effects are rows (the SMS and their own outbox rows): all in one transaction with the
@@ -88,62 +95,52 @@ claim_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]
 
 def process_run_timers() -> list[int]:
     """Fire the process timers that are due (payment deadlines, SLA watch, access waits)."""
-    from apps.meter_service.engine import services
 
-    return services.process_run_timers()
+    return engine_services.process_run_timers()
 
 
 def sla_refresh_states() -> int:
     """Store each open claim's service-level state for the inbox and the dashboards."""
-    from apps.meter_service.doctype.sla import services
 
-    return services.sla_refresh_states()
+    return sla_services.sla_refresh_states()
 
 
 def sms_deliver(message_id: int, body: str | None = None) -> None:
     """Hand one logged SMS to the provider; `body` only when the log masks the text."""
-    from apps.meter_service.doctype.notification import services
 
-    services.sms_deliver(message_id=message_id, body=body)
+    notification_services.sms_deliver(message_id=message_id, body=body)
 
 
 def sms_send_held() -> int:
     """Send the SMS held while the site named no provider, once it names one."""
-    from apps.meter_service.doctype.notification import services
 
-    return services.sms_release_held()
+    return notification_services.sms_release_held()
 
 
 def payments_reconcile() -> dict[str, int]:
     """Settle online payments whose bank callback never arrived."""
-    from apps.meter_service.doctype.payment import services
 
-    return services.payments_reconcile()
+    return payment_services.payments_reconcile()
 
 
 def records_purge() -> dict[str, int]:
     """Delete what only grows: old sign-in codes, their audit entries, expired sessions."""
-    from apps.meter_service import housekeeping
 
     return housekeeping.records_purge()
 
 
 def complaints_run_timers() -> dict[str, int]:
     """Escalate complaints past their answer deadline; close answered ones left unanswered."""
-    from apps.meter_service.doctype.complaint import services
 
     return {
-        "escalated": services.complaints_escalate_overdue(),
-        "closed": services.complaints_close_resolved(),
+        "escalated": complaint_services.complaints_escalate_overdue(),
+        "closed": complaint_services.complaints_close_resolved(),
     }
 
 
 def dashboard_refresh() -> dict[str, object]:
     """Bring the dashboards' daily roll-up up to date (building it the first time), then
     recompute the default view, so the manager's first page comes from the cache."""
-    from apps.meter_service.dashboards import rollup
-    from apps.meter_service.dashboards.forms import default_filter
-    from apps.meter_service.dashboards.selectors import dashboard_cached
 
     days = rollup.refresh()
     _dashboard, as_of = dashboard_cached(default_filter(), refresh=True)

@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.permissions import Role, has_role
 
 
 class ChosenLanguageMiddleware:
@@ -54,8 +55,6 @@ class IdleSessionMiddleware:
 
     def _check(self, request, user) -> None:
         from django.contrib.auth import logout
-
-        from apps.meter_service.permissions import Role, has_role
 
         rules = settings.METER_SERVICE
         minutes = (

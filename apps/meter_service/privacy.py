@@ -20,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from apps.meter_service import permissions
+from apps.meter_service.audit.events import record_event
 from apps.meter_service.staff_events import StaffEvents
 
 # Model field names holding personal data, and how each is masked.
@@ -104,7 +105,6 @@ def reveal(*, user, document: models.Model, field: str) -> str:
     """Return a personal field's full value to a user allowed to reveal it, and record who
     saw which subscriber's which field. A user who may not gets PermissionDenied (403); one
     who sees it in full anyway is given it with nothing recorded."""
-    from apps.meter_service.audit.events import record_event
 
     if not is_personal(field):
         raise ValueError(f"not a personal field: {field}")

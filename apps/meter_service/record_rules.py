@@ -8,6 +8,15 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.bill.models import Bill
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.correction.models import BillCorrection, BillingAdjustment
+from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.doctype.payment.models import BillCharge, Payment
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import (
     Role,
     client_agency_ids,
@@ -21,13 +30,6 @@ from apps.meter_service.permissions import (
 
 def install() -> None:
     """Register every record rule (apps.py, when the app is ready)."""
-    from apps.meter_service.doctype.agency.models import Agency
-    from apps.meter_service.doctype.claim.models import Claim
-    from apps.meter_service.doctype.correction.models import BillCorrection, BillingAdjustment
-    from apps.meter_service.doctype.counter_office.models import CounterOffice
-    from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
-    from apps.meter_service.doctype.payment.models import BillCharge, Payment
-    from apps.meter_service.doctype.subscriber.models import Subscriber
 
     @record_rule(Subscriber)
     def subscriber_rule(user, qs):
@@ -76,8 +78,6 @@ def install() -> None:
             visible.append(Q(agency__in=memberships(user).agencies))
         return any_of(qs, visible)
 
-    from apps.meter_service.doctype.complaint.models import Complaint
-
     @record_rule(Complaint)
     def complaint_rule(user, qs):
         # Subscribers see the complaints about their subscriptions and those they filed; a
@@ -114,8 +114,6 @@ def install() -> None:
     @record_rule(BillingAdjustment)
     def adjustment_rule(user, qs):
         return qs.none()  # the billing system's and the company's lines only
-
-    from apps.meter_service.doctype.bill.models import Bill
 
     @record_rule(Bill)
     def bill_rule(user, qs):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from apps.meter_service import doctype
 from apps.meter_service.audit import event_types
 from apps.meter_service.core.error_codes import (
     ApiErrorCode,
@@ -72,8 +73,6 @@ def error_code_enums() -> list[type[StrEnum]]:
     import importlib
     import importlib.util
     import pkgutil
-
-    from apps.meter_service import doctype
 
     enums: list[type[StrEnum]] = [CommonErrorCode, ApiErrorCode, IdentifierErrorCode, SiteErrorCode]
     names = ["apps.meter_service.engine.error_codes"] + [

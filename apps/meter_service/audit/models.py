@@ -3,6 +3,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.audit.labels import event_label
+
 
 class DocumentEvent(models.Model):
     """One entry of the audit trail: who did what to which document, with its data."""
@@ -31,6 +33,5 @@ class DocumentEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id", "at"])]
 
     def __str__(self) -> str:
-        from apps.meter_service.audit.labels import event_label
 
         return f"{self.object_repr}: {event_label(self.event_type)}"

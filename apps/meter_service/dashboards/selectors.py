@@ -39,6 +39,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
+from apps.meter_service.dashboards import rollup
 from apps.meter_service.dashboards.periods import (
     Bucket,
     Period,
@@ -703,7 +704,6 @@ def dashboard(
     """Compute the named figures (all by default) for the filter: from the daily roll-up
     where it can answer (see rollup.py), the rest from the claims; `live` reads everything
     from the claims."""
-    from apps.meter_service.dashboards import rollup
 
     now = timezone.now()
     from_rollup = None if live else rollup.figures(f, only)

@@ -20,7 +20,20 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from apps.meter_service.core import identifiers
+from apps.meter_service.doctype.bill.models import Bill
+from apps.meter_service.doctype.bill.services import bill_create, bill_upsert
 from apps.meter_service.doctype.correction import rules as correction_rules
+from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
+from apps.meter_service.doctype.correction.services import write_periods
+from apps.meter_service.doctype.gas_tariff.models import GasTariff, Season
+from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
+from apps.meter_service.doctype.gas_tariff.services import (
+    BlockData,
+    gas_tariff_create,
+    gas_tariff_load_csv,
+    read_tariff_csv,
+)
+from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
 
 TARIFF_FILE = "gas_tariff_household_1397.csv"
 FIRST_DEMO_YEAR = 1403
@@ -57,13 +70,11 @@ def demo_years(today: datetime.date) -> range:
 
 
 def _published_tables() -> list[dict]:
-    from apps.meter_service.doctype.gas_tariff.services import read_tariff_csv
 
     return read_tariff_csv(Path(settings.FIXTURE_DIRS[0]) / TARIFF_FILE)
 
 
 def _scaled(blocks, factor: Decimal):
-    from apps.meter_service.doctype.gas_tariff.services import BlockData
 
     return [
         BlockData(
@@ -83,8 +94,6 @@ def demo_tariff_name(
 ) -> str:
     """The Persian name of a demo table (it reaches the correction statement the subscriber
     gets): نمونه: خانگی ۱۴۰۴، ماه‌های سرد از ۱۶ آبان، اقلیم ۲."""
-    from apps.meter_service.doctype.gas_tariff.models import Season
-    from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
 
     with translation.override("fa"):
         season_text = str(Season(season).label) + (" از ۱۶ آبان" if from_aban else "")
@@ -106,11 +115,6 @@ def _english_demo_tariff_name(
 
 def ensure_gas_tariffs(*, actor, today: datetime.date | None = None) -> int:
     """Load the 1397 table and create the missing demo tables; return how many exist."""
-    from apps.meter_service.doctype.gas_tariff.models import GasTariff
-    from apps.meter_service.doctype.gas_tariff.services import (
-        gas_tariff_create,
-        gas_tariff_load_csv,
-    )
 
     if not GasTariff.objects.filter(tariff_group="household", season="warm").exists():
         gas_tariff_load_csv(
@@ -171,9 +175,6 @@ def _volume(group: str, zone: int, start: datetime.date, days: int, wobble: Deci
 
 def ensure_bills(*, subscribers, actor, today: datetime.date | None = None) -> int:
     """Give each subscriber without bills two years of 60-day bills; return how many exist."""
-    from apps.meter_service.doctype.bill.models import Bill
-    from apps.meter_service.doctype.bill.services import bill_upsert
-    from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
 
     today = today or timezone.localdate()
     pricer = tariff_pricer()
@@ -242,9 +243,6 @@ def _seed_bills_for(correction, *, pricer, actor) -> None:
     subscriber's last bill or else reaching back before the window. What the faulty meter
     registered on them (its error applied, or a stopped meter's share), each amount priced
     by the tariffs as the billing system would have."""
-    from apps.meter_service.doctype.bill.models import Bill
-    from apps.meter_service.doctype.bill.services import bill_create
-    from apps.meter_service.doctype.gas_tariff.selectors import tariff_spans
 
     subscriber = correction.claim.subscriber
     group, zone = subscriber.tariff_group, subscriber.climate_zone
@@ -311,10 +309,6 @@ def ensure_correction_lines(*, actor=None) -> int:
 
     The totals become the computed ones. Returns how many corrections got their lines.
     """
-    from apps.meter_service.doctype.bill.models import Bill
-    from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
-    from apps.meter_service.doctype.correction.services import write_periods
-    from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
 
     todo = list(
         BillCorrection.objects.filter(periods__isnull=True)

@@ -15,14 +15,31 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.meter_service.core import identifiers
+from apps.meter_service.core.jalali import format_date
+from apps.meter_service.demo import billing as demo_billing
+from apps.meter_service.demo.scale import SERIAL_PREFIX, seed_scale
+from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.claim.services import claim_file, claim_mark_paid
+from apps.meter_service.doctype.complaint import services as complaints
 from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.correction import services as corrections
+from apps.meter_service.doctype.correction.selectors import decisive_inspection
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.counter_office.services import office_create, office_set_operators
+from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
+from apps.meter_service.doctype.inspection.models import TestEquipment
+from apps.meter_service.doctype.inspection.services import equipment_create, inspection_record
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.meter.services import meter_create, meter_install
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.services import subscriber_create
+from apps.meter_service.doctype.work_order.selectors import live_work_order
+from apps.meter_service.doctype.work_order.services import work_order_complete
+from apps.meter_service.engine.models import ProcessTask
+from apps.meter_service.engine.services import process_complete_task
 from apps.meter_service.permissions import DESK_ROLES, Role
 
 DEMO_COMPANY_CODE = "281"
@@ -153,8 +170,6 @@ DEMO_TARIFFS_FROM = datetime.date(2024, 3, 20)  # 1403/01/01
 
 
 def _ensure_tariffs(admin: User) -> None:
-    from apps.meter_service.doctype.fee_tariff.models import FeeTariff
-    from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
 
     for tariff in DEMO_TARIFFS:
         if not FeeTariff.objects.filter(**tariff).exists():
@@ -162,7 +177,6 @@ def _ensure_tariffs(admin: User) -> None:
 
 
 def _ensure_agency(user: User) -> None:
-    from apps.meter_service.doctype.agency.models import Agency
 
     agency, _ = Agency.objects.get_or_create(code="ivr", defaults={"name": "سامانه پاسخگوی تلفنی"})
     agency.users.add(user)
@@ -235,7 +249,6 @@ def load_demo(*, password: str) -> dict[str, int]:
             )
     _ensure_tariffs(admin)
     _ensure_agency(users["agency"])
-    from apps.meter_service.demo import billing as demo_billing
 
     gas_tariffs = demo_billing.ensure_gas_tariffs(actor=admin)
     billed = Subscriber.objects.filter(subscription_number__in=list(DEMO_CLAIMS))
@@ -290,10 +303,6 @@ DEMO_CLAIMS = {
 
 def _ensure_claims(users: dict[str, User]) -> None:
     """File the demo claims that are missing and move each to its step."""
-    from apps.meter_service.core.jalali import format_date
-    from apps.meter_service.doctype.claim.services import claim_file, claim_mark_paid
-    from apps.meter_service.engine.models import ProcessTask
-    from apps.meter_service.engine.services import process_complete_task
 
     for number, steps in DEMO_CLAIMS.items():
         subscriber = Subscriber.objects.get(subscription_number=number)
@@ -331,8 +340,6 @@ def _ensure_claims(users: dict[str, User]) -> None:
                 _record_test(claim, users[username], Decimal(data["error_percent"]))
                 continue
             if element_id == "Task_correction":
-                from apps.meter_service.doctype.correction import services as corrections
-
                 correction = corrections.correction_compute(claim=claim, actor=users[username])
                 corrections.correction_submit(
                     correction=correction, actor=users[username], note="بررسی شد."
@@ -346,8 +353,6 @@ def _ensure_claims(users: dict[str, User]) -> None:
 
 def _record_test(claim: Claim, technician: User, error_percent: Decimal) -> None:
     """Record the meter's test as the technician would: two points, the same error."""
-    from apps.meter_service.doctype.inspection.models import TestEquipment
-    from apps.meter_service.doctype.inspection.services import inspection_record
 
     meter_volume = Decimal(100) * (1 + error_percent / 100)
     inspection_record(
@@ -370,8 +375,6 @@ def _record_test(claim: Claim, technician: User, error_percent: Decimal) -> None
 def _final_reading(claim: Claim, default: Decimal) -> Decimal:
     """The old meter's reading at the change: on from its last bill by what it registered
     since (so the correction covers the days after the last bill), else `default`."""
-    from apps.meter_service.demo import billing as demo_billing
-    from apps.meter_service.doctype.bill.models import Bill
 
     last = Bill.objects.filter(subscriber=claim.subscriber).order_by("-period_end").first()
     days = (timezone.localdate() - last.period_end).days if last else 0
@@ -381,7 +384,6 @@ def _final_reading(claim: Claim, default: Decimal) -> Decimal:
     used = demo_billing._volume(
         subscriber.tariff_group, subscriber.climate_zone, last.period_end, days, Decimal(1)
     )
-    from apps.meter_service.doctype.correction.selectors import decisive_inspection
 
     inspection = decisive_inspection(claim)
     error = inspection.error_percent if inspection and inspection.error_percent else Decimal(0)
@@ -390,8 +392,6 @@ def _final_reading(claim: Claim, default: Decimal) -> Decimal:
 
 def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
     """Complete the claim's work order as the crew would (claim 1402005's is left open)."""
-    from apps.meter_service.doctype.work_order.selectors import live_work_order
-    from apps.meter_service.doctype.work_order.services import work_order_complete
 
     work_order_complete(
         work_order=live_work_order(claim=claim),
@@ -415,8 +415,6 @@ DEMO_EQUIPMENT = [
 
 
 def _ensure_test_equipment(admin: User) -> None:
-    from apps.meter_service.doctype.inspection.models import TestEquipment
-    from apps.meter_service.doctype.inspection.services import equipment_create
 
     today = timezone.localdate()
     for identifier, kind, make, model, days in DEMO_EQUIPMENT:
@@ -472,9 +470,6 @@ def _ensure_complaints(users: dict[str, User]) -> None:
     """Complaint topics owned by the officer, and the demo complaints that are missing."""
     from helpdesk.models import Queue
 
-    from apps.meter_service.doctype.agency.models import Agency
-    from apps.meter_service.doctype.complaint import services as complaints
-
     for username, email in DEMO_STAFF_EMAILS.items():
         User.objects.filter(username=username, email="").update(email=email)
     officer = User.objects.get(username="complaints")
@@ -526,7 +521,6 @@ DEMO_HISTORY_ENDS_DAYS_AGO = 22
 
 def load_demo_history(*, claims: int = DEMO_HISTORY_CLAIMS) -> int:
     """Seed the history once (with the demo's offices and staff); return the claims added."""
-    from apps.meter_service.demo.scale import SERIAL_PREFIX, seed_scale
 
     if Meter.objects.filter(serial__startswith=SERIAL_PREFIX).exists():
         return 0
@@ -534,7 +528,6 @@ def load_demo_history(*, claims: int = DEMO_HISTORY_CLAIMS) -> int:
     report = seed_scale(claims=claims, days=DEMO_HISTORY_DAYS, until=until, reuse_existing=True)
     # The history's corrections come with totals only: give them their bills and lines, so
     # their statements list what they add up to.
-    from apps.meter_service.demo import billing as demo_billing
 
     demo_billing.ensure_correction_lines(actor=User.objects.filter(username="admin").first())
     return report.claims

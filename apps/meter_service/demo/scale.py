@@ -44,12 +44,14 @@ from django.utils.translation import gettext as _t
 from helpdesk.models import FollowUp, Queue, Ticket
 
 from apps.meter_service.core import identifiers
+from apps.meter_service.core.tracking import verhoeff_check_digit
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.correction.models import BillCorrection
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
 from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment, TestPoint
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
@@ -306,8 +308,6 @@ def seed_scale(
     version = process_version_active()
     tariff = FeeTariff.objects.filter(kind="meter_test").order_by("valid_from").first()
     if tariff is None:
-        from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
-
         tariff = fee_tariff_save(
             kind="meter_test", amount_rial=TEST_FEE, valid_from=first_day - datetime.timedelta(1)
         )
@@ -373,7 +373,6 @@ def seed_scale(
 
 
 def _check_digit(code: str) -> int:
-    from apps.meter_service.core.tracking import verhoeff_check_digit
 
     return verhoeff_check_digit(code)
 

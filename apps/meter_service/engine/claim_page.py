@@ -9,9 +9,12 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 
 from apps.meter_service import permissions
+from apps.meter_service.audit.history import document_events
+from apps.meter_service.audit.history import history_rows as rows_of
 from apps.meter_service.audit.labels import event_label
 from apps.meter_service.core.display import local_digits, rial_text
 from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.events import ProcessEvents
 from apps.meter_service.engine.selectors import claim_sla, claim_tasks, lane_label
@@ -146,9 +149,6 @@ def history_rows(claim) -> list:
     work orders, corrections, adjustment lines and complaints."""
     import dataclasses
 
-    from apps.meter_service.audit.history import document_events
-    from apps.meter_service.audit.history import history_rows as rows_of
-
     related = [
         relation.related_model.objects.filter(**{relation.field.name: claim})
         for relation in claim._meta.related_objects
@@ -173,8 +173,6 @@ def history_rows(claim) -> list:
 def sla_html(claim) -> str:
     """The claim's service level: state, working time used of the target, due time."""
     from django.utils import timezone
-
-    from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
 
     now = timezone.now()
     sla = claim_sla(claim, now)

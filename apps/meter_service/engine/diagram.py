@@ -17,7 +17,9 @@ from lxml import etree
 from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service.engine import runner
+from apps.meter_service.engine.models import ProcessInstance
 from apps.meter_service.engine.selectors import lane_label
+from apps.meter_service.engine.services import process_version_active
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -188,7 +190,6 @@ def claim_diagram_state(claim) -> dict | None:
     {"xml": the instance's version's BPMN, translated; "completed": element ids passed;
     "current": element ids the process waits at; "ended": the end event reached, or ""}.
     """
-    from apps.meter_service.engine.models import ProcessInstance
 
     try:
         instance = ProcessInstance.objects.select_related("version").get(claim_id=claim.pk)
@@ -210,6 +211,5 @@ def claim_diagram_state(claim) -> dict | None:
 
 def public_diagram_xml() -> str:
     """The process new claims follow (the active version), translated."""
-    from apps.meter_service.engine.services import process_version_active
 
     return translated_bpmn(process_version_active().bpmn)

@@ -30,6 +30,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from apps.meter_service.engine import handlers
+
 MAX_LENGTH = 2_000  # characters of one expression
 MAX_DEPTH = 40  # nesting of the parsed expression
 MAX_SEQUENCE = 10_000  # items or characters a `*` or `+` may build
@@ -85,13 +87,11 @@ class ExpressionError(ValueError):
 
 
 def _function_names() -> set[str]:
-    from apps.meter_service.engine import handlers
 
     return set(handlers.EXPRESSION_FUNCTIONS) | set(SAFE_FUNCTIONS)
 
 
 def _functions() -> dict[str, Callable[..., Any]]:
-    from apps.meter_service.engine import handlers
 
     return {**SAFE_FUNCTIONS, **handlers.EXPRESSION_FUNCTIONS}
 

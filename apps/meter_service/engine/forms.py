@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.forms import DigitNormalizingForm, digits_input
 from apps.meter_service.core.jalali import JalaliDateField, format_date
+from apps.meter_service.engine import handlers
 
 FIELD_TYPES = ("string", "long", "decimal", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "required_if", "readonly")
@@ -136,7 +137,6 @@ def task_data(cleaned: dict) -> dict:
 
 
 def form_for(task_spec, data=None, files=None) -> TaskForm:
-    from apps.meter_service.engine import handlers
 
     spec_form = getattr(task_spec, "form", None)
     return TaskForm(

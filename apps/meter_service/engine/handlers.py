@@ -18,7 +18,18 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
+from apps.meter_service.doctype.claim import services as claim_services
+from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
+from apps.meter_service.doctype.correction.services import adjustment_for_damage, adjustment_for_fee
+from apps.meter_service.doctype.inspection.models import FlowBand
+from apps.meter_service.doctype.inspection.rules import band_tolerance
+from apps.meter_service.doctype.outbox.services import enqueue
+from apps.meter_service.doctype.sla import services as sla_services
+from apps.meter_service.doctype.sla.models import SlaClock
+from apps.meter_service.doctype.sla.selectors import sla_due_at
+from apps.meter_service.doctype.work_order.services import work_order_from_process
 from apps.meter_service.engine import runner
+from apps.meter_service.engine.models import ProcessTask
 
 # The user whose action is being carried through the process (None for timers and jobs).
 current_actor: contextvars.ContextVar = contextvars.ContextVar("process_actor", default=None)
@@ -27,7 +38,6 @@ new_clock: contextvars.ContextVar = contextvars.ContextVar("process_new_clock", 
 
 
 def _claim(data: dict):
-    from apps.meter_service.doctype.claim.models import Claim
 
     return Claim.objects.select_for_update().get(pk=data["claim_id"])
 
@@ -42,8 +52,6 @@ def setting(name: str) -> Any:
 
 def sla_due(claim_id: int, fraction: float) -> str:
     """When the claim's SLA clock will have used `fraction` of its target (ISO 8601)."""
-    from apps.meter_service.doctype.sla.models import SlaClock
-    from apps.meter_service.doctype.sla.selectors import sla_due_at
 
     clock = new_clock.get()
     if clock is None or clock.claim_id != claim_id:
@@ -61,7 +69,6 @@ def access_due() -> str:
 
 def fee_collected(claim_id: int) -> bool:
     """Whether the claim's fee has been paid in money (not still on the next gas bill)."""
-    from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
 
     claim = Claim.objects.only("payment_method", "paid_at").get(pk=claim_id)
     return claim.paid_at is not None and claim.payment_method != PaymentMethod.NEXT_BILL
@@ -77,16 +84,14 @@ EXPRESSION_FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 # --- service-task topics ------------------------------------------------------------------
 def claim_expire(data: dict) -> dict:
-    from apps.meter_service.doctype.claim import services
 
-    services.claim_end_expired(claim=_claim(data), now=runner.now())
+    claim_services.claim_end_expired(claim=_claim(data), now=runner.now())
     return {}
 
 
 def claim_visit_scheduled(data: dict) -> dict:
-    from apps.meter_service.doctype.claim import services
 
-    services.claim_visit_scheduled(
+    claim_services.claim_visit_scheduled(
         claim=_claim(data),
         visit_date=datetime.date.fromisoformat(data["visit_date"]),
         visit_time=data.get("visit_time", ""),
@@ -105,8 +110,6 @@ def inspection_tolerance(data: dict) -> dict:
     one error figure without its flow: it is judged in the Qt..Qmax band, where a one-point
     check (at Qmax or 0.2 Qmax) measures.
     """
-    from apps.meter_service.doctype.inspection.models import FlowBand
-    from apps.meter_service.doctype.inspection.rules import band_tolerance
 
     claim = _claim(data)
     accuracy_class = claim.meter.accuracy_class
@@ -118,9 +121,8 @@ def inspection_tolerance(data: dict) -> dict:
 
 def _close(outcome: str) -> Callable[[dict], dict]:
     def close(data: dict) -> dict:
-        from apps.meter_service.doctype.claim import services
 
-        services.claim_close(
+        claim_services.claim_close(
             claim=_claim(data),
             outcome=outcome,
             findings={k: data.get(k) for k in CLOSING_FINDINGS if k in data},
@@ -148,10 +150,8 @@ CLOSING_FINDINGS = (
 
 
 def fee_settle(data: dict) -> dict:
-    from apps.meter_service.doctype.claim import services
-    from apps.meter_service.doctype.correction.services import adjustment_for_fee
 
-    claim = services.claim_settle_fee(
+    claim = claim_services.claim_settle_fee(
         claim=_claim(data), action=data["fee_action"], actor=current_actor.get()
     )
     adjustment_for_fee(claim=claim, action=data["fee_action"])
@@ -160,14 +160,12 @@ def fee_settle(data: dict) -> dict:
 
 def close_tampered(data: dict) -> dict:
     """Charge the damage to the gas bill, then close the claim."""
-    from apps.meter_service.doctype.correction.services import adjustment_for_damage
 
     adjustment_for_damage(claim=_claim(data), damage_rial=int(data.get("damage_rial") or 0))
     return _close("tampered")(data)
 
 
 def _responsible_roles(data: dict) -> list[str]:
-    from apps.meter_service.engine.models import ProcessTask
 
     lanes = ProcessTask.objects.filter(
         instance__claim_id=data["claim_id"], completed_at__isnull=True
@@ -177,21 +175,20 @@ def _responsible_roles(data: dict) -> list[str]:
 
 
 def sla_warn(data: dict) -> dict:
-    from apps.meter_service.doctype.sla import services
 
-    warned = services.sla_warn(claim=_claim(data), roles=_responsible_roles(data), now=runner.now())
+    warned = sla_services.sla_warn(
+        claim=_claim(data), roles=_responsible_roles(data), now=runner.now()
+    )
     return {"sla_warned": warned}
 
 
 def sla_escalate(data: dict) -> dict:
-    from apps.meter_service.doctype.sla import services
 
-    return {"sla_escalated": services.sla_escalate(claim=_claim(data), now=runner.now())}
+    return {"sla_escalated": sla_services.sla_escalate(claim=_claim(data), now=runner.now())}
 
 
 def work_order_open(data: dict) -> dict:
     """Open the claim's replacement work order for the emergency post crew."""
-    from apps.meter_service.doctype.work_order.services import work_order_from_process
 
     work_order = work_order_from_process(data["claim_id"], data, current_actor.get())
     return {"work_order_id": work_order.pk}
@@ -220,7 +217,6 @@ def run_topic(topic: str, data: dict) -> dict:
 # transaction and sent after it commits (the claim_notify job), in the order the steps ran, so
 # a test result is told before the closing it leads to.
 def _tell(data: dict, event: str, **facts: Any) -> None:
-    from apps.meter_service.doctype.outbox.services import enqueue
 
     enqueue(
         "claim_notify",

@@ -32,6 +32,8 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 
+from apps.meter_service.engine import expressions, handlers
+
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 
 
@@ -75,7 +77,6 @@ class TopicServiceTask(ServiceTask):
         self.topic = topic
 
     def _execute(self, task) -> bool:
-        from apps.meter_service.engine import handlers
 
         result = handlers.run_topic(self.topic, task.data)
         if result:
@@ -115,18 +116,15 @@ class _Environment(TaskDataEnvironment):
         super().__init__({})
 
     def evaluate(self, expression, context, external_context=None):
-        from apps.meter_service.engine import expressions
 
         # As SpiffWorkflow's own environment: the task's data wins over outside names.
         return expressions.evaluate(expression, {**(external_context or {}), **context})
 
     def execute(self, script, context, external_context=None):
-        from apps.meter_service.engine import expressions
 
         raise expressions.ExpressionError("processes may not run scripts")
 
     def call_service(self, context, **kwargs):
-        from apps.meter_service.engine import expressions
 
         raise expressions.ExpressionError("processes call services through service tasks")
 
@@ -177,6 +175,7 @@ def version_spec(version):
 
 def warm() -> None:
     """Parse the process as the repository ships it, before the first request needs it."""
+    # Local: the engine's services run the workflows this module loads.
     from apps.meter_service.engine.services import (
         PROCESS_ID,
         files_checksum,

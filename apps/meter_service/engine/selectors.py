@@ -8,6 +8,10 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
+from apps.meter_service import permissions
+from apps.meter_service.doctype.sla.calendar import load_calendar
+from apps.meter_service.doctype.sla.models import SlaClock, SlaState
+from apps.meter_service.doctype.sla.selectors import sla_due_at, sla_state_at
 from apps.meter_service.engine.models import ProcessTask
 from apps.meter_service.permissions import Role
 
@@ -30,9 +34,6 @@ class TaskSla:
 
 def claim_sla(claim, now: datetime.datetime) -> TaskSla | None:
     """The claim's service level at `now`: state, due time (None without a clock)."""
-    from apps.meter_service.doctype.sla.calendar import load_calendar
-    from apps.meter_service.doctype.sla.models import SlaClock, SlaState
-    from apps.meter_service.doctype.sla.selectors import sla_due_at, sla_state_at
 
     try:
         clock = claim.sla_clock
@@ -67,7 +68,6 @@ def claim_tasks(*, claim) -> QuerySet[ProcessTask]:
 
 def open_tasks_for(*, user, claim) -> QuerySet[ProcessTask]:
     """The claim's open steps this user may complete."""
-    from apps.meter_service import permissions
 
     return claim_tasks(claim=claim).filter(
         completed_at__isnull=True, lane__in=permissions.lanes_of(user)

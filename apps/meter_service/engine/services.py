@@ -31,6 +31,8 @@ from SpiffWorkflow.util.task import TaskState
 from apps.meter_service import permissions
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.events import ProcessEvents
@@ -41,6 +43,7 @@ from apps.meter_service.engine.models import (
     ProcessTask,
     ProcessVersion,
 )
+from apps.meter_service.engine.validation import validate_files
 from apps.meter_service.reference_data import reference
 
 logger = logging.getLogger("meter_service.process")
@@ -86,7 +89,6 @@ def process_version_create(
     *, bpmn: str, dmn_files: dict[str, str], note: str = "", actor=None
 ) -> ProcessVersion:
     """Validate the files and keep them as the next version (not active yet)."""
-    from apps.meter_service.engine.validation import validate_files
 
     validate_files(bpmn, dmn_files, PROCESS_ID)
     checksum = files_checksum(bpmn, dmn_files)
@@ -313,7 +315,6 @@ def _save(
 
 
 def _sync_sla(instance, workflow, completed: bool, now) -> None:
-    from apps.meter_service.doctype.sla import services as sla
 
     if completed:
         sla.sla_clock_stop(claim=instance.claim, now=now)
@@ -331,7 +332,6 @@ def _locked(claim_id: int) -> ProcessInstance:
     which every filing holds a shared lock on (its new instance's foreign key), so
     concurrent filings deadlocked on it.
     """
-    from apps.meter_service.doctype.claim.models import Claim
 
     instance = ProcessInstance.objects.select_for_update().get(claim_id=claim_id)
     instance.claim = Claim.objects.select_for_update().get(pk=claim_id)
@@ -377,7 +377,6 @@ def process_start(
     audit event. `payment_due`: when the unpaid claim expires, if not its `expires_at` (a
     claim paid at filing has none left).
     """
-    from apps.meter_service.doctype.sla import services as sla
 
     version = _version_to_start()
     workflow = runner.new_workflow(version)
@@ -445,7 +444,6 @@ def process_send_message(*, claim, name: str, payload: dict | None = None, actor
 
 def process_check_can_complete(*, user, task: ProcessTask) -> None:
     """Refuse a user whose roles are not the task's lane's, or who may not see the claim."""
-    from apps.meter_service.doctype.claim.models import Claim
 
     if not permissions.may_work_lane(user, task.lane):
         raise PermissionDenied(_("This step is for another role."))

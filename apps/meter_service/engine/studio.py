@@ -25,6 +25,10 @@ from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.fee_tariff.models import FeeTariff
+from apps.meter_service.doctype.meter.models import MeterInstallation
+from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner, services, validation
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.events import ProcessEvents
@@ -220,9 +224,6 @@ def _field_facts(spec_field) -> dict:
 
 def _throwaway_claim(version: ProcessVersion):
     """A claim of the first installed meter, filed now and paid (rolled back with the run)."""
-    from apps.meter_service.doctype.claim.models import Claim
-    from apps.meter_service.doctype.fee_tariff.models import FeeTariff
-    from apps.meter_service.doctype.meter.models import MeterInstallation
 
     installation = (
         MeterInstallation.objects.filter(removed_on__isnull=True)
@@ -267,7 +268,6 @@ def process_dry_run(
     (an enum's first option). Everything runs in one transaction that is rolled back, so
     nothing the steps write stays, and the SMS and jobs they queue (sent on commit) never go.
     """
-    from apps.meter_service.doctype.sla import services as sla
 
     samples = samples or {}
     result = DryRun()

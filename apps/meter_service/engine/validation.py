@@ -203,11 +203,9 @@ def _check_dmn(dmn_files: dict[str, str]) -> None:
 
 def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str):
     """Return the parsed spec, or raise ValidationError saying what is wrong, translated."""
-    from apps.meter_service.permissions import Role
-
     if len(bpmn.encode()) > MAX_FILE_BYTES:
         raise _fail(_("The BPMN file is too large."))
-    roles = {role.value for role in Role}
+    roles = {role.value for role in permissions.Role}
     _check_xml(bpmn, roles)
     _check_dmn(dmn_files)
     try:

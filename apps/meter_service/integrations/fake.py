@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from apps.meter_service import integrations
+
 WSGIApp = Callable[..., Iterable[bytes]]
 
 _REGISTRY: dict[str, WSGIApp] = {}
@@ -37,7 +39,6 @@ def registered_fakes() -> dict[str, WSGIApp]:
 
 def load_fakes() -> dict[str, WSGIApp]:
     """Import every `apps.meter_service.integrations.<provider>.fake_server` module."""
-    from apps.meter_service import integrations
 
     for info in pkgutil.iter_modules(integrations.__path__):
         name = f"{integrations.__name__}.{info.name}.fake_server"

@@ -32,6 +32,7 @@ from apps.meter_service.core.display import code_text, rial_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
+from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
 from apps.meter_service.doctype.claim.selectors import (
     claim_filing_context,
     with_display,
@@ -50,6 +51,7 @@ from apps.meter_service.office.forms import (
     StatementDayForm,
     WalkInForm,
 )
+from apps.meter_service.office.printing import render_statement_pdf
 
 # Session keys: the office the operator works at now, and the walk-in subscriber identified.
 OFFICE_SESSION_KEY = "office_current"
@@ -385,7 +387,6 @@ def claim_collect(request, code: str):
 @operator_required
 def claim_receipt(request, code: str):
     """Send the claim's receipt as a PDF (in Persian, the language of the printed record)."""
-    from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
 
     claim = selectors.office_claim(user=request.user, office=request.office, code=code)
     return _pdf_response(render_receipt_pdf(claim), f"receipt-{claim.tracking_code}.pdf")
@@ -426,7 +427,6 @@ def statement(request):
 @operator_required
 def statement_pdf(request):
     """The office's daily statement for a chosen date, as a PDF."""
-    from apps.meter_service.office.printing import render_statement_pdf
 
     _form, day = _statement_day(request)
     if day is None:

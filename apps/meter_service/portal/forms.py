@@ -17,6 +17,7 @@ from apps.meter_service.doctype.claim.forms import ClaimForm
 from apps.meter_service.doctype.claim.models import PaymentMethod
 from apps.meter_service.doctype.complaint import rules as complaint_rules
 from apps.meter_service.doctype.complaint import selectors as complaint_selectors
+from apps.meter_service.doctype.otp.rules import normalize_identifier
 
 # Attributes of inputs that take digits: a numeric keypad on phones, digits kept left to right.
 DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
@@ -33,7 +34,6 @@ class IdentifierForm(DigitNormalizingForm):
     )
 
     def clean_identifier(self) -> str:
-        from apps.meter_service.doctype.otp.rules import normalize_identifier
 
         # The sign-in service's own reading, so a wrong check digit is named on the field.
         return normalize_identifier(self.cleaned_data["identifier"])

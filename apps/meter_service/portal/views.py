@@ -27,6 +27,7 @@ from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.identifiers import clean_digits
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
+from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
 from apps.meter_service.doctype.claim.selectors import (
     claim_by_tracking_code,
     claim_filing_context,
@@ -38,10 +39,15 @@ from apps.meter_service.doctype.claim.selectors import (
     with_display,
 )
 from apps.meter_service.doctype.claim.timeline import timeline_entries
+from apps.meter_service.doctype.complaint.selectors import complaints_for_claim
 from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
+from apps.meter_service.doctype.correction.services import statement_ready
+from apps.meter_service.doctype.correction.statement import render_statement_pdf
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
 from apps.meter_service.doctype.meter.selectors import current_installation
+from apps.meter_service.doctype.otp import rules as otp_rules
+from apps.meter_service.doctype.otp import services as otp
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.engine import selectors as process_selectors
@@ -143,7 +149,6 @@ def home(request):
 @require_http_methods(["GET", "POST"])
 def login_view(request):
     """Log a subscriber in: subscription number or bill ID, then the code sent by SMS."""
-    from apps.meter_service.doctype.otp import services as otp
 
     if request.GET.get("restart") is not None:
         request.session.pop(LOGIN_SESSION_KEY, None)
@@ -201,7 +206,6 @@ def login_view(request):
 
 def _code_sent_message(identifier: str) -> str:
     """Say a code was sent if what was typed is ours, naming it (in the page's digits)."""
-    from apps.meter_service.doctype.otp import rules as otp_rules
 
     try:
         message = otp_rules.code_sent_message(identifier)
@@ -340,7 +344,7 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
 
 def _claim_complaints(request, claim) -> list:
     """The complaints about the claim that the user may see, newest first."""
-    from apps.meter_service.doctype.complaint.selectors import complaints_for_claim
+    # Local: the complaint pages use this module's sign-in decorators.
     from apps.meter_service.portal.complaints import with_complaint_display
 
     return [
@@ -403,7 +407,6 @@ def claim_receipt(request, code: str):
     )
     if not (is_owner or permissions.is_company_staff(request.user)):
         raise Http404
-    from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
 
     response = HttpResponse(render_receipt_pdf(claim), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="receipt-{claim.tracking_code}.pdf"'
@@ -415,9 +418,6 @@ def claim_correction_statement(request, code: str):
     """Send the approved bill correction's statement: to the claim's subscriber or staff."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), reverse("portal:login"))
-    from apps.meter_service.doctype.correction.models import BillCorrection
-    from apps.meter_service.doctype.correction.services import statement_ready
-    from apps.meter_service.doctype.correction.statement import render_statement_pdf
 
     claim = _claim_for(request, code)
     correction = permissions.scope(request.user, BillCorrection.objects.filter(claim=claim)).first()

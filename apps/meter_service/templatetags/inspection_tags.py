@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 
 from apps.meter_service.doctype.inspection import display
+from apps.meter_service.templatetags.meter_tags import localdigits
 
 register = template.Library()
 
@@ -23,7 +24,6 @@ def tolerance(value) -> str:
 @register.filter
 def quantity(value) -> str:
     """A flow, volume, temperature or pressure without trailing zeros, in the active digits."""
-    from apps.meter_service.templatetags.meter_tags import localdigits
 
     return localdigits(display.format_volume(value))
 

@@ -2,7 +2,8 @@
 
 from django import template
 
-from apps.meter_service.core import jalali
+from apps.meter_service import privacy
+from apps.meter_service.core import jalali, tracking
 from apps.meter_service.core.display import format_rial, isolate_code, local_digits
 
 register = template.Library()
@@ -43,7 +44,6 @@ def rial(value) -> str:
 @register.filter
 def tracking_code(value) -> str:
     """Show a tracking code grouped for reading aloud, in the active digits."""
-    from apps.meter_service.core import tracking
 
     return tracking.display_local(value)
 
@@ -65,8 +65,6 @@ def personal(context, document, field: str) -> str:
     from django.urls import reverse
     from django.utils.html import format_html
     from django.utils.translation import gettext
-
-    from apps.meter_service import privacy
 
     request = context.get("request")
     user = getattr(request, "user", None)

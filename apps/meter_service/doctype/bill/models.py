@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.doctype.bill import rules
 from apps.meter_service.doctype.subscriber.models import ClimateZone, Subscriber, TariffGroup
 
 
@@ -105,6 +106,5 @@ class Bill(models.Model):
         return (self.period_end - self.period_start).days
 
     def clean(self) -> None:
-        from apps.meter_service.doctype.bill import rules
 
         rules.check_bill(self)

@@ -24,7 +24,12 @@ from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim import rules, selectors, services
 from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimForm
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
+from apps.meter_service.doctype.complaint.display import claim_complaints_html
+from apps.meter_service.doctype.correction.display import claim_correction_html
+from apps.meter_service.doctype.inspection.display import claim_inspections_html
 from apps.meter_service.doctype.meter import history
+from apps.meter_service.doctype.payment.services import payment_record_in_person
+from apps.meter_service.doctype.work_order.selectors import replacement_html
 from apps.meter_service.engine import claim_page
 from apps.meter_service.engine.diagram import claim_diagram_state
 from apps.meter_service.sites import staff_site
@@ -253,25 +258,21 @@ class ClaimAdmin(DocumentAdmin):
 
     @display(description=_("replacement"))
     def replacement_display(self, obj):
-        from apps.meter_service.doctype.work_order.selectors import replacement_html
 
         return replacement_html(obj, getattr(obj, "_viewer", None))
 
     @display(description=_("bill correction"))
     def correction_display(self, obj):
-        from apps.meter_service.doctype.correction.display import claim_correction_html
 
         return claim_correction_html(obj)
 
     @display(description=_("meter tests"))
     def inspections_display(self, obj):
-        from apps.meter_service.doctype.inspection.display import claim_inspections_html
 
         return claim_inspections_html(obj)
 
     @display(description=_("complaints"))
     def complaints_display(self, obj):
-        from apps.meter_service.doctype.complaint.display import claim_complaints_html
 
         return claim_complaints_html(obj, getattr(obj, "_viewer", None))
 
@@ -362,7 +363,6 @@ class ClaimAdmin(DocumentAdmin):
         icon="point_of_sale",
     )
     def record_payment_action(self, request, object_id):
-        from apps.meter_service.doctype.payment.services import payment_record_in_person
 
         def perform(claim):
             payment_record_in_person(

@@ -7,13 +7,15 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.core import formfields
+from apps.meter_service.core import formfields, identifiers
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
+from apps.meter_service.core.identifiers import clean_digits
 from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
 from apps.meter_service.doctype.claim.models import ClaimReason, PaymentMethod, VisitTime
 from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
+from apps.meter_service.doctype.subscriber.selectors import subscriber_for_caller
 
 # Fields that go to services.claim_file unchanged.
 CLAIM_FIELDS = (
@@ -142,7 +144,6 @@ def caller_proof_readings(text: str) -> dict[str, str]:
     """Return every way a caller's proof can be read: national ID, national legal ID,
     mobile, each canonical. Some digits are more than one (a 10-digit number starting with
     9 is also a mobile without its 0); the subscription on file tells which it was."""
-    from apps.meter_service.core import identifiers
 
     readings = {}
     for kind, normalize in (
@@ -160,7 +161,6 @@ def caller_proof_readings(text: str) -> dict[str, str]:
 def caller_proof_kind(text: str, readings: dict[str, str]) -> str:
     """Return what the caller most likely gave, to word a refusal: a number written like a
     mobile (0 9…, +98 9…) is a mobile; else a national legal ID, else a national ID."""
-    from apps.meter_service.core.identifiers import clean_digits
 
     digits = clean_digits(text)
     if "mobile" in readings and digits.startswith(("09", "+98", "0098")):
@@ -206,7 +206,6 @@ class PhoneClaimForm(ClaimForm):
         return readings
 
     def clean(self):
-        from apps.meter_service.doctype.subscriber.selectors import subscriber_for_caller
 
         cleaned = super().clean()
         key, readings = cleaned.get("subscriber_identifier"), cleaned.get("caller_proof")

@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 
 from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity
+from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 
 TEMPLATE = "meter_service/receipt/claim_receipt.html"
 # The Farsi-Digits cut of Vazirmatn draws ASCII digits as Persian ones.
@@ -46,7 +47,6 @@ def tracking_qr_svg(code: str) -> str:
 
 def receipt_context(claim) -> dict:
     """Return what the receipt template shows of a claim."""
-    from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 
     return {
         "claim": claim,

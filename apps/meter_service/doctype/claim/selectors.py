@@ -16,7 +16,9 @@ from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity
 from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim.models import Claim, FeeOutcome, Verdict
+from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.history import HistorySection
+from apps.meter_service.doctype.meter.selectors import current_installation
 
 
 def claim_list(*, user) -> QuerySet[Claim]:
@@ -141,9 +143,6 @@ def claim_filing_context(*, subscriber, channel: str) -> FilingContext:
     from django.core.exceptions import ValidationError
     from django.utils import timezone
 
-    from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
-    from apps.meter_service.doctype.meter.selectors import current_installation
-
     installation = current_installation(subscriber=subscriber)
     if installation is None:
         return FilingContext(None, None, None, None)
@@ -164,7 +163,6 @@ def claim_filing_context(*, subscriber, channel: str) -> FilingContext:
 
 def with_display(claim: Claim | None) -> Claim | None:
     """Attach what pages show of a claim: the grouped tracking code and the reading."""
-    from apps.meter_service.core.display import format_quantity
 
     if claim is not None:
         claim.code_display = tracking.display(claim.tracking_code)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from apps.meter_service.audit.events import batched_events
 from apps.meter_service.core import tracking, uploads
 from apps.meter_service.core.domain_events import publish
+from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim import events, rules
 from apps.meter_service.doctype.claim.domain_events import ClaimFiledOnBill
 from apps.meter_service.doctype.claim.error_codes import ClaimErrorCode
@@ -71,7 +72,6 @@ def _meter_claims(
 def _check_bill_on_file(subscriber: Subscriber, bill_id: str, payment_id: str) -> None:
     """Check the last settled bill's pair against the subscription's latest bills on file
     (one query on the bills' subscriber index; a second only to word a refusal)."""
-    from apps.meter_service.doctype.bill.models import Bill
 
     recent_count = rules.last_bill_recent_count()
     bills = Bill.objects.filter(subscriber=subscriber)

@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service import permissions
 from apps.meter_service.core import formfields
 from apps.meter_service.core.forms import ServiceErrorsMixin
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.models import ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
 from apps.meter_service.doctype.subscriber.forms import subscriber_for_key
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import Role
 
 # The channels staff file for a complainant; the portal and the API file their own.
@@ -143,7 +145,6 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
             )
 
     def clean_subscriber(self):
-        from apps.meter_service.doctype.subscriber.models import Subscriber
 
         key = self.cleaned_data["subscriber"]
         if not key:
@@ -153,7 +154,6 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
         )
 
     def clean_claim(self):
-        from apps.meter_service.doctype.claim.models import Claim
 
         code = self.cleaned_data["claim"]
         if not code:

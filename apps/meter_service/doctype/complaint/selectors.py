@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 from helpdesk.models import FollowUp, Queue
 
 from apps.meter_service import permissions
+from apps.meter_service.core import tracking
 from apps.meter_service.doctype.complaint.models import Complaint
 
 
@@ -19,7 +20,6 @@ def complaint_list(*, user) -> QuerySet[Complaint]:
 
 def complaint_get(*, user, code: str) -> Complaint:
     """One complaint by its number, or 404 whether missing or not the user's."""
-    from apps.meter_service.core import tracking
 
     queryset = complaint_list(user=user)
     try:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
 
 from apps.meter_service import permissions
+from apps.meter_service.audit.events import record_event
 from apps.meter_service.core import identifiers, tracking, uploads
 from apps.meter_service.core.display import local_digits, person_name
 from apps.meter_service.core.error_codes import CommonErrorCode
@@ -32,9 +33,10 @@ from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.sla.calendar import add_working_seconds
-from apps.meter_service.permissions import Role
+from apps.meter_service.permissions import Role, has_role
 
 logger = logging.getLogger("meter_service.complaints")
 
@@ -88,8 +90,6 @@ def complaint_topic_save(
     A default owner gets every new complaint of the topic, so it must be a complaints
     officer or a service manager. Topics never take complaints by email here.
     """
-    from apps.meter_service.audit.events import record_event
-    from apps.meter_service.permissions import has_role
 
     creating = topic is None
     if default_owner is not None and not (
@@ -567,7 +567,6 @@ def complaint_subscriber_reply(
 @transaction.atomic
 def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
     """Give the complaint to a complaints officer or service manager (None: unassign)."""
-    from apps.meter_service.permissions import has_role
 
     complaint = _locked(complaint)
     ticket = complaint.ticket
@@ -745,7 +744,6 @@ def sms_mobile(complaint: Complaint) -> str:
 
 def complaint_notify(complaint_id: int, event: str) -> None:
     """Tell the complainant about a complaint's event by SMS and email (a job)."""
-    from apps.meter_service.doctype.notification.services import message_render, sms_send
 
     complaint = (
         Complaint.objects.select_related("ticket__queue", "claim", "subscriber", "filed_by")

@@ -20,6 +20,7 @@ from apps.meter_service.core import tracking
 from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.core.display import rial_text
 from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction import selectors, services
 from apps.meter_service.doctype.correction.forms import (
@@ -33,6 +34,7 @@ from apps.meter_service.doctype.correction.models import (
     CorrectionStatus,
 )
 from apps.meter_service.doctype.correction.statement import render_statement_pdf
+from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
 from apps.meter_service.doctype.payment.admin import (
     EXPORT_ROLES,
     ExportedFilter,
@@ -160,7 +162,6 @@ class BillCorrectionAdmin(DocumentAdmin):
         self, request, claim, *, problem="", bill_form=None, close_form=None, status=200
     ):
         """The billing officer's step while there is no correction to show."""
-        from apps.meter_service.doctype.bill.models import Bill
 
         task = services._open_step(claim, services.CORRECTION_STEP)
         may_act = task is not None and permissions.may_work_lane(request.user, task.lane)
@@ -269,7 +270,6 @@ class BillCorrectionAdmin(DocumentAdmin):
                     "window_note": correction.window_note,
                 },
             )
-        from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
 
         periods = list(correction.periods.all())
         tariffs = {

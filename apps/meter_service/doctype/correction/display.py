@@ -8,10 +8,10 @@ from django.utils.translation import gettext
 
 from apps.meter_service.core.display import rial_text
 from apps.meter_service.doctype.correction.models import CorrectionStatus
+from apps.meter_service.doctype.correction.selectors import correction_of_claim
 
 
 def claim_correction_html(claim) -> str:
-    from apps.meter_service.doctype.correction.selectors import correction_of_claim
 
     correction = correction_of_claim(claim)
     if correction is None:

@@ -11,6 +11,7 @@ from apps.meter_service.core import formfields
 from apps.meter_service.core.desk_widgets import JalaliDateInput
 from apps.meter_service.core.forms import DigitNormalizingForm, digits_input
 from apps.meter_service.core.jalali import JalaliDateField
+from apps.meter_service.doctype.bill.models import Bill
 
 
 class CorrectionComputeForm(DigitNormalizingForm):
@@ -77,7 +78,6 @@ class CorrectionComputeForm(DigitNormalizingForm):
 
 
 def _bill_label(name: str):
-    from apps.meter_service.doctype.bill.models import Bill
 
     return Bill._meta.get_field(name).verbose_name
 

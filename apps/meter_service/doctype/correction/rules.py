@@ -28,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext, gettext_noop
 
+from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.bill.rules import BilledPeriod
 from apps.meter_service.doctype.gas_tariff.rules import Pricer, TariffSpan
 
@@ -106,7 +107,6 @@ class CorrectionError(ValueError):
 
 def _shown(name: str, value: object) -> str:
     """A message's value as the interface shows it, in the active language."""
-    from apps.meter_service.core.jalali import format_date
 
     if isinstance(value, datetime.date):
         return format_date(value)

@@ -16,6 +16,7 @@ from apps.meter_service.doctype.correction.models import (
     BillingAdjustment,
     CorrectionStatus,
 )
+from apps.meter_service.doctype.inspection.models import Inspection
 
 ADJUSTMENT_COLUMNS = [
     "line_id",
@@ -46,7 +47,6 @@ def adjustment_description(kind: str, claim) -> str:
 
 def decisive_inspection(claim):
     """The claim's latest recorded test (the one the process's verdict came from)."""
-    from apps.meter_service.doctype.inspection.models import Inspection
 
     return Inspection.objects.filter(claim_id=claim.pk).order_by("-tested_at", "-pk").first()
 

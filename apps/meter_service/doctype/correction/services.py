@@ -18,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import exports
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.doctype.bill.models import Bill, BillSource
+from apps.meter_service.doctype.bill.services import bill_upsert
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction import events, rules, selectors
 from apps.meter_service.doctype.correction.error_codes import CorrectionErrorCode
 from apps.meter_service.doctype.correction.events import CorrectionEvents
@@ -29,7 +32,11 @@ from apps.meter_service.doctype.correction.models import (
     CorrectionPiece,
     CorrectionStatus,
 )
+from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
+from apps.meter_service.doctype.inspection.models import Inspection
+from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.process_steps import OpenStep, process
+from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
 
 CORRECTION_STEP = "Task_correction"
 APPROVAL_STEP = "Task_approve"
@@ -59,8 +66,6 @@ def _last_test_date(claim, inspection) -> datetime.date:
     Recording a test moves the meter's last test date to it, so an earlier date on the
     meter (from the import) only counts when it is before this test.
     """
-    from apps.meter_service.doctype.inspection.models import Inspection
-    from apps.meter_service.doctype.meter.models import MeterInstallation
 
     test_date = timezone.localdate(inspection.tested_at)
     candidates = []
@@ -107,7 +112,6 @@ def _final_reading_tail(claim, bills) -> tuple[rules.BilledPeriod | None, dict]:
     covers yet. Returns (the period, what it was read from) or (None, {}) when the work
     order, its reading or the last bill is missing or the readings do not follow on.
     """
-    from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
 
     if not bills:
         return None, {}
@@ -170,8 +174,6 @@ def correction_compute(
 
     overrides: {bill pk: (corrected volume, reason)} for periods the officer sets by hand.
     """
-    from apps.meter_service.doctype.bill.models import Bill
-    from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tariff_spans
 
     claim, _task, existing = _lock_step(claim, actor)
     inspection = selectors.decisive_inspection(claim)
@@ -317,7 +319,6 @@ def write_periods(correction: BillCorrection, result: rules.Correction, bills_by
 
 def _lock_step(claim, actor):
     """Lock the claim and check the billing officer's step is open and the actor's to do."""
-    from apps.meter_service.doctype.claim.models import Claim
 
     claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
     task = _require_step(
@@ -343,8 +344,6 @@ def correction_record_bill(*, claim, actor, data: dict) -> object:
     amount_rial (the volume is the readings' difference). A bill already recorded with the
     same payment ID is refused: the billing system's bill is not changed from here.
     """
-    from apps.meter_service.doctype.bill.models import Bill, BillSource
-    from apps.meter_service.doctype.bill.services import bill_upsert
 
     claim, _task, _existing = _lock_step(claim, actor)
     subscriber = claim.subscriber

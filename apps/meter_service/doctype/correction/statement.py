@@ -16,12 +16,12 @@ from django.utils import timezone, translation
 from apps.meter_service.core import tracking
 from apps.meter_service.doctype.claim.receipt import FONT_FILES, SERVICE_ID, _font_url
 from apps.meter_service.doctype.correction.selectors import uncovered_days, verdict_label
+from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
 
 TEMPLATE = "meter_service/correction/statement.html"
 
 
 def statement_context(correction) -> dict:
-    from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
 
     periods = list(correction.periods.select_related("bill").prefetch_related("pieces__tariff"))
     tariffs = {

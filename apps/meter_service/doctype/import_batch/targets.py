@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.doctype.bill.forms import BillImportForm
+from apps.meter_service.doctype.bill.services import CREATED, bill_upsert
 from apps.meter_service.doctype.counter_office import services as office_services
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.import_batch import forms as import_forms
@@ -146,14 +148,12 @@ def _bill_fields(cleaned: dict, present: Iterable[str]) -> dict:
 
 
 def _bill(*, fields: dict[str, Any], actor) -> tuple[str, models.Model]:
-    from apps.meter_service.doctype.bill.services import CREATED, bill_upsert
 
     bill, result = bill_upsert(data=fields, source="import", actor=actor)
     return (CREATE if result == CREATED else UPDATE), bill
 
 
 def _bill_spec() -> ImportSpec:
-    from apps.meter_service.doctype.bill.forms import BillImportForm
 
     # Bills are history known by bill ID and payment ID together: a row sent again changes
     # nothing, a row with corrected figures updates its bill.

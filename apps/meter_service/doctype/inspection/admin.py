@@ -22,7 +22,7 @@ from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk
 from apps.meter_service.core.display import code_text
 from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim.models import Claim
-from apps.meter_service.doctype.inspection import selectors, services
+from apps.meter_service.doctype.inspection import rules, selectors, services
 from apps.meter_service.doctype.inspection.display import (
     VERDICT_COLORS,
     format_percent,
@@ -417,8 +417,6 @@ class InspectionAdmin(LogAdmin):
     def _flows(self, meter) -> str:
         """Qmax and Qt of the meter's size, to help the technician choose the flow points."""
         from django.conf import settings
-
-        from apps.meter_service.doctype.inspection import rules
 
         fraction = settings.METER_SERVICE["TRANSITION_FLOW_FRACTION"]
         return gettext("%(size)s meter: Qt %(qt)s m³/h, Qmax %(qmax)s m³/h") % {

@@ -44,6 +44,7 @@ def verdict_css(verdict: str) -> str:
 
 def claim_inspections_html(claim) -> str:
     """The claim's tests for its desk page: when, verdict, error against tolerance, links."""
+    # Local: the selectors module imports this one (the meter history's tests section).
     from apps.meter_service.doctype.inspection.selectors import claim_inspections
 
     rows = []

@@ -12,6 +12,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.desk_widgets import use_desk_widgets
 from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin, digits_input
 from apps.meter_service.core.jalali import JalaliDateField, format_date
 from apps.meter_service.doctype.inspection import rules
@@ -92,7 +93,6 @@ class InspectionForm(ServiceErrorsMixin, DigitNormalizingForm):
 
     def use_desk_widgets(self) -> InspectionForm:
         """Give the fields the desk's look, keeping the photo input's several files."""
-        from apps.meter_service.core.desk_widgets import use_desk_widgets
 
         use_desk_widgets(self)
         self.fields["photos"].widget = MultipleFileInput(attrs=PHOTO_ACCEPT)

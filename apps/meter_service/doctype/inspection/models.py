@@ -203,6 +203,7 @@ class TestPoint(models.Model):
 
     def __str__(self) -> str:
         # The row's title on the test's desk page: the active language's digits and units.
+        # Local: the display module imports these models.
         from apps.meter_service.doctype.inspection.display import format_percent, format_volume
 
         return gettext("%(flow)s m³/h: error %(error)s") % {

@@ -7,7 +7,11 @@ import datetime
 from django.db.models import QuerySet
 
 from apps.meter_service import permissions
+from apps.meter_service.core import tracking
+from apps.meter_service.core.jalali import format_datetime
+from apps.meter_service.doctype.inspection.display import format_percent, format_tolerance
 from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment
+from apps.meter_service.doctype.meter.history import HistorySection
 from apps.meter_service.doctype.process_steps import OpenStep, process
 
 TEST_STEP = "Task_test"
@@ -51,11 +55,6 @@ def inspections_section(meter, user):
     from django.urls import reverse
     from django.utils.html import format_html
     from django.utils.translation import gettext_lazy as _
-
-    from apps.meter_service.core import tracking
-    from apps.meter_service.core.jalali import format_datetime
-    from apps.meter_service.doctype.inspection.display import format_percent, format_tolerance
-    from apps.meter_service.doctype.meter.history import HistorySection
 
     if not user.has_perm("meter_service.view_inspection"):
         return None

@@ -25,6 +25,7 @@ from apps.meter_service.doctype.inspection.models import (
     TestPoint,
 )
 from apps.meter_service.doctype.inspection.selectors import open_test_task
+from apps.meter_service.doctype.meter.services import meter_update
 from apps.meter_service.doctype.process_steps import process
 from apps.meter_service.document_services import document_create, document_update
 
@@ -246,7 +247,6 @@ def inspection_record(
 
 
 def _record_meter_test_date(meter, tested_on: datetime.date, actor) -> None:
-    from apps.meter_service.doctype.meter.services import meter_update
 
     if meter.last_test_date is None or meter.last_test_date < tested_on:
         meter_update(meter=meter, last_test_date=tested_on, actor=actor, source="inspection")

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.core.display import format_quantity
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import Meter
+from apps.meter_service.doctype.meter.selectors import installation_history
 
 
 @dataclass
@@ -72,7 +73,6 @@ def _may_view(user, model: str) -> bool:
 
 @register_history_source
 def installations_section(meter: Meter, user) -> HistorySection | None:
-    from apps.meter_service.doctype.meter.selectors import installation_history
 
     if not _may_view(user, "meterinstallation"):
         return None

@@ -3,8 +3,10 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
+from apps.meter_service.desk import sms_provider_warning
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import InboundSms, MessageTemplate, SmsMessage
+from apps.meter_service.doctype.outbox.admin import report_requeued
 from apps.meter_service.sites import staff_site
 
 
@@ -80,7 +82,6 @@ class SmsMessageAdmin(LogAdmin):
     actions = ["send_again"]
 
     def changelist_view(self, request, extra_context=None):
-        from apps.meter_service.desk import sms_provider_warning
 
         warning = sms_provider_warning() if request.method == "GET" else None
         if warning:
@@ -96,7 +97,6 @@ class SmsMessageAdmin(LogAdmin):
 
     @admin.action(description=_("Send again"), permissions=["retry"])
     def send_again(self, request, queryset):
-        from apps.meter_service.doctype.outbox.admin import report_requeued
 
         result = services.sms_resend(messages=list(queryset), actor=request.user)
         report_requeued(self, request, result)

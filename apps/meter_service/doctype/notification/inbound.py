@@ -28,6 +28,7 @@ from django.utils import timezone, translation
 
 from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.claim.selectors import claim_public_status
+from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import InboundKind, InboundSms
 from apps.meter_service.integrations.sms import adapter
@@ -66,7 +67,6 @@ def _over_limit(sender: str) -> bool:
 
 def _status_values(claim, *, language: str = "fa") -> dict[str, str]:
     """The status answer's values: the status and the last step in words, and its day."""
-    from apps.meter_service.doctype.claim.timeline import timeline_entries
 
     with translation.override(language):
         entries = timeline_entries(claim=claim)

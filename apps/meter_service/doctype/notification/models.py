@@ -5,7 +5,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.doctype.notification import rules
 from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
+from apps.meter_service.doctype.notification.rules import template_label
 
 template_key_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
@@ -47,7 +49,6 @@ class MessageTemplate(models.Model):
         ordering = ["key"]
 
     def __str__(self) -> str:
-        from apps.meter_service.doctype.notification.rules import template_label
 
         return template_label(self.key)
 
@@ -55,7 +56,6 @@ class MessageTemplate(models.Model):
         return (self.key,)
 
     def clean(self) -> None:
-        from apps.meter_service.doctype.notification import rules
 
         rules.check_template(
             key=self.key, body_fa=self.body_fa, body_en=self.body_en, is_active=self.is_active
@@ -115,7 +115,6 @@ class SmsMessage(models.Model):
         indexes = [models.Index(fields=["to", "created_at"])]
 
     def __str__(self) -> str:
-        from apps.meter_service.doctype.notification.rules import template_label
 
         return f"{self.to} ({template_label(self.template_key) if self.template_key else '-'})"
 

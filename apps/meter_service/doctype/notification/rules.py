@@ -16,6 +16,7 @@ from apps.meter_service.core import identifiers
 from apps.meter_service.core.display import code_text, format_rial, local_digits
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.doctype.claim.models import FeeOutcome
 from apps.meter_service.doctype.claim.selectors import fee_refund_rial, verdict_label
 from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
 
@@ -282,7 +283,6 @@ def correction_text(correction_rial: int, *, language: str) -> str:
 
 def _settlement(claim, *, language: str) -> str:
     """The closing message's figures, one line each; empty when there is nothing to say."""
-    from apps.meter_service.doctype.claim.models import FeeOutcome
 
     lines = []
     correction = (claim.findings or {}).get("correction_rial")

@@ -38,7 +38,9 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.notification import events, rules, selectors
 from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
 from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
-from apps.meter_service.doctype.outbox.services import enqueue
+from apps.meter_service.doctype.outbox import services as outbox
+from apps.meter_service.doctype.outbox.models import OutboxJob
+from apps.meter_service.doctype.outbox.services import PermanentError, enqueue
 from apps.meter_service.integrations.sms import adapter
 
 logger = logging.getLogger("meter_service.notifications")
@@ -307,7 +309,6 @@ def sms_deliver(*, message_id: int, body: str | None = None) -> SmsMessage | Non
     backoff and marks it failed when the retries are spent. A refusal marks it failed and
     raises an error the outbox does not retry. Call from the job, never inside a request.
     """
-    from apps.meter_service.doctype.outbox.services import PermanentError
 
     config = _config()
     if not adapter.sms_configured(config):
@@ -409,8 +410,6 @@ def sms_resend(*, messages: Sequence[SmsMessage], actor=None):
     gets one. Sent messages, sign-in codes (their text is not kept) and messages being sent
     now are skipped.
     """
-    from apps.meter_service.doctype.outbox import services as outbox
-    from apps.meter_service.doctype.outbox.models import OutboxJob
 
     result = outbox.Requeued()
     for message in messages:
@@ -442,7 +441,6 @@ def sms_resend(*, messages: Sequence[SmsMessage], actor=None):
 def sms_requeue_check(row, actor) -> str | None:
     """The outbox asks before queuing a row again: an SMS already sent, or one whose text
     was not kept (a sign-in code), is not sent again; a failed one goes back in line."""
-    from apps.meter_service.doctype.outbox import services as outbox
 
     if row.sms_id is None:
         return None

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.jalali import format_datetime
+from apps.meter_service.doctype.notification.rules import template_label
 from apps.meter_service.doctype.outbox import selectors, services
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 from apps.meter_service.doctype.payment.admin import ReadOnlyDocumentAdmin
@@ -111,7 +112,6 @@ class OutboxJobAdmin(ReadOnlyDocumentAdmin):
 
     @admin.display(description=_("message or job"), ordering="path")
     def what(self, obj: OutboxJob) -> str:
-        from apps.meter_service.doctype.notification.rules import template_label
 
         label = JOB_LABELS.get(obj.path, obj.path.rsplit(".", 1)[-1])
         if obj.sms is not None and obj.sms.template_key:

@@ -22,6 +22,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from apps.meter_service.doctype.claim.rules import rule_setting
+from apps.meter_service.doctype.sla.models import Holiday
 from apps.meter_service.reference_data import reference
 
 # datetime.weekday(): Monday is 0, so Thursday is 3 and Friday 4.
@@ -133,7 +134,6 @@ def _check_aware(*values: datetime.datetime) -> None:
 
 def load_calendar(*, since: datetime.date | None = None) -> WorkCalendar:
     """Build the calendar from the settings and the Holiday rows (from `since` on, if given)."""
-    from apps.meter_service.doctype.sla.models import Holiday
 
     def every_holiday() -> Mapping[datetime.date, bool]:
         return MappingProxyType(dict(Holiday.objects.values_list("date", "half_day")))

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.doctype.subscriber import rules
 from apps.meter_service.doctype.subscriber.error_codes import SubscriberErrorCode
 
 subscription_number_validator = RegexValidator(
@@ -118,6 +119,5 @@ class Subscriber(models.Model):
         return f"{self.subscription_number} - {self.name}"
 
     def clean(self) -> None:
-        from apps.meter_service.doctype.subscriber import rules
 
         rules.check_subscriber(self)

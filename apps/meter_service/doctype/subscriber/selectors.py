@@ -8,6 +8,7 @@ from apps.meter_service import permissions
 from apps.meter_service.core.identifiers import SUBSCRIPTION_NUMBER_MAX_LENGTH as SUBSCRIPTION_WIDTH
 from apps.meter_service.core.identifiers import SubscriptionKey
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.doctype.subscriber.rules import caller_matches
 
 
 def subscriber_list(*, user) -> QuerySet[Subscriber]:
@@ -55,7 +56,6 @@ def subscriber_for_caller(
     walk-in does at a counter office. Both must belong to the same subscription: any other
     pair finds nobody, whichever part is wrong.
     """
-    from apps.meter_service.doctype.subscriber.rules import caller_matches
 
     subscriber = subscriber_by_key(key)
     if subscriber is not None and caller_matches(

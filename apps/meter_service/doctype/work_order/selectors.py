@@ -12,6 +12,7 @@ from apps.meter_service import permissions
 from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity
 from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.doctype.meter.history import HistorySection, serial_link
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
 
 
@@ -48,7 +49,6 @@ def complete_url(work_order: WorkOrder) -> str:
 
 def replacement_text(work_order: WorkOrder) -> str:
     """Old serial → new serial, each linked to its meter's history."""
-    from apps.meter_service.doctype.meter.history import serial_link
 
     new = serial_link(work_order.new_meter.serial) if work_order.new_meter else "…"
     return format_html('<span dir="ltr">{} → {}</span>', serial_link(work_order.meter.serial), new)
@@ -56,7 +56,6 @@ def replacement_text(work_order: WorkOrder) -> str:
 
 def replacement_html(claim, user) -> str:
     """The claim page's replacement line: the work order, old → new serial, readings."""
-    from apps.meter_service.doctype.meter.history import serial_link
 
     work_order = live_work_order(claim=claim)
     history = format_html(
@@ -88,7 +87,6 @@ def replacement_html(claim, user) -> str:
 
 def work_orders_section(meter, user):
     """The meter history's section of replacements (the meter taken out or put in)."""
-    from apps.meter_service.doctype.meter.history import HistorySection
 
     if not user.has_perm("meter_service.view_workorder"):
         return None

@@ -20,6 +20,8 @@ from django.utils import timezone
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.meter import services as meter_services
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
 from apps.meter_service.doctype.process_steps import OpenStep, process
 from apps.meter_service.doctype.work_order import events, rules
@@ -87,7 +89,6 @@ def work_order_from_process(claim_id: int, data: dict, actor=None) -> WorkOrder:
 
     Idempotent: a step run again (a version move, a retried step) finds the same order.
     """
-    from apps.meter_service.doctype.claim.models import Claim
 
     claim = Claim.objects.select_related("meter").get(pk=claim_id)
     return work_order_open(claim=claim, actor=actor)
@@ -206,7 +207,6 @@ def work_order_complete(
     raises ValidationError keyed by the completion form's fields (PermissionDenied for a user
     outside the step's lane) and writes nothing.
     """
-    from apps.meter_service.doctype.meter import services as meter_services
 
     # The process instance first, as every process step does: one lock order for all.
     process().lock(claim_id=work_order.claim_id)

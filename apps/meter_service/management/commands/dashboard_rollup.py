@@ -4,6 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from apps.meter_service.dashboards import rollup
+
 
 class Command(BaseCommand):
     help = (
@@ -16,7 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="recompute every day")
 
     def handle(self, *args, rebuild=False, **options):
-        from apps.meter_service.dashboards import rollup
 
         started = time.monotonic()
         days = rollup.rebuild() if rebuild else rollup.refresh()

@@ -7,6 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
+from apps.meter_service.engine.services import process_version_active
+
 # Rows staff edit after the first load (message texts): a service creates the missing ones
 # and never overwrites, where loaddata would put the shipped text back on every run.
 SEEDED_BY_SERVICE = {
@@ -43,7 +45,6 @@ class Command(BaseCommand):
                 call_command("loaddata", str(path), verbosity=0)
             self.stdout.write(f"loaded {path.name}")
         # The process as the repository ships it becomes version 1 of a new site.
-        from apps.meter_service.engine.services import process_version_active
 
         version = process_version_active()
         self.stdout.write(f"process {version} is active")

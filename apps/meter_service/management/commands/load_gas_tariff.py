@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.meter_service.doctype.gas_tariff.models import PricingMethod
+from apps.meter_service.doctype.gas_tariff.services import gas_tariff_load_csv
 from apps.meter_service.doctype.subscriber.models import TariffGroup
 
 
@@ -24,7 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="", help="Prefix of every table's name.")
 
     def handle(self, *args, path, group, method, name, **options):
-        from apps.meter_service.doctype.gas_tariff.services import gas_tariff_load_csv
 
         try:
             tariffs = gas_tariff_load_csv(

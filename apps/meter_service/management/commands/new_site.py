@@ -23,6 +23,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.meter_service.permissions import Role
 from sites import siteconfig
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{1,40}$")
@@ -95,8 +96,6 @@ def create_admin(username: str, email: str, password: str) -> str:
     """Create or update a superuser holding the system_admin role; return what was done."""
     from django.contrib.auth.models import Group, User
     from django.db import transaction
-
-    from apps.meter_service.permissions import Role
 
     with transaction.atomic():
         group, _ = Group.objects.get_or_create(name=Role.SYSTEM_ADMIN)

@@ -5,6 +5,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from apps.meter_service.dashboards import rollup
 from apps.meter_service.demo.scale import seed_scale
 
 
@@ -49,7 +50,6 @@ class Command(BaseCommand):
             f"{report.corrections:,} bill corrections ({report.corrections_approved:,} approved), "
             f"{report.complaints:,} complaints in {seconds:.0f} s"
         )
-        from apps.meter_service.dashboards import rollup
 
         started = time.monotonic()
         days = rollup.rebuild()
