@@ -1,5 +1,5 @@
-"""Purging the records that only grow: sign-in codes, their audit entries, expired sessions
-and the windows of the rate limits that ended.
+"""Purging the records that only grow: sign-in codes, their audit entries, expired sessions,
+the windows of the rate limits that ended and the outbox's finished jobs.
 
 Run every hour by the scheduler (`jobs.records_purge`); each kind keeps what its rule setting
 says, and never less than what a rate limit still counts.
@@ -16,6 +16,7 @@ from django.utils import timezone
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.otp.events import OtpEvents
 from apps.meter_service.doctype.otp.services import otp_challenges_purge
+from apps.meter_service.doctype.outbox.services import outbox_jobs_purge
 from apps.meter_service.limits.services import rate_counts_purge
 
 # Audit entries of the portal's sign-in codes: kept for a while (who asked for a code from
@@ -38,7 +39,8 @@ def sessions_purge() -> int:
 
 
 def records_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Delete old sign-in codes, their audit entries and expired sessions; return counts."""
+    """Delete old sign-in codes, their audit entries, expired sessions and finished jobs;
+    return counts."""
     now = now or timezone.now()
     # The OTP limits count the codes of the last window: never purge inside it.
     otp_keep = max(
@@ -54,4 +56,7 @@ def records_purge(*, now: datetime.datetime | None = None) -> dict[str, int]:
         "otp_audit_events": audit_deleted,
         "sessions": sessions_purge(),
         "rate_counts": rate_counts_purge(before=now),
+        "outbox_jobs": outbox_jobs_purge(
+            before=now - datetime.timedelta(days=_rule("OUTBOX_RETENTION_DAYS"))
+        ),
     }

@@ -13,6 +13,7 @@ from django.utils import timezone
 from apps.meter_service import jobs
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.otp.models import OtpChallenge
+from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 from apps.meter_service.housekeeping import records_purge
 
 DAY = datetime.timedelta(days=1)
@@ -64,6 +65,7 @@ def test_old_codes_their_audit_and_expired_sessions_go_the_rest_stays(db, settin
         "otp_audit_events": 1,
         "sessions": 1,
         "rate_counts": 0,
+        "outbox_jobs": 0,
     }
 
     assert set(OtpChallenge.objects.values_list("pk", flat=True)) == {recent_code.pk}
@@ -88,6 +90,34 @@ def test_codes_inside_the_otp_window_are_kept_whatever_the_retention(db, setting
 
     assert records_purge()["otp_challenges"] == 1
     assert list(OtpChallenge.objects.values_list("pk", flat=True)) == [counted.pk]
+
+
+def _job(state: str, finished_age: datetime.timedelta | None) -> OutboxJob:
+    now = timezone.now()
+    return OutboxJob.objects.create(
+        key=f"k-{state}-{finished_age}",
+        path="apps.meter_service.jobs.records_purge",
+        state=state,
+        due_at=now - 40 * DAY,
+        give_up_at=now - 39 * DAY,
+        finished_at=None if finished_age is None else now - finished_age,
+    )
+
+
+def test_finished_jobs_go_after_their_retention_failed_and_waiting_ones_stay(db, settings):
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "OUTBOX_RETENTION_DAYS": 30}
+    old_done, recent_done = _job(OutboxState.DONE, 31 * DAY), _job(OutboxState.DONE, 29 * DAY)
+    old_failed = _job(OutboxState.FAILED, 60 * DAY)  # staff still have to act on it
+    waiting = _job(OutboxState.PENDING, None)
+
+    assert records_purge()["outbox_jobs"] == 1
+
+    assert not OutboxJob.objects.filter(pk=old_done.pk).exists()
+    assert set(OutboxJob.objects.values_list("pk", flat=True)) == {
+        recent_done.pk,
+        old_failed.pk,
+        waiting.pk,
+    }
 
 
 def test_the_scheduler_runs_the_purge_every_hour():

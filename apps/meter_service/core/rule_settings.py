@@ -90,6 +90,9 @@ RULES: dict[str, Rule] = {
     "OTP_AUDIT_RETENTION_DAYS": Rule(
         180, "audit entries of sign-in codes asked and used are deleted after this many days"
     ),
+    "OUTBOX_RETENTION_DAYS": Rule(
+        30, "jobs and messages handed over without error are deleted this many days after"
+    ),
     # Filing a claim
     "VAT_PERCENT": Rule(10, "VAT added to the test fee (%)"),
     "PAYMENT_EXPIRY_DAYS": Rule(7, "days an unpaid claim waits for its fee before it expires"),

@@ -563,3 +563,16 @@ def outbox_requeue(*, job_ids: Iterable[int], actor=None) -> Requeued:
             extra={"requeued": result.requeued, "skipped": result.skipped},
         )
     return result
+
+
+# --- purging ------------------------------------------------------------------------------
+
+
+def outbox_jobs_purge(*, before: datetime.datetime) -> int:
+    """Delete the jobs that ran to the end before `before`: their effect is on record where it
+    happened (the SMS, the payment). Waiting, running and failed rows stay, whatever their
+    age: staff send the failed ones again from the desk."""
+    deleted, _per_model = OutboxJob.objects.filter(
+        state=OutboxState.DONE, finished_at__lt=before
+    ).delete()
+    return deleted
