@@ -12,7 +12,7 @@ from apps.meter_service.doctype.payment.error_codes import PaymentErrorCode
 
 # How a fee is collected -> the payment methods chosen at filing that it may settle. The
 # service desk may also take in person the fee of a claim meant to be paid online.
-SETTLES = {
+SETTLES: dict[str, set[str]] = {
     PaymentMethod.GATEWAY: {PaymentMethod.GATEWAY},
     PaymentMethod.COUNTER_OFFICE: {PaymentMethod.COUNTER_OFFICE},
     PaymentMethod.IN_PERSON: {PaymentMethod.IN_PERSON, PaymentMethod.GATEWAY},
