@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
@@ -165,7 +166,10 @@ def claim_filing_context(*, subscriber: Subscriber, channel: str) -> FilingConte
     )
 
 
-def with_display(claim: Claim | None) -> Claim | None:
+ClaimOrNone = TypeVar("ClaimOrNone", bound=Claim | None)
+
+
+def with_display(claim: ClaimOrNone) -> ClaimOrNone:
     """Attach what pages show of a claim: the grouped tracking code and the reading."""
 
     if claim is not None:
