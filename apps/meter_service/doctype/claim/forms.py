@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -74,7 +75,7 @@ class ClaimForm(ServiceErrorsMixin, DigitNormalizingForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["payment_method"].choices = [
+        cast(forms.ChoiceField, self.fields["payment_method"]).choices = [
             (value, label)
             for value, label in PaymentMethod.choices
             if value in self.payment_methods
@@ -207,7 +208,8 @@ class PhoneClaimForm(ClaimForm):
 
     def clean(self):
 
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         key, readings = cleaned.get("subscriber_identifier"), cleaned.get("caller_proof")
         if key and readings:
             subscriber = subscriber_for_caller(key, **readings)

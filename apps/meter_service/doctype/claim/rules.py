@@ -37,7 +37,7 @@ QMAX_BY_SIZE = {
     "G100": Decimal("160"),
 }
 
-PAYMENT_METHODS_BY_CHANNEL = {
+PAYMENT_METHODS_BY_CHANNEL: dict[str, set[str]] = {
     Channel.WEB: {PaymentMethod.GATEWAY, PaymentMethod.NEXT_BILL},
     Channel.COUNTER_OFFICE: {PaymentMethod.COUNTER_OFFICE},
     Channel.IN_PERSON: {PaymentMethod.IN_PERSON, PaymentMethod.NEXT_BILL},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,24 +18,27 @@ from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity
 from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim.models import Claim, FeeOutcome, Verdict
+from apps.meter_service.doctype.fee_tariff.rules import FeeQuote
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.history import HistorySection
+from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.meter.selectors import current_installation
+from apps.meter_service.doctype.subscriber.models import Subscriber
 
 
-def claim_list(*, user) -> QuerySet[Claim]:
+def claim_list(*, user: User | AnonymousUser) -> QuerySet[Claim]:
     """Return the claims the user may see, with what their lists show."""
     qs = Claim.objects.select_related("subscriber", "meter", "counter_office", "agency")
     return permissions.scope(user, qs)
 
 
-def claim_scope(*, user) -> QuerySet[Claim]:
+def claim_scope(*, user: User | AnonymousUser) -> QuerySet[Claim]:
     """Return the claims the user may see, without their related rows: for lists read as
     values() rows, which pick their own joins (select_related would be cloned and dropped)."""
     return permissions.scope(user, Claim.objects.all())
 
 
-def claim_get(*, user, pk) -> Claim:
+def claim_get(*, user: User | AnonymousUser, pk: object) -> Claim:
     """Return one claim the user may see; Http404 whether missing or someone else's."""
     return permissions.access(user, claim_list(user=user), pk)
 
@@ -124,7 +129,7 @@ def claim_timeline(*, claim: Claim) -> QuerySet[DocumentEvent]:
     ).order_by("at", "id")
 
 
-def open_claim_for_meter(*, meter) -> Claim | None:
+def open_claim_for_meter(*, meter: Meter) -> Claim | None:
     return Claim.objects.filter(meter=meter, is_open=True).first()
 
 
@@ -132,13 +137,13 @@ def open_claim_for_meter(*, meter) -> Claim | None:
 class FilingContext:
     """What a claim form shows before filing: the meter there now, an open claim, the fee."""
 
-    installation: object | None
+    installation: MeterInstallation | None
     open_claim: Claim | None
-    quote: object | None
+    quote: FeeQuote | None
     quote_error: str | None
 
 
-def claim_filing_context(*, subscriber, channel: str) -> FilingContext:
+def claim_filing_context(*, subscriber: Subscriber, channel: str) -> FilingContext:
     """Return the meter, any open claim on it and the fee a claim filed today would cost."""
     from django.core.exceptions import ValidationError
     from django.utils import timezone
@@ -161,16 +166,20 @@ def claim_filing_context(*, subscriber, channel: str) -> FilingContext:
     )
 
 
-def with_display(claim: Claim | None) -> Claim | None:
+ClaimOrNone = TypeVar("ClaimOrNone", bound=Claim | None)
+
+
+def with_display(claim: ClaimOrNone) -> ClaimOrNone:
     """Attach what pages show of a claim: the grouped tracking code and the reading."""
 
     if claim is not None:
-        claim.code_display = tracking.display(claim.tracking_code)
-        claim.reading_display = format_quantity(claim.last_reading)
+        # Attributes for the templates only, set on the instance: not model fields.
+        claim.code_display = tracking.display(claim.tracking_code)  # type: ignore[attr-defined]
+        claim.reading_display = format_quantity(claim.last_reading)  # type: ignore[attr-defined]
     return claim
 
 
-def claims_section(meter, user) -> HistorySection | None:
+def claims_section(meter: Meter, user: User | AnonymousUser) -> HistorySection | None:
     """The meter history's section of claims, each with its test's summary."""
     if not user.has_perm("meter_service.view_claim"):
         return None
@@ -203,7 +212,7 @@ def claims_section(meter, user) -> HistorySection | None:
         )
     return HistorySection(
         key="claims",
-        title=_("Claims and tests"),
+        title=gettext("Claims and tests"),
         headers=[
             _("tracking code"),
             _("filed at"),

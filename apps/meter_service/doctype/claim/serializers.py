@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import functools
 
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -92,12 +92,18 @@ def in_both_languages(text) -> dict[str, str]:
     return both
 
 
+def _fee_label(name: str) -> str:
+    field = Claim._meta.get_field(name)
+    assert isinstance(field, Field)  # a fee is a column of the claim, not a relation
+    return str(field.verbose_name)
+
+
 def fee_lines(fee) -> list[dict]:
     """Return the fee of a claim or a quote as lines: kind, label, amount in Rial."""
     return [
         {
             "kind": name,
-            "label": str(Claim._meta.get_field(name).verbose_name),
+            "label": _fee_label(name),
             "amount_rial": getattr(fee, name),
         }
         for name in FEE_FIELDS
@@ -107,7 +113,8 @@ def fee_lines(fee) -> list[dict]:
 
 class FeeLineSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=FEE_FIELDS)
-    label = serializers.CharField()
+    # The stubs see Field.label; the serializer's metaclass takes declared fields off the class.
+    label = serializers.CharField()  # type: ignore[assignment]
     amount_rial = serializers.IntegerField()
 
 
@@ -358,8 +365,8 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
             "filed_at": _moment(claim.filed_at),
             "expires_at": _moment(claim.expires_at),
             "meter_serial": claim.meter.serial,
-            "counter_office": claim.counter_office.code if claim.counter_office_id else None,
-            "agency": claim.agency.code if claim.agency_id else None,
+            "counter_office": claim.counter_office.code if claim.counter_office else None,
+            "agency": claim.agency.code if claim.agency else None,
             "reason": claim.reason,
             "reason_text": claim.reason_text,
             "last_reading": _READING.to_representation(claim.last_reading),
@@ -439,7 +446,8 @@ class ClaimStatusOutputSerializer(serializers.Serializer):
 
     tracking_code = serializers.CharField()
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
-    label = serializers.SerializerMethodField()
+    # The stubs see Field.label; the serializer's metaclass takes declared fields off the class.
+    label = serializers.SerializerMethodField()  # type: ignore[assignment]
     paid = serializers.SerializerMethodField()
     pay_by = serializers.DateTimeField(source="expires_at", allow_null=True)
     next_step = serializers.SerializerMethodField()

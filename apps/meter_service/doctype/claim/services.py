@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -14,6 +16,8 @@ from django.utils.translation import gettext as _
 from apps.meter_service.audit.events import batched_events
 from apps.meter_service.core import tracking, uploads
 from apps.meter_service.core.domain_events import publish
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim import events, rules
 from apps.meter_service.doctype.claim.domain_events import ClaimFiledOnBill
@@ -24,6 +28,7 @@ from apps.meter_service.doctype.claim.models import (
     ClaimStatus,
     PaymentMethod,
 )
+from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.outbox.services import enqueue
@@ -34,8 +39,8 @@ from apps.meter_service.reference_data import reference_snapshot
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
 
 
-def _notify(claim: Claim, *events: str, facts: dict | None = None) -> None:
-    options = {"facts": facts} if facts else {}
+def _notify(claim: Claim, *events: str, facts: dict[str, Any] | None = None) -> None:
+    options: dict[str, Any] = {"facts": facts} if facts else {}
     enqueue("claim_notify", claim.pk, *events, queue="notifications", **options)
 
 
@@ -130,10 +135,10 @@ def claim_file(
     last_payment_id: str = "",
     last_bill_scan: UploadedFile | None = None,
     preferred_visit: str = "any",
-    counter_office=None,
-    agency=None,
-    documents_checked: dict | None = None,
-    actor=None,
+    counter_office: CounterOffice | None = None,
+    agency: Agency | None = None,
+    documents_checked: dict[str, Any] | None = None,
+    actor: Actor = None,
     now: datetime.datetime | None = None,
 ) -> Claim:
     """File a meter test claim for the meter installed at the subscription now.
@@ -178,6 +183,7 @@ def claim_file(
     if last_bill_scan is not None:
         head = last_bill_scan.read(16)
         last_bill_scan.seek(0)
+        assert last_bill_scan.size is not None  # Django sets the size of every upload
         scan_type = rules.check_scan(head=head, size=last_bill_scan.size)
         try:
             uploads.check_image(last_bill_scan, scan_type)
@@ -198,6 +204,7 @@ def claim_file(
         on_date=today,
     )
     expiry_days = int(rules.rule_setting("PAYMENT_EXPIRY_DAYS"))
+    pay_by = now + datetime.timedelta(days=expiry_days)
     claim = Claim(
         tracking_code=tracking.generate(),
         subscriber=subscriber,
@@ -221,9 +228,9 @@ def claim_file(
         total_fee=quote.total,
         fee_tariff_id=quote.test_tariff_id,
         documents_checked=documents_checked or {},
-        filed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filed_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
         filed_at=now,
-        expires_at=now + datetime.timedelta(days=expiry_days),
+        expires_at=pay_by,
     )
     # The related rows were loaded above and uniqueness is the database's to enforce: only
     # the field validators are left to run here (the others would cost a query each).
@@ -235,7 +242,6 @@ def claim_file(
     # The fee goes on the next gas bill: the billing system collects it, so the claim is
     # paid as it is filed and goes ahead at once (in one write, not a second step).
     on_bill = payment_method == PaymentMethod.NEXT_BILL
-    payment_due = claim.expires_at
     if on_bill:
         _set_paid(claim, now)
     if last_bill_scan is not None:
@@ -254,7 +260,7 @@ def claim_file(
         if not on_bill:
             # The deadline as filed: the claim may be paid (and its deadline cleared) before
             # the message goes out, as at a counter that takes the fee at once.
-            _notify(claim, "claim_filed", facts={"pay_by": claim.expires_at.isoformat()})
+            _notify(claim, "claim_filed", facts={"pay_by": pay_by.isoformat()})
             process().start(claim=claim, actor=actor)
             return claim
         reference = f"bill:{claim.tracking_code}"
@@ -265,7 +271,7 @@ def claim_file(
             claim=claim,
             actor=actor,
             messages=(("fee_paid", {"reference": reference}),),
-            payment_due=payment_due,
+            payment_due=pay_by,
         )
         publish(ClaimFiledOnBill(claim=claim), required=True)  # the payment doctype charges it
     return claim
@@ -280,7 +286,7 @@ def _set_paid(claim: Claim, now: datetime.datetime) -> None:
 
 @transaction.atomic
 def claim_mark_paid(
-    *, claim: Claim, reference: str, actor=None, now: datetime.datetime | None = None
+    *, claim: Claim, reference: str, actor: Actor = None, now: datetime.datetime | None = None
 ) -> Claim:
     """Record that the claim's fee is paid (or charged to the bill); the test may start."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
@@ -302,7 +308,7 @@ def _end(claim: Claim, status: str, now: datetime.datetime) -> None:
 
 
 @transaction.atomic
-def claim_cancel(*, claim: Claim, actor=None, reason: str = "") -> Claim:
+def claim_cancel(*, claim: Claim, actor: Actor = None, reason: str = "") -> Claim:
     """Cancel an unpaid claim at its filer's request."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     rules.check_can_cancel(claim)
@@ -343,7 +349,7 @@ def claim_end_expired(*, claim: Claim, now: datetime.datetime) -> Claim:
 
 
 def claim_visit_scheduled(
-    *, claim: Claim, visit_date: datetime.date, visit_time: str, test_type: str, actor=None
+    *, claim: Claim, visit_date: datetime.date, visit_time: str, test_type: str, actor: Actor = None
 ) -> Claim:
     """Record the technician's visit; the subscriber is told by SMS."""
     claim.status = ClaimStatus.IN_PROGRESS
@@ -358,7 +364,12 @@ def claim_visit_scheduled(
 
 
 def claim_close(
-    *, claim: Claim, outcome: str, findings: dict, actor=None, now: datetime.datetime
+    *,
+    claim: Claim,
+    outcome: str,
+    findings: dict[str, Any],
+    actor: Actor = None,
+    now: datetime.datetime,
 ) -> Claim:
     """Close a tested claim with its outcome; the subscriber is told by SMS."""
     claim.outcome = outcome
@@ -370,7 +381,7 @@ def claim_close(
     return claim
 
 
-def claim_settle_fee(*, claim: Claim, action: str, actor=None) -> Claim:
+def claim_settle_fee(*, claim: Claim, action: str, actor: Actor = None) -> Claim:
     """Record what happens to the test fee (refunded, waived or kept), as decided by the
     process's fee table."""
     claim.fee_outcome = action

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -22,7 +23,7 @@ NO_ACCESS_EXPIRED_LABEL = _("Closed: the meter could not be reached in time")
 # People's steps as the subscriber reads them: what happened, not the step's to-do name
 # ("Test the meter" for a visit that found no access would say the test was done). A step
 # missing here keeps its own name; None hides it.
-STEP_LABELS = {
+STEP_LABELS: dict[str, dict[str | None, Promise | None]] = {
     # The claim's own claim_visit_scheduled event tells the visit, at the same moment.
     "Task_schedule": {None: None},
     "Task_test": {
@@ -94,7 +95,8 @@ def timeline_entries(*, claim) -> list[TimelineEntry]:
     Nothing from the events' data is passed on (payment references, actors, reasons), so the
     same list is safe for the public status lookup.
     """
-    entries, seen = [], set()
+    entries: list[TimelineEntry] = []
+    seen: set[str] = set()
     for event in claim_timeline(claim=claim):
         label = _label(event, seen, paid=ClaimEvents.CLAIM_PAID in seen)
         seen.add(event.event_type)

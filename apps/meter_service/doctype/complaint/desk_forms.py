@@ -7,6 +7,8 @@ Free text keeps the digits staff typed; identifiers and codes accept Persian dig
 
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
@@ -87,7 +89,7 @@ class ComplaintAssignForm(ServiceErrorsMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assignee"].queryset = officers()
+        cast(OfficerChoiceField, self.fields["assignee"]).queryset = officers()
 
 
 class ComplaintCloseForm(ServiceErrorsMixin, forms.Form):
@@ -138,7 +140,7 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["topic"].queryset = complaint_topics()
+        cast(TopicChoiceField, self.fields["topic"]).queryset = complaint_topics()
         for name in ("subscriber", "claim"):
             self.fields[name].widget.attrs.update(
                 {"dir": "ltr", "inputmode": "numeric", "autocomplete": "off"}
@@ -158,8 +160,8 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
         code = self.cleaned_data["claim"]
         if not code:
             return None
-        claim = permissions.scope(self.user, Claim.objects.select_related("subscriber"))
-        claim = claim.filter(tracking_code=code).first()
+        claims = permissions.scope(self.user, Claim.objects.select_related("subscriber"))
+        claim = claims.filter(tracking_code=code).first()
         if claim is None:
             raise forms.ValidationError(
                 _("No claim has this tracking code."), code=ComplaintErrorCode.UNKNOWN_CLAIM
@@ -167,7 +169,8 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
         return claim
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         has_subscriber = data.get("subscriber") or data.get("claim")
         if not (data.get("complainant_name") or "").strip() and not has_subscriber:
             self.add_error(

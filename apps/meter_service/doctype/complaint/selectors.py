@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from helpdesk.models import FollowUp, Queue
 
 from apps.meter_service import permissions
 from apps.meter_service.core import tracking
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint
 
 
-def complaint_list(*, user) -> QuerySet[Complaint]:
+def complaint_list(*, user: User | AnonymousUser) -> QuerySet[Complaint]:
     """The complaints the user may see, newest first, with their tickets."""
     queryset = Complaint.objects.select_related(
         "ticket", "ticket__queue", "ticket__assigned_to", "claim", "subscriber"
@@ -18,7 +20,7 @@ def complaint_list(*, user) -> QuerySet[Complaint]:
     return permissions.scope(user, queryset)
 
 
-def complaint_get(*, user, code: str) -> Complaint:
+def complaint_get(*, user: User | AnonymousUser, code: str) -> Complaint:
     """One complaint by its number, or 404 whether missing or not the user's."""
 
     queryset = complaint_list(user=user)
@@ -42,7 +44,7 @@ def complaint_conversation(*, complaint: Complaint, include_private: bool) -> Qu
     return follow_ups
 
 
-def complaints_for_claim(*, user, claim) -> QuerySet[Complaint]:
+def complaints_for_claim(*, user: User | AnonymousUser, claim: Claim) -> QuerySet[Complaint]:
     return complaint_list(user=user).filter(claim=claim)
 
 

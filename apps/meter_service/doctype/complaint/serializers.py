@@ -194,7 +194,7 @@ class ComplaintListOutputSerializer(serializers.Serializer):
             # neither the subscription nor someone else's claim (it would learn which of
             # the numbers it sent exist, and whose they are), nor the complainant's details.
             data["subscription_number"] = None
-            if complaint.claim_id is None or complaint.claim.agency_id not in own_agencies:
+            if complaint.claim is None or complaint.claim.agency_id not in own_agencies:
                 data["claim"] = None
             for name in SENDER_HIDDEN:
                 if name in data:
@@ -293,4 +293,5 @@ class ComplaintDetailOutputSerializer(ComplaintListOutputSerializer):
     @extend_schema_field(ConversationEntrySerializer(many=True))
     def get_conversation(self, complaint: Complaint) -> list[dict]:
         entries = conversation_entries(complaint, list(self.context["conversation"]))
-        return ConversationEntrySerializer(entries, many=True).data
+        # many=True makes a ListSerializer, whose data is a list (the stubs say a dict).
+        return ConversationEntrySerializer(entries, many=True).data  # type: ignore[return-value]

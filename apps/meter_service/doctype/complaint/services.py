@@ -17,7 +17,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -28,6 +30,9 @@ from apps.meter_service.audit.events import record_event
 from apps.meter_service.core import identifiers, tracking, uploads
 from apps.meter_service.core.display import local_digits, person_name
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
@@ -36,6 +41,7 @@ from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.sla.calendar import add_working_seconds
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import Role, has_role
 
 logger = logging.getLogger("meter_service.complaints")
@@ -78,11 +84,11 @@ def complaint_queues_ensure_defaults(*, path: Path | str | None = None) -> list[
 @transaction.atomic
 def complaint_topic_save(
     *,
-    actor,
+    actor: Actor,
     topic: Queue | None = None,
     title: str,
     slug: str = "",
-    default_owner=None,
+    default_owner: User | None = None,
     allow_public_submission: bool = True,
 ) -> Queue:
     """Add a topic (a helpdesk queue) or change one; the slug is fixed once it exists.
@@ -104,7 +110,7 @@ def complaint_topic_save(
                 )
             }
         )
-    if creating:
+    if topic is None:
         topic = Queue(slug=slug, locale="fa", allow_email_submission=False)
     before = {
         "title": topic.title,
@@ -157,7 +163,7 @@ def _follow_up(
     title: str,
     comment: str = "",
     public: bool,
-    user=None,
+    user: Actor = None,
     new_status: int | None = None,
     now: datetime.datetime,
 ) -> FollowUp:
@@ -167,14 +173,14 @@ def _follow_up(
         title=title[:200],
         comment=comment,
         public=public,
-        user=user if getattr(user, "is_authenticated", False) else None,
+        user=user if isinstance(user, User) else None,  # a signed-in user, not anonymous
         new_status=new_status,
     )
     follow_up.save()
     return follow_up
 
 
-def _record_change(follow_up: FollowUp, field: str, old, new) -> None:
+def _record_change(follow_up: FollowUp, field: str, old: object, new: object) -> None:
     follow_up.ticketchange_set.create(field=field, old_value=str(old), new_value=str(new))
 
 
@@ -193,10 +199,10 @@ def _set_status(ticket: Ticket, follow_up: FollowUp, new_status: int) -> None:
     follow_up.save(update_fields=["new_status"])
 
 
-def _attach(follow_up: FollowUp, files: list[tuple]) -> None:
+def _attach(follow_up: FollowUp, files: list[tuple[UploadedFile, str]]) -> None:
     """Store attachments checked by _check_attachments, with the type read from them."""
     for uploaded, mime_type in files:
-        shown_name = Path(uploaded.name).name[:1000]
+        shown_name = Path(uploaded.name or "").name[:1000]
         FollowUpAttachment.objects.create(
             followup=follow_up,
             file=uploads.rename(uploaded, mime_type),
@@ -206,12 +212,13 @@ def _attach(follow_up: FollowUp, files: list[tuple]) -> None:
         )
 
 
-def _check_attachments(files: Iterable) -> list[tuple]:
+def _check_attachments(files: Iterable[UploadedFile]) -> list[tuple[UploadedFile, str]]:
     """Check every attachment before anything is written; return (file, content type)s."""
     checked = []
     for uploaded in files:
         head = uploaded.read(16)
         uploaded.seek(0)
+        assert uploaded.size is not None  # Django sets the size of every upload
         content_type = rules.check_attachment(head=head, size=uploaded.size)
         try:
             uploads.check_image(uploaded, content_type)
@@ -266,7 +273,7 @@ def _staff_text(complaint: Complaint, headline: str, text: str = "") -> tuple[st
         _("Topic: %(topic)s") % {"topic": rules.topic_label(complaint.ticket.queue)},
         _("Title: %(title)s") % {"title": complaint.ticket.title},
     ]
-    if complaint.claim_id:
+    if complaint.claim is not None:
         lines.append(
             _("About claim: %(claim)s") % {"claim": tracking.display(complaint.claim.tracking_code)}
         )
@@ -285,19 +292,19 @@ def _notify_complainant(complaint: Complaint, event: str) -> None:
 @transaction.atomic
 def complaint_file(
     *,
-    actor,
+    actor: Actor,
     channel: str,
     topic: Queue,
     title: str,
     description: str,
-    subscriber=None,
-    claim=None,
+    subscriber: Subscriber | None = None,
+    claim: Claim | None = None,
     complainant_name: str = "",
     contact_mobile: str = "",
     contact_email: str = "",
-    agency=None,
+    agency: Agency | None = None,
     external_reference: str = "",
-    attachments: Iterable = (),
+    attachments: Iterable[UploadedFile] = (),
     unmatched_names: Iterable[tuple[str, str]] = (),
     now: datetime.datetime | None = None,
 ) -> Complaint:
@@ -338,11 +345,9 @@ def complaint_file(
                     )
                 }
             )
-    external_reference = identifiers.normalize_digits((external_reference or "").strip()) or None
-    if external_reference and agency is not None:
-        earlier = Complaint.objects.filter(
-            agency=agency, external_reference=external_reference
-        ).first()
+    reference = identifiers.normalize_digits((external_reference or "").strip()) or None
+    if reference and agency is not None:
+        earlier = Complaint.objects.filter(agency=agency, external_reference=reference).first()
         if earlier is not None:
             return earlier
     title = _clean_text(title, "title")
@@ -389,11 +394,11 @@ def complaint_file(
         subscriber=subscriber,
         claim=claim,
         agency=agency,
-        external_reference=external_reference,
+        external_reference=reference,
         complainant_name=(complainant_name or "").strip()[:120],
         contact_mobile=contact_mobile,
         contact_email=contact_email,
-        filed_by=actor if getattr(actor, "is_authenticated", False) else None,
+        filed_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
         filed_at=now,
         due_at=ticket.due_date,
     )
@@ -453,11 +458,11 @@ def complaint_file(
 def complaint_answer(
     *,
     complaint: Complaint,
-    actor,
+    actor: Actor,
     text: str,
     resolve: bool = False,
     public: bool = True,
-    attachments: Iterable = (),
+    attachments: Iterable[UploadedFile] = (),
     now: datetime.datetime | None = None,
 ) -> FollowUp:
     """Staff write on a complaint: an answer the subscriber sees, or a private note.
@@ -490,7 +495,7 @@ def complaint_answer(
     if resolve:
         complaint.resolved_at = now
         fields.append("resolved_at")
-    if ticket.assigned_to_id is None and getattr(actor, "is_authenticated", False):
+    if ticket.assigned_to_id is None and isinstance(actor, User):
         # Whoever answers an unassigned complaint takes it.
         ticket.assigned_to = actor
         with translation.override(settings.LANGUAGE_CODE):
@@ -517,9 +522,9 @@ def complaint_answer(
 def complaint_subscriber_reply(
     *,
     complaint: Complaint,
-    actor,
+    actor: Actor,
     text: str,
-    attachments: Iterable = (),
+    attachments: Iterable[UploadedFile] = (),
     now: datetime.datetime | None = None,
 ) -> FollowUp:
     """The complainant writes back. A reply to an answered complaint reopens it, with a new
@@ -565,7 +570,7 @@ def complaint_subscriber_reply(
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
+def complaint_assign(*, complaint: Complaint, actor: Actor, assignee: User | None) -> Complaint:
     """Give the complaint to a complaints officer or service manager (None: unassign)."""
 
     complaint = _locked(complaint)
@@ -611,7 +616,11 @@ def complaint_assign(*, complaint: Complaint, actor, assignee) -> Complaint:
 
 @transaction.atomic
 def complaint_close(
-    *, complaint: Complaint, actor=None, text: str = "", now: datetime.datetime | None = None
+    *,
+    complaint: Complaint,
+    actor: Actor = None,
+    text: str = "",
+    now: datetime.datetime | None = None,
 ) -> Complaint:
     """Close a complaint; no more messages after this. `actor` None is the auto-close job."""
     now = now or timezone.now()
@@ -709,7 +718,7 @@ def complaints_close_resolved(*, now: datetime.datetime | None = None) -> int:
 # --- messages ------------------------------------------------------------------------------
 
 
-def _check_daily_limit(subscriber, now: datetime.datetime) -> None:
+def _check_daily_limit(subscriber: Subscriber, now: datetime.datetime) -> None:
     """A subscriber files at most COMPLAINTS_PER_SUBSCRIBER_PER_DAY complaints on the portal
     in a local day (each one texts its complainant)."""
     limit = int(settings.METER_SERVICE["COMPLAINTS_PER_SUBSCRIBER_PER_DAY"])

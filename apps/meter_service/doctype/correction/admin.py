@@ -191,6 +191,7 @@ class BillCorrectionAdmin(DocumentAdmin):
         overrides = {
             period.bill_id: (period.corrected_m3, period.note)
             for period in draft.periods.filter(method="override").exclude(bill=None)
+            if period.bill_id is not None  # excluded above: for the type
         }
         return services.correction_compute(
             claim=claim,

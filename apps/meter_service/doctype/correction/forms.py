@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django import forms
+from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import formfields
@@ -12,6 +14,9 @@ from apps.meter_service.core.desk_widgets import JalaliDateInput
 from apps.meter_service.core.forms import DigitNormalizingForm, digits_input
 from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.bill.models import Bill
+
+if TYPE_CHECKING:  # a name of the stubs only: a str or a lazy translation
+    from django.utils.functional import _StrOrPromise
 
 
 class CorrectionComputeForm(DigitNormalizingForm):
@@ -48,7 +53,8 @@ class CorrectionComputeForm(DigitNormalizingForm):
             )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("last_verified_reading_date") and not (data.get("window_note") or "").strip():
             self.add_error(
                 "window_note", _("Say why the reading on this date is known to be right.")
@@ -77,9 +83,11 @@ class CorrectionComputeForm(DigitNormalizingForm):
         return [(p, self[f"volume_{p.bill_id}"], self[f"reason_{p.bill_id}"]) for p in self.periods]
 
 
-def _bill_label(name: str):
+def _bill_label(name: str) -> _StrOrPromise:
 
-    return Bill._meta.get_field(name).verbose_name
+    field = Bill._meta.get_field(name)
+    assert isinstance(field, Field)  # a column of the bill, not a relation
+    return field.verbose_name
 
 
 def _reading(name: str) -> forms.DecimalField:

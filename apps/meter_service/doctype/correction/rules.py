@@ -110,7 +110,7 @@ def _shown(name: str, value: object) -> str:
 
     if isinstance(value, datetime.date):
         return format_date(value)
-    if name == "verdict" and value in VERDICT_WORDS:
+    if name == "verdict" and isinstance(value, str) and value in VERDICT_WORDS:
         return gettext(VERDICT_WORDS[value])
     return str(value)
 

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.correction.models import (
     AdjustmentKind,
     BillCorrection,
     BillingAdjustment,
+    CorrectionPeriod,
     CorrectionStatus,
 )
 from apps.meter_service.doctype.inspection.models import Inspection
@@ -39,19 +44,19 @@ _DESCRIPTIONS = {
 }
 
 
-def adjustment_description(kind: str, claim) -> str:
+def adjustment_description(kind: AdjustmentKind, claim: Claim) -> str:
     """The line's text on the bill, in the deployment's language."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(_DESCRIPTIONS[kind] % {"code": claim.tracking_code})
 
 
-def decisive_inspection(claim):
+def decisive_inspection(claim: Claim) -> Inspection | None:
     """The claim's latest recorded test (the one the process's verdict came from)."""
 
     return Inspection.objects.filter(claim_id=claim.pk).order_by("-tested_at", "-pk").first()
 
 
-def correction_of_claim(claim) -> BillCorrection | None:
+def correction_of_claim(claim: Claim) -> BillCorrection | None:
     return BillCorrection.objects.filter(claim_id=claim.pk).first()
 
 
@@ -63,7 +68,7 @@ def correction_detail(pk: int) -> BillCorrection:
     )
 
 
-def correction_list(*, user) -> QuerySet[BillCorrection]:
+def correction_list(*, user: User | AnonymousUser) -> QuerySet[BillCorrection]:
     return permissions.scope(user, BillCorrection.objects.select_related("claim__subscriber"))
 
 
@@ -92,13 +97,16 @@ def adjustment_row(line: BillingAdjustment) -> dict[str, object]:
     }
 
 
-def uncovered_days(correction: BillCorrection, periods=None) -> list[dict]:
+def uncovered_days(
+    correction: BillCorrection, periods: Iterable[CorrectionPeriod] | None = None
+) -> list[dict[str, Any]]:
     """The window's days no corrected period covers (no bill nor final reading for them):
     each run as {start, last_day, days}, for the page and the statement to say so."""
     if correction.status == CorrectionStatus.NOT_POSSIBLE:
         return []
     periods = correction.periods.all() if periods is None else periods
-    runs, day = [], correction.window_start
+    runs: list[tuple[datetime.date, datetime.date]] = []
+    day = correction.window_start
     for period in sorted(periods, key=lambda p: p.start):
         if period.start > day:
             runs.append((day, period.start))

@@ -8,9 +8,12 @@ the claim's process through the billing officer's and the manager's steps.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -18,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import exports
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.bill.models import Bill, BillSource
 from apps.meter_service.doctype.bill.services import bill_upsert
 from apps.meter_service.doctype.claim.models import Claim
@@ -38,6 +42,9 @@ from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.process_steps import OpenStep, process
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
 
+if TYPE_CHECKING:  # a name of the stubs only: a str or a lazy translation
+    from django.utils.functional import _StrOrPromise
+
 CORRECTION_STEP = "Task_correction"
 APPROVAL_STEP = "Task_approve"
 NO_EXPORT_PERMISSION_MESSAGE = _("You may not export billing adjustments.")
@@ -45,22 +52,27 @@ NO_EXPORT_PERMISSION_MESSAGE = _("You may not export billing adjustments.")
 NOT_POSSIBLE_NOTE = _("No correction possible: %(reason)s")
 
 
-def _setting(name: str):
+def _setting(name: str) -> Any:
     return settings.METER_SERVICE[name]
 
 
-def _open_step(claim, element_id: str) -> OpenStep | None:
+def _user(actor: Actor) -> User | None:
+    """The actor as a row records who did it: None for nobody or an anonymous visitor."""
+    return actor if isinstance(actor, User) and actor.pk else None
+
+
+def _open_step(claim: Claim, element_id: str) -> OpenStep | None:
     return process().open_step(claim_id=claim.pk, element_id=element_id)
 
 
-def _require_step(claim, element_id: str, message) -> OpenStep:
+def _require_step(claim: Claim, element_id: str, message: _StrOrPromise) -> OpenStep:
     task = _open_step(claim, element_id)
     if task is None:
         raise ValidationError(message, code=CorrectionErrorCode.WRONG_STEP)
     return task
 
 
-def _last_test_date(claim, inspection) -> datetime.date:
+def _last_test_date(claim: Claim, inspection: Inspection) -> datetime.date:
     """When the meter was last tested before this test, or else installed for this subscriber.
 
     Recording a test moves the meter's last test date to it, so an earlier date on the
@@ -94,7 +106,7 @@ def _last_test_date(claim, inspection) -> datetime.date:
     return installation.installed_on
 
 
-def _error_used(inspection) -> Decimal | None:
+def _error_used(inspection: Inspection) -> Decimal | None:
     basis = _setting("CORRECTION_ERROR_BASIS")
     if basis == "mean" and inspection.mean_error_percent is not None:
         return inspection.mean_error_percent
@@ -104,7 +116,9 @@ def _error_used(inspection) -> Decimal | None:
 FINAL_READING_PERIOD = "final-reading"
 
 
-def _final_reading_tail(claim, bills) -> tuple[rules.BilledPeriod | None, dict]:
+def _final_reading_tail(
+    claim: Claim, bills: Sequence[Bill]
+) -> tuple[rules.BilledPeriod | None, dict[str, Any]]:
     """The days after the last bill up to the meter change, read from the replaced meter.
 
     The crew records the old meter's final reading when it is taken out; from the last
@@ -123,8 +137,8 @@ def _final_reading_tail(claim, bills) -> tuple[rules.BilledPeriod | None, dict]:
         .order_by("-done_at")
         .first()
     )
-    if work_order is None or last.meter_changed:
-        return None, {}
+    if work_order is None or work_order.old_final_reading is None or last.meter_changed:
+        return None, {}  # rows without the reading are excluded above; tested for the type
     replaced_on = timezone.localdate(work_order.done_at)
     volume = work_order.old_final_reading - last.current_reading
     if replaced_on <= last.period_end or volume < 0:
@@ -146,7 +160,7 @@ def _final_reading_tail(claim, bills) -> tuple[rules.BilledPeriod | None, dict]:
     return period, source
 
 
-def _periods(bills) -> list[rules.BilledPeriod]:
+def _periods(bills: Iterable[Bill]) -> list[rules.BilledPeriod]:
     # The bill's primary key names the period: every bill of a subscriber shares its bill id.
     return [
         rules.BilledPeriod(
@@ -163,8 +177,8 @@ def _periods(bills) -> list[rules.BilledPeriod]:
 @transaction.atomic
 def correction_compute(
     *,
-    claim,
-    actor,
+    claim: Claim,
+    actor: Actor,
     last_verified_reading_date: datetime.date | None = None,
     window_note: str = "",
     overrides: dict[int, tuple[Decimal, str]] | None = None,
@@ -261,7 +275,7 @@ def correction_compute(
         "corrected_rial": sum(p.corrected_rial for p in result.periods),
         "difference_rial": result.difference_rial,
         "computed_at": now,
-        "computed_by": actor if getattr(actor, "pk", None) else None,
+        "computed_by": _user(actor),
     }
     correction = _replace_correction(claim, existing, fields)
     write_periods(correction, result, by_pk)
@@ -269,7 +283,9 @@ def correction_compute(
     return correction
 
 
-def _replace_correction(claim, existing: BillCorrection | None, fields: dict) -> BillCorrection:
+def _replace_correction(
+    claim: Claim, existing: BillCorrection | None, fields: dict[str, Any]
+) -> BillCorrection:
     """The claim's correction with these fields: a new one, or the existing one rewritten
     with its periods removed (the caller writes the new ones, if any)."""
     if existing is None:
@@ -281,7 +297,9 @@ def _replace_correction(claim, existing: BillCorrection | None, fields: dict) ->
     return existing
 
 
-def write_periods(correction: BillCorrection, result: rules.Correction, bills_by_pk: dict) -> None:
+def write_periods(
+    correction: BillCorrection, result: rules.Correction, bills_by_pk: dict[int, Bill]
+) -> None:
     """Store a computed correction's periods and tariff pieces (each naming its bill)."""
     for position, period in enumerate(result.periods):
         row = CorrectionPeriod.objects.create(
@@ -317,7 +335,7 @@ def write_periods(correction: BillCorrection, result: rules.Correction, bills_by
         )
 
 
-def _lock_step(claim, actor):
+def _lock_step(claim: Claim, actor: Actor) -> tuple[Claim, OpenStep, BillCorrection | None]:
     """Lock the claim and check the billing officer's step is open and the actor's to do."""
 
     claim = Claim.objects.select_for_update().select_related("subscriber", "meter").get(pk=claim.pk)
@@ -336,7 +354,7 @@ def _lock_step(claim, actor):
 
 
 @transaction.atomic
-def correction_record_bill(*, claim, actor, data: dict) -> object:
+def correction_record_bill(*, claim: Claim, actor: Actor, data: dict[str, Any]) -> Bill:
     """Record a bill the correction needs but the billing system has not sent, as the
     billing officer reads it from the subscriber's paper bill (source "desk").
 
@@ -372,7 +390,9 @@ def correction_record_bill(*, claim, actor, data: dict) -> object:
     return bill
 
 
-def _close_window(claim, inspection, test_date: datetime.date, max_days: int):
+def _close_window(
+    claim: Claim, inspection: Inspection | None, test_date: datetime.date, max_days: int
+) -> tuple[datetime.date, tuple[datetime.date, datetime.date]]:
     """The window a closed correction records: as computed when it can be, else the day
     before the test (the close must not fail on the very data that is missing)."""
     try:
@@ -395,7 +415,7 @@ def _close_window(claim, inspection, test_date: datetime.date, max_days: int):
 
 @transaction.atomic
 def correction_close_not_possible(
-    *, claim, actor, reason: str, now: datetime.datetime | None = None
+    *, claim: Claim, actor: Actor, reason: str, now: datetime.datetime | None = None
 ) -> BillCorrection:
     """Close the billing officer's step without a correction, for a stated reason.
 
@@ -444,9 +464,9 @@ def correction_close_not_possible(
         "corrected_rial": 0,
         "difference_rial": 0,
         "computed_at": now,
-        "computed_by": actor if getattr(actor, "pk", None) else None,
+        "computed_by": _user(actor),
         "reviewed_at": now,
-        "reviewed_by": actor if getattr(actor, "pk", None) else None,
+        "reviewed_by": _user(actor),
         "review_note": "",
         "not_possible_reason": reason[:500],
     }
@@ -467,7 +487,9 @@ def _process_method(correction: BillCorrection) -> str:
 
 
 @transaction.atomic
-def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> BillCorrection:
+def correction_submit(
+    *, correction: BillCorrection, actor: Actor, note: str = ""
+) -> BillCorrection:
     """The billing officer signs the correction; the process decides if a manager must too."""
     correction = BillCorrection.objects.select_for_update().get(pk=correction.pk)
     if correction.status != CorrectionStatus.DRAFT:
@@ -486,7 +508,7 @@ def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> B
             "correction_note": note[:500],
         },
     )
-    correction.reviewed_by, correction.reviewed_at = actor, timezone.now()
+    correction.reviewed_by, correction.reviewed_at = _user(actor), timezone.now()
     correction.review_note = note[:500]
     if _open_step(correction.claim, APPROVAL_STEP) is not None:
         correction.status = CorrectionStatus.AWAITING_APPROVAL
@@ -510,7 +532,7 @@ def correction_submit(*, correction: BillCorrection, actor, note: str = "") -> B
 
 @transaction.atomic
 def correction_decide(
-    *, correction: BillCorrection, actor, decision: str, note: str = ""
+    *, correction: BillCorrection, actor: Actor, decision: str, note: str = ""
 ) -> BillCorrection:
     """The service manager approves the correction, or returns it to the billing officer."""
     if decision not in ("approve", "return"):
@@ -531,7 +553,7 @@ def correction_decide(
         data={"decision": decision, "decision_note": note[:500]},
     )
     if decision == "approve":
-        _approve(correction, approver=actor, note=note)
+        _approve(correction, approver=_user(actor), note=note)
         event_type = CorrectionEvents.CORRECTION_APPROVED
     else:
         correction.status = CorrectionStatus.DRAFT
@@ -544,7 +566,7 @@ def correction_decide(
     return correction
 
 
-def _approve(correction: BillCorrection, *, approver, note: str) -> None:
+def _approve(correction: BillCorrection, *, approver: User | None, note: str) -> None:
     correction.status = CorrectionStatus.APPROVED
     correction.approved_by = approver
     correction.approved_at = timezone.now()
@@ -553,7 +575,7 @@ def _approve(correction: BillCorrection, *, approver, note: str) -> None:
     _post_correction(correction)
 
 
-def _create_line(**fields) -> BillingAdjustment | None:
+def _create_line(**fields: Any) -> BillingAdjustment | None:
     """Create one adjustment line unless its key exists: a line is posted once."""
     if BillingAdjustment.objects.filter(line_key=fields["line_key"]).exists():
         return None
@@ -586,7 +608,7 @@ def _post_correction(correction: BillCorrection) -> None:
         )
 
 
-def adjustment_for_fee(*, claim, action: str) -> BillingAdjustment | None:
+def adjustment_for_fee(*, claim: Claim, action: str) -> BillingAdjustment | None:
     """Credit the test fee on the gas bill when the process refunds or waives it."""
     kinds = {"refund": AdjustmentKind.FEE_REFUND, "waive": AdjustmentKind.FEE_WAIVER}
     if action not in kinds or not claim.total_fee:
@@ -601,7 +623,7 @@ def adjustment_for_fee(*, claim, action: str) -> BillingAdjustment | None:
     )
 
 
-def adjustment_for_damage(*, claim, damage_rial: int) -> BillingAdjustment | None:
+def adjustment_for_damage(*, claim: Claim, damage_rial: int) -> BillingAdjustment | None:
     """Charge the damage from tampering to the gas bill."""
     if int(damage_rial) <= 0:
         return None
@@ -620,13 +642,15 @@ def adjustments_csv(rows: list[dict[str, object]]) -> str:
 
 
 @transaction.atomic
-def adjustments_export(*, actor) -> tuple[str, str]:
+def adjustments_export(*, actor: Actor) -> tuple[str, str]:
     """Hand every pending adjustment to the billing system: return (batch id, CSV text).
 
     Marked exported in the same transaction, under lock: a line is exported exactly once.
     """
-    if not getattr(actor, "is_active", False) or not actor.has_perm(
-        "meter_service.change_billingadjustment"
+    if (
+        actor is None
+        or not actor.is_active
+        or not actor.has_perm("meter_service.change_billingadjustment")
     ):
         raise PermissionDenied(NO_EXPORT_PERMISSION_MESSAGE)
     batch_id, pks = exports.mark_pending_exported(BillingAdjustment, prefix="adj-")

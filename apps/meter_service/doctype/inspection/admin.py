@@ -41,6 +41,7 @@ from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test_task
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.meter.models import AccuracyClass
+from apps.meter_service.doctype.process_steps import OpenStep
 from apps.meter_service.engine import task_pages
 from apps.meter_service.engine.models import ProcessTask
 from apps.meter_service.engine.services import ProcessConflict
@@ -325,7 +326,7 @@ class InspectionAdmin(LogAdmin):
             *super().get_urls(),
         ]
 
-    def _test_task(self, request, claim_id: int) -> tuple[Claim, ProcessTask | None]:
+    def _test_task(self, request, claim_id: int) -> tuple[Claim, OpenStep | None]:
         claim = permissions.access(
             request.user, Claim.objects.select_related("meter", "subscriber"), claim_id
         )

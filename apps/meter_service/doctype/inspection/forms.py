@@ -7,6 +7,7 @@ point's fields. The forms only validate input: inspection_record decides and wri
 from __future__ import annotations
 
 import datetime
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -156,7 +157,8 @@ class TestPointForm(DigitNormalizingForm):
         self.meter_size = meter_size
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if self.errors or not self.meter_size:
             return cleaned
         for field, error in rules.point_errors(cleaned, meter_size=self.meter_size).items():
@@ -174,7 +176,7 @@ class BaseTestPointFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
         return {**super().get_form_kwargs(index), "meter_size": self.meter_size}
 
-    def points(self) -> list[dict]:
+    def points(self) -> list[dict[str, Any]]:
         """The filled-in points, in order (blank rows left out)."""
         return [
             {name: form.cleaned_data.get(name) for name in rules.POINT_FIELDS}
@@ -183,10 +185,14 @@ class BaseTestPointFormSet(forms.BaseFormSet):
         ]
 
 
-TestPointFormSet = forms.formset_factory(
-    TestPointForm,
-    formset=BaseTestPointFormSet,
-    extra=3,
-    max_num=MAX_POINTS,
-    validate_max=True,
+# The stubs type the factory's class as a plain BaseFormSet; it is a BaseTestPointFormSet.
+TestPointFormSet = cast(
+    type[BaseTestPointFormSet],
+    forms.formset_factory(
+        TestPointForm,
+        formset=BaseTestPointFormSet,
+        extra=3,
+        max_num=MAX_POINTS,
+        validate_max=True,
+    ),
 )

@@ -26,7 +26,7 @@ class TestType(models.TextChoices):
 
 
 # The equipment each kind of test is done with.
-EQUIPMENT_FOR_TEST = {
+EQUIPMENT_FOR_TEST: dict[str, EquipmentKind] = {
     TestType.FIELD: EquipmentKind.PORTABLE_PROVER,
     TestType.LAB: EquipmentKind.LAB_BENCH,
 }

@@ -11,9 +11,10 @@ and tolerance go to the DMN decision test_verdict, which names the verdict.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,15 @@ def to_decimal(value) -> Decimal | None:
         raise ValueError(value) from exc
     if not number.is_finite():
         raise ValueError(value)
+    return number
+
+
+def required_decimal(value) -> Decimal:
+    """A number that must be there (a point that passed check_points): as to_decimal, and
+    ValueError when it is missing."""
+    number = to_decimal(value)
+    if number is None:
+        raise ValueError("a number is required")
     return number
 
 
@@ -131,6 +141,8 @@ def point_errors(point: Mapping, *, meter_size: str) -> dict[str, ValidationErro
     if errors:
         return errors
     flow, reference, registered = (values[n] for n in REQUIRED_POINT_FIELDS)
+    # Each required one was refused above when missing.
+    assert flow is not None and reference is not None and registered is not None
     if flow <= 0:
         errors["flow_rate_m3h"] = ValidationError(
             _("The flow rate must be above zero."), code=InspectionErrorCode.FLOW_NOT_POSITIVE
@@ -167,7 +179,9 @@ def point_errors(point: Mapping, *, meter_size: str) -> dict[str, ValidationErro
     return errors
 
 
-def check_points(points: list[Mapping], *, meter_size: str, stopped: bool, tampered: bool) -> None:
+def check_points(
+    points: Sequence[Mapping[str, Any]], *, meter_size: str, stopped: bool, tampered: bool
+) -> None:
     """Refuse a test without points (unless the meter is stopped or tampered) or a bad point."""
     if not points and not (stopped or tampered):
         raise _error(
@@ -175,7 +189,7 @@ def check_points(points: list[Mapping], *, meter_size: str, stopped: bool, tampe
             _("Enter at least one test point, or mark the meter stopped or tampered with."),
             InspectionErrorCode.POINTS_REQUIRED,
         )
-    messages = []
+    messages: list[ValidationError] = []
     for number, point in enumerate(points, start=1):
         for field_errors in point_errors(point, meter_size=meter_size).values():
             messages.extend(
@@ -232,7 +246,7 @@ def decisive_point(results: Iterable[PointResult]) -> PointResult | None:
 
 
 def assess(
-    points: list[Mapping],
+    points: Sequence[Mapping[str, Any]],
     *,
     accuracy_class: str,
     meter_size: str,
@@ -245,14 +259,14 @@ def assess(
     """
     results = []
     for point in points:
-        flow = to_decimal(point["flow_rate_m3h"])
+        flow = required_decimal(point["flow_rate_m3h"])
         band = flow_band(flow, meter_size=meter_size, transition_fraction=transition_fraction)
         results.append(
             PointResult(
                 flow_rate_m3h=flow,
                 error_percent=error_percent(
-                    meter_volume=to_decimal(point["meter_volume_m3"]),
-                    reference_volume=to_decimal(point["reference_volume_m3"]),
+                    meter_volume=required_decimal(point["meter_volume_m3"]),
+                    reference_volume=required_decimal(point["reference_volume_m3"]),
                 ),
                 band=band,
                 tolerance_percent=band_tolerance(accuracy_class, band, bands),

@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import datetime
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 
 from apps.meter_service import permissions
 from apps.meter_service.core import tracking
 from apps.meter_service.core.jalali import format_datetime
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.inspection.display import format_percent, format_tolerance
 from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment
 from apps.meter_service.doctype.meter.history import HistorySection
+from apps.meter_service.doctype.meter.models import Meter
 from apps.meter_service.doctype.process_steps import OpenStep, process
 
 TEST_STEP = "Task_test"
 
 
-def open_test_task(*, claim) -> OpenStep | None:
+def open_test_task(*, claim: Claim) -> OpenStep | None:
     """The claim's open test step (Task_test), or None when the claim is not at it."""
     return process().open_step(claim_id=claim.pk, element_id=TEST_STEP)
 
 
-def claim_inspections(*, claim) -> QuerySet[Inspection]:
+def claim_inspections(*, claim: Claim) -> QuerySet[Inspection]:
     """The claim's tests, newest first, with what their summaries show."""
     return (
         Inspection.objects.filter(claim=claim)
@@ -32,12 +35,12 @@ def claim_inspections(*, claim) -> QuerySet[Inspection]:
     )
 
 
-def claim_report_inspection(*, claim) -> Inspection | None:
+def claim_report_inspection(*, claim: Claim) -> Inspection | None:
     """The test a claim's report shows: its latest."""
     return claim_inspections(claim=claim).select_related("claim__subscriber").first()
 
 
-def inspection_list(*, user) -> QuerySet[Inspection]:
+def inspection_list(*, user: User | AnonymousUser) -> QuerySet[Inspection]:
     qs = Inspection.objects.select_related("claim", "meter", "equipment", "technician")
     return permissions.scope(user, qs)
 
@@ -50,7 +53,7 @@ def usable_equipment(*, on_date: datetime.date | None = None) -> QuerySet[TestEq
     return qs.order_by("kind", "identifier")
 
 
-def inspections_section(meter, user):
+def inspections_section(meter: Meter, user: User | AnonymousUser) -> HistorySection | None:
     """The meter history's section of tests: each test of this meter with its verdict."""
     from django.urls import reverse
     from django.utils.html import format_html
@@ -88,7 +91,7 @@ def inspections_section(meter, user):
         return None
     return HistorySection(
         key="inspections",
-        title=_("Tests"),
+        title=str(_("Tests")),  # translated as the section is built
         headers=[
             _("tested at"),
             _("claim"),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,6 +17,8 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import code_text
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.inspection import events, rules
 from apps.meter_service.doctype.inspection.error_codes import InspectionErrorCode
 from apps.meter_service.doctype.inspection.events import InspectionEvents
@@ -25,8 +29,9 @@ from apps.meter_service.doctype.inspection.models import (
     TestPoint,
 )
 from apps.meter_service.doctype.inspection.selectors import open_test_task
+from apps.meter_service.doctype.meter.models import Meter
 from apps.meter_service.doctype.meter.services import meter_update
-from apps.meter_service.doctype.process_steps import process
+from apps.meter_service.doctype.process_steps import OpenStep, process
 from apps.meter_service.document_services import document_create, document_update
 
 # The fields of the BPMN's Task_test form; the rest of the process data is computed.
@@ -34,15 +39,17 @@ TASK_FORM_FIELDS = ("outcome", "error_percent", "stopped", "tampered", "notes")
 
 EQUIPMENT_FIELDS = ("kind", "identifier", "make", "model", "calibration_due", "active")
 
+T = TypeVar("T")
+
 
 def _setting(name: str) -> Any:
     return settings.METER_SERVICE[name]
 
 
-def inspection_process_data(inspection: Inspection) -> dict:
+def inspection_process_data(inspection: Inspection) -> dict[str, Any]:
     """What a recorded test gives the claim's process (the Task_test fields and more)."""
 
-    def number(value):
+    def number(value: Decimal | None) -> float | None:
         return None if value is None else float(value)
 
     return {
@@ -56,7 +63,7 @@ def inspection_process_data(inspection: Inspection) -> dict:
     }
 
 
-def _not_at_test_step(claim) -> ValidationError:
+def _not_at_test_step(claim: Claim) -> ValidationError:
     return ValidationError(
         _("Claim %(code)s is not waiting for its meter test."),
         code=InspectionErrorCode.NOT_AT_TEST_STEP,
@@ -64,7 +71,7 @@ def _not_at_test_step(claim) -> ValidationError:
     )
 
 
-def _locked_test_task(claim, actor):
+def _locked_test_task(claim: Claim, actor: Actor) -> OpenStep:
     """Lock the claim's process and return its open test step, checking the actor's role."""
     process().lock(claim_id=claim.pk)
     task = open_test_task(claim=claim)
@@ -74,7 +81,9 @@ def _locked_test_task(claim, actor):
     return task
 
 
-def _gather(errors: dict[str, list], check, *args, **kwargs):
+def _gather(
+    errors: dict[str, list[Any]], check: Callable[..., T], *args: Any, **kwargs: Any
+) -> T | None:
     """Run a check; keep its field errors instead of stopping at the first."""
     try:
         return check(*args, **kwargs)
@@ -84,7 +93,7 @@ def _gather(errors: dict[str, list], check, *args, **kwargs):
         return None
 
 
-def _photo_types(photos: list[UploadedFile], errors: dict[str, list]) -> list[str]:
+def _photo_types(photos: list[UploadedFile], errors: dict[str, list[Any]]) -> list[str]:
     _gather(
         errors, rules.check_photo_count, len(photos), limit=_setting("INSPECTION_PHOTO_MAX_COUNT")
     )
@@ -92,6 +101,7 @@ def _photo_types(photos: list[UploadedFile], errors: dict[str, list]) -> list[st
     for photo in photos:
         head = photo.read(16)
         photo.seek(0)
+        assert photo.size is not None  # Django sets the size of every upload
         kind = _gather(
             errors,
             rules.check_photo,
@@ -104,7 +114,7 @@ def _photo_types(photos: list[UploadedFile], errors: dict[str, list]) -> list[st
                 uploads.check_image(photo, kind)
             except ValidationError as error:
                 _gather(errors, _raise_for, "photos", error)
-        kinds.append(kind)
+            kinds.append(kind)  # a photo without one was refused: errors stop the caller
     return kinds
 
 
@@ -115,8 +125,8 @@ def _raise_for(field: str, error: ValidationError) -> None:
 @transaction.atomic
 def inspection_record(
     *,
-    claim,
-    technician,
+    claim: Claim,
+    technician: User,
     equipment: TestEquipment | None,
     test_type: str,
     tested_at: datetime.datetime,
@@ -126,10 +136,10 @@ def inspection_record(
     register_fault: bool = False,
     leak: bool = False,
     tampering: bool = False,
-    points: list[Mapping],
+    points: Sequence[Mapping[str, Any]],
     photos: Iterable[UploadedFile] = (),
     notes: str = "",
-    actor,
+    actor: Actor,
 ) -> Inspection:
     """Record the test of a claim's meter and complete the claim's test step with it.
 
@@ -141,12 +151,12 @@ def inspection_record(
     """
     task = _locked_test_task(claim, actor)
     meter = claim.meter
-    points = [dict(p) for p in points]
-    photos = list(photos)
+    point_rows = [dict(p) for p in points]
+    photo_list = list(photos)
     not_registering = bool(stopped or register_fault)
     tampered = rules.is_tampered(tampering=tampering, seal_state=seal_state)
 
-    errors: dict[str, list] = {}
+    errors: dict[str, list[Any]] = {}
     _gather(errors, rules.check_tested_at, tested_at, now=timezone.now())
     _gather(
         errors,
@@ -154,22 +164,22 @@ def inspection_record(
         equipment,
         test_type=test_type,
         on_date=timezone.localdate(tested_at),
-        needed=bool(points),
+        needed=bool(point_rows),
     )
     _gather(
         errors,
         rules.check_points,
-        points,
+        point_rows,
         meter_size=meter.size,
         stopped=not_registering,
         tampered=tampered,
     )
-    photo_types = _photo_types(photos, errors)
+    photo_types = _photo_types(photo_list, errors)
     if errors:
         raise ValidationError(errors)
 
     assessment = rules.assess(
-        points,
+        point_rows,
         accuracy_class=meter.accuracy_class,
         meter_size=meter.size,
         bands=_setting("IN_SERVICE_TOLERANCE_BANDS"),
@@ -203,18 +213,18 @@ def inspection_record(
         band=assessment.band,
         accuracy_class=meter.accuracy_class,
         verdict=verdict,
-        created_by=actor,
+        created_by=actor if isinstance(actor, User) else None,  # one who may do the step
     )
     inspection.full_clean()
     inspection.save()
     rows = []
-    for position, (point, result) in enumerate(zip(points, assessment.points, strict=True)):
+    for position, (point, result) in enumerate(zip(point_rows, assessment.points, strict=True)):
         row = TestPoint(
             inspection=inspection,
             position=position,
             flow_rate_m3h=result.flow_rate_m3h,
-            reference_volume_m3=rules.to_decimal(point["reference_volume_m3"]),
-            meter_volume_m3=rules.to_decimal(point["meter_volume_m3"]),
+            reference_volume_m3=rules.required_decimal(point["reference_volume_m3"]),
+            meter_volume_m3=rules.required_decimal(point["meter_volume_m3"]),
             temperature_c=rules.to_decimal(point.get("temperature_c")),
             pressure_kpa=rules.to_decimal(point.get("pressure_kpa")),
             error_percent=result.error_percent,
@@ -236,7 +246,8 @@ def inspection_record(
     )
     # Files last: everything that can refuse the test has run, so no file is left behind
     # by a refused one.
-    for photo, content_type in zip(photos, photo_types, strict=True):
+    for photo, content_type in zip(photo_list, photo_types, strict=True):
+        assert photo.size is not None  # Django sets the size of every upload
         InspectionPhoto.objects.create(
             inspection=inspection,
             image=uploads.rename(photo, content_type),
@@ -246,14 +257,14 @@ def inspection_record(
     return inspection
 
 
-def _record_meter_test_date(meter, tested_on: datetime.date, actor) -> None:
+def _record_meter_test_date(meter: Meter, tested_on: datetime.date, actor: Actor) -> None:
 
     if meter.last_test_date is None or meter.last_test_date < tested_on:
         meter_update(meter=meter, last_test_date=tested_on, actor=actor, source="inspection")
 
 
 @transaction.atomic
-def inspection_no_access(*, claim, actor, note: str = "") -> None:
+def inspection_no_access(*, claim: Claim, actor: Actor, note: str = "") -> None:
     """Complete the claim's test step as "no access to the meter" (no test is recorded)."""
     task = _locked_test_task(claim, actor)
     process().complete(
@@ -263,7 +274,7 @@ def inspection_no_access(*, claim, actor, note: str = "") -> None:
     )
 
 
-def equipment_create(*, actor=None, source: str = "desk", **fields: Any) -> TestEquipment:
+def equipment_create(*, actor: Actor = None, source: str = "desk", **fields: Any) -> TestEquipment:
     """Register a bench or prover."""
     return document_create(
         TestEquipment,
@@ -275,7 +286,7 @@ def equipment_create(*, actor=None, source: str = "desk", **fields: Any) -> Test
 
 
 def equipment_update(
-    *, equipment: TestEquipment, actor=None, source: str = "desk", **fields: Any
+    *, equipment: TestEquipment, actor: Actor = None, source: str = "desk", **fields: Any
 ) -> TestEquipment:
     """Change a bench's or prover's fields (a new calibration date, out of service)."""
     return document_update(

@@ -1,9 +1,13 @@
 """Audit events of payments and bill charges."""
 
+from __future__ import annotations
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.payment.models import BillCharge, Payment
 
 
 class PaymentEvents(models.TextChoices):
@@ -17,7 +21,7 @@ class PaymentEvents(models.TextChoices):
     BILL_CHARGE_EXPORTED = "bill_charge_exported", _("Bill charge sent to the billing system")
 
 
-def payment_initiated_event(*, payment, actor) -> None:
+def payment_initiated_event(*, payment: Payment, actor: Actor) -> None:
     record_event(
         document=payment,
         event_type=PaymentEvents.PAYMENT_INITIATED,
@@ -30,7 +34,7 @@ def payment_initiated_event(*, payment, actor) -> None:
     )
 
 
-def payment_paid_event(*, payment, actor) -> None:
+def payment_paid_event(*, payment: Payment, actor: Actor) -> None:
     record_event(
         document=payment,
         event_type=PaymentEvents.PAYMENT_PAID,
@@ -45,7 +49,7 @@ def payment_paid_event(*, payment, actor) -> None:
     )
 
 
-def payment_failed_event(*, payment, code: str) -> None:
+def payment_failed_event(*, payment: Payment, code: str) -> None:
     record_event(
         document=payment,
         event_type=PaymentEvents.PAYMENT_FAILED,
@@ -58,7 +62,7 @@ def payment_failed_event(*, payment, code: str) -> None:
     )
 
 
-def payment_cancelled_event(*, payment, actor, code: str) -> None:
+def payment_cancelled_event(*, payment: Payment, actor: Actor, code: str) -> None:
     record_event(
         document=payment,
         event_type=PaymentEvents.PAYMENT_CANCELLED,
@@ -71,7 +75,7 @@ def payment_cancelled_event(*, payment, actor, code: str) -> None:
     )
 
 
-def bill_charge_created_event(*, charge) -> None:
+def bill_charge_created_event(*, charge: BillCharge) -> None:
     record_event(
         document=charge,
         event_type=PaymentEvents.BILL_CHARGE_CREATED,
@@ -84,7 +88,7 @@ def bill_charge_created_event(*, charge) -> None:
     )
 
 
-def bill_charge_exported_event(*, charge, actor, batch_id: str) -> None:
+def bill_charge_exported_event(*, charge: BillCharge, actor: Actor, batch_id: str) -> None:
     record_event(
         document=charge,
         event_type=PaymentEvents.BILL_CHARGE_EXPORTED,

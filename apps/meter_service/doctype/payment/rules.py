@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.display import format_rial
 from apps.meter_service.doctype.claim import rules as claim_rules
-from apps.meter_service.doctype.claim.models import PaymentMethod
+from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
 from apps.meter_service.doctype.payment.error_codes import PaymentErrorCode
 
 # How a fee is collected -> the payment methods chosen at filing that it may settle. The
 # service desk may also take in person the fee of a claim meant to be paid online.
-SETTLES = {
+SETTLES: dict[str, set[str]] = {
     PaymentMethod.GATEWAY: {PaymentMethod.GATEWAY},
     PaymentMethod.COUNTER_OFFICE: {PaymentMethod.COUNTER_OFFICE},
     PaymentMethod.IN_PERSON: {PaymentMethod.IN_PERSON, PaymentMethod.GATEWAY},
@@ -35,7 +37,7 @@ CLAIM_NOT_PAYABLE_REASON = _(
 PAID_OTHERWISE_REASON = _("The fee was paid another way.")
 
 
-def check_can_pay(claim, *, method: str) -> None:
+def check_can_pay(claim: Claim, *, method: str) -> None:
     """Refuse a payment unless the claim awaits payment and this method may settle it."""
     claim_rules.check_can_pay(claim)
     if claim.payment_method not in SETTLES.get(method, set()):
@@ -46,12 +48,12 @@ def check_can_pay(claim, *, method: str) -> None:
         )
 
 
-def check_next_bill(claim) -> None:
+def check_next_bill(claim: Claim) -> None:
     if claim.payment_method != PaymentMethod.NEXT_BILL:
         raise ValidationError(NOT_NEXT_BILL_MESSAGE, code=PaymentErrorCode.NOT_NEXT_BILL)
 
 
-def verify_mismatch(raw: dict, *, authority: str, amount_rial: int) -> str:
+def verify_mismatch(raw: dict[str, Any], *, authority: str, amount_rial: int) -> str:
     """Return why a verified answer is not about our payment, or "" when it is.
 
     ZarinPal's answer need not repeat the amount or the authority; when it does, they must

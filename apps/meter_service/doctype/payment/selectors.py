@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.utils import translation
 
 from apps.meter_service import permissions
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
 from apps.meter_service.doctype.payment.rules import FEE_DESCRIPTION
 
@@ -19,17 +21,17 @@ BILL_CHARGE_COLUMNS = (
 )
 
 
-def payment_list(*, user) -> QuerySet[Payment]:
+def payment_list(*, user: User | AnonymousUser) -> QuerySet[Payment]:
     """Return the payments the user may see (those of the claims they may see)."""
     qs = Payment.objects.select_related("claim", "recorded_by")
     return permissions.scope(user, qs)
 
 
-def payments_of_claim(*, claim) -> QuerySet[Payment]:
+def payments_of_claim(*, claim: Claim) -> QuerySet[Payment]:
     return Payment.objects.filter(claim=claim).order_by("-created_at", "-id")
 
 
-def payment_paid_for_claim(*, claim) -> Payment | None:
+def payment_paid_for_claim(*, claim: Claim) -> Payment | None:
     """Return the claim's paid payment, if any (there is at most one)."""
     return Payment.objects.filter(claim=claim, status=PaymentStatus.PAID).first()
 
@@ -41,7 +43,7 @@ def payment_by_authority(*, authority: str) -> Payment | None:
     return Payment.objects.select_related("claim").filter(authority=authority).first()
 
 
-def bill_charge_list(*, user) -> QuerySet[BillCharge]:
+def bill_charge_list(*, user: User | AnonymousUser) -> QuerySet[BillCharge]:
     qs = BillCharge.objects.select_related("claim", "claim__subscriber")
     return permissions.scope(user, qs)
 

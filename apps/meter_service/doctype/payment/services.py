@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
 from apps.meter_service.core import exports
 from apps.meter_service.core.identifiers import normalize_digits
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
@@ -38,8 +41,8 @@ NOT_DESK_CASHIER_MESSAGE = _("Only service-desk staff may record a payment in pe
 NO_EXPORT_PERMISSION_MESSAGE = _("You may not export charges to the billing system.")
 
 
-def _user_or_none(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
+def _user_or_none(actor: Actor) -> User | None:
+    return actor if isinstance(actor, User) else None  # a signed-in user, not anonymous
 
 
 def _gateway_error(exc: GatewayError) -> ValidationError:
@@ -57,7 +60,7 @@ def _description(claim: Claim) -> str:
 # --- online, through the gateway -----------------------------------------------------------
 
 
-def payment_start_gateway(*, claim: Claim, actor=None, callback_url: str) -> str:
+def payment_start_gateway(*, claim: Claim, actor: Actor = None, callback_url: str) -> str:
     """Ask the gateway for a payment of the claim's fee; return the URL to send the payer to.
 
     The gateway is asked before anything is written and outside any transaction, so an
@@ -94,7 +97,7 @@ def payment_start_gateway(*, claim: Claim, actor=None, callback_url: str) -> str
     return gateway.start_pay_url(answer.authority)
 
 
-def payment_handle_callback(*, authority: str, status: str) -> Payment:
+def payment_handle_callback(*, authority: str | None, status: str) -> Payment:
     """Settle the gateway's callback for one payment: verified server-side and idempotent.
 
     The claim's row and then the payment's row are locked, so a replayed or racing callback
@@ -135,6 +138,7 @@ def payment_handle_callback(*, authority: str, status: str) -> Payment:
             return _payment_fail(
                 payment, code=PaymentErrorCode.AMOUNT_CHANGED, reason=rules.AMOUNT_CHANGED_REASON
             )
+        assert payment.authority is not None  # found by it
         try:
             result = get_gateway().verify(
                 amount_rial=payment.amount_rial, authority=payment.authority
@@ -198,7 +202,7 @@ def payments_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int
     return counts
 
 
-def _payment_fail(payment: Payment, *, code: str, reason) -> Payment:
+def _payment_fail(payment: Payment, *, code: str, reason: str | Promise) -> Payment:
     """Mark an initiated payment failed; call while holding its lock."""
     payment.status = PaymentStatus.FAILED
     payment.failure_reason = str(reason)[:300]
@@ -207,7 +211,9 @@ def _payment_fail(payment: Payment, *, code: str, reason) -> Payment:
     return payment
 
 
-def _payment_cancel(payment: Payment, *, code: str, reason, actor=None) -> Payment:
+def _payment_cancel(
+    payment: Payment, *, code: str, reason: str | Promise, actor: Actor = None
+) -> Payment:
     """Mark an initiated payment cancelled (never to be verified); call holding its lock."""
     payment.status = PaymentStatus.CANCELLED
     payment.failure_reason = str(reason)[:300]
@@ -219,15 +225,16 @@ def _payment_cancel(payment: Payment, *, code: str, reason, actor=None) -> Payme
 # --- taken in person -----------------------------------------------------------------------
 
 
-def _is_office_operator(actor, claim: Claim) -> bool:
+def _is_office_operator(actor: Actor, claim: Claim) -> bool:
     return (
         claim.counter_office_id is not None
+        and isinstance(actor, User)  # has_role is False for anyone else too
         and permissions.has_role(actor, Role.COUNTER_OFFICE_OPERATOR)
         and CounterOffice.objects.filter(pk=claim.counter_office_id, users=actor).exists()
     )
 
 
-def _is_desk_cashier(actor) -> bool:
+def _is_desk_cashier(actor: Actor) -> bool:
     if not permissions.can_use_desk(actor):
         return False
     return bool(getattr(actor, "is_superuser", False)) or permissions.has_role(
@@ -235,7 +242,7 @@ def _is_desk_cashier(actor) -> bool:
     )
 
 
-def _record_taken(*, claim: Claim, method: str, actor, receipt_number: str) -> Payment:
+def _record_taken(*, claim: Claim, method: str, actor: Actor, receipt_number: str) -> Payment:
     """Record a fee taken in person; call while holding the claim's lock."""
     now = timezone.now()
     payment = Payment(
@@ -268,7 +275,7 @@ def _record_taken(*, claim: Claim, method: str, actor, receipt_number: str) -> P
 
 
 @transaction.atomic
-def payment_record_counter(*, claim: Claim, actor, receipt_number: str = "") -> Payment:
+def payment_record_counter(*, claim: Claim, actor: Actor, receipt_number: str = "") -> Payment:
     """Record that a counter office took the claim's total fee, its office fee included.
 
     Only an operator of the claim's own counter office may; anyone else gets PermissionDenied.
@@ -283,7 +290,7 @@ def payment_record_counter(*, claim: Claim, actor, receipt_number: str = "") -> 
 
 
 @transaction.atomic
-def payment_record_in_person(*, claim: Claim, actor, receipt_number: str = "") -> Payment:
+def payment_record_in_person(*, claim: Claim, actor: Actor, receipt_number: str = "") -> Payment:
     """Record that the service desk took the claim's fee in person."""
     claim = Claim.objects.select_for_update().get(pk=claim.pk)
     if not _is_desk_cashier(actor):
@@ -332,19 +339,21 @@ def bill_charge_for_claim(*, claim: Claim) -> BillCharge:
 
 def bill_charges_csv(rows: list[dict[str, object]]) -> str:
     """Return rows as CSV text with the export's header."""
-    return exports.csv_text(selectors.BILL_CHARGE_COLUMNS, rows)
+    return exports.csv_text(list(selectors.BILL_CHARGE_COLUMNS), rows)
 
 
 @transaction.atomic
-def bill_charges_export(*, actor) -> tuple[str, str]:
+def bill_charges_export(*, actor: Actor) -> tuple[str, str]:
     """Hand every pending charge to the billing system: return (batch_id, CSV text).
 
     The charges are marked exported in the same transaction, under lock, so a charge is
     exported exactly once; with nothing pending the batch id is "" and the CSV has only its
     header. The actor needs the change permission on bill charges.
     """
-    if not getattr(actor, "is_active", False) or not actor.has_perm(
-        "meter_service.change_billcharge"
+    if (
+        actor is None
+        or not actor.is_active
+        or not actor.has_perm("meter_service.change_billcharge")
     ):
         raise PermissionDenied(NO_EXPORT_PERMISSION_MESSAGE)
     batch_id, pks = exports.mark_pending_exported(BillCharge)

@@ -6,10 +6,11 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from apps.meter_service import errors, permissions
 from apps.meter_service.core import tracking
 from apps.meter_service.core.client_address import public_url
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.claim.selectors import claim_by_tracking_code, claim_get
 from apps.meter_service.doctype.payment import selectors, services
 from apps.meter_service.doctype.payment.models import PaymentStatus
@@ -39,7 +41,7 @@ def _login_url() -> str:
         return settings.LOGIN_URL
 
 
-def _claim_page(claim) -> str | None:
+def _claim_page(claim: Claim) -> str | None:
     """Return the owner's page of the claim in the portal, if the portal is there."""
     try:
         return reverse("portal:claim_detail", kwargs={"code": claim.tracking_code})
@@ -47,12 +49,12 @@ def _claim_page(claim) -> str | None:
         return None
 
 
-def _is_owner(user, claim) -> bool:
+def _is_owner(user: User | AnonymousUser, claim: Claim) -> bool:
     return user.is_authenticated and claim.subscriber.user_id == user.pk
 
 
 @require_POST
-def payment_start(request, tracking_code: str):
+def payment_start(request: HttpRequest, tracking_code: str) -> HttpResponse:
     """Start an online payment of a claim's fee and send the payer to the gateway."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path(), _login_url())
@@ -80,7 +82,7 @@ def payment_start(request, tracking_code: str):
 
 
 @require_GET
-def payment_callback(request):
+def payment_callback(request: HttpRequest) -> HttpResponse:
     """Where the gateway sends the payer back: settle the payment, then show its outcome.
 
     No login is needed (the payer may come back without a session); the outcome page shows
@@ -123,7 +125,7 @@ def payment_callback(request):
 
 
 @require_GET
-def payment_result(request, authority: str):
+def payment_result(request: HttpRequest, authority: str) -> HttpResponse:
     """Show a gateway payment's outcome: tracking code, paid or not, the bank's reference."""
     payment = selectors.payment_by_authority(authority=authority)
     if payment is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -132,12 +133,11 @@ class WorkOrderCompleteForm(ServiceErrorsMixin, DigitNormalizingForm):
             },
         )
         super().__init__(*args, **kwargs)
-        self.fields["crew"].queryset = crew_users()
+        crew = cast(CrewChoiceField, self.fields["crew"])
+        crew.queryset = crew_users()
         use_desk_widgets(self)
         # use_desk_widgets gives single-value widgets; these two take several values.
-        self.fields["crew"].widget = UnfoldAdminCheckboxSelectMultipleWidget(
-            choices=self.fields["crew"].choices
-        )
+        crew.widget = UnfoldAdminCheckboxSelectMultipleWidget(choices=crew.choices)
         self.fields["photos"].widget = _MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png"})
 
     def done_at(self) -> datetime.datetime:

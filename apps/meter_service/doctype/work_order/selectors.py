@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -12,18 +13,20 @@ from apps.meter_service import permissions
 from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity
 from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.meter.history import HistorySection, serial_link
+from apps.meter_service.doctype.meter.models import Meter
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
 
 
-def work_order_list(*, user) -> QuerySet[WorkOrder]:
+def work_order_list(*, user: User | AnonymousUser) -> QuerySet[WorkOrder]:
     qs = WorkOrder.objects.select_related(
         "claim", "claim__subscriber", "meter", "new_meter"
     ).prefetch_related("crew")
     return permissions.scope(user, qs)
 
 
-def live_work_order(*, claim) -> WorkOrder | None:
+def live_work_order(*, claim: Claim) -> WorkOrder | None:
     """The claim's work order that counts: open or done (not a cancelled one)."""
     return (
         WorkOrder.objects.select_related("meter", "new_meter")
@@ -54,7 +57,7 @@ def replacement_text(work_order: WorkOrder) -> str:
     return format_html('<span dir="ltr">{} → {}</span>', serial_link(work_order.meter.serial), new)
 
 
-def replacement_html(claim, user) -> str:
+def replacement_html(claim: Claim, user: User | AnonymousUser | None) -> str:
     """The claim page's replacement line: the work order, old → new serial, readings."""
 
     work_order = live_work_order(claim=claim)
@@ -85,7 +88,7 @@ def replacement_html(claim, user) -> str:
     return format_html_join("", "<div>{}</div>", ((p,) for p in parts))
 
 
-def work_orders_section(meter, user):
+def work_orders_section(meter: Meter, user: User | AnonymousUser) -> HistorySection | None:
     """The meter history's section of replacements (the meter taken out or put in)."""
 
     if not user.has_perm("meter_service.view_workorder"):
@@ -119,7 +122,7 @@ def work_orders_section(meter, user):
         )
     return HistorySection(
         key="work_orders",
-        title=_("Replacements (work orders)"),
+        title=gettext("Replacements (work orders)"),
         headers=[
             _("work order"),
             _("claim"),

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from apps.meter_service.core import uploads
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.meter import services as meter_services
 from apps.meter_service.doctype.meter.models import InstallationReason, Meter, MeterInstallation
@@ -56,19 +58,19 @@ def _renamed(error: ValidationError) -> ValidationError:
     """The same errors, keyed by the completion form's field names."""
     if not hasattr(error, "error_dict"):
         return error
-    renamed: dict[str, list] = {}
+    renamed: dict[str, list[ValidationError]] = {}
     for field, errors in error.error_dict.items():
         renamed.setdefault(_METER_FIELDS.get(field, field), []).extend(errors)
     return ValidationError(renamed)
 
 
-def open_replace_task(claim) -> OpenStep | None:
+def open_replace_task(claim: Claim) -> OpenStep | None:
     """The claim's open `Task_replace` step (None when the claim is not waiting for it)."""
     return process().open_step(claim_id=claim.pk, element_id=REPLACE_TASK)
 
 
 @transaction.atomic
-def work_order_open(*, claim, actor=None) -> WorkOrder:
+def work_order_open(*, claim: Claim, actor: Actor = None) -> WorkOrder:
     """Open the replacement work order of a claim; return the live one if it has it."""
     existing = WorkOrder.objects.filter(claim=claim, is_live=True).first()
     if existing is not None:
@@ -76,7 +78,7 @@ def work_order_open(*, claim, actor=None) -> WorkOrder:
     work_order = WorkOrder(
         claim=claim,
         meter=claim.meter,
-        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        created_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
     )
     work_order.full_clean(validate_constraints=False)
     work_order.save()
@@ -84,7 +86,7 @@ def work_order_open(*, claim, actor=None) -> WorkOrder:
     return work_order
 
 
-def work_order_from_process(claim_id: int, data: dict, actor=None) -> WorkOrder:
+def work_order_from_process(claim_id: int, data: dict[str, Any], actor: Actor = None) -> WorkOrder:
     """Open the work order when the process reaches the replacement (topic work_order.open).
 
     Idempotent: a step run again (a version move, a retried step) finds the same order.
@@ -96,7 +98,11 @@ def work_order_from_process(claim_id: int, data: dict, actor=None) -> WorkOrder:
 
 @transaction.atomic
 def work_order_update(
-    *, work_order: WorkOrder, actor=None, crew: Iterable | None = None, **fields: Any
+    *,
+    work_order: WorkOrder,
+    actor: Actor = None,
+    crew: Iterable[User] | None = None,
+    **fields: Any,
 ) -> WorkOrder:
     """Plan an open work order: when, who (accounts and other names), notes."""
     unknown = set(fields) - set(PLANNING_FIELDS)
@@ -128,7 +134,7 @@ def work_order_update(
     return work_order
 
 
-def _check_crew(crew: list) -> None:
+def _check_crew(crew: list[User]) -> None:
     strangers = [u for u in crew if not rules.is_crew(u)]
     if strangers:
         raise ValidationError(
@@ -143,7 +149,7 @@ def _check_crew(crew: list) -> None:
 
 
 @transaction.atomic
-def work_order_cancel(*, work_order: WorkOrder, reason: str = "", actor=None) -> WorkOrder:
+def work_order_cancel(*, work_order: WorkOrder, reason: str = "", actor: Actor = None) -> WorkOrder:
     """Cancel an open work order (the claim may then get a new one)."""
     work_order = WorkOrder.objects.select_for_update().get(pk=work_order.pk)
     rules.check_can_complete(work_order)
@@ -155,7 +161,8 @@ def work_order_cancel(*, work_order: WorkOrder, reason: str = "", actor=None) ->
 
 
 def _photo_checks(photos: Sequence[UploadedFile]) -> tuple[list[str], list[ValidationError]]:
-    types, errors = [], []
+    types: list[str] = []
+    errors: list[ValidationError] = []
     if len(photos) > rules.photo_max_count():
         errors.append(
             ValidationError(
@@ -169,6 +176,7 @@ def _photo_checks(photos: Sequence[UploadedFile]) -> tuple[list[str], list[Valid
         photo.seek(0)
         head = photo.read(16)
         photo.seek(0)
+        assert photo.size is not None  # Django sets the size of every upload
         try:
             content_type = rules.check_photo(name=photo.name or "", head=head, size=photo.size)
             uploads.check_image(photo, content_type, name=photo.name or "")
@@ -192,11 +200,11 @@ def work_order_complete(
     new_size: str | None = None,
     new_accuracy_class: str | None = None,
     old_serial_seen: str = "",
-    crew: Iterable = (),
+    crew: Iterable[User] = (),
     crew_names: str = "",
     notes: str = "",
     photos: Sequence[UploadedFile] = (),
-    actor,
+    actor: Actor,
 ) -> WorkOrder:
     """Record the replacement and move the claim on to the bill correction.
 
@@ -224,14 +232,14 @@ def work_order_complete(
 
     old_meter = work_order.meter
     new_serial = (new_serial or "").strip()
-    crew = list(crew)
+    crew_list = list(crew)
     installation = (
         MeterInstallation.objects.select_for_update()
         .filter(subscriber=claim.subscriber, meter=old_meter, is_current=True)
         .first()
     )
     new_meter = Meter.objects.select_for_update().filter(serial=new_serial).first()
-    errors: dict[str, list] = {}
+    errors: dict[str, list[ValidationError]] = {}
     try:
         rules.check_completion(
             claim=claim,
@@ -244,7 +252,7 @@ def work_order_complete(
             new_meter=new_meter,
             new_meter_installed=new_meter is not None
             and MeterInstallation.objects.filter(meter=new_meter, is_current=True).exists(),
-            crew=crew,
+            crew=crew_list,
             old_serial=old_meter.serial,
             old_serial_seen=old_serial_seen,
         )
@@ -294,12 +302,13 @@ def work_order_complete(
     work_order.seal_numbers = seal_numbers.strip()
     work_order.crew_names = crew_names.strip() or work_order.crew_names
     work_order.notes = notes.strip() or work_order.notes
-    work_order.completed_by = actor
+    # One who may do the step: a User (the step's check refused anyone else).
+    work_order.completed_by = actor if isinstance(actor, User) else None
     work_order.full_clean(validate_constraints=False)
     work_order.save()
-    if crew:
-        work_order.crew.set(crew)
-    elif not work_order.crew.exists() and rules.is_crew(actor):
+    if crew_list:
+        work_order.crew.set(crew_list)
+    elif not work_order.crew.exists() and isinstance(actor, User) and rules.is_crew(actor):
         work_order.crew.set([actor])
     process().complete(
         step=task,
@@ -313,6 +322,7 @@ def work_order_complete(
     )
     # Files last: storage is outside the transaction, so nothing can refuse after them.
     for photo, content_type in zip(photos, photo_types, strict=True):
+        assert photo.size is not None  # Django sets the size of every upload
         record = WorkOrderPhoto(
             work_order=work_order,
             uid=uuid.uuid4().hex,
