@@ -8,7 +8,7 @@ by their place in the flow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,9 @@ from apps.meter_service.engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the stubs (a dev dependency) only
+    from django_stubs_ext import WithAnnotations
 
 # What a changed attribute of a step is called in the desk (serializer keys of a task spec).
 ATTRIBUTE_LABELS = {
@@ -107,9 +110,18 @@ class VersionDiff:
 
 
 # --- counts -----------------------------------------------------------------------------------
+class VersionCounts(TypedDict):
+    running: int
+    completed: int
+
+
+# A version with `running` and `completed` (process_versions_with_counts).
+VersionWithCounts: TypeAlias = "WithAnnotations[ProcessVersion, VersionCounts]"
+
+
 def process_versions_with_counts(
     queryset: QuerySet[ProcessVersion] | None = None,
-) -> QuerySet[ProcessVersion]:
+) -> QuerySet[VersionWithCounts]:
     """Versions, each with `running` and `completed`: how many claims run or ran on it."""
     queryset = ProcessVersion.objects.all() if queryset is None else queryset
     return queryset.annotate(
