@@ -83,7 +83,7 @@ def _read_xml(uploaded: UploadedFile, suffix: str) -> str:
             params={"file": name, "megabytes": local_digits(_megabytes())},
         )
     try:
-        text = uploaded.read().decode("utf-8-sig")
+        text: str = uploaded.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(
             _("%(file)s is not a text file in UTF-8."),
@@ -256,7 +256,8 @@ class ProcessVersionAdmin(DocumentAdmin):
             ),
         ]
         # Before the admin's own URLs, whose "<object_id>/" would swallow these.
-        return custom + super().get_urls()
+        own: list[URLPattern] = super().get_urls()
+        return custom + own
 
     def _version_or_404(self, request: HttpRequest, object_id: int | str) -> ProcessVersion:
         # get_object goes through get_queryset, so the record rules apply.
