@@ -77,6 +77,7 @@ def clock_at(moment: datetime.datetime | None) -> Iterator[None]:
 
 class _ClockDatetime(datetime.datetime):
     @classmethod
+    # The application's clock gives a plain datetime, not this class (typeshed says Self).
     def now(cls, tz: datetime.tzinfo | None = None) -> datetime.datetime:  # type: ignore[override]
         current = now()
         return current.astimezone(tz) if tz else current.replace(tzinfo=None)
