@@ -9,15 +9,19 @@ activating it makes new claims start on it. Running claims keep the version they
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import get_language_bidi, gettext
@@ -51,19 +55,19 @@ class _MultipleFileInput(UnfoldAdminFileFieldWidget):
 class _MultipleFileField(forms.FileField):
     """Any number of files (none included) under one input."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("widget", _MultipleFileInput(attrs={"accept": ".dmn"}))
         kwargs.setdefault("required", False)
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
         single = super().clean
         if isinstance(data, list | tuple):
             return [single(item, initial) for item in data if item]
         return [single(data, initial)] if data else []
 
 
-def _read_xml(uploaded, suffix: str) -> str:
+def _read_xml(uploaded: UploadedFile, suffix: str) -> str:
     """Return an uploaded BPMN or DMN file's text, refusing anything else before parsing."""
     name = uploaded.name or ""
     if not name.lower().endswith(suffix):
@@ -72,14 +76,14 @@ def _read_xml(uploaded, suffix: str) -> str:
             code=CommonErrorCode.FILE_TYPE,
             params={"file": name, "suffix": suffix},
         )
-    if uploaded.size > validation.MAX_FILE_BYTES:
+    if (uploaded.size or 0) > validation.MAX_FILE_BYTES:
         raise ValidationError(
             _("%(file)s is larger than %(megabytes)s MB."),
             code=ProcessErrorCode.FILE_SIZE,
             params={"file": name, "megabytes": local_digits(_megabytes())},
         )
     try:
-        text = uploaded.read().decode("utf-8-sig")
+        text: str = uploaded.read().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValidationError(
             _("%(file)s is not a text file in UTF-8."),
@@ -193,22 +197,25 @@ class ProcessVersionAdmin(DocumentAdmin):
     ordering = ["process_id", "-number"]
     warn_unsaved_form = False
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[versions.VersionWithCounts]:
         return versions.process_versions_with_counts(super().get_queryset(request))
 
     @admin.display(description=_("what changed"), ordering="note")
-    def note_text(self, obj) -> str:
+    def note_text(self, obj: ProcessVersion) -> str:
         return services.version_note(obj)
 
     # --- permissions: who may do what, in one place -----------------------------------------
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(
+        self, request: HttpRequest, obj: ProcessVersion | None = None
+    ) -> bool:
         # Claims ran on it, or may be moved back to it: a version is history, kept.
         return False
 
-    def may_activate(self, request) -> bool:
+    def may_activate(self, request: HttpRequest) -> bool:
         """Activating is changing a version: service managers and system administrators."""
-        return self.has_change_permission(request)
+        allowed: bool = self.has_change_permission(request)
+        return allowed
 
     # --- list -------------------------------------------------------------------------------
 
@@ -221,22 +228,22 @@ class ProcessVersionAdmin(DocumentAdmin):
         ordering="is_active",
         label={"active": "success", "draft": "warning"},
     )
-    def active_label(self, obj: ProcessVersion):
+    def active_label(self, obj: ProcessVersion) -> tuple[str, str | Promise] | str:
         if obj.is_draft:
             return ("draft", _("Draft"))
         return ("active", _("Active")) if obj.is_active else ""
 
     @display(description=_("running claims"), ordering="running")
-    def running_count(self, obj: ProcessVersion) -> str:
+    def running_count(self, obj: versions.VersionWithCounts) -> str:
         return local_digits(obj.running)
 
     @display(description=_("completed claims"), ordering="completed")
-    def completed_count(self, obj: ProcessVersion) -> str:
+    def completed_count(self, obj: versions.VersionWithCounts) -> str:
         return local_digits(obj.completed)
 
     # --- urls -------------------------------------------------------------------------------
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         wrap = self.admin_site.admin_view
         custom = [
@@ -249,11 +256,12 @@ class ProcessVersionAdmin(DocumentAdmin):
             ),
         ]
         # Before the admin's own URLs, whose "<object_id>/" would swallow these.
-        return custom + super().get_urls()
+        own: list[URLPattern] = super().get_urls()
+        return custom + own
 
-    def _version_or_404(self, request, object_id) -> ProcessVersion:
+    def _version_or_404(self, request: HttpRequest, object_id: int | str) -> ProcessVersion:
         # get_object goes through get_queryset, so the record rules apply.
-        version = self.get_object(request, str(object_id))
+        version: ProcessVersion | None = self.get_object(request, str(object_id))
         if version is None:
             raise Http404(_("No such record."))
         if not self.has_view_permission(request, version):
@@ -262,7 +270,9 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     # --- upload -----------------------------------------------------------------------------
 
-    def add_view(self, request, form_url="", extra_context=None):
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         """Upload the files; accepted, they become an inactive version shown next to the
         active one. Refused, nothing is saved."""
         if not self.has_add_permission(request):
@@ -271,10 +281,10 @@ class ProcessVersionAdmin(DocumentAdmin):
         if request.method == "POST" and form.is_valid():
             try:
                 with transaction.atomic():
-                    active = services.process_version_active()
+                    current = services.process_version_active()
                     version = services.process_version_create(
                         bpmn=form.cleaned_data["bpmn"],
-                        dmn_files=form.dmn_files(kept=active.dmn_files or {}),
+                        dmn_files=form.dmn_files(kept=current.dmn_files or {}),
                         note=form.cleaned_data["note"],
                         actor=request.user,
                     )
@@ -309,7 +319,13 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     # --- the version page: facts, comparison, files, activation ------------------------------
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         version = self._version_or_404(request, object_id)
         others = ProcessVersion.objects.filter(process_id=version.process_id).exclude(pk=version.pk)
         against = None
@@ -356,19 +372,19 @@ class ProcessVersionAdmin(DocumentAdmin):
         return TemplateResponse(request, "process/versions/version.html", context)
 
     @staticmethod
-    def _step_cells(bpmn_id: str, name: str) -> list:
+    def _step_cells(bpmn_id: str, name: str) -> list[str]:
         return [
             format_html('<code class="meter-ltr">{}</code>', bpmn_id),
             gettext(name) if name else "—",
         ]
 
-    def _steps_table(self, steps: list[versions.Step]) -> dict:
+    def _steps_table(self, steps: list[versions.Step]) -> dict[str, Any]:
         return {
             "headers": [_("step"), _("name"), _("lane")],
             "rows": [[*self._step_cells(s.bpmn_id, s.name), s.lane or "—"] for s in steps],
         }
 
-    def _changes_table(self, changes: list[versions.StepChange]) -> dict:
+    def _changes_table(self, changes: list[versions.StepChange]) -> dict[str, Any]:
         rows = []
         for change in changes:
             bpmn_id, name = self._step_cells(change.bpmn_id, change.name)
@@ -381,7 +397,7 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     # --- activate -----------------------------------------------------------------------------
 
-    def activate_view(self, request, object_id):
+    def activate_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Confirm (GET), then make the version the one new claims start on (POST)."""
         version = self._version_or_404(request, object_id)
         if not self.may_activate(request):
@@ -425,7 +441,7 @@ class ProcessVersionAdmin(DocumentAdmin):
 
     # --- download -----------------------------------------------------------------------------
 
-    def file_view(self, request, object_id, filename: str):
+    def file_view(self, request: HttpRequest, object_id: int, filename: str) -> HttpResponse:
         """Download one of the version's files, as uploaded (to edit and upload again)."""
         version = self._version_or_404(request, object_id)
         files = dict(versions.process_version_files(version))
@@ -434,5 +450,7 @@ class ProcessVersionAdmin(DocumentAdmin):
         response = HttpResponse(
             files[filename].encode(), content_type="application/xml; charset=utf-8"
         )
-        response["Content-Disposition"] = content_disposition_header(True, filename)
+        disposition = content_disposition_header(True, filename)
+        if disposition:  # always, for an attachment
+            response["Content-Disposition"] = disposition
         return response

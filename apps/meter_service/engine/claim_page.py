@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from typing import Any
 
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
+from SpiffWorkflow.camunda.specs.user_task import FormField
 
 from apps.meter_service import permissions
-from apps.meter_service.audit.history import document_events
+from apps.meter_service.audit.history import HistoryRow, document_events
 from apps.meter_service.audit.history import history_rows as rows_of
 from apps.meter_service.audit.labels import event_label
+from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.core.display import local_digits, rial_text
 from apps.meter_service.core.jalali import format_date, format_datetime
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.events import ProcessEvents
+from apps.meter_service.engine.models import ProcessVersion
 from apps.meter_service.engine.selectors import claim_sla, claim_tasks, lane_label
 
 # Form values worth showing in the history (the rest stay in the step's data).
@@ -36,9 +44,9 @@ _SHOWN_FIELDS = (
 )
 
 
-def open_steps_html(claim, user) -> str:
+def open_steps_html(claim: Claim, user: Actor) -> str:
     """The claim's open steps: a link to each for those whose role may do it."""
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for task in claim_tasks(claim=claim).filter(completed_at__isnull=True):
         name = gettext(task.name)
         if permissions.may_work_lane(user, task.lane):
@@ -53,7 +61,7 @@ def open_steps_html(claim, user) -> str:
     )
 
 
-def _form_fields(version, element_id: str) -> dict:
+def _form_fields(version: ProcessVersion | None, element_id: str) -> dict[str, FormField]:
     """The form fields of a step in a version, by id (empty for an unknown step)."""
     if version is None:
         return {}
@@ -63,7 +71,7 @@ def _form_fields(version, element_id: str) -> dict:
     return {f.id: f for f in form.fields} if form else {}
 
 
-def _value_text(field, value) -> str:
+def _value_text(field: FormField | None, value: Any) -> str:
     if value is True:
         return gettext("yes")
     if field is not None and field.type == "enum":
@@ -79,7 +87,7 @@ def _value_text(field, value) -> str:
     return local_digits(value)
 
 
-def _data_text(data: dict, fields: dict) -> str:
+def _data_text(data: dict[str, Any], fields: dict[str, FormField]) -> str:
     shown = []
     for key in _SHOWN_FIELDS:
         if data.get(key) in (None, "", False):
@@ -90,7 +98,7 @@ def _data_text(data: dict, fields: dict) -> str:
     return "؛ ".join(shown)
 
 
-def task_step_text(params: dict, version) -> tuple[str, str]:
+def task_step_text(params: dict[str, Any], version: ProcessVersion | None) -> tuple[str, str]:
     """A person's step of the process as (title, detail): the step's name, translated, and
     the values it was given, then where the process went."""
     title = gettext(params.get("step_name") or "")
@@ -102,7 +110,7 @@ def task_step_text(params: dict, version) -> tuple[str, str]:
     return title, detail
 
 
-def automatic_step_text(params: dict) -> str:
+def automatic_step_text(params: dict[str, Any]) -> str:
     """What an automatic move of the process was (for the full history): its start, a
     message, a timer or a move to another version, and the steps it opened."""
     kind = params.get("kind")
@@ -122,7 +130,7 @@ def automatic_step_text(params: dict) -> str:
     return f"{text} → {nxt}" if nxt else text
 
 
-def history_html(events, version=None) -> str:
+def history_html(events: Iterable[DocumentEvent], version: ProcessVersion | None = None) -> str:
     """Every event of the claim, oldest first, with who did it and, for steps, the data."""
     rows = []
     for event in events:
@@ -143,17 +151,19 @@ def history_html(events, version=None) -> str:
     )
 
 
-def history_rows(claim) -> list:
+def history_rows(claim: Claim) -> list[HistoryRow]:
     """The claim's whole history for the desk's History page: its own events, every step of
     its process (automatic ones too), and the events of its payments, bill charges, tests,
     work orders, corrections, adjustment lines and complaints."""
     import dataclasses
 
-    related = [
-        relation.related_model.objects.filter(**{relation.field.name: claim})
-        for relation in claim._meta.related_objects
-        if relation.one_to_many and relation.related_model._meta.app_label == "meter_service"
-    ]
+    related: list[QuerySet[Any]] = []
+    for relation in claim._meta.related_objects:
+        model = relation.related_model
+        if isinstance(model, str):  # "self", only before the models are loaded
+            continue
+        if relation.one_to_many and model._meta.app_label == "meter_service":
+            related.append(model._default_manager.filter(**{relation.field.name: claim}))
     events = list(document_events(claim, related))
     process = getattr(claim, "process", None)
     version = process.version if process is not None else None
@@ -170,7 +180,7 @@ def history_rows(claim) -> list:
     return rows
 
 
-def sla_html(claim) -> str:
+def sla_html(claim: Claim) -> str:
     """The claim's service level: state, working time used of the target, due time."""
     from django.utils import timezone
 

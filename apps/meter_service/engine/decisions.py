@@ -11,15 +11,18 @@ import threading
 from decimal import Decimal
 from types import SimpleNamespace
 
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+
 from apps.meter_service.engine import runner
+from apps.meter_service.engine.models import ProcessVersion
 
 DECISION_ID = "test_verdict"
 
-_tables: dict[str, object] = {}
+_tables: dict[str, DMNEngine] = {}
 _lock = threading.Lock()
 
 
-def verdict_table(dmn_files: dict[str, str], checksum: str):
+def verdict_table(dmn_files: dict[str, str], checksum: str) -> DMNEngine:
     """The DMN engine of decision test_verdict in these files (parsed once per checksum)."""
     table = _tables.get(checksum)
     if table is None:
@@ -41,7 +44,7 @@ def _number(value: Decimal | None) -> float | None:
 
 def decide_verdict(
     *,
-    version,
+    version: ProcessVersion,
     tampered: bool,
     stopped: bool,
     error_percent: Decimal | None,
@@ -62,4 +65,5 @@ def decide_verdict(
     result = table.result(task)
     if "verdict" not in result:
         raise ValueError(f"test_verdict gave no verdict for {data}")
-    return result["verdict"]
+    verdict: str = result["verdict"]
+    return verdict

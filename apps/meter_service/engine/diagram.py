@@ -11,11 +11,15 @@ waits now.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from django.utils.translation import get_language, gettext
 from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.models import ProcessInstance
 from apps.meter_service.engine.selectors import lane_label
@@ -76,7 +80,7 @@ def _parse(xml: str) -> etree._Element:
     return etree.fromstring(xml.encode("utf-8"), _parser())
 
 
-def _local(element) -> tuple[str | None, str]:
+def _local(element: etree._Element) -> tuple[str | None, str]:
     qname = etree.QName(element)
     return qname.namespace, qname.localname
 
@@ -126,7 +130,8 @@ def _translated(xml: str, language: str | None) -> str:
             element.set("name", lane_label(name))
         elif tag in SHOWN_ELEMENTS:
             element.set("name", gettext(name))
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=True).decode("utf-8")
+    xml_bytes: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    return xml_bytes.decode("utf-8")
 
 
 def translated_bpmn(xml: str) -> str:
@@ -148,7 +153,7 @@ def _flows(xml: str) -> dict[tuple[str, str], list[str]]:
     return flows
 
 
-def _bpmn_parent(task):
+def _bpmn_parent(task: SpiffTask) -> SpiffTask | None:
     """The nearest ancestor that is a BPMN element (the engine adds splits and joins)."""
     parent = task.parent
     while parent is not None and not parent.task_spec.bpmn_id:
@@ -156,7 +161,7 @@ def _bpmn_parent(task):
     return parent
 
 
-def workflow_progress(workflow, xml: str) -> tuple[list[str], list[str]]:
+def workflow_progress(workflow: BpmnWorkflow, xml: str) -> tuple[list[str], list[str]]:
     """(completed, current) element ids of a loaded workflow, in the order the engine has them.
 
     Completed: the BPMN elements whose tasks completed, and the sequence flows between a
@@ -184,7 +189,7 @@ def workflow_progress(workflow, xml: str) -> tuple[list[str], list[str]]:
     return [i for i in completed if i not in current], list(current)
 
 
-def claim_diagram_state(claim) -> dict | None:
+def claim_diagram_state(claim: Claim) -> dict[str, Any] | None:
     """What the diagram of one claim shows, or None for a claim without a process.
 
     {"xml": the instance's version's BPMN, translated; "completed": element ids passed;
@@ -211,5 +216,4 @@ def claim_diagram_state(claim) -> dict | None:
 
 def public_diagram_xml() -> str:
     """The process new claims follow (the active version), translated."""
-
     return translated_bpmn(process_version_active().bpmn)

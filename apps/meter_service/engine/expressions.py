@@ -157,19 +157,19 @@ def _check(node: ast.AST, functions: set[str], depth: int) -> None:
                     raise ExpressionError(_("starred items are not allowed"))
                 _check(item, functions, deeper)
         case ast.Dict(keys=keys, values=values):
-            for part in (*keys, *values):
-                if part is None:
+            for entry in (*keys, *values):
+                if entry is None:
                     raise ExpressionError(_("** in a dict is not allowed"))
-                _check(part, functions, deeper)
+                _check(entry, functions, deeper)
         case ast.Subscript(value=value, slice=index, ctx=ast.Load()):
             if not isinstance(value, ast.Name | ast.Subscript):
                 raise ExpressionError(_("only the task's data may be subscripted"))
             _check(value, functions, deeper)
             _check(index, functions, deeper)
         case ast.Slice(lower=lower, upper=upper, step=step):
-            for part in (lower, upper, step):
-                if part is not None:
-                    _check(part, functions, deeper)
+            for bound in (lower, upper, step):
+                if bound is not None:
+                    _check(bound, functions, deeper)
         case ast.Call(func=ast.Name(id=name), args=args, keywords=keywords):
             _check_name(name)
             if name not in functions:
@@ -211,7 +211,7 @@ def evaluate(text: str, data: Mapping[str, Any]) -> Any:
 
 
 class _Interpreter:
-    def __init__(self, data: Mapping[str, Any], functions: dict[str, Callable[..., Any]]):
+    def __init__(self, data: Mapping[str, Any], functions: dict[str, Callable[..., Any]]) -> None:
         self.data = data
         self.functions = functions
 
@@ -244,9 +244,9 @@ class _Interpreter:
                 return _UNARY[type(op)](self.run(operand))
             case ast.Compare(left=left, ops=ops, comparators=comparators):
                 current = self.run(left)
-                for op, comparator in zip(ops, comparators, strict=True):
+                for comparison, comparator in zip(ops, comparators, strict=True):
                     following = self.run(comparator)
-                    if not _COMPARE[type(op)](current, following):
+                    if not _COMPARE[type(comparison)](current, following):
                         return False
                     current = following
                 return True
@@ -259,7 +259,12 @@ class _Interpreter:
             case ast.Set(elts=items):
                 return {self.run(item) for item in items}
             case ast.Dict(keys=keys, values=values):
-                return {self.run(k): self.run(v) for k, v in zip(keys, values, strict=True)}
+                mapping = {}
+                for key, item in zip(keys, values, strict=True):
+                    if key is None:  # `{**other}`: parse() refuses it
+                        raise ExpressionError(_("** in a dict is not allowed"))
+                    mapping[self.run(key)] = self.run(item)
+                return mapping
             case ast.Subscript(value=value, slice=index):
                 container = self.run(value)
                 if type(container) not in _SUBSCRIPTABLE:
@@ -274,7 +279,11 @@ class _Interpreter:
                         _("%(name)s() is not a function processes may call") % {"name": name}
                     )
                 values = [self.run(arg) for arg in args]
-                named = {keyword.arg: self.run(keyword.value) for keyword in keywords}
+                named = {}
+                for keyword in keywords:
+                    if keyword.arg is None:  # `**other`: parse() refuses it
+                        raise ExpressionError(_("** arguments are not allowed"))
+                    named[keyword.arg] = self.run(keyword.value)
                 return function(*values, **named)
         raise ExpressionError(
             _("%(kind)s is not allowed in an expression") % {"kind": type(node).__name__}

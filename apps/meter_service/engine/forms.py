@@ -8,13 +8,18 @@ the catalogue (workflows/labels.py lists the BPMN's strings); dates are Jalali i
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from SpiffWorkflow.camunda.specs.user_task import FormField
+from SpiffWorkflow.specs.base import TaskSpec
 
 from apps.meter_service.core.forms import DigitNormalizingForm, digits_input
 from apps.meter_service.core.jalali import JalaliDateField, format_date
@@ -48,7 +53,7 @@ def date_hint() -> str:
     }
 
 
-def _field(spec_field) -> forms.Field:
+def _field(spec_field: FormField) -> forms.Field:
     rules = {v.name: v.config for v in spec_field.validation}
     required = "required" in rules
     label = gettext(spec_field.label or spec_field.id)
@@ -89,22 +94,33 @@ def _field(spec_field) -> forms.Field:
     )
 
 
-def _number(value: str | None, kind):
-    return None if value in (None, "") else kind(value)
+_Number = TypeVar("_Number", int, Decimal)
+
+
+def _number(value: str | None, kind: Callable[[str], _Number]) -> _Number | None:
+    return None if value is None or value == "" else kind(value)
 
 
 class TaskForm(DigitNormalizingForm):
     """The fields of one user task, with its cross-field rules."""
 
-    def __init__(self, *args, spec_fields=(), extra_rule=None, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        spec_fields: Iterable[FormField] = (),
+        extra_rule: Callable[[handlers.TaskData], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self._spec_fields = list(spec_fields)
         self._extra_rule = extra_rule
         for spec_field in self._spec_fields:
             self.fields[spec_field.id] = _field(spec_field)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned is None:  # as Django does when a clean() returns nothing
+            cleaned = self.cleaned_data
         for spec_field in self._spec_fields:
             condition = next(
                 (v.config for v in spec_field.validation if v.name == "required_if"), None
@@ -122,9 +138,9 @@ class TaskForm(DigitNormalizingForm):
         return cleaned
 
 
-def task_data(cleaned: dict) -> dict:
+def task_data(cleaned: Mapping[str, Any]) -> dict[str, Any]:
     """Cleaned values as the plain JSON the engine keeps (dates ISO, decimals as floats)."""
-    data = {}
+    data: dict[str, Any] = {}
     for key, value in cleaned.items():
         if isinstance(value, datetime.date):
             value = value.isoformat()
@@ -136,8 +152,11 @@ def task_data(cleaned: dict) -> dict:
     return data
 
 
-def form_for(task_spec, data=None, files=None) -> TaskForm:
-
+def form_for(
+    task_spec: TaskSpec,
+    data: Mapping[str, Any] | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
+) -> TaskForm:
     spec_form = getattr(task_spec, "form", None)
     return TaskForm(
         data,

@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextvars
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Claim, PaymentMethod
 from apps.meter_service.doctype.correction.services import adjustment_for_damage, adjustment_for_fee
@@ -31,14 +32,18 @@ from apps.meter_service.doctype.work_order.services import work_order_from_proce
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.models import ProcessTask
 
+# A task's data: the JSON values the process keeps and its expressions read.
+TaskData: TypeAlias = dict[str, Any]
+
 # The user whose action is being carried through the process (None for timers and jobs).
-current_actor: contextvars.ContextVar = contextvars.ContextVar("process_actor", default=None)
+current_actor: contextvars.ContextVar[Actor] = contextvars.ContextVar("process_actor", default=None)
 # The SLA clock of a claim whose process is starting, not saved yet (see process_start).
-new_clock: contextvars.ContextVar = contextvars.ContextVar("process_new_clock", default=None)
+new_clock: contextvars.ContextVar[SlaClock | None] = contextvars.ContextVar(
+    "process_new_clock", default=None
+)
 
 
-def _claim(data: dict):
-
+def _claim(data: TaskData) -> Claim:
     return Claim.objects.select_for_update().get(pk=data["claim_id"])
 
 
@@ -52,7 +57,6 @@ def setting(name: str) -> Any:
 
 def sla_due(claim_id: int, fraction: float) -> str:
     """When the claim's SLA clock will have used `fraction` of its target (ISO 8601)."""
-
     clock = new_clock.get()
     if clock is None or clock.claim_id != claim_id:
         clock = SlaClock.objects.get(claim_id=claim_id)
@@ -69,7 +73,6 @@ def access_due() -> str:
 
 def fee_collected(claim_id: int) -> bool:
     """Whether the claim's fee has been paid in money (not still on the next gas bill)."""
-
     claim = Claim.objects.only("payment_method", "paid_at").get(pk=claim_id)
     return claim.paid_at is not None and claim.payment_method != PaymentMethod.NEXT_BILL
 
@@ -83,14 +86,12 @@ EXPRESSION_FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 
 # --- service-task topics ------------------------------------------------------------------
-def claim_expire(data: dict) -> dict:
-
+def claim_expire(data: TaskData) -> TaskData:
     claim_services.claim_end_expired(claim=_claim(data), now=runner.now())
     return {}
 
 
-def claim_visit_scheduled(data: dict) -> dict:
-
+def claim_visit_scheduled(data: TaskData) -> TaskData:
     claim_services.claim_visit_scheduled(
         claim=_claim(data),
         visit_date=datetime.date.fromisoformat(data["visit_date"]),
@@ -101,7 +102,7 @@ def claim_visit_scheduled(data: dict) -> dict:
     return {}
 
 
-def inspection_tolerance(data: dict) -> dict:
+def inspection_tolerance(data: TaskData) -> TaskData:
     """The in-service tolerance (± %) for the meter's accuracy class, from the settings.
 
     One setting, IN_SERVICE_TOLERANCE_BANDS (by class and flow band), as the test record
@@ -119,9 +120,8 @@ def inspection_tolerance(data: dict) -> dict:
     return {"accuracy_class": accuracy_class, "mpe": float(tolerance)}
 
 
-def _close(outcome: str) -> Callable[[dict], dict]:
-    def close(data: dict) -> dict:
-
+def _close(outcome: str) -> Callable[[TaskData], TaskData]:
+    def close(data: TaskData) -> TaskData:
         claim_services.claim_close(
             claim=_claim(data),
             outcome=outcome,
@@ -149,8 +149,7 @@ CLOSING_FINDINGS = (
 )
 
 
-def fee_settle(data: dict) -> dict:
-
+def fee_settle(data: TaskData) -> TaskData:
     claim = claim_services.claim_settle_fee(
         claim=_claim(data), action=data["fee_action"], actor=current_actor.get()
     )
@@ -158,14 +157,14 @@ def fee_settle(data: dict) -> dict:
     return {}
 
 
-def close_tampered(data: dict) -> dict:
+def close_tampered(data: TaskData) -> TaskData:
     """Charge the damage to the gas bill, then close the claim."""
 
     adjustment_for_damage(claim=_claim(data), damage_rial=int(data.get("damage_rial") or 0))
     return _close("tampered")(data)
 
 
-def _responsible_roles(data: dict) -> list[str]:
+def _responsible_roles(data: TaskData) -> list[str]:
 
     lanes = ProcessTask.objects.filter(
         instance__claim_id=data["claim_id"], completed_at__isnull=True
@@ -174,27 +173,25 @@ def _responsible_roles(data: dict) -> list[str]:
     return sorted({role for lane in lanes for role in roles.get(lane, [])})
 
 
-def sla_warn(data: dict) -> dict:
-
+def sla_warn(data: TaskData) -> TaskData:
     warned = sla_services.sla_warn(
         claim=_claim(data), roles=_responsible_roles(data), now=runner.now()
     )
     return {"sla_warned": warned}
 
 
-def sla_escalate(data: dict) -> dict:
-
+def sla_escalate(data: TaskData) -> TaskData:
     return {"sla_escalated": sla_services.sla_escalate(claim=_claim(data), now=runner.now())}
 
 
-def work_order_open(data: dict) -> dict:
+def work_order_open(data: TaskData) -> TaskData:
     """Open the claim's replacement work order for the emergency post crew."""
 
     work_order = work_order_from_process(data["claim_id"], data, current_actor.get())
     return {"work_order_id": work_order.pk}
 
 
-TOPICS: dict[str, Callable[[dict], dict]] = {
+TOPICS: dict[str, Callable[[TaskData], TaskData]] = {
     "claim.expire": claim_expire,
     "claim.visit_scheduled": claim_visit_scheduled,
     "inspection.tolerance": inspection_tolerance,
@@ -208,7 +205,7 @@ TOPICS: dict[str, Callable[[dict], dict]] = {
 }
 
 
-def run_topic(topic: str, data: dict) -> dict:
+def run_topic(topic: str, data: TaskData) -> TaskData:
     return TOPICS[topic](data)
 
 
@@ -216,7 +213,7 @@ def run_topic(topic: str, data: dict) -> dict:
 # The SMS of the steps that have no service task of their own. Each is queued in the step's
 # transaction and sent after it commits (the claim_notify job), in the order the steps ran, so
 # a test result is told before the closing it leads to.
-def _tell(data: dict, event: str, **facts: Any) -> None:
+def _tell(data: TaskData, event: str, **facts: Any) -> None:
 
     enqueue(
         "claim_notify",
@@ -227,13 +224,13 @@ def _tell(data: dict, event: str, **facts: Any) -> None:
     )
 
 
-def _test_done(data: dict) -> None:
+def _test_done(data: TaskData) -> None:
     """The technician could not reach the meter: ask for access, with the deadline."""
     if data.get("outcome") == "no_access":
         _tell(data, "access_needed", access_by=access_due())
 
 
-def _verdict_decided(data: dict) -> None:
+def _verdict_decided(data: TaskData) -> None:
     _tell(
         data,
         "test_result",
@@ -242,18 +239,18 @@ def _verdict_decided(data: dict) -> None:
     )
 
 
-def _meter_replaced(data: dict) -> None:
+def _meter_replaced(data: TaskData) -> None:
     _tell(data, "meter_replaced", new_serial=str(data.get("new_serial") or ""))
 
 
-def _correction_approved(data: dict) -> None:
+def _correction_approved(data: TaskData) -> None:
     _tell(data, "correction_approved", correction_rial=int(data.get("correction_rial") or 0))
 
 
 # By step id (BPMN element id): a user task when it is completed, an automatic step (task,
 # gateway) when it has run. Gateway_join_approval is reached once the correction stands:
 # within the billing officer's limit, or approved by the service manager.
-STEP_LISTENERS: dict[str, Callable[[dict], None]] = {
+STEP_LISTENERS: dict[str, Callable[[TaskData], None]] = {
     "Task_test": _test_done,
     "Task_verdict": _verdict_decided,
     "Task_replace": _meter_replaced,
@@ -261,7 +258,7 @@ STEP_LISTENERS: dict[str, Callable[[dict], None]] = {
 }
 
 
-def step_done(element_id: str, data: dict) -> None:
+def step_done(element_id: str, data: TaskData) -> None:
     """Tell whoever must know that the step `element_id` is done (nothing for most steps)."""
     listener = STEP_LISTENERS.get(element_id)
     if listener is not None and "claim_id" in data:
@@ -269,7 +266,7 @@ def step_done(element_id: str, data: dict) -> None:
 
 
 # --- rules a task's form cannot say in its field list ------------------------------------
-def _check_test_findings(data: dict) -> None:
+def _check_test_findings(data: TaskData) -> None:
     if data.get("outcome") != "tested" or data.get("stopped") or data.get("tampered"):
         return
     if data.get("error_percent") is None:
@@ -278,6 +275,6 @@ def _check_test_findings(data: dict) -> None:
         )
 
 
-FORM_RULES: dict[str, Callable[[dict], None]] = {
+FORM_RULES: dict[str, Callable[[TaskData], None]] = {
     "Task_test": _check_test_findings,
 }

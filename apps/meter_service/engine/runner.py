@@ -7,6 +7,10 @@ carry `camunda:formData` fields; service tasks are `camunda:type="external"` wit
 name a DMN decision with `camunda:decisionRef`. Lanes are named by role code.
 """
 
+# SpiffWorkflow ships no type information (its classes are Any), and this module extends
+# them: the one check of --strict it cannot meet.
+# mypy: allow-subclassing-any
+
 from __future__ import annotations
 
 import contextlib
@@ -15,6 +19,9 @@ import datetime
 import functools
 import json
 import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any, TypeAlias
 
 from django.utils import timezone
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -27,14 +34,24 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import (
     BpmnWorkflowConverter,
     WorkflowConverter,
 )
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.task import Task as SpiffTask
 
 from apps.meter_service.engine import expressions, handlers
+from apps.meter_service.engine.models import ProcessVersion
 
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+
+# SpiffWorkflow ships no type information: its classes are Any to mypy. The aliases say
+# which of its objects a value is.
+SubprocessSpecs: TypeAlias = dict[str, BpmnProcessSpec]
+# A version's parsed process: its spec and the specs of the processes it calls.
+ParsedSpecs: TypeAlias = tuple[BpmnProcessSpec, SubprocessSpecs]
 
 
 # --- the clock ------------------------------------------------------------------------------
@@ -48,7 +65,7 @@ def now() -> datetime.datetime:
 
 
 @contextlib.contextmanager
-def clock_at(moment: datetime.datetime | None):
+def clock_at(moment: datetime.datetime | None) -> Iterator[None]:
     """Run the engine as if it were `moment` (timers, SLA, handlers); None is real time."""
     previous = getattr(_clock, "at", None)
     _clock.at = moment
@@ -60,7 +77,8 @@ def clock_at(moment: datetime.datetime | None):
 
 class _ClockDatetime(datetime.datetime):
     @classmethod
-    def now(cls, tz=None):
+    # The application's clock gives a plain datetime, not this class (typeshed says Self).
+    def now(cls, tz: datetime.tzinfo | None = None) -> datetime.datetime:  # type: ignore[override]
         current = now()
         return current.astimezone(tz) if tz else current.replace(tzinfo=None)
 
@@ -72,12 +90,11 @@ spiff_timer.datetime = _ClockDatetime
 class TopicServiceTask(ServiceTask):
     """A service task that calls the application's handler registered for its topic."""
 
-    def __init__(self, wf_spec, bpmn_id, topic: str, **kwargs):
+    def __init__(self, wf_spec: BpmnProcessSpec, bpmn_id: str, topic: str, **kwargs: Any) -> None:
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.topic = topic
 
-    def _execute(self, task) -> bool:
-
+    def _execute(self, task: SpiffTask) -> bool:
         result = handlers.run_topic(self.topic, task.data)
         if result:
             task.data.update(result)
@@ -85,16 +102,19 @@ class TopicServiceTask(ServiceTask):
 
 
 class TopicServiceTaskParser(TaskParser):
-    def create_task(self):
+    def create_task(self) -> TopicServiceTask:
         topic = self.node.get(f"{{{CAMUNDA_NS}}}topic") or ""
         if not topic:
             self.raise_validation_exception("A service task needs a camunda:topic.")
-        return self.spec_class(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
+        task_spec: TopicServiceTask = self.spec_class(
+            self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes
+        )
+        return task_spec
 
 
 class TopicServiceTaskConverter(BpmnTaskSpecConverter):
-    def to_dict(self, spec):
-        dct = self.get_default_attributes(spec)
+    def to_dict(self, spec: TopicServiceTask) -> dict[str, Any]:
+        dct: dict[str, Any] = self.get_default_attributes(spec)
         dct["topic"] = spec.topic
         return dct
 
@@ -112,20 +132,27 @@ class ProcessParser(CamundaParser):
 # (expressions.py), which interprets a checked AST: Python's eval is never called, and no
 # script is ever run.
 class _Environment(TaskDataEnvironment):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__({})
 
-    def evaluate(self, expression, context, external_context=None):
-
+    def evaluate(
+        self,
+        expression: str,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+    ) -> Any:
         # As SpiffWorkflow's own environment: the task's data wins over outside names.
         return expressions.evaluate(expression, {**(external_context or {}), **context})
 
-    def execute(self, script, context, external_context=None):
-
+    def execute(
+        self,
+        script: str,
+        context: dict[str, Any],
+        external_context: dict[str, Any] | None = None,
+    ) -> bool:
         raise expressions.ExpressionError("processes may not run scripts")
 
-    def call_service(self, context, **kwargs):
-
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise expressions.ExpressionError("processes call services through service tasks")
 
 
@@ -140,7 +167,9 @@ def _validator() -> BpmnValidator:
     return BpmnValidator()
 
 
-def parse(bpmn: str, dmn_files: dict[str, str], process_id: str):
+def parse(
+    bpmn: str, dmn_files: dict[str, str], process_id: str
+) -> tuple[BpmnProcessSpec, SubprocessSpecs, ProcessParser]:
     """Parse and validate the files; return (spec, subprocess specs, parser).
 
     Raises SpiffWorkflow's ValidationException for a file that does not follow the BPMN or
@@ -156,11 +185,11 @@ def parse(bpmn: str, dmn_files: dict[str, str], process_id: str):
 
 # Parsed specs by the checksum of their files: a version never changes, and equal files
 # parse to equal specs, so a worker parses each version once (or at start, see warm()).
-_specs: dict[str, tuple] = {}
+_specs: dict[str, ParsedSpecs] = {}
 _specs_lock = threading.Lock()
 
 
-def version_spec(version):
+def version_spec(version: ProcessVersion) -> ParsedSpecs:
     """The parsed (spec, subprocess specs) of a version."""
     found = _specs.get(version.checksum)
     if found is None:
@@ -196,15 +225,15 @@ _restoring = threading.local()
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
     """Store the workflow's state only: its spec is the version's files, parsed once."""
 
-    def to_dict(self, workflow):
+    def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         # BpmnWorkflowConverter.to_dict less the spec and the subprocess specs, which it
         # would convert (a third of the dump's time) only for them to be dropped here.
-        dct = WorkflowConverter.to_dict(self, workflow)
+        dct: dict[str, Any] = WorkflowConverter.to_dict(self, workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
-    def from_dict(self, dct):
+    def from_dict(self, dct: dict[str, Any]) -> BpmnWorkflow:
         spec, subprocess_specs = _restoring.spec
         workflow = self.target_class(spec, subprocess_specs, deserializing=True)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
@@ -215,10 +244,8 @@ class _SpeclessWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _uuid(value):
-    from uuid import UUID
-
-    return UUID(value)
+def _uuid(value: str) -> uuid.UUID:
+    return uuid.UUID(value)
 
 
 @functools.cache
@@ -230,24 +257,25 @@ def _serializer() -> BpmnWorkflowSerializer:
     return BpmnWorkflowSerializer(registry)
 
 
-def spec_registry():
+def spec_registry() -> DefaultRegistry:
     """The serializer's registry: SpiffWorkflow compares specs through it."""
     return _serializer().registry
 
 
-def new_workflow(version) -> BpmnWorkflow:
+def new_workflow(version: ProcessVersion) -> BpmnWorkflow:
     spec, subprocess_specs = version_spec(version)
     return BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine())
 
 
-def dump(workflow: BpmnWorkflow) -> dict:
+def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
     serializer = _serializer()
     # Through JSON once so dates and decimals in task data become plain values the database
     # JSON column accepts, exactly as they will be read back.
-    return json.loads(serializer.serialize_json(workflow))
+    state: dict[str, Any] = json.loads(serializer.serialize_json(workflow))
+    return state
 
 
-def load(version, state: dict) -> BpmnWorkflow:
+def load(version: ProcessVersion, state: dict[str, Any]) -> BpmnWorkflow:
     serializer = _serializer()
     _restoring.spec = version_spec(version)
     try:

@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext
 
 from apps.meter_service import permissions
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.sla.calendar import load_calendar
 from apps.meter_service.doctype.sla.models import SlaClock, SlaState
 from apps.meter_service.doctype.sla.selectors import sla_due_at, sla_state_at
@@ -32,7 +34,7 @@ class TaskSla:
     due_at: datetime.datetime | None
 
 
-def claim_sla(claim, now: datetime.datetime) -> TaskSla | None:
+def claim_sla(claim: Claim, now: datetime.datetime) -> TaskSla | None:
     """The claim's service level at `now`: state, due time (None without a clock)."""
 
     try:
@@ -52,12 +54,14 @@ def claim_sla(claim, now: datetime.datetime) -> TaskSla | None:
 
 def task_sla(task: ProcessTask, now: datetime.datetime) -> TaskSla | None:
     """The claim's service level as seen from one of its tasks, read once per task row."""
+    # Kept on the row itself (a dynamic attribute the model does not declare).
     if not hasattr(task, "_sla"):
-        task._sla = claim_sla(task.instance.claim, now)
-    return task._sla
+        task._sla = claim_sla(task.instance.claim, now)  # type: ignore[attr-defined]
+    sla: TaskSla | None = task._sla  # type: ignore[attr-defined]
+    return sla
 
 
-def claim_tasks(*, claim) -> QuerySet[ProcessTask]:
+def claim_tasks(*, claim: Claim) -> QuerySet[ProcessTask]:
     """The claim's process steps done by people and open now, oldest first."""
     return (
         ProcessTask.objects.filter(instance__claim=claim)
@@ -66,9 +70,8 @@ def claim_tasks(*, claim) -> QuerySet[ProcessTask]:
     )
 
 
-def open_tasks_for(*, user, claim) -> QuerySet[ProcessTask]:
+def open_tasks_for(*, user: Actor, claim: Claim) -> QuerySet[ProcessTask]:
     """The claim's open steps this user may complete."""
-
     return claim_tasks(claim=claim).filter(
         completed_at__isnull=True, lane__in=permissions.lanes_of(user)
     )

@@ -14,29 +14,34 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.events import ProcessEvents
-from apps.meter_service.engine.forms import form_for, task_data
+from apps.meter_service.engine.forms import TaskForm, form_for, task_data
 from apps.meter_service.engine.models import (
     InstanceStatus,
     ProcessInstance,
@@ -57,7 +62,7 @@ SUBSCRIBER_LANE = "subscriber"
 SHIPPED_VERSION_NOTE = gettext_noop("meter_test.bpmn as shipped")
 
 
-def version_note(version) -> str:
+def version_note(version: ProcessVersion) -> str:
     """A version's note as the desk shows it: the shipped note translated, others as typed."""
     if not version.note:
         return "—"
@@ -65,6 +70,11 @@ def version_note(version) -> str:
 
 
 HISTORY = TaskState.COMPLETED | TaskState.STARTED | TaskState.ERROR
+
+
+def actor_user(actor: Actor) -> User | None:
+    """The actor as the user a record keeps: None for an anonymous visitor or nobody."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 class ProcessConflict(ValidationError):
@@ -86,10 +96,9 @@ def workflow_files() -> tuple[str, dict[str, str]]:
 
 @transaction.atomic
 def process_version_create(
-    *, bpmn: str, dmn_files: dict[str, str], note: str = "", actor=None
+    *, bpmn: str, dmn_files: dict[str, str], note: str = "", actor: Actor = None
 ) -> ProcessVersion:
     """Validate the files and keep them as the next version (not active yet)."""
-
     validate_files(bpmn, dmn_files, PROCESS_ID)
     checksum = files_checksum(bpmn, dmn_files)
     same = ProcessVersion.objects.filter(
@@ -112,7 +121,7 @@ def process_version_create(
         dmn_files=dmn_files,
         checksum=checksum,
         note=note,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_by=actor_user(actor),
     )
     record_event(
         document=version,
@@ -124,7 +133,7 @@ def process_version_create(
 
 
 @transaction.atomic
-def process_version_activate(*, version: ProcessVersion, actor=None) -> ProcessVersion:
+def process_version_activate(*, version: ProcessVersion, actor: Actor = None) -> ProcessVersion:
     """New claims start on this version from now; running claims keep theirs."""
     if version.is_draft:
         raise ValidationError(
@@ -170,16 +179,16 @@ class _Step:
     kind: str
     step: str = ""
     step_name: str = ""
-    data: dict = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     ran: list[str] = field(default_factory=list)
     # The people's steps open once it ran; None: read from the workflow when it is saved.
     to: list[str] | None = None
 
 
-def _run_engine(workflow, step: _Step) -> None:
+def _run_engine(workflow: BpmnWorkflow, step: _Step) -> None:
     """Run automatic steps and due timers until only people's steps and timers wait."""
 
-    def did_run(task) -> None:
+    def did_run(task: SpiffTask) -> None:
         if task.task_spec.bpmn_name:
             step.ran.append(task.task_spec.bpmn_id)
         if task.task_spec.bpmn_id:
@@ -193,13 +202,14 @@ def _run_engine(workflow, step: _Step) -> None:
     raise RuntimeError("the process does not settle: a loop without a waiting step")
 
 
-def _open_user_tasks(workflow) -> list:
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+def _open_user_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
+    tasks: list[SpiffTask] = workflow.get_tasks(state=TaskState.READY, manual=True)
+    return tasks
 
 
-def _next_timer(workflow) -> datetime.datetime | None:
+def _next_timer(workflow: BpmnWorkflow) -> datetime.datetime | None:
     """The earliest moment a timer the process waits on comes due (None: no timer)."""
-    due = []
+    due: list[datetime.datetime] = []
     for task in workflow.get_tasks(state=TaskState.WAITING):
         value = task.internal_data.get("event_value")
         if isinstance(value, dict):  # a cycle timer
@@ -215,7 +225,7 @@ def _next_timer(workflow) -> datetime.datetime | None:
     return min(due) if due else None
 
 
-def _waits_on_subscriber(workflow) -> bool:
+def _waits_on_subscriber(workflow: BpmnWorkflow) -> bool:
     return any(
         task.task_spec.lane == SUBSCRIBER_LANE
         for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
@@ -223,7 +233,12 @@ def _waits_on_subscriber(workflow) -> bool:
 
 
 def _save(
-    instance: ProcessInstance, workflow, steps: list[_Step], actor, *, created: bool = False
+    instance: ProcessInstance,
+    workflow: BpmnWorkflow,
+    steps: list[_Step],
+    actor: Actor,
+    *,
+    created: bool = False,
 ) -> ProcessInstance:
     """Save the engine state (refusing a lost race), sync the open tasks, clock and trail.
 
@@ -233,12 +248,12 @@ def _save(
     now = runner.now()
     before = instance.revision
     completed = workflow.is_completed()
-    end_event = ""
+    end_event: str = ""
     if completed:
         ends = [t for t in workflow.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id]
         ends = [t for t in ends if t.task_spec.__class__.__name__ == "EndEvent"]
         end_event = ends[-1].task_spec.bpmn_id if ends else ""
-    fields = {
+    fields: dict[str, Any] = {
         "state": runner.dump(workflow),
         "version": instance.version,
         "revision": before + 1,
@@ -314,8 +329,9 @@ def _save(
     return instance
 
 
-def _sync_sla(instance, workflow, completed: bool, now) -> None:
-
+def _sync_sla(
+    instance: ProcessInstance, workflow: BpmnWorkflow, completed: bool, now: datetime.datetime
+) -> None:
     if completed:
         sla.sla_clock_stop(claim=instance.claim, now=now)
     else:
@@ -335,11 +351,14 @@ def _locked(claim_id: int) -> ProcessInstance:
 
     instance = ProcessInstance.objects.select_for_update().get(claim_id=claim_id)
     instance.claim = Claim.objects.select_for_update().get(pk=claim_id)
-    instance.version = _version_to_run(pk=instance.version_id)
+    version = _version_to_run(pk=instance.version_id)
+    if version is None:  # the foreign key protects it: only a broken database gets here
+        raise ProcessVersion.DoesNotExist(f"process version {instance.version_id}")
+    instance.version = version
     return instance
 
 
-def _version_to_run(**lookup) -> ProcessVersion | None:
+def _version_to_run(**lookup: Any) -> ProcessVersion | None:
     """A version without its files: the engine keeps each version's parsed spec, and only
     a worker that has not parsed it yet reads them (a deferred field loads on first use)."""
     return ProcessVersion.objects.defer("bpmn", "dmn_files").filter(**lookup).first()
@@ -354,18 +373,19 @@ def _version_to_start() -> ProcessVersion:
     return copy.copy(version) if version is not None else process_version_active()
 
 
-def _catch_message(workflow, name: str, payload: dict | None) -> bool:
+def _catch_message(workflow: BpmnWorkflow, name: str, payload: dict[str, Any] | None) -> bool:
     event = BpmnEvent(
         MessageEventDefinition(name), payload={"payload": payload or {}, "result_var": name}
     )
-    return workflow.event_manager.catch(event, internal=False) != 0
+    caught: int = workflow.event_manager.catch(event, internal=False)
+    return caught != 0
 
 
 def process_start(
     *,
-    claim,
-    actor=None,
-    messages: tuple[tuple[str, dict], ...] = (),
+    claim: Claim,
+    actor: Actor = None,
+    messages: tuple[tuple[str, dict[str, Any]], ...] = (),
     payment_due: datetime.datetime | None = None,
 ) -> ProcessInstance:
     """Start the claim's process on the active version (in the filing's transaction).
@@ -417,7 +437,9 @@ def process_start(
     return _save(instance, workflow, steps, actor, created=True)
 
 
-def process_send_message(*, claim, name: str, payload: dict | None = None, actor=None) -> bool:
+def process_send_message(
+    *, claim: Claim, name: str, payload: dict[str, Any] | None = None, actor: Actor = None
+) -> bool:
     """Pass a message (fee_paid, claim_cancelled, ...) to the claim's process.
 
     Returns False when the process is not waiting for it (already past that point).
@@ -442,16 +464,15 @@ def process_send_message(*, claim, name: str, payload: dict | None = None, actor
     return True
 
 
-def process_check_can_complete(*, user, task: ProcessTask) -> None:
+def process_check_can_complete(*, user: Actor, task: ProcessTask) -> None:
     """Refuse a user whose roles are not the task's lane's, or who may not see the claim."""
-
     if not permissions.may_work_lane(user, task.lane):
         raise PermissionDenied(_("This step is for another role."))
     if not permissions.scope(user, Claim.objects.filter(pk=task.instance.claim_id)).exists():
         raise PermissionDenied(_("This step is for another role."))
 
 
-def process_task_form(*, task: ProcessTask, data=None):
+def process_task_form(*, task: ProcessTask, data: Mapping[str, Any] | None = None) -> TaskForm:
     """The form of an open task, built from its fields in the instance's version."""
     spec, _subs = runner.version_spec(task.instance.version)
     return form_for(spec.task_specs[task.element_id], data)
@@ -459,7 +480,11 @@ def process_task_form(*, task: ProcessTask, data=None):
 
 @transaction.atomic
 def process_complete_task(
-    *, task_id: uuid.UUID | str, user, data: dict, extra: dict | None = None
+    *,
+    task_id: uuid.UUID | str,
+    user: Actor,
+    data: Mapping[str, Any],
+    extra: dict[str, Any] | None = None,
 ) -> ProcessTask:
     """Complete one open user task with the submitted form data.
 
@@ -522,7 +547,13 @@ def _refuse_if_closed(task: ProcessTask) -> None:
             _("This step was withdrawn: the claim moved on without it."),
             code=ProcessErrorCode.PROCESS_CONFLICT,
         )
-    who = task.completed_by.get_full_name() or task.completed_by.get_username()
+    completed_by = task.completed_by
+    if completed_by is None:  # done by someone whose account is gone
+        raise ProcessConflict(
+            _("This step is no longer open; reload the claim."),
+            code=ProcessErrorCode.PROCESS_CONFLICT,
+        )
+    who = completed_by.get_full_name() or completed_by.get_username()
     raise ProcessConflict(
         _("%(who)s completed this step first; reload the claim.") % {"who": who},
         code=ProcessErrorCode.PROCESS_CONFLICT,
@@ -532,7 +563,7 @@ def _refuse_if_closed(task: ProcessTask) -> None:
 def process_run_timers(*, now: datetime.datetime | None = None, limit: int = 500) -> list[int]:
     """Fire the timers that are due; return the ids of the claims whose process moved."""
     now = now or timezone.now()
-    moved = []
+    moved: list[int] = []
     due = ProcessInstance.objects.filter(
         status=InstanceStatus.RUNNING, next_timer_at__lte=now
     ).values_list("claim_id", flat=True)[:limit]
@@ -556,7 +587,7 @@ def process_run_timers(*, now: datetime.datetime | None = None, limit: int = 500
 
 @transaction.atomic
 def process_instance_migrate(
-    *, instance: ProcessInstance, to_version: ProcessVersion, actor=None
+    *, instance: ProcessInstance, to_version: ProcessVersion, actor: Actor = None
 ) -> ProcessInstance:
     """Move a running instance onto another version of the process.
 
@@ -616,7 +647,7 @@ def process_instance_migrate(
     return instance
 
 
-def _refuse_stranded(tasks: list, to_version: ProcessVersion) -> None:
+def _refuse_stranded(tasks: list[SpiffTask], to_version: ProcessVersion) -> None:
     stranded = sorted({t.task_spec.bpmn_id or t.task_spec.name for t in tasks})
     if stranded:
         raise ValidationError(
@@ -626,7 +657,7 @@ def _refuse_stranded(tasks: list, to_version: ProcessVersion) -> None:
         )
 
 
-def _retitle_open_tasks(instance: ProcessInstance, workflow) -> None:
+def _retitle_open_tasks(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
     """Give the open task rows the new version's step id, name and lane.
 
     _save keeps the rows of tasks that stay open; after a move their step may be renamed or

@@ -14,24 +14,39 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save
 
 from apps.meter_service import reference_data
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype import process_steps
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.process_steps import OpenStep
 from apps.meter_service.engine import decisions, services
 from apps.meter_service.engine.models import ProcessInstance, ProcessTask, ProcessVersion
+
+
+def _task(step: OpenStep) -> ProcessTask:
+    """The step as the engine keeps it: the port hands back what open_step gave."""
+    if not isinstance(step, ProcessTask):
+        raise TypeError(f"not a step of the process engine: {step!r}")
+    return step
 
 
 class EngineSteps:
     def start(
         self,
         *,
-        claim: Any,
-        actor: Any = None,
-        messages: tuple[tuple[str, dict], ...] = (),
+        claim: Claim,
+        actor: Actor = None,
+        messages: tuple[tuple[str, dict[str, Any]], ...] = (),
         payment_due: datetime.datetime | None = None,
     ) -> None:
         services.process_start(claim=claim, actor=actor, messages=messages, payment_due=payment_due)
 
     def send_message(
-        self, *, claim: Any, name: str, payload: dict | None = None, actor: Any = None
+        self,
+        *,
+        claim: Claim,
+        name: str,
+        payload: dict[str, Any] | None = None,
+        actor: Actor = None,
     ) -> bool:
         return services.process_send_message(claim=claim, name=name, payload=payload, actor=actor)
 
@@ -48,25 +63,30 @@ class EngineSteps:
             .first()
         )
 
-    def check_can_complete(self, *, user: Any, step: ProcessTask) -> None:
-        services.process_check_can_complete(user=user, task=step)
+    def check_can_complete(self, *, user: Actor, step: OpenStep) -> None:
+        services.process_check_can_complete(user=user, task=_task(step))
 
     def complete(
-        self, *, step: ProcessTask, user: Any, data: dict, extra: dict | None = None
+        self,
+        *,
+        step: OpenStep,
+        user: Actor,
+        data: dict[str, Any],
+        extra: dict[str, Any] | None = None,
     ) -> None:
         services.process_complete_task(task_id=step.task_id, user=user, data=data, extra=extra)
 
     def decide_verdict(
         self,
         *,
-        step: ProcessTask,
+        step: OpenStep,
         tampered: bool,
         stopped: bool,
         error_percent: Decimal | None,
         mpe: Decimal | None,
     ) -> str:
         return decisions.decide_verdict(
-            version=step.instance.version,
+            version=_task(step).instance.version,
             tampered=tampered,
             stopped=stopped,
             error_percent=error_percent,

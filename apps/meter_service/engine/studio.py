@@ -12,6 +12,7 @@ import datetime
 import re
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -19,12 +20,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
+from SpiffWorkflow.camunda.specs.user_task import FormField
+from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.meter.models import MeterInstallation
@@ -64,7 +68,7 @@ def process_draft_save(
     dmn_files: dict[str, str],
     note: str = "",
     draft: ProcessVersion | None = None,
-    actor=None,
+    actor: Actor = None,
 ) -> ProcessVersion:
     """Keep the edited files as a draft: a new one, or over `draft` (itself a draft)."""
     _check_well_formed(bpmn, dmn_files)
@@ -91,7 +95,7 @@ def process_draft_save(
             checksum=checksum,
             note=note,
             is_draft=True,
-            uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            uploaded_by=services.actor_user(actor),
         )
     record_event(
         document=draft, event_type=ProcessEvents.PROCESS_DRAFT_SAVED, actor=actor, parameters={}
@@ -134,7 +138,7 @@ def process_draft_problems(version: ProcessVersion) -> list[Problem]:
 
 # --- deploying ------------------------------------------------------------------------------
 @transaction.atomic
-def process_draft_deploy(*, draft: ProcessVersion, actor=None) -> ProcessVersion:
+def process_draft_deploy(*, draft: ProcessVersion, actor: Actor = None) -> ProcessVersion:
     """Make the draft the version new claims start on; running claims keep theirs."""
     draft = ProcessVersion.objects.select_for_update().get(pk=draft.pk)
     if not draft.is_draft:
@@ -171,9 +175,9 @@ class DryRunTask:
     element: str
     name: str
     lane: str
-    fields: list[dict]
-    data: dict
-    errors: dict = field(default_factory=dict)
+    fields: list[dict[str, Any]]
+    data: dict[str, object]
+    errors: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -195,7 +199,7 @@ def step_names(version: ProcessVersion) -> dict[str, str]:
     return {t.bpmn_id: t.bpmn_name for t in spec.task_specs.values() if t.bpmn_id and t.bpmn_name}
 
 
-def _sample_value(spec_field) -> object:
+def _sample_value(spec_field: FormField) -> object:
     rules = {v.name: v.config for v in spec_field.validation}
     kind = spec_field.type
     if kind == "enum":
@@ -212,7 +216,7 @@ def _sample_value(spec_field) -> object:
     return ("sample" * (length // 6 + 1))[: max(length, 6)]
 
 
-def _field_facts(spec_field) -> dict:
+def _field_facts(spec_field: FormField) -> dict[str, Any]:
     return {
         "id": spec_field.id,
         "label": _(spec_field.label or spec_field.id),
@@ -222,9 +226,8 @@ def _field_facts(spec_field) -> dict:
     }
 
 
-def _throwaway_claim(version: ProcessVersion):
+def _throwaway_claim(version: ProcessVersion) -> Claim:
     """A claim of the first installed meter, filed now and paid (rolled back with the run)."""
-
     installation = (
         MeterInstallation.objects.filter(removed_on__isnull=True)
         .select_related("subscriber", "meter")
@@ -260,7 +263,10 @@ def _throwaway_claim(version: ProcessVersion):
 
 
 def process_dry_run(
-    *, version: ProcessVersion, samples: dict[str, dict] | None = None, actor=None
+    *,
+    version: ProcessVersion,
+    samples: dict[str, dict[str, Any]] | None = None,
+    actor: Actor = None,
 ) -> DryRun:
     """Run the version on a throwaway claim with sample data, then undo everything.
 
@@ -290,18 +296,25 @@ def process_dry_run(
     return result
 
 
-def _drive(version, claim, samples: dict, result: DryRun, actor) -> None:
+def _drive(
+    version: ProcessVersion,
+    claim: Claim,
+    samples: dict[str, dict[str, Any]],
+    result: DryRun,
+    actor: Actor,
+) -> None:
     workflow = runner.new_workflow(version)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(
             {
                 "claim_id": claim.pk,
                 "tracking_code": claim.tracking_code,
-                "payment_due": claim.expires_at.isoformat(),
+                # As process_start: a claim without a deadline expires now.
+                "payment_due": (claim.expires_at or runner.now()).isoformat(),
             }
         )
 
-    def did_run(task) -> None:
+    def did_run(task: SpiffTask) -> None:
         if task.task_spec.bpmn_id:
             result.path.append(task.task_spec.bpmn_id)
             handlers.step_done(task.task_spec.bpmn_id, task.data)

@@ -8,12 +8,14 @@ version page shows), dry-run it and deploy it. Who may: `permissions.may_edit_pr
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils.translation import gettext, gettext_noop
 from django.views.decorators.http import require_POST
 
@@ -21,6 +23,12 @@ from apps.meter_service import permissions
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.engine import services, studio, versions
 from apps.meter_service.engine.models import ProcessVersion
+
+if TYPE_CHECKING:  # admin.py imports this module for its URLs
+    from apps.meter_service.engine.admin import ProcessVersionAdmin
+
+# A studio view: the version admin, the request and the URL's arguments.
+StudioView: TypeAlias = Callable[..., HttpResponse]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
@@ -69,14 +77,18 @@ MODELER_STRINGS = [
 ]
 
 
-def urls(admin, prefix: str) -> list:
+def urls(admin: ProcessVersionAdmin, prefix: str) -> list[URLPattern]:
     wrap = admin.admin_site.admin_view
 
-    def bound(view):
+    def bound(view: StudioView) -> StudioView:
         return lambda request, **kwargs: view(admin, request, **kwargs)
 
     # The actions change state: POST only (the page posts JSON with its CSRF token).
-    actions = {"save": save_view, "validate": validate_view, "dry_run": dry_run_view}
+    actions: dict[str, StudioView] = {
+        "save": save_view,
+        "validate": validate_view,
+        "dry_run": dry_run_view,
+    }
     actions["deploy"] = deploy_view
     return [
         path("studio/", wrap(bound(active_view)), name=f"{prefix}_studio_active"),
@@ -92,21 +104,21 @@ def urls(admin, prefix: str) -> list:
     ]
 
 
-def _version(admin, request, object_id) -> ProcessVersion:
+def _version(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) -> ProcessVersion:
     """The version, for a user the studio is for (403 for everyone else)."""
     if not permissions.may_edit_process(request.user):
         raise PermissionDenied
     return admin._version_or_404(request, object_id)
 
 
-def active_view(admin, request):
+def active_view(admin: ProcessVersionAdmin, request: HttpRequest) -> HttpResponse:
     """The studio on the active version (the desk's menu links here)."""
     if not permissions.may_edit_process(request.user):
         raise PermissionDenied
     return redirect(admin.page_url("studio", services.process_version_active().pk))
 
 
-def _body(request) -> dict:
+def _body(request: HttpRequest) -> dict[str, Any]:
     if len(request.body) > MAX_BODY_BYTES:
         raise ValidationError(gettext("The files are too large."))
     try:
@@ -122,7 +134,7 @@ def _refused(error: ValidationError) -> JsonResponse:
     return JsonResponse({"errors": error.messages}, status=400)
 
 
-def studio_view(admin, request, object_id):
+def studio_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     version = _version(admin, request, object_id)
     number = local_digits(version.number)
     data = {
@@ -168,7 +180,7 @@ def studio_view(admin, request, object_id):
     return TemplateResponse(request, "process/versions/studio.html", context)
 
 
-def save_view(admin, request, object_id):
+def save_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     version = _version(admin, request, object_id)
     try:
         data = _body(request)
@@ -195,11 +207,11 @@ def save_view(admin, request, object_id):
     )
 
 
-def _steps(steps) -> list[dict]:
+def _steps(steps: Iterable[versions.Step]) -> list[dict[str, str]]:
     return [{"id": s.bpmn_id, "name": gettext(s.name) if s.name else ""} for s in steps]
 
 
-def validate_view(admin, request, object_id):
+def validate_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     version = _version(admin, request, object_id)
     problems = studio.process_draft_problems(version)
     against = versions.process_version_compare_target(version)
@@ -223,7 +235,7 @@ def validate_view(admin, request, object_id):
     )
 
 
-def dry_run_view(admin, request, object_id):
+def dry_run_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     version = _version(admin, request, object_id)
     try:
         samples = _body(request).get("samples") or {}
@@ -257,7 +269,7 @@ def dry_run_view(admin, request, object_id):
     )
 
 
-def deploy_view(admin, request, object_id):
+def deploy_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) -> HttpResponse:
     version = _version(admin, request, object_id)
     try:
         deployed = studio.process_draft_deploy(draft=version, actor=request.user)

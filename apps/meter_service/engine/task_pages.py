@@ -8,8 +8,11 @@ fall back to the form built from the BPMN fields (a claim started on an older ve
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeAlias
 
-UrlBuilder = Callable[[object], "str | None"]
+from apps.meter_service.engine.models import ProcessTask
+
+UrlBuilder: TypeAlias = Callable[[ProcessTask], str | None]
 
 _PAGES: dict[str, UrlBuilder] = {}
 
@@ -19,7 +22,7 @@ def register(task_id: str, url_builder: UrlBuilder) -> None:
     _PAGES[task_id] = url_builder
 
 
-def page_for(task) -> str | None:
+def page_for(task: ProcessTask) -> str | None:
     """The URL of the page made for this open step, or None for the generic form."""
     builder = _PAGES.get(task.element_id)
     if builder is None or not task.is_open:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 import re
-import sys
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
@@ -116,7 +117,7 @@ def _elements_of_types(schema: Path, base_types: set[str]) -> set[str]:
 def bpmn_expression_elements() -> frozenset[str]:
     """BPMN elements whose text is an expression or a script (conditions, timers, loop
     cardinalities and conditions, completion conditions, message paths, assignments...)."""
-    schema = Path(sys.modules[BpmnValidator.__module__].__file__).parent / "schema"
+    schema = Path(inspect.getfile(BpmnValidator)).parent / "schema"
     names = _elements_of_types(
         schema / "Semantic.xsd", {"tExpression", "tFormalExpression", "tScript"}
     )
@@ -126,7 +127,7 @@ def bpmn_expression_elements() -> frozenset[str]:
 @functools.cache
 def dmn_expression_elements() -> tuple[frozenset[str], frozenset[str]]:
     """DMN 1.3 elements holding expressions: (literal expressions, unary tests)."""
-    schema = Path(sys.modules[DMNParser.__module__].__file__).parent / "schema" / "DMN13.xsd"
+    schema = Path(inspect.getfile(DMNParser)).parent / "schema" / "DMN13.xsd"
     literal = _elements_of_types(schema, {"tLiteralExpression"})
     unary = _elements_of_types(schema, {"tUnaryTests"})
     return frozenset(literal), frozenset(unary)
@@ -135,8 +136,9 @@ def dmn_expression_elements() -> tuple[frozenset[str], frozenset[str]]:
 def _owner_id(element: etree._Element) -> str:
     """The id of the element or of its nearest ancestor that has one."""
     while element is not None:
-        if element.get("id"):
-            return element.get("id")
+        element_id = element.get("id")
+        if element_id:
+            return str(element_id)
         element = element.getparent()
     return "?"
 
@@ -201,7 +203,7 @@ def _check_dmn(dmn_files: dict[str, str]) -> None:
                 _check_expression(entry, where)
 
 
-def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str):
+def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str) -> BpmnProcessSpec:
     """Return the parsed spec, or raise ValidationError saying what is wrong, translated."""
     if len(bpmn.encode()) > MAX_FILE_BYTES:
         raise _fail(_("The BPMN file is too large."))

@@ -8,10 +8,14 @@ by their place in the flow.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.util.diff import SpecDiff
+from SpiffWorkflow.specs.base import TaskSpec
 
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.models import (
@@ -19,6 +23,9 @@ from apps.meter_service.engine.models import (
     ProcessInstance,
     ProcessVersion,
 )
+
+if TYPE_CHECKING:  # django-stubs' helper, installed with the stubs (a dev dependency) only
+    from django_stubs_ext import WithAnnotations
 
 # What a changed attribute of a step is called in the desk (serializer keys of a task spec).
 ATTRIBUTE_LABELS = {
@@ -103,7 +110,18 @@ class VersionDiff:
 
 
 # --- counts -----------------------------------------------------------------------------------
-def process_versions_with_counts(queryset: QuerySet | None = None) -> QuerySet:
+class VersionCounts(TypedDict):
+    running: int
+    completed: int
+
+
+# A version with `running` and `completed` (process_versions_with_counts).
+VersionWithCounts: TypeAlias = "WithAnnotations[ProcessVersion, VersionCounts]"
+
+
+def process_versions_with_counts(
+    queryset: QuerySet[ProcessVersion] | None = None,
+) -> QuerySet[VersionWithCounts]:
     """Versions, each with `running` and `completed`: how many claims run or ran on it."""
     queryset = ProcessVersion.objects.all() if queryset is None else queryset
     return queryset.annotate(
@@ -141,17 +159,20 @@ def process_version_compare_target(version: ProcessVersion) -> ProcessVersion | 
     return siblings.filter(number__lt=version.number).order_by("-number").first()
 
 
-def _step(spec) -> Step:
+def _step(spec: TaskSpec) -> Step:
     return Step(bpmn_id=spec.bpmn_id, name=spec.bpmn_name or "", lane=spec.lane or "")
 
 
-def _shown(spec) -> bool:
+def _shown(spec: TaskSpec) -> bool:
     # Steps drawn in the diagram; the engine's own joins and splits have no BPMN id.
     return bool(getattr(spec, "bpmn_id", None))
 
 
-def _changed_attributes(registry, old_spec, new_spec, keys: list[str]) -> tuple[str, ...]:
-    old, new = registry.convert(old_spec), registry.convert(new_spec)
+def _changed_attributes(
+    registry: DefaultRegistry, old_spec: TaskSpec, new_spec: TaskSpec, keys: list[str]
+) -> tuple[str, ...]:
+    old: dict[str, Any] = registry.convert(old_spec)
+    new: dict[str, Any] = registry.convert(new_spec)
     kept = []
     for key in keys:
         if key in _UNORDERED and sorted(old.get(key) or []) == sorted(new.get(key) or []):
@@ -160,7 +181,9 @@ def _changed_attributes(registry, old_spec, new_spec, keys: list[str]) -> tuple[
     return tuple(kept)
 
 
-def _spec_diff(old_spec, new_spec) -> tuple[list[Step], list[Step], list[StepChange]]:
+def _spec_diff(
+    old_spec: BpmnProcessSpec, new_spec: BpmnProcessSpec
+) -> tuple[list[Step], list[Step], list[StepChange]]:
     registry = runner.spec_registry()
     diff = SpecDiff(registry, old_spec, new_spec)
     added = sorted((_step(s) for s in diff.added if _shown(s)), key=lambda s: s.bpmn_id)
