@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
 
 
 class CounterOfficeEvents(models.TextChoices):
@@ -14,7 +15,7 @@ class CounterOfficeEvents(models.TextChoices):
     OFFICE_OPERATORS_CHANGED = "office_operators_changed", _("Office operators changed")
 
 
-def office_operators_changed_event(*, office, actor, added: list, removed: list) -> None:
+def office_operators_changed_event(*, office, actor: Actor, added: list, removed: list) -> None:
     record_event(
         document=office,
         event_type=CounterOfficeEvents.OFFICE_OPERATORS_CHANGED,

@@ -82,7 +82,9 @@ def normalize_identifier(text: str) -> str:
         raise ValidationError(
             INVALID_IDENTIFIER_MESSAGE, code=OtpErrorCode.OTP_IDENTIFIER
         ) from error
-    return key.subscription_number or key.bill_id
+    identifier = key.subscription_number or key.bill_id
+    assert identifier is not None  # a key is one or both, never neither
+    return identifier
 
 
 def identifier_kind(identifier: str) -> str:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.identifiers import normalize_subscription_key, to_persian_digits
 from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.doctype.notification.models import SmsMessage
 from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.otp import events, rules
 from apps.meter_service.doctype.otp.error_codes import OtpErrorCode
@@ -124,7 +125,7 @@ def otp_request(
     return challenge
 
 
-def _send_code(subscriber: Subscriber, code: str, ttl: int):
+def _send_code(subscriber: Subscriber, code: str, ttl: int) -> SmsMessage | None:
     values = message_rules.otp_values(code=code, ttl_seconds=ttl)
     body = message_render(key=message_rules.OTP_CODE, values=values)
     if body is None:
@@ -165,9 +166,10 @@ def otp_verify(*, challenge_id: int, code: str, now: datetime.datetime | None = 
         challenge.save(update_fields=["attempts", "used_at"])
         if ok:
             events.otp_verified_event(subscriber=challenge.subscriber, challenge=challenge)
-    if not ok:
+    subscriber = challenge.subscriber
+    if not ok or subscriber is None:  # ok says it is there; the check tells mypy
         raise rules.wrong_code_error(challenge)
-    return challenge.subscriber
+    return subscriber
 
 
 @transaction.atomic
