@@ -23,10 +23,9 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.core import identifiers
 from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import IdentifierError
+from apps.meter_service.core.types import StrOrPromise
 
-# Typed by inference: dict[IdentifierErrorCode, lazy str] (a Promise that is a str to the
-# stubs, so ValidationError and DRF accept it).
-MESSAGES = {
+MESSAGES: dict[IdentifierErrorCode, StrOrPromise] = {
     IdentifierErrorCode.NATIONAL_ID_FORMAT: _("Enter the national ID using digits only."),
     IdentifierErrorCode.NATIONAL_ID_LENGTH: _("Enter a valid national ID; it must have 10 digits."),
     IdentifierErrorCode.NATIONAL_ID_INVALID: _(

@@ -61,7 +61,7 @@ def _own_challenges(subscriber: Subscriber | None, identifier: str) -> QuerySet[
     return OtpChallenge.objects.filter(subscriber__isnull=True, identifier=identifier)
 
 
-def _recent(queryset: QuerySet[OtpChallenge], since: datetime.datetime) -> list:
+def _recent(queryset: QuerySet[OtpChallenge], since: datetime.datetime) -> list[datetime.datetime]:
     return list(
         queryset.filter(created_at__gt=since)
         .order_by("created_at")
@@ -160,14 +160,14 @@ def otp_verify(*, challenge_id: int, code: str, now: datetime.datetime | None = 
         rules.check_can_verify(challenge, now=now)
         challenge.attempts += 1
         matches = rules.code_matches(typed, challenge.code_hash)
-        ok = matches and challenge.subscriber is not None
-        if ok:
+        # Signed in: the code matches a challenge of a known subscriber.
+        subscriber = challenge.subscriber if matches else None
+        if subscriber is not None:
             challenge.used_at = now
         challenge.save(update_fields=["attempts", "used_at"])
-        if ok:
-            events.otp_verified_event(subscriber=challenge.subscriber, challenge=challenge)
-    subscriber = challenge.subscriber
-    if not ok or subscriber is None:  # ok says it is there; the check tells mypy
+        if subscriber is not None:
+            events.otp_verified_event(subscriber=subscriber, challenge=challenge)
+    if subscriber is None:
         raise rules.wrong_code_error(challenge)
     return subscriber
 
