@@ -105,20 +105,20 @@ def _budget(now: datetime.datetime) -> datetime.datetime:
     return now + datetime.timedelta(hours=float(_rule("OUTBOX_RETRY_HOURS")))
 
 
-def _path_of(func: Callable | str) -> str:
+def _path_of(func: Callable[..., Any] | str) -> str:
     """A job's dotted path: a bare name is a function of the jobs module."""
     if isinstance(func, str):
         return func if "." in func else f"{JOBS_MODULE}.{func}"
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def _job_function(func: Callable | str) -> Callable:
+def _job_function(func: Callable[..., Any] | str) -> Callable[..., Any]:
     """The job function itself (an unknown name fails here, in the caller's transaction)."""
     return import_string(_path_of(func)) if isinstance(func, str) else func
 
 
 def enqueue(
-    func: Callable | str,
+    func: Callable[..., Any] | str,
     *args: Any,
     queue: str = "default",
     key: str = "",
@@ -148,7 +148,7 @@ def enqueue(
 
 
 def outbox_add(
-    func: Callable | str,
+    func: Callable[..., Any] | str,
     args: Iterable[Any] = (),
     kwargs: dict[str, Any] | None = None,
     *,
