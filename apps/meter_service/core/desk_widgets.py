@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from typing import TypeVar
 
 from django import forms
 from django.contrib.admin.views.main import ChangeList
@@ -15,6 +16,8 @@ from unfold.contrib.filters.admin import RangeDateFilter
 from unfold.widgets import INPUT_CLASSES
 
 from apps.meter_service.core.jalali import JalaliDateField, format_date, parse_date
+
+_Form = TypeVar("_Form", bound=forms.BaseForm)
 
 
 class JalaliDateInput(forms.TextInput):
@@ -100,7 +103,7 @@ class JalaliDateRangeFilter(RangeDateFilter):
         }
 
 
-def use_desk_widgets(form: forms.Form) -> forms.Form:
+def use_desk_widgets(form: _Form) -> _Form:
     """Give a plain form's fields the desk's widgets, keeping attributes the fields set."""
     from unfold import widgets as unfold_widgets
 

@@ -44,7 +44,7 @@ def format_rial(value: int, *, language: str | None = None) -> str:
 
 def rial_text(value: int | None) -> str:
     """An amount as format_rial shows it, or "" when there is none."""
-    return "" if value in (None, "") else format_rial(value)
+    return "" if value is None else format_rial(value)
 
 
 def isolate_code(code: str) -> str:

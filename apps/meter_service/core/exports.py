@@ -42,7 +42,7 @@ def csv_text(columns: list[str], rows: Iterable[dict[str, object]]) -> str:
     return buffer.getvalue()
 
 
-def mark_pending_exported(model: type[models.Model], *, prefix: str = "") -> tuple[str, list]:
+def mark_pending_exported(model: type[models.Model], *, prefix: str = "") -> tuple[str, list[Any]]:
     """Mark every row not yet exported with one new batch; return (batch id, pks oldest first).
 
     Call inside the export's transaction: the rows are locked first, so a row is never in
@@ -50,7 +50,7 @@ def mark_pending_exported(model: type[models.Model], *, prefix: str = "") -> tup
     `created_at`, `exported_at` and `export_batch`.
     """
     pks = list(
-        model.objects.select_for_update()
+        model._default_manager.select_for_update()
         .filter(exported_at__isnull=True)
         .order_by("created_at", "id")
         .values_list("pk", flat=True)
@@ -59,7 +59,7 @@ def mark_pending_exported(model: type[models.Model], *, prefix: str = "") -> tup
         return "", []
     now = timezone.now()
     batch_id = f"{prefix}{timezone.localtime(now):%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
-    updated = model.objects.filter(pk__in=pks, exported_at__isnull=True).update(
+    updated = model._default_manager.filter(pk__in=pks, exported_at__isnull=True).update(
         exported_at=now, export_batch=batch_id
     )
     if updated != len(pks):  # cannot happen under the lock; never export a row twice

@@ -11,31 +11,37 @@ A payment id is only fully checked against its bill id; do that in the form's
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from apps.meter_service.core import identifiers, validators
+from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import IdentifierError
 
 
-def _messages(codes: tuple[str, ...]) -> dict[str, Any]:
+def _messages(codes: tuple[IdentifierErrorCode, ...]) -> dict[str, Any]:
     return {code: validators.MESSAGES[code] for code in codes}
 
 
-class IdentifierField(forms.CharField):
+# What a field cleans to: the canonical string, or a SubscriptionKey.
+_Clean = TypeVar("_Clean")
+
+
+class IdentifierField(forms.CharField, Generic[_Clean]):
     """Base for identifier fields: normalise in to_python, report errors by code."""
 
     input_mode: ClassVar[str] = "numeric"
     autocomplete: ClassVar[str] = "off"
 
-    def normalize(self, value: str) -> str:
+    def normalize(self, value: str) -> _Clean:
         """Return the canonical identifier or raise IdentifierError."""
         raise NotImplementedError
 
-    def to_python(self, value: Any) -> str:
-        """Return the canonical identifier, or '' for an empty value."""
+    # CharField's stub says to_python returns str; a SubscriptionKeyField cleans to a tuple.
+    def to_python(self, value: Any) -> _Clean | str | None:  # type: ignore[override]
+        """Return the canonical identifier, or the empty value ('' unless set) when empty."""
         value = super().to_python(value)
         if value in self.empty_values:
             return self.empty_value
@@ -62,7 +68,7 @@ class IdentifierField(forms.CharField):
         return attrs
 
 
-class NationalIdField(IdentifierField):
+class NationalIdField(IdentifierField[str]):
     """National id (کد ملی): 10 digits; 8 or 9 digits are left-padded with zeros."""
 
     default_error_messages = _messages(validators.NATIONAL_ID_CODES)
@@ -72,7 +78,7 @@ class NationalIdField(IdentifierField):
         return identifiers.normalize_national_id(value)
 
 
-class NationalLegalIdField(IdentifierField):
+class NationalLegalIdField(IdentifierField[str]):
     """National legal id of a company (شناسه ملی): 11 digits."""
 
     default_error_messages = _messages(validators.NATIONAL_LEGAL_ID_CODES)
@@ -82,7 +88,7 @@ class NationalLegalIdField(IdentifierField):
         return identifiers.normalize_national_legal_id(value)
 
 
-class MobileField(IdentifierField):
+class MobileField(IdentifierField[str]):
     """Iranian mobile number, cleaned to 09xxxxxxxxx."""
 
     default_error_messages = _messages(validators.MOBILE_CODES)
@@ -94,7 +100,7 @@ class MobileField(IdentifierField):
         return identifiers.normalize_mobile(value)
 
 
-class BillIdField(IdentifierField):
+class BillIdField(IdentifierField[str]):
     """Bill id (شناسه قبض); with ``gas_only=True`` bills of other services are rejected."""
 
     default_error_messages = _messages(validators.BILL_ID_CODES)
@@ -109,7 +115,7 @@ class BillIdField(IdentifierField):
         return identifiers.normalize_bill_id(value, gas_only=self.gas_only)
 
 
-class PaymentIdField(IdentifierField):
+class PaymentIdField(IdentifierField[str]):
     """Payment id (شناسه پرداخت); only its own check digit is checked here."""
 
     default_error_messages = _messages(validators.PAYMENT_ID_CODES)
@@ -119,7 +125,7 @@ class PaymentIdField(IdentifierField):
         return identifiers.normalize_payment_id(value)
 
 
-class SubscriptionNumberField(IdentifierField):
+class SubscriptionNumberField(IdentifierField[str]):
     """Subscription number (شماره اشتراک): 1 to 8 digits, leading zeros dropped."""
 
     default_error_messages = _messages(validators.SUBSCRIPTION_NUMBER_CODES)
@@ -129,7 +135,7 @@ class SubscriptionNumberField(IdentifierField):
         return identifiers.normalize_subscription_number(value)
 
 
-class TrackingCodeField(IdentifierField):
+class TrackingCodeField(IdentifierField[str]):
     """Tracking code of a claim or complaint: 10 digits with a check digit."""
 
     default_error_messages = _messages(validators.TRACKING_CODE_CODES)
@@ -139,7 +145,7 @@ class TrackingCodeField(IdentifierField):
         return identifiers.normalize_tracking_code(value)
 
 
-class SubscriptionKeyField(IdentifierField):
+class SubscriptionKeyField(IdentifierField[identifiers.SubscriptionKey]):
     """A subscription number or a gas bill ID in one input, as printed on the gas bill.
 
     Cleans to an :class:`~apps.meter_service.core.identifiers.SubscriptionKey` (or None when
@@ -153,7 +159,9 @@ class SubscriptionKeyField(IdentifierField):
         """Return what the input can be: a subscription number, a bill ID, or both."""
         return identifiers.normalize_subscription_key(value)
 
-    def to_python(self, value: Any) -> identifiers.SubscriptionKey | None:
+    # Not a str, unlike CharField's (see IdentifierField.to_python).
+    def to_python(self, value: Any) -> identifiers.SubscriptionKey | None:  # type: ignore[override]
         """Return the key, or None for an empty value."""
         key = super().to_python(value)
-        return key or None
+        # Not a key only when empty: the empty value is '' or None.
+        return key if isinstance(key, identifiers.SubscriptionKey) else None

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any, overload
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import QueryDict
 
 from apps.meter_service.core.identifiers import normalize_code_search, normalize_digits
@@ -29,7 +33,13 @@ def normalize_search(text: str) -> str:
     return normalize_input(text or "").strip()
 
 
-def normalize_form_data(data):
+@overload
+def normalize_form_data(data: QueryDict) -> QueryDict: ...
+@overload
+def normalize_form_data(data: Mapping[str, Any]) -> dict[str, Any]: ...
+@overload
+def normalize_form_data(data: None) -> None: ...
+def normalize_form_data(data: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """Return a copy of submitted form data with every text value's digits normalised."""
     if data is None:
         return None
@@ -44,10 +54,10 @@ def normalize_form_data(data):
     return {k: normalize_input(v) if isinstance(v, str) else v for k, v in data.items()}
 
 
-class DigitNormalizingMixin:
+class DigitNormalizingMixin(forms.BaseForm):
     """Accept Persian and Arabic-Indic digits in every field of the form."""
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(normalize_form_data(data), *args, **kwargs)
 
 
@@ -70,7 +80,7 @@ def digits_input(*, decimal: bool = True) -> forms.TextInput:
     )
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(forms.BaseForm):
     """Show a service's ValidationError on the fields it names (or on the form).
 
     `service_error_fields` maps a service's field name to the form's where they differ.
@@ -78,7 +88,7 @@ class ServiceErrorsMixin:
 
     service_error_fields: dict[str, str] = {}
 
-    def add_service_errors(self, error) -> None:
+    def add_service_errors(self, error: ValidationError) -> None:
         if hasattr(error, "error_dict"):
             for field, messages in error.error_dict.items():
                 field = self.service_error_fields.get(field, field)
@@ -86,5 +96,5 @@ class ServiceErrorsMixin:
                 for message in messages:
                     self.add_error(target, message)
         else:
-            for message in error.messages:
-                self.add_error(None, message)
+            for text in error.messages:
+                self.add_error(None, text)

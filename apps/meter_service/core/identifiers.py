@@ -76,7 +76,7 @@ class ServiceType(IntEnum):
 class IdentifierError(ValueError):
     """Raised when an identifier breaks one of the rules; ``code`` names the rule."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: IdentifierErrorCode, message: str) -> None:
         """Store the machine-readable ``code`` alongside the English ``message``."""
         super().__init__(message)
         self.code = code

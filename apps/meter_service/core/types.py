@@ -10,5 +10,10 @@ from __future__ import annotations
 from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.utils import functional
 
 Actor: TypeAlias = User | AnonymousUser | None
+
+# Text a person reads: a str or a lazy translation (gettext_lazy), which the stubs type as
+# _StrPromise, a Promise that behaves as a str. Only the type checker reads this string.
+StrOrPromise: TypeAlias = "str | functional._StrPromise"

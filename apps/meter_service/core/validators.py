@@ -18,14 +18,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.core.exceptions import ValidationError
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import identifiers
 from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import IdentifierError
+from apps.meter_service.core.types import StrOrPromise
 
-MESSAGES: dict[IdentifierErrorCode, Promise] = {
+MESSAGES: dict[IdentifierErrorCode, StrOrPromise] = {
     IdentifierErrorCode.NATIONAL_ID_FORMAT: _("Enter the national ID using digits only."),
     IdentifierErrorCode.NATIONAL_ID_LENGTH: _("Enter a valid national ID; it must have 10 digits."),
     IdentifierErrorCode.NATIONAL_ID_INVALID: _(
@@ -100,7 +100,7 @@ def validation_error(error: IdentifierError) -> ValidationError:
     return validation_error_for_code(error.code)
 
 
-def validation_error_for_code(code: str) -> ValidationError:
+def validation_error_for_code(code: IdentifierErrorCode) -> ValidationError:
     """Return the translated ValidationError for an identifier error code."""
     return ValidationError(MESSAGES[code], code=code)
 

@@ -47,13 +47,13 @@ class ProcessSteps(Protocol):
         *,
         claim: Any,
         actor: Any = None,
-        messages: tuple[tuple[str, dict], ...] = (),
+        messages: tuple[tuple[str, dict[str, Any]], ...] = (),
         payment_due: datetime.datetime | None = None,
     ) -> None:
         """Start the claim's process (in the filing's transaction), passing it `messages`."""
 
     def send_message(
-        self, *, claim: Any, name: str, payload: dict | None = None, actor: Any = None
+        self, *, claim: Any, name: str, payload: dict[str, Any] | None = None, actor: Any = None
     ) -> bool:
         """Pass a message to the claim's process; False when it does not wait for it."""
 
@@ -69,7 +69,14 @@ class ProcessSteps(Protocol):
     def check_can_complete(self, *, user: Any, step: OpenStep) -> None:
         """Raise PermissionDenied unless the user works the step's lane and sees the claim."""
 
-    def complete(self, *, step: OpenStep, user: Any, data: dict, extra: dict | None = None) -> None:
+    def complete(
+        self,
+        *,
+        step: OpenStep,
+        user: Any,
+        data: dict[str, Any],
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         """Complete the step with the user's data (validated against its form) and `extra`
         (computed by the application), and run the process on."""
 

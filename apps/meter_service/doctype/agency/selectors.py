@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from apps.meter_service import permissions
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.reference_data import reference
 
 
-def client_agencies(*, user) -> list[Agency]:
+def client_agencies(*, user: Actor) -> list[Agency]:
     """Return the active agencies the user acts for, by name: what the filing and complaint
     APIs choose from.
 

@@ -8,11 +8,13 @@ import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.api_token.events import ApiTokenEvents
 from apps.meter_service.doctype.api_token.models import ApiToken
 
@@ -39,7 +41,7 @@ def token_days() -> int:
     return int(settings.METER_SERVICE["API_TOKEN_DAYS"])
 
 
-def token_create(*, user, actor=None, days: int | None = None) -> IssuedToken:
+def token_create(*, user: User, actor: Actor = None, days: int | None = None) -> IssuedToken:
     """Make a new token for the user (any account: the caller checks the role) and audit it."""
     key = secrets.token_urlsafe(32)  # 256 random bits
     now = timezone.now()
@@ -78,7 +80,7 @@ def token_touch(token: ApiToken) -> None:
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, actor) -> bool:
+def token_revoke(*, token: ApiToken, actor: Actor) -> bool:
     """Stop a token working from now on; return False when it was revoked already."""
     updated = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now(), revoked_by=actor if getattr(actor, "pk", None) else None
@@ -94,7 +96,7 @@ def token_revoke(*, token: ApiToken, actor) -> bool:
     return bool(updated)
 
 
-def tokens_revoke_all(*, user, actor, keep: ApiToken | None = None) -> int:
+def tokens_revoke_all(*, user: User, actor: Actor, keep: ApiToken | None = None) -> int:
     """Revoke the user's active tokens but `keep`; return how many."""
     count = 0
     for token in ApiToken.objects.filter(user=user, revoked_at__isnull=True):

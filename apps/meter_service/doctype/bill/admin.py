@@ -80,14 +80,15 @@ def recent_bills_html(subscriber) -> str:
 
 class BillForm(DigitNormalizingModelForm):
     def _post_clean(self) -> None:
-        super()._post_clean()  # the instance holds the form's values from here on
+        # The instance holds the form's values from here on. (The stubs lack this hook.)
+        super()._post_clean()  # type: ignore[misc]
         bill = self.instance
         if self.errors or not bill.subscriber_id:
             return
         try:
             rules.check_no_overlap(bill, Bill.objects.filter(subscriber_id=bill.subscriber_id))
         except ValidationError as error:
-            self._update_errors(error)
+            self._update_errors(error)  # type: ignore[attr-defined]  # Django's, not in the stubs
 
 
 @admin.register(Bill, site=staff_site)

@@ -11,13 +11,14 @@ from apps.meter_service.core import formfields, identifiers, validators
 from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm
 from apps.meter_service.core.jalali import JalaliDateField
+from apps.meter_service.core.model_fields import model_field
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.import_batch.forms import ImportBooleanField, ImportChoiceField
 from apps.meter_service.doctype.subscriber.models import ClimateZone, TariffGroup
 
 
 def _label(name: str):
-    return Bill._meta.get_field(name).verbose_name
+    return model_field(Bill, name).verbose_name
 
 
 def _quantity(name: str, *, required: bool = True) -> forms.DecimalField:
@@ -56,7 +57,8 @@ class BillImportForm(DigitNormalizingForm):
     issued_on = JalaliDateField(label=_label("issued_on"), required=False)
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         bill_id, payment_id = cleaned.get("bill_id"), cleaned.get("payment_id")
         if (
             bill_id

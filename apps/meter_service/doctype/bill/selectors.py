@@ -7,22 +7,26 @@ import datetime
 from django.db.models import QuerySet
 
 from apps.meter_service import permissions
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.bill.rules import BilledPeriod
+from apps.meter_service.doctype.subscriber.models import Subscriber
 
 
-def bill_list(*, user) -> QuerySet[Bill]:
+def bill_list(*, user: Actor) -> QuerySet[Bill]:
     """Return the bills the user may see, newest period first."""
     queryset = Bill.objects.select_related("subscriber").order_by("-period_start", "pk")
     return permissions.scope(user, queryset)
 
 
-def bills_of(subscriber) -> QuerySet[Bill]:
+def bills_of(subscriber: Subscriber) -> QuerySet[Bill]:
     """Return the subscriber's bills, oldest period first."""
     return Bill.objects.filter(subscriber=subscriber).order_by("period_start", "pk")
 
 
-def billed_periods(subscriber, *, until: datetime.date | None = None) -> list[BilledPeriod]:
+def billed_periods(
+    subscriber: Subscriber, *, until: datetime.date | None = None
+) -> list[BilledPeriod]:
     """Return the subscriber's bills as the correction reads them, ordered by start.
 
     With `until`, only periods that start before that day. A period's bill_id is the Bill's

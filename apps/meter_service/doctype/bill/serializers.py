@@ -72,7 +72,9 @@ class BillOutputSerializer(serializers.Serializer):
     is_estimated = serializers.BooleanField()
     meter_changed = serializers.BooleanField()
     issued_on = serializers.DateField(allow_null=True)
-    source = serializers.ChoiceField(choices=BillSource.choices)
+    # A declared field, taken off the class by the serializer's metaclass: it does not
+    # replace Field.source, as the stubs think.
+    source = serializers.ChoiceField(choices=BillSource.choices)  # type: ignore[assignment]
 
 
 class BillUpsertResultSerializer(serializers.Serializer):

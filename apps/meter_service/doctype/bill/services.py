@@ -6,6 +6,7 @@ changes nothing, and sending it with corrected figures updates it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service.audit.events import changed_fields, record_event
 from apps.meter_service.core import identifiers, validators
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.core.model_fields import model_field
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.bill import rules
 from apps.meter_service.doctype.bill.events import BillEvents
 from apps.meter_service.doctype.bill.models import Bill
@@ -41,7 +44,7 @@ FIELDS = (
 CHANGEABLE = tuple(name for name in FIELDS if name not in rules.IDENTITY)
 
 
-def _identifier(name: str, value: Any, normalize) -> str:
+def _identifier(name: str, value: Any, normalize: Callable[[str], str]) -> str:
     try:
         return normalize(value if value is not None else "")
     except identifiers.IdentifierError as error:
@@ -59,7 +62,7 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
         if name == "subscriber":
             continue
         try:
-            out[name] = Bill._meta.get_field(name).to_python(value)
+            out[name] = model_field(Bill, name).to_python(value)
         except ValidationError as error:
             errors[name] = error.error_list
     if errors:
@@ -102,7 +105,7 @@ def _validate_and_save(bill: Bill, *, update_fields: list[str] | None = None) ->
 
 
 @transaction.atomic
-def bill_upsert(*, data: dict[str, Any], source: str, actor=None) -> tuple[Bill, str]:
+def bill_upsert(*, data: dict[str, Any], source: str, actor: Actor = None) -> tuple[Bill, str]:
     """Create the bill, or bring the one with the same bill ID and payment ID up to date.
 
     Returns the bill and what happened: "created", "updated" or "unchanged". The subscriber
@@ -128,7 +131,9 @@ def bill_upsert(*, data: dict[str, Any], source: str, actor=None) -> tuple[Bill,
 
 
 @transaction.atomic
-def bill_create(*, subscriber: Subscriber, fields: dict[str, Any], source: str, actor=None) -> Bill:
+def bill_create(
+    *, subscriber: Subscriber, fields: dict[str, Any], source: str, actor: Actor = None
+) -> Bill:
     """Create a bill of the subscriber; refuse it (writing nothing) when a rule fails."""
     values = {
         "tariff_group": subscriber.tariff_group,
@@ -160,13 +165,13 @@ def bill_create(*, subscriber: Subscriber, fields: dict[str, Any], source: str, 
 
 
 @transaction.atomic
-def bill_update(*, bill: Bill, fields: dict[str, Any], source: str, actor=None) -> Bill:
+def bill_update(*, bill: Bill, fields: dict[str, Any], source: str, actor: Actor = None) -> Bill:
     """Correct a bill's figures; save and record only what changed, from what to what."""
     _update(bill, fields=fields, source=source, actor=actor)
     return bill
 
 
-def _update(bill: Bill, *, fields: dict[str, Any], source: str, actor) -> dict[str, list]:
+def _update(bill: Bill, *, fields: dict[str, Any], source: str, actor: Actor) -> dict[str, list]:
     unknown = set(fields) - set(CHANGEABLE)
     if unknown:
         raise TypeError(f"not changeable: {sorted(unknown)}")

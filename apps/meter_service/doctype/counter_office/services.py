@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.counter_office import events, rules
 from apps.meter_service.doctype.counter_office.events import CounterOfficeEvents
 from apps.meter_service.doctype.counter_office.models import CounterOffice
@@ -18,7 +21,7 @@ from apps.meter_service.document_services import (
 EDITABLE_FIELDS = ("code", "name", "city", "address", "phone", "is_active")
 
 
-def office_create(*, actor=None, source: str = "desk", **fields: Any) -> CounterOffice:
+def office_create(*, actor: Actor = None, source: str = "desk", **fields: Any) -> CounterOffice:
     return document_create(
         CounterOffice,
         event_type=CounterOfficeEvents.OFFICE_CREATED,
@@ -29,7 +32,7 @@ def office_create(*, actor=None, source: str = "desk", **fields: Any) -> Counter
 
 
 def office_update(
-    *, office: CounterOffice, actor=None, source: str = "desk", **fields: Any
+    *, office: CounterOffice, actor: Actor = None, source: str = "desk", **fields: Any
 ) -> CounterOffice:
     return document_update(
         office,
@@ -41,7 +44,7 @@ def office_update(
     )
 
 
-def office_upsert(*, actor=None, source: str = "import", **fields: Any) -> CounterOffice:
+def office_upsert(*, actor: Actor = None, source: str = "import", **fields: Any) -> CounterOffice:
     return document_upsert(
         CounterOffice,
         key="code",
@@ -54,7 +57,9 @@ def office_upsert(*, actor=None, source: str = "import", **fields: Any) -> Count
 
 
 @transaction.atomic
-def office_set_operators(*, office: CounterOffice, users, actor=None) -> CounterOffice:
+def office_set_operators(
+    *, office: CounterOffice, users: Iterable[User], actor: Actor = None
+) -> CounterOffice:
     """Make exactly these users the office's operators."""
     users = list(users)
     rules.check_operators(users)

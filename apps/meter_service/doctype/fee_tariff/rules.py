@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.fee_tariff.error_codes import FeeTariffErrorCode
+from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,18 @@ class FeeQuote:
         return self.test_fee + self.vat + self.channel_fee
 
 
-def in_force(tariff, on_date: datetime.date) -> bool:
+def in_force(tariff: FeeTariff, on_date: datetime.date) -> bool:
     return tariff.valid_from <= on_date and (tariff.valid_to is None or on_date <= tariff.valid_to)
 
 
-def specificity(tariff) -> int:
+def specificity(tariff: FeeTariff) -> int:
     """Rank a tariff: one naming the size and the customer type beats a general one."""
     return int(bool(tariff.meter_size)) * 2 + int(bool(tariff.customer_type))
 
 
-def pick_tariff(tariffs: Iterable, *, meter_size: str, customer_type: str, on_date):
+def pick_tariff(
+    tariffs: Iterable[FeeTariff], *, meter_size: str, customer_type: str, on_date: datetime.date
+) -> FeeTariff | None:
     """Return the most specific tariff in force on the date that fits, or None."""
     fitting = [
         t
@@ -58,7 +61,7 @@ def vat_of(amount: int, percent: Decimal) -> int:
     return int((Decimal(amount) * percent / 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def check_no_overlap(tariff, others: Iterable) -> None:
+def check_no_overlap(tariff: FeeTariff, others: Iterable[FeeTariff]) -> None:
     """Raise ValidationError when another tariff for the same case overlaps in time."""
     end = tariff.valid_to or datetime.date.max
     for other in others:

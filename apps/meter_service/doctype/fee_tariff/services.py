@@ -7,13 +7,16 @@ from typing import Any
 from django.db import transaction
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.fee_tariff import rules
 from apps.meter_service.doctype.fee_tariff.events import FeeTariffEvents
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 
 
 @transaction.atomic
-def fee_tariff_save(*, tariff: FeeTariff | None = None, actor=None, **fields: Any) -> FeeTariff:
+def fee_tariff_save(
+    *, tariff: FeeTariff | None = None, actor: Actor = None, **fields: Any
+) -> FeeTariff:
     """Create or change a tariff; refuse one that overlaps another for the same case."""
     creating = tariff is None
     tariff = tariff or FeeTariff()

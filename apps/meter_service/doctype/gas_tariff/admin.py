@@ -56,7 +56,8 @@ class GasTariffBlockInline(DeskFormFieldsMixin, TabularInline):
 
 class GasTariffForm(DigitNormalizingModelForm):
     def _post_clean(self) -> None:
-        super()._post_clean()  # the instance holds the form's values from here on
+        # The instance holds the form's values from here on. (The stubs lack this hook.)
+        super()._post_clean()  # type: ignore[misc]
         if self.errors:
             return
         try:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -29,18 +29,31 @@ SLAB = "slab"
 WHOLE = "whole"
 
 
+# Read-only members, so that frozen dataclasses and model instances (an int pk) both fit.
 class Block(Protocol):
-    from_m3: int
-    to_m3: int | None
-    rial_per_m3: int
+    @property
+    def from_m3(self) -> int: ...
+    @property
+    def to_m3(self) -> int | None: ...
+    @property
+    def rial_per_m3(self) -> int: ...
 
 
 class Tariff(Protocol):
-    pk: object
-    tariff_group: str
-    climate_zone: int | None
-    effective_from: datetime.date
-    effective_to: datetime.date | None
+    @property
+    def pk(self) -> object: ...
+    @property
+    def tariff_group(self) -> str: ...
+    @property
+    def climate_zone(self) -> int | None: ...
+    @property
+    def effective_from(self) -> datetime.date: ...
+    @property
+    def effective_to(self) -> datetime.date | None: ...
+
+
+# A kind of tariff: what pick and spans are given, they return.
+_T = TypeVar("_T", bound=Tariff)
 
 
 # --- blocks ---------------------------------------------------------------------------------
@@ -168,7 +181,7 @@ def fits_zone(tariff: Tariff, climate_zone: int) -> bool:
     return tariff.climate_zone is None or tariff.climate_zone == climate_zone
 
 
-def pick(tariffs: Iterable[Tariff], *, climate_zone: int, day: datetime.date):
+def pick(tariffs: Iterable[_T], *, climate_zone: int, day: datetime.date) -> _T | None:
     """Return the table in force on the day for the zone (the zone's own beats every zone's)."""
     fitting = [t for t in tariffs if fits_zone(t, climate_zone) and in_force(t, day)]
     if not fitting:
@@ -177,21 +190,21 @@ def pick(tariffs: Iterable[Tariff], *, climate_zone: int, day: datetime.date):
 
 
 def spans(
-    tariffs: Sequence[Tariff], *, climate_zone: int, start: datetime.date, end: datetime.date
-) -> list[tuple[object, datetime.date, datetime.date]]:
+    tariffs: Sequence[_T], *, climate_zone: int, start: datetime.date, end: datetime.date
+) -> list[tuple[_T, datetime.date, datetime.date]]:
     """Return (tariff, from, to) pieces of [start, end) by the table in force; to exclusive.
 
     Days without a table are left out; neighbouring days under the same table are merged.
     """
     one_day = datetime.timedelta(days=1)
     cuts = {start, end}
-    for tariff in tariffs:
-        edges = [tariff.effective_from]
-        if tariff.effective_to is not None:
-            edges.append(tariff.effective_to + one_day)
+    for each in tariffs:
+        edges = [each.effective_from]
+        if each.effective_to is not None:
+            edges.append(each.effective_to + one_day)
         cuts.update(edge for edge in edges if start < edge < end)
     edges = sorted(cuts)
-    pieces: list[tuple[object, datetime.date, datetime.date]] = []
+    pieces: list[tuple[_T, datetime.date, datetime.date]] = []
     for lo, hi in itertools.pairwise(edges):
         # The same table is in force on every day between two cuts.
         tariff = pick(tariffs, climate_zone=climate_zone, day=lo)

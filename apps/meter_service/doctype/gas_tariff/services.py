@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.identifiers import normalize_digits
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.gas_tariff import rules
 from apps.meter_service.doctype.gas_tariff.error_codes import GasTariffErrorCode
 from apps.meter_service.doctype.gas_tariff.events import GasTariffEvents
@@ -84,7 +85,7 @@ def _blocks_of(tariff: GasTariff) -> list[BlockData]:
 def gas_tariff_create(
     *,
     blocks: Iterable[BlockData | Mapping[str, Any] | tuple],
-    actor=None,
+    actor: Actor = None,
     source: str = "desk",
     **fields: Any,
 ) -> GasTariff:
@@ -112,7 +113,7 @@ def gas_tariff_update(
     *,
     tariff: GasTariff,
     blocks: Iterable[BlockData | Mapping[str, Any] | tuple] | None = None,
-    actor=None,
+    actor: Actor = None,
     source: str = "desk",
     **fields: Any,
 ) -> GasTariff:
@@ -253,7 +254,7 @@ def gas_tariff_load_csv(
     file: str | Path | IO,
     *,
     tariff_group: str,
-    actor=None,
+    actor: Actor = None,
     pricing_method: str = PricingMethod.SLAB,
     name: str = "",
 ) -> list[GasTariff]:

@@ -30,7 +30,7 @@ from apps.meter_service.doctype.import_batch.selectors import (
 from apps.meter_service.doctype.import_batch.targets import CREATE, SPECS, ImportSpec
 from apps.meter_service.sites import staff_site
 
-STATUS_COLORS = {
+STATUS_COLORS: dict[str, str] = {
     ImportStatus.UPLOADED: "info",
     ImportStatus.VALIDATING: "info",
     ImportStatus.VALID: "primary",

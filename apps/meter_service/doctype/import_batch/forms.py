@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
@@ -23,6 +25,7 @@ from apps.meter_service.core.display import code_in_sentence
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.forms import DigitNormalizingForm
 from apps.meter_service.core.jalali import JalaliDateField
+from apps.meter_service.core.model_fields import model_field
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.import_batch.models import ImportTarget
 from apps.meter_service.doctype.import_batch.readers import normalize_header
@@ -44,7 +47,7 @@ from apps.meter_service.doctype.subscriber.selectors import subscriber_by_number
 
 
 def _label(model: type[models.Model], name: str):
-    return model._meta.get_field(name).verbose_name
+    return model_field(model, name).verbose_name
 
 
 class ImportUploadForm(forms.Form):
@@ -91,7 +94,9 @@ class ImportChoiceField(forms.TypedChoiceField):
         text = super().to_python(value)
         if text in self.empty_values:
             return ""
-        choices = tuple((str(key), label) for key, label in self.choices if key not in ("", None))
+        # The field keeps its choices as (value, label) pairs; the stubs allow any input.
+        pairs = cast(Iterable[tuple[Any, Any]], self.choices)
+        choices = tuple((str(key), label) for key, label in pairs if key not in ("", None))
         if any(text == key for key, _label in choices):
             return text
         return _choice_lookup(choices).get(normalize_header(text), text)

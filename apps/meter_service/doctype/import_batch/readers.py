@@ -11,12 +11,13 @@ import datetime
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -110,7 +111,7 @@ def _too_large() -> ValidationError:
     )
 
 
-def read_upload(uploaded_file) -> bytes:
+def read_upload(uploaded_file: UploadedFile) -> bytes:
     """Return the bytes of an uploaded file, refusing an empty or oversized one."""
     limit = max_file_bytes()
     size = getattr(uploaded_file, "size", None)
@@ -225,16 +226,16 @@ def _match_header(header: Sequence[str], columns: Sequence[Column]) -> list[str 
         if not text:
             names.append(None)
             continue
-        column = by_alias.get(normalize_header(text))
-        if column is None:
+        found = by_alias.get(normalize_header(text))
+        if found is None:
             unknown.append(text)
             names.append(None)
-        elif column.name in seen:
-            duplicate.append(f"{seen[column.name]} / {text}")
+        elif found.name in seen:
+            duplicate.append(f"{seen[found.name]} / {text}")
             names.append(None)
         else:
-            seen[column.name] = text
-            names.append(column.name)
+            seen[found.name] = text
+            names.append(found.name)
     missing = [column.header() for column in columns if column.required and column.name not in seen]
     errors = []
     if unknown:
@@ -299,7 +300,7 @@ def _decode(data: bytes) -> str:
         ) from exc
 
 
-def _csv_lines(data: bytes) -> Iterator[list[str]]:
+def _csv_lines(data: bytes) -> Generator[list[str], None, None]:
     text = _decode(data)
     first_line, _newline, rest = text.partition("\n")
     # Excel writes a "sep=;" line before the header when asked to; it is not a row.
@@ -309,7 +310,7 @@ def _csv_lines(data: bytes) -> Iterator[list[str]]:
         first_line = rest.partition("\n")[0]
     else:
         counts = {d: first_line.count(d) for d in _CSV_DELIMITERS}
-        delimiter = max(counts, key=counts.get) if any(counts.values()) else ","
+        delimiter = max(counts, key=counts.__getitem__) if any(counts.values()) else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for cells in reader:
@@ -351,7 +352,7 @@ def cell_text(value: object) -> str:
     return _clean_cell(str(value))
 
 
-def _xlsx_lines(data: bytes) -> Iterator[list[str]]:
+def _xlsx_lines(data: bytes) -> Generator[list[str], None, None]:
     from openpyxl import load_workbook
 
     unreadable = ValidationError(

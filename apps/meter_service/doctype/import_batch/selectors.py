@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 
 from apps.meter_service import permissions
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
 
 # Statuses in which a job is (or is about to be) working through the file.
@@ -19,7 +20,7 @@ def progress_key(batch_id: int) -> str:
     return f"meter:import-progress:{batch_id}"
 
 
-def import_batch_list(*, user) -> QuerySet[ImportBatch]:
+def import_batch_list(*, user: Actor) -> QuerySet[ImportBatch]:
     """Return the batches the user may see, with their uploaders."""
     return permissions.scope(user, ImportBatch.objects.select_related("created_by"))
 

@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, transaction
 from django.utils import timezone, translation
@@ -33,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.import_batch import readers
 from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
 from apps.meter_service.doctype.import_batch.events import ImportBatchEvents
@@ -55,7 +58,9 @@ MAX_STORED_ERRORS = 500
 # --- upload -------------------------------------------------------------------------------
 
 
-def import_batch_create(*, target: str, uploaded_file, actor) -> ImportBatch:
+def import_batch_create(
+    *, target: str, uploaded_file: UploadedFile, actor: User | None
+) -> ImportBatch:
     """Store an uploaded file as a batch and queue its dry run.
 
     The file's size, type, header and row count are checked here, so a file that cannot
@@ -136,7 +141,7 @@ def _error_entry(*, row: int | None, column: str, messages: list) -> dict:
 
 
 def _texts(messages: list) -> list[str]:
-    texts = []
+    texts: list[str] = []
     for message in messages:
         if isinstance(message, ValidationError):
             texts.extend(str(text) for text in message.messages)
@@ -145,7 +150,7 @@ def _texts(messages: list) -> list[str]:
     return texts
 
 
-def _jsonable(value):
+def _jsonable(value: object) -> object:
     if isinstance(value, models.Model):
         return str(value)
     if isinstance(value, bool | int | str) or value is None:
@@ -174,7 +179,15 @@ def _run_rows(*, batch: ImportBatch, spec: ImportSpec, table: Table) -> _Outcome
     return outcome
 
 
-def _run_row(*, spec: ImportSpec, row: Row, table: Table, actor, seen: dict, out: _Outcome) -> None:
+def _run_row(
+    *,
+    spec: ImportSpec,
+    row: Row,
+    table: Table,
+    actor: Actor,
+    seen: dict[object, int],
+    out: _Outcome,
+) -> None:
     if row.stray:
         out.add_error(
             row=row.number,
@@ -286,7 +299,9 @@ def _dry_run_database() -> Iterator[None]:
     writes to the database itself and rolls back (MariaDB locks the rows it writes only).
     """
     site = connections[DEFAULT_DB_ALIAS]
-    if not hasattr(site, "snapshot_to") or site.is_in_memory_db() or site.in_atomic_block:
+    # Only our SQLite backend has snapshot_to, and SQLite is_in_memory_db.
+    in_memory = hasattr(site, "snapshot_to") and site.is_in_memory_db()  # type: ignore[attr-defined]
+    if not hasattr(site, "snapshot_to") or in_memory or site.in_atomic_block:
         yield
         return
     folder = Path(
@@ -373,7 +388,7 @@ def import_batch_validate(*, batch_id: int) -> ImportBatch:
 
 
 @transaction.atomic
-def import_batch_start(*, batch: ImportBatch, actor) -> ImportBatch:
+def import_batch_start(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     """Queue the import of a batch whose dry run found no errors."""
     # A conditional update, so a double click or two users cannot start it twice.
     started = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.VALID).update(

@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.model_fields import model_field
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.bill.forms import BillImportForm
 from apps.meter_service.doctype.bill.services import CREATED, bill_upsert
 from apps.meter_service.doctype.counter_office import services as office_services
@@ -49,7 +51,12 @@ class ImportSpec:
     def columns(self) -> tuple[Column, ...]:
         """Return the columns of the file: the row form's fields, in order."""
         return tuple(
-            Column(name=name, label=form_field.label, required=form_field.required)
+            Column(
+                name=name,
+                # Every import field has a label; without one the header would read "None".
+                label=name if form_field.label is None else form_field.label,
+                required=form_field.required,
+            )
             for name, form_field in self.form_class.base_fields.items()
         )
 
@@ -70,7 +77,7 @@ def _model_fields(model: type[models.Model]) -> Callable[[dict, Iterable[str]], 
         fields = {}
         for name in present:
             value = cleaned.get(name)
-            if value in (None, "") and model._meta.get_field(name).has_default():
+            if value in (None, "") and model_field(model, name).has_default():
                 continue
             fields[name] = value
         return fields
@@ -79,7 +86,7 @@ def _model_fields(model: type[models.Model]) -> Callable[[dict, Iterable[str]], 
 
 
 def _upsert(model: type[models.Model], key: str, service: Callable[..., models.Model]) -> Saver:
-    def save(*, fields: dict[str, Any], actor) -> tuple[str, models.Model]:
+    def save(*, fields: dict[str, Any], actor: Actor) -> tuple[str, models.Model]:
         exists = model._default_manager.filter(**{key: fields[key]}).exists()
         record = service(actor=actor, source="import", **fields)
         return (UPDATE if exists else CREATE), record
@@ -98,7 +105,7 @@ def _installation_fields(cleaned: dict, present: Iterable[str]) -> dict:
     }
 
 
-def _install(*, fields: dict[str, Any], actor) -> tuple[str, models.Model]:
+def _install(*, fields: dict[str, Any], actor: Actor) -> tuple[str, models.Model]:
     return CREATE, meter_services.meter_install(actor=actor, **fields)
 
 
@@ -147,7 +154,7 @@ def _bill_fields(cleaned: dict, present: Iterable[str]) -> dict:
     return {name: cleaned.get(name) for name in present if cleaned.get(name) not in (None, "")}
 
 
-def _bill(*, fields: dict[str, Any], actor) -> tuple[str, models.Model]:
+def _bill(*, fields: dict[str, Any], actor: Actor) -> tuple[str, models.Model]:
 
     bill, result = bill_upsert(data=fields, source="import", actor=actor)
     return (CREATE if result == CREATED else UPDATE), bill

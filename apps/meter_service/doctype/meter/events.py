@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
 
 
 class MeterEvents(models.TextChoices):
@@ -15,7 +16,7 @@ class MeterEvents(models.TextChoices):
     METER_REMOVED = "meter_removed", _("Meter removed")
 
 
-def meter_installed_event(*, installation, actor) -> None:
+def meter_installed_event(*, installation, actor: Actor) -> None:
     record_event(
         document=installation.meter,
         event_type=MeterEvents.METER_INSTALLED,
@@ -29,7 +30,7 @@ def meter_installed_event(*, installation, actor) -> None:
     )
 
 
-def meter_removed_event(*, installation, actor) -> None:
+def meter_removed_event(*, installation, actor: Actor) -> None:
     record_event(
         document=installation.meter,
         event_type=MeterEvents.METER_REMOVED,

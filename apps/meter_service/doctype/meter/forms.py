@@ -1,6 +1,7 @@
 """Desk forms for meters and installations; they validate input, services do the work."""
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from apps.meter_service.doctype.subscriber.models import Subscriber
 class DeskModelForm(DigitNormalizingModelForm):
     """A desk form whose declared fields get the desk's widgets."""
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         use_desk_widgets(self)
 
@@ -57,9 +58,10 @@ class MeterInstallForm(DeskModelForm):
         model = MeterInstallation
         fields = ["subscriber", "meter", "installed_on", "initial_reading", "reason"]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         """Apply the service's rules here too, so a refusal shows on the form."""
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         subscriber, meter, installed_on = (
             data.get("subscriber"),
             data.get("meter"),
@@ -102,8 +104,9 @@ class MeterRemoveForm(DeskModelForm):
         model = MeterInstallation
         fields = ["removed_on", "final_reading"]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("removed_on") is None or data.get("final_reading") is None:
             return data
         original = MeterInstallation.objects.get(pk=self.instance.pk)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -27,7 +28,7 @@ class HistorySection:
     """One table of the history page: headers and rows of cells (text or safe HTML)."""
 
     key: str
-    title: str
+    title: str | Promise
     headers: list
     rows: list[list] = field(default_factory=list)
     order: int = 100

@@ -41,7 +41,7 @@ def check_can_install(*, meter: Meter, installed_on: datetime.date, current) -> 
 
 
 def check_can_remove(
-    *, installation: MeterInstallation, removed_on: datetime.date, final_reading: Decimal
+    *, installation: MeterInstallation, removed_on: datetime.date, final_reading: Decimal | None
 ) -> None:
     """Raise ValidationError unless the installation can end with that date and reading."""
     errors = {}

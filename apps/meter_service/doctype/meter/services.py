@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.meter import events, rules
 from apps.meter_service.doctype.meter.events import MeterEvents
 from apps.meter_service.doctype.meter.models import (
@@ -36,14 +37,16 @@ EDITABLE_FIELDS = (
 )
 
 
-def meter_create(*, actor=None, source: str = "desk", **fields: Any) -> Meter:
+def meter_create(*, actor: Actor = None, source: str = "desk", **fields: Any) -> Meter:
     """Register a meter after validating it."""
     return document_create(
         Meter, event_type=MeterEvents.METER_CREATED, actor=actor, source=source, fields=fields
     )
 
 
-def meter_update(*, meter: Meter, actor=None, source: str = "desk", **fields: Any) -> Meter:
+def meter_update(
+    *, meter: Meter, actor: Actor = None, source: str = "desk", **fields: Any
+) -> Meter:
     """Change a meter's fields and record what changed."""
     return document_update(
         meter,
@@ -55,7 +58,7 @@ def meter_update(*, meter: Meter, actor=None, source: str = "desk", **fields: An
     )
 
 
-def meter_upsert(*, actor=None, source: str = "import", **fields: Any) -> Meter:
+def meter_upsert(*, actor: Actor = None, source: str = "import", **fields: Any) -> Meter:
     """Create the meter, or update the one with the same serial."""
     return document_upsert(
         Meter,
@@ -77,7 +80,7 @@ def meter_install(
     initial_reading: Decimal = Decimal("0"),
     reason: str = InstallationReason.NEW_CONNECTION,
     removed_meter_final_reading: Decimal | None = None,
-    actor=None,
+    actor: Actor = None,
 ) -> MeterInstallation:
     """Install a meter at a subscription, taking out the meter that is there now.
 
@@ -124,7 +127,7 @@ def meter_remove(
     removed_on: datetime.date,
     final_reading: Decimal | None,
     new_status: str = MeterStatus.IN_STOCK,
-    actor=None,
+    actor: Actor = None,
 ) -> MeterInstallation:
     """End an installation with the removal date and the meter's final reading."""
     installation = MeterInstallation.objects.select_for_update().get(pk=installation.pk)

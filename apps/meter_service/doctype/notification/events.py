@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
 
 
 class NotificationEvents(models.TextChoices):
@@ -14,13 +15,13 @@ class NotificationEvents(models.TextChoices):
     SMS_RETRIED = "sms_retried", _("SMS sent again")
 
 
-def message_template_created_event(*, template, actor) -> None:
+def message_template_created_event(*, template, actor: Actor) -> None:
     record_event(
         document=template, event_type=NotificationEvents.MESSAGE_TEMPLATE_CREATED, actor=actor
     )
 
 
-def message_template_updated_event(*, template, actor, changes: dict) -> None:
+def message_template_updated_event(*, template, actor: Actor, changes: dict) -> None:
     record_event(
         document=template,
         event_type=NotificationEvents.MESSAGE_TEMPLATE_UPDATED,
@@ -29,7 +30,7 @@ def message_template_updated_event(*, template, actor, changes: dict) -> None:
     )
 
 
-def sms_retried_event(*, message, actor) -> None:
+def sms_retried_event(*, message, actor: Actor) -> None:
     record_event(
         document=message,
         event_type=NotificationEvents.SMS_RETRIED,

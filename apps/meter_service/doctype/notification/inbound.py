@@ -27,6 +27,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
 from apps.meter_service.core import identifiers
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.claim.selectors import claim_public_status
 from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.notification import rules, services
@@ -35,7 +36,7 @@ from apps.meter_service.integrations.sms import adapter
 
 logger = logging.getLogger("meter_service.notifications")
 
-ANSWERS = {
+ANSWERS: dict[str, str] = {
     InboundKind.STATUS: rules.INBOUND_STATUS,
     InboundKind.UNKNOWN_CODE: rules.INBOUND_UNKNOWN_CODE,
     InboundKind.HELP: rules.INBOUND_HELP,
@@ -65,7 +66,7 @@ def _over_limit(sender: str) -> bool:
     return answered.count() >= limit
 
 
-def _status_values(claim, *, language: str = "fa") -> dict[str, str]:
+def _status_values(claim: Claim, *, language: str = "fa") -> dict[str, str]:
     """The status answer's values: the status and the last step in words, and its day."""
 
     with translation.override(language):
@@ -79,7 +80,7 @@ def _status_values(claim, *, language: str = "fa") -> dict[str, str]:
         }
 
 
-def _read(text: str, sender: str) -> tuple[str, object | None, dict[str, str]]:
+def _read(text: str, sender: str) -> tuple[InboundKind, Claim | None, dict[str, str]]:
     """What the text asks and the answer's values: (kind, claim, values)."""
     short = {"short_code": rules.format_number(_short_code(), language="fa")}
     intent, code = rules.inbound_intent(text)

@@ -278,7 +278,7 @@ def correction_text(correction_rial: int, *, language: str) -> str:
         return _("a credit of %(amount)s Rial on your gas bill") % {"amount": amount}
     if correction_rial > 0:
         return _("%(amount)s Rial added to your gas bill") % {"amount": amount}
-    return _("no change to your gas bills")
+    return str(_("no change to your gas bills"))
 
 
 def _settlement(claim, *, language: str) -> str:

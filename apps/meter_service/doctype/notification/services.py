@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from apps.meter_service import privacy
 from apps.meter_service.audit.events import changed_fields
 from apps.meter_service.core import identifiers
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.notification import events, rules, selectors
 from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
@@ -41,6 +42,7 @@ from apps.meter_service.doctype.notification.models import MessageTemplate, SmsM
 from apps.meter_service.doctype.outbox import services as outbox
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.outbox.services import PermanentError, enqueue
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.integrations.sms import adapter
 
 logger = logging.getLogger("meter_service.notifications")
@@ -97,7 +99,7 @@ def message_template_create(
     body_fa: str,
     body_en: str = "",
     is_active: bool = True,
-    actor=None,
+    actor: Actor = None,
 ) -> MessageTemplate:
     """Create a message template after checking its placeholders."""
     template = _template_save_new(key=key, body_fa=body_fa, body_en=body_en, is_active=is_active)
@@ -107,7 +109,7 @@ def message_template_create(
 
 @transaction.atomic
 def message_template_update(
-    *, template: MessageTemplate, actor=None, **fields: Any
+    *, template: MessageTemplate, actor: Actor = None, **fields: Any
 ) -> MessageTemplate:
     """Change a template's texts or switch it on or off (its key stays)."""
     unknown = set(fields) - set(EDITABLE_TEMPLATE_FIELDS)
@@ -389,7 +391,7 @@ def sms_release_held() -> int:
 
 
 @transaction.atomic
-def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
+def sms_retry(*, message: SmsMessage, actor: Actor = None) -> SmsMessage:
     """Queue one failed message again (after the provider's credit is topped up, say)."""
     message = SmsMessage.objects.select_for_update().get(pk=message.pk)
     if message.status != SmsStatus.FAILED:
@@ -401,7 +403,7 @@ def sms_retry(*, message: SmsMessage, actor=None) -> SmsMessage:
     return message
 
 
-def sms_resend(*, messages: Sequence[SmsMessage], actor=None):
+def sms_resend(*, messages: Sequence[SmsMessage], actor: Actor = None) -> outbox.Requeued:
     """Queue again what can be of these messages (the desk's re-send); return an
     outbox Requeued: how many went back on the queue, and why each other one did not.
 
@@ -438,7 +440,7 @@ def sms_resend(*, messages: Sequence[SmsMessage], actor=None):
     return result
 
 
-def sms_requeue_check(row, actor) -> str | None:
+def sms_requeue_check(row: OutboxJob, actor: Actor) -> str | None:
     """The outbox asks before queuing a row again: an SMS already sent, or one whose text
     was not kept (a sign-in code), is not sent again; a failed one goes back in line."""
 
@@ -456,7 +458,7 @@ def sms_requeue_check(row, actor) -> str | None:
     return None
 
 
-def sms_give_up(row, reason: str) -> None:
+def sms_give_up(row: OutboxJob, reason: str) -> None:
     """The outbox gave up on a row: its SMS, unless sent meanwhile, has failed."""
     if row.sms_id is not None:
         SmsMessage.objects.filter(pk=row.sms_id).exclude(status=SmsStatus.SENT).update(
@@ -464,7 +466,7 @@ def sms_give_up(row, reason: str) -> None:
         )
 
 
-def sms_tell_old_mobile(*, subscriber, old_mobile: str) -> SmsMessage | None:
+def sms_tell_old_mobile(*, subscriber: Subscriber, old_mobile: str) -> SmsMessage | None:
     """Text the old number that the subscription's mobile changed. The new number is shown
     by its last four digits only: the old number may be a former holder's, or the change an
     intruder's, and neither should learn the new one."""

@@ -4,6 +4,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.doctype.otp.models import OtpChallenge
+from apps.meter_service.doctype.subscriber.models import Subscriber
 
 
 class OtpEvents(models.TextChoices):
@@ -13,7 +15,7 @@ class OtpEvents(models.TextChoices):
     OTP_VERIFIED = "otp_verified", _("Signed in with a code")
 
 
-def otp_requested_event(*, subscriber, challenge) -> None:
+def otp_requested_event(*, subscriber: Subscriber, challenge: OtpChallenge) -> None:
     record_event(
         document=subscriber,
         event_type=OtpEvents.OTP_REQUESTED,
@@ -22,7 +24,7 @@ def otp_requested_event(*, subscriber, challenge) -> None:
     )
 
 
-def otp_verified_event(*, subscriber, challenge) -> None:
+def otp_verified_event(*, subscriber: Subscriber, challenge: OtpChallenge) -> None:
     record_event(
         document=subscriber,
         event_type=OtpEvents.OTP_VERIFIED,

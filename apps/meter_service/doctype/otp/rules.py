@@ -23,7 +23,9 @@ from apps.meter_service.core.identifiers import (
     clean_digits,
     normalize_subscription_key,
 )
+from apps.meter_service.core.types import StrOrPromise
 from apps.meter_service.doctype.otp.error_codes import OtpErrorCode
+from apps.meter_service.doctype.otp.models import OtpChallenge
 
 IDENTIFIER_MAX_LENGTH = 13
 HASH_ALGORITHM = "hmac-sha256"
@@ -82,7 +84,9 @@ def normalize_identifier(text: str) -> str:
         raise ValidationError(
             INVALID_IDENTIFIER_MESSAGE, code=OtpErrorCode.OTP_IDENTIFIER
         ) from error
-    return key.subscription_number or key.bill_id
+    identifier = key.subscription_number or key.bill_id
+    assert identifier is not None  # a key is one or both, never neither
+    return identifier
 
 
 def identifier_kind(identifier: str) -> str:
@@ -157,7 +161,7 @@ def check_window(
     recent: Sequence[datetime.datetime],
     limit: int,
     now: datetime.datetime,
-    message,
+    message: StrOrPromise,
     code: str,
 ) -> None:
     """Refuse when `limit` codes were already asked in the window (`recent`, oldest first)."""
@@ -168,7 +172,7 @@ def check_window(
     raise ValidationError(message, code=code, params={"minutes": _minutes_until(frees_at, now)})
 
 
-def check_can_verify(challenge, *, now: datetime.datetime) -> None:
+def check_can_verify(challenge: OtpChallenge, *, now: datetime.datetime) -> None:
     """Refuse a challenge that is used, expired or out of tries."""
     if challenge.used_at is not None:
         raise ValidationError(USED_MESSAGE, code=OtpErrorCode.OTP_USED)
@@ -178,7 +182,7 @@ def check_can_verify(challenge, *, now: datetime.datetime) -> None:
         raise ValidationError(LOCKED_MESSAGE, code=OtpErrorCode.OTP_LOCKED)
 
 
-def wrong_code_error(challenge) -> ValidationError:
+def wrong_code_error(challenge: OtpChallenge) -> ValidationError:
     """Return the error for a wrong code, saying how many tries are left."""
     left = max(0, otp_setting("OTP_MAX_ATTEMPTS") - challenge.attempts)
     if left == 0:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.identifiers import normalize_subscription_key, to_persian_digits
 from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.doctype.notification.models import SmsMessage
 from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.otp import events, rules
 from apps.meter_service.doctype.otp.error_codes import OtpErrorCode
@@ -60,7 +61,7 @@ def _own_challenges(subscriber: Subscriber | None, identifier: str) -> QuerySet[
     return OtpChallenge.objects.filter(subscriber__isnull=True, identifier=identifier)
 
 
-def _recent(queryset: QuerySet[OtpChallenge], since: datetime.datetime) -> list:
+def _recent(queryset: QuerySet[OtpChallenge], since: datetime.datetime) -> list[datetime.datetime]:
     return list(
         queryset.filter(created_at__gt=since)
         .order_by("created_at")
@@ -124,7 +125,7 @@ def otp_request(
     return challenge
 
 
-def _send_code(subscriber: Subscriber, code: str, ttl: int):
+def _send_code(subscriber: Subscriber, code: str, ttl: int) -> SmsMessage | None:
     values = message_rules.otp_values(code=code, ttl_seconds=ttl)
     body = message_render(key=message_rules.OTP_CODE, values=values)
     if body is None:
@@ -159,15 +160,16 @@ def otp_verify(*, challenge_id: int, code: str, now: datetime.datetime | None = 
         rules.check_can_verify(challenge, now=now)
         challenge.attempts += 1
         matches = rules.code_matches(typed, challenge.code_hash)
-        ok = matches and challenge.subscriber is not None
-        if ok:
+        # Signed in: the code matches a challenge of a known subscriber.
+        subscriber = challenge.subscriber if matches else None
+        if subscriber is not None:
             challenge.used_at = now
         challenge.save(update_fields=["attempts", "used_at"])
-        if ok:
-            events.otp_verified_event(subscriber=challenge.subscriber, challenge=challenge)
-    if not ok:
+        if subscriber is not None:
+            events.otp_verified_event(subscriber=subscriber, challenge=challenge)
+    if subscriber is None:
         raise rules.wrong_code_error(challenge)
-    return challenge.subscriber
+    return subscriber
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.meter_service import permissions
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 
 
@@ -25,7 +26,7 @@ def stuck_q(now: datetime.datetime) -> models.Q:
     )
 
 
-def outbox_undelivered(*, user) -> QuerySet[OutboxJob]:
+def outbox_undelivered(*, user: Actor) -> QuerySet[OutboxJob]:
     """Every message and job not delivered yet (waiting, running or failed), as the user may
     see them, with each one's SMS."""
     return permissions.scope(

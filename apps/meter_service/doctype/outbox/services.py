@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from apps.meter_service.core.db_retry import run_with_retry
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
 
 logger = logging.getLogger("meter_service.outbox")
@@ -61,7 +62,7 @@ SWEEP_BATCH = 500
 # below them in the layers, imports none of them.
 # A requeue check returns why a row must not be queued again (a SKIP_ key), or None to go on
 # (it may first put its own document back in line: a failed SMS becomes queued again).
-RequeueCheck = Callable[[OutboxJob, Any], "str | None"]
+RequeueCheck = Callable[[OutboxJob, Actor], "str | None"]
 _requeue_checks: list[RequeueCheck] = []
 # A give-up hook learns that a row failed for good, with the reason, in the same transaction.
 GiveUpHook = Callable[[OutboxJob, str], None]
@@ -104,25 +105,25 @@ def _budget(now: datetime.datetime) -> datetime.datetime:
     return now + datetime.timedelta(hours=float(_rule("OUTBOX_RETRY_HOURS")))
 
 
-def _path_of(func: Callable | str) -> str:
+def _path_of(func: Callable[..., Any] | str) -> str:
     """A job's dotted path: a bare name is a function of the jobs module."""
     if isinstance(func, str):
         return func if "." in func else f"{JOBS_MODULE}.{func}"
     return f"{func.__module__}.{func.__qualname__}"
 
 
-def _job_function(func: Callable | str) -> Callable:
+def _job_function(func: Callable[..., Any] | str) -> Callable[..., Any]:
     """The job function itself (an unknown name fails here, in the caller's transaction)."""
     return import_string(_path_of(func)) if isinstance(func, str) else func
 
 
 def enqueue(
-    func: Callable | str,
+    func: Callable[..., Any] | str,
     *args: Any,
     queue: str = "default",
     key: str = "",
     lease_seconds: int | None = None,
-    sms=None,
+    sms: models.Model | None = None,  # a notification SmsMessage (which imports the outbox)
     transient: dict[str, Any] | None = None,
     **kwargs: Any,
 ) -> OutboxJob:
@@ -147,14 +148,14 @@ def enqueue(
 
 
 def outbox_add(
-    func: Callable | str,
+    func: Callable[..., Any] | str,
     args: Iterable[Any] = (),
     kwargs: dict[str, Any] | None = None,
     *,
     queue: str = "default",
     key: str = "",
     lease_seconds: int | None = None,
-    sms=None,
+    sms: models.Model | None = None,  # a notification SmsMessage (which imports the outbox)
     transient: dict[str, Any] | None = None,
 ) -> OutboxJob:
     """Write the job as a row in the current transaction; dispatch it once that commits.
@@ -187,7 +188,8 @@ def outbox_add(
                 # Handed over by the commit hook below; cleared when that fails, so the
                 # sweep knows at once (else it waits REDISPATCH_AFTER).
                 dispatched_at=now,
-                sms=sms,
+                # Any model to the type checker: SmsMessage is not importable here.
+                sms=sms,  # type: ignore[misc]
             )
         elif row.state in (OutboxState.DONE, OutboxState.FAILED):
             _reset(row, now)
@@ -230,7 +232,7 @@ def jobs_mode() -> str:
 
 
 @functools.cache
-def _rq_queue(name: str):
+def _rq_queue(name: str) -> Any:  # an rq Queue; django_rq is imported when first needed
     """The RQ queue, made once per process so its Redis connection pool is reused."""
     import django_rq
 
@@ -526,7 +528,7 @@ SKIP_SMS_SENT = "sms_sent"
 SKIP_MASKED = "masked"
 
 
-def _requeue_refusal(row: OutboxJob, actor: Any, now: datetime.datetime) -> str | None:
+def _requeue_refusal(row: OutboxJob, actor: Actor, now: datetime.datetime) -> str | None:
     # An SMS's row may be done while the SMS is not sent (held for want of a provider): the
     # SMS's state (its requeue check) says whether it was delivered.
     if row.state == OutboxState.DONE and row.sms_id is None:
@@ -540,7 +542,7 @@ def _requeue_refusal(row: OutboxJob, actor: Any, now: datetime.datetime) -> str 
     return None
 
 
-def outbox_requeue(*, job_ids: Iterable[int], actor=None) -> Requeued:
+def outbox_requeue(*, job_ids: Iterable[int], actor: Actor = None) -> Requeued:
     """Queue again the rows that can be: failed ones with a fresh retry budget, waiting
     ones at once, running ones past their lease; say why each other one was left."""
     result = Requeued()

@@ -15,6 +15,7 @@ from apps.meter_service.core import tracking
 from apps.meter_service.core.display import format_quantity, local_digits
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.core.jalali import format_datetime, to_jalali, use_jalali
+from apps.meter_service.core.model_fields import model_field
 from apps.meter_service.doctype.sla import selectors, services
 from apps.meter_service.doctype.sla.calendar import load_calendar
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock, SlaState
@@ -39,12 +40,13 @@ class JalaliYearFilter(admin.SimpleListFilter):
         return [(str(y), to_persian_digits(str(y)) if use_jalali() else str(y)) for y in years]
 
     def queryset(self, request, queryset):
-        if not self.value():
+        value = self.value()
+        if not value:
             return queryset
         import jdatetime
 
         try:
-            year = int(self.value())
+            year = int(value)
         except ValueError:
             return queryset.none()
         start = jdatetime.date(year, 1, 1).togregorian()
@@ -81,7 +83,7 @@ def _hours(seconds: int) -> str:
 
 def _shown_in_calendar(name: str):
     """Return a read-only column showing a date-time field of the clock in the desk calendar."""
-    field = SlaClock._meta.get_field(name)
+    field = model_field(SlaClock, name)
 
     @display(description=field.verbose_name)
     def column(self, obj):

@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.types import Actor
 
 
 class SlaEvents(models.TextChoices):
@@ -31,7 +32,7 @@ def sla_escalated_event(*, claim, recipients: list[str], worked_seconds: int):
     )
 
 
-def holiday_saved_event(*, holiday, actor, created: bool, fields: dict):
+def holiday_saved_event(*, holiday, actor: Actor, created: bool, fields: dict):
     record_event(
         document=holiday,
         event_type=SlaEvents.HOLIDAY_CREATED if created else SlaEvents.HOLIDAY_CHANGED,

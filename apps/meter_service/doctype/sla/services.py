@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 from apps.meter_service.core.display import code_text
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.core.jalali import format_datetime, parse_date, use_jalali
+from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.sla import events, rules, selectors
 from apps.meter_service.doctype.sla.calendar import (
@@ -69,7 +71,7 @@ def _close_segment(clock: SlaClock, now: datetime.datetime, calendar: WorkCalend
 
 
 def sla_clock_start(
-    *, claim, now: datetime.datetime | None = None, running: bool = True
+    *, claim: Claim, now: datetime.datetime | None = None, running: bool = True
 ) -> SlaClock:
     """Start the claim's clock at `now`, running or paused; return the existing clock if there
     is one.
@@ -95,7 +97,7 @@ def _start_fields(now: datetime.datetime, running: bool) -> dict[str, Any]:
     }
 
 
-def sla_clock_new(*, claim, now: datetime.datetime, running: bool) -> SlaClock:
+def sla_clock_new(*, claim: Claim, now: datetime.datetime, running: bool) -> SlaClock:
     """The clock of a claim filed in this transaction, started at `now` but not saved yet
     (its caller saves it once it knows whether it runs)."""
     return SlaClock(claim_id=claim.pk, **_start_fields(now, running))
@@ -110,7 +112,7 @@ def sla_clock_set_start_state(*, clock: SlaClock, running: bool) -> SlaClock:
 
 @transaction.atomic
 def sla_clock_set_running(
-    *, claim, running: bool, now: datetime.datetime | None = None
+    *, claim: Claim, running: bool, now: datetime.datetime | None = None
 ) -> SlaClock:
     """Resume (running=True) or pause (running=False) the claim's clock.
 
@@ -135,7 +137,7 @@ def sla_clock_set_running(
 
 
 @transaction.atomic
-def sla_clock_stop(*, claim, now: datetime.datetime | None = None) -> SlaClock | None:
+def sla_clock_stop(*, claim: Claim, now: datetime.datetime | None = None) -> SlaClock | None:
     """Stop the claim's clock for good, keeping its final state; None if it never started.
 
     Stopping a stopped clock changes nothing.
@@ -242,7 +244,7 @@ def _escalation_message(clock: SlaClock, worked: int) -> tuple[str, str]:
 
 
 def _notify_at_threshold(
-    *, claim, now: datetime.datetime | None, escalate: bool, roles: list[str]
+    *, claim: Claim, now: datetime.datetime | None, escalate: bool, roles: list[str]
 ) -> bool:
     now = now or timezone.now()
     clock = (
@@ -295,7 +297,7 @@ def _notify_at_threshold(
 
 
 @transaction.atomic
-def sla_warn(*, claim, roles: list[str], now: datetime.datetime | None = None) -> bool:
+def sla_warn(*, claim: Claim, roles: list[str], now: datetime.datetime | None = None) -> bool:
     """Warn the users of `roles` once the claim's clock has used the at-risk share.
 
     Returns True when the clock really has reached SLA_AT_RISK_PERCENT of its target at
@@ -307,7 +309,7 @@ def sla_warn(*, claim, roles: list[str], now: datetime.datetime | None = None) -
 
 
 @transaction.atomic
-def sla_escalate(*, claim, now: datetime.datetime | None = None) -> bool:
+def sla_escalate(*, claim: Claim, now: datetime.datetime | None = None) -> bool:
     """Tell the service managers once the claim's clock has used its whole target.
 
     Returns True when the target really is used up at `now`, False otherwise (see sla_warn);
@@ -320,7 +322,7 @@ def sla_escalate(*, claim, now: datetime.datetime | None = None) -> bool:
 
 
 @transaction.atomic
-def holiday_save(*, holiday: Holiday | None = None, actor=None, **fields: Any) -> Holiday:
+def holiday_save(*, holiday: Holiday | None = None, actor: Actor = None, **fields: Any) -> Holiday:
     """Create or change a holiday (from the desk), with an audit event."""
     created = holiday is None
     holiday = holiday or Holiday()

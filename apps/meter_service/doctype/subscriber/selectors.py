@@ -7,11 +7,12 @@ from django.db.models import QuerySet
 from apps.meter_service import permissions
 from apps.meter_service.core.identifiers import SUBSCRIPTION_NUMBER_MAX_LENGTH as SUBSCRIPTION_WIDTH
 from apps.meter_service.core.identifiers import SubscriptionKey
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.rules import caller_matches
 
 
-def subscriber_list(*, user) -> QuerySet[Subscriber]:
+def subscriber_list(*, user: Actor) -> QuerySet[Subscriber]:
     """Return the subscribers the user may see."""
     return permissions.scope(user, Subscriber.objects.all())
 
@@ -21,7 +22,9 @@ def subscriber_by_bill_and_national_id(*, bill_id: str, national_id: str) -> Sub
     return Subscriber.objects.filter(bill_id=bill_id, national_id=national_id).first()
 
 
-def subscriber_by_key(key: SubscriptionKey, *, queryset: QuerySet[Subscriber] | None = None):
+def subscriber_by_key(
+    key: SubscriptionKey, *, queryset: QuerySet[Subscriber] | None = None
+) -> Subscriber | None:
     """Return the subscriber a "subscription number or bill ID" input names, or None.
 
     `key` comes from identifiers.normalize_subscription_key (or a SubscriptionKeyField). A
@@ -41,7 +44,9 @@ def subscriber_by_key(key: SubscriptionKey, *, queryset: QuerySet[Subscriber] | 
     return None
 
 
-def subscriber_by_number(number: str, *, queryset: QuerySet[Subscriber] | None = None):
+def subscriber_by_number(
+    number: str, *, queryset: QuerySet[Subscriber] | None = None
+) -> Subscriber | None:
     """Return the subscriber with this (normalised) subscription number, or None."""
     return subscriber_by_key(SubscriptionKey(number, None), queryset=queryset)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from apps.meter_service.core.domain_events import publish
+from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.subscriber.domain_events import MobileChanged
 from apps.meter_service.doctype.subscriber.events import SubscriberEvents
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -31,7 +32,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def subscriber_create(*, actor=None, source: str = "desk", **fields: Any) -> Subscriber:
+def subscriber_create(*, actor: Actor = None, source: str = "desk", **fields: Any) -> Subscriber:
     """Create a subscriber after validating every field and the record's rules."""
     return document_create(
         Subscriber,
@@ -43,7 +44,7 @@ def subscriber_create(*, actor=None, source: str = "desk", **fields: Any) -> Sub
 
 
 def subscriber_update(
-    *, subscriber: Subscriber, actor=None, source: str = "desk", **fields: Any
+    *, subscriber: Subscriber, actor: Actor = None, source: str = "desk", **fields: Any
 ) -> Subscriber:
     """Change a subscriber's fields; records which fields changed, from what to what.
 
@@ -64,7 +65,7 @@ def subscriber_update(
     return subscriber
 
 
-def subscriber_upsert(*, actor=None, source: str = "import", **fields: Any) -> Subscriber:
+def subscriber_upsert(*, actor: Actor = None, source: str = "import", **fields: Any) -> Subscriber:
     """Create the subscriber, or update the one with the same subscription number."""
     return document_upsert(
         Subscriber,
