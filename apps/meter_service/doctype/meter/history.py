@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.html import format_html
@@ -38,7 +39,8 @@ class HistorySection:
         return {"headers": self.headers, "rows": self.rows}
 
 
-HistorySource = Callable[[Meter, object], "HistorySection | None"]
+# A source reads what the viewer may see: it gets the viewer to check permissions.
+HistorySource = Callable[[Meter, "User | AnonymousUser"], "HistorySection | None"]
 
 # The sources of the page, in the order they were registered; sections sort by `order`.
 HISTORY_SOURCES: list[HistorySource] = []
@@ -51,7 +53,7 @@ def register_history_source(source: HistorySource) -> HistorySource:
     return source
 
 
-def meter_history(*, meter: Meter, user) -> list[HistorySection]:
+def meter_history(*, meter: Meter, user: User | AnonymousUser) -> list[HistorySection]:
     """The sections of the meter's history the user may see, in page order."""
     sections = [section for source in HISTORY_SOURCES if (section := source(meter, user))]
     return sorted(sections, key=lambda s: s.order)
