@@ -405,6 +405,7 @@ def _part_changed(sender, instance, **kwargs) -> None:
     if instance.claim_id is None:
         return
     field = instance._meta.get_field("claim")
+    filed: Iterable[datetime.datetime | None]
     if field.is_cached(instance) and instance.claim is not None:
         filed = [instance.claim.filed_at]
     elif instance.claim_id in getattr(_recent, "filed", {}):
@@ -435,9 +436,9 @@ def connect_signals() -> None:
         name = model._meta.model_name
         post_save.connect(_part_changed, sender=model, dispatch_uid=f"{uid}.{name}.save")
         post_delete.connect(_part_changed, sender=model, dispatch_uid=f"{uid}.{name}.delete")
-    for model in (Subscriber, Meter):
-        name = model._meta.model_name
-        post_save.connect(_owner_changed, sender=model, dispatch_uid=f"{uid}.{name}.save")
+    for owner in (Subscriber, Meter):
+        name = owner._meta.model_name
+        post_save.connect(_owner_changed, sender=owner, dispatch_uid=f"{uid}.{name}.save")
 
 
 # --- reading the figures --------------------------------------------------------------------
@@ -565,13 +566,18 @@ def service_time(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
     if served.n:
         rank = max(1, math.ceil(90 * served.n / 100))
         spans = ((int(k), v.n) for k, v in t.by_key(RollupKind.SERVICE_SPAN).items())
-        span, before = _nearest_rank(spans, rank)
-        low = span * SERVICE_SPAN_TENTHS
-        fine = _selected(DashboardServiceTime.objects.all(), f).filter(
-            tenths__gte=low, tenths__lt=low + SERVICE_SPAN_TENTHS
-        )
-        tenths = fine.values_list("tenths").annotate(count=Sum("n"))
-        p90 = _nearest_rank(tenths, rank - before)[0] / 10
+        coarse = _nearest_rank(spans, rank)
+        # None only when the spans count fewer claims than the served total (a roll-up
+        # that does not add up): no 90th percentile then, rather than a TypeError.
+        if coarse is not None:
+            span, before = coarse
+            low = span * SERVICE_SPAN_TENTHS
+            fine = _selected(DashboardServiceTime.objects.all(), f).filter(
+                tenths__gte=low, tenths__lt=low + SERVICE_SPAN_TENTHS
+            )
+            tenths = fine.values_list("tenths").annotate(count=Sum("n"))
+            nearest = _nearest_rank(tenths, rank - before)
+            p90 = nearest[0] / 10 if nearest is not None else None
     return {
         "count": served.n,
         "average_hours": live._hours(served.total / served.n) if served.n else None,
@@ -614,7 +620,7 @@ def fault_rate_by_age(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]
         band[0] += v.n
         band[1] += v.n2
         band[2] += v.n3
-    return live.age_rows({band: tuple(v) for band, v in by_band.items()})
+    return live.age_rows({band: (v[0], v[1], v[2]) for band, v in by_band.items()})
 
 
 def fees(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
@@ -693,7 +699,9 @@ def _refreshed_if_old(current: DashboardRollup) -> DashboardRollup:
     return state() or current
 
 
-def figures(f: live.DashboardFilter, names: Iterable[str]) -> tuple[dict[str, Any], Any] | None:
+def figures(
+    f: live.DashboardFilter, names: Iterable[str]
+) -> tuple[dict[str, Any], datetime.datetime] | None:
     """The named roll-up figures for the filter and the roll-up's time, or None when the
     roll-up cannot answer (a counter office and a city together, or not built yet)."""
     names = [name for name in names if name in FIGURES]

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -48,7 +49,7 @@ def _with_bars(rows: list[dict], key: str = "count") -> list[dict]:
     return [{**r, "bar": _share(r[key], largest)} for r in rows]
 
 
-def _stack(parts: list[tuple[str, int, str]]) -> list[dict]:
+def _stack(parts: list[tuple[str | Promise, int, str]]) -> list[dict]:
     """Segments of a 100 % bar: (label, count, css tone) -> width in percent."""
     total = sum(count for _label, count, _tone in parts)
     return [
