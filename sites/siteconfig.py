@@ -102,7 +102,10 @@ def file_storage(config: dict, name: str, files_folder: Path | None = None) -> d
     """
     backend = config.get("files_backend") or FILES_LOCAL
     if backend == FILES_LOCAL:
-        options = {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
+        options: dict[str, int | str] = {
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        }
         if files_folder is not None:
             options["location"] = str(files_folder)
         return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": options}

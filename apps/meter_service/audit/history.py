@@ -64,7 +64,9 @@ def changes_text(model: type[models.Model] | None, parameters: dict) -> str:
     names = []
     for name in changes:
         try:
-            names.append(str(model._meta.get_field(name).verbose_name) if model else name)
+            field = model._meta.get_field(name) if model else None
+            # A relation seen from its other end has no verbose name: shown by its name.
+            names.append(str(getattr(field, "verbose_name", name)))
         except FieldDoesNotExist:
             names.append(str(name))
     return "، ".join(names)
@@ -77,17 +79,18 @@ def history_rows(document: models.Model, events: Iterable[DocumentEvent]) -> lis
     rows = []
     for event in events:
         other = (event.content_type_id, event.object_id) != own
+        model = event.content_type.model_class()
         rows.append(
             HistoryRow(
                 at=event.at,
                 label=event_label(event.event_type),
                 document=(
-                    f"{event.content_type.model_class()._meta.verbose_name}: {event.object_repr}"
-                    if other and event.content_type.model_class() is not None
+                    f"{model._meta.verbose_name}: {event.object_repr}"
+                    if other and model is not None
                     else ""
                 ),
                 actor=actor_name(event),
-                detail=changes_text(event.content_type.model_class(), event.parameters or {}),
+                detail=changes_text(model, event.parameters or {}),
             )
         )
     return rows

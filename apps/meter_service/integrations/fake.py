@@ -68,6 +68,7 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    verbose = False  # log each request (serve(verbose=True))
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -90,6 +91,7 @@ class FakeServer:
     @property
     def base_url(self) -> str:
         host = self.server.server_address[0]
+        assert isinstance(host, str)  # an IP address: bytes only name a Unix socket
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:

@@ -143,8 +143,7 @@ class ZarinpalGateway:
         }
         answer = self._post(REQUEST_PATH, payload)
         data = answer.get("data")
-        code = data.get("code") if isinstance(data, dict) else None
-        if code != CODE_SUCCESS:
+        if not isinstance(data, dict) or data.get("code") != CODE_SUCCESS:
             raise self._error_from(answer)
         authority = data.get("authority")
         if not isinstance(authority, str) or not authority:
@@ -219,6 +218,7 @@ class ZarinpalGateway:
     def _error_from(answer: dict) -> GatewayError:
         errors = answer.get("errors")
         data = answer.get("data")
+        code: Any  # any JSON value: int() below refuses what is no number
         if isinstance(errors, dict) and "code" in errors:
             code, message = errors.get("code"), errors.get("message")
         elif isinstance(data, dict) and "code" in data:

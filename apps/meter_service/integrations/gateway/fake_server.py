@@ -178,8 +178,10 @@ class FakeZarinpal:
 
     def _verify(self, body: dict) -> tuple[str, list, bytes]:
         authority = body.get("authority")
+        if not isinstance(authority, str):
+            return self._error(-54)
         with self._lock:
-            payment = self.payments.get(authority) if isinstance(authority, str) else None
+            payment = self.payments.get(authority)
             if payment is None:
                 return self._error(-54)
             payment["verify_calls"] += 1
