@@ -61,7 +61,7 @@ class DashboardFilterForm(forms.Form):
         label=_("Group by"), choices=Period.choices, required=False, initial=Period.MONTH
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["city"]).choices = city_choices()
         start, end = default_range()

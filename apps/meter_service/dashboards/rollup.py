@@ -109,8 +109,8 @@ def _day_case(first: datetime.date, last: datetime.date, field: str) -> Case:
 
 
 def _in_days(
-    qs: QuerySet, first: datetime.date, last: datetime.date, prefix: str, scope: str
-) -> QuerySet:
+    qs: QuerySet[Any], first: datetime.date, last: datetime.date, prefix: str, scope: str
+) -> QuerySet[Any]:
     """The rows of claims filed on the days first..last, with their day (d) and the group
     of the scope: city (c) with office (o) 0, or office (o) with city "" ."""
     qs = qs.filter(
@@ -124,7 +124,8 @@ def _in_days(
     else:
         qs = qs.filter(**{f"{prefix}counter_office__isnull": False})
         groups = {"c": Value("", CharField()), "o": F(f"{prefix}counter_office_id")}
-    return qs.annotate(**groups).order_by()
+    grouped: QuerySet[Any] = qs.annotate(**groups).order_by()
+    return grouped
 
 
 VALUES = ("n", "n2", "n3", "n4", "n5", "total", "total2")
@@ -134,9 +135,11 @@ class _Rows:
     """Rows being summed: (day ordinal, office, city, kind, key, key2) -> the VALUES."""
 
     def __init__(self) -> None:
-        self.values: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(VALUES))
+        self.values: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(VALUES))
 
-    def add(self, row: dict, kind: str, key: Any = "", key2: Any = "", **values: int) -> None:
+    def add(
+        self, row: dict[str, Any], kind: str, key: Any = "", key2: Any = "", **values: int
+    ) -> None:
         key = "" if key is None else str(key)
         k = (row["d"], row["o"], row["c"] or "", kind, key, key2 or "")
         v = self.values[k]
@@ -394,13 +397,17 @@ def _remember(claim_id: int, filed_at: datetime.datetime) -> None:
         recent.popitem(last=False)
 
 
-def _claim_changed(sender, instance: Claim, **kwargs) -> None:
+def _claim_changed(sender: type[Claim], instance: Claim, **kwargs: Any) -> None:
     if instance.pk is not None and instance.filed_at is not None:
         _remember(instance.pk, instance.filed_at)
     mark_stale([instance.filed_at])
 
 
-def _part_changed(sender, instance, **kwargs) -> None:
+# The records of a claim whose changes the roll-up counts.
+ClaimPart = SlaClock | Payment | BillCharge | BillCorrection | Complaint
+
+
+def _part_changed(sender: type[ClaimPart], instance: ClaimPart, **kwargs: Any) -> None:
     """A payment, charge, clock, correction or complaint of a claim was saved or deleted."""
     if instance.claim_id is None:
         return
@@ -419,7 +426,13 @@ def _part_changed(sender, instance, **kwargs) -> None:
 OWNER_FIELDS = {"subscriber": {"city"}, "meter": {"make", "model", "manufacture_year"}}
 
 
-def _owner_changed(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
+def _owner_changed(
+    sender: type[Subscriber | Meter],
+    instance: Subscriber | Meter,
+    created: bool = False,
+    update_fields: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> None:
     """A subscriber's city or a meter's make, model or year may have changed: every day
     with one of its claims is stale (a new one has none)."""
     field = "subscriber" if sender is Subscriber else "meter"
@@ -480,12 +493,12 @@ def state() -> DashboardRollup | None:
     return DashboardRollup.objects.first()
 
 
-def _summed(qs: QuerySet, *group: str) -> list[tuple[tuple, Sums]]:
+def _summed(qs: QuerySet[Any], *group: str) -> list[tuple[tuple[Any, ...], Sums]]:
     rows = qs.values(*group).annotate(**{f"s_{name}": Sum(name) for name in VALUES})
     return [(tuple(r[g] for g in group), Sums(*(r[f"s_{name}"] for name in VALUES))) for r in rows]
 
 
-def _selected(qs: QuerySet, f: live.DashboardFilter) -> QuerySet:
+def _selected(qs: QuerySet[Any], f: live.DashboardFilter) -> QuerySet[Any]:
     """The roll-up rows (figures or service times) of the filter's days and city or office."""
     qs = qs.order_by()
     if f.date_from:

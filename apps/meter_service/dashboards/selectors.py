@@ -228,7 +228,7 @@ def _served_clocks(f: DashboardFilter) -> QuerySet[SlaClock]:
     ).order_by()
 
 
-def percentile(queryset: QuerySet, field_name: str, percent: int, count: int) -> Any:
+def percentile(queryset: QuerySet[Any], field_name: str, percent: int, count: int) -> Any:
     """The nearest-rank percentile of a column: ORDER BY it and read one row at an OFFSET.
 
     The smallest value with at least `percent` % of the rows at or below it; None for no rows.
