@@ -179,7 +179,7 @@ def _with_redis_timeouts(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _rq_connection() -> dict:
+def _rq_connection() -> dict[str, Any]:
     """How django_rq connects: the URL, or the sentinels (its SENTINELS configuration)."""
     if not REDIS_SENTINELS:
         return {"URL": _with_redis_timeouts(REDIS_URL or "redis://127.0.0.1:6379/0")}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -29,7 +30,7 @@ class HistoryRow:
 
 
 def document_events(
-    document: models.Model, related: Iterable[QuerySet] = ()
+    document: models.Model, related: Iterable[QuerySet[Any]] = ()
 ) -> QuerySet[DocumentEvent]:
     """The audit events of a document and of the documents in `related`, oldest first."""
     documents = Q(
@@ -54,7 +55,7 @@ def actor_name(event: DocumentEvent) -> str:
     return event.actor.get_full_name() or event.actor.get_username()
 
 
-def changes_text(model: type[models.Model] | None, parameters: dict) -> str:
+def changes_text(model: type[models.Model] | None, parameters: dict[str, Any]) -> str:
     """The fields an update changed, by their names as the forms show them: "mobile, city"."""
     changes = parameters.get("changes")
     if isinstance(parameters.get("field"), str) and not isinstance(changes, dict):
