@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 SITES_DIR = Path(__file__).resolve().parent
 BASE_DIR = SITES_DIR.parent
@@ -44,7 +45,7 @@ def site_dir(name: str | None = None) -> Path:
     return SITES_DIR / (name or site_name())
 
 
-def default_config(name: str) -> dict:
+def default_config(name: str) -> dict[str, Any]:
     """Return the config of a fresh embedded site: SQLite in the site folder, no Redis."""
     return {
         "database_url": f"sqlite:///{site_dir(name) / 'db.sqlite3'}",
@@ -56,7 +57,7 @@ def default_config(name: str) -> dict:
     }
 
 
-def write_config(name: str, config: dict, folder: Path | None = None) -> Path:
+def write_config(name: str, config: dict[str, Any], folder: Path | None = None) -> Path:
     """Write a site's config file, creating the site folder and its files folder.
 
     The folder holds the secret key, a SQLite database and the uploads (scans, national
@@ -73,10 +74,11 @@ def write_config(name: str, config: dict, folder: Path | None = None) -> Path:
     return path
 
 
-def load_config(name: str | None = None) -> dict:
+def load_config(name: str | None = None) -> dict[str, Any]:
     """Return the site's config, created with defaults the first time, with env overrides."""
     name = name or site_name()
     path = site_dir(name) / "site_config.json"
+    config: dict[str, Any]
     if path.exists():
         config = json.loads(path.read_text(encoding="utf-8"))
     else:
@@ -92,7 +94,9 @@ def load_config(name: str | None = None) -> dict:
     return config
 
 
-def file_storage(config: dict, name: str, files_folder: Path | None = None) -> dict:
+def file_storage(
+    config: dict[str, Any], name: str, files_folder: Path | None = None
+) -> dict[str, Any]:
     """Return the STORAGES["default"] entry for a site's config.
 
     Local files live in the site's files folder (MEDIA_ROOT unless `files_folder` is given).
@@ -102,7 +106,10 @@ def file_storage(config: dict, name: str, files_folder: Path | None = None) -> d
     """
     backend = config.get("files_backend") or FILES_LOCAL
     if backend == FILES_LOCAL:
-        options = {"file_permissions_mode": 0o600, "directory_permissions_mode": 0o700}
+        options: dict[str, int | str] = {
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        }
         if files_folder is not None:
             options["location"] = str(files_folder)
         return {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": options}
@@ -130,6 +137,6 @@ def file_storage(config: dict, name: str, files_folder: Path | None = None) -> d
     }
 
 
-def presigned_seconds(config: dict) -> int:
+def presigned_seconds(config: dict[str, Any]) -> int:
     """How long a presigned link to a file lives; 0: the app streams the file itself."""
     return int(config.get("files_presigned_seconds") or 0)

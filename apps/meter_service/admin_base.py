@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import models
@@ -42,11 +43,10 @@ def _date_column(field: models.Field) -> Callable:
     """Return a list column that shows a date field in the active calendar."""
     show = format_datetime if isinstance(field, models.DateTimeField) else format_date
 
+    @admin.display(description=capfirst(field.verbose_name), ordering=field.name)
     def column(obj):
         return show(getattr(obj, field.name))
 
-    column.short_description = capfirst(field.verbose_name)
-    column.admin_order_field = field.name
     column.__name__ = f"{field.name}_jalali"
     return column
 
@@ -75,7 +75,8 @@ class DeskFormFieldsMixin:
             return IDENTIFIER_FIELDS[db_field.name](widget=UnfoldAdminTextInputWidget(), **common)
         if type(db_field) is models.DateField:
             return JalaliDateField(widget=JalaliDateInput(), **common)
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # A mixin of ModelAdmin, whose method this is.
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
         if isinstance(db_field, models.DecimalField | models.IntegerField) and not db_field.choices:
             # A number input refuses Persian digits in the browser; a text input with a
             # numeric keyboard takes them, and the form normalises them.
@@ -178,6 +179,7 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
         user = request.user
         may_reveal = on_form and privacy.may_reveal(user)
 
+        @admin.display(description=capfirst(self.model._meta.get_field(name).verbose_name))
         def column(obj):
             value = privacy.shown(user, obj, name)
             if not value:
@@ -187,7 +189,6 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
                 return shown
             return format_html("{}{}", shown, reveal_button(self.page_url("reveal", obj.pk, name)))
 
-        column.short_description = capfirst(self.model._meta.get_field(name).verbose_name)
         column.__name__ = f"{name}_masked"
         return column
 

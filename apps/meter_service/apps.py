@@ -22,7 +22,7 @@ class MeterServiceConfig(AppConfig):
 
         # Wherever the desk shows a user (who filed, recorded, uploaded, completed: the
         # read-only fields, lists and messages), it shows the person's name, not a login.
-        User.__str__ = person_name
+        User.__str__ = person_name  # type: ignore[method-assign]  # on purpose, see above
 
         record_rules.install()
         registries.register()  # event types, error codes, the timeline's staff-only events

@@ -89,7 +89,8 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if db_field.name == "groups" and field is not None:
-            field.label_from_instance = lambda group: role_label(group.name)
+            # Roles by their names as people read them, on this one field.
+            field.label_from_instance = lambda obj: role_label(obj.name)  # type: ignore[method-assign]
         return field
 
 

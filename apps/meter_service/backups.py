@@ -384,7 +384,8 @@ def create_backup(
         if connection.vendor == "sqlite":
             engine, dump_name = "sqlite", SQLITE_DUMP
             dump = work / dump_name
-            connection.snapshot_to(str(dump))
+            # The site's SQLite engine is the app's backend (settings), which adds this.
+            connection.snapshot_to(str(dump))  # type: ignore[attr-defined]
             rows = sqlite_row_counts(dump)
         elif connection.vendor == "mysql":
             engine, dump_name = "mariadb", MARIADB_DUMP
@@ -400,6 +401,7 @@ def create_backup(
 
         config_path = siteconfig.site_dir(settings.SITE_NAME) / "site_config.json"
         config = json.loads(config_path.read_text("utf-8")) if config_path.exists() else {}
+        redacted: list[str]
         if passphrase:
             config_name, config_data, redacted = (
                 CONFIG_ENCRYPTED,
@@ -500,6 +502,7 @@ def unpack(archive_path: Path, folder: Path) -> Archive:
                 target = folder / name
                 target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
                 source = archive.extractfile(member)
+                assert source is not None  # _member_name let regular files only through
                 digest = hashlib.sha256()
                 with target.open("wb") as out:
                     while chunk := source.read(CHUNK):

@@ -1,12 +1,12 @@
 """System checks for a site's configuration."""
 
 from django.conf import settings
-from django.core.checks import Error, Warning
+from django.core.checks import CheckMessage, Error, Warning
 
 
 def check_site_config(app_configs, **kwargs) -> list:
     """Warn about production settings that would lose data or leak secrets."""
-    problems = []
+    problems: list[CheckMessage] = []
     engine = settings.DATABASES["default"]["ENGINE"]
     if engine.endswith("mysql"):
         charset = settings.DATABASES["default"].get("OPTIONS", {}).get("charset")

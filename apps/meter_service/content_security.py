@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE
+from csp.constants import NONCE, NONE, SELF, UNSAFE_EVAL, UNSAFE_INLINE, Nonce
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 
@@ -67,7 +67,7 @@ def site_policy() -> dict[str, Any]:
 
 
 # Replacements of directives, by path prefix (the first that matches); see the module's doc.
-AREA_POLICIES: list[tuple[str, dict[str, list[str]]]] = [
+AREA_POLICIES: list[tuple[str, dict[str, list[str | Nonce]]]] = [
     (
         "/desk/",
         {
@@ -82,7 +82,7 @@ AREA_POLICIES: list[tuple[str, dict[str, list[str]]]] = [
 ]
 
 
-def area_policy(path: str) -> dict[str, list[str]] | None:
+def area_policy(path: str) -> dict[str, list[str | Nonce]] | None:
     """The directives a path's area replaces in the site's policy, or None."""
     for prefix, replace in AREA_POLICIES:
         if path.startswith(prefix):

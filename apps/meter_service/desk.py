@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +14,7 @@ from apps.meter_service.integrations.sms.adapter import sms_configured
 from apps.meter_service.selectors import desk_overview, recent_events
 
 
-def environment_callback(request) -> list[str] | None:
+def environment_callback(request) -> list[str | Promise] | None:
     """Label the desk with the site and, outside production, its kind."""
     if settings.DEBUG:
         return [_("Development"), "warning"]

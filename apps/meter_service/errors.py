@@ -184,6 +184,7 @@ def error_response(request: HttpRequest, kind: ErrorKind) -> HttpResponse:
         "base_template": PUBLIC_BASES.get(site, ""),
     }
     template = f"meter_service/errors/{'desk' if site == DESK else 'page'}.html"
+    body: str
     try:
         if site == DESK:
             context = {**_desk_context(request), **context}
@@ -211,6 +212,7 @@ def _outage_response(request: HttpRequest, site: str, kind: ErrorKind) -> HttpRe
         "home_label": home_label,
         "base_template": PUBLIC_BASES.get(site, PUBLIC_BASES[PORTAL]),
     }
+    body: str
     try:
         body = render_to_string("meter_service/errors/page.html", context)
     except Exception:

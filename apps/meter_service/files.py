@@ -21,6 +21,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -72,7 +73,7 @@ def _record_of(name: str) -> models.Model | None:
 
 
 @require_GET
-def private_file(request: HttpRequest, name: str) -> HttpResponse:
+def private_file(request: HttpRequest, name: str) -> HttpResponseBase:
     clean = posixpath.normpath(name)
     if clean != name or clean.startswith(("/", "..")):
         raise Http404(_("No such file."))
@@ -89,7 +90,7 @@ def send(
     filename: str | None = None,
     as_attachment: bool | None = None,
     storage=None,
-) -> HttpResponse:
+) -> HttpResponseBase:
     """The file's response: streamed here, handed to the proxy, or a presigned redirect.
 
     Callers have checked who may read the file. On an object store with
@@ -105,6 +106,7 @@ def send(
     disposition = content_disposition_header(as_attachment, filename or posixpath.basename(name))
     mode = getattr(settings, "METER_FILES_SENDFILE", "")
     presigned = getattr(settings, "METER_FILES_PRESIGNED_SECONDS", 0)
+    response: HttpResponseBase
     if presigned and hasattr(storage, "presigned_url"):
         if not storage.exists(name):
             raise Http404(_("No such file."))
@@ -128,7 +130,8 @@ def send(
         except FileNotFoundError as exc:
             raise Http404(_("No such file.")) from exc
         response = FileResponse(handle, content_type=content_type)
-    response["Content-Disposition"] = disposition
+    if disposition is not None:  # None: no file name to give (a header "None" before)
+        response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
     response["Cache-Control"] = "private, no-store"

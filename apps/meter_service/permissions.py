@@ -11,8 +11,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -104,9 +105,10 @@ def _query_roles_and_permissions(user) -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(roles), frozenset(perms)
 
 
-def _organisation_models() -> tuple[type[models.Model], type[models.Model]]:
+def _organisation_models() -> tuple[type[Any], type[Any]]:
     """The agency and counter office models, from the app registry: the document types sit
-    above this module, which every one of them uses."""
+    above this module, which every one of them uses (so their classes cannot be named in
+    its types either)."""
     from django.apps import apps
 
     return apps.get_model("meter_service", "Agency"), apps.get_model(
@@ -322,5 +324,5 @@ def access(user, queryset: models.QuerySet[ModelT], pk: object) -> ModelT:
     """Return one record the user may see, or raise Http404 whether missing or forbidden."""
     try:
         return scope(user, queryset).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404(_("No such record.")) from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.shortcuts import render
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
@@ -42,7 +43,7 @@ LANE_EXPLANATIONS = {
 class Lane:
     code: str
     label: str
-    explanation: str
+    explanation: str | Promise  # translated when shown
 
 
 def _lanes(xml: str) -> list[Lane]:

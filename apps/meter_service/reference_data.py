@@ -50,9 +50,9 @@ def _enabled() -> bool:
 
 def _changed_in_this_transaction() -> bool:
     """True while a change of reference data made on this connection is not committed."""
+    # Each entry is (savepoints, function, robust) since Django 4.2; the stubs give two.
     return connection.in_atomic_block and any(
-        getattr(func, "forgets_reference_data", False)
-        for _savepoints, func, _robust in connection.run_on_commit
+        getattr(entry[1], "forgets_reference_data", False) for entry in connection.run_on_commit
     )
 
 
@@ -117,7 +117,7 @@ def forget_reference_data(**_kwargs) -> None:
     def replace_generation() -> None:
         cache.set(REFERENCE_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
 
-    replace_generation.forgets_reference_data = True
+    replace_generation.forgets_reference_data = True  # type: ignore[attr-defined]
     replace_generation()
     transaction.on_commit(replace_generation)
 

@@ -43,7 +43,7 @@ def enqueue_due(lease: SchedulerLease | None = None) -> list[str]:
         if lease is not None:
             claimed = lease.claim(claim, job.every_seconds)
         else:
-            claimed = queue.connection.set(claim, "1", nx=True, ex=job.every_seconds)
+            claimed = bool(queue.connection.set(claim, "1", nx=True, ex=job.every_seconds))
         if claimed:
             try:
                 queue.enqueue(job.path)

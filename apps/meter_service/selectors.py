@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
@@ -15,14 +19,16 @@ from apps.meter_service.models import (
     Subscriber,
 )
 
+ModelT = TypeVar("ModelT", bound=Model)
 
-def _open_only(queryset):
+
+def _open_only(queryset: QuerySet[ModelT]) -> QuerySet[ModelT]:
     return queryset.filter(is_open=True) if queryset.model is Claim else queryset
 
 
-def desk_overview(*, user) -> list[dict]:
+def desk_overview(*, user: User | AnonymousUser) -> list[dict[str, Any]]:
     """Return the counts shown on the desk's home page, only for kinds the user may view."""
-    cards = [
+    cards: list[tuple[str, Any, type[Model], str]] = [
         ("claim", _("Open claims"), Claim, "assignment"),
         ("subscriber", _("Subscribers"), Subscriber, "person"),
         ("meter", _("Meters"), Meter, "speed"),
@@ -37,18 +43,19 @@ def desk_overview(*, user) -> list[dict]:
             {
                 "title": title,
                 "icon": icon,
-                "count": permissions.scope(user, _open_only(model.objects.all())).count(),
+                "count": permissions.scope(user, _open_only(model._default_manager.all())).count(),
                 "url_name": f"admin:meter_service_{model_name}_changelist",
             }
         )
     return overview
 
 
-def recent_events(*, user, limit: int = 8) -> list[DocumentEvent] | None:
+def recent_events(*, user: User | AnonymousUser, limit: int = 8) -> list[DocumentEvent] | None:
     """Return the newest audit events for the desk home page, or None without the right."""
     if not user.has_perm("meter_service.view_documentevent"):
         return None
     events = list(permissions.scope(user, DocumentEvent.objects.select_related("actor"))[:limit])
     for event in events:
-        event.label = event_label(event.event_type)
+        # A label for the template, set on the instance: no field of the model.
+        event.label = event_label(event.event_type)  # type: ignore[attr-defined]
     return events

@@ -88,6 +88,7 @@ class DeskLoginView(LoginView):
             return super().form_valid(form)
         two_factor.start_pending(self.request, user, next_url=self.get_success_url())
         step = "desk_two_factor_code" if two_factor.confirmed_device(user) else "desk_two_factor"
+        assert self.admin_site is not None  # given by MeterServiceAdminSite.login
         return HttpResponseRedirect(reverse(f"admin:{step}", current_app=self.admin_site.name))
 
 

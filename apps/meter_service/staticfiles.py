@@ -13,11 +13,12 @@ import fnmatch
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
 from django.contrib.staticfiles.finders import AppDirectoriesFinder, BaseFinder
-from django.core.checks import Error
+from django.core.checks import CheckMessage, Error
 from django.core.files.storage import FileSystemStorage
 from whitenoise.compress import Compressor
 from whitenoise.storage import CompressedStaticFilesStorage
@@ -64,8 +65,8 @@ class VendorFilesFinder(BaseFinder):
     def _allowed(self, patterns: tuple[str, ...], relative: str) -> bool:
         return any(fnmatch.fnmatchcase(relative, pattern) for pattern in patterns)
 
-    def check(self, **kwargs) -> list[Error]:
-        errors = []
+    def check(self, **kwargs) -> list[CheckMessage]:
+        errors: list[CheckMessage] = []
         for prefix, (folder, patterns) in self.packages.items():
             for pattern in patterns:
                 if not any(self._allowed((pattern,), path) for path in _files(folder)):
@@ -78,7 +79,11 @@ class VendorFilesFinder(BaseFinder):
                     )
         return errors
 
-    def find(self, path: str, find_all: bool = False, **kwargs) -> str | list[str]:
+    # Not found is [] whether or not find_all, as with Django's own finders (the stubs say
+    # None, which django.contrib.staticfiles.finders.find would take for a match).
+    def find(  # type: ignore[override]
+        self, path: str, find_all: bool = False, **kwargs: Any
+    ) -> str | list[str]:
         matches = []
         for prefix, (folder, patterns) in self.packages.items():
             if not path.startswith(prefix + "/"):
@@ -89,12 +94,13 @@ class VendorFilesFinder(BaseFinder):
                 if not find_all:
                     return str(candidate)
                 matches.append(str(candidate))
-        return matches if find_all else (matches[0] if matches else [])
+        return matches  # every match, or (not find_all) none: the first returned above
 
     def list(self, ignore_patterns) -> Iterator[tuple[str, FileSystemStorage]]:
         for prefix, (folder, patterns) in self.packages.items():
             storage = FileSystemStorage(location=folder)
-            storage.prefix = prefix
+            # What collectstatic reads, as Django's FileSystemFinder sets it (not in the stubs).
+            storage.prefix = prefix  # type: ignore[attr-defined]
             for relative in _files(folder):
                 if self._allowed(patterns, relative):
                     yield relative, storage

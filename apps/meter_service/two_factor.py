@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 import time
 from base64 import b32encode
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.crypto import salted_hmac
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -75,7 +77,7 @@ def start_pending(request, user, *, next_url: str) -> None:
     }
 
 
-def pending(request) -> tuple[object, dict] | None:
+def pending(request) -> tuple[User, dict[str, Any]] | None:
     """Return (user, state) of the session's pending sign-in, or None (none, or too old)."""
     state = request.session.get(PENDING_KEY)
     if not state or time.time() - state.get("at", 0) > PENDING_SECONDS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, NotRequired, TypedDict
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -109,8 +110,8 @@ TEMPLATES = [
 ]
 
 
-def _database(url: str) -> dict:
-    db = dj_database_url.parse(url, conn_max_age=60)
+def _database(url: str) -> dict[str, Any]:
+    db: dict[str, Any] = {**dj_database_url.parse(url, conn_max_age=60)}
     if db["ENGINE"] == "django.db.backends.mysql":
         # Counts commits, for the conflict retry (apps/meter_service/core/db_retry.py).
         db["ENGINE"] = "apps.meter_service.backends.mysql"
@@ -178,7 +179,7 @@ def _with_redis_timeouts(url: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _rq_connection() -> dict:
+def _rq_connection() -> dict[str, Any]:
     """How django_rq connects: the URL, or the sentinels (its SENTINELS configuration)."""
     if not REDIS_SENTINELS:
         return {"URL": _with_redis_timeouts(REDIS_URL or "redis://127.0.0.1:6379/0")}
@@ -197,6 +198,7 @@ def _rq_connection() -> dict:
     }
 
 
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     # A Redis outage is a cache miss (ResilientRedisCache), bounded by short timeouts.
     CACHES = {
@@ -497,8 +499,15 @@ DEFAULT_FROM_EMAIL = _EMAIL.get("from", "meter-service@localhost")
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 SHARED_DATA_DIR: Path = BASE_DIR / "fixtures" / "data"
 
+
+class _PeriodicJob(TypedDict):
+    path: str
+    every_seconds: int
+    queue: NotRequired[str]  # "default" unless named
+
+
 # Jobs the scheduler process enqueues on RQ, with their intervals.
-METER_PERIODIC_JOBS = [
+METER_PERIODIC_JOBS: list[_PeriodicJob] = [
     {"path": "apps.meter_service.jobs.heartbeat", "every_seconds": 60},
     # The process's timers: payment deadlines, access waits, SLA warnings and escalations.
     {"path": "apps.meter_service.jobs.process_run_timers", "every_seconds": 60},
@@ -516,7 +525,7 @@ METER_PERIODIC_JOBS = [
 ]
 # A site may run a periodic job more or less often: under "periodic_jobs" in site_config.json,
 # seconds by the job's name, e.g. {"payments_reconcile": 60, "records_purge": 600}.
-_PERIODIC_SECONDS: dict = SITE_CONFIG.get("periodic_jobs", {})
+_PERIODIC_SECONDS: dict[str, Any] = SITE_CONFIG.get("periodic_jobs", {})
 METER_PERIODIC_JOBS = [
     {
         **job,

@@ -109,4 +109,7 @@ class VerifiedSessionAuthentication(SessionAuthentication):
 class VerifiedSessionScheme(SessionScheme):
     """The same session cookie in the OpenAPI schema as DRF's SessionAuthentication."""
 
-    target_class = VerifiedSessionAuthentication
+    # By dotted path, as drf-spectacular's own extensions name theirs (and type it).
+    target_class = (
+        f"{VerifiedSessionAuthentication.__module__}.{VerifiedSessionAuthentication.__qualname__}"
+    )

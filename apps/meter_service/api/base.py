@@ -116,6 +116,7 @@ class Pagination(LimitOffsetPagination):
         return super().paginate_queryset(queryset, request, view=view)
 
     def get_count(self, queryset) -> int:
+        assert self.offset is not None  # read by paginate_queryset before DRF counts
         bound = self.offset + self.COUNT_CAP
         if isinstance(queryset, list):
             counted = len(queryset)

@@ -205,7 +205,7 @@ def _filing_arguments(user, channel: str, data: dict) -> dict:
     return {"subscriber": _identified_subscriber(data), "agency": agency}
 
 
-def _payment_method(channel: str, chosen: str | None) -> str:
+def _payment_method(channel: Channel, chosen: str | None) -> str:
     if chosen:
         return chosen
     offered = rules.PAYMENT_METHODS_BY_CHANNEL.get(channel, set())
@@ -310,6 +310,7 @@ class ClaimFileApi(MeterApi):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         channel = filing_channel(request.user)
+        assert channel is not None  # CanFileClaims lets in only a user with a channel
         claim = services.claim_file(
             channel=channel,
             payment_method=_payment_method(channel, data.get("payment_method")),

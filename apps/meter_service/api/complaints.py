@@ -244,6 +244,7 @@ class ComplaintFileApi(MeterApi):
         data = serializer.validated_data
         user = request.user
         channel = complaint_channel(user)
+        assert channel is not None  # CanFileComplaints lets in only a user with a channel
         agency = None
         reference = ""
         unmatched: list[tuple[str, str]] = []

@@ -90,6 +90,7 @@ def api_exception_handler(exc: Exception, context: dict):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    assert isinstance(exc, exceptions.APIException)  # DRF answers those (and 404, 403) only
     if isinstance(exc, exceptions.ValidationError):
         response.data = validation_body(exc.detail)
     else:

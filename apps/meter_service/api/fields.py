@@ -18,7 +18,7 @@ from apps.meter_service.core.error_codes import IdentifierErrorCode
 from apps.meter_service.core.identifiers import IdentifierError
 
 
-def _messages(codes: tuple[str, ...]) -> dict[str, Any]:
+def _messages(codes: tuple[IdentifierErrorCode, ...]) -> dict[str, Any]:
     return {code: validators.MESSAGES[code] for code in codes}
 
 

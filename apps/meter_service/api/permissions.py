@@ -18,7 +18,7 @@ from apps.meter_service.permissions import Role, has_role
 # user holding more than one, and the channel each files on. The IVR's status account files
 # nothing: it only looks statuses up; an IVR that takes claims calls with a call-centre
 # operator's account, on the phone channel. Other desk roles use the API read-only.
-FILING_CHANNELS: dict[str, str] = {
+FILING_CHANNELS: dict[str, Channel] = {
     Role.COUNTER_OFFICE_OPERATOR: Channel.COUNTER_OFFICE,
     Role.AGENCY_CLIENT: Channel.AGENCY,
     Role.CALL_CENTRE_OPERATOR: Channel.PHONE,
@@ -36,7 +36,7 @@ FILE_PHONE_CLAIM = "meter_service.file_phone_claim"
 
 # Complaints come through the API from the complainants' side only: a sending system (the
 # national complaints system, 3194, is an agency) or a subscriber. Staff use the desk.
-COMPLAINT_CHANNELS: dict[str, str] = {
+COMPLAINT_CHANNELS: dict[str, ComplaintChannel] = {
     Role.AGENCY_CLIENT: ComplaintChannel.NATIONAL_SYSTEM,
     Role.SUBSCRIBER: ComplaintChannel.PORTAL,
 }
@@ -44,7 +44,7 @@ VIEW_COMPLAINT = "meter_service.view_complaint"
 ADD_COMPLAINT = "meter_service.add_complaint"
 
 
-def filing_channel(user) -> str | None:
+def filing_channel(user) -> Channel | None:
     """Return the channel the user files claims on through the API, or None."""
     for role, channel in FILING_CHANNELS.items():
         if has_role(user, role):
@@ -52,7 +52,7 @@ def filing_channel(user) -> str | None:
     return None
 
 
-def complaint_channel(user) -> str | None:
+def complaint_channel(user) -> ComplaintChannel | None:
     """Return the channel the user files complaints on through the API, or None."""
     for role, channel in COMPLAINT_CHANNELS.items():
         if has_role(user, role):

@@ -88,7 +88,9 @@ class ErrorExtraSerializer(serializers.Serializer):
             "code of the refusal: one of those listed under 'codes'."
         ),
     )
-    fields = serializers.DictField(
+    # The body's "fields" key: DRF's metaclass takes declared fields off the class, so this
+    # does not replace Serializer.fields, whatever mypy reads.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Messages by field name; 'non_field_errors' holds those of no one field.",

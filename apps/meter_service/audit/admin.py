@@ -1,4 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
@@ -16,10 +20,12 @@ class EventTypeFilter(admin.SimpleListFilter):
     title = _("event")
     parameter_name = "event_type"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return sorted(((code, event_label(code)) for code in EVENT_LABELS), key=lambda c: c[1])
 
-    def queryset(self, request, queryset):
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[DocumentEvent]
+    ) -> QuerySet[DocumentEvent]:
         value = self.value()
         return queryset.filter(event_type=value) if value else queryset
 
@@ -45,21 +51,21 @@ class DocumentEventAdmin(ModelAdmin):
     fields = readonly_fields
 
     @admin.display(description=_("at"), ordering="at")
-    def at_jalali(self, obj):
+    def at_jalali(self, obj: DocumentEvent) -> str:
         return format_datetime(obj.at)
 
     @admin.display(description=_("event"), ordering="event_type")
-    def event_display(self, obj):
+    def event_display(self, obj: DocumentEvent) -> str:
         return event_label(obj.event_type)
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[DocumentEvent]:
         return permissions.scope(request.user, super().get_queryset(request))
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

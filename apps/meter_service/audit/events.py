@@ -8,11 +8,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.types import Actor
 
 
 class _AuditEncoder(DjangoJSONEncoder):
@@ -57,7 +59,11 @@ def batched_events() -> Iterator[None]:
 
 
 def record_event(
-    *, document: models.Model, event_type: str, actor=None, parameters: dict | None = None
+    *,
+    document: models.Model,
+    event_type: str,
+    actor: Actor = None,
+    parameters: dict[str, Any] | None = None,
 ) -> DocumentEvent:
     """Append one event about a document to the audit trail (at the end of a batch, inside
     batched_events: the returned event is then not saved yet)."""
@@ -66,7 +72,11 @@ def record_event(
         object_id=str(document.pk),
         object_repr=str(document)[:200],
         event_type=event_type,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=(
+            actor
+            if not isinstance(actor, AnonymousUser) and getattr(actor, "is_authenticated", False)
+            else None
+        ),
         parameters=_jsonable(parameters or {}),
     )
     batch = _batch.get()

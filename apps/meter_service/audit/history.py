@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
@@ -29,7 +30,7 @@ class HistoryRow:
 
 
 def document_events(
-    document: models.Model, related: Iterable[QuerySet] = ()
+    document: models.Model, related: Iterable[QuerySet[Any]] = ()
 ) -> QuerySet[DocumentEvent]:
     """The audit events of a document and of the documents in `related`, oldest first."""
     documents = Q(
@@ -54,7 +55,7 @@ def actor_name(event: DocumentEvent) -> str:
     return event.actor.get_full_name() or event.actor.get_username()
 
 
-def changes_text(model: type[models.Model] | None, parameters: dict) -> str:
+def changes_text(model: type[models.Model] | None, parameters: dict[str, Any]) -> str:
     """The fields an update changed, by their names as the forms show them: "mobile, city"."""
     changes = parameters.get("changes")
     if isinstance(parameters.get("field"), str) and not isinstance(changes, dict):
@@ -64,7 +65,9 @@ def changes_text(model: type[models.Model] | None, parameters: dict) -> str:
     names = []
     for name in changes:
         try:
-            names.append(str(model._meta.get_field(name).verbose_name) if model else name)
+            field = model._meta.get_field(name) if model else None
+            # A relation seen from its other end has no verbose name: shown by its name.
+            names.append(str(getattr(field, "verbose_name", name)))
         except FieldDoesNotExist:
             names.append(str(name))
     return "، ".join(names)
@@ -77,17 +80,18 @@ def history_rows(document: models.Model, events: Iterable[DocumentEvent]) -> lis
     rows = []
     for event in events:
         other = (event.content_type_id, event.object_id) != own
+        model = event.content_type.model_class()
         rows.append(
             HistoryRow(
                 at=event.at,
                 label=event_label(event.event_type),
                 document=(
-                    f"{event.content_type.model_class()._meta.verbose_name}: {event.object_repr}"
-                    if other and event.content_type.model_class() is not None
+                    f"{model._meta.verbose_name}: {event.object_repr}"
+                    if other and model is not None
                     else ""
                 ),
                 actor=actor_name(event),
-                detail=changes_text(event.content_type.model_class(), event.parameters or {}),
+                detail=changes_text(model, event.parameters or {}),
             )
         )
     return rows

@@ -11,11 +11,11 @@ from django.utils.functional import Promise
 from apps.meter_service.audit.event_types import event_types
 
 
-class _EventLabels(Mapping[str, Promise]):
+class _EventLabels(Mapping[str, str | Promise]):
     """{event type: label}, read from the registry on each use (it is filled when the app is
     ready, after this module is imported)."""
 
-    def __getitem__(self, value: str) -> Promise:
+    def __getitem__(self, value: str) -> str | Promise:
         return event_types()[value].label
 
     def __iter__(self) -> Iterator[str]:
@@ -25,7 +25,7 @@ class _EventLabels(Mapping[str, Promise]):
         return len(event_types())
 
 
-EVENT_LABELS: Mapping[str, Promise] = _EventLabels()
+EVENT_LABELS: Mapping[str, str | Promise] = _EventLabels()
 
 
 def event_label(event_type: str) -> str:

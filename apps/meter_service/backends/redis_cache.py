@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from django.core.cache.backends import redis
+from redis import ConnectionPool, Redis
 from redis import exceptions as redis_errors
 
 logger = logging.getLogger("meter_service.cache")
@@ -36,15 +38,21 @@ def sentinel_master(url: str, sentinels, master: str, **options):
 
 
 class RedisCacheClient(redis.RedisCacheClient):
+    # Django's client sets these; its stubs leave them out, being private.
+    _pools: dict[int, ConnectionPool]
+    _servers: list[str]
+    _pool_options: dict[str, Any]
+    _client: type[Redis]
+
     def __init__(self, servers, *, sentinels=None, sentinel_master: str = "", **options) -> None:
         super().__init__(servers, **options)
         self._clients: dict[int, object] = {}
         self._sentinels = sentinels or []
         self._sentinel_master = sentinel_master
 
-    def _get_connection_pool(self, write: bool):
+    def _get_connection_pool(self, write: bool) -> ConnectionPool:
         if not self._sentinels:
-            return super()._get_connection_pool(write)
+            return super()._get_connection_pool(write)  # type: ignore[misc]  # private: no stub
         # One pool of the master for reads and writes (replicas may lag behind a write).
         if 0 not in self._pools:
             self._pools[0] = sentinel_master(

@@ -30,7 +30,7 @@ def _na(value: Any) -> Any:
     return "" if value is None else value
 
 
-def _counts(key: str, title: str, first: str, rows: list[dict]) -> Table:
+def _counts(key: str, title: str, first: str, rows: list[dict[str, Any]]) -> Table:
     return Table(key, title, [first, _("Claims")], [[str(r["label"]), r["count"]] for r in rows])
 
 

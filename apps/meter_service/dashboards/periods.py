@@ -49,13 +49,15 @@ def local_midnight(day: datetime.date) -> datetime.datetime:
 
 def _month_start(day: datetime.date) -> datetime.date:
     j = jdatetime.date.fromgregorian(date=day)
-    return jdatetime.date(j.year, j.month, 1).togregorian()
+    start: datetime.date = jdatetime.date(j.year, j.month, 1).togregorian()
+    return start
 
 
 def _next_month(start: datetime.date) -> datetime.date:
     j = jdatetime.date.fromgregorian(date=start)
     year, month = (j.year + 1, 1) if j.month == 12 else (j.year, j.month + 1)
-    return jdatetime.date(year, month, 1).togregorian()
+    following: datetime.date = jdatetime.date(year, month, 1).togregorian()
+    return following
 
 
 def _week_start(day: datetime.date) -> datetime.date:

@@ -109,8 +109,8 @@ def _day_case(first: datetime.date, last: datetime.date, field: str) -> Case:
 
 
 def _in_days(
-    qs: QuerySet, first: datetime.date, last: datetime.date, prefix: str, scope: str
-) -> QuerySet:
+    qs: QuerySet[Any], first: datetime.date, last: datetime.date, prefix: str, scope: str
+) -> QuerySet[Any]:
     """The rows of claims filed on the days first..last, with their day (d) and the group
     of the scope: city (c) with office (o) 0, or office (o) with city "" ."""
     qs = qs.filter(
@@ -124,7 +124,8 @@ def _in_days(
     else:
         qs = qs.filter(**{f"{prefix}counter_office__isnull": False})
         groups = {"c": Value("", CharField()), "o": F(f"{prefix}counter_office_id")}
-    return qs.annotate(**groups).order_by()
+    grouped: QuerySet[Any] = qs.annotate(**groups).order_by()
+    return grouped
 
 
 VALUES = ("n", "n2", "n3", "n4", "n5", "total", "total2")
@@ -134,9 +135,11 @@ class _Rows:
     """Rows being summed: (day ordinal, office, city, kind, key, key2) -> the VALUES."""
 
     def __init__(self) -> None:
-        self.values: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(VALUES))
+        self.values: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * len(VALUES))
 
-    def add(self, row: dict, kind: str, key: Any = "", key2: Any = "", **values: int) -> None:
+    def add(
+        self, row: dict[str, Any], kind: str, key: Any = "", key2: Any = "", **values: int
+    ) -> None:
         key = "" if key is None else str(key)
         k = (row["d"], row["o"], row["c"] or "", kind, key, key2 or "")
         v = self.values[k]
@@ -394,17 +397,22 @@ def _remember(claim_id: int, filed_at: datetime.datetime) -> None:
         recent.popitem(last=False)
 
 
-def _claim_changed(sender, instance: Claim, **kwargs) -> None:
+def _claim_changed(sender: type[Claim], instance: Claim, **kwargs: Any) -> None:
     if instance.pk is not None and instance.filed_at is not None:
         _remember(instance.pk, instance.filed_at)
     mark_stale([instance.filed_at])
 
 
-def _part_changed(sender, instance, **kwargs) -> None:
+# The records of a claim whose changes the roll-up counts.
+ClaimPart = SlaClock | Payment | BillCharge | BillCorrection | Complaint
+
+
+def _part_changed(sender: type[ClaimPart], instance: ClaimPart, **kwargs: Any) -> None:
     """A payment, charge, clock, correction or complaint of a claim was saved or deleted."""
     if instance.claim_id is None:
         return
     field = instance._meta.get_field("claim")
+    filed: Iterable[datetime.datetime | None]
     if field.is_cached(instance) and instance.claim is not None:
         filed = [instance.claim.filed_at]
     elif instance.claim_id in getattr(_recent, "filed", {}):
@@ -418,7 +426,13 @@ def _part_changed(sender, instance, **kwargs) -> None:
 OWNER_FIELDS = {"subscriber": {"city"}, "meter": {"make", "model", "manufacture_year"}}
 
 
-def _owner_changed(sender, instance, created: bool = False, update_fields=None, **kwargs) -> None:
+def _owner_changed(
+    sender: type[Subscriber | Meter],
+    instance: Subscriber | Meter,
+    created: bool = False,
+    update_fields: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> None:
     """A subscriber's city or a meter's make, model or year may have changed: every day
     with one of its claims is stale (a new one has none)."""
     field = "subscriber" if sender is Subscriber else "meter"
@@ -435,9 +449,9 @@ def connect_signals() -> None:
         name = model._meta.model_name
         post_save.connect(_part_changed, sender=model, dispatch_uid=f"{uid}.{name}.save")
         post_delete.connect(_part_changed, sender=model, dispatch_uid=f"{uid}.{name}.delete")
-    for model in (Subscriber, Meter):
-        name = model._meta.model_name
-        post_save.connect(_owner_changed, sender=model, dispatch_uid=f"{uid}.{name}.save")
+    for owner in (Subscriber, Meter):
+        name = owner._meta.model_name
+        post_save.connect(_owner_changed, sender=owner, dispatch_uid=f"{uid}.{name}.save")
 
 
 # --- reading the figures --------------------------------------------------------------------
@@ -479,12 +493,12 @@ def state() -> DashboardRollup | None:
     return DashboardRollup.objects.first()
 
 
-def _summed(qs: QuerySet, *group: str) -> list[tuple[tuple, Sums]]:
+def _summed(qs: QuerySet[Any], *group: str) -> list[tuple[tuple[Any, ...], Sums]]:
     rows = qs.values(*group).annotate(**{f"s_{name}": Sum(name) for name in VALUES})
     return [(tuple(r[g] for g in group), Sums(*(r[f"s_{name}"] for name in VALUES))) for r in rows]
 
 
-def _selected(qs: QuerySet, f: live.DashboardFilter) -> QuerySet:
+def _selected(qs: QuerySet[Any], f: live.DashboardFilter) -> QuerySet[Any]:
     """The roll-up rows (figures or service times) of the filter's days and city or office."""
     qs = qs.order_by()
     if f.date_from:
@@ -565,13 +579,18 @@ def service_time(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
     if served.n:
         rank = max(1, math.ceil(90 * served.n / 100))
         spans = ((int(k), v.n) for k, v in t.by_key(RollupKind.SERVICE_SPAN).items())
-        span, before = _nearest_rank(spans, rank)
-        low = span * SERVICE_SPAN_TENTHS
-        fine = _selected(DashboardServiceTime.objects.all(), f).filter(
-            tenths__gte=low, tenths__lt=low + SERVICE_SPAN_TENTHS
-        )
-        tenths = fine.values_list("tenths").annotate(count=Sum("n"))
-        p90 = _nearest_rank(tenths, rank - before)[0] / 10
+        coarse = _nearest_rank(spans, rank)
+        # None only when the spans count fewer claims than the served total (a roll-up
+        # that does not add up): no 90th percentile then, rather than a TypeError.
+        if coarse is not None:
+            span, before = coarse
+            low = span * SERVICE_SPAN_TENTHS
+            fine = _selected(DashboardServiceTime.objects.all(), f).filter(
+                tenths__gte=low, tenths__lt=low + SERVICE_SPAN_TENTHS
+            )
+            tenths = fine.values_list("tenths").annotate(count=Sum("n"))
+            nearest = _nearest_rank(tenths, rank - before)
+            p90 = nearest[0] / 10 if nearest is not None else None
     return {
         "count": served.n,
         "average_hours": live._hours(served.total / served.n) if served.n else None,
@@ -614,7 +633,7 @@ def fault_rate_by_age(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]
         band[0] += v.n
         band[1] += v.n2
         band[2] += v.n3
-    return live.age_rows({band: tuple(v) for band, v in by_band.items()})
+    return live.age_rows({band: (v[0], v[1], v[2]) for band, v in by_band.items()})
 
 
 def fees(t: Totals, f: live.DashboardFilter) -> dict[str, Any]:
@@ -693,7 +712,9 @@ def _refreshed_if_old(current: DashboardRollup) -> DashboardRollup:
     return state() or current
 
 
-def figures(f: live.DashboardFilter, names: Iterable[str]) -> tuple[dict[str, Any], Any] | None:
+def figures(
+    f: live.DashboardFilter, names: Iterable[str]
+) -> tuple[dict[str, Any], datetime.datetime] | None:
     """The named roll-up figures for the filter and the roll-up's time, or None when the
     roll-up cannot answer (a counter office and a city together, or not built yet)."""
     names = [name for name in names if name in FIGURES]

@@ -26,12 +26,14 @@ from django.db.models import (
     FloatField,
     IntegerField,
     Min,
+    Model,
     Q,
     QuerySet,
     Sum,
     Value,
     When,
 )
+from django.db.models.expressions import CombinedExpression
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -226,7 +228,7 @@ def _served_clocks(f: DashboardFilter) -> QuerySet[SlaClock]:
     ).order_by()
 
 
-def percentile(queryset: QuerySet, field_name: str, percent: int, count: int) -> Any:
+def percentile(queryset: QuerySet[Any], field_name: str, percent: int, count: int) -> Any:
     """The nearest-rank percentile of a column: ORDER BY it and read one row at an OFFSET.
 
     The smallest value with at least `percent` % of the rows at or below it; None for no rows.
@@ -373,7 +375,7 @@ def _rates() -> dict[str, Any]:
     }
 
 
-def _fault_rate():
+def _fault_rate() -> CombinedExpression:
     # Share of tested meters found faulty, in percent, computed by the database.
     return Cast(F("faulty"), FloatField()) * 100.0 / F("tested")
 
@@ -531,7 +533,7 @@ def fee_figures(
     waived: tuple[int, int],
 ) -> dict[str, Any]:
     """The fees figure from {method: {amount, count}} and (amount, count) pairs."""
-    methods = [
+    methods: list[dict[str, Any]] = [
         {
             "method": m.value,
             "label": m.label,
@@ -556,7 +558,7 @@ def fee_figures(
     }
 
 
-def _optional_model(app_label: str, model_name: str):
+def _optional_model(app_label: str, model_name: str) -> type[Model] | None:
     try:
         return apps.get_model(app_label, model_name, require_ready=False)
     except LookupError:
@@ -574,7 +576,7 @@ def correction_totals(f: DashboardFilter) -> dict[str, Any] | None:
         return None
     try:
         agg = (
-            model.objects.filter(claim_q(f, "claim__"), approved_at__isnull=False)
+            model._default_manager.filter(claim_q(f, "claim__"), approved_at__isnull=False)
             .order_by()
             .aggregate(
                 credits=Sum("difference_rial", filter=Q(difference_rial__lt=0)),
@@ -614,7 +616,9 @@ def complaints_per_thousand(f: DashboardFilter) -> dict[str, Any] | None:
     try:
         # Without a date, office or city the filter names no claim field, so say it here.
         complaints = (
-            model.objects.filter(claim_q(f, "claim__"), claim__isnull=False).order_by().count()
+            model._default_manager.filter(claim_q(f, "claim__"), claim__isnull=False)
+            .order_by()
+            .count()
         )
     except FieldError:
         return None
@@ -692,9 +696,9 @@ FIGURES = (
 @dataclass
 class Dashboard:
     filter: DashboardFilter
-    figures: dict[str, Any] = field(default_factory=dict)
     # When the figures were true: now for live ones, the roll-up's last refresh otherwise.
-    as_of: datetime.datetime | None = None
+    as_of: datetime.datetime
+    figures: dict[str, Any] = field(default_factory=dict)
     from_rollup: bool = False
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.functional import Promise
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
@@ -43,12 +44,12 @@ def _share(value: int | float | None, largest: int | float | None) -> float:
     return max(round(100 * value / largest, 1), 1.5)
 
 
-def _with_bars(rows: list[dict], key: str = "count") -> list[dict]:
+def _with_bars(rows: list[dict[str, Any]], key: str = "count") -> list[dict[str, Any]]:
     largest = max((r[key] or 0 for r in rows), default=0)
     return [{**r, "bar": _share(r[key], largest)} for r in rows]
 
 
-def _stack(parts: list[tuple[str, int, str]]) -> list[dict]:
+def _stack(parts: list[tuple[str | Promise, int, str]]) -> list[dict[str, Any]]:
     """Segments of a 100 % bar: (label, count, css tone) -> width in percent."""
     total = sum(count for _label, count, _tone in parts)
     return [

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Any
 
 import jdatetime
 from django.conf import settings
@@ -132,12 +133,15 @@ def ensure_gas_tariffs(*, actor, today: datetime.date | None = None) -> int:
             ("household", "slab", Decimal(1)),
             ("commercial", "whole", COMMERCIAL_FACTOR),
         ):
-            pieces = [("warm", None, _gregorian(year, 1, 16), _gregorian(year, 8, 15), warm)]
-            for zone in DEMO_ZONES:
+            pieces: list[tuple[str, int | None, datetime.date, datetime.date, Any]] = [
+                ("warm", None, _gregorian(year, 1, 16), _gregorian(year, 8, 15), warm)
+            ]
+            for cold_zone in DEMO_ZONES:
+                blocks = cold[cold_zone]
                 pieces.append(
-                    ("cold", zone, _gregorian(year, 1, 1), _gregorian(year, 1, 15), cold[zone])
+                    ("cold", cold_zone, _gregorian(year, 1, 1), _gregorian(year, 1, 15), blocks)
                 )
-                pieces.append(("cold", zone, _gregorian(year, 8, 16), _year_end(year), cold[zone]))
+                pieces.append(("cold", cold_zone, _gregorian(year, 8, 16), _year_end(year), blocks))
             for season, zone, start, end, blocks in pieces:
                 from_aban = start.month in (11, 12) and season == "cold"
                 name = demo_tariff_name(group, year, season, zone, from_aban=from_aban)

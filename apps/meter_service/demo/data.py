@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.db import transaction
@@ -161,7 +162,7 @@ def _ensure_user(username: str, role: str, first: str, last: str, password: str)
 
 # Demo fees. The counter-office fee is the card's figure; the test fee is an example that a
 # real site replaces with its approved tariff.
-DEMO_TARIFFS = [
+DEMO_TARIFFS: list[dict[str, Any]] = [
     {"kind": "meter_test", "meter_size": "", "amount_rial": 1_500_000},
     {"kind": "meter_test", "meter_size": "G6", "amount_rial": 2_200_000},
     {"kind": "counter_office", "meter_size": "", "amount_rial": 109_000},
@@ -273,7 +274,7 @@ def load_demo(*, password: str) -> dict[str, int]:
 # Claims standing at each step of the process, so every desk role finds work in its inbox:
 # subscriber number -> the steps done after filing (step id, role, form data).
 SCHEDULE = {"test_type": "field", "visit_date": "", "visit_time": "morning"}
-DEMO_CLAIMS = {
+DEMO_CLAIMS: dict[str, list[str | tuple[str, str, dict[str, str]]]] = {
     "1402002": [],  # waiting for the online payment
     "1402003": ["paid"],  # the technician schedules the test
     "1402004": ["paid", ("Task_schedule", "technician", SCHEDULE)],
@@ -330,6 +331,7 @@ def _ensure_claims(users: dict[str, User]) -> None:
             if step == "paid":
                 claim = claim_mark_paid(claim=claim, reference="demo-office-cash")
                 continue
+            assert isinstance(step, tuple)  # any other step is (step id, role, form data)
             element_id, username, data = step
             if "visit_date" in data:
                 data = {**data, "visit_date": format_date(today + datetime.timedelta(days=2))}
@@ -377,7 +379,9 @@ def _final_reading(claim: Claim, default: Decimal) -> Decimal:
     since (so the correction covers the days after the last bill), else `default`."""
 
     last = Bill.objects.filter(subscriber=claim.subscriber).order_by("-period_end").first()
-    days = (timezone.localdate() - last.period_end).days if last else 0
+    if last is None:
+        return default
+    days = (timezone.localdate() - last.period_end).days
     if days <= 0:
         return default
     subscriber = claim.subscriber
@@ -393,8 +397,10 @@ def _final_reading(claim: Claim, default: Decimal) -> Decimal:
 def _replace_meter(claim: Claim, crew: User, data: dict) -> None:
     """Complete the claim's work order as the crew would (claim 1402005's is left open)."""
 
+    work_order = live_work_order(claim=claim)
+    assert work_order is not None  # the claim reached the replacement: its order is open
     work_order_complete(
-        work_order=live_work_order(claim=claim),
+        work_order=work_order,
         done_at=timezone.now(),
         old_final_reading=_final_reading(claim, Decimal(data["old_final_reading"])),
         new_serial=data["new_serial"],

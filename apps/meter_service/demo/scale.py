@@ -32,6 +32,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -153,7 +154,7 @@ class _Table:
         columns = ", ".join(quote(f.column) for f in self.fields)
         marks = ", ".join(["%s"] * len(self.fields))
         self.sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})"
-        self.next_id = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_id = (model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
         self.plan = [(f.attname, self._converter(f), self._default(f)) for f in self.fields]
 
     @staticmethod
@@ -163,7 +164,7 @@ class _Table:
         return f.get_default()
 
     @staticmethod
-    def _converter(f: models.Field) -> Callable:
+    def _converter(f: models.Field) -> Callable[[Any], Any] | None:
         ops = connection.ops
         if isinstance(f, models.DateTimeField):
             # What the SQLite and MySQL adapters do (naive UTC, as text), without their checks:
@@ -749,8 +750,9 @@ def _seed_around(rng, rows, claims, version, context, tables, report) -> None:
             weights = [10, 10, 80] if waiting == "Task_approve" else [45, 35, 20]
             verdict = rng.choices(["fast", "slow", "stopped"], weights=weights)[0]
         test = _measure(rng, verdict, context.tolerance) if "Task_test" in done else None
-        amounts = None
+        amounts: tuple[int, int] | None = None
         if "Task_correction" in done or waiting in ("Task_correction", "Task_approve"):
+            assert test is not None  # a correction follows the test
             amounts = _correction_amounts(
                 rng, verdict, test["error_percent"], context.approval_limit,
                 above_limit=waiting == "Task_approve",
@@ -836,7 +838,7 @@ def _measure(rng: random.Random, verdict: str, tolerance: dict[str, Decimal]) ->
     if verdict in ("stopped", "tampered"):
         return {"points": [], "error_percent": None, "mean": None, "mpe": None, "band": ""}
     outside = rng.randrange(len(POINTS)) if verdict in ("fast", "slow") else None
-    points = []
+    points: list[dict[str, Any]] = []
     for position, (band, flow, reference) in enumerate(POINTS):
         tol = tolerance[band]
         if position == outside:
@@ -906,10 +908,14 @@ def _correction_amounts(
     was used (a credit), a slow one less, a stopped one little (debits). `above_limit`: the
     difference needs the manager's approval."""
     base = rng.lognormvariate(math.log(18_000_000), 0.7)
-    share = rng.uniform(0.0, 0.25) if verdict == "stopped" else 1 + float(error) / 100
+    if verdict == "stopped":
+        share = rng.uniform(0.0, 0.25)
+    else:
+        assert error is not None  # a fast or slow meter was measured
+        share = 1 + float(error) / 100
 
     def amounts(base: float) -> tuple[int, int]:
-        return round(base * share, -3), round(base, -3)
+        return int(round(base * share, -3)), int(round(base, -3))
 
     registered, corrected = amounts(base)
     if above_limit and abs(corrected - registered) <= limit:
@@ -957,7 +963,10 @@ def _correction_row(
 
 def _seed_complaints(rng, rows, claims, now, context, tables, report) -> None:
     """Complaints about some of these claims, and a few by their subscribers about no claim."""
-    tickets, complaints, follow_ups = [], [], []
+    tickets: list[dict[str, Any]] = []
+    complaints: list[dict[str, Any]] = []
+    # (ticket, date, title, comment, user id or None, new status)
+    follow_ups: list[tuple[dict[str, Any], Any, Any, str | None, Any, Any]] = []
     for row, claim in zip(rows, claims, strict=True):
         about = [True] if rng.random() < COMPLAINT_SHARE else []
         if rng.random() < NO_CLAIM_SHARE:

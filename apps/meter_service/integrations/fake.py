@@ -16,6 +16,7 @@ import socketserver
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from apps.meter_service import integrations
@@ -51,7 +52,7 @@ def dispatcher(apps: dict[str, WSGIApp]) -> WSGIApp:
     """Return one WSGI app that hands each request to the app with the longest prefix."""
     prefixes = sorted(apps, key=len, reverse=True)
 
-    def app(environ, start_response):
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         for prefix in prefixes:
             if path.startswith(prefix):
@@ -68,10 +69,11 @@ class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     block_on_close = False
     allow_reuse_address = True
+    verbose = False  # log each request (serve(verbose=True))
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):
+    def log_message(self, format: str, *args: Any) -> None:
         if getattr(self.server, "verbose", False):
             super().log_message(format, *args)
 
@@ -90,6 +92,7 @@ class FakeServer:
     @property
     def base_url(self) -> str:
         host = self.server.server_address[0]
+        assert isinstance(host, str)  # an IP address: bytes only name a Unix socket
         return f"http://{host}:{self.port}"
 
     def stop(self) -> None:
@@ -134,7 +137,7 @@ def fake_providers_url(port: int | str | None = None) -> str:
     return f"http://127.0.0.1:{port or os.environ.get('FAKE_PROVIDERS_PORT', '8010')}"
 
 
-def fake_provider_sections(port: int | str | None = None) -> dict[str, dict]:
+def fake_provider_sections(port: int | str | None = None) -> dict[str, dict[str, Any]]:
     """The "sms" and "gateway" sections of site_config.json that point at the local fakes.
 
     Only the demo site (`setup_site --demo`) and the tests use them: a site without these
@@ -147,7 +150,7 @@ def fake_provider_sections(port: int | str | None = None) -> dict[str, dict]:
     }
 
 
-def is_fake_section(section: dict) -> bool:
+def is_fake_section(section: dict[str, Any]) -> bool:
     """Whether a provider section is the local fake's (which the demo may move to a new port)."""
     return section.get("API_KEY") == FAKE_SMS_API_KEY or (
         section.get("MERCHANT_ID") == FAKE_MERCHANT_ID

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
@@ -14,6 +16,8 @@ from apps.meter_service.core.identifiers import IdentifierError, clean_digits
 from apps.meter_service.core.jalali import JalaliDateField
 from apps.meter_service.doctype.claim.forms import ClaimForm
 from apps.meter_service.doctype.claim.models import ClaimStatus, PaymentMethod
+from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.office.selectors import operator_offices, walk_in_subscriber
 from apps.meter_service.permissions import Role, has_role
 
@@ -30,6 +34,14 @@ NO_MATCH_LEGAL_ID_MESSAGE = _(
     "No subscription has this bill ID together with this national legal ID. Check both "
     "numbers against the gas bill and the company's registration papers."
 )
+
+
+def _radios(field: forms.Field) -> forms.RadioSelect:
+    """Radio buttons offering a choice field's own choices."""
+    choices = cast(forms.ChoiceField, field).choices
+    # The getter returns the normalised choices (or a callable's iterator); the stubs give
+    # it the type of whatever the setter takes.
+    return forms.RadioSelect(choices=choices)  # type: ignore[arg-type]
 
 
 class OfficeLoginForm(AuthenticationForm):
@@ -54,10 +66,17 @@ class OfficeLoginForm(AuthenticationForm):
             raise self.get_invalid_login_error()
 
 
+class OfficeField(forms.ModelChoiceField):
+    """A counter office, shown by name, city and code."""
+
+    def label_from_instance(self, obj: CounterOffice) -> str:
+        return f"{obj.name} · {obj.city} ({obj.code})"
+
+
 class OfficeChoiceForm(forms.Form):
     """Which of the operator's offices they work at now."""
 
-    office = forms.ModelChoiceField(
+    office = OfficeField(
         label=_("The office you are working at now"),
         queryset=None,
         empty_label=None,
@@ -66,10 +85,7 @@ class OfficeChoiceForm(forms.Form):
 
     def __init__(self, *args, offices, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["office"].queryset = offices
-        self.fields["office"].label_from_instance = lambda office: (
-            f"{office.name} · {office.city} ({office.code})"
-        )
+        cast(OfficeField, self.fields["office"]).queryset = offices
 
 
 class WalkInForm(DigitNormalizingForm):
@@ -91,7 +107,7 @@ class WalkInForm(DigitNormalizingForm):
         widget=forms.TextInput(attrs=DIGIT_ATTRS),
     )
 
-    subscriber = None
+    subscriber: Subscriber | None = None
 
     def clean_identity(self) -> str:
         digits = clean_digits(self.cleaned_data["identity"])
@@ -102,8 +118,9 @@ class WalkInForm(DigitNormalizingForm):
         except IdentifierError as error:
             raise validators.validation_error(error) from error
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         if not self.errors:
             self.subscriber = walk_in_subscriber(
                 bill_id=cleaned["bill_id"], identity=cleaned["identity"]
@@ -129,10 +146,8 @@ class OfficeClaimForm(ClaimForm):
         self.fields["last_bill_scan"].widget = forms.ClearableFileInput(
             attrs={"accept": "application/pdf,image/jpeg,image/png"}
         )
-        self.fields["reason"].widget = forms.RadioSelect(choices=self.fields["reason"].choices)
-        self.fields["preferred_visit"].widget = forms.RadioSelect(
-            choices=self.fields["preferred_visit"].choices
-        )
+        self.fields["reason"].widget = _radios(self.fields["reason"])
+        self.fields["preferred_visit"].widget = _radios(self.fields["preferred_visit"])
         # One way to pay on this channel: at the office's counter, so nothing to choose.
         self.fields["payment_method"].widget = forms.HiddenInput()
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from typing import Any
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -29,9 +31,11 @@ from apps.meter_service.doctype.subscriber.selectors import subscriber_by_bill_a
 from apps.meter_service.permissions import Role
 
 
-def operator_offices(*, user) -> QuerySet[CounterOffice]:
+def operator_offices(*, user: User | AnonymousUser) -> QuerySet[CounterOffice]:
     """Return the active offices the user works at as a counter-office operator."""
-    if not permissions.has_role(user, Role.COUNTER_OFFICE_OPERATOR):
+    if isinstance(user, AnonymousUser) or not permissions.has_role(
+        user, Role.COUNTER_OFFICE_OPERATOR
+    ):
         return CounterOffice.objects.none()
     return CounterOffice.objects.filter(users=user, is_active=True).order_by("code")
 
@@ -49,12 +53,12 @@ def walk_in_subscriber(*, bill_id: str, identity: str) -> Subscriber | None:
     return subscriber_by_bill_and_national_id(bill_id=bill_id, national_id=identity)
 
 
-def office_claims(*, user, office: CounterOffice) -> QuerySet[Claim]:
+def office_claims(*, user: User | AnonymousUser, office: CounterOffice) -> QuerySet[Claim]:
     """Return the claims filed at this office that the user may see, newest first."""
     return claim_list(user=user).filter(counter_office=office).order_by("-filed_at", "-id")
 
 
-def office_claim(*, user, office: CounterOffice, code: str) -> Claim:
+def office_claim(*, user: User | AnonymousUser, office: CounterOffice, code: str) -> Claim:
     """Return one claim of this office by tracking code; Http404 if missing or not visible."""
     claim = (
         office_claims(user=user, office=office)
@@ -106,7 +110,7 @@ class OfficeDayStatement:
     payments: list[Payment] = field(default_factory=list)
 
 
-def _sums(queryset: QuerySet, prefix: str, total: str) -> FeeTotals:
+def _sums(queryset: QuerySet[Any], prefix: str, total: str) -> FeeTotals:
     row = queryset.aggregate(
         count=Count("pk"),
         test_fee=Coalesce(Sum(f"{prefix}test_fee"), 0),
@@ -117,7 +121,7 @@ def _sums(queryset: QuerySet, prefix: str, total: str) -> FeeTotals:
     return FeeTotals(**{name: int(value) for name, value in row.items()})
 
 
-def office_collections(*, user, office: CounterOffice) -> QuerySet[Payment]:
+def office_collections(*, user: User | AnonymousUser, office: CounterOffice) -> QuerySet[Payment]:
     """Return the fees taken at this office's counter (paid counter-office payments)."""
     return payment_list(user=user).filter(
         claim__counter_office=office,
@@ -127,7 +131,7 @@ def office_collections(*, user, office: CounterOffice) -> QuerySet[Payment]:
 
 
 def office_day_statement(
-    *, user, office: CounterOffice, day: datetime.date, with_rows: bool = True
+    *, user: User | AnonymousUser, office: CounterOffice, day: datetime.date, with_rows: bool = True
 ) -> OfficeDayStatement:
     """Return the office's statement for one local day, every figure summed in the database.
 
@@ -161,7 +165,9 @@ def office_day_statement(
     return statement
 
 
-def office_awaiting_payment(*, user, office: CounterOffice) -> QuerySet[Claim]:
+def office_awaiting_payment(
+    *, user: User | AnonymousUser, office: CounterOffice
+) -> QuerySet[Claim]:
     """Return the office's claims still waiting for their fee, oldest first."""
     return (
         office_claims(user=user, office=office)

@@ -127,7 +127,10 @@ def _walk_in(request) -> Subscriber | None:
         or time.time() - float(data.get("at", 0)) > WALK_IN_MAX_AGE_SECONDS
     ):
         return None
-    return Subscriber.objects.filter(pk=data.get("subscriber")).first()
+    subscriber_pk = data.get("subscriber")
+    if subscriber_pk is None:
+        return None
+    return Subscriber.objects.filter(pk=subscriber_pk).first()
 
 
 # --- login -----------------------------------------------------------------------------
@@ -239,6 +242,7 @@ def walk_in(request):
     """Identify a walk-in subscriber by the bill ID and the holder's national ID."""
     form = WalkInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        assert form.subscriber is not None  # a valid form found the subscriber
         request.session[WALK_IN_SESSION_KEY] = {
             "subscriber": form.subscriber.pk,
             "office": request.office.pk,
@@ -338,9 +342,8 @@ def claim_list_view(request):
 @operator_required
 def claim_detail(request, code: str):
     """Show one of this office's claims: fee, collection, receipt and timeline."""
-    claim = with_display(
-        selectors.office_claim(user=request.user, office=request.office, code=code)
-    )
+    claim = selectors.office_claim(user=request.user, office=request.office, code=code)
+    with_display(claim)
     can_collect = (
         claim_rules.can_pay(claim) and claim.payment_method == PaymentMethod.COUNTER_OFFICE
     )
@@ -366,7 +369,7 @@ def claim_collect(request, code: str):
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect("office:claim_detail", code=claim.tracking_code)
     try:
         payment = payment_services.payment_record_counter(

@@ -44,12 +44,17 @@ NOT_YOUR_CLAIM_MESSAGE = gettext_lazy("None of your claims has this tracking cod
 def with_complaint_display(complaint: Complaint) -> Complaint:
     """Attach what pages show of a complaint: grouped number, status, topic, deadline."""
     status = complaint.ticket.status
-    complaint.code_display = tracking.display(complaint.tracking_code)
-    complaint.status = status
-    complaint.status_key = STATUS_KEYS.get(status, "complaint_open")
-    complaint.status_display = rules.status_label(status)
-    complaint.topic_display = rules.topic_label(complaint.ticket.queue)
-    complaint.awaiting_answer = status in rules.AWAITING_ANSWER
+    display = {
+        "code_display": tracking.display(complaint.tracking_code),
+        "status": status,
+        "status_key": STATUS_KEYS.get(status, "complaint_open"),
+        "status_display": rules.status_label(status),
+        "topic_display": rules.topic_label(complaint.ticket.queue),
+        "awaiting_answer": status in rules.AWAITING_ANSWER,
+    }
+    # Attributes for the templates, set on the instance: none is a field of the model.
+    for name, value in display.items():
+        setattr(complaint, name, value)
     if complaint.claim_id:
         with_display(complaint.claim)
     return complaint
@@ -169,7 +174,8 @@ def complaint_detail(request, code: str):
 
 def _complaint_page(request, complaint: Complaint, form=None, status: int = 200):
     complaint = with_complaint_display(complaint)
-    can_reply = rules.may_reply(complaint.status)
+    ticket_status = complaint.ticket.status
+    can_reply = rules.may_reply(ticket_status)
     return render(
         request,
         "meter_service/portal/complaint_detail.html",
@@ -177,7 +183,7 @@ def _complaint_page(request, complaint: Complaint, form=None, status: int = 200)
             "complaint": complaint,
             "entries": conversation(complaint, request.user),
             "can_reply": can_reply,
-            "reply_reopens": rules.reply_reopens(complaint.status),
+            "reply_reopens": rules.reply_reopens(ticket_status),
             "form": (form or ComplaintReplyForm()) if can_reply else None,
             "closed_message": rules.CLOSED_MESSAGE,
         },

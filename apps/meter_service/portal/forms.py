@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -21,6 +23,19 @@ from apps.meter_service.doctype.otp.rules import normalize_identifier
 
 # Attributes of inputs that take digits: a numeric keypad on phones, digits kept left to right.
 DIGIT_ATTRS = {"inputmode": "numeric", "dir": "ltr", "autocomplete": "off"}
+
+
+def _radios(field: forms.Field) -> forms.RadioSelect:
+    """Radio buttons offering a choice field's own choices."""
+    choices = cast(forms.ChoiceField, field).choices
+    # The getter returns the normalised choices (or a callable's iterator); the stubs give
+    # it the type of whatever the setter takes.
+    return forms.RadioSelect(choices=choices)  # type: ignore[arg-type]
+
+
+def _choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field of that name, a choice field (typed so its choices can be set)."""
+    return cast(forms.ChoiceField, form.fields[name])
 
 
 class IdentifierForm(DigitNormalizingForm):
@@ -79,16 +94,12 @@ class PortalClaimForm(ClaimForm):
         self.fields["last_bill_scan"].widget = forms.ClearableFileInput(
             attrs={"accept": "application/pdf,image/jpeg,image/png"}
         )
-        self.fields["reason"].widget = forms.RadioSelect(choices=self.fields["reason"].choices)
-        self.fields["payment_method"].widget = forms.RadioSelect(
-            choices=self.fields["payment_method"].choices
-        )
+        self.fields["reason"].widget = _radios(self.fields["reason"])
+        self.fields["payment_method"].widget = _radios(self.fields["payment_method"])
         self.fields["payment_method"].initial = self.fields["payment_method"].initial or (
             PaymentMethod.GATEWAY
         )
-        self.fields["preferred_visit"].widget = forms.RadioSelect(
-            choices=self.fields["preferred_visit"].choices
-        )
+        self.fields["preferred_visit"].widget = _radios(self.fields["preferred_visit"])
 
 
 class StatusLookupForm(DigitNormalizingForm):
@@ -188,7 +199,7 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
         self.subscriptions = {s.subscription_number: s for s in subscriptions}
         self.claims = {c.tracking_code: c for c in claims}
         if len(self.subscriptions) > 1:
-            self.fields["subscription"].choices = [("", _("Choose…"))] + [
+            _choice_field(self, "subscription").choices = [("", _("Choose…"))] + [
                 (
                     number,
                     _("%(number)s, %(address)s")
@@ -202,7 +213,7 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
         else:
             del self.fields["subscription"]
         if self.claims:
-            self.fields["claim"].choices = [("", _("No, not about a claim"))] + [
+            _choice_field(self, "claim").choices = [("", _("No, not about a claim"))] + [
                 (
                     code,
                     _("%(code)s, filed %(date)s")
@@ -221,8 +232,9 @@ class ComplaintForm(ServiceErrorsMixin, forms.Form):
     def clean_claim(self):
         return self.claims.get(tracking.normalize(self.cleaned_data.get("claim") or ""))
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        assert cleaned is not None  # Form.clean returns cleaned_data
         claim = cleaned.get("claim")
         if len(self.subscriptions) == 1:
             cleaned["subscriber"] = next(iter(self.subscriptions.values()))

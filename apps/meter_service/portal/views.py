@@ -179,14 +179,14 @@ def login_view(request):
             {"step": "identifier", "form": form, "next": request.GET.get("next", "")},
         )
 
-    form = CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    code_form = CodeForm(request.POST or None)
+    if request.method == "POST" and code_form.is_valid():
         try:
             subscriber = otp.otp_verify(
-                challenge_id=pending["challenge"], code=form.cleaned_data["code"]
+                challenge_id=pending["challenge"], code=code_form.cleaned_data["code"]
             )
         except ValidationError as error:
-            form.add_error(None if hasattr(error, "error_dict") else "code", error)
+            code_form.add_error(None if hasattr(error, "error_dict") else "code", error)
         else:
             user = otp.portal_user_for(subscriber)
             request.session.pop(LOGIN_SESSION_KEY, None)
@@ -197,7 +197,7 @@ def login_view(request):
         "meter_service/portal/login.html",
         {
             "step": "code",
-            "form": form,
+            "form": code_form,
             "identifier": pending.get("identifier", ""),
             "code_sent_message": _code_sent_message(pending.get("identifier", "")),
         },
@@ -231,11 +231,11 @@ def _subscriptions(user) -> list:
     """Return the user's subscriptions, each with its meter and open claim (if any)."""
     subscriptions = list(subscriber_list(user=user))
     for subscription in subscriptions:
-        subscription.installation = current_installation(subscriber=subscription)
-        subscription.open_claim = (
-            open_claim_for_meter(meter=subscription.installation.meter)
-            if subscription.installation
-            else None
+        installation = current_installation(subscriber=subscription)
+        # Attributes for the templates, set on the instance: no fields of the model.
+        subscription.installation = installation  # type: ignore[attr-defined]
+        subscription.open_claim = (  # type: ignore[attr-defined]
+            open_claim_for_meter(meter=installation.meter) if installation else None
         )
     return subscriptions
 

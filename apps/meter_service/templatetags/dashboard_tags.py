@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 from django.utils.translation import get_language
 
@@ -12,7 +14,7 @@ register = template.Library()
 
 
 @register.filter
-def num(value) -> str:
+def num(value: int | float | Decimal | str | None) -> str:
     """Show a count with thousands separators, a fraction with one decimal; "—" for none."""
     if value is None or value == "":
         return "—"
@@ -25,6 +27,6 @@ def num(value) -> str:
 
 
 @register.filter
-def pct(value) -> str:
+def pct(value: int | float | Decimal | str | None) -> str:
     """Show a percentage as num does, with the percent sign of the active language."""
     return "—" if value is None or value == "" else num(value) + percent_sign()

@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import sqlite3
 import threading
 
 from django.db.backends.sqlite3 import base
@@ -89,7 +90,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self._commits_unchecked < CHECKPOINT_EVERY:
             return
         self._commits_unchecked = 0
-        with contextlib.suppress(base.Database.OperationalError):
+        with contextlib.suppress(sqlite3.OperationalError):
             self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     def snapshot_to(self, path: str) -> None:
@@ -99,7 +100,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
         writers go on meanwhile and never wait for it.
         """
         self.ensure_connection()
-        target = base.Database.connect(path)
+        target = sqlite3.connect(path)
         try:
             self.connection.backup(target)
         finally:
@@ -134,32 +135,35 @@ class DatabaseWrapper(base.DatabaseWrapper):
         fd, self._writer_lock = self._writer_lock, None
         if fd is None:
             return
-        getattr(_held, "paths", set()).discard(self._writer_lock_path())
+        held: set[str] = getattr(_held, "paths", set())
+        path = self._writer_lock_path()
+        if path is not None:
+            held.discard(path)
         os.close(fd)  # closing the descriptor drops its flock
 
     def _start_transaction_under_autocommit(self) -> None:
         self._acquire_writer_lock()
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private in Django: no stub
         except BaseException:
             self._release_writer_lock()
             raise
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # private in Django: no stub
         finally:
             self._release_writer_lock()
         self._checkpoint_now_and_then()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private in Django: no stub
         finally:
             self._release_writer_lock()
 
     def _close(self) -> None:
         try:
-            super()._close()
+            super()._close()  # type: ignore[misc]  # private in Django: no stub
         finally:
             self._release_writer_lock()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 CURRENCY = "IRR"
@@ -57,7 +58,9 @@ def gateway_configured(config: dict[str, Any] | None = None) -> bool:
 class GatewayError(Exception):
     """The gateway could not be reached, timed out, or answered with an error."""
 
-    def __init__(self, message, *, code: int | None = None, detail: str = "") -> None:
+    def __init__(
+        self, message: str | Promise, *, code: int | None = None, detail: str = ""
+    ) -> None:
         self.message = message
         self.code = code
         self.params = {"code": code} if code is not None else None
@@ -74,7 +77,7 @@ class PaymentRequestResult:
     authority: str
     fee: int = 0
     fee_type: str = ""
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,7 @@ class VerifyResult:
     card_pan: str = ""
     card_hash: str = ""
     fee: int = 0
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
 
     @property
     def verified(self) -> bool:
@@ -143,8 +146,7 @@ class ZarinpalGateway:
         }
         answer = self._post(REQUEST_PATH, payload)
         data = answer.get("data")
-        code = data.get("code") if isinstance(data, dict) else None
-        if code != CODE_SUCCESS:
+        if not isinstance(data, dict) or data.get("code") != CODE_SUCCESS:
             raise self._error_from(answer)
         authority = data.get("authority")
         if not isinstance(authority, str) or not authority:
@@ -189,7 +191,7 @@ class ZarinpalGateway:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _post(self, path: str, payload: dict[str, Any]) -> dict:
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """POST JSON and return the JSON answer, whatever the HTTP status; else GatewayError."""
         request = urllib.request.Request(
             self.base_url + path,
@@ -216,9 +218,10 @@ class ZarinpalGateway:
         return answer
 
     @staticmethod
-    def _error_from(answer: dict) -> GatewayError:
+    def _error_from(answer: dict[str, Any]) -> GatewayError:
         errors = answer.get("errors")
         data = answer.get("data")
+        code: Any  # any JSON value: int() below refuses what is no number
         if isinstance(errors, dict) and "code" in errors:
             code, message = errors.get("code"), errors.get("message")
         elif isinstance(data, dict) and "code" in data:

@@ -28,10 +28,15 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from apps.meter_service.integrations.fake import register_fake
+
+Environ = dict[str, Any]
+# What the routes answer: the status line, the headers and the body.
+Answer = tuple[str, list[tuple[str, str]], bytes]
 
 PREFIX = "/pg/"
 HOOKS_PREFIX = "/_fake/gateway/"
@@ -79,7 +84,9 @@ class FakeZarinpal:
             self.delay_seconds = 0.0
             self.verify_extra = {}
 
-    def set_options(self, *, delay_seconds: float | None = None, verify_extra=None) -> None:
+    def set_options(
+        self, *, delay_seconds: float | None = None, verify_extra: dict[str, Any] | None = None
+    ) -> None:
         with self._lock:
             if delay_seconds is not None:
                 self.delay_seconds = float(delay_seconds)
@@ -101,7 +108,7 @@ class FakeZarinpal:
 
     # --- WSGI ----------------------------------------------------------------------------
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: Environ, start_response: Callable[..., Any]) -> list[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO") or "/"
         try:
@@ -111,7 +118,7 @@ class FakeZarinpal:
         start_response(status, headers)
         return [body]
 
-    def _route(self, method: str, path: str, environ) -> tuple[str, list, bytes]:
+    def _route(self, method: str, path: str, environ: Environ) -> Answer:
         if method == "POST" and path == "/pg/v4/payment/request.json":
             self._delay()
             return self._request(self._read_json(environ))
@@ -131,7 +138,7 @@ class FakeZarinpal:
 
     # --- protocol ------------------------------------------------------------------------
 
-    def _request(self, body: dict) -> tuple[str, list, bytes]:
+    def _request(self, body: dict[str, Any]) -> Answer:
         validations = []
         merchant_id = body.get("merchant_id")
         if not isinstance(merchant_id, str) or len(merchant_id) != 36:
@@ -176,10 +183,12 @@ class FakeZarinpal:
         }
         return self._json(200, {"data": data, "errors": []})
 
-    def _verify(self, body: dict) -> tuple[str, list, bytes]:
+    def _verify(self, body: dict[str, Any]) -> Answer:
         authority = body.get("authority")
+        if not isinstance(authority, str):
+            return self._error(-54)
         with self._lock:
-            payment = self.payments.get(authority) if isinstance(authority, str) else None
+            payment = self.payments.get(authority)
             if payment is None:
                 return self._error(-54)
             payment["verify_calls"] += 1
@@ -207,7 +216,7 @@ class FakeZarinpal:
             }
         return self._json(200, {"data": data, "errors": []})
 
-    def _start_page(self, authority: str) -> tuple[str, list, bytes]:
+    def _start_page(self, authority: str) -> Answer:
         with self._lock:
             payment = dict(self.payments.get(authority) or {})
         if not payment:
@@ -231,7 +240,7 @@ class FakeZarinpal:
         )
         return self._html(200, "درگاه پرداخت (آزمایشی)", body)
 
-    def _redirect_after(self, authority: str, *, paid: bool) -> tuple[str, list, bytes]:
+    def _redirect_after(self, authority: str, *, paid: bool) -> Answer:
         if authority not in self.payments:
             return self._html(404, "تراکنش یافت نشد", "<p>این شناسه پرداخت معتبر نیست.</p>")
         location = self.decide(authority, paid=paid)
@@ -239,7 +248,7 @@ class FakeZarinpal:
 
     # --- test hooks ----------------------------------------------------------------------
 
-    def _hook(self, method: str, path: str, environ) -> tuple[str, list, bytes]:
+    def _hook(self, method: str, path: str, environ: Environ) -> Answer:
         if method == "GET" and path == HOOKS_PREFIX + "payments":
             return self._json(200, {"payments": self.snapshot()})
         if method == "POST" and path == HOOKS_PREFIX + "reset":
@@ -268,14 +277,14 @@ class FakeZarinpal:
             time.sleep(self.delay_seconds)
 
     @staticmethod
-    def _read(environ) -> bytes:
+    def _read(environ: Environ) -> bytes:
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
         return environ["wsgi.input"].read(length) if length else b""
 
-    def _read_json(self, environ) -> dict:
+    def _read_json(self, environ: Environ) -> dict[str, Any]:
         try:
             body = json.loads(self._read(environ) or b"{}")
         except ValueError:
@@ -283,18 +292,18 @@ class FakeZarinpal:
         return body if isinstance(body, dict) else {}
 
     @staticmethod
-    def _json(status: int, payload: dict) -> tuple[str, list, bytes]:
+    def _json(status: int, payload: dict[str, Any]) -> Answer:
         reasons = {200: "OK", 404: "Not Found", 422: "Unprocessable Entity", 500: "Error"}
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
         return f"{status} {reasons[status]}", headers, body
 
-    def _error(self, code: int, validations: list | None = None) -> tuple[str, list, bytes]:
+    def _error(self, code: int, validations: list[dict[str, str]] | None = None) -> Answer:
         errors = {"code": code, "message": MESSAGES[code], "validations": validations or []}
         return self._json(422, {"data": [], "errors": errors})
 
     @staticmethod
-    def _html(status: int, title: str, body: str) -> tuple[str, list, bytes]:
+    def _html(status: int, title: str, body: str) -> Answer:
         page = f"""<!doctype html>
 <html lang="fa" dir="rtl">
 <head>

@@ -100,7 +100,7 @@ class SentSms:
     status: int
     status_text: str
     cost: int = 0
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,9 @@ class FakeKavenegar:
             entry["read"] = status is not None and 200 <= status < 300
         return {"messageid": entry["messageid"], "status": status}
 
-    def _receive(self, start_response: StartResponse, key: str, fields: dict) -> list[bytes]:
+    def _receive(
+        self, start_response: StartResponse, key: str, fields: dict[str, Any]
+    ) -> list[bytes]:
         if not key or key != self._expected_key():
             return _api_error(start_response, 403)
         line = fields.get("linenumber", "").strip()
@@ -199,7 +201,7 @@ class FakeKavenegar:
 
     # --- WSGI -------------------------------------------------------------------------------
 
-    def __call__(self, environ: dict, start_response: StartResponse) -> list[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET").upper()
         query = _form(environ.get("QUERY_STRING", ""))
@@ -413,7 +415,7 @@ def _form(text: str) -> dict[str, str]:
     return dict(urllib.parse.parse_qsl(text, keep_blank_values=True))
 
 
-def _body(environ: dict) -> str:
+def _body(environ: dict[str, Any]) -> str:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:

@@ -238,7 +238,8 @@ class Command(BaseCommand):
             conn.cursor().execute(f"DROP DATABASE IF EXISTS `{database}`")
         finally:
             conn.close()
-        maker = new_site.Command(stdout=self.stdout, stderr=self.stderr)
+        # An OutputWrapper is a TextIOBase, which the stubs do not count as a TextIO.
+        maker = new_site.Command(stdout=self.stdout, stderr=self.stderr)  # type: ignore[arg-type]
         url = maker._create_database(
             name,
             {
