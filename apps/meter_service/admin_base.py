@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
@@ -93,7 +95,8 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
     desk, imports and API share one set of rules and one audit trail).
     """
 
-    form = DigitNormalizingModelForm
+    # Persian digits are made Latin by default; a page may take a plain ModelForm.
+    form: type[forms.ModelForm[Any]] = DigitNormalizingModelForm
     warn_unsaved_form = True
     compressed_fields = True
     list_per_page = 50

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from apps.meter_service.core.types import StrOrPromise
 
 CURRENCY = "IRR"
 REQUEST_PATH = "/pg/v4/payment/request.json"
@@ -58,9 +59,7 @@ def gateway_configured(config: dict[str, Any] | None = None) -> bool:
 class GatewayError(Exception):
     """The gateway could not be reached, timed out, or answered with an error."""
 
-    def __init__(
-        self, message: str | Promise, *, code: int | None = None, detail: str = ""
-    ) -> None:
+    def __init__(self, message: StrOrPromise, *, code: int | None = None, detail: str = "") -> None:
         self.message = message
         self.code = code
         self.params = {"code": code} if code is not None else None
