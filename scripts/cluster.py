@@ -59,7 +59,7 @@ SERVICES = (
     *("sentinel1", "sentinel2", "sentinel3", "s3", "web1", "web2"),
     *("worker1", "worker2", "scheduler1", "scheduler2"),
 )
-OWN_PROCESSES = ("fakes", "single-db", "single-web", "single-worker")
+OWN_PROCESSES = ("fakes", "single-db", "single-web", "single-worker", "multi-web1", "multi-web2")
 
 # Ports (21100-21199).
 DB_PROXY = 21100
@@ -78,6 +78,10 @@ S3 = 21181
 SINGLE_DB = 21104
 SINGLE_WEB = 21165
 SINGLE_SITE = "scaleout1"
+# ... and the Galera cluster written on all three nodes at once (HAProxy's galera-all).
+GALERA_ALL = 21105
+MULTI_WEB = [21163, 21164]
+MULTI_SITE = "scaleoutw"
 
 # The site's files: a private bucket on the S3 server, the site's objects under its name.
 S3_BUCKET = "meter-cluster"
@@ -329,6 +333,10 @@ def haproxy_config(folder: Path) -> Path:
         " on-marked-down shutdown-sessions" + (" backup" if i else "")
         for i, port in enumerate(GALERA)
     )
+    all_servers = "\n".join(
+        f"    server node{i + 1} {HOST}:{port} check inter 1s fall 2 rise 2"
+        for i, port in enumerate(GALERA)
+    )
     web_servers = "\n".join(
         f"    server web{i + 1} {HOST}:{port} check inter 1s fall 1 rise 2"
         for i, port in enumerate(WEB)
@@ -350,6 +358,15 @@ listen galera
     mode tcp
     option mysql-check user haproxy
 {db_servers}
+
+# The benchmark's other way (--bench): every node written, connections in turn, so
+# transactions on different nodes certify against each other (where the retry may fire).
+listen galera-all
+    bind {HOST}:{GALERA_ALL}
+    mode tcp
+    balance roundrobin
+    option mysql-check user haproxy
+{all_servers}
 
 listen web
     bind {HOST}:{WEB_PROXY}
@@ -822,6 +839,20 @@ def bring_up_single(procs: Processes, folder: Path, count: int) -> dict:
     return seeded
 
 
+def bring_up_multi_writer(procs: Processes) -> None:
+    """The cluster's site again, as a second site whose database_url names HAProxy's
+    galera-all listener, served by 2 web nodes of its own."""
+    log(f"Bench: 2 web nodes (ports {MULTI_WEB}) writing to all 3 Galera nodes")
+    shutil.rmtree(ROOT / "sites" / MULTI_SITE, ignore_errors=True)
+    shutil.copytree(ROOT / "sites" / SITE, ROOT / "sites" / MULTI_SITE)
+    path = ROOT / "sites" / MULTI_SITE / "site_config.json"
+    config = json.loads(path.read_text())
+    config["database_url"] = config["database_url"].replace(f":{DB_PROXY}/", f":{GALERA_ALL}/")
+    path.write_text(json.dumps(config, indent=2))
+    for index, port in enumerate(MULTI_WEB):
+        start_web(procs, index, name=f"multi-web{index + 1}", port=port, site=MULTI_SITE)
+
+
 def post_claim(port: int, token: str, walk_in: dict) -> int | None:
     body = {
         **walk_in,
@@ -847,14 +878,15 @@ def post_claim(port: int, token: str, walk_in: dict) -> int | None:
         conn.close()
 
 
-def filing_run(port: int, token: str, walk_ins: list[dict], concurrency: int) -> dict:
-    """File a claim for each walk-in, `concurrency` clients at once, no pause."""
+def filing_run(ports: list[int], token: str, walk_ins: list[dict], concurrency: int) -> dict:
+    """File a claim for each walk-in, `concurrency` clients at once, no pause; client i
+    sends to ports[i % len(ports)]."""
     latencies: list[float] = []
     failures: collections.Counter = collections.Counter()
     queue = list(walk_ins)
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(port: int) -> None:
         while True:
             with lock:
                 if not queue:
@@ -870,7 +902,9 @@ def filing_run(port: int, token: str, walk_ins: list[dict], concurrency: int) ->
                     failures[status] += 1
 
     started = time.perf_counter()
-    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    threads = [
+        threading.Thread(target=client, args=(ports[i % len(ports)],)) for i in range(concurrency)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -894,12 +928,14 @@ def bench(procs: Processes, folder: Path, targets: dict, args) -> list[str]:
         warm = target["walk_ins"][: 2 * concurrency]
         del target["walk_ins"][: 2 * concurrency]
         wait_for(
-            lambda t=target: post_claim(t["port"], t["token"], t["walk_ins"].pop()) == 201,
+            lambda t=target: all(
+                post_claim(port, t["token"], t["walk_ins"].pop()) == 201 for port in t["ports"]
+            ),
             120,
             f"a first filing through {label}",
             tuple(t for t in target["logs"]),
         )
-        filing_run(target["port"], target["token"], warm, concurrency)
+        filing_run(target["ports"], target["token"], warm, concurrency)
         target["runs"] = []
     order = list(targets)
     for round_ in range(args.bench_rounds):
@@ -908,7 +944,7 @@ def bench(procs: Processes, folder: Path, targets: dict, args) -> list[str]:
             walk_ins = target["walk_ins"][:per_run]
             del target["walk_ins"][:per_run]
             before = conflict_retries(folder, target["logs"])
-            run = filing_run(target["port"], target["token"], walk_ins, concurrency)
+            run = filing_run(target["ports"], target["token"], walk_ins, concurrency)
             run["retries"] = conflict_retries(folder, target["logs"]) - before
             target["runs"].append(run)
             rate = len(run["latencies"]) / run["wall"]
@@ -937,10 +973,12 @@ def bench(procs: Processes, folder: Path, targets: dict, args) -> list[str]:
             f"failures {failures}  conflict retries {retries} ({retries / max(filed, 1) * 1000:.1f}"
             " per 1000 filings)"
         )
-    (base_rate, base_p95), (rate, p95) = figures.values()
-    lines.append(
-        f"  ratio to the single node: filings/s x{rate / base_rate:.2f}, p95 x{p95 / base_p95:.2f}"
-    )
+    base_rate, base_p95 = next(iter(figures.values()))
+    for label, (rate, p95) in list(figures.items())[1:]:
+        lines.append(
+            f"  {label} / the single node: filings/s x{rate / base_rate:.2f}, "
+            f"p95 x{p95 / base_p95:.2f}"
+        )
     return lines
 
 
@@ -1041,6 +1079,13 @@ def error_windows(work: Workload, events: list[tuple[float, str]], end: float) -
     return lines
 
 
+def queues_drained() -> bool:
+    import redis
+
+    client = redis.Redis(host=HOST, port=master_port(), db=0, socket_timeout=2)
+    return all(client.llen(f"rq:queue:{q}") == 0 for q in ("default", "notifications"))
+
+
 def conflict_retries(folder: Path, names: list[str], text="database conflict: running again"):
     """How often the conflict retry ran a request or job again (its warning, in the logs)."""
     count = 0
@@ -1098,8 +1143,8 @@ def main() -> int:
         help="first measure filings through the Galera cluster's 2 web nodes against one web "
         "node on one MariaDB server (benchmarks/README.md)",
     )
-    parser.add_argument("--bench-claims", type=int, default=150, help="filings a bench run")
-    parser.add_argument("--bench-rounds", type=int, default=2, help="bench runs of each")
+    parser.add_argument("--bench-claims", type=int, default=200, help="filings a bench run")
+    parser.add_argument("--bench-rounds", type=int, default=3, help="bench runs of each")
     parser.add_argument("--bench-concurrency", type=int, default=8)
     args = parser.parse_args()
     bench_seed = (
@@ -1119,9 +1164,11 @@ def main() -> int:
         make_site()
         procs.start("fakes", [PY, "manage.py", "fake_providers", "--port", str(FAKES)], site_env())
         wait_for(lambda: port_open(FAKES), 60, "the fake bank and SMS provider", ("fakes",))
-        log(f"Seeding {args.claims + bench_seed} subscribers")
-        seeded = json.loads(django_script(SEED, str(args.claims + bench_seed), str(FIRST_NUMBER)))
-        bench_walk_ins = seeded["walk_ins"][args.claims :]
+        galera_seed = args.claims + 2 * bench_seed  # the bench's two ways of writing to Galera
+        log(f"Seeding {galera_seed} subscribers")
+        seeded = json.loads(django_script(SEED, str(galera_seed), str(FIRST_NUMBER)))
+        bench_walk_ins = seeded["walk_ins"][args.claims : args.claims + bench_seed]
+        multi_walk_ins = seeded["walk_ins"][args.claims + bench_seed :]
         seeded["walk_ins"] = seeded["walk_ins"][: args.claims]
         for index in (0, 1):
             start_web(procs, index)
@@ -1137,26 +1184,37 @@ def main() -> int:
         bench_lines: list[str] = []
         if args.bench:
             single = bring_up_single(procs, folder, bench_seed)
+            bring_up_multi_writer(procs)
             targets = {
                 "one web node, one MariaDB": {
-                    "port": SINGLE_WEB,
+                    "ports": [SINGLE_WEB],
                     "token": single["token"],
                     "walk_ins": single["walk_ins"],
                     "logs": ["single-web"],
                 },
                 "2 web nodes, Galera through HAProxy": {
-                    "port": WEB_PROXY,
+                    "ports": [WEB_PROXY],
                     "token": seeded["token"],
                     "walk_ins": bench_walk_ins,
                     "logs": ["web1", "web2"],
+                },
+                "2 web nodes, Galera, all 3 nodes written": {
+                    "ports": MULTI_WEB,
+                    "token": seeded["token"],
+                    "walk_ins": multi_walk_ins,
+                    "logs": ["multi-web1", "multi-web2"],
                 },
             }
             bench_lines = bench(procs, folder, targets, args)
             for line in bench_lines:
                 print(line, flush=True)
-            for name in ("single-web", "single-worker", "single-db"):
+            for name in ("single-web", "single-worker", "single-db", "multi-web1", "multi-web2"):
                 procs.kill(name)
-            shutil.rmtree(ROOT / "sites" / SINGLE_SITE, ignore_errors=True)
+            for site in (SINGLE_SITE, MULTI_SITE):
+                shutil.rmtree(ROOT / "sites" / site, ignore_errors=True)
+            # The bench's SMS (one a filing) are sent before the failovers begin.
+            log("Bench: waiting for the workers to send the bench's SMS")
+            wait_for(queues_drained, 900, "the bench's jobs to drain", ("worker1", "worker2"))
         log("The workload starts")
 
         work = Workload(seeded["token"], seeded["walk_ins"])
@@ -1226,13 +1284,7 @@ def main() -> int:
         prober.join(60)
         log("Workload done; waiting for the workers to drain the queues")
 
-        def drained() -> bool:
-            import redis
-
-            client_ = redis.Redis(host=HOST, port=master_port(), db=0, socket_timeout=2)
-            return all(client_.llen(f"rq:queue:{q}") == 0 for q in ("default", "notifications"))
-
-        wait_for(drained, 180, "the queues to drain", ("worker1", "worker2"))
+        wait_for(queues_drained, 180, "the queues to drain", ("worker1", "worker2"))
         procs.restart_exited(starters)
         time.sleep(5)  # the last jobs running
 
@@ -1353,6 +1405,7 @@ def main() -> int:
         procs.stop_all()
         shutil.rmtree(ROOT / "sites" / SITE, ignore_errors=True)
         shutil.rmtree(ROOT / "sites" / SINGLE_SITE, ignore_errors=True)
+        shutil.rmtree(ROOT / "sites" / MULTI_SITE, ignore_errors=True)
         if not args.keep and not failures:
             shutil.rmtree(folder, ignore_errors=True)
     if failures:
