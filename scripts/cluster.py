@@ -943,6 +943,13 @@ def bench(procs: Processes, folder: Path, targets: dict, args) -> list[str]:
             target = targets[label]
             walk_ins = target["walk_ins"][:per_run]
             del target["walk_ins"][:per_run]
+            # Each run starts on a quiet machine: the last run's SMS sent (both sites).
+            wait_for(
+                lambda: queues_drained(0) and queues_drained(1),
+                600,
+                "the bench's jobs to drain",
+                ("worker1", "worker2", "single-worker"),
+            )
             before = conflict_retries(folder, target["logs"])
             run = filing_run(target["ports"], target["token"], walk_ins, concurrency)
             run["retries"] = conflict_retries(folder, target["logs"]) - before
@@ -1079,10 +1086,10 @@ def error_windows(work: Workload, events: list[tuple[float, str]], end: float) -
     return lines
 
 
-def queues_drained() -> bool:
+def queues_drained(db: int = 0) -> bool:
     import redis
 
-    client = redis.Redis(host=HOST, port=master_port(), db=0, socket_timeout=2)
+    client = redis.Redis(host=HOST, port=master_port(), db=db, socket_timeout=2)
     return all(client.llen(f"rq:queue:{q}") == 0 for q in ("default", "notifications"))
 
 
