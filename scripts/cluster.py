@@ -1070,14 +1070,18 @@ def check_files(work: Workload, scans: dict[str, str]) -> tuple[list[str], list[
 
 
 def error_windows(work: Workload, events: list[tuple[float, str]], end: float) -> list[str]:
-    """For each failover (and each return), the failed requests that started before the
-    next event, and the seconds from the first failure's start to the last one's end."""
+    """For each failover (and each return), the requests that ended before the next event
+    (one in flight when a node was killed fails just after), the failed ones, for how many
+    seconds errors lasted (from the event or the first failure's start, to the last one's
+    end) and the slowest answer."""
     lines = []
     for index, (moment, what) in enumerate(events):
         until = events[index + 1][0] if index + 1 < len(events) else end
-        window = [o for o in work.outcomes if moment <= o[0] < until]
+        window = [o for o in work.outcomes if moment <= o[1] < until]
         failed = [o for o in window if not o[2]]
-        seconds = max(o[1] for o in failed) - min(o[0] for o in failed) if failed else 0.0
+        seconds = (
+            max(o[1] for o in failed) - max(moment, min(o[0] for o in failed)) if failed else 0.0
+        )
         slowest = max((o[1] - o[0] for o in window), default=0.0)
         lines.append(
             f"  {what}: {len(failed)} failed of {len(window)} requests in the next "
@@ -1377,7 +1381,7 @@ def main() -> int:
         )
         for line in file_lines:
             print(line)
-        print("failovers (requests that started before the next event, workload and probes):")
+        print("failovers (requests that ended before the next event, workload and probes):")
         for line in error_windows(work, events, workload_end):
             print(line)
         for job, periods in runs.items():
