@@ -1,12 +1,19 @@
 """One site on several machines, played on one machine: see scripts/cluster.
 
 Brings up, on loopback ports, a 3-node MariaDB Galera cluster behind HAProxy, a Redis primary
-and replica with 3 sentinels, 2 web nodes (gunicorn) behind HAProxy, 2 RQ workers and 2
-schedulers, for one site made with `manage.py new_site`; runs a bounded workload through
-both web nodes (API filings, online payments through the fake bank, dashboards) while it
-kills and brings back one Galera node, the Redis primary, one web node and one worker; then
-counts what was acknowledged against what is in the database and at the fake providers.
-Exits non-zero on any lost or duplicated claim, payment, SMS or scheduler run.
+and replica with 3 sentinels, an S3 server (moto's server mode), 2 web nodes (gunicorn)
+behind HAProxy, 2 RQ workers and 2 schedulers, for one site made with `manage.py new_site`
+keeping its files on the S3 server; runs a bounded workload through both web nodes (API
+filings, half with a bill scan sent to one web node, online payments through the fake bank,
+dashboards) while it kills and brings back one Galera node, the Redis primary, one web node
+and one worker; then counts what was acknowledged against what is in the database, at the
+fake providers and on the S3 server, and reads every scan through the authorised view of
+the other web node. Exits non-zero on any lost or duplicated claim, payment, SMS or
+scheduler run, and on any scan missing, on the local disk, or unreadable.
+
+With --bench it first measures filings through the 2 web nodes on the Galera cluster
+against one web node on one MariaDB server started for it (a second site), in the same
+run, and prints the ratios; see benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -15,14 +22,17 @@ import argparse
 import collections
 import contextlib
 import datetime
+import hashlib
 import http.client
 import http.cookiejar
 import json
 import os
 import re
+import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +41,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,6 +50,16 @@ HOST = "127.0.0.1"
 SITE = "scaleout"
 ADMIN_PASSWORD = "cluster-admin-1403"
 FIRST_NUMBER = 7_300_001
+
+# The services, as deploy/compose.yaml names them (tests/ops/test_deployment.py compares):
+# the processes of the topology; the fake bank and SMS provider and the benchmark's
+# single-node site are this script's own.
+SERVICES = (
+    *("galera1", "galera2", "galera3", "haproxy", "redis-primary", "redis-replica"),
+    *("sentinel1", "sentinel2", "sentinel3", "s3", "web1", "web2"),
+    *("worker1", "worker2", "scheduler1", "scheduler2"),
+)
+OWN_PROCESSES = ("fakes", "single-db", "single-web", "single-worker", "multi-web1", "multi-web2")
 
 # Ports (21100-21199).
 DB_PROXY = 21100
@@ -52,13 +73,35 @@ PROXY_STATS = 21169
 REDIS = {"primary": 21170, "replica": 21171}
 SENTINELS = [21172, 21173, 21174]
 FAKES = 21180
+S3 = 21181
+# The benchmark's baseline (--bench): one MariaDB server and one web node.
+SINGLE_DB = 21104
+SINGLE_WEB = 21165
+SINGLE_SITE = "scaleout1"
+# ... and the Galera cluster written on all three nodes at once (HAProxy's galera-all).
+GALERA_ALL = 21105
+MULTI_WEB = [21163, 21164]
+MULTI_SITE = "scaleoutw"
+
+# The site's files: a private bucket on the S3 server, the site's objects under its name.
+S3_BUCKET = "meter-cluster"
+S3_KEYS = {"METER_S3_ACCESS_KEY": "cluster-access-key", "METER_S3_SECRET_KEY": "cluster-secret"}
+S3_REGION = "us-east-1"
 
 
 def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def wait_for(check, seconds: float, what: str):
+class Failed(SystemExit):
+    """A component did not come up or answer in time; `logs` names the processes to show."""
+
+    def __init__(self, message: str, logs: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.logs = logs
+
+
+def wait_for(check, seconds: float, what: str, logs: tuple[str, ...] = ()):
     deadline = time.monotonic() + seconds
     last = None
     while time.monotonic() < deadline:
@@ -71,7 +114,7 @@ def wait_for(check, seconds: float, what: str):
         except Exception as exc:
             last = exc
         time.sleep(0.3)
-    raise SystemExit(f"timed out after {seconds} s waiting for {what} ({last})")
+    raise Failed(f"timed out after {seconds} s waiting for {what} ({last})", logs)
 
 
 def port_open(port: int) -> bool:
@@ -91,12 +134,34 @@ class Processes:
         self.restarts: collections.Counter = collections.Counter()
 
     def start(self, name: str, args: list[str], env: dict | None = None) -> subprocess.Popen:
+        if name not in SERVICES + OWN_PROCESSES:
+            raise ValueError(f"{name} is not a service of deploy/compose.yaml")
         out = open(self.folder / f"{name}.log", "ab")  # noqa: SIM115 (kept by the process)
         process = subprocess.Popen(
             args, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
         )
         self.running[name] = process
+        # scripts/cluster ends these groups, by id, should this process be killed itself.
+        if os.environ.get("CLUSTER_PIDS_FILE"):
+            with open(os.environ["CLUSTER_PIDS_FILE"], "a") as pids:
+                pids.write(f"{process.pid}\n")
         return process
+
+    def tail(self, name: str, lines: int = 40) -> str:
+        """The end of a process's log (and of a Galera node's error log)."""
+        paths = [self.folder / f"{name}.log"]
+        if name.startswith("galera"):  # galera1's server log is galera0.err
+            paths.append(self.folder / f"galera{int(name[6:]) - 1}.err")
+        parts = []
+        for path in paths:
+            if path.exists():
+                text = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {path.name} (last {len(text)} lines)\n" + "\n".join(text))
+        return "\n".join(parts)
+
+    def ended(self) -> list[str]:
+        """The processes that ended although nothing here stopped them."""
+        return [name for name, process in self.running.items() if process.poll() is not None]
 
     def restart_exited(self, starters: dict) -> None:
         """Start again a process that ended on its own, as supervisord does in production."""
@@ -132,6 +197,20 @@ class Processes:
 # --- Galera -------------------------------------------------------------------------------
 
 
+# Both the Galera nodes and the benchmark's single server.
+SERVER_OPTIONS = [
+    "--binlog-format=ROW",
+    "--default-storage-engine=InnoDB",
+    "--innodb-autoinc-lock-mode=2",
+    "--innodb-buffer-pool-size=64M",
+    "--innodb-log-file-size=32M",
+    "--innodb-flush-log-at-trx-commit=2",
+    "--performance-schema=OFF",
+    "--skip-name-resolve",
+    "--max-connections=200",
+]
+
+
 def galera_args(folder: Path, index: int, bootstrap: bool) -> list[str]:
     data = folder / f"galera{index}"
     nodes = ",".join(f"{HOST}:{port}" for port in GCOMM)
@@ -149,15 +228,7 @@ def galera_args(folder: Path, index: int, bootstrap: bool) -> list[str]:
         f"--socket={folder}/galera{index}.sock",
         f"--pid-file={folder}/galera{index}.pid",
         f"--log-error={folder}/galera{index}.err",
-        "--binlog-format=ROW",
-        "--default-storage-engine=InnoDB",
-        "--innodb-autoinc-lock-mode=2",
-        "--innodb-buffer-pool-size=64M",
-        "--innodb-log-file-size=32M",
-        "--innodb-flush-log-at-trx-commit=2",
-        "--performance-schema=OFF",
-        "--skip-name-resolve",
-        "--max-connections=200",
+        *SERVER_OPTIONS,
         "--wsrep-on=ON",
         "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
         f"--wsrep-cluster-address=gcomm://{nodes}",
@@ -204,10 +275,31 @@ def start_galera(procs: Processes, folder: Path, index: int, bootstrap: bool = F
 
     def synced() -> bool:
         if process.poll() is not None:
-            raise SystemExit(f"Galera node {index + 1} ended: see {folder}/galera{index}.err")
+            raise Failed(f"Galera node {index + 1} ended", (f"galera{index + 1}",))
         return galera_synced_at(sock)
 
-    wait_for(synced, 120, f"Galera node {index + 1} to sync")
+    wait_for(synced, 180, f"Galera node {index + 1} to sync", (f"galera{index + 1}",))
+
+
+def install_db(datadir: Path) -> None:
+    subprocess.run(
+        [
+            "mariadb-install-db",
+            "--no-defaults",
+            "--user=mysql",
+            f"--datadir={datadir}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+def root_over_tcp(sock: str) -> None:
+    galera_query(0, "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'", sock)
+    galera_query(0, "ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY ''", sock)
+    galera_query(0, "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION", sock)
 
 
 def bring_up_galera(procs: Processes, folder: Path) -> None:
@@ -216,18 +308,7 @@ def bring_up_galera(procs: Processes, folder: Path) -> None:
     # nobody's and not write the joiner's files).
     shutil.chown(folder, "mysql", "mysql")
     folder.chmod(0o755)
-    subprocess.run(
-        [
-            "mariadb-install-db",
-            "--no-defaults",
-            "--user=mysql",
-            f"--datadir={folder / 'galera0'}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-        ],
-        check=True,
-        capture_output=True,
-    )
+    install_db(folder / "galera0")
     for index in (1, 2):
         (folder / f"galera{index}").mkdir()
         shutil.chown(folder / f"galera{index}", "mysql", "mysql")
@@ -235,9 +316,7 @@ def bring_up_galera(procs: Processes, folder: Path) -> None:
     # root over TCP without a password (loopback only, a throwaway cluster); HAProxy's
     # health-check user.
     sock = str(folder / "galera0.sock")
-    galera_query(0, "CREATE USER IF NOT EXISTS 'root'@'127.0.0.1'", sock)
-    galera_query(0, "ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY ''", sock)
-    galera_query(0, "GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION", sock)
+    root_over_tcp(sock)
     galera_query(0, "CREATE USER IF NOT EXISTS 'haproxy'@'127.0.0.1'", sock)
     for index in (1, 2):
         log(f"Galera: node {index + 1} joins (state transfer by rsync)")
@@ -252,6 +331,10 @@ def haproxy_config(folder: Path) -> Path:
     db_servers = "\n".join(
         f"    server node{i + 1} {HOST}:{port} check inter 1s fall 2 rise 2"
         " on-marked-down shutdown-sessions" + (" backup" if i else "")
+        for i, port in enumerate(GALERA)
+    )
+    all_servers = "\n".join(
+        f"    server node{i + 1} {HOST}:{port} check inter 1s fall 2 rise 2"
         for i, port in enumerate(GALERA)
     )
     web_servers = "\n".join(
@@ -275,6 +358,15 @@ listen galera
     mode tcp
     option mysql-check user haproxy
 {db_servers}
+
+# The benchmark's other way (--bench): every node written, connections in turn, so
+# transactions on different nodes certify against each other (where the retry may fire).
+listen galera-all
+    bind {HOST}:{GALERA_ALL}
+    mode tcp
+    balance roundrobin
+    option mysql-check user haproxy
+{all_servers}
 
 listen web
     bind {HOST}:{WEB_PROXY}
@@ -310,7 +402,7 @@ def start_redis(procs: Processes, folder: Path, name: str, replica_of: int | Non
     if replica_of:
         args += ["--replicaof", HOST, str(replica_of)]
     procs.start(f"redis-{name}", args)
-    wait_for(lambda: redis_client(port).ping(), 20, f"Redis {name}")
+    wait_for(lambda: redis_client(port).ping(), 30, f"Redis {name}", (f"redis-{name}",))
 
 
 def master_port() -> int | None:
@@ -337,42 +429,91 @@ def bring_up_redis(procs: Processes, folder: Path) -> None:
             "sentinel down-after-milliseconds mymaster 2000\n"
             "sentinel failover-timeout mymaster 10000\n"
         )
-        procs.start(f"sentinel-{port}", ["redis-server", str(conf), "--sentinel"])
-    wait_for(lambda: master_port() == REDIS["primary"], 20, "the sentinels")
+        name = f"sentinel{SENTINELS.index(port) + 1}"
+        procs.start(name, ["redis-server", str(conf), "--sentinel"])
+    wait_for(lambda: master_port() == REDIS["primary"], 30, "the sentinels", sentinels())
+
+
+def sentinels() -> tuple[str, ...]:
+    return tuple(f"sentinel{index + 1}" for index in range(len(SENTINELS)))
+
+
+# --- the S3 server ------------------------------------------------------------------------
+
+
+def s3_client():
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=f"http://{HOST}:{S3}",
+        aws_access_key_id=S3_KEYS["METER_S3_ACCESS_KEY"],
+        aws_secret_access_key=S3_KEYS["METER_S3_SECRET_KEY"],
+        region_name=S3_REGION,
+    )
+
+
+def bring_up_s3(procs: Processes) -> None:
+    """moto's S3 server over HTTP (as tests/s3_fake.py), with the site's private bucket."""
+    log(f"S3: moto's server on port {S3}, bucket {S3_BUCKET}")
+    procs.start("s3", [str(ROOT / ".venv" / "bin" / "moto_server"), "-H", HOST, "-p", str(S3)])
+    wait_for(lambda: port_open(S3), 60, "the S3 server", ("s3",))
+    wait_for(lambda: s3_client().create_bucket(Bucket=S3_BUCKET), 30, "the bucket", ("s3",))
+
+
+def s3_objects() -> dict[str, str]:
+    """Every object of the bucket: key -> SHA-256 of its bytes."""
+    client = s3_client()
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=S3_BUCKET):
+        for item in page.get("Contents", []):
+            body = client.get_object(Bucket=S3_BUCKET, Key=item["Key"])["Body"].read()
+            found[item["Key"]] = hashlib.sha256(body).hexdigest()
+    return found
 
 
 # --- the site -----------------------------------------------------------------------------
 
 
-def site_env() -> dict:
+def site_env(site: str = SITE) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("METER_")}
     env.update(
-        METER_SITE=SITE,
+        METER_SITE=site,
         DJANGO_SETTINGS_MODULE="sites.settings",
         PYTHONUNBUFFERED="1",
         FAKE_PROVIDERS_PORT=str(FAKES),
+        **S3_KEYS,  # the object store's keys come from the environment, not the config
     )
     return env
 
 
-def make_site() -> None:
-    shutil.rmtree(ROOT / "sites" / SITE, ignore_errors=True)
-    log("Site: manage.py new_site through HAProxy and the sentinels")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_")}
-    subprocess.run(
+def make_site(site: str = SITE, db_port: int = DB_PROXY, redis_db: int = 0) -> None:
+    """A site made by new_site: its database through `db_port`, Redis through the
+    sentinels; the cluster's site keeps its files on the S3 server (new_site's S3 flags)."""
+    shutil.rmtree(ROOT / "sites" / site, ignore_errors=True)
+    log(f"Site {site}: manage.py new_site (database on port {db_port}, Redis by the sentinels)")
+    files = [
+        *("--files-backend", "s3", "--s3-endpoint", f"http://{HOST}:{S3}"),
+        *("--s3-bucket", S3_BUCKET, "--s3-region", S3_REGION),
+    ]
+    result = subprocess.run(
         [
-            *(PY, "manage.py", "new_site", SITE, "--db-url", f"mysql://root:@{HOST}:{DB_PROXY}/"),
-            *("--db-user-host", "127.0.0.1", "--redis-url", "redis://mymaster/0"),
+            *(PY, "manage.py", "new_site", site, "--db-url", f"mysql://root:@{HOST}:{db_port}/"),
+            *("--db-user-host", "127.0.0.1", "--redis-url", f"redis://mymaster/{redis_db}"),
             *[f"--redis-sentinel={HOST}:{port}" for port in SENTINELS],
             *("--admin-user", "admin", "--admin-password", ADMIN_PASSWORD, "--no-input"),
             *("--allowed-hosts", "127.0.0.1,localhost"),
+            *(files if site == SITE else []),
         ],
         cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
+        env={k: v for k, v in site_env(site).items() if k != "METER_SITE"},
+        check=False,
+        capture_output=True,
+        text=True,
     )
-    path = ROOT / "sites" / SITE / "site_config.json"
+    if result.returncode:
+        raise Failed(f"new_site {site} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
+    path = ROOT / "sites" / site / "site_config.json"
     config = json.loads(path.read_text())
     config["public_url"] = f"http://{HOST}:{WEB_PROXY}"
     # Jobs lost with a Redis failover are outbox rows: the scheduler hands them over again
@@ -386,13 +527,16 @@ def make_site() -> None:
     }
     config["periodic_jobs"] = {"payments_reconcile": 20}
     path.write_text(json.dumps(config, indent=2))
-    subprocess.run(
+    result = subprocess.run(
         [PY, "manage.py", "setup_site", "--fake-providers-only"],
         cwd=ROOT,
-        env=site_env(),
-        check=True,
-        stdout=subprocess.DEVNULL,
+        env=site_env(site),
+        check=False,
+        capture_output=True,
+        text=True,
     )
+    if result.returncode:
+        raise Failed(f"setup_site {site} failed:\n{result.stdout[-2000:]}{result.stderr[-3000:]}")
 
 
 SEED = """
@@ -417,48 +561,95 @@ print(json.dumps({"token": api_token_issue(user=user).key, "walk_ins": walk_ins}
 """
 
 
-def django_script(code: str, *args: str) -> str:
+def django_script(code: str, *args: str, site: str = SITE) -> str:
     wrapper = "import django, sys; django.setup(); sys.argv = sys.argv[1:]; exec(sys.stdin.read())"
     result = subprocess.run(
         [PY, "-c", wrapper, "x", *args],
         input=code,
         cwd=ROOT,
-        env=site_env(),
+        env=site_env(site),
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode:
-        raise SystemExit(f"script failed:\n{result.stderr[-3000:]}")
+        raise Failed(f"script failed:\n{result.stderr[-3000:]}")
     return result.stdout.strip().splitlines()[-1]
 
 
-def start_web(procs: Processes, index: int) -> None:
-    procs.start(
-        f"web{index + 1}",
-        [
-            *(str(ROOT / ".venv" / "bin" / "gunicorn"), "sites.wsgi:application"),
-            *("--bind", f"{HOST}:{WEB[index]}", "--workers", "2", "--timeout", "60"),
-            *("--log-level", "warning"),
-        ],
-        env=site_env(),
-    )
-    wait_for(lambda: port_open(WEB[index]), 60, f"web node {index + 1}")
+def procfile() -> dict[str, list[str]]:
+    """The Procfile's commands by process type (web, worker, scheduler), without `exec`:
+    what runs here is what supervisord, systemd and deploy/compose.yaml run."""
+    commands = {}
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            kind, command = line.split(":", 1)
+            words = shlex.split(command)
+            commands[kind.strip()] = words[1:] if words[0] == "exec" else words
+    return commands
 
 
-def start_worker(procs: Processes, index: int) -> None:
-    procs.start(
-        f"worker{index + 1}",
-        [PY, "manage.py", "rqworker", "--with-scheduler", "default", "notifications"],
-        env=site_env(),
-    )
+def start_web(procs: Processes, index: int, *, name: str = "", port: int = 0, site=SITE) -> None:
+    name, port = name or f"web{index + 1}", port or WEB[index]
+    env = {**site_env(site), "METER_BIND_HOST": HOST, "PORT": str(port), "WEB_CONCURRENCY": "2"}
+    procs.start(name, procfile()["web"], env=env)
+    wait_for(lambda: port_open(port), 90, f"web node {name}", (name,))
+
+
+def start_worker(procs: Processes, index: int, *, name: str = "", site: str = SITE) -> None:
+    procs.start(name or f"worker{index + 1}", procfile()["worker"], env=site_env(site))
 
 
 def start_scheduler(procs: Processes, index: int) -> None:
-    procs.start(f"scheduler{index + 1}", [PY, "manage.py", "scheduler"], env=site_env())
+    procs.start(f"scheduler{index + 1}", procfile()["scheduler"], env=site_env())
 
 
 # --- workload -----------------------------------------------------------------------------
+
+
+def multipart(fields: dict, name: str, filename: str, content: bytes) -> tuple[bytes, str]:
+    """A multipart/form-data body with the fields and one file, and its content type."""
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
+        f"\r\nContent-Type: application/pdf\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def scan_pdf(bill_id: str) -> bytes:
+    """A small PDF of its own for each filing (the scan check reads the first bytes)."""
+    return (
+        b"%PDF-1.4\n% scan of the last bill "
+        + bill_id.encode()
+        + b"\n"
+        + os.urandom(2048).hex().encode()
+        + b"\n%%EOF\n"
+    )
+
+
+def desk_login(port: int):
+    """A urllib opener signed in to the desk as the site's admin, through `port`."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://{HOST}:{port}"
+    page = opener.open(f"{base}/desk/login/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": "admin", "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": token}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/desk/login/?next=/desk/", data=form, headers={"Referer": base + "/"}
+    )
+    opener.open(request, timeout=30).read()
+    return opener
 
 
 class Workload:
@@ -473,36 +664,59 @@ class Workload:
         self.paid: set[str] = set()  # tracking codes whose callback answered
         self.payment_started: set[str] = set()
         self.dashboards = 0
+        self.scans: dict[str, tuple[int, str]] = {}  # code -> (web node index, SHA-256)
+        self.scans_sent = 0
+        # (start, end, ok) of every request: the seconds of errors around each failover.
+        self.outcomes: list[tuple[float, float, bool]] = []
+        self.probes = 0
 
-    def _count(self, kind: str | None) -> None:
+    def _count(self, kind: str | None, began: float | None = None) -> None:
         with self.lock:
             self.requests += 1
             if kind:
                 self.errors[kind] += 1
+            if began is not None:
+                self.outcomes.append((began, time.monotonic(), not kind))
 
-    def call(self, method: str, path: str, body: dict | None = None, *, port: int = WEB_PROXY):
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: dict | None = None,
+        *,
+        port: int = WEB_PROXY,
+        scan: bytes | None = None,
+    ):
         headers = {"Authorization": f"Token {self.token}", "Accept": "application/json"}
         payload = None
-        if body is not None:
+        if scan is not None:
+            payload, headers["Content-Type"] = multipart(
+                body or {}, "last_bill_scan", "bill.pdf", scan
+            )
+        elif body is not None:
             payload = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
+        began = time.monotonic()
         conn = http.client.HTTPConnection(HOST, port, timeout=60)
         try:
             conn.request(method, path, body=payload, headers=headers)
             response = conn.getresponse()
             content = response.read()
         except (OSError, http.client.HTTPException) as exc:
-            self._count(f"no answer ({type(exc).__name__})")
+            self._count(f"no answer ({type(exc).__name__})", began)
             return None, None
         finally:
             conn.close()
-        self._count(None if response.status < 400 else f"HTTP {response.status} {method}")
+        failed = response.status >= 400
+        self._count(f"HTTP {response.status} {method}" if failed else None, began)
         try:
             return response.status, json.loads(content) if content else None
         except ValueError:
             return response.status, None
 
-    def file_and_pay(self, walk_in: dict, pay: bool) -> None:
+    def file_and_pay(self, walk_in: dict, pay: bool, scan_node: int | None = None) -> None:
+        """File a claim through HAProxy; with `scan_node`, with a bill scan, straight to
+        that web node (the other one while it is down)."""
         body = {
             **walk_in,
             "reason": "fast",
@@ -510,7 +724,23 @@ class Workload:
             "last_reading_date": datetime.date.today().isoformat(),
             "payment_method": "gateway" if pay else "next_bill",
         }
-        status, data = self.call("POST", "/api/v1/claims/", body)
+        if scan_node is None:
+            status, data = self.call("POST", "/api/v1/claims/", body)
+        else:
+            if not port_open(WEB[scan_node]):
+                scan_node = 1 - scan_node
+            scan = scan_pdf(walk_in["bill_id"])
+            with self.lock:
+                self.scans_sent += 1
+            status, data = self.call(
+                "POST", "/api/v1/claims/", body, port=WEB[scan_node], scan=scan
+            )
+            if status == 201:
+                with self.lock:
+                    self.scans[data["tracking_code"]] = (
+                        scan_node,
+                        hashlib.sha256(scan).hexdigest(),
+                    )
         if status != 201:
             with self.lock:
                 if status is None or status >= 500:
@@ -548,26 +778,24 @@ class Workload:
                 return
             time.sleep(1)
 
+    def probe_loop(self, stop: threading.Event) -> None:
+        """A read through HAProxy every quarter second: when, and how long, clients of the
+        site see errors around each failover (with the workload's own requests)."""
+        while not stop.wait(0.25):
+            self.call("GET", "/api/v1/claims/?page_size=1")
+            with self.lock:
+                self.probes += 1
+
     def dashboard_loop(self, stop: threading.Event) -> None:
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         base = f"http://{HOST}:{WEB_PROXY}"
-
-        def login() -> None:
-            page = opener.open(f"{base}/desk/login/", timeout=30).read().decode()
-            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-            form = urllib.parse.urlencode(
-                {"username": "admin", "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": token}
-            ).encode()
-            request = urllib.request.Request(
-                f"{base}/desk/login/?next=/desk/", data=form, headers={"Referer": base + "/"}
-            )
-            opener.open(request, timeout=30).read()
-
+        opener = None
         try:
-            login()
+            opener = desk_login(WEB_PROXY)
         except Exception as exc:
             self._count(f"dashboard login ({exc})"[:80])
+        while opener is None and not stop.wait(1.0):
+            with contextlib.suppress(Exception):
+                opener = desk_login(WEB_PROXY)
         while not stop.wait(1.0):
             try:
                 answer = opener.open(f"{base}/desk/dashboard/", timeout=30)
@@ -581,6 +809,184 @@ class Workload:
                 self._count(f"HTTP {exc.code} dashboard")
             except OSError as exc:
                 self._count(f"dashboard no answer ({type(exc).__name__})")
+
+
+# --- the benchmark (--bench) ----------------------------------------------------------------
+
+
+def bring_up_single(procs: Processes, folder: Path, count: int) -> dict:
+    """The baseline: one MariaDB server (no Galera, the same InnoDB settings) and one web
+    node (the same gunicorn) with one worker, for a second site on the same Redis."""
+    log(f"Bench: one MariaDB server (port {SINGLE_DB}), one web node (port {SINGLE_WEB})")
+    data = folder / "single"
+    install_db(data)
+    sock = str(folder / "single.sock")
+    procs.start(
+        "single-db",
+        [
+            *("/usr/sbin/mariadbd", "--no-defaults", "--user=mysql", f"--datadir={data}"),
+            *(f"--port={SINGLE_DB}", f"--bind-address={HOST}", f"--socket={sock}"),
+            *(f"--pid-file={folder}/single.pid", f"--log-error={folder}/single-db.err"),
+            *SERVER_OPTIONS,
+        ],
+    )
+    wait_for(lambda: galera_query(0, "SELECT 1", sock), 90, "the single MariaDB", ("single-db",))
+    root_over_tcp(sock)
+    make_site(SINGLE_SITE, SINGLE_DB, redis_db=1)
+    seeded = json.loads(django_script(SEED, str(count), str(FIRST_NUMBER), site=SINGLE_SITE))
+    start_web(procs, 0, name="single-web", port=SINGLE_WEB, site=SINGLE_SITE)
+    start_worker(procs, 0, name="single-worker", site=SINGLE_SITE)
+    return seeded
+
+
+def bring_up_multi_writer(procs: Processes) -> None:
+    """The cluster's site again, as a second site whose database_url names HAProxy's
+    galera-all listener, served by 2 web nodes of its own."""
+    log(f"Bench: 2 web nodes (ports {MULTI_WEB}) writing to all 3 Galera nodes")
+    shutil.rmtree(ROOT / "sites" / MULTI_SITE, ignore_errors=True)
+    shutil.copytree(ROOT / "sites" / SITE, ROOT / "sites" / MULTI_SITE)
+    path = ROOT / "sites" / MULTI_SITE / "site_config.json"
+    config = json.loads(path.read_text())
+    config["database_url"] = config["database_url"].replace(f":{DB_PROXY}/", f":{GALERA_ALL}/")
+    path.write_text(json.dumps(config, indent=2))
+    for index, port in enumerate(MULTI_WEB):
+        start_web(procs, index, name=f"multi-web{index + 1}", port=port, site=MULTI_SITE)
+
+
+def post_claim(port: int, token: str, walk_in: dict) -> int | None:
+    body = {
+        **walk_in,
+        "reason": "fast",
+        "last_reading": "850",
+        "last_reading_date": datetime.date.today().isoformat(),
+        "payment_method": "next_bill",
+    }
+    headers = {
+        "Authorization": f"Token {token}",
+        "Accept": "application/json",
+        "Content-Type": "application/json",
+    }
+    conn = http.client.HTTPConnection(HOST, port, timeout=60)
+    try:
+        conn.request("POST", "/api/v1/claims/", body=json.dumps(body).encode(), headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+
+
+def filing_run(ports: list[int], token: str, walk_ins: list[dict], concurrency: int) -> dict:
+    """File a claim for each walk-in, `concurrency` clients at once, no pause; client i
+    sends to ports[i % len(ports)]."""
+    latencies: list[float] = []
+    failures: collections.Counter = collections.Counter()
+    queue = list(walk_ins)
+    lock = threading.Lock()
+
+    def client(port: int) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                walk_in = queue.pop()
+            began = time.perf_counter()
+            status = post_claim(port, token, walk_in)
+            took = time.perf_counter() - began
+            with lock:
+                if status == 201:
+                    latencies.append(took)
+                else:
+                    failures[status] += 1
+
+    started = time.perf_counter()
+    threads = [
+        threading.Thread(target=client, args=(ports[i % len(ports)],)) for i in range(concurrency)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(600)
+    return {"latencies": latencies, "wall": time.perf_counter() - started, "failures": failures}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def bench(procs: Processes, folder: Path, targets: dict, args) -> list[str]:
+    """Filings per second and p95 at `--bench-concurrency`, the targets taking turns, and
+    the conflict retries each run made (counted from the web nodes' logs)."""
+    concurrency, per_run = args.bench_concurrency, args.bench_claims
+    for label, target in targets.items():
+        log(f"Bench: warming up {label}")
+        warm = target["walk_ins"][: 2 * concurrency]
+        del target["walk_ins"][: 2 * concurrency]
+        wait_for(
+            lambda t=target: all(
+                post_claim(port, t["token"], t["walk_ins"].pop()) == 201 for port in t["ports"]
+            ),
+            120,
+            f"a first filing through {label}",
+            tuple(t for t in target["logs"]),
+        )
+        filing_run(target["ports"], target["token"], warm, concurrency)
+        target["runs"] = []
+    order = list(targets)
+    for round_ in range(args.bench_rounds):
+        for label in order if round_ % 2 == 0 else order[::-1]:
+            target = targets[label]
+            walk_ins = target["walk_ins"][:per_run]
+            del target["walk_ins"][:per_run]
+            # Each run starts on a quiet machine: the last run's SMS sent (both sites).
+            wait_for(
+                lambda: queues_drained(0) and queues_drained(1),
+                600,
+                "the bench's jobs to drain",
+                ("worker1", "worker2", "single-worker"),
+            )
+            before = conflict_retries(folder, target["logs"])
+            run = filing_run(target["ports"], target["token"], walk_ins, concurrency)
+            run["retries"] = conflict_retries(folder, target["logs"]) - before
+            target["runs"].append(run)
+            rate = len(run["latencies"]) / run["wall"]
+            log(
+                f"Bench round {round_ + 1}, {label}: {rate:.1f} filings/s, p95 "
+                f"{percentile(run['latencies'], 95) * 1000:.0f} ms, failures "
+                f"{sum(run['failures'].values())}, conflict retries {run['retries']}"
+            )
+    lines = [
+        f"bench: {per_run} filings a run at concurrency {concurrency}, {args.bench_rounds} "
+        f"rounds each, taking turns; everything on this machine ({os.cpu_count()} cores, load "
+        f"{os.getloadavg()[0]:.1f}); median of the runs' figures"
+    ]
+    figures = {}
+    for label, target in targets.items():
+        runs = target["runs"]
+        rate = statistics.median([len(r["latencies"]) / r["wall"] for r in runs])
+        p50 = statistics.median([percentile(r["latencies"], 50) for r in runs]) * 1000
+        p95 = statistics.median([percentile(r["latencies"], 95) for r in runs]) * 1000
+        retries = sum(r["retries"] for r in runs)
+        filed = sum(len(r["latencies"]) for r in runs)
+        failures = sum(sum(r["failures"].values()) for r in runs)
+        figures[label] = (rate, p95)
+        lines.append(
+            f"  {label:<34} {rate:6.1f} filings/s  p50 {p50:5.0f} ms  p95 {p95:5.0f} ms  "
+            f"failures {failures}  conflict retries {retries} ({retries / max(filed, 1) * 1000:.1f}"
+            " per 1000 filings)"
+        )
+    base_rate, base_p95 = next(iter(figures.values()))
+    for label, (rate, p95) in list(figures.items())[1:]:
+        lines.append(
+            f"  {label} / the single node: filings/s x{rate / base_rate:.2f}, "
+            f"p95 x{p95 / base_p95:.2f}"
+        )
+    return lines
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -607,8 +1013,110 @@ print(json.dumps({
     "sms": {str(m.local_id): m.status for m in sms},
     "sms_duplicates": sms_twice.count(),
     "sms_templates": dict(collections.Counter(sms.values_list("template_key", flat=True))),
+    "scans": dict(claims.exclude(last_bill_scan="").values_list("tracking_code", "last_bill_scan")),
 }))
 """
+
+
+def check_files(work: Workload, scans: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Every scan on the S3 server (not on the local disk), and the same bytes read back
+    through the authorised view (/files/...) of the web node that did not take the upload.
+    Returns the summary lines and the failures."""
+    objects = s3_objects()
+    local = ROOT / "sites" / SITE / "files"
+    on_disk = [p for p in local.rglob("*") if p.is_file()] if local.exists() else []
+    openers = {index: desk_login(WEB[index]) for index in (0, 1)}
+    missing, unreadable, differ, readable = [], [], [], 0
+    through = collections.Counter(node for node, _sha in work.scans.values())
+    for code in set(work.scans) - set(scans):
+        missing.append(f"{code}: no scan in the database")
+    for code, name in sorted(scans.items()):
+        node, sha = work.scans.get(code, (0, None))
+        key = f"{SITE}/{name}"
+        if key not in objects:
+            missing.append(f"{code}: {key} not on the S3 server")
+            continue
+        if sha and objects[key] != sha:
+            differ.append(f"{code}: {key} on S3 differs from what was sent")
+        other = 1 - node
+        try:
+            url = f"http://{HOST}:{WEB[other]}/files/{urllib.parse.quote(name)}"
+            with openers[other].open(url, timeout=30) as answer:
+                body = answer.read()
+            if hashlib.sha256(body).hexdigest() != objects[key]:
+                differ.append(f"{code}: web{other + 1} sent other bytes for {name}")
+            else:
+                readable += 1
+        except (OSError, urllib.error.HTTPError) as exc:
+            unreadable.append(f"{code}: web{other + 1} /files/{name}: {exc}")
+    lines = [
+        f"files:    scans sent {work.scans_sent}, acknowledged {len(work.scans)} (through web1 "
+        f"{through[0]}, web2 {through[1]}), in the database {len(scans)}, on the S3 server "
+        f"{sum(1 for name in scans.values() if f'{SITE}/{name}' in objects)} "
+        f"({len(objects)} objects in the bucket), on the local disk {len(on_disk)}, readable "
+        f"through the other web node {readable}, unreadable {len(unreadable)}, missing "
+        f"{len(missing)}, different bytes {len(differ)}"
+    ]
+    problems = missing + unreadable + differ
+    lines += [f"  {problem}" for problem in problems[:20]]
+    failures = []
+    if problems:
+        failures.append(f"{len(problems)} scans missing, unreadable or different")
+    if on_disk:
+        failures.append(f"{len(on_disk)} files on the local disk instead of the S3 server")
+    if not work.scans:
+        failures.append("no scan was uploaded")
+    return lines, failures
+
+
+def error_windows(work: Workload, events: list[tuple[float, str]], end: float) -> list[str]:
+    """For each failover (and each return), the requests that ended before the next event
+    (one in flight when a node was killed fails just after), the failed ones, for how many
+    seconds errors lasted (from the event or the first failure's start, to the last one's
+    end) and the slowest answer."""
+    lines = []
+    for index, (moment, what) in enumerate(events):
+        until = events[index + 1][0] if index + 1 < len(events) else end
+        window = [o for o in work.outcomes if moment <= o[1] < until]
+        failed = [o for o in window if not o[2]]
+        seconds = (
+            max(o[1] for o in failed) - max(moment, min(o[0] for o in failed)) if failed else 0.0
+        )
+        slowest = max((o[1] - o[0] for o in window), default=0.0)
+        lines.append(
+            f"  {what}: {len(failed)} failed of {len(window)} requests in the next "
+            f"{until - moment:.0f} s, errors over {seconds:.1f} s, slowest answer {slowest:.1f} s"
+        )
+    return lines
+
+
+def queues_drained(db: int = 0) -> bool:
+    import redis
+
+    client = redis.Redis(host=HOST, port=master_port(), db=db, socket_timeout=2)
+    return all(client.llen(f"rq:queue:{q}") == 0 for q in ("default", "notifications"))
+
+
+def conflict_retries(folder: Path, names: list[str], text="database conflict: running again"):
+    """How often the conflict retry ran a request or job again (its warning, in the logs)."""
+    count = 0
+    for name in names:
+        path = folder / f"{name}.log"
+        if path.exists():
+            count += path.read_text(errors="replace").count(text)
+    return count
+
+
+def conflicts_not_retried(folder: Path, names: list[str]) -> int:
+    """Error log lines of a deadlock or certification failure (1213) that reached the
+    caller: the retry did not run (something had committed, or a library wrapped the error)."""
+    count = 0
+    for name in names:
+        path = folder / f"{name}.log"
+        if path.exists():
+            for line in path.read_text(errors="replace").splitlines():
+                count += '"level": "ERROR"' in line and "(1213, 'Deadlock found" in line
+    return count
 
 
 def scheduler_runs(folder: Path) -> dict[str, collections.Counter]:
@@ -640,7 +1148,19 @@ def main() -> int:
         "--pause", type=float, default=1.5, help="seconds between a client's claims"
     )
     parser.add_argument("--keep", action="store_true", help="leave the folder (logs) behind")
+    parser.add_argument(
+        "--bench",
+        action="store_true",
+        help="first measure filings through the Galera cluster's 2 web nodes against one web "
+        "node on one MariaDB server (benchmarks/README.md)",
+    )
+    parser.add_argument("--bench-claims", type=int, default=200, help="filings a bench run")
+    parser.add_argument("--bench-rounds", type=int, default=3, help="bench runs of each")
+    parser.add_argument("--bench-concurrency", type=int, default=8)
     args = parser.parse_args()
+    bench_seed = (
+        2 * args.bench_concurrency + args.bench_rounds * args.bench_claims + 20 if args.bench else 0
+    )
 
     started = time.monotonic()
     folder = Path(tempfile.mkdtemp(prefix="meter-cluster-"))
@@ -649,28 +1169,71 @@ def main() -> int:
     try:
         bring_up_galera(procs, folder)
         bring_up_redis(procs, folder)
+        bring_up_s3(procs)
         procs.start("haproxy", ["haproxy", "-f", str(haproxy_config(folder)), "-db"])
-        wait_for(lambda: port_open(DB_PROXY) and port_open(WEB_PROXY), 20, "HAProxy")
+        wait_for(lambda: port_open(DB_PROXY) and port_open(WEB_PROXY), 30, "HAProxy", ("haproxy",))
         make_site()
         procs.start("fakes", [PY, "manage.py", "fake_providers", "--port", str(FAKES)], site_env())
-        wait_for(lambda: port_open(FAKES), 30, "the fake bank and SMS provider")
-        log(f"Seeding {args.claims} subscribers")
-        seeded = json.loads(django_script(SEED, str(args.claims), str(FIRST_NUMBER)))
+        wait_for(lambda: port_open(FAKES), 60, "the fake bank and SMS provider", ("fakes",))
+        galera_seed = args.claims + 2 * bench_seed  # the bench's two ways of writing to Galera
+        log(f"Seeding {galera_seed} subscribers")
+        seeded = json.loads(django_script(SEED, str(galera_seed), str(FIRST_NUMBER)))
+        bench_walk_ins = seeded["walk_ins"][args.claims : args.claims + bench_seed]
+        multi_walk_ins = seeded["walk_ins"][args.claims + bench_seed :]
+        seeded["walk_ins"] = seeded["walk_ins"][: args.claims]
         for index in (0, 1):
             start_web(procs, index)
             start_worker(procs, index)
             start_scheduler(procs, index)
         wait_for(
             lambda: urllib.request.urlopen(f"http://{HOST}:{WEB_PROXY}/health/", timeout=5),
-            60,
+            90,
             "HAProxy to see the web nodes",
+            ("haproxy", "web1", "web2"),
         )
-        log(f"Up after {time.monotonic() - started:.0f} s; the workload starts")
+        log(f"Up after {time.monotonic() - started:.0f} s")
+        bench_lines: list[str] = []
+        if args.bench:
+            single = bring_up_single(procs, folder, bench_seed)
+            bring_up_multi_writer(procs)
+            targets = {
+                "one web node, one MariaDB": {
+                    "ports": [SINGLE_WEB],
+                    "token": single["token"],
+                    "walk_ins": single["walk_ins"],
+                    "logs": ["single-web"],
+                },
+                "2 web nodes, Galera through HAProxy": {
+                    "ports": [WEB_PROXY],
+                    "token": seeded["token"],
+                    "walk_ins": bench_walk_ins,
+                    "logs": ["web1", "web2"],
+                },
+                "2 web nodes, Galera, all 3 nodes written": {
+                    "ports": MULTI_WEB,
+                    "token": seeded["token"],
+                    "walk_ins": multi_walk_ins,
+                    "logs": ["multi-web1", "multi-web2"],
+                },
+            }
+            bench_lines = bench(procs, folder, targets, args)
+            for line in bench_lines:
+                print(line, flush=True)
+            for name in ("single-web", "single-worker", "single-db", "multi-web1", "multi-web2"):
+                procs.kill(name)
+            for site in (SINGLE_SITE, MULTI_SITE):
+                shutil.rmtree(ROOT / "sites" / site, ignore_errors=True)
+            # The bench's SMS (one a filing) are sent before the failovers begin.
+            log("Bench: waiting for the workers to send the bench's SMS")
+            wait_for(queues_drained, 900, "the bench's jobs to drain", ("worker1", "worker2"))
+        log("The workload starts")
 
         work = Workload(seeded["token"], seeded["walk_ins"])
         stop = threading.Event()
         dashboards = threading.Thread(target=work.dashboard_loop, args=(stop,))
         dashboards.start()
+        prober = threading.Thread(target=work.probe_loop, args=(stop,))
+        prober.start()
         queue = list(enumerate(seeded["walk_ins"]))
         queue_lock = threading.Lock()
 
@@ -680,7 +1243,10 @@ def main() -> int:
                     if not queue:
                         return
                     index, walk_in = queue.pop(0)
-                work.file_and_pay(walk_in, pay=index % 2 == 0)
+                # Half the claims are paid online; the other half carry a bill scan, sent
+                # to web node 1 and web node 2 in turn.
+                scan_node = (index // 2) % 2 if index % 2 else None
+                work.file_and_pay(walk_in, pay=index % 2 == 0, scan_node=scan_node)
                 time.sleep(args.pause)
 
         clients = [threading.Thread(target=client) for _ in range(args.clients)]
@@ -700,41 +1266,36 @@ def main() -> int:
         supervisor.start()
 
         begun = time.monotonic()
+        events: list[tuple[float, str]] = []
 
-        def at(second: float) -> None:
+        def at(second: float, what: str) -> None:
             time.sleep(max(0.0, begun + second - time.monotonic()))
+            log(what)
+            events.append((time.monotonic(), what))
 
-        at(15)
-        log("Killing Galera node 1 (the one HAProxy writes to)")
+        at(15, "Killing Galera node 1 (the one HAProxy writes to)")
         procs.kill("galera1")
-        at(35)
-        log("Killing the Redis primary")
+        at(35, "Killing the Redis primary")
         procs.kill("redis-primary")
-        wait_for(lambda: master_port() == REDIS["replica"], 60, "the Redis failover")
+        wait_for(lambda: master_port() == REDIS["replica"], 60, "the Redis failover", sentinels())
         log(f"Sentinels promoted the replica on port {REDIS['replica']}")
-        at(55)
-        log("Killing web node 1 and worker 1")
+        at(55, "Killing web node 1 and worker 1")
         procs.kill("web1")
         procs.kill("worker1")
-        at(75)
-        log("Bringing back Galera node 1, the old Redis primary (as a replica), web 1, worker 1")
+        at(75, "Bringing back Galera node 1, the old Redis primary (as a replica), web 1, worker 1")
         start_galera(procs, folder, 0)
         start_redis(procs, folder, "primary", REDIS["replica"])
         start_web(procs, 0)
         start_worker(procs, 0)
         for thread in clients:
-            thread.join(300)
+            thread.join(600)
         stop.set()
+        workload_end = time.monotonic()
         dashboards.join(60)
+        prober.join(60)
         log("Workload done; waiting for the workers to drain the queues")
 
-        def drained() -> bool:
-            import redis
-
-            client_ = redis.Redis(host=HOST, port=master_port(), db=0, socket_timeout=2)
-            return all(client_.llen(f"rq:queue:{q}") == 0 for q in ("default", "notifications"))
-
-        wait_for(drained, 60, "the queues to drain")
+        wait_for(queues_drained, 180, "the queues to drain", ("worker1", "worker2"))
         procs.restart_exited(starters)
         time.sleep(5)  # the last jobs running
 
@@ -745,10 +1306,11 @@ def main() -> int:
             # Every acknowledged filing and payment has its SMS, and each is sent: a job lost
             # in a failover comes back from the outbox (handed over again after a minute, or
             # after its lease when its worker died), a lost callback from payments_reconcile.
+            # Claims filed without an answer (a web node killed after its commit) count too.
             found = json.loads(django_script(VERIFY, str(bills_file)))
             everything = work.paid <= set(found["paid_codes"]) and len(found["sms"]) >= len(
-                set(work.filed.values())
-            ) + len(work.paid)
+                set(work.filed.values()) | set(found["codes"])
+            ) + len(set(work.paid) | set(found["paid_codes"]))
             sent = all(v == "sent" for v in found["sms"].values())
             return found if everything and sent else None
 
@@ -774,10 +1336,25 @@ def main() -> int:
         sms_unsent = {lid for lid, status in sms_logged.items() if status != "sent"}
         sms_dupes_at_provider = sum(1 for lid, n in provider_ids.items() if lid and n > 1)
         runs = scheduler_runs(folder)
+        log("Checking the scans on the S3 server and through the other web node")
+        file_lines, file_failures = check_files(work, found["scans"])
+        failures += file_failures
+        app_logs = ["web1", "web2", "worker1", "worker2"]
+        retries = conflict_retries(folder, app_logs)
+        not_retried = conflicts_not_retried(folder, app_logs)
 
         print()
         print(f"run time: {time.monotonic() - started:.0f} s (folder {folder})")
-        print(f"requests: {work.requests} ({work.dashboards} dashboards)")
+        for line in bench_lines:
+            print(line)
+        print(
+            f"requests: {work.requests} ({work.dashboards} dashboards, {work.probes} probes "
+            "of the claim list every 0.25 s)"
+        )
+        print(
+            f"conflict retries (a request or job run again, from the logs): {retries}; "
+            f"deadlocks that reached the caller: {not_retried}"
+        )
         restarted = dict(procs.restarts) or "none"
         print(f"processes that ended on their own and were restarted: {restarted}")
         print("errors by kind:" + ("" if work.errors else " none"))
@@ -802,6 +1379,11 @@ def main() -> int:
             f"{len(sms_sent) - len(sms_missing)}, not yet sent {len(sms_unsent)}, duplicates "
             f"{found['sms_duplicates']} logged / {sms_dupes_at_provider} at the provider"
         )
+        for line in file_lines:
+            print(line)
+        print("failovers (requests that ended before the next event, workload and probes):")
+        for line in error_windows(work, events, workload_end):
+            print(line)
         for job, periods in runs.items():
             counts = [periods[p] for p in sorted(periods)]
             print(f"scheduler runs of {job.rsplit('.', 1)[-1]} per {60} s period: {counts}")
@@ -819,9 +1401,22 @@ def main() -> int:
             failures.append("SMS lost, unsent or sent twice")
         if not acked:
             failures.append("no claim was filed")
+    except BaseException as exc:
+        # What did not come up or answer, and whatever ended on its own: their logs.
+        names = [*getattr(exc, "logs", ()), *procs.ended()]
+        print(f"\nFAILED: {exc!r}", file=sys.stderr)
+        for name in dict.fromkeys(names):
+            print(procs.tail(name), file=sys.stderr)
+        failures.append(f"{type(exc).__name__}: {exc}")
+        raise
     finally:
+        if failures:
+            for name in dict.fromkeys(["web1", "web2", "worker1", "worker2", *procs.ended()]):
+                print(procs.tail(name, 25), file=sys.stderr)
         procs.stop_all()
         shutil.rmtree(ROOT / "sites" / SITE, ignore_errors=True)
+        shutil.rmtree(ROOT / "sites" / SINGLE_SITE, ignore_errors=True)
+        shutil.rmtree(ROOT / "sites" / MULTI_SITE, ignore_errors=True)
         if not args.keep and not failures:
             shutil.rmtree(folder, ignore_errors=True)
     if failures:

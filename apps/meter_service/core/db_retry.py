@@ -114,6 +114,18 @@ def retry_on_conflict(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def rewind_uploads(request) -> None:
+    """The uploads a rolled-back attempt read are read again from their first byte.
+
+    The request's body is parsed once, by the first attempt (Django, or DRF, which hands its
+    files to the Django request); a second attempt gets the same file objects, read to their
+    end: a bill scan sent during a failover was refused as not a PDF (scripts/cluster)."""
+    files = getattr(request, "_files", None)
+    for _name, uploads in files.lists() if files else ():
+        for upload in uploads:
+            upload.seek(0)
+
+
 class RetryOnConflictMiddleware:
     """Runs the view inside run_with_retry (last in MIDDLEWARE, so every other middleware's
     process_view, CSRF's included, has already passed)."""
@@ -125,7 +137,12 @@ class RetryOnConflictMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        attempts = []
+
         def view():
+            attempts.append(1)
+            if len(attempts) > 1:
+                rewind_uploads(request)
             response = view_func(request, *view_args, **view_kwargs)
             # A template response reads the database as it renders (the desk's pages):
             # render it here, where a lost connection is retried too. No middleware of
