@@ -228,3 +228,43 @@ def test_an_upload_is_read_from_its_start_when_the_view_runs_again(mariadb, rf):
     response = middleware.process_view(request, view, (), {})
     assert response.content == b"ok"
     assert seen == [b"%PDF-1.4 a scan", b"%PDF-1.4 a scan"]
+
+
+class _Connection:
+    """What retryable reads of a MariaDB connection: its vendor and what it committed."""
+
+    vendor = "mysql"
+    commits_done = 0
+    commit_lost = False
+
+
+class _StepFailed(Exception):
+    """A library's own exception, raised from the database error a step hit (as SpiffWorkflow
+    does when a service task's call fails)."""
+
+
+def _wrapped(code: int, *, chained: str) -> Exception:
+    try:
+        try:
+            raise OperationalError(code, "Deadlock found when trying to get lock")
+        except OperationalError as exc:
+            if chained == "from":
+                raise _StepFailed("the step failed") from exc
+            # Raised while handling it: only __context__ points at the database error.
+            raise _StepFailed("the step failed")  # noqa: B904
+    except _StepFailed as wrapped:
+        return wrapped
+
+
+@pytest.mark.parametrize("chained", ["from", "context"])
+def test_a_deadlock_wrapped_by_a_library_is_retried(chained):
+    """The cluster run saw a 1213 inside the process engine answer 500: the engine raised its
+    own exception, and the retry looked at that one only."""
+    assert db_retry.retryable(_wrapped(1213, chained=chained), _Connection(), 0)
+    # Not a conflict: a duplicate key stays an error, wrapped or not.
+    assert not db_retry.retryable(_wrapped(1062, chained=chained), _Connection(), 0)
+    # Something committed already: never again.
+    committed = _Connection()
+    committed.commits_done = 1
+    assert not db_retry.retryable(_wrapped(1213, chained=chained), committed, 0)
+    assert not db_retry.retryable(_StepFailed("no database error behind it"), _Connection(), 0)

@@ -69,14 +69,28 @@ def _start(connection) -> int:
     return getattr(connection, "commits_done", 0)
 
 
+def database_error_in(exc: BaseException) -> DatabaseError | None:
+    """The database error behind `exc`: itself, or the one a library raised its own exception
+    from or while handling (SpiffWorkflow wraps what a step's service call raised)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, DatabaseError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 def retryable(exc: BaseException, connection, commits_before: int) -> bool:
     """Whether the failed attempt may run again: a conflict the server rolled back, and
     nothing of the attempt committed (or possibly committed)."""
-    if not isinstance(exc, DatabaseError) or connection.vendor != "mysql":
+    database_error = database_error_in(exc)
+    if database_error is None or connection.vendor != "mysql":
         return False
     if getattr(connection, "commits_done", 0) != commits_before or connection.commit_lost:
         return False
-    code = error_code(exc)
+    code = error_code(database_error)
     return code in CONFLICT_CODES or code in CONNECTION_LOST_CODES
 
 
