@@ -374,6 +374,9 @@ listen web
     balance roundrobin
     option redispatch
     retry-on conn-failure empty-response 503
+    # A POST may have committed before its node died: only a request that never reached a
+    # node is sent again; a lost answer to a filing or payment is the client's to ask about.
+    http-request disable-l7-retry unless METH_GET || METH_HEAD
 {web_servers}
 
 listen stats

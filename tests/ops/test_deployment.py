@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shlex
+import shutil
+import socket
+import subprocess
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -93,6 +99,7 @@ def test_haproxy_writes_to_one_galera_node_as_the_cluster_script_does(compose, c
         assert "option mysql-check user haproxy" in text
         assert "on-marked-down shutdown-sessions" in text
         assert "retry-on conn-failure empty-response 503" in text
+        assert "http-request disable-l7-retry unless METH_GET || METH_HEAD" in text
     galera = [line.split()[1] for line in deployed.splitlines() if "server galera" in line]
     backups = [
         line.split()[1] for line in deployed.splitlines() if line.rstrip().endswith("backup")
@@ -104,3 +111,88 @@ def test_haproxy_writes_to_one_galera_node_as_the_cluster_script_does(compose, c
         line.split()[1] for line in deployed.splitlines() if line.strip().startswith("server web")
     ]
     assert webs == [name for name in compose["services"] if name.startswith("web")]
+
+
+# --- HAProxy's web listener, run for real ---------------------------------------------------
+
+
+class _DyingNode:
+    """A web node that reads each request and dies before it answers (a node killed after
+    its commit), counting the requests it took by method."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.methods: list[str] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            with conn:
+                request = conn.recv(65536)
+                if request:
+                    self.methods.append(request.split(b" ", 1)[0].decode())
+
+
+def _web_listener(port: int, node_port: int) -> str:
+    """deploy/haproxy.cfg's defaults and web listener, on loopback ports."""
+    deployed = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    defaults = re.search(r"^defaults\n(?:    .*\n)+", deployed, re.M).group(0)
+    web = re.search(r"^listen web\n(?:    .*\n)+", deployed, re.M).group(0)
+    web = re.sub(r"    bind .*", f"    bind 127.0.0.1:{port}", web)
+    web = re.sub(r"    default-server .*\n", "", web)
+    web = re.sub(r"    server web1 .*", f"    server web1 127.0.0.1:{node_port}", web)
+    web = re.sub(r"    server web2 .*", f"    server web2 127.0.0.1:{node_port}", web)
+    return f"global\n    maxconn 100\n\n{defaults}\n{web}"
+
+
+def _free_port() -> int:
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        return probe.getsockname()[1]
+
+
+def test_haproxy_sends_a_post_once_when_its_node_dies_before_answering(tmp_path):
+    """In scripts/cluster, a claim filed on a web node killed before it answered was sent
+    again to the other node, refused there as a repeat, and its client told it was not
+    filed. A GET may be sent again; a POST may have committed, so it is not."""
+    haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+    if not Path(haproxy).exists():
+        pytest.fail("haproxy is not installed (Debian's haproxy; .ci/run installs it)")
+    node = _DyingNode()
+    port = _free_port()
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(_web_listener(port, node.port))
+    checked = subprocess.run([haproxy, "-c", "-f", str(config)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    proxy = subprocess.Popen([haproxy, "-db", "-f", str(config)], stderr=subprocess.PIPE)
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+        def send(method: str) -> bytes:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+                body = b"{}" if method == "POST" else b""
+                conn.sendall(
+                    f"{method} /api/v1/claims/ HTTP/1.1\r\nHost: meter\r\n"
+                    f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
+                return conn.recv(65536)
+
+        assert send("POST").startswith(b"HTTP/1.1 502")
+        assert node.methods == ["POST"]
+        node.methods.clear()
+        assert send("GET").startswith(b"HTTP/1.1 502")
+        assert node.methods.count("GET") > 1  # a read is tried again
+    finally:
+        proxy.terminate()
+        proxy.wait(timeout=10)
+        node.listener.close()
