@@ -61,26 +61,54 @@ SERVICES = (
 )
 OWN_PROCESSES = ("fakes", "single-db", "single-web", "single-worker", "multi-web1", "multi-web2")
 
-# Ports (21100-21199).
-DB_PROXY = 21100
-GALERA = [21101, 21102, 21103]  # SQL
-GCOMM = [21131, 21132, 21133]  # group communication
-IST = [21134, 21135, 21136]
-SST = [21137, 21138, 21139]
-WEB_PROXY = 21160
-WEB = [21161, 21162]
-PROXY_STATS = 21169
-REDIS = {"primary": 21170, "replica": 21171}
-SENTINELS = [21172, 21173, 21174]
-FAKES = 21180
-S3 = 21181
-# The benchmark's baseline (--bench): one MariaDB server and one web node.
-SINGLE_DB = 21104
-SINGLE_WEB = 21165
+# Ports: PORT_BASE and the 99 above it (21100-21199 by default; --port-base moves them all,
+# so two runs on one machine do not meet). set_ports() derives them.
+PORT_BASE = 21100
+
+
+def set_ports(base: int) -> None:
+    """Every port of the run, from `base` (the offsets are fixed, the base is not)."""
+    global PORT_BASE, DB_PROXY, GALERA, GCOMM, IST, SST, WEB_PROXY, WEB, PROXY_STATS, REDIS
+    global SENTINELS, FAKES, S3, SINGLE_DB, SINGLE_WEB, GALERA_ALL, MULTI_WEB
+    PORT_BASE = base
+    DB_PROXY = base
+    GALERA = [base + 1, base + 2, base + 3]  # SQL
+    GCOMM = [base + 31, base + 32, base + 33]  # group communication
+    IST = [base + 34, base + 35, base + 36]
+    SST = [base + 37, base + 38, base + 39]
+    WEB_PROXY = base + 60
+    WEB = [base + 61, base + 62]
+    PROXY_STATS = base + 69
+    REDIS = {"primary": base + 70, "replica": base + 71}
+    SENTINELS = [base + 72, base + 73, base + 74]
+    FAKES = base + 80
+    S3 = base + 81
+    # The benchmark's baseline (--bench): one MariaDB server and one web node ...
+    SINGLE_DB = base + 4
+    SINGLE_WEB = base + 65
+    # ... and the Galera cluster written on all three nodes at once (HAProxy's galera-all).
+    GALERA_ALL = base + 5
+    MULTI_WEB = [base + 63, base + 64]
+
+
+DB_PROXY = 0
+GALERA: list[int] = []
+GCOMM: list[int] = []
+IST: list[int] = []
+SST: list[int] = []
+WEB_PROXY = 0
+WEB: list[int] = []
+PROXY_STATS = 0
+REDIS: dict[str, int] = {}
+SENTINELS: list[int] = []
+FAKES = 0
+S3 = 0
+SINGLE_DB = 0
+SINGLE_WEB = 0
+GALERA_ALL = 0
+MULTI_WEB: list[int] = []
+set_ports(PORT_BASE)
 SINGLE_SITE = "scaleout1"
-# ... and the Galera cluster written on all three nodes at once (HAProxy's galera-all).
-GALERA_ALL = 21105
-MULTI_WEB = [21163, 21164]
 MULTI_SITE = "scaleoutw"
 
 # The site's files: a private bucket on the S3 server, the site's objects under its name.
@@ -490,9 +518,10 @@ def site_env(site: str = SITE) -> dict:
     return env
 
 
-def make_site(site: str = SITE, db_port: int = DB_PROXY, redis_db: int = 0) -> None:
+def make_site(site: str = SITE, db_port: int = 0, redis_db: int = 0) -> None:
     """A site made by new_site: its database through `db_port`, Redis through the
     sentinels; the cluster's site keeps its files on the S3 server (new_site's S3 flags)."""
+    db_port = db_port or DB_PROXY
     shutil.rmtree(ROOT / "sites" / site, ignore_errors=True)
     log(f"Site {site}: manage.py new_site (database on port {db_port}, Redis by the sentinels)")
     files = [
@@ -687,9 +716,10 @@ class Workload:
         path: str,
         body: dict | None = None,
         *,
-        port: int = WEB_PROXY,
+        port: int = 0,
         scan: bytes | None = None,
     ):
+        port = port or WEB_PROXY
         headers = {"Authorization": f"Token {self.token}", "Accept": "application/json"}
         payload = None
         if scan is not None:
@@ -1152,6 +1182,12 @@ def main() -> int:
     )
     parser.add_argument("--keep", action="store_true", help="leave the folder (logs) behind")
     parser.add_argument(
+        "--port-base",
+        type=int,
+        default=PORT_BASE,
+        help=f"the first of the 100 loopback ports the run uses (default {PORT_BASE})",
+    )
+    parser.add_argument(
         "--bench",
         action="store_true",
         help="first measure filings through the Galera cluster's 2 web nodes against one web "
@@ -1161,6 +1197,7 @@ def main() -> int:
     parser.add_argument("--bench-rounds", type=int, default=3, help="bench runs of each")
     parser.add_argument("--bench-concurrency", type=int, default=8)
     args = parser.parse_args()
+    set_ports(args.port_base)
     bench_seed = (
         2 * args.bench_concurrency + args.bench_rounds * args.bench_claims + 20 if args.bench else 0
     )
