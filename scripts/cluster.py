@@ -4,12 +4,15 @@ Brings up, on loopback ports, a 3-node MariaDB Galera cluster behind HAProxy, a 
 and replica with 3 sentinels, an S3 server (moto's server mode), 2 web nodes (gunicorn)
 behind HAProxy, 2 RQ workers and 2 schedulers, for one site made with `manage.py new_site`
 keeping its files on the S3 server; runs a bounded workload through both web nodes (API
-filings, half with a bill scan sent to one web node, online payments through the fake bank,
+filings, half with a bill scan sent to one web node, online payments through the fake bank;
+in the desk, a staff user scheduling the test visit of each claim filed on the bill and
+uploading import files that a worker checks and, once the user starts them, applies;
 dashboards) while it kills and brings back one Galera node, the Redis primary, one web node
 and one worker; then counts what was acknowledged against what is in the database, at the
 fake providers and on the S3 server, and reads every scan through the authorised view of
-the other web node. Exits non-zero on any lost or duplicated claim, payment, SMS or
-scheduler run, and on any scan missing, on the local disk, or unreadable.
+the other web node and every import file through both. Exits non-zero on any lost or
+duplicated claim, payment, task completion, import, SMS or scheduler run, and on any file
+missing, on the local disk, or unreadable.
 
 With --bench it first measures filings through the 2 web nodes on the Galera cluster
 against one web node on one MariaDB server started for it (a second site), in the same
@@ -19,6 +22,7 @@ run, and prints the ratios; see benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import base64
 import collections
 import contextlib
 import datetime
@@ -27,6 +31,7 @@ import http.client
 import http.cookiejar
 import json
 import os
+import queue
 import re
 import shlex
 import shutil
@@ -49,6 +54,11 @@ PY = str(ROOT / ".venv" / "bin" / "python")
 HOST = "127.0.0.1"
 SITE = "scaleout"
 ADMIN_PASSWORD = "cluster-admin-1403"
+# A technician who also manages the service: completes the test visits' scheduling in the
+# inbox (the technician's lane) and uploads and applies imports (the manager's permission).
+STAFF_USER, STAFF_PASSWORD = "cluster-staff", "cluster-staff-1403"
+# The import files' subscribers (subscription numbers of their own, far from the seeded ones).
+FIRST_IMPORTED = 8_500_001
 FIRST_NUMBER = 7_300_001
 
 # The services, as deploy/compose.yaml names them (tests/ops/test_deployment.py compares):
@@ -572,7 +582,7 @@ def make_site(site: str = SITE, db_port: int = 0, redis_db: int = 0) -> None:
 
 
 SEED = """
-import datetime, json, sys
+import base64, datetime, json, sys
 from django.contrib.auth.models import Group, User
 from apps.meter_service.api.auth import api_token_issue
 from apps.meter_service.doctype.agency.models import Agency
@@ -589,7 +599,17 @@ user = User.objects.create_user("cluster-agency", password=None)
 user.groups.add(Group.objects.get(name=Role.AGENCY_CLIENT))
 agency = Agency.objects.create(code="cluster", name="Cluster agency")
 agency.users.add(user)
-print(json.dumps({"token": api_token_issue(user=user).key, "walk_ins": walk_ins}))
+staff_name, staff_password, imports, rows, first_imported = sys.argv[3:8]
+staff = User.objects.create_user(staff_name, password=staff_password, is_staff=True)
+staff.groups.add(*Group.objects.filter(name__in=[Role.TECHNICIAN, Role.SERVICE_MANAGER]))
+from tests.doctype.import_batch.test_import import subscriber_csv, subscriber_row
+
+files = []
+for batch in range(int(imports)):
+    start = int(first_imported) + batch * int(rows)
+    numbers = range(start, start + int(rows))
+    files.append(base64.b64encode(subscriber_csv([subscriber_row(n) for n in numbers])).decode())
+print(json.dumps({"token": api_token_issue(user=user).key, "walk_ins": walk_ins, "imports": files}))
 """
 
 
@@ -639,7 +659,9 @@ def start_scheduler(procs: Processes, index: int) -> None:
 # --- workload -----------------------------------------------------------------------------
 
 
-def multipart(fields: dict, name: str, filename: str, content: bytes) -> tuple[bytes, str]:
+def multipart(
+    fields: dict, name: str, filename: str, content: bytes, kind: str = "application/pdf"
+) -> tuple[bytes, str]:
     """A multipart/form-data body with the fields and one file, and its content type."""
     boundary = uuid.uuid4().hex
     parts = [
@@ -648,7 +670,7 @@ def multipart(fields: dict, name: str, filename: str, content: bytes) -> tuple[b
     ]
     parts.append(
         f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"'
-        f"\r\nContent-Type: application/pdf\r\n\r\n".encode()
+        f"\r\nContent-Type: {kind}\r\n\r\n".encode()
         + content
         + b"\r\n"
     )
@@ -667,15 +689,15 @@ def scan_pdf(bill_id: str) -> bytes:
     )
 
 
-def desk_login(port: int):
-    """A urllib opener signed in to the desk as the site's admin, through `port`."""
+def desk_login(port: int, username: str = "admin", password: str = ADMIN_PASSWORD):
+    """A urllib opener signed in to the desk (as the site's admin), through `port`."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
     base = f"http://{HOST}:{port}"
     page = opener.open(f"{base}/desk/login/", timeout=30).read().decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
     form = urllib.parse.urlencode(
-        {"username": "admin", "password": ADMIN_PASSWORD, "csrfmiddlewaretoken": token}
+        {"username": username, "password": password, "csrfmiddlewaretoken": token}
     ).encode()
     request = urllib.request.Request(
         f"{base}/desk/login/?next=/desk/", data=form, headers={"Referer": base + "/"}
@@ -701,6 +723,16 @@ class Workload:
         # (start, end, ok) of every request: the seconds of errors around each failover.
         self.outcomes: list[tuple[float, float, bool]] = []
         self.probes = 0
+        # Task completions: the claims whose "Schedule the test" step is to be done (filed
+        # on the bill, so the step is open at once), and what became of each.
+        self.to_schedule: queue.Queue[str] = queue.Queue()
+        self.scheduled: set[str] = set()  # acknowledged: the inbox shown after the form
+        self.scheduled_unacked: set[str] = set()  # found done after a lost answer
+        self.schedule_failed: set[str] = set()
+        self.schedule_refused = 0  # "done first" answers to a form sent again
+        # Imports: file name -> what the desk answered along the way.
+        self.imports: dict[str, dict] = {}
+        self.staff_sign_ins = 0  # one a desk session, and again when a session was lost
 
     def _count(self, kind: str | None, began: float | None = None) -> None:
         with self.lock:
@@ -783,6 +815,7 @@ class Workload:
         with self.lock:
             self.filed[walk_in["bill_id"]] = code
         if not pay:
+            self.to_schedule.put(code)
             return
         url = data.get("payment_url")
         for _ in range(5):  # the payment is started again (.../pay/) if the first try failed
@@ -818,6 +851,178 @@ class Workload:
             self.call("GET", "/api/v1/claims/?page_size=1")
             with self.lock:
                 self.probes += 1
+
+    # --- the desk, as the staff user, through HAProxy -----------------------------------
+
+    def desk(self, opener, path: str, data: bytes | None = None, content_type: str = ""):
+        """One desk request through HAProxy: (final URL path, page) or (None, None), counted.
+        A lost session (Redis failed over) is signed in again by the caller."""
+        base = f"http://{HOST}:{WEB_PROXY}"
+        headers = {"Referer": base + "/"}
+        if content_type:
+            headers["Content-Type"] = content_type
+        began = time.monotonic()
+        try:
+            answer = opener.open(urllib.request.Request(base + path, data, headers), timeout=60)
+            page = answer.read().decode(errors="replace")
+        except urllib.error.HTTPError as exc:
+            self._count(f"HTTP {exc.code} desk {'POST' if data else 'GET'}", began)
+            return None, None
+        except (OSError, http.client.HTTPException) as exc:
+            self._count(f"desk no answer ({type(exc).__name__})", began)
+            return None, None
+        final = urllib.parse.urlsplit(answer.url).path
+        self._count(None, began)
+        if final.startswith("/desk/login/"):
+            raise PermissionError("signed out")
+        return final, page
+
+    def staff_session(self):
+        with self.lock:
+            self.staff_sign_ins += 1
+        for _ in range(30):
+            with contextlib.suppress(Exception):
+                return desk_login(WEB_PROXY, STAFF_USER, STAFF_PASSWORD)
+            self._count("staff sign-in failed")
+            time.sleep(1)
+        raise Failed("the staff user could not sign in to the desk")
+
+    def schedule_loop(self, done: threading.Event) -> None:
+        """Complete "Schedule the test" of each claim put in `to_schedule`, in the desk's
+        inbox and task page, until `done` is set and nothing is left."""
+        opener = self.staff_session()
+        while True:
+            try:
+                code = self.to_schedule.get(timeout=0.5)
+            except queue.Empty:
+                if done.is_set():
+                    return
+                continue
+            for _attempt in range(3):
+                try:
+                    self.schedule(opener, code)
+                    break
+                except PermissionError:
+                    opener = self.staff_session()
+
+    def schedule(self, opener, code: str) -> None:
+        inbox = "/desk/meter_service/processtask/"
+        task_path = None
+        for _try in range(8):
+            if task_path is None:
+                _path, page = self.desk(opener, f"{inbox}?q={code}")
+                found = re.search(r"/desk/meter_service/processtask/(\d+)/change/", page or "")
+                if not found:
+                    time.sleep(1)
+                    continue
+                task_path = found.group(0)
+            _path, page = self.desk(opener, task_path)
+            if page is None:
+                time.sleep(1)
+                continue
+            if 'id="task-closed"' in page:  # done by a form whose answer was lost
+                with self.lock:
+                    self.scheduled_unacked.add(code)
+                return
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            visit = datetime.date.today() + datetime.timedelta(days=3)
+            form = {
+                "csrfmiddlewaretoken": token.group(1) if token else "",
+                "test_type": "field",
+                "visit_date": visit.strftime("%Y/%m/%d"),
+                "visit_time": "morning",
+            }
+            final, page = self.desk(opener, task_path, urllib.parse.urlencode(form).encode())
+            if final == inbox:
+                with self.lock:
+                    self.scheduled.add(code)
+                return
+            if final == task_path and 'id="task-closed"' in (page or ""):
+                with self.lock:  # sent again after a lost answer: refused, done once
+                    self.schedule_refused += 1
+                    self.scheduled_unacked.add(code)
+                return
+            time.sleep(1)
+        with self.lock:
+            self.schedule_failed.add(code)
+
+    def import_file(self, name: str, content: bytes) -> None:
+        """Upload an import file in the desk, wait for a worker to check it, apply it, wait
+        for a worker to import it: through HAProxy, either web node."""
+        state = {"sha256": hashlib.sha256(content).hexdigest(), "steps": []}
+        with self.lock:
+            self.imports[name] = state
+        add = "/desk/meter_service/importbatch/add/"
+        opener = self.staff_session()
+        batch_path = None
+        deadline = time.monotonic() + 200
+        while time.monotonic() < deadline:
+            try:
+                if batch_path is None:
+                    if state["steps"]:  # an upload whose answer was lost: in the list?
+                        _path, page = self.desk(
+                            opener, f"/desk/meter_service/importbatch/?q={name}"
+                        )
+                        found = re.search(
+                            r"/desk/meter_service/importbatch/(\d+)/change/", page or ""
+                        )
+                        if found:
+                            batch_path = found.group(0)
+                            state["recovered"] = True  # made by the upload, answer lost
+                            continue
+                        if page is None:
+                            time.sleep(1)
+                            continue
+                    _path, page = self.desk(opener, add)
+                    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page or "")
+                    if not token:
+                        time.sleep(1)
+                        continue
+                    body, kind = multipart(
+                        {"csrfmiddlewaretoken": token.group(1), "target": "subscriber"},
+                        "file",
+                        name,
+                        content,
+                        "text/csv",
+                    )
+                    state["steps"].append("upload sent")
+                    final, page = self.desk(opener, add, body, kind)
+                    found = re.fullmatch(
+                        r"/desk/meter_service/importbatch/(\d+)/change/", final or ""
+                    )
+                    if found:
+                        batch_path = final
+                        state["acknowledged"] = True
+                    continue
+                root = batch_path.removesuffix("change/")
+                _path, page = self.desk(opener, root + "progress/")
+                status = json.loads(page)["status"] if page else None
+                state["status"] = status
+                if status == "valid":
+                    _path, page = self.desk(opener, batch_path)
+                    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page or "")
+                    if token:
+                        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token.group(1)})
+                        final, _page = self.desk(opener, root + "start/", form.encode())
+                        state["start_acknowledged"] = final == batch_path
+                elif status in ("imported", "invalid", "failed"):
+                    return
+                time.sleep(1)
+            except PermissionError:
+                opener = self.staff_session()
+
+    def import_loop(self, files: list[bytes], every: float, done: threading.Event) -> None:
+        """One import every `every` seconds, each followed to its end in a thread of its own."""
+        threads = []
+        for index, content in enumerate(files):
+            if index:
+                done.wait(every)
+            name = f"cluster-import-{index + 1:02d}.csv"
+            thread = threading.Thread(target=self.import_file, args=(name, content))
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            thread.join(300)
 
     def dashboard_loop(self, stop: threading.Event) -> None:
         base = f"http://{HOST}:{WEB_PROXY}"
@@ -866,7 +1071,19 @@ def bring_up_single(procs: Processes, folder: Path, count: int) -> dict:
     wait_for(lambda: galera_query(0, "SELECT 1", sock), 90, "the single MariaDB", ("single-db",))
     root_over_tcp(sock)
     make_site(SINGLE_SITE, SINGLE_DB, redis_db=1)
-    seeded = json.loads(django_script(SEED, str(count), str(FIRST_NUMBER), site=SINGLE_SITE))
+    seeded = json.loads(
+        django_script(
+            SEED,
+            str(count),
+            str(FIRST_NUMBER),
+            STAFF_USER,
+            STAFF_PASSWORD,
+            "0",
+            "0",
+            "0",
+            site=SINGLE_SITE,
+        )
+    )
     start_web(procs, 0, name="single-web", port=SINGLE_WEB, site=SINGLE_SITE)
     start_worker(procs, 0, name="single-worker", site=SINGLE_SITE)
     return seeded
@@ -1030,14 +1247,55 @@ from django.db.models import Count
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.notification.models import SmsMessage
 from apps.meter_service.doctype.payment.models import Payment
+from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.import_batch.models import ImportBatch
+from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.engine.models import ProcessTask
 
-bills = json.loads(sys.stdin.readline()) if False else json.loads(open(sys.argv[1]).read())
+asked = json.loads(open(sys.argv[1]).read())
+bills = asked["bills"]
 claims = Claim.objects.filter(subscriber__bill_id__in=bills)
 per_subscriber = claims.values("subscriber_id").annotate(n=Count("id")).filter(n__gt=1)
 paid = Payment.objects.filter(claim__in=claims, status="paid")
 paid_twice = paid.values("claim_id").annotate(n=Count("id")).filter(n__gt=1)
 sms = SmsMessage.objects.filter(claim__in=claims)
 sms_twice = sms.values("claim_id", "template_key").annotate(n=Count("id")).filter(n__gt=1)
+
+def tasks_and_imports(claims, asked):
+    schedules = ProcessTask.objects.filter(
+        instance__claim__in=claims, element_id="Task_schedule", cancelled=False
+    ).exclude(completed_at=None)
+    codes = schedules.values_list("instance__claim__tracking_code", flat=True)
+    by_claim = collections.Counter(codes)
+    visits = DocumentEvent.objects.filter(
+        event_type="claim_visit_scheduled", object_id__in=[str(c.pk) for c in claims]
+    )
+    visits_per_claim = collections.Counter(visits.values_list("object_id", flat=True))
+    batches = ImportBatch.objects.filter(original_name__in=asked["imports"])
+    applied = DocumentEvent.objects.filter(
+        event_type="import_applied", object_id__in=[str(b.pk) for b in batches]
+    )
+    applied_per_batch = collections.Counter(applied.values_list("object_id", flat=True))
+    return {
+        "scheduled": sorted(by_claim),
+        "scheduled_by_staff": schedules.filter(completed_by__username=asked["staff"]).count(),
+        "schedule_duplicates": sum(1 for n in by_claim.values() if n > 1),
+        "visit_events": visits.count(),
+        "visit_event_duplicates": sum(1 for n in visits_per_claim.values() if n > 1),
+        "batches": [
+            {
+                "name": b.original_name, "status": b.status, "file": b.file.name,
+                "sha256": b.sha256, "rows": b.total_rows, "created": b.created_rows,
+                "applied_events": applied_per_batch[str(b.pk)],
+            }
+            for b in batches
+        ],
+        "imported_subscribers": Subscriber.objects.filter(
+            subscription_number__in=asked["numbers"]
+        ).count(),
+    }
+
+
 print(json.dumps({
     "codes": list(claims.values_list("tracking_code", flat=True)),
     "claim_duplicates": per_subscriber.count(),
@@ -1047,6 +1305,7 @@ print(json.dumps({
     "sms_duplicates": sms_twice.count(),
     "sms_templates": dict(collections.Counter(sms.values_list("template_key", flat=True))),
     "scans": dict(claims.exclude(last_bill_scan="").values_list("tracking_code", "last_bill_scan")),
+    **tasks_and_imports(claims, asked),
 }))
 """
 
@@ -1099,6 +1358,101 @@ def check_files(work: Workload, scans: dict[str, str]) -> tuple[list[str], list[
         failures.append(f"{len(on_disk)} files on the local disk instead of the S3 server")
     if not work.scans:
         failures.append("no scan was uploaded")
+    return lines, failures
+
+
+def check_tasks(work: Workload, found: dict) -> tuple[list[str], list[str]]:
+    """Every acknowledged "Schedule the test" done in the database, none done twice (the
+    step, its audit event; its SMS are counted with the others)."""
+    done = set(found["scheduled"])
+    lost = work.scheduled - done
+    tried = work.scheduled | work.scheduled_unacked | work.schedule_failed
+    lines = [
+        f"tasks:    scheduling steps to do {len(tried)}, acknowledged {len(work.scheduled)}, "
+        f"found done after a lost answer {len(work.scheduled_unacked)} "
+        f"({work.schedule_refused} sent again and refused as done), given up "
+        f"{len(work.schedule_failed)}; done in the database {len(done)} "
+        f"({found['scheduled_by_staff']} by the staff user), lost {len(lost)}, done twice "
+        f"{found['schedule_duplicates']}; visit events {found['visit_events']}, twice "
+        f"{found['visit_event_duplicates']}"
+    ]
+    failures = []
+    if lost:
+        failures.append(f"{len(lost)} acknowledged task completions lost")
+    if (work.scheduled | work.scheduled_unacked) - done:
+        failures.append("task completions found done are not in the database")
+    if found["schedule_duplicates"] or found["visit_event_duplicates"]:
+        failures.append("task completions done twice")
+    if found["scheduled_by_staff"] != len(done):
+        failures.append("scheduling steps done by someone else than the workload")
+    if work.schedule_failed:
+        failures.append(f"{len(work.schedule_failed)} task completions given up")
+    if not work.scheduled:
+        failures.append("no task was completed")
+    return lines, failures
+
+
+def check_imports(work: Workload, found: dict, rows: int) -> tuple[list[str], list[str]]:
+    """Every acknowledged upload a batch, once; checked and applied by a worker, its rows
+    imported once; its file on the S3 server, the bytes sent, read back through both web
+    nodes' /files/... as the staff user."""
+    objects = s3_objects()
+    by_name = collections.defaultdict(list)
+    for batch in found["batches"]:
+        by_name[batch["name"]].append(batch)
+    acked = {name for name, state in work.imports.items() if state.get("acknowledged")}
+    recovered = {name for name, state in work.imports.items() if state.get("recovered")}
+    lost = acked - set(by_name)
+    twice = [name for name, batches in by_name.items() if len(batches) > 1]
+    statuses = collections.Counter(b["status"] for b in found["batches"])
+    problems = []
+    openers = {index: desk_login(WEB[index], STAFF_USER, STAFF_PASSWORD) for index in (0, 1)}
+    readable = on_s3 = 0
+    for batch in found["batches"]:
+        sent = work.imports[batch["name"]]["sha256"]
+        key = f"{SITE}/{batch['file']}"
+        if batch["status"] != "imported":
+            problems.append(f"{batch['name']}: {batch['status']}, not imported")
+        if batch["created"] != rows or batch["applied_events"] != 1:
+            problems.append(
+                f"{batch['name']}: {batch['created']} rows created of {rows}, applied "
+                f"{batch['applied_events']} times"
+            )
+        if objects.get(key) != sent or batch["sha256"] != sent:
+            problems.append(f"{batch['name']}: {key} missing on S3 or not the bytes sent")
+            continue
+        on_s3 += 1
+        for index, opener in openers.items():
+            try:
+                url = f"http://{HOST}:{WEB[index]}/files/{urllib.parse.quote(batch['file'])}"
+                with opener.open(url, timeout=30) as answer:
+                    body = answer.read()
+                if hashlib.sha256(body).hexdigest() != sent:
+                    problems.append(f"{batch['name']}: web{index + 1} sent other bytes")
+                else:
+                    readable += 1
+            except (OSError, urllib.error.HTTPError) as exc:
+                problems.append(f"{batch['name']}: web{index + 1} /files/...: {exc}")
+    expected_rows = rows * statuses["imported"]
+    lines = [
+        f"imports:  uploaded {len(work.imports)}, acknowledged {len(acked)}, found in the list "
+        f"after a lost answer {len(recovered)}, batches found "
+        f"{len(found['batches'])} {dict(statuses)}, lost {len(lost)}, twice {len(twice)}; "
+        f"subscribers imported {found['imported_subscribers']} (expected {expected_rows}); "
+        f"files on the S3 server {on_s3}, read back through web1 and web2 {readable} "
+        f"of {2 * len(found['batches'])}"
+    ]
+    lines += [f"  {problem}" for problem in problems[:20]]
+    failures = []
+    if lost or twice:
+        failures.append(f"imports lost ({len(lost)}) or made twice ({len(twice)})")
+    if problems:
+        failures.append(f"{len(problems)} imports not applied once, or their files missing")
+    if found["imported_subscribers"] != expected_rows:
+        failures.append("imported subscribers are not the rows of the imported files")
+    never = set(work.imports) - acked - recovered
+    if never or not acked:
+        failures.append(f"{len(never)} uploads never acknowledged nor found in the list")
     return lines, failures
 
 
@@ -1180,6 +1534,10 @@ def main() -> int:
     parser.add_argument(
         "--pause", type=float, default=1.5, help="seconds between a client's claims"
     )
+    parser.add_argument(
+        "--imports", type=int, default=6, help="import files uploaded, checked and applied"
+    )
+    parser.add_argument("--import-rows", type=int, default=5, help="subscribers in each file")
     parser.add_argument("--keep", action="store_true", help="leave the folder (logs) behind")
     parser.add_argument(
         "--port-base",
@@ -1217,7 +1575,13 @@ def main() -> int:
         wait_for(lambda: port_open(FAKES), 60, "the fake bank and SMS provider", ("fakes",))
         galera_seed = args.claims + 2 * bench_seed  # the bench's two ways of writing to Galera
         log(f"Seeding {galera_seed} subscribers")
-        seeded = json.loads(django_script(SEED, str(galera_seed), str(FIRST_NUMBER)))
+        seeded = json.loads(
+            django_script(
+                SEED,
+                *(str(galera_seed), str(FIRST_NUMBER), STAFF_USER, STAFF_PASSWORD),
+                *(str(args.imports), str(args.import_rows), str(FIRST_IMPORTED)),
+            )
+        )
         bench_walk_ins = seeded["walk_ins"][args.claims : args.claims + bench_seed]
         multi_walk_ins = seeded["walk_ins"][args.claims + bench_seed :]
         seeded["walk_ins"] = seeded["walk_ins"][: args.claims]
@@ -1292,6 +1656,16 @@ def main() -> int:
         clients = [threading.Thread(target=client) for _ in range(args.clients)]
         for thread in clients:
             thread.start()
+        # Staff in the desk: two complete the claims' first step as they come; the import
+        # files go up one every 12 s, each checked and applied by the workers.
+        filed_all = threading.Event()
+        schedulers = [
+            threading.Thread(target=work.schedule_loop, args=(filed_all,)) for _ in range(2)
+        ]
+        files = [base64.b64decode(text) for text in seeded["imports"]]
+        importer = threading.Thread(target=work.import_loop, args=(files, 12.0, filed_all))
+        for thread in (*schedulers, importer):
+            thread.start()
 
         starters = {}
         for index in (0, 1):
@@ -1329,6 +1703,9 @@ def main() -> int:
         start_worker(procs, 0)
         for thread in clients:
             thread.join(600)
+        filed_all.set()
+        for thread in (*schedulers, importer):
+            thread.join(400)
         stop.set()
         workload_end = time.monotonic()
         dashboards.join(60)
@@ -1340,7 +1717,14 @@ def main() -> int:
         time.sleep(5)  # the last jobs running
 
         bills_file = folder / "bills.json"
-        bills_file.write_text(json.dumps([w["bill_id"] for w in seeded["walk_ins"]]))
+        numbers = range(FIRST_IMPORTED, FIRST_IMPORTED + args.imports * args.import_rows)
+        asked = {
+            "bills": [w["bill_id"] for w in seeded["walk_ins"]],
+            "imports": sorted(work.imports),
+            "numbers": [str(n) for n in numbers],
+            "staff": STAFF_USER,
+        }
+        bills_file.write_text(json.dumps(asked))
 
         def settled():
             # Every acknowledged filing and payment has its SMS, and each is sent: a job lost
@@ -1350,7 +1734,7 @@ def main() -> int:
             found = json.loads(django_script(VERIFY, str(bills_file)))
             everything = work.paid <= set(found["paid_codes"]) and len(found["sms"]) >= len(
                 set(work.filed.values()) | set(found["codes"])
-            ) + len(set(work.paid) | set(found["paid_codes"]))
+            ) + len(set(work.paid) | set(found["paid_codes"])) + len(found["scheduled"])
             sent = all(v == "sent" for v in found["sms"].values())
             return found if everything and sent else None
 
@@ -1379,6 +1763,9 @@ def main() -> int:
         log("Checking the scans on the S3 server and through the other web node")
         file_lines, file_failures = check_files(work, found["scans"])
         failures += file_failures
+        task_lines, task_failures = check_tasks(work, found)
+        import_lines, import_failures = check_imports(work, found, args.import_rows)
+        failures += task_failures + import_failures
         app_logs = ["web1", "web2", "worker1", "worker2"]
         retries = conflict_retries(folder, app_logs)
         not_retried = conflicts_not_retried(folder, app_logs)
@@ -1389,7 +1776,8 @@ def main() -> int:
             print(line)
         print(
             f"requests: {work.requests} ({work.dashboards} dashboards, {work.probes} probes "
-            "of the claim list every 0.25 s)"
+            f"of the claim list every 0.25 s; the staff user signed in {work.staff_sign_ins} "
+            f"times for {2 + len(work.imports)} desk sessions)"
         )
         print(
             f"conflict retries (a request or job run again, from the logs): {retries}; "
@@ -1410,16 +1798,16 @@ def main() -> int:
             f"paid in the database {len(found['paid_codes'])}, lost {len(lost_payments)}, "
             f"duplicates {found['payment_duplicates']}"
         )
-        # One SMS when a claim is filed, one when its fee is paid.
-        sms_expected = len(codes) + len(found["paid_codes"])
+        # One SMS when a claim is filed, one when its fee is paid, one when its visit is set.
+        sms_expected = len(codes) + len(found["paid_codes"]) + len(found["scheduled"])
         print(
-            f"SMS:      expected {sms_expected} (one per filing, one per payment), "
+            f"SMS:      expected {sms_expected} (one per filing, payment and visit scheduled), "
             f"logged {len(sms_logged)} {found['sms_templates']}, sent {len(sms_sent)}, "
             f"at the provider "
             f"{len(sms_sent) - len(sms_missing)}, not yet sent {len(sms_unsent)}, duplicates "
             f"{found['sms_duplicates']} logged / {sms_dupes_at_provider} at the provider"
         )
-        for line in file_lines:
+        for line in file_lines + task_lines + import_lines:
             print(line)
         print("failovers (requests that ended before the next event, workload and probes):")
         for line in error_windows(work, events, workload_end):
