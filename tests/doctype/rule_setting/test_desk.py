@@ -102,3 +102,28 @@ def test_the_standard_add_and_change_pages_are_closed(manager_client):
     assert (
         manager_client.get(reverse("admin:meter_service_rulesettingchange_add")).status_code == 403
     )
+
+
+def test_every_rules_page_shows_its_value_and_form(manager_client):
+    """Each type's field (yes/no and choices as a list, roles and JSON as text areas)."""
+    from apps.meter_service.core.rule_settings import RULES, SITE_ONLY
+
+    overview = manager_client.get(reverse(LIST)).content.decode()
+    for name in RULES:
+        assert f'id="rule-{name}"' in overview
+        response = manager_client.get(rule_url(name))
+        assert response.status_code == 200, name
+        assert (response.context["form"] is None) is (name in SITE_ONLY), name
+
+
+def test_yes_no_and_the_tolerance_bands_from_the_desk(manager_client):
+    from apps.meter_service.doctype.rule_setting.selectors import rule_value
+
+    for name, value in (
+        ("REFUND_FEE_WHEN_FAULTY", "false"),
+        ("IN_SERVICE_TOLERANCE_BANDS", '{"1.5": {"low": ۲٫۵, "high": 1.5}}'),
+    ):
+        response = manager_client.post(rule_url(name), {"value": value, "reason": "بازنگری"})
+        assert response.status_code == 302, name
+    assert rule_value("REFUND_FEE_WHEN_FAULTY") is False
+    assert rule_value("IN_SERVICE_TOLERANCE_BANDS") == {"1.5": {"low": 2.5, "high": 1.5}}
