@@ -121,9 +121,15 @@ def test_yes_no_and_the_tolerance_bands_from_the_desk(manager_client):
 
     for name, value in (
         ("REFUND_FEE_WHEN_FAULTY", "false"),
-        ("IN_SERVICE_TOLERANCE_BANDS", '{"1.5": {"low": ۲٫۵, "high": 1.5}}'),
+        (
+            "IN_SERVICE_TOLERANCE_BANDS",
+            '{"1.0": {"low": 2, "high": 1}, "1.5": {"low": ۲٫۵, "high": 1.5}}',
+        ),
     ):
         response = manager_client.post(rule_url(name), {"value": value, "reason": "بازنگری"})
         assert response.status_code == 302, name
     assert rule_value("REFUND_FEE_WHEN_FAULTY") is False
-    assert rule_value("IN_SERVICE_TOLERANCE_BANDS") == {"1.5": {"low": 2.5, "high": 1.5}}
+    assert rule_value("IN_SERVICE_TOLERANCE_BANDS") == {
+        "1.0": {"low": 2.0, "high": 1.0},
+        "1.5": {"low": 2.5, "high": 1.5},
+    }

@@ -211,9 +211,7 @@ def test_with_a_shared_cache_a_change_reaches_every_worker(settings, manager):
     assert rule_value("PAYMENT_EXPIRY_DAYS", on=TODAY) == 10
 
 
-def test_with_a_shared_cache_another_workers_change_is_seen_within_a_second(
-    settings, monkeypatch
-):
+def test_with_a_shared_cache_another_workers_change_is_seen_within_a_second(settings, monkeypatch):
     import time
 
     from apps.meter_service import reference_data

@@ -83,6 +83,13 @@ def test_integers_take_persian_and_arabic_digits_and_separators():
             '{"1.5": {"low": 3, "high": true}}',
             Code.RULE_BAD_STRUCTURE,
         ),
+        ("IN_SERVICE_TOLERANCE_BANDS", '{"1.5": {"low": 3, "high": 1.5}}', Code.RULE_BAD_STRUCTURE),
+        (
+            "IN_SERVICE_TOLERANCE_BANDS",
+            '{"1.0": {"low": 2, "high": 1}, "1.5": {"low": 3, "high": 1.5}, '
+            '"2": {"low": 4, "high": 2}}',
+            Code.RULE_BAD_STRUCTURE,
+        ),
         ("PROCESS_LANE_ROLES", '{"technician": ["technician"]}', Code.RULE_BAD_STRUCTURE),
         ("PROCESS_LANE_ROLES", "[]", Code.RULE_BAD_STRUCTURE),
     ],

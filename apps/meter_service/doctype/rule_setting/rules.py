@@ -204,7 +204,7 @@ def _lanes(text: str, name: str) -> dict[str, list[str]]:
     return result
 
 
-def _bands(text: str, kind: RuleType) -> dict[str, dict[str, float]]:
+def _bands(text: str, name: str, kind: RuleType) -> dict[str, dict[str, float]]:
     value = _json(text)
     message = _(
         "Give each accuracy class its tolerance (± percent) in both flow bands, such as "
@@ -229,6 +229,15 @@ def _bands(text: str, kind: RuleType) -> dict[str, dict[str, float]]:
             _check_range(number, kind)
             bands[band] = float(number)
         result[str(accuracy_class)] = bands
+    # The meters' accuracy classes (meter.AccuracyClass), which the default names: a class
+    # left out would leave its meters' tests without a tolerance.
+    classes = set(RULES[name].default)
+    if set(result) != classes:
+        raise _error(
+            _("Give the tolerance of every accuracy class, and only those: %(classes)s."),
+            Code.RULE_BAD_STRUCTURE,
+            classes=", ".join(sorted(classes)),
+        )
     return result
 
 
@@ -307,7 +316,7 @@ def parse_value(name: str, value: Any) -> Any:
     if kind.kind == Kind.LANES:
         return _lanes(text, name)
     if kind.kind == Kind.BANDS:
-        return _bands(text, kind)
+        return _bands(text, name, kind)
     return _hours(text, kind)
 
 
