@@ -46,8 +46,32 @@ def _no_kept_reference_data():
     """Each test reads reference data afresh: a transactional test's tables are emptied at
     its end without the signals that tell the workers' copies (reference_data.py)."""
     from apps.meter_service import reference_data
+    from apps.meter_service.doctype.rule_setting.selectors import forget_kept_rules
 
     reference_data.forget_local_copies()
+    # Nor rule setting changes: a rolled-back test's rows must not be kept for the next.
+    forget_kept_rules()
+
+
+_DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_rule_changes_without_a_database(request, monkeypatch):
+    """A test of pure code has no database, so no rule setting changes: the rules it reads are
+    the settings' (as they were before rules could be changed in the desk)."""
+    if request.node.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+        request.fixturenames
+    ):
+        return
+    from apps.meter_service.doctype.rule_setting import selectors
+
+    monkeypatch.setattr(selectors, "_changes", dict)
 
 
 @pytest.fixture(autouse=True)

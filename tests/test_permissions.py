@@ -98,3 +98,29 @@ def test_call_centre_files_by_phone_but_not_in_person(make_user):
     assert not operator.has_perm("meter_service.change_claim")
     for role in set(Role) - {Role.CALL_CENTRE_OPERATOR}:
         assert not make_user(role).has_perm("meter_service.file_phone_claim"), role
+
+
+# Rule settings: the service manager and the system administrator see and change them in the
+# desk; other staff do not see them (they work by the rules, they do not set them), and
+# outside roles never reach the desk.
+RULE_SETTING_EDITORS = {Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN}
+
+
+@pytest.mark.parametrize("role", sorted(Role))
+def test_rule_settings_by_role(client, make_user, role):
+    from django.urls import reverse
+
+    from apps.meter_service.doctype.rule_setting.models import RuleSettingChange
+
+    user = make_user(role)
+    may = role in RULE_SETTING_EDITORS
+    assert permissions.may_change_rule_settings(user) is may
+    assert user.has_perm("meter_service.view_rulesettingchange") is may
+    client.force_login(user)
+    overview = client.get(reverse("admin:meter_service_rulesettingchange_changelist"))
+    rule_page = reverse("admin:meter_service_rulesettingchange_rule", args=["PAYMENT_EXPIRY_DAYS"])
+    assert (overview.status_code == 200) is may
+    assert (client.get(rule_page).status_code == 200) is may
+    posted = client.post(rule_page, {"value": "10", "reason": "test"})
+    assert posted.status_code in ((302,) if may else (302, 403))
+    assert RuleSettingChange.objects.exists() is may

@@ -17,6 +17,7 @@ from apps.meter_service.doctype.meter import admin as meter_admin  # noqa: F401
 from apps.meter_service.doctype.notification import admin as notification_admin  # noqa: F401
 from apps.meter_service.doctype.outbox import admin as outbox_admin  # noqa: F401
 from apps.meter_service.doctype.payment import admin as payment_admin  # noqa: F401
+from apps.meter_service.doctype.rule_setting import admin as rule_setting_admin  # noqa: F401
 from apps.meter_service.doctype.sla import admin as sla_admin  # noqa: F401
 from apps.meter_service.doctype.subscriber import admin as subscriber_admin  # noqa: F401
 from apps.meter_service.doctype.work_order import admin as work_order_admin  # noqa: F401

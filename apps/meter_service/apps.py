@@ -14,10 +14,12 @@ class MeterServiceConfig(AppConfig):
 
         from apps.meter_service import checks as meter_checks
         from apps.meter_service import permissions, record_rules, reference_data, registries
+        from apps.meter_service.core import rule_reader
         from apps.meter_service.core.display import person_name
         from apps.meter_service.dashboards import rollup
         from apps.meter_service.doctype.notification import subscriptions as notification_events
         from apps.meter_service.doctype.payment import subscriptions as payment_events
+        from apps.meter_service.doctype.rule_setting.selectors import rule_value
         from apps.meter_service.engine import steps
 
         # Wherever the desk shows a user (who filed, recorded, uploaded, completed: the
@@ -28,6 +30,9 @@ class MeterServiceConfig(AppConfig):
         registries.register()  # event types, error codes, the timeline's staff-only events
         permissions.connect_access_signals()
         reference_data.connect_reference_signals()
+        # Rules read below the doctypes (permissions, privacy, sign-in, core) take the
+        # desk's changes too.
+        rule_reader.register(rule_value)
         steps.register()  # the engine behind the doctypes' process port
         # Domain events (core/domain_events.py) and who acts on them.
         payment_events.register()

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.rule_reader import rule_in_force
 from apps.meter_service.doctype.otp.events import OtpEvents
 from apps.meter_service.doctype.otp.services import otp_challenges_purge
 from apps.meter_service.doctype.outbox.services import outbox_jobs_purge
@@ -25,7 +26,7 @@ OTP_AUDIT_EVENTS = (OtpEvents.OTP_REQUESTED, OtpEvents.OTP_VERIFIED)
 
 
 def _rule(name: str) -> int:
-    return int(settings.METER_SERVICE[name])
+    return int(rule_in_force(name))
 
 
 def sessions_purge() -> int:

@@ -11,9 +11,8 @@ restart does not lift them.
 
 from __future__ import annotations
 
-from django.conf import settings
-
 from apps.meter_service.core.client_address import client_ip
+from apps.meter_service.core.rule_reader import rule_in_force
 from apps.meter_service.limits.services import rate_count_clear, rate_count_hit, rate_counts
 
 
@@ -23,11 +22,10 @@ def _keys(request, username: str) -> tuple[str, str]:
 
 
 def _limits() -> tuple[int, int, int]:
-    rules = settings.METER_SERVICE
     return (
-        int(rules["LOGIN_FAILURES_PER_ADDRESS"]),
-        int(rules["LOGIN_FAILURES_PER_ACCOUNT"]),
-        int(rules["LOGIN_LOCKOUT_MINUTES"]) * 60,
+        int(rule_in_force("LOGIN_FAILURES_PER_ADDRESS")),
+        int(rule_in_force("LOGIN_FAILURES_PER_ACCOUNT")),
+        int(rule_in_force("LOGIN_LOCKOUT_MINUTES")) * 60,
     )
 
 

@@ -7,6 +7,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.core.rule_reader import rule_in_force
 from apps.meter_service.permissions import Role, has_role
 
 
@@ -56,11 +57,10 @@ class IdleSessionMiddleware:
     def _check(self, request, user) -> None:
         from django.contrib.auth import logout
 
-        rules = settings.METER_SERVICE
         minutes = (
-            rules["SUBSCRIBER_SESSION_IDLE_MINUTES"]
+            rule_in_force("SUBSCRIBER_SESSION_IDLE_MINUTES")
             if has_role(user, Role.SUBSCRIBER)
-            else rules["STAFF_SESSION_IDLE_MINUTES"]
+            else rule_in_force("STAFF_SESSION_IDLE_MINUTES")
         )
         limit = int(minutes) * 60
         now = int(time.time())

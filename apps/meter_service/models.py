@@ -37,6 +37,7 @@ from apps.meter_service.doctype.notification.models import (
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
+from apps.meter_service.doctype.rule_setting.models import RuleSettingChange
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
@@ -79,6 +80,7 @@ __all__ = [
     "ProcessTask",
     "ProcessVersion",
     "RateCount",
+    "RuleSettingChange",
     "SlaClock",
     "SmsMessage",
     "Subscriber",

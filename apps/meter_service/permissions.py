@@ -18,6 +18,8 @@ from django.db import models
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.core.rule_reader import rule_in_force
+
 ModelT = TypeVar("ModelT", bound=models.Model)
 Rule = Callable[[object, models.QuerySet], models.QuerySet]
 
@@ -273,11 +275,16 @@ def may_edit_process(user) -> bool:
     return has_role(user, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN)
 
 
+def may_change_rule_settings(user) -> bool:
+    """Return True when the user may change rule settings in the desk: the service manager
+    and the system administrator (who hold the add permission on rule setting changes).
+    Other staff do not see them."""
+    return can_use_desk(user) and user.has_perm("meter_service.add_rulesettingchange")
+
+
 def lane_roles() -> dict[str, list[str]]:
     """Which roles work each lane of the process (a lane is named by its role)."""
-    from django.conf import settings
-
-    return settings.METER_SERVICE["PROCESS_LANE_ROLES"]
+    return rule_in_force("PROCESS_LANE_ROLES")
 
 
 def lanes_of(user) -> set[str]:

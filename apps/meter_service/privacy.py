@@ -15,12 +15,12 @@ companies publishes it).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import models
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.rule_reader import rule_in_force
 from apps.meter_service.staff_events import StaffEvents
 
 # Model field names holding personal data, and how each is masked.
@@ -62,7 +62,7 @@ def mask(field: str, value: str) -> str:
 
 
 def _rule_roles(name: str) -> frozenset[str]:
-    return frozenset(settings.METER_SERVICE[name])
+    return frozenset(rule_in_force(name))
 
 
 def sees_personal_data(user) -> bool:

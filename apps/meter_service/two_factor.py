@@ -18,7 +18,6 @@ from typing import Any
 
 import qrcode
 import qrcode.image.svg
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.models import User
@@ -29,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.identifiers import normalize_digits
+from apps.meter_service.core.rule_reader import rule_in_force
 from apps.meter_service.permissions import has_role
 from apps.meter_service.staff_events import StaffEvents
 
@@ -41,7 +41,7 @@ DEVICE_NAME = "desk"
 
 def required_for(user) -> bool:
     """Return True when the user's role must use a second factor (STAFF_TOTP_REQUIRED_ROLES)."""
-    roles = settings.METER_SERVICE.get("STAFF_TOTP_REQUIRED_ROLES") or ()
+    roles = rule_in_force("STAFF_TOTP_REQUIRED_ROLES") or ()
     return bool(roles) and has_role(user, *roles)
 
 

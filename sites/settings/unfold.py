@@ -218,6 +218,12 @@ UNFOLD = {
                         "permission": _perm("holiday"),
                     },
                     {
+                        "title": _("Rule settings"),
+                        "icon": "tune",
+                        "link": _link("rulesettingchange"),
+                        "permission": _perm("rulesettingchange"),
+                    },
+                    {
                         "title": _("Flow chart (public)"),
                         "icon": "schema",
                         "link": "/process/",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +24,7 @@ from apps.meter_service.doctype.bill.serializers import (
     BillOutputSerializer,
     BillUpsertOutputSerializer,
 )
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 VIEW_BILL = "meter_service.view_bill"
 ADD_BILL = "meter_service.add_bill"
@@ -45,7 +45,7 @@ class CanSendBills(BasePermission):
 
 
 def _max_items() -> int:
-    return int(settings.METER_SERVICE["BILLS_API_MAX_ITEMS"])
+    return int(rule_value("BILLS_API_MAX_ITEMS"))
 
 
 def _items(data) -> tuple[list[dict], bool]:

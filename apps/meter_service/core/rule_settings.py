@@ -2,7 +2,9 @@
 
 RULES is the one place their defaults live, each with what it means: the settings module
 (sites/settings/base.py) builds settings.METER_SERVICE from it and the site's values, the code
-reads settings.METER_SERVICE[name], and `manage.py settings_table` prints the README's table
+reads a rule through the rule_setting doctype's rule_value(name) (the desk's changes, effective
+from their dates, over settings.METER_SERVICE[name]; core/rule_reader.py for the modules below
+the doctypes), and `manage.py settings_table` prints the README's table
 from it. Imported by the settings module, so nothing here may import Django models or read
 django.conf.settings.
 """
@@ -269,6 +271,34 @@ RULES: dict[str, Rule] = {
         60, "/health/ counts the scheduler alive only if it ticked within this (seconds)"
     ),
 }
+
+
+# Rule settings a site sets in site_config.json only, never in the desk: they are read when a
+# process starts (the database's and Redis's time limits, the providers' time-outs, gunicorn's,
+# the scheduler's lease, the request-size limit an import file sets), or by code that must
+# answer when the database does not (the conflict retry, /health/), or that checks an upload
+# before anything else (the decompression-bomb limit of images). The desk shows them and
+# says where they are set. Every other rule is read through the rule_setting doctype's
+# rule_value(), with the desk's changes effective from their dates.
+SITE_ONLY: frozenset[str] = frozenset(
+    {
+        "DATABASE_CONNECT_TIMEOUT_SECONDS",
+        "DATABASE_READ_TIMEOUT_SECONDS",
+        "DATABASE_WRITE_TIMEOUT_SECONDS",
+        "DATABASE_CONFLICT_ATTEMPTS",
+        "REDIS_CONNECT_TIMEOUT_SECONDS",
+        "REDIS_TIMEOUT_SECONDS",
+        "SMS_TIMEOUT_SECONDS",
+        "GATEWAY_TIMEOUT_SECONDS",
+        "WEB_TIMEOUT_SECONDS",
+        "SCHEDULER_LEASE_SECONDS",
+        "HEALTH_CHECK_TIMEOUT_SECONDS",
+        "HEALTH_WORKER_STALE_SECONDS",
+        "HEALTH_SCHEDULER_STALE_SECONDS",
+        "IMPORT_MAX_FILE_BYTES",
+        "IMAGE_MAX_PIXELS",
+    }
+)
 
 
 def rule_defaults() -> dict[str, Any]:

@@ -30,7 +30,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, transaction
 from django.db.models import (
@@ -74,6 +73,7 @@ from apps.meter_service.doctype.correction.models import BillCorrection
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.meter.models import Meter
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla.models import SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 
@@ -691,7 +691,7 @@ def office_performance(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any
 
 
 def max_age() -> datetime.timedelta:
-    seconds = settings.METER_SERVICE["DASHBOARD_ROLLUP_MAX_AGE_SECONDS"]
+    seconds = rule_value("DASHBOARD_ROLLUP_MAX_AGE_SECONDS")
     return datetime.timedelta(seconds=int(seconds))
 
 

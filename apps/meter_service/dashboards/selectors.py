@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.apps import apps
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import FieldError
 from django.db.models import (
@@ -59,6 +58,7 @@ from apps.meter_service.doctype.claim.models import (
     PaymentMethod,
 )
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla import rules as sla_rules
 from apps.meter_service.doctype.sla.models import SlaClock, SlaState
 from apps.meter_service.engine.models import ProcessTask
@@ -724,7 +724,7 @@ def dashboard(
 
 def cache_seconds() -> int:
     """How long a filter's figures are reused (DASHBOARD_CACHE_SECONDS; 0: never)."""
-    return int(settings.METER_SERVICE["DASHBOARD_CACHE_SECONDS"])
+    return int(rule_value("DASHBOARD_CACHE_SECONDS"))
 
 
 def _cache_key(f: DashboardFilter) -> str:

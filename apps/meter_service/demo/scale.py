@@ -56,6 +56,7 @@ from apps.meter_service.doctype.fee_tariff.services import fee_tariff_save
 from apps.meter_service.doctype.inspection.models import Inspection, TestEquipment, TestPoint
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla.models import SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.engine.models import ProcessInstance, ProcessTask
@@ -452,8 +453,7 @@ def _ensure_context(until: datetime.date, reuse_existing: bool = False) -> _Cont
     national, _created = Agency.objects.get_or_create(
         code="3194", defaults={"name": "سامانه ملی رسیدگی به شکایات (۳۱۹۴)"}
     )
-    rules = settings.METER_SERVICE
-    bands = rules["IN_SERVICE_TOLERANCE_BANDS"][ACCURACY_CLASS]
+    bands = rule_value("IN_SERVICE_TOLERANCE_BANDS")[ACCURACY_CLASS]
     with translation.override(settings.LANGUAGE_CODE):
         # The titles the complaint services give these follow-ups.
         filed_title, answer_title = _t("Complaint filed"), _t("Answer")
@@ -467,8 +467,8 @@ def _ensure_context(until: datetime.date, reuse_existing: bool = False) -> _Cont
         queues=queues,
         national_agency=national.pk,
         tolerance={band: Decimal(str(bands[band])) for band in ("low", "high")},
-        approval_limit=rules["CORRECTION_APPROVAL_LIMIT_RIAL"],
-        max_window_days=rules["CORRECTION_MAX_WINDOW_DAYS"],
+        approval_limit=rule_value("CORRECTION_APPROVAL_LIMIT_RIAL"),
+        max_window_days=rule_value("CORRECTION_MAX_WINDOW_DAYS"),
         filed_title=filed_title,
         answer_title=answer_title,
     )

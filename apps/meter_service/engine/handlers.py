@@ -13,7 +13,6 @@ import datetime
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +24,7 @@ from apps.meter_service.doctype.correction.services import adjustment_for_damage
 from apps.meter_service.doctype.inspection.models import FlowBand
 from apps.meter_service.doctype.inspection.rules import band_tolerance
 from apps.meter_service.doctype.outbox.services import enqueue
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla import services as sla_services
 from apps.meter_service.doctype.sla.models import SlaClock
 from apps.meter_service.doctype.sla.selectors import sla_due_at
@@ -50,7 +50,7 @@ def _claim(data: TaskData) -> Claim:
 def setting(name: str) -> Any:
     """A rule setting (METER_SERVICE) by name; an unknown name is an error, not None."""
     try:
-        return settings.METER_SERVICE[name]
+        return rule_value(name)
     except KeyError as exc:
         raise KeyError(f"unknown rule setting {name}") from exc
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.views import redirect_to_login
@@ -49,6 +48,7 @@ from apps.meter_service.doctype.meter.selectors import current_installation
 from apps.meter_service.doctype.otp import rules as otp_rules
 from apps.meter_service.doctype.otp import services as otp
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.engine import selectors as process_selectors
 from apps.meter_service.engine import services as process_services
@@ -78,7 +78,7 @@ def over_rate_limit(request, scope: str, *, limit: int, window: int) -> bool:
 
 
 def _setting(name: str) -> int:
-    return int(settings.METER_SERVICE[name])
+    return int(rule_value(name))
 
 
 def pay_url(claim) -> str:

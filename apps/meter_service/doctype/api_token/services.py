@@ -7,7 +7,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
@@ -17,6 +16,7 @@ from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.api_token.events import ApiTokenEvents
 from apps.meter_service.doctype.api_token.models import ApiToken
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 PREFIX_LENGTH = 8
 # last_used_at is written at most this often per token: a busy IVR calls many times a minute.
@@ -38,7 +38,7 @@ def key_hash(key: str) -> str:
 
 
 def token_days() -> int:
-    return int(settings.METER_SERVICE["API_TOKEN_DAYS"])
+    return int(rule_value("API_TOKEN_DAYS"))
 
 
 def token_create(*, user: User, actor: Actor = None, days: int | None = None) -> IssuedToken:

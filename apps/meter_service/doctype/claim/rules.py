@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +20,7 @@ from apps.meter_service.doctype.claim.models import (
     ClaimStatus,
     PaymentMethod,
 )
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 # Maximum flow (m³/h) by meter size (EN 1359 / OIML R137 designations), for the upper bound
 # of a plausible reading: no meter registers more than its Qmax around the clock.
@@ -54,7 +54,7 @@ def _error(field: str, message, error_code: str, **params) -> ValidationError:
 
 def rule_setting(name: str):
     """A rule setting; every one has its default in rule_settings.RULES."""
-    return settings.METER_SERVICE[name]
+    return rule_value(name)
 
 
 def check_no_open_claim(open_claim) -> None:

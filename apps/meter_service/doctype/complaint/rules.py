@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from helpdesk.models import Ticket
@@ -16,6 +15,7 @@ from apps.meter_service.core import uploads
 from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.notification import rules as message_rules
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 # The topics shipped as helpdesk queues (fixtures/0004_complaint_queues.json), by slug, with
 # their names in the interface's languages. A queue added in the desk shows its own title.
@@ -67,20 +67,20 @@ def status_label(status: int) -> str:
 
 def sla_seconds() -> int:
     """Return the working time allowed for an answer (COMPLAINT_SLA_HOURS)."""
-    return int(float(settings.METER_SERVICE["COMPLAINT_SLA_HOURS"]) * 3600)
+    return int(float(rule_value("COMPLAINT_SLA_HOURS")) * 3600)
 
 
 def escalation_roles() -> list[str]:
-    return list(settings.METER_SERVICE["COMPLAINT_ESCALATION_ROLES"])
+    return list(rule_value("COMPLAINT_ESCALATION_ROLES"))
 
 
 def auto_close_after() -> datetime.timedelta:
     """How long a resolved complaint waits for the subscriber's reply before it closes."""
-    return datetime.timedelta(days=int(settings.METER_SERVICE["COMPLAINT_AUTO_CLOSE_DAYS"]))
+    return datetime.timedelta(days=int(rule_value("COMPLAINT_AUTO_CLOSE_DAYS")))
 
 
 def attachment_max_bytes() -> int:
-    return int(settings.METER_SERVICE["COMPLAINT_ATTACHMENT_MAX_BYTES"])
+    return int(rule_value("COMPLAINT_ATTACHMENT_MAX_BYTES"))
 
 
 def may_reply(status: int) -> bool:

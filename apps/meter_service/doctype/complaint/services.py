@@ -40,6 +40,7 @@ from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChan
 from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.doctype.notification.services import message_render, sms_send
 from apps.meter_service.doctype.outbox.services import enqueue
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla.calendar import add_working_seconds
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import Role, has_role
@@ -721,7 +722,7 @@ def complaints_close_resolved(*, now: datetime.datetime | None = None) -> int:
 def _check_daily_limit(subscriber: Subscriber, now: datetime.datetime) -> None:
     """A subscriber files at most COMPLAINTS_PER_SUBSCRIBER_PER_DAY complaints on the portal
     in a local day (each one texts its complainant)."""
-    limit = int(settings.METER_SERVICE["COMPLAINTS_PER_SUBSCRIBER_PER_DAY"])
+    limit = int(rule_value("COMPLAINTS_PER_SUBSCRIBER_PER_DAY"))
     day_start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     filed = Complaint.objects.filter(
         subscriber=subscriber, channel=ComplaintChannel.PORTAL, filed_at__gte=day_start

@@ -40,6 +40,7 @@ from apps.meter_service.doctype.gas_tariff.selectors import tariff_pricer, tarif
 from apps.meter_service.doctype.inspection.models import Inspection
 from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.process_steps import OpenStep, process
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderStatus
 
 if TYPE_CHECKING:  # a name of the stubs only: a str or a lazy translation
@@ -53,7 +54,7 @@ NOT_POSSIBLE_NOTE = _("No correction possible: %(reason)s")
 
 
 def _setting(name: str) -> Any:
-    return settings.METER_SERVICE[name]
+    return rule_value(name)
 
 
 def _user(actor: Actor) -> User | None:

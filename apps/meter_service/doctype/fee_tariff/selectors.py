@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
-
 from apps.meter_service.doctype.fee_tariff import rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.reference_data import reference
 
 # Channels whose own fee is added to the test fee, and the tariff kind that holds it.
@@ -38,7 +37,7 @@ def fee_quote(
             customer_type=customer_type,
             on_date=on_date,
         )
-    percent = Decimal(str(settings.METER_SERVICE["VAT_PERCENT"]))
+    percent = Decimal(str(rule_value("VAT_PERCENT", on=on_date)))
     return rules.FeeQuote(
         test_fee=test.amount_rial,
         vat=rules.vat_of(test.amount_rial, percent),

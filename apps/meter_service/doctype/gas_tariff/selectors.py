@@ -11,7 +11,6 @@ import datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.gas_tariff import rules
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
 from apps.meter_service.doctype.gas_tariff.rules import TariffSpan
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 
 def month_days() -> Fraction:
@@ -27,7 +27,7 @@ def month_days() -> Fraction:
     A site may set 30.4375 (the mean Gregorian month) or 31 (the first six Jalali months);
     the published tables say "a month" and leave it open.
     """
-    return Fraction(str(settings.METER_SERVICE["TARIFF_MONTH_DAYS"]))
+    return Fraction(str(rule_value("TARIFF_MONTH_DAYS")))
 
 
 def _tariffs(*, tariff_group: str, climate_zone: int) -> QuerySet[GasTariff]:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -95,7 +96,7 @@ def normalize_header(text: str) -> str:
 
 
 def max_rows() -> int:
-    return int(settings.METER_SERVICE["IMPORT_MAX_ROWS"])
+    return int(rule_value("IMPORT_MAX_ROWS"))
 
 
 def max_file_bytes() -> int:

@@ -42,6 +42,7 @@ from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.meter.models import AccuracyClass
 from apps.meter_service.doctype.process_steps import OpenStep
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.engine import task_pages
 from apps.meter_service.engine.models import ProcessTask
 from apps.meter_service.engine.services import ProcessConflict
@@ -417,9 +418,7 @@ class InspectionAdmin(LogAdmin):
 
     def _flows(self, meter) -> str:
         """Qmax and Qt of the meter's size, to help the technician choose the flow points."""
-        from django.conf import settings
-
-        fraction = settings.METER_SERVICE["TRANSITION_FLOW_FRACTION"]
+        fraction = rule_value("TRANSITION_FLOW_FRACTION")
         return gettext("%(size)s meter: Qt %(qt)s m³/h, Qmax %(qmax)s m³/h") % {
             "size": meter.size,
             "qt": format_volume(rules.transition_flow(meter.size, fraction)),

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -32,6 +31,7 @@ from apps.meter_service.doctype.inspection.selectors import open_test_task
 from apps.meter_service.doctype.meter.models import Meter
 from apps.meter_service.doctype.meter.services import meter_update
 from apps.meter_service.doctype.process_steps import OpenStep, process
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.document_services import document_create, document_update
 
 # The fields of the BPMN's Task_test form; the rest of the process data is computed.
@@ -43,7 +43,7 @@ T = TypeVar("T")
 
 
 def _setting(name: str) -> Any:
-    return settings.METER_SERVICE[name]
+    return rule_value(name)
 
 
 def inspection_process_data(inspection: Inspection) -> dict[str, Any]:

@@ -22,7 +22,6 @@ import datetime
 import logging
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 
@@ -32,6 +31,7 @@ from apps.meter_service.doctype.claim.selectors import claim_public_status
 from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.notification import rules, services
 from apps.meter_service.doctype.notification.models import InboundKind, InboundSms
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.integrations.sms import adapter
 
 logger = logging.getLogger("meter_service.notifications")
@@ -58,7 +58,7 @@ def _short_code() -> str:
 
 
 def _over_limit(sender: str) -> bool:
-    limit = int(settings.METER_SERVICE["INBOUND_SMS_PER_SENDER_PER_HOUR"])
+    limit = int(rule_value("INBOUND_SMS_PER_SENDER_PER_HOUR"))
     since = timezone.now() - datetime.timedelta(hours=1)
     answered = InboundSms.objects.filter(sender=sender, received_at__gte=since).exclude(
         kind=InboundKind.LIMITED

@@ -42,6 +42,7 @@ from apps.meter_service.doctype.notification.models import MessageTemplate, SmsM
 from apps.meter_service.doctype.outbox import services as outbox
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.outbox.services import PermanentError, enqueue
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.integrations.sms import adapter
 
@@ -247,7 +248,7 @@ def sms_send(
 
 
 def _over_hourly_limit(to: str) -> bool:
-    limit = int(settings.METER_SERVICE["SMS_PER_MOBILE_PER_HOUR"])
+    limit = int(rule_value("SMS_PER_MOBILE_PER_HOUR"))
     since = timezone.now() - datetime.timedelta(hours=1)
     return SmsMessage.objects.filter(to=to, created_at__gte=since).count() >= limit
 

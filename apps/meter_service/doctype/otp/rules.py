@@ -11,7 +11,6 @@ import math
 import secrets
 from collections.abc import Sequence
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.crypto import constant_time_compare, get_random_string, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -26,6 +25,7 @@ from apps.meter_service.core.identifiers import (
 from apps.meter_service.core.types import StrOrPromise
 from apps.meter_service.doctype.otp.error_codes import OtpErrorCode
 from apps.meter_service.doctype.otp.models import OtpChallenge
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 IDENTIFIER_MAX_LENGTH = 13
 HASH_ALGORITHM = "hmac-sha256"
@@ -60,8 +60,8 @@ LOCKED_MESSAGE = _("Too many wrong codes. Ask for a new one.")
 
 
 def otp_setting(name: str) -> int:
-    """Return an OTP setting from settings.METER_SERVICE (defaults: rule_settings.RULES)."""
-    return int(settings.METER_SERVICE[name])
+    """Return an OTP setting in force (the desk's change, else settings.METER_SERVICE)."""
+    return int(rule_value(name))
 
 
 def normalize_identifier(text: str) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -12,11 +11,12 @@ from django.utils import timezone
 from apps.meter_service import permissions
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 
 def stuck_since(now: datetime.datetime) -> datetime.datetime:
     """Rows waiting since before this are stuck (OUTBOX_STUCK_MINUTES)."""
-    return now - datetime.timedelta(minutes=int(settings.METER_SERVICE["OUTBOX_STUCK_MINUTES"]))
+    return now - datetime.timedelta(minutes=int(rule_value("OUTBOX_STUCK_MINUTES")))
 
 
 def stuck_q(now: datetime.datetime) -> models.Q:

@@ -43,6 +43,7 @@ from django.utils.module_loading import import_string
 from apps.meter_service.core.db_retry import run_with_retry
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.outbox.models import OutboxJob, OutboxState
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 
 logger = logging.getLogger("meter_service.outbox")
 
@@ -91,7 +92,7 @@ class PermanentError(Exception):
 
 
 def _rule(name: str) -> Any:
-    return settings.METER_SERVICE[name]
+    return rule_value(name)
 
 
 def backoff(attempt: int) -> datetime.timedelta:

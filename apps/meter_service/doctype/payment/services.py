@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -27,6 +26,7 @@ from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.payment import events, rules, selectors
 from apps.meter_service.doctype.payment.error_codes import PaymentErrorCode, gateway_refusal_code
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.integrations.gateway.adapter import GatewayError, get_gateway
 from apps.meter_service.permissions import Role
 
@@ -182,9 +182,8 @@ def payments_reconcile(*, now: datetime.datetime | None = None) -> dict[str, int
     (an unverified payment goes back to the payer). A bank outage leaves it for the next run.
     """
     now = now or timezone.now()
-    rules_ = settings.METER_SERVICE
-    started_before = now - datetime.timedelta(minutes=int(rules_["PAYMENT_RECONCILE_MINUTES"]))
-    started_after = now - datetime.timedelta(days=int(rules_["PAYMENT_RECONCILE_DAYS"]))
+    started_before = now - datetime.timedelta(minutes=int(rule_value("PAYMENT_RECONCILE_MINUTES")))
+    started_after = now - datetime.timedelta(days=int(rule_value("PAYMENT_RECONCILE_DAYS")))
     counts = {"paid": 0, "failed": 0, "cancelled": 0, "left": 0}
     waiting = Payment.objects.filter(
         method=PaymentMethod.GATEWAY,

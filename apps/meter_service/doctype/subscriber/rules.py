@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.display import code_in_sentence
 from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.subscriber.error_codes import SubscriberErrorCode
 
 
@@ -39,9 +39,8 @@ def check_subscriber(subscriber) -> None:
                 _("A business subscriber needs a national legal ID."), code=CommonErrorCode.REQUIRED
             )
         )
-    rules = settings.METER_SERVICE
     if (
-        rules["BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER"]
+        rule_value("BILL_ID_CONTAINS_SUBSCRIPTION_NUMBER")
         and subscriber.bill_id
         and subscriber.subscription_number
         and len(subscriber.bill_id) >= 6
@@ -54,7 +53,7 @@ def check_subscriber(subscriber) -> None:
                 params={"number": code_in_sentence(subscriber.subscription_number)},
             )
         )
-    company_code = rules["GAS_COMPANY_CODE"] or ""
+    company_code = rule_value("GAS_COMPANY_CODE") or ""
     if company_code and subscriber.bill_id and subscriber.bill_id[-5:-2] != company_code:
         errors.setdefault("bill_id", []).append(
             ValidationError(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -14,6 +13,7 @@ from apps.meter_service.core.display import format_quantity, local_digits
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.meter.models import MeterStatus, serial_validator
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.work_order.error_codes import WorkOrderErrorCode
 from apps.meter_service.doctype.work_order.models import WorkOrderStatus
 from apps.meter_service.permissions import Role, has_role
@@ -29,7 +29,7 @@ def is_crew(user) -> bool:
 
 
 def rule_setting(name: str):
-    return settings.METER_SERVICE[name]
+    return rule_value(name)
 
 
 def photo_max_bytes() -> int:
