@@ -7,6 +7,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from apps.meter_service.core import rule_settings
 from sites.siteconfig import BASE_DIR
@@ -68,3 +69,13 @@ def test_write_refuses_a_readme_without_the_markers(tmp_path):
     readme.write_text("# Title\n", encoding="utf-8")
     with pytest.raises(CommandError, match="settings-table"):
         _command_output("--write", "--readme", str(readme))
+
+
+def test_meanings_are_translated_but_the_table_stays_english():
+    """The desk shows a rule's meaning in the reader's language; the README's table is English."""
+    meaning = rule_settings.RULES["OTP_LENGTH"].meaning
+    with translation.override("fa"):
+        assert str(meaning) == "تعداد رقم‌های کد ورود"
+        assert "| `OTP_LENGTH` | `6` | digits of a sign-in code |" in rule_settings.markdown_table()
+    with translation.override("en"):
+        assert str(meaning) == "digits of a sign-in code"

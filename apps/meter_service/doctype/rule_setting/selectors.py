@@ -27,6 +27,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from apps.meter_service.core.rule_settings import RULES
+from apps.meter_service.core.types import StrOrPromise
 from apps.meter_service.doctype.rule_setting import rules
 from apps.meter_service.doctype.rule_setting.models import RuleSettingChange
 from apps.meter_service.reference_data import reference
@@ -127,7 +128,7 @@ class RuleRow:
     """A rule setting as the desk lists it."""
 
     name: str
-    meaning: str
+    meaning: StrOrPromise
     editable: bool
     value: Any
     display: str
