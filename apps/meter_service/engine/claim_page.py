@@ -101,7 +101,8 @@ def _data_text(data: dict[str, Any], fields: dict[str, FormField]) -> str:
 def task_step_text(params: dict[str, Any], version: ProcessVersion | None) -> tuple[str, str]:
     """A person's step of the process as (title, detail): the step's name, translated, and
     the values it was given, then where the process went."""
-    title = gettext(params.get("step_name") or "")
+    name = params.get("step_name") or ""
+    title = gettext(name) if name else ""  # gettext("") is the catalogue's header
     fields = _form_fields(version, params.get("step") or "")
     detail = _data_text(params.get("data") or {}, fields)
     nxt = ", ".join(gettext(n) for n in params.get("to") or [])

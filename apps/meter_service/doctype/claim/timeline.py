@@ -63,7 +63,9 @@ def _step_label(params: dict) -> str | None:
     step = params.get("step") or ""
     labels = STEP_LABELS.get(step)
     if labels is None:
-        return gettext(params.get("step_name") or "")
+        name = params.get("step_name") or ""
+        # gettext("") is the catalogue's header, never an empty label.
+        return gettext(name) if name else ""
     value = (params.get("data") or {}).get(STEP_LABEL_FIELD.get(step, ""))
     label = labels.get(value, labels[None])
     return str(label) if label is not None else None
