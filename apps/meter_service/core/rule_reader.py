@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+
 _reader: Callable[[str], Any] | None = None
 
 
@@ -24,6 +26,4 @@ def rule_in_force(name: str) -> Any:
     """The value of rule setting `name` in force today."""
     if _reader is not None:
         return _reader(name)
-    from django.conf import settings
-
     return settings.METER_SERVICE[name]

@@ -25,7 +25,7 @@ from unfold.widgets import (
 )
 
 from apps.meter_service import permissions
-from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.admin_base import LogAdmin
 from apps.meter_service.core.desk_widgets import JalaliDateInput
 from apps.meter_service.core.forms import DigitNormalizingForm, ServiceErrorsMixin
 from apps.meter_service.core.jalali import JalaliDateField
@@ -77,18 +77,9 @@ class RuleChangeForm(ServiceErrorsMixin, DigitNormalizingForm):
 
 
 @admin.register(RuleSettingChange, site=staff_site)
-class RuleSettingAdmin(DocumentAdmin):
+class RuleSettingAdmin(LogAdmin):
     """The list page is the rules' overview; changes are made on a rule's page, never edited
     or deleted (the history is the record)."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         info = f"{self.opts.app_label}_{self.opts.model_name}"
