@@ -20,7 +20,7 @@ from django.db import connection, models, transaction
 from django.test.utils import CaptureQueriesContext
 
 _INSERT = re.compile(r'^INSERT INTO [`"]?(\w+)[`"]?', re.IGNORECASE)
-_CHANGE_OF_EARLIER_ROWS = re.compile(r"^(UPDATE|DELETE)\b", re.IGNORECASE)
+_CHANGE = re.compile(r'^(?:UPDATE|DELETE FROM)\s+[`"]?(\w+)[`"]?', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,11 @@ def _permission_keys() -> tuple:
 
 def take() -> Snapshot | None:
     """Run the command in a rolled-back transaction and keep the rows it inserted; None when
-    it also changed rows it did not make (a snapshot of inserts would not stand for it)."""
+    it also changed rows it did not make (a snapshot of inserts would not stand for it).
+
+    An UPDATE or DELETE of a table that was empty before the command can only touch the
+    command's own rows (activating process version 1 updates the row it just inserted), and
+    the snapshot keeps those rows as they ended."""
     by_table = {
         m._meta.db_table: m
         for m in apps.get_models(include_auto_created=True)
@@ -55,7 +59,8 @@ def take() -> Snapshot | None:
         order: list[str] = []
         for query in queries.captured_queries:
             sql = query["sql"].lstrip()
-            if _CHANGE_OF_EARLIER_ROWS.match(sql):
+            changed = _CHANGE.match(sql)
+            if changed and (changed.group(1) not in by_table or before[changed.group(1)]):
                 transaction.set_rollback(True)
                 return None
             found = _INSERT.match(sql)
