@@ -235,6 +235,12 @@ UNFOLD = {
                 "separator": True,
                 "items": [
                     {
+                        "title": _("Notification rules"),
+                        "icon": "notifications_active",
+                        "link": _link("notificationrule"),
+                        "permission": _perm("notificationrule"),
+                    },
+                    {
                         "title": _("Message templates"),
                         "icon": "sms",
                         "link": _link("messagetemplate"),

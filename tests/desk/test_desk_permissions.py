@@ -9,6 +9,7 @@ from django.urls import reverse
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.doctype.notification.models import NotificationRule
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import Role
 
@@ -57,6 +58,11 @@ for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
 CAN_VIEW[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 CAN_ADD[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 PAGES += ["complaint", "queue"]
+# Notification rules: the service manager and the system administrator set them.
+for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"notificationrule"}
+    CAN_ADD[_role] |= {"notificationrule"}
+PAGES += ["notificationrule"]
 
 
 def billing_documents(subscriber) -> dict:
@@ -133,6 +139,9 @@ def documents(installed, make_office, make_claim, tariffs):
         "user": User.objects.create_user("someone"),
         "group": Group.objects.get(name=Role.TECHNICIAN),
         **billing_documents(installed.subscriber),
+        "notificationrule": NotificationRule.objects.create(
+            name="قاعده", event="claim_paid", body_fa="پرداخت شد {tracking_code}"
+        ),
     }
 
 

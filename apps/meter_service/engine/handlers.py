@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import contextvars
 import datetime
+import uuid
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -177,6 +179,7 @@ def sla_warn(data: TaskData) -> TaskData:
     warned = sla_services.sla_warn(
         claim=_claim(data), roles=_responsible_roles(data), now=runner.now()
     )
+    _tell(data, "sla_at_risk")  # for the notification rules of the event (none shipped)
     return {"sla_warned": warned}
 
 
@@ -214,13 +217,15 @@ def run_topic(topic: str, data: TaskData) -> TaskData:
 # transaction and sent after it commits (the claim_notify job), in the order the steps ran, so
 # a test result is told before the closing it leads to.
 def _tell(data: TaskData, event: str, **facts: Any) -> None:
-
+    actor = current_actor.get()
+    if isinstance(actor, User) and actor.is_staff:
+        facts["actor_id"] = actor.pk  # the notification rules' assignee of the step
     enqueue(
         "claim_notify",
         data["claim_id"],
         event,
         queue="notifications",
-        facts={"at": runner.now().isoformat(), **facts},
+        facts={"at": runner.now().isoformat(), "occurrence": uuid.uuid4().hex, **facts},
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from decimal import Decimal
 from typing import Any
 
@@ -39,9 +40,15 @@ from apps.meter_service.reference_data import reference_snapshot
 RELATED_FIELDS = ("subscriber", "meter", "counter_office", "agency", "fee_tariff", "filed_by")
 
 
-def _notify(claim: Claim, *events: str, facts: dict[str, Any] | None = None) -> None:
-    options: dict[str, Any] = {"facts": facts} if facts else {}
-    enqueue("claim_notify", claim.pk, *events, queue="notifications", **options)
+def _notify(
+    claim: Claim, *events: str, facts: dict[str, Any] | None = None, actor: Actor = None
+) -> None:
+    """Queue the notification rules of claim events. The occurrence names this one (a
+    retried job sends once); the actor, when staff, is the rules' assignee."""
+    facts = {**(facts or {}), "occurrence": uuid.uuid4().hex}
+    if isinstance(actor, User) and actor.is_staff:
+        facts["actor_id"] = actor.pk
+    enqueue("claim_notify", claim.pk, *events, queue="notifications", facts=facts)
 
 
 def _meter_claims(
@@ -260,13 +267,13 @@ def claim_file(
         if not on_bill:
             # The deadline as filed: the claim may be paid (and its deadline cleared) before
             # the message goes out, as at a counter that takes the fee at once.
-            _notify(claim, "claim_filed", facts={"pay_by": pay_by.isoformat()})
+            _notify(claim, "claim_filed", facts={"pay_by": pay_by.isoformat()}, actor=actor)
             process().start(claim=claim, actor=actor)
             return claim
         reference = f"bill:{claim.tracking_code}"
         events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
         # One text: filed, and the fee goes on the next bill (there is no payment deadline).
-        _notify(claim, "claim_filed_next_bill")
+        _notify(claim, "claim_filed_next_bill", actor=actor)
         process().start(
             claim=claim,
             actor=actor,
@@ -293,7 +300,7 @@ def claim_mark_paid(
     _set_paid(claim, now or timezone.now())
     claim.save(update_fields=["status", "paid_at", "expires_at"])
     events.claim_paid_event(claim=claim, actor=actor, payment_reference=reference)
-    _notify(claim, "claim_paid")
+    _notify(claim, "claim_paid", actor=actor)
     process().send_message(
         claim=claim, name="fee_paid", payload={"reference": reference}, actor=actor
     )
@@ -359,7 +366,7 @@ def claim_visit_scheduled(
     events.claim_visit_scheduled_event(
         claim=claim, actor=actor, visit_date=visit_date, visit_time=visit_time, test_type=test_type
     )
-    _notify(claim, "visit_scheduled")
+    _notify(claim, "visit_scheduled", actor=actor)
     return claim
 
 
@@ -377,7 +384,7 @@ def claim_close(
     claim.save(update_fields=["outcome", "findings"])
     _end(claim, ClaimStatus.CLOSED, now)
     events.claim_closed_event(claim=claim, actor=actor, outcome=outcome)
-    _notify(claim, "claim_closed")
+    _notify(claim, "claim_closed", actor=actor)
     return claim
 
 

@@ -38,7 +38,11 @@ from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.notification import rules as message_rules
-from apps.meter_service.doctype.notification.services import message_render, sms_send
+from apps.meter_service.doctype.notification.services import (
+    EventOccurrence,
+    new_occurrence,
+    notification_dispatch,
+)
 from apps.meter_service.doctype.outbox.services import enqueue
 from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla.calendar import add_working_seconds
@@ -284,7 +288,13 @@ def _staff_text(complaint: Complaint, headline: str, text: str = "") -> tuple[st
 
 
 def _notify_complainant(complaint: Complaint, event: str) -> None:
-    enqueue(complaint_notify, complaint.pk, event, queue="notifications")
+    enqueue(
+        complaint_notify,
+        complaint.pk,
+        event,
+        occurrence=new_occurrence(),
+        queue="notifications",
+    )
 
 
 # --- filing --------------------------------------------------------------------------------
@@ -752,8 +762,9 @@ def sms_mobile(complaint: Complaint) -> str:
     return mobile if staff else subscriber.mobile
 
 
-def complaint_notify(complaint_id: int, event: str) -> None:
-    """Tell the complainant about a complaint's event by SMS and email (a job)."""
+def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> None:
+    """Send what the notification rules of a complaint's event say (a job): the shipped
+    rules tell the complainant by SMS and email."""
 
     complaint = (
         Complaint.objects.select_related("ticket__queue", "claim", "subscriber", "filed_by")
@@ -762,23 +773,28 @@ def complaint_notify(complaint_id: int, event: str) -> None:
     )
     if complaint is None:
         return
-    body = message_render(key=event, values=rules.message_values(complaint, event))
-    if body is None:
-        return
-    mobile = sms_mobile(complaint)
-    if mobile:
-        sms_send(to=mobile, body=body, template_key=event, claim=complaint.claim)
-    if complaint.contact_email:
-        with translation.override(settings.LANGUAGE_CODE):
-            subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
-        # Its own outbox row: this job's transaction holds no mail server's wait.
-        enqueue(
-            "send_email",
-            subject=subject,
-            body=body,
-            to=[complaint.contact_email],
-            queue="notifications",
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
+    notification_dispatch(
+        happened=EventOccurrence(
+            event=event,
+            # A job queued before the rules had no occurrence: it sends as a new one.
+            occurrence=f"complaint:{complaint.pk}:{event}:{occurrence or new_occurrence()}",
+            values=rules.message_values(complaint, event),
+            facts={
+                "topic": complaint.ticket.queue.slug,
+                "about_claim": complaint.claim_id is not None,
+                "has_email": bool(complaint.contact_email),
+                "assigned": complaint.ticket.assigned_to_id is not None,
+            },
+            subscriber_mobile=sms_mobile(complaint),
+            subscriber_email=complaint.contact_email,
+            claim=complaint.claim,
+            # The complaint's owner (the officer it is assigned to).
+            assignee_id=complaint.ticket.assigned_to_id,
+            subject=str(subject),
         )
+    )
 
 
 # Its effects are rows (the SMS and the email's outbox rows): one transaction with the job's

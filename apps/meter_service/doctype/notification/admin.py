@@ -1,11 +1,17 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
 from apps.meter_service.desk import sms_provider_warning
 from apps.meter_service.doctype.notification import rules, services
-from apps.meter_service.doctype.notification.models import InboundSms, MessageTemplate, SmsMessage
+from apps.meter_service.doctype.notification.models import (
+    InboundSms,
+    MessageTemplate,
+    NotificationRule,
+    SmsMessage,
+)
 from apps.meter_service.doctype.outbox.admin import report_requeued
 from apps.meter_service.sites import staff_site
 
@@ -129,3 +135,90 @@ class InboundSmsAdmin(LogAdmin):
     @admin.display(description=_("answer status"))
     def answer_status(self, obj) -> str:
         return obj.answer.get_status_display() if obj.answer_id else "—"
+
+
+class NotificationRuleForm(forms.ModelForm):
+    """A rule's form: texts keep the digits staff type; the condition's digits are made Latin
+    (outside quoted text) before the language checks it."""
+
+    class Meta:
+        model = NotificationRule
+        fields = [
+            "name",
+            "event",
+            "is_active",
+            "recipients",
+            "role",
+            "send_sms",
+            "send_email",
+            "condition",
+            "body_fa",
+            "body_en",
+        ]
+
+    def clean_condition(self) -> str:
+        return rules.normalize_condition(self.cleaned_data.get("condition") or "")
+
+
+@admin.register(NotificationRule, site=staff_site)
+class NotificationRuleAdmin(DocumentAdmin):
+    """Notification rules: what each process event sends, to whom, when. The service manager
+    and the system administrator edit them (their roles' permissions in the fixtures)."""
+
+    form = NotificationRuleForm
+    list_display = ["name", "event", "recipients", "send_sms", "send_email", "is_active"]
+    list_filter = ["event", "recipients", "is_active"]
+    search_fields = ["name", "body_fa", "body_en", "condition"]
+    fieldsets = [
+        (None, {"fields": ["name", "event", "is_active"]}),
+        (_("To whom and how"), {"fields": ["recipients", "role", "send_sms", "send_email"]}),
+        (_("When"), {"fields": ["condition"]}),
+        (_("Text"), {"fields": ["shipped_message", "body_fa", "body_en", "placeholders"]}),
+    ]
+    readonly_fields = ["shipped_message", "placeholders"]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.message_key:
+            # A shipped rule sends its template's text to the subscriber at its event.
+            readonly += ["event", "recipients", "role", "body_fa", "body_en"]
+        return readonly
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Switching a rule off stops it and keeps what it sent explainable.
+        return False
+
+    @admin.display(description=_("text from"))
+    def shipped_message(self, obj) -> str:
+        if obj is None or not obj.message_key:
+            return str(_("This rule's own texts below."))
+        return str(
+            _("The message template “%(message)s” (edit the text there).")
+            % {"message": rules.template_label(obj.message_key)}
+        )
+
+    @admin.display(description=_("placeholders"))
+    def placeholders(self, obj) -> str:
+        events = [obj.event] if obj is not None and obj.pk else list(rules.RULE_EVENTS)
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li>{}: <span dir="ltr">{}</span></li>',
+                (
+                    (
+                        rules.rule_event_label(event),
+                        ", ".join(
+                            f"{{{name}}}" for name in sorted(rules.PLACEHOLDERS.get(event, ()))
+                        ),
+                    )
+                    for event in events
+                ),
+            ),
+        )
+
+    def create_document(self, request, fields):
+        return services.notification_rule_create(actor=request.user, **fields)
+
+    def update_document(self, request, instance, fields):
+        return services.notification_rule_update(rule=instance, actor=request.user, **fields)

@@ -10,6 +10,11 @@ class NotificationErrorCode(StrEnum):
 
     ALWAYS_ACTIVE = "always_active"
     BAD_PLACEHOLDER = "bad_placeholder"
+    RULE_CONDITION = "rule_condition"
+    RULE_NO_CHANNEL = "rule_no_channel"
+    RULE_ROLE = "rule_role"
+    RULE_STAFF_SMS = "rule_staff_sms"
+    RULE_TEXT = "rule_text"
     SMS_MASKED = "sms_masked"
     SMS_NOT_FAILED = "sms_not_failed"
     TEMPLATE_KEY = "template_key"

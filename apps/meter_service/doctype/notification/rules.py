@@ -6,13 +6,15 @@ Pure functions: no queries, no writes.
 from __future__ import annotations
 
 import datetime
+import logging
 import string
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.core import identifiers
+from apps.meter_service.core import expressions, identifiers
 from apps.meter_service.core.display import code_text, format_rial, local_digits
 from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.core.jalali import format_date
@@ -33,6 +35,8 @@ TEST_RESULT = "test_result"
 METER_REPLACED = "meter_replaced"
 CORRECTION_APPROVED = "correction_approved"
 CLAIM_CLOSED = "claim_closed"
+# A claim's deadline is near (the process's SLA watch): for staff rules.
+SLA_AT_RISK = "sla_at_risk"
 OTP_CODE = "otp_code"
 COMPLAINT_FILED = "complaint_filed"
 COMPLAINT_ANSWERED = "complaint_answered"
@@ -63,6 +67,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     CLAIM_CLOSED: frozenset(
         {"tracking_code", "date", "outcome", "correction_amount", "fee_refund", "settlement"}
     ),
+    SLA_AT_RISK: frozenset({"tracking_code", "date"}),
     OTP_CODE: frozenset({"code", "minutes"}),
     COMPLAINT_FILED: frozenset({"complaint_code", "topic", "due", "date"}),
     COMPLAINT_ANSWERED: frozenset({"complaint_code", "topic", "date"}),
@@ -121,7 +126,9 @@ def inbound_intent(text: str) -> tuple[str, str]:
 
 def template_label(key: str) -> str:
     """Return a message's label; a key the code does not know shows as it is."""
-    return str(TEMPLATE_LABELS[key]) if key in TEMPLATE_LABELS else key
+    if key in TEMPLATE_LABELS:
+        return str(TEMPLATE_LABELS[key])
+    return str(RULE_EVENTS[key]) if key in RULE_EVENTS else key
 
 
 # A template for a key the code does not know yet may use any value some message is given.
@@ -328,6 +335,7 @@ def claim_values(
         TEST_RESULT: lambda: at,
         METER_REPLACED: lambda: at,
         CORRECTION_APPROVED: lambda: at,
+        SLA_AT_RISK: lambda: at,
     }.get(event, lambda: claim.filed_at)()
     values = {
         "tracking_code": format_tracking_code(claim.tracking_code, language=language),
@@ -369,3 +377,185 @@ def otp_values(*, code: str, ttl_seconds: int, language: str = "fa") -> dict[str
         "code": format_number(code, language=language),
         "minutes": format_number(minutes, language=language),
     }
+
+
+logger = logging.getLogger("meter_service.notifications")
+
+# --- notification rules: what a process event sends, to whom, when -------------------------
+
+# The process events a notification rule may react to, as staff read them in the desk.
+RULE_EVENTS: dict[str, Any] = {
+    CLAIM_FILED: _("Claim filed (fee to pay online or at a counter)"),
+    CLAIM_FILED_NEXT_BILL: _("Claim filed (fee on the next gas bill)"),
+    CLAIM_PAID: _("Claim paid"),
+    CLAIM_EXPIRED: _("Claim expired unpaid"),
+    CLAIM_NO_ACCESS: _("Claim ended: no access to the meter"),
+    VISIT_SCHEDULED: _("Test visit scheduled"),
+    ACCESS_NEEDED: _("Access to the meter needed"),
+    TEST_RESULT: _("Meter tested, with its verdict"),
+    METER_REPLACED: _("Meter replaced"),
+    CORRECTION_APPROVED: _("Bill correction approved"),
+    CLAIM_CLOSED: _("Claim closed"),
+    SLA_AT_RISK: _("Claim's deadline (SLA) at risk"),
+    COMPLAINT_FILED: _("Complaint filed"),
+    COMPLAINT_ANSWERED: _("Complaint answered"),
+    COMPLAINT_RESOLVED: _("Complaint resolved"),
+    COMPLAINT_REOPENED: _("Complaint reopened"),
+    COMPLAINT_CLOSED: _("Complaint closed"),
+}
+COMPLAINT_EVENTS = frozenset(
+    {COMPLAINT_FILED, COMPLAINT_ANSWERED, COMPLAINT_RESOLVED, COMPLAINT_REOPENED, COMPLAINT_CLOSED}
+)
+CLAIM_EVENTS = frozenset(RULE_EVENTS) - COMPLAINT_EVENTS
+
+# The facts a rule's condition may read at each event (missing ones are None at sending).
+CLAIM_FACTS = frozenset(
+    {
+        "status",
+        "channel",
+        "reason",
+        "customer_type",
+        "payment_method",
+        "total_fee",
+        "outcome",
+        "fee_outcome",
+        "by_staff",
+    }
+)
+EVENT_FACTS: dict[str, frozenset[str]] = {
+    CLAIM_FILED: frozenset({"pay_by"}),
+    ACCESS_NEEDED: frozenset({"access_by"}),
+    TEST_RESULT: frozenset({"verdict", "error_percent", "mpe", "stopped", "tampered"}),
+    METER_REPLACED: frozenset({"new_serial"}),
+    CORRECTION_APPROVED: frozenset({"correction_rial"}),
+    CLAIM_CLOSED: frozenset({"correction_rial"}),
+}
+COMPLAINT_FACTS = frozenset({"topic", "about_claim", "has_email", "assigned"})
+
+
+def condition_facts(event: str) -> frozenset[str]:
+    """The names a rule's condition may read at `event`."""
+    if event in COMPLAINT_EVENTS:
+        return COMPLAINT_FACTS
+    return CLAIM_FACTS | EVENT_FACTS.get(event, frozenset())
+
+
+def rule_event_label(event: str) -> str:
+    """An event's name as staff read it; an event the code does not know shows as it is."""
+    return str(RULE_EVENTS[event]) if event in RULE_EVENTS else event
+
+
+def normalize_condition(text: str) -> str:
+    """Trim a condition and make its Persian and Arabic-Indic digits Latin, outside quoted
+    text (a quoted value is compared as written)."""
+    out, quote = [], ""
+    for char in (text or "").strip():
+        if quote:
+            quote = "" if char == quote else quote
+            out.append(char)
+            continue
+        if char in "'\"":
+            quote = char
+        out.append(identifiers.normalize_digits(char))
+    return "".join(out)
+
+
+RECIPIENT_SUBSCRIBER = "subscriber"
+RECIPIENT_ROLE = "role"
+RECIPIENT_ASSIGNEE = "assignee"
+
+NO_CHANNEL_MESSAGE = _("Choose at least one way to send: SMS, email or both.")
+NO_ROLE_MESSAGE = _("Choose the role whose staff are told.")
+ROLE_NOT_WANTED_MESSAGE = _("A role is chosen only when the recipients are a role's staff.")
+STAFF_SMS_MESSAGE = _(
+    "Staff have no mobile on record: send staff an email (the SMS goes to subscribers only)."
+)
+BAD_CONDITION_MESSAGE = _("The condition is not allowed: %(error)s.")
+UNKNOWN_FACT_MESSAGE = _(
+    "The condition reads %(name)s, which this event does not give; it gives: %(allowed)s."
+)
+BODY_FA_REQUIRED_MESSAGE = _("Write the Persian text of the message.")
+
+
+def check_rule(
+    *,
+    event: str,
+    send_sms: bool,
+    send_email: bool,
+    recipients: str,
+    role: str,
+    condition: str,
+    body_fa: str,
+    body_en: str,
+) -> None:
+    """Refuse a rule that could not send: no channel, a role missing or not wanted, SMS to
+    staff, a condition outside the language or reading facts its event does not give, or a
+    text with placeholders its event is not given."""
+    errors: dict[str, list[ValidationError]] = {}
+
+    def add(field: str, message: Any, code: str, **params: str) -> None:
+        errors.setdefault(field, []).append(
+            ValidationError(message, code=code, params=params or None)
+        )
+
+    if not send_sms and not send_email:
+        add("send_sms", NO_CHANNEL_MESSAGE, NotificationErrorCode.RULE_NO_CHANNEL)
+    if recipients == RECIPIENT_ROLE and not role:
+        add("role", NO_ROLE_MESSAGE, NotificationErrorCode.RULE_ROLE)
+    if recipients != RECIPIENT_ROLE and role:
+        add("role", ROLE_NOT_WANTED_MESSAGE, NotificationErrorCode.RULE_ROLE)
+    if recipients != RECIPIENT_SUBSCRIBER and send_sms:
+        add("send_sms", STAFF_SMS_MESSAGE, NotificationErrorCode.RULE_STAFF_SMS)
+    if condition:
+        try:
+            used = expressions.names(condition)
+        except expressions.ExpressionError as exc:
+            add(
+                "condition",
+                BAD_CONDITION_MESSAGE,
+                NotificationErrorCode.RULE_CONDITION,
+                error=str(exc),
+            )
+        else:
+            allowed = condition_facts(event)
+            for name in sorted(used - allowed):
+                add(
+                    "condition",
+                    UNKNOWN_FACT_MESSAGE,
+                    NotificationErrorCode.RULE_CONDITION,
+                    name=name,
+                    allowed=", ".join(sorted(allowed)),
+                )
+    if not body_fa.strip():
+        add("body_fa", BODY_FA_REQUIRED_MESSAGE, NotificationErrorCode.RULE_TEXT)
+    allowed_values = PLACEHOLDERS.get(event, frozenset())
+    for field, text in (("body_fa", body_fa), ("body_en", body_en)):
+        for error in _placeholder_errors(text, allowed_values):
+            errors.setdefault(field, []).append(error)
+    if errors:
+        raise ValidationError(errors)
+
+
+# What evaluating a checked condition over an event's facts may raise (None compared with a
+# number, a missing key): the rule then does not send.
+CONDITION_FAILURES = (
+    expressions.ExpressionError,
+    ArithmeticError,
+    LookupError,
+    NameError,
+    TypeError,
+    ValueError,
+)
+
+
+def condition_holds(condition: str, facts: dict[str, Any]) -> bool:
+    """Whether a rule's condition holds over the event's facts (an empty one always does).
+    A condition that fails to evaluate (a comparison of None with a number, say) does not
+    hold: the rule sends nothing rather than something wrong."""
+    if not condition:
+        return True
+    try:
+        return bool(expressions.evaluate(condition, facts))
+    except CONDITION_FAILURES as exc:
+        logger.warning("notification condition failed", extra={"error": type(exc).__name__})
+        return False

@@ -21,11 +21,14 @@ import contextlib
 import datetime
 import json
 import logging
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -38,7 +41,14 @@ from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.notification import events, rules, selectors
 from apps.meter_service.doctype.notification.error_codes import NotificationErrorCode
-from apps.meter_service.doctype.notification.models import MessageTemplate, SmsMessage, SmsStatus
+from apps.meter_service.doctype.notification.models import (
+    MessageTemplate,
+    NotificationDispatch,
+    NotificationRule,
+    Recipients,
+    SmsMessage,
+    SmsStatus,
+)
 from apps.meter_service.doctype.outbox import services as outbox
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.outbox.services import PermanentError, enqueue
@@ -153,6 +163,8 @@ def message_templates_ensure_defaults(*, path: Path | str | None = None) -> list
                 is_active=fields.get("is_active", True),
             )
             created.append(fields["key"])
+    # The shipped rules send these texts: they come with them.
+    notification_rules_ensure_defaults()
     return created
 
 
@@ -490,26 +502,245 @@ def sms_tell_old_mobile(*, subscriber: Subscriber, old_mobile: str) -> SmsMessag
     return sms_send(to=old_mobile, body=body, template_key=rules.MOBILE_CHANGED)
 
 
+# --- notification rules -------------------------------------------------------------------
+
+RULES_FIXTURE = "0005_notification_rules.json"
+RULE_MODEL = "meter_service.notificationrule"
+EDITABLE_RULE_FIELDS = (
+    "name",
+    "event",
+    "send_sms",
+    "send_email",
+    "recipients",
+    "role",
+    "condition",
+    "body_fa",
+    "body_en",
+    "is_active",
+)
+
+
+def _rule_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(EDITABLE_RULE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    if "condition" in fields:
+        fields = {**fields, "condition": rules.normalize_condition(fields["condition"] or "")}
+    return fields
+
+
+@transaction.atomic
+def notification_rule_create(*, actor: Actor = None, **fields: Any) -> NotificationRule:
+    """Add a rule after checking its channels, recipients, condition and texts."""
+    rule = NotificationRule(**_rule_fields(fields))
+    rule.full_clean()
+    rule.save()
+    events.notification_rule_created_event(rule=rule, actor=actor)
+    return rule
+
+
+@transaction.atomic
+def notification_rule_update(
+    *, rule: NotificationRule, actor: Actor = None, **fields: Any
+) -> NotificationRule:
+    """Change a rule; a shipped rule keeps its message (its text is the template's)."""
+    fields = _rule_fields(fields)
+    rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
+    before = {name: getattr(rule, name) for name in fields}
+    for name, value in fields.items():
+        setattr(rule, name, value)
+    changes = changed_fields(rule, before)
+    if not changes:
+        return rule
+    rule.full_clean()
+    rule.save(update_fields=[*changes, "updated_at"])
+    events.notification_rule_updated_event(rule=rule, actor=actor, changes=changes)
+    return rule
+
+
+def notification_rules_ensure_defaults(*, path: Path | str | None = None) -> list[str]:
+    """Create the shipped rules that are missing (by their message key); return the keys.
+
+    The shipped rules (fixtures/0005_notification_rules.json) send what a subscriber hears
+    about their claim and complaint, each with its message template's text. A rule that
+    exists is left as staff set it (switched off, say), as with the templates."""
+    path = Path(path) if path else Path(settings.FIXTURE_DIRS[0]) / RULES_FIXTURE
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    created = []
+    with transaction.atomic():
+        existing = set(
+            NotificationRule.objects.exclude(message_key="").values_list("message_key", flat=True)
+        )
+        for row in rows:
+            fields = row["fields"]
+            if row.get("model") != RULE_MODEL or fields["message_key"] in existing:
+                continue
+            rule = NotificationRule(**fields)
+            rule.full_clean()
+            rule.save()
+            created.append(fields["message_key"])
+    return created
+
+
+@dataclass(frozen=True)
+class EventOccurrence:
+    """One occurrence of a process event, as the rules see it.
+
+    `occurrence` names it (a retried job carries the same name, so it sends once); `values`
+    fill the texts' placeholders; `facts` are what conditions read; the subscriber's mobile
+    and email, the staff member who did the step, and the email's subject complete it."""
+
+    event: str
+    occurrence: str
+    values: dict[str, str]
+    facts: dict[str, Any]
+    subscriber_mobile: str = ""
+    subscriber_email: str = ""
+    claim: Claim | None = None
+    assignee_id: int | None = None
+    subject: str = ""
+
+
+def _rule_text(rule: NotificationRule, values: dict[str, str], language: str) -> str | None:
+    if rule.message_key:
+        return message_render(key=rule.message_key, values=values, language=language)
+    text = rule.body_fa if language.startswith("fa") else rule.body_en or rule.body_fa
+    try:
+        return rules.render(text, values)
+    except (KeyError, IndexError, ValueError):
+        logger.error("notification rule needs values it was not given", extra={"rule": rule.pk})
+        return None
+
+
+def _staff_emails(rule: NotificationRule, happened: EventOccurrence) -> list[str]:
+    users = User.objects.filter(is_active=True).exclude(email="")
+    if rule.recipients == Recipients.ROLE:
+        users = users.filter(groups__name=rule.role)
+    elif happened.assignee_id is not None:
+        users = users.filter(pk=happened.assignee_id)
+    else:
+        return []
+    return sorted(set(users.values_list("email", flat=True)))
+
+
+def _send_rule(rule: NotificationRule, happened: EventOccurrence, body: str) -> SmsMessage | None:
+    sms = None
+    if rule.recipients == Recipients.SUBSCRIBER:
+        if rule.send_sms and happened.subscriber_mobile:
+            sms = sms_send(
+                to=happened.subscriber_mobile,
+                body=body,
+                template_key=happened.event,
+                claim=happened.claim,
+            )
+        emails = [happened.subscriber_email] if happened.subscriber_email else []
+    else:
+        emails = _staff_emails(rule, happened)
+    if rule.send_email and emails:
+        # Its own outbox row: the caller's transaction holds no mail server's wait.
+        enqueue(
+            "send_email",
+            subject=happened.subject or rules.rule_event_label(happened.event),
+            body=body,
+            to=emails,
+            queue=QUEUE,
+        )
+    return sms
+
+
+def notification_dispatch(*, happened: EventOccurrence) -> list[SmsMessage]:
+    """Send what the active rules of the event say, each once per occurrence; return the
+    SMS of this occurrence (sent now or by an earlier run of the same job).
+
+    Runs in a job after the event's transaction committed. A rule whose condition does not
+    hold, or whose message template is switched off, sends nothing."""
+    language = settings.LANGUAGE_CODE
+    found: list[SmsMessage] = []
+    for rule in NotificationRule.objects.filter(event=happened.event, is_active=True).order_by(
+        "pk"
+    ):
+        done = NotificationDispatch.objects.filter(
+            rule=rule, occurrence=happened.occurrence
+        ).first()
+        if done is not None:
+            if done.sms is not None:
+                found.append(done.sms)
+            continue
+        if not rules.condition_holds(rule.condition, happened.facts):
+            continue
+        body = _rule_text(rule, happened.values, language)
+        if body is None:
+            continue
+        sms = _send_rule(rule, happened, body)
+        NotificationDispatch.objects.create(rule=rule, occurrence=happened.occurrence, sms=sms)
+        if sms is not None:
+            found.append(sms)
+    return found
+
+
+def new_occurrence() -> str:
+    """A name for one occurrence of an event, carried by its job's arguments."""
+    return uuid.uuid4().hex
+
+
 # --- what the events of a claim send ------------------------------------------------------
 
 
-def notify_claim(*, claim_id: int, event: str, facts: dict | None = None) -> SmsMessage | None:
-    """Text the claim's contact mobile about an event; None when the event sends nothing.
+def _claim_facts(claim: Claim, event: str, facts: dict[str, Any]) -> dict[str, Any]:
+    known: dict[str, Any] = dict.fromkeys(rules.condition_facts(event))
+    known.update({name: facts.get(name) for name in rules.EVENT_FACTS.get(event, ())})
+    known.update(
+        status=claim.status,
+        channel=claim.channel,
+        reason=claim.reason,
+        customer_type=claim.customer_type,
+        payment_method=claim.payment_method,
+        total_fee=claim.total_fee,
+        outcome=claim.outcome,
+        fee_outcome=claim.fee_outcome,
+        by_staff=facts.get("actor_id") is not None,
+    )
+    if event == rules.CLAIM_CLOSED:
+        known["correction_rial"] = int((claim.findings or {}).get("correction_rial") or 0)
+    return known
 
-    Runs as a job after the claim's transaction commits. The text is the Persian template of
-    the event, with Persian digits, the amount in Rial with separators and the tracking code
-    grouped for reading aloud. `facts` are what the process knew at the step that caused
-    the event (a verdict, a new serial, a correction, a deadline): see rules.claim_values.
+
+def notify_claim(*, claim_id: int, event: str, facts: dict | None = None) -> SmsMessage | None:
+    """Send what the notification rules of a claim's event say; return the subscriber's SMS
+    (None when the event sends none).
+
+    Runs as a job after the claim's transaction commits. The shipped rules text the claim's
+    contact mobile the Persian template of the event, with Persian digits, the amount in
+    Rial with separators and the tracking code grouped for reading aloud. `facts` are what
+    the process knew at the step that caused the event (a verdict, a new serial, a
+    correction, a deadline; see rules.claim_values), its occurrence and who did it.
     """
+    facts = facts or {}
     claim = Claim.objects.filter(pk=claim_id).first()
     if claim is None:
         logger.warning("claim to notify not found", extra={"claim": claim_id, "event": event})
         return None
     if event in ONCE_PER_CLAIM:
+        occurrence = f"claim:{claim.pk}:{event}"
+        # Sent before the rules kept their own record (a job queued before the upgrade).
         earlier = selectors.sms_for_claim(claim=claim).filter(template_key=event).first()
-        if earlier is not None:
+        if (
+            earlier is not None
+            and not NotificationDispatch.objects.filter(occurrence=occurrence).exists()
+        ):
             return earlier
-    body = message_render(key=event, values=rules.claim_values(claim, event, facts=facts))
-    if body is None:
-        return None
-    return sms_send(to=claim.contact_mobile, body=body, template_key=event, claim=claim)
+    else:
+        occurrence = f"claim:{claim.pk}:{event}:{facts.get('occurrence') or new_occurrence()}"
+    sent = notification_dispatch(
+        happened=EventOccurrence(
+            event=event,
+            occurrence=occurrence,
+            values=rules.claim_values(claim, event, language=settings.LANGUAGE_CODE, facts=facts),
+            facts=_claim_facts(claim, event, facts),
+            subscriber_mobile=claim.contact_mobile,
+            claim=claim,
+            assignee_id=facts.get("actor_id"),
+            subject=f"{rules.rule_event_label(event)}: {claim.tracking_code}",
+        )
+    )
+    return sent[0] if sent else None

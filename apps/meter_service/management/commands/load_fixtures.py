@@ -15,6 +15,10 @@ SEEDED_BY_SERVICE = {
     "0002_message_templates.json": (
         "apps.meter_service.doctype.notification.services.message_templates_ensure_defaults"
     ),
+    # The shipped notification rules: staff switch them off or on, which a reload keeps.
+    "0005_notification_rules.json": (
+        "apps.meter_service.doctype.notification.services.notification_rules_ensure_defaults"
+    ),
     # Holidays are kept in Jalali dates in a CSV; the service converts them.
     "0003_holidays_1405.csv": "apps.meter_service.doctype.sla.services.holidays_load",
     # Complaint topics are helpdesk queues; staff set their owners in the desk.
