@@ -9,8 +9,11 @@ from django.urls import reverse
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
+from apps.meter_service.doctype.saved_list.models import ScheduledReport
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.permissions import Role
+from apps.meter_service.sites import staff_site
 
 MASTER = {"subscriber", "meter", "meterinstallation", "counteroffice"}
 FIELD_WORK = {"subscriber", "meter", "meterinstallation"}
@@ -57,6 +60,11 @@ for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
 CAN_VIEW[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 CAN_ADD[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 PAGES += ["complaint", "queue"]
+# Scheduled reports (lists mailed on a schedule): the manager and the administrator.
+for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"scheduledreport"}
+    CAN_ADD[_role] |= {"scheduledreport"}
+PAGES += ["scheduledreport"]
 
 
 def billing_documents(subscriber) -> dict:
@@ -133,6 +141,7 @@ def documents(installed, make_office, make_claim, tariffs):
         "user": User.objects.create_user("someone"),
         "group": Group.objects.get(name=Role.TECHNICIAN),
         **billing_documents(installed.subscriber),
+        "scheduledreport": ScheduledReport.objects.create(name="daily"),
     }
 
 
@@ -157,6 +166,30 @@ def test_desk_role_pages(client, make_user, documents, role):
             assert client.get(url).status_code == expected, (model, "change")
 
 
+# Every list's export and saved views (list_tools.py): whoever may see the list, nobody else.
+# (The lists built on Django's own admin, not the desk's DocumentAdmin, have none: the users,
+# groups, agencies, API tokens, the audit trail and the inbox.)
+_WITH_TOOLS = {
+    model._meta.model_name
+    for model, model_admin in staff_site._registry.items()
+    if isinstance(model_admin, ListToolsMixin)
+}
+LIST_TOOL_PAGES = [m for m in PAGES if m in _WITH_TOOLS]
+
+
+@pytest.mark.parametrize("role", sorted(CAN_VIEW))
+def test_desk_role_list_exports(client, make_user, documents, role):
+    client.force_login(make_user(role))
+    for model in LIST_TOOL_PAGES:
+        expected = 200 if model in CAN_VIEW[role] else 403
+        export = reverse(f"admin:{_app(model)}_{model}_list_export", args=["csv"])
+        assert client.get(export).status_code == expected, (model, "export")
+        columns = reverse(f"admin:{_app(model)}_{model}_list_columns")
+        assert client.post(columns, {"reset": "1"}).status_code == (
+            302 if expected == 200 else 403
+        ), (model, "columns")
+
+
 @pytest.mark.parametrize("role", OUTSIDE_ROLES)
 def test_outside_roles_never_reach_the_desk(client, make_user, documents, role):
     user = make_user(role, is_staff=True)  # even a wrongly flagged account stays out
@@ -164,6 +197,7 @@ def test_outside_roles_never_reach_the_desk(client, make_user, documents, role):
     login = reverse("admin:login")
     urls = [reverse("admin:index")]
     urls += [reverse(f"admin:{_app(m)}_{m}_changelist") for m in PAGES]
+    urls += [reverse(f"admin:{_app(m)}_{m}_list_export", args=["csv"]) for m in LIST_TOOL_PAGES]
     urls += [reverse("admin:meter_service_subscriber_change", args=[documents["subscriber"].pk])]
     for url in urls:
         response = client.get(url)
