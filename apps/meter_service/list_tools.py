@@ -79,6 +79,9 @@ def cell(value: Any) -> Any:
     yes/no in words, HTML as its text."""
     if value is None:
         return ""
+    if isinstance(value, tuple) and len(value) == 2:
+        # A badge column (unfold's display(label=...)) gives (its key, the text shown).
+        return cell(value[1])
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, int | float | Decimal):
