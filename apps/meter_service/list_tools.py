@@ -43,7 +43,7 @@ from apps.meter_service.permissions import DESK_ROLES, role_label
 
 SESSION_KEY = "meter_list_columns"
 # Names of fields never offered as extra columns, whatever their type.
-_SECRET_PARTS = ("hash", "secret", "password", "token", "key", "payload")
+_SECRET_PARTS = ("hash", "secret", "pass", "token", "key", "payload", "otp")
 _PLAIN_FIELDS = (
     models.CharField,
     models.IntegerField,

@@ -275,3 +275,10 @@ def test_the_claims_list_exports_as_shown(client, make_user, make_claim):
     assert len(rows) == 2
     text = ",".join(rows[1])
     assert str(claim.get_status_display()) in text and "('" not in text
+
+
+def test_no_secret_is_offered_as_a_column(client, make_user):
+    client.force_login(make_user(Role.SYSTEM_ADMIN))
+    page = client.get(reverse("admin:helpdesk_queue_changelist"))
+    names = {c["name"] for c in page.context["list_tools"]["columns"]}
+    assert "email_box_pass" not in names and "email_box_host" in names

@@ -161,3 +161,13 @@ def test_the_manager_sets_up_a_report_in_the_desk(client, world):
         {"name": "x", "frequency": "daily", "hour": "25", "file_format": "csv"},
     )
     assert bad.status_code == 200 and not ScheduledReport.objects.filter(name="x").exists()
+
+
+def test_deleting_a_report_is_audited(client, world):
+    report = world["report"]
+    client.force_login(world["manager"])
+    url = reverse("admin:meter_service_scheduledreport_delete", args=[report.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not ScheduledReport.objects.exists()
+    event = DocumentEvent.objects.get(event_type=SavedListEvents.REPORT_DELETED)
+    assert event.actor == world["manager"] and event.parameters["name"] == "دفترها"

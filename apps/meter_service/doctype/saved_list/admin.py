@@ -75,3 +75,10 @@ class ScheduledReportAdmin(DocumentAdmin):
 
     def save_model(self, request, obj: Any, form, change) -> None:
         services.scheduled_report_save(actor=request.user, report=obj, changed=form.changed_data)
+
+    def delete_model(self, request, obj: Any) -> None:
+        services.scheduled_report_delete(actor=request.user, report=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for report in queryset:
+            services.scheduled_report_delete(actor=request.user, report=report)

@@ -11,4 +11,5 @@ class SavedListEvents(models.TextChoices):
     LIST_VIEW_DELETED = "list_view_deleted", _("List view deleted")
     LIST_EXPORTED = "list_exported", _("List exported")
     REPORT_SCHEDULED = "report_scheduled", _("Scheduled report saved")
+    REPORT_DELETED = "report_deleted", _("Scheduled report deleted")
     REPORT_SENT = "report_sent", _("Scheduled report sent")

@@ -133,6 +133,20 @@ def scheduled_report_save(
     return report
 
 
+def scheduled_report_delete(*, actor: User, report: ScheduledReport) -> None:
+    """Delete a scheduled report (its deliveries go with it), audited."""
+    if not may_manage_scheduled_reports(actor):
+        raise PermissionDenied(_("Only the service manager sets up scheduled reports."))
+    with transaction.atomic():
+        record_event(
+            document=report,
+            event_type=SavedListEvents.REPORT_DELETED,
+            actor=actor,
+            parameters={"name": report.name, "saved_list": report.saved_list_id},
+        )
+        report.delete()
+
+
 def delivery_claim(
     *, report: ScheduledReport, period: str, recipient: User, rows: int
 ) -> ScheduledReportDelivery | None:
