@@ -88,9 +88,6 @@ class DeskFormFieldsMixin:
         return field
 
 
-_shown_column = list_tools.shown_column
-
-
 class DocumentAdmin(list_tools.ListToolsMixin, DeskFormFieldsMixin, ModelAdmin):
     """Base of every document's admin.
 
@@ -232,11 +229,7 @@ class DocumentAdmin(list_tools.ListToolsMixin, DeskFormFieldsMixin, ModelAdmin):
             self.admin_site.admin_view(require_POST(self.reveal_view)),
             name=f"{self.opts.app_label}_{self.opts.model_name}_reveal",
         )
-        return [reveal, *self.list_tools_urls(), *super().get_urls()]
-
-    def changelist_view(self, request, extra_context=None):
-        extra = {"list_tools": self.list_tools_context(request), **(extra_context or {})}
-        return super().changelist_view(request, extra)
+        return [reveal, *super().get_urls()]
 
     def reveal_view(self, request, object_id, field):
         """Show one personal field in full to a role allowed to reveal it, and record who saw
@@ -283,7 +276,7 @@ class DocumentAdmin(list_tools.ListToolsMixin, DeskFormFieldsMixin, ModelAdmin):
         masked for a viewer who sees them so, dates in the active calendar."""
         columns = []
         masked = self._masked_columns(request, on_form=False)
-        for name in super().get_list_display(request):
+        for name in self.own_list_display(request):
             key = list_tools.column_key(name)
             if isinstance(name, str) and name in masked:
                 columns.append((masked[name], key))
@@ -291,15 +284,6 @@ class DocumentAdmin(list_tools.ListToolsMixin, DeskFormFieldsMixin, ModelAdmin):
             field = self._date_field(name)
             columns.append((_date_column(field) if field is not None else name, key))
         return columns
-
-    def get_list_display(self, request):
-        own = {key: item for item, key in self.all_list_display(request)}
-        if list_tools.chosen_columns(self, request) is None:
-            return list(own.values())
-        return [
-            own[column.name] if column.name in own else _shown_column(column)
-            for column in list_tools.shown_columns(self, request)
-        ]
 
     def _date_field(self, name):
         if not isinstance(name, str):

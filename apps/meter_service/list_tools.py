@@ -26,7 +26,7 @@ from django.contrib.admin.utils import label_for_field, lookup_field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import capfirst
@@ -272,7 +272,7 @@ def shown_column(column: Column) -> Callable[[models.Model], Any]:
     def value(obj: models.Model) -> Any:
         return column.value(obj)
 
-    value.short_description = column.header  # type: ignore[attr-defined]
+    value.short_description = column.header  # type: ignore[attr-defined]  # admin's display
     value.__name__ = column.name
     return value
 
@@ -280,8 +280,16 @@ def shown_column(column: Column) -> Callable[[models.Model], Any]:
 # --- the list page's controls ---------------------------------------------------------------
 
 
+def _tools_url(model_admin: Any, name: str, *args: object) -> str:
+    """The URL of one of the admin's pages ("changelist", "list_export", ...)."""
+    opts = model_admin.opts
+    return reverse(
+        f"{model_admin.admin_site.name}:{opts.app_label}_{opts.model_name}_{name}", args=args
+    )
+
+
 def _back(model_admin: Any, query: str) -> HttpResponseRedirect:
-    url = model_admin.page_url("changelist")
+    url = _tools_url(model_admin, "changelist")
     return HttpResponseRedirect(f"{url}?{query}" if query else url)
 
 
@@ -294,15 +302,46 @@ def _error_text(error: ValidationError) -> str:
 
 
 class ListToolsMixin:
-    """The desk list's saved views, column choice and exports, for every DocumentAdmin."""
+    """A desk list's saved views, column choice and exports: a mixin before ModelAdmin (every
+    DocumentAdmin has it; another admin of the desk may take it on as it is)."""
+
+    # What ModelAdmin, which comes after this mixin, provides.
+    opts: Any
+    admin_site: Any
+    has_view_or_change_permission: Callable[..., bool]
+    get_changelist_instance: Callable[..., Any]
 
     list_before_template = "meter_service/desk/list_tools.html"
     # Plain fields a user may add as columns; None: the model's plain fields (extra_field_names).
     list_extra_fields: tuple[str, ...] | None = None
 
+    def all_list_display(self, request: HttpRequest) -> list[tuple[Any, str]]:
+        """The list's own columns as (what list_display names, its key)."""
+        return [(item, column_key(item)) for item in self.own_list_display(request)]
+
+    def own_list_display(self, request: HttpRequest) -> list[Any]:
+        """The admin's list_display, before the user's choice."""
+        return list(super().get_list_display(request))  # type: ignore[misc]  # ModelAdmin's, after the mixin
+
+    def get_list_display(self, request: HttpRequest) -> list[Any]:
+        own = {key: item for item, key in self.all_list_display(request)}
+        if chosen_columns(self, request) is None:
+            return list(own.values())
+        return [
+            own[column.name] if column.name in own else shown_column(column)
+            for column in shown_columns(self, request)
+        ]
+
+    def get_urls(self) -> list[Any]:
+        return [*self.list_tools_urls(), *super().get_urls()]  # type: ignore[misc]  # ModelAdmin's, after the mixin
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        extra = {"list_tools": self.list_tools_context(request), **(extra_context or {})}
+        return super().changelist_view(request, extra)  # type: ignore[misc]  # ModelAdmin's
+
     def list_tools_urls(self) -> list[Any]:
-        admin_site: Any = self.admin_site  # type: ignore[attr-defined]
-        opts: Any = self.opts  # type: ignore[attr-defined]
+        admin_site: Any = self.admin_site
+        opts: Any = self.opts
         prefix = f"{opts.app_label}_{opts.model_name}"
         view = admin_site.admin_view
         return [
@@ -332,12 +371,12 @@ class ListToolsMixin:
         ]
 
     def _require_list(self, request: HttpRequest) -> None:
-        if not self.has_view_or_change_permission(request):  # type: ignore[attr-defined]
+        if not self.has_view_or_change_permission(request):
             raise PermissionDenied
 
     def list_tools_context(self, request: HttpRequest) -> dict[str, Any]:
         """What the list page's tools show: the views, the columns, the export links."""
-        opts: Any = self.opts  # type: ignore[attr-defined]
+        opts: Any = self.opts
         query = rules.clean_query(request.GET.urlencode())
         shown = {c.name for c in shown_columns(self, request)}
         user: Any = request.user
@@ -357,8 +396,8 @@ class ListToolsMixin:
                     "name": v.name,
                     "mine": v.owner_id == user.pk,
                     "shared_role": role_label(v.shared_role) if v.shared_role else "",
-                    "apply_url": self.page_url("list_apply", v.pk),  # type: ignore[attr-defined]
-                    "delete_url": self.page_url("list_delete", v.pk),  # type: ignore[attr-defined]
+                    "apply_url": _tools_url(self, "list_apply", v.pk),
+                    "delete_url": _tools_url(self, "list_delete", v.pk),
                 }
                 for v in views
             ],
@@ -367,10 +406,10 @@ class ListToolsMixin:
                 for role in sorted(DESK_ROLES)
                 if services.may_share_with(user, role)
             ],
-            "save_url": self.page_url("list_save"),  # type: ignore[attr-defined]
-            "columns_url": self.page_url("list_columns"),  # type: ignore[attr-defined]
-            "export_csv": self.page_url("list_export", "csv") + suffix,  # type: ignore[attr-defined]
-            "export_xlsx": self.page_url("list_export", "xlsx") + suffix,  # type: ignore[attr-defined]
+            "save_url": _tools_url(self, "list_save"),
+            "columns_url": _tools_url(self, "list_columns"),
+            "export_csv": _tools_url(self, "list_export", "csv") + suffix,
+            "export_xlsx": _tools_url(self, "list_export", "xlsx") + suffix,
             "limit": local_digits(rules.export_row_limit()),
         }
 
@@ -381,7 +420,7 @@ class ListToolsMixin:
             raise Http404(_("No such export format."))
         query = rules.clean_query(request.GET.urlencode())
         try:
-            changelist = self.get_changelist_instance(request)  # type: ignore[attr-defined]
+            changelist = self.get_changelist_instance(request)
         except IncorrectLookupParameters:
             messages.error(request, _("The list's filters are not valid; nothing was exported."))
             return _back(self, "")
@@ -397,7 +436,7 @@ class ListToolsMixin:
                 % {"count": local_digits(over.count), "limit": local_digits(over.limit)},
             )
             return _back(self, query)
-        opts: Any = self.opts  # type: ignore[attr-defined]
+        opts: Any = self.opts
         user: Any = request.user
         services.list_export_record(
             actor=user,
@@ -434,7 +473,7 @@ class ListToolsMixin:
     def list_save_view(self, request: HttpRequest) -> HttpResponse:
         """Save the list's current filters and columns as a view of the user's."""
         self._require_list(request)
-        opts: Any = self.opts  # type: ignore[attr-defined]
+        opts: Any = self.opts
         query = _posted_query(request)
         user: Any = request.user
         try:
@@ -455,7 +494,7 @@ class ListToolsMixin:
         return _back(self, query)
 
     def _view_of_list(self, request: HttpRequest, pk: int) -> SavedList:
-        opts: Any = self.opts  # type: ignore[attr-defined]
+        opts: Any = self.opts
         user: Any = request.user
         view = selectors.saved_list_visible(user, pk)
         if view is None or (view.app_label, view.model_name) != (opts.app_label, opts.model_name):

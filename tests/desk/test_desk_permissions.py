@@ -167,8 +167,8 @@ def test_desk_role_pages(client, make_user, documents, role):
 
 
 # Every list's export and saved views (list_tools.py): whoever may see the list, nobody else.
-# (The lists built on Django's own admin, not the desk's DocumentAdmin, have none: the users,
-# groups, agencies, API tokens, the audit trail and the inbox.)
+# (Those of DocumentAdmin and the audit trail; the users, groups, agencies, API tokens and the
+# inbox have none.)
 _WITH_TOOLS = {
     model._meta.model_name
     for model, model_admin in staff_site._registry.items()
