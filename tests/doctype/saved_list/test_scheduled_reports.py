@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from apps.meter_service import scheduled_reports
+from apps.meter_service import jobs, scheduled_reports
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.saved_list.events import SavedListEvents
 from apps.meter_service.doctype.saved_list.models import (
@@ -171,3 +171,11 @@ def test_deleting_a_report_is_audited(client, world):
     assert not ScheduledReport.objects.exists()
     event = DocumentEvent.objects.get(event_type=SavedListEvents.REPORT_DELETED)
     assert event.actor == world["manager"] and event.parameters["name"] == "دفترها"
+
+
+def test_the_scheduler_runs_the_job(world, settings):
+    paths = [job["path"] for job in settings.METER_PERIODIC_JOBS]
+    assert "apps.meter_service.jobs.scheduled_reports_send" in paths
+    ScheduledReport.objects.update(hour=0)  # due whenever the test runs
+    assert jobs.scheduled_reports_send()["sent"] == 2
+    assert jobs.scheduled_reports_send()["sent"] == 0

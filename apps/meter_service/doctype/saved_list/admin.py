@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service import permissions
 from apps.meter_service.admin_base import DocumentAdmin, ReadOnlyInline
@@ -26,8 +27,9 @@ class DeliveryInline(ReadOnlyInline):
 
 @admin.register(ScheduledReport, site=staff_site)
 class ScheduledReportAdmin(DocumentAdmin):
-    list_display = ("name", "saved_list", "frequency", "hour", "file_format", "active")
+    list_display = ("name", "source", "frequency", "hour", "file_format", "active")
     list_filter = ("active", "frequency")
+    list_select_related = ("saved_list",)
     search_fields = ("name",)
     fields = (
         "name",
@@ -41,6 +43,10 @@ class ScheduledReportAdmin(DocumentAdmin):
     )
     filter_horizontal = ("recipients",)
     inlines = [DeliveryInline]
+
+    @admin.display(description=_("saved list"), ordering="saved_list__name")
+    def source(self, obj: ScheduledReport) -> str:
+        return obj.saved_list.name if obj.saved_list else str(_("Service dashboard"))
 
     def _may(self, request) -> bool:
         return permissions.may_manage_scheduled_reports(request.user)
