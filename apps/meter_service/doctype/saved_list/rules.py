@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from apps.meter_service.doctype.saved_list.error_codes import SavedListErrorCode
+
 # A list page's own parameters that are no filter: the page number, the popup markers and
 # the desk's error flag. Dropped from a saved view's query.
 NOT_FILTERS = frozenset({"p", "_popup", "_to_field", "e", "_changelist_filters"})
@@ -25,9 +27,13 @@ def export_row_limit() -> int:
 def clean_name(name: str) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise ValidationError(_("Give the view a name."), code="name_required")
+        raise ValidationError(
+            _("Give the view a name."), code=SavedListErrorCode.VIEW_NAME_REQUIRED
+        )
     if len(name) > 80:
-        raise ValidationError(_("A view's name is at most 80 characters."), code="name_too_long")
+        raise ValidationError(
+            _("A view's name is at most 80 characters."), code=SavedListErrorCode.VIEW_NAME_TOO_LONG
+        )
     return name
 
 
@@ -41,16 +47,24 @@ def clean_columns(chosen: list[str], allowed: list[str]) -> list[str]:
     """The chosen columns in the list's order; an unknown name is refused, none is an error."""
     unknown = [name for name in chosen if name not in allowed]
     if unknown:
-        raise ValidationError(_("No such column: %(name)s."), params={"name": unknown[0]})
+        raise ValidationError(
+            _("No such column: %(name)s."),
+            params={"name": unknown[0]},
+            code=SavedListErrorCode.VIEW_UNKNOWN_COLUMN,
+        )
     columns = [name for name in allowed if name in chosen]
     if not columns:
-        raise ValidationError(_("Choose at least one column."), code="no_columns")
+        raise ValidationError(
+            _("Choose at least one column."), code=SavedListErrorCode.VIEW_NO_COLUMNS
+        )
     return columns
 
 
 def clean_hour(hour: int) -> int:
     if not 0 <= hour <= 23:
-        raise ValidationError(_("The hour is from 0 to 23."), code="bad_hour")
+        raise ValidationError(
+            _("The hour is from 0 to 23."), code=SavedListErrorCode.REPORT_BAD_HOUR
+        )
     return hour
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.saved_list import rules
+from apps.meter_service.doctype.saved_list.error_codes import SavedListErrorCode
 from apps.meter_service.doctype.saved_list.events import SavedListEvents
 from apps.meter_service.doctype.saved_list.models import (
     SavedList,
@@ -49,7 +50,10 @@ def saved_list_save(
     name = rules.clean_name(name)
     chosen = rules.clean_columns(columns, allowed_columns) if columns else []
     if shared_role and not may_share_with(actor, shared_role):
-        raise ValidationError(_("You may not share a view with that role."), code="bad_role")
+        raise ValidationError(
+            _("You may not share a view with that role."),
+            code=SavedListErrorCode.VIEW_ROLE_NOT_ALLOWED,
+        )
     with transaction.atomic():
         view, created = SavedList.objects.update_or_create(
             owner=actor,
