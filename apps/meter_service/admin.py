@@ -18,6 +18,7 @@ from apps.meter_service.doctype.notification import admin as notification_admin 
 from apps.meter_service.doctype.outbox import admin as outbox_admin  # noqa: F401
 from apps.meter_service.doctype.payment import admin as payment_admin  # noqa: F401
 from apps.meter_service.doctype.rule_setting import admin as rule_setting_admin  # noqa: F401
+from apps.meter_service.doctype.saved_list import admin as saved_list_admin  # noqa: F401
 from apps.meter_service.doctype.sla import admin as sla_admin  # noqa: F401
 from apps.meter_service.doctype.subscriber import admin as subscriber_admin  # noqa: F401
 from apps.meter_service.doctype.work_order import admin as work_order_admin  # noqa: F401

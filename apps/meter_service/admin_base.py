@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.widgets import UnfoldAdminTextInputWidget
 
-from apps.meter_service import permissions, privacy
+from apps.meter_service import list_tools, permissions, privacy
 from apps.meter_service.audit.history import document_events, history_rows
 from apps.meter_service.core import formfields
 from apps.meter_service.core.desk_widgets import JalaliDateInput
@@ -88,7 +88,7 @@ class DeskFormFieldsMixin:
         return field
 
 
-class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
+class DocumentAdmin(list_tools.ListToolsMixin, DeskFormFieldsMixin, ModelAdmin):
     """Base of every document's admin.
 
     Lists go through the record rules; saves go through the document's services (so the
@@ -271,15 +271,18 @@ class DocumentAdmin(DeskFormFieldsMixin, ModelAdmin):
         # them as stored (the same normaliser as the office's list and the API's filter).
         return super().get_search_results(request, queryset, normalize_search(search_term))
 
-    def get_list_display(self, request):
+    def all_list_display(self, request) -> list[tuple[Any, str]]:
+        """The list's own columns as (what list_display names, its key): personal fields
+        masked for a viewer who sees them so, dates in the active calendar."""
         columns = []
         masked = self._masked_columns(request, on_form=False)
-        for name in super().get_list_display(request):
+        for name in self.own_list_display(request):
+            key = list_tools.column_key(name)
             if isinstance(name, str) and name in masked:
-                columns.append(masked[name])
+                columns.append((masked[name], key))
                 continue
             field = self._date_field(name)
-            columns.append(_date_column(field) if field is not None else name)
+            columns.append((_date_column(field) if field is not None else name, key))
         return columns
 
     def _date_field(self, name):

@@ -75,6 +75,11 @@ def has_task_inbox(request) -> bool:
     return bool(permissions.lanes_of(request.user))
 
 
+def can_manage_scheduled_reports(request) -> bool:
+
+    return permissions.may_manage_scheduled_reports(request.user)
+
+
 def can_view_dashboards(request) -> bool:
 
     return permissions.can_view_dashboards(request.user)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 
-from apps.meter_service import housekeeping
+from apps.meter_service import housekeeping, scheduled_reports
 from apps.meter_service.dashboards import rollup
 from apps.meter_service.dashboards.forms import default_filter
 from apps.meter_service.dashboards.selectors import dashboard_cached
@@ -145,3 +145,9 @@ def dashboard_refresh() -> dict[str, object]:
     days = rollup.refresh()
     _dashboard, as_of = dashboard_cached(default_filter(), refresh=True)
     return {"days": days, "as_of": as_of.isoformat()}
+
+
+def scheduled_reports_send() -> dict[str, int]:
+    """Mail the scheduled reports that are due, each recipient once a period."""
+
+    return scheduled_reports.send_due()

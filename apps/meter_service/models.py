@@ -38,6 +38,11 @@ from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
 from apps.meter_service.doctype.rule_setting.models import RuleSettingChange
+from apps.meter_service.doctype.saved_list.models import (
+    SavedList,
+    ScheduledReport,
+    ScheduledReportDelivery,
+)
 from apps.meter_service.doctype.sla.models import Holiday, SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.work_order.models import WorkOrder, WorkOrderPhoto
@@ -81,6 +86,9 @@ __all__ = [
     "ProcessVersion",
     "RateCount",
     "RuleSettingChange",
+    "SavedList",
+    "ScheduledReport",
+    "ScheduledReportDelivery",
     "SlaClock",
     "SmsMessage",
     "Subscriber",

@@ -275,6 +275,16 @@ def may_edit_process(user) -> bool:
     return has_role(user, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN)
 
 
+def may_manage_scheduled_reports(user) -> bool:
+    """Return True when the user may set up the reports mailed on a schedule: the service
+    manager and the system administrator. (Every desk user saves views and exports.)"""
+    if not can_use_desk(user):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return has_role(user, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN)
+
+
 def may_change_rule_settings(user) -> bool:
     """Return True when the user may change rule settings in the desk: the service manager
     and the system administrator (who hold the add permission on rule setting changes).

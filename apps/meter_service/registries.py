@@ -35,6 +35,7 @@ from apps.meter_service.doctype.otp.events import OtpEvents
 from apps.meter_service.doctype.payment.events import PaymentEvents
 from apps.meter_service.doctype.process_steps import ProcessEvents
 from apps.meter_service.doctype.rule_setting.events import RuleSettingEvents
+from apps.meter_service.doctype.saved_list.events import SavedListEvents
 from apps.meter_service.doctype.sla.events import SlaEvents
 from apps.meter_service.doctype.subscriber.events import SubscriberEvents
 from apps.meter_service.doctype.work_order.events import WorkOrderEvents
@@ -59,6 +60,7 @@ def register() -> None:
         PaymentEvents,
         ProcessEvents,
         RuleSettingEvents,
+        SavedListEvents,
         SlaEvents,
         SubscriberEvents,
         WorkOrderEvents,

@@ -522,6 +522,8 @@ METER_PERIODIC_JOBS: list[_PeriodicJob] = [
     {"path": "apps.meter_service.jobs.payments_reconcile", "every_seconds": 300},
     # Records that only grow (sign-in codes, their audit, expired sessions), by retention.
     {"path": "apps.meter_service.jobs.records_purge", "every_seconds": 3600},
+    # Scheduled reports (saved lists, the dashboard) mailed once a period to each recipient.
+    {"path": "apps.meter_service.jobs.scheduled_reports_send", "every_seconds": 300},
 ]
 # A site may run a periodic job more or less often: under "periodic_jobs" in site_config.json,
 # seconds by the job's name, e.g. {"payments_reconcile": 60, "records_purge": 600}.
@@ -535,6 +537,10 @@ METER_PERIODIC_JOBS = [
     }
     for job in METER_PERIODIC_JOBS
 ]
+
+# The most rows one export of a desk list (or one scheduled report) holds: "list_export_rows"
+# in site_config.json (doctype/saved_list/rules.py).
+METER_LIST_EXPORT_ROWS = int(SITE_CONFIG.get("list_export_rows", 5000))
 
 # The name authenticator apps show beside the desk's codes (two_factor.py).
 OTP_TOTP_ISSUER = f"Meter test service ({SITE_NAME})"

@@ -73,6 +73,12 @@ UNFOLD = {
                         "link": reverse_lazy("dashboards:page"),
                         "permission": "apps.meter_service.desk.can_view_dashboards",
                     },
+                    {
+                        "title": _("Scheduled reports"),
+                        "icon": "schedule_send",
+                        "link": _link("scheduledreport"),
+                        "permission": "apps.meter_service.desk.can_manage_scheduled_reports",
+                    },
                 ],
             },
             {

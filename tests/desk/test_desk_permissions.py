@@ -10,8 +10,11 @@ from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import NotificationRule
+from apps.meter_service.doctype.saved_list.models import ScheduledReport
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.permissions import Role
+from apps.meter_service.sites import staff_site
 
 MASTER = {"subscriber", "meter", "meterinstallation", "counteroffice"}
 FIELD_WORK = {"subscriber", "meter", "meterinstallation"}
@@ -63,6 +66,11 @@ for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_VIEW[_role] |= {"notificationrule"}
     CAN_ADD[_role] |= {"notificationrule"}
 PAGES += ["notificationrule"]
+# Scheduled reports (lists mailed on a schedule): the manager and the administrator.
+for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"scheduledreport"}
+    CAN_ADD[_role] |= {"scheduledreport"}
+PAGES += ["scheduledreport"]
 
 
 def billing_documents(subscriber) -> dict:
@@ -142,6 +150,7 @@ def documents(installed, make_office, make_claim, tariffs):
         "notificationrule": NotificationRule.objects.create(
             name="قاعده", event="claim_paid", body_fa="پرداخت شد {tracking_code}"
         ),
+        "scheduledreport": ScheduledReport.objects.create(name="daily"),
     }
 
 
@@ -166,6 +175,30 @@ def test_desk_role_pages(client, make_user, documents, role):
             assert client.get(url).status_code == expected, (model, "change")
 
 
+# Every list's export and saved views (list_tools.py): whoever may see the list, nobody else.
+# (Those of DocumentAdmin and the audit trail; the users, groups, agencies, API tokens and the
+# inbox have none.)
+_WITH_TOOLS = {
+    model._meta.model_name
+    for model, model_admin in staff_site._registry.items()
+    if isinstance(model_admin, ListToolsMixin)
+}
+LIST_TOOL_PAGES = [m for m in PAGES if m in _WITH_TOOLS]
+
+
+@pytest.mark.parametrize("role", sorted(CAN_VIEW))
+def test_desk_role_list_exports(client, make_user, documents, role):
+    client.force_login(make_user(role))
+    for model in LIST_TOOL_PAGES:
+        expected = 200 if model in CAN_VIEW[role] else 403
+        export = reverse(f"admin:{_app(model)}_{model}_list_export", args=["csv"])
+        assert client.get(export).status_code == expected, (model, "export")
+        columns = reverse(f"admin:{_app(model)}_{model}_list_columns")
+        assert client.post(columns, {"reset": "1"}).status_code == (
+            302 if expected == 200 else 403
+        ), (model, "columns")
+
+
 @pytest.mark.parametrize("role", OUTSIDE_ROLES)
 def test_outside_roles_never_reach_the_desk(client, make_user, documents, role):
     user = make_user(role, is_staff=True)  # even a wrongly flagged account stays out
@@ -173,6 +206,7 @@ def test_outside_roles_never_reach_the_desk(client, make_user, documents, role):
     login = reverse("admin:login")
     urls = [reverse("admin:index")]
     urls += [reverse(f"admin:{_app(m)}_{m}_changelist") for m in PAGES]
+    urls += [reverse(f"admin:{_app(m)}_{m}_list_export", args=["csv"]) for m in LIST_TOOL_PAGES]
     urls += [reverse("admin:meter_service_subscriber_change", args=[documents["subscriber"].pk])]
     for url in urls:
         response = client.get(url)

@@ -11,6 +11,7 @@ from apps.meter_service.audit.labels import EVENT_LABELS, event_label
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.core.jalali import format_datetime
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.sites import staff_site
 
 
@@ -31,8 +32,12 @@ class EventTypeFilter(admin.SimpleListFilter):
 
 
 @admin.register(DocumentEvent, site=staff_site)
-class DocumentEventAdmin(ModelAdmin):
-    """The audit trail: read-only for everyone, system administrators included."""
+class DocumentEventAdmin(ListToolsMixin, ModelAdmin):
+    """The audit trail: read-only for everyone, system administrators included; its list
+    saved, its columns chosen and exported like every desk list (list_tools.py)."""
+
+    # Its other fields (ids, the raw parameters) are not columns to pick.
+    list_extra_fields = ("event_type",)
 
     list_display = ["at_jalali", "content_type", "object_repr", "event_display", "actor"]
     list_filter = [EventTypeFilter, "content_type", ("at", JalaliDateRangeFilter)]
