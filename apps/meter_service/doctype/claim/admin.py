@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
 from apps.meter_service import permissions
-from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.core import tracking
 from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.core.display import code_text, format_quantity, rial_text
@@ -26,6 +25,8 @@ from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimFor
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
 from apps.meter_service.doctype.complaint.display import claim_complaints_html
 from apps.meter_service.doctype.correction.display import claim_correction_html
+from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.inspection.display import claim_inspections_html
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.payment.services import payment_record_in_person
@@ -50,7 +51,8 @@ STATUS_COLORS = {
 
 
 @admin.register(Claim, site=staff_site)
-class ClaimAdmin(DocumentAdmin):
+class ClaimAdmin(CustomValuesAdmin):
+    custom_target = CustomFieldTarget.CLAIM
     list_display = [
         "code",
         "subscriber",

@@ -40,6 +40,9 @@ from apps.meter_service.doctype.complaint.desk_forms import (
     user_label,
 )
 from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.custom_field import rules as rules_custom
+from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.sites import staff_site
 
 CHANGE_PERMISSION = "meter_service.change_complaint"
@@ -134,7 +137,8 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint, site=staff_site)
-class ComplaintAdmin(DocumentAdmin):
+class ComplaintAdmin(CustomValuesAdmin):
+    custom_target = CustomFieldTarget.COMPLAINT
     list_display = [
         "number",
         "topic",
@@ -337,6 +341,16 @@ class ComplaintAdmin(DocumentAdmin):
                 else ""
             ),
             changelist_url=self.page_url("changelist"),
+            custom_values=[
+                (rules_custom.field_label(f), rules_custom.display_value(f, values.get(f.key)))
+                for values in [complaint.custom_fields or {}]
+                for f in self.custom_definitions(request)
+            ],
+            custom_values_url=(
+                self.page_url("custom_values", complaint.pk)
+                if permissions.may_edit_custom_values(user, self.custom_target)
+                else ""
+            ),
             **{name: use_desk_widgets(form) for name, form in forms.items()},
         )
         return TemplateResponse(
