@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.functional import lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +34,22 @@ TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on", "بله", "آری", "بل
 FALSE_WORDS = frozenset({"false", "0", "no", "n", "off", "خیر", "نه"})
 # The longest text a field takes when its definition sets no maximum.
 DEFAULT_MAX_LENGTH = {CustomFieldType.TEXT: 255, CustomFieldType.LONG_TEXT: 5000}
+
+
+def _in_language(func: Callable[[], str]) -> Any:
+    """Text worked out when it is shown, in the language active then (an error's words
+    are stored in both languages by the imports)."""
+    return lazy(func, str)()
+
+
+def lazy_label(field: CustomField) -> Any:
+    """The field's label as a lazy text (see _in_language)."""
+    return _in_language(lambda: field_label(field))
+
+
+def lazy_digits(value: object) -> Any:
+    """A number in the digits of the language it is shown in."""
+    return _in_language(lambda: local_digits(value))
 
 
 def field_label(field: CustomField) -> str:
@@ -162,7 +179,7 @@ def clean_value(field: CustomField, value: Any) -> Any:
             raise ValidationError(
                 _("At most %(limit)s characters."),
                 code=Code.TOO_LONG,
-                params={"limit": local_digits(limit)},
+                params={"limit": lazy_digits(limit)},
             )
         return text
     if kind in NUMBER_TYPES:
@@ -196,7 +213,11 @@ def clean_value(field: CustomField, value: Any) -> Any:
             raise ValidationError(
                 _("Choose one of: %(options)s."),
                 code=Code.NOT_A_CHOICE,
-                params={"options": "، ".join(label for _v, label in option_pairs(field))},
+                params={
+                    "options": _in_language(
+                        lambda: "، ".join(label for _v, label in option_pairs(field))
+                    )
+                },
             )
         return choice
     raise ValidationError(_("Unknown field type."), code=Code.UNKNOWN_FIELD)
@@ -223,13 +244,13 @@ def _clean_number(field: CustomField, value: Any) -> int | str:
         raise ValidationError(
             _("At least %(limit)s."),
             code=Code.BELOW_MINIMUM,
-            params={"limit": local_digits(_plain(Decimal(field.min_value)))},
+            params={"limit": lazy_digits(_plain(Decimal(field.min_value)))},
         )
     if field.max_value is not None and number > field.max_value:
         raise ValidationError(
             _("At most %(limit)s."),
             code=Code.ABOVE_MAXIMUM,
-            params={"limit": local_digits(_plain(Decimal(field.max_value)))},
+            params={"limit": lazy_digits(_plain(Decimal(field.max_value)))},
         )
     return int(number) if integer else _plain(number)
 
@@ -293,7 +314,7 @@ def clean_values(
                 ValidationError(
                     _("%(label)s: this field is required."),
                     code=Code.REQUIRED,
-                    params={"label": field_label(field)},
+                    params={"label": lazy_label(field)},
                 )
             )
     if errors:
@@ -302,14 +323,20 @@ def clean_values(
 
 
 def _named(field: CustomField, error: ValidationError) -> list[ValidationError]:
+    """The errors of one field's value, each starting with the field's label."""
+
+    def text(item: ValidationError) -> Any:
+        return _in_language(
+            lambda: str(item.message % item.params if item.params else item.message)
+        )
+
     return [
         ValidationError(
             "%(label)s: %(message)s",
             code=item.code,
-            params={"label": field_label(field), "message": message},
+            params={"label": lazy_label(field), "message": text(item)},
         )
         for item in error.error_list
-        for message in item.messages
     ]
 
 

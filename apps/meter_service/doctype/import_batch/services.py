@@ -219,7 +219,10 @@ def _run_row(
         return
     if row.stray:
         return
-    fields = spec.pick(form.cleaned_data, table.columns)
+    fields = spec.pick(form.cleaned_data, [name for name in table.columns if name in form.fields])
+    custom = spec.custom_values(row.values, table.columns)
+    if custom is not None:
+        fields["custom_fields"] = custom
     try:
         # A savepoint per row: a refused row is undone alone and the next one goes on.
         with transaction.atomic():
@@ -245,7 +248,12 @@ def _run_row(
             {
                 "row": row.number,
                 "action": action,
-                "values": {name: _jsonable(form.cleaned_data.get(name)) for name in table.columns},
+                "values": {
+                    name: _jsonable(
+                        form.cleaned_data.get(name) if name in form.fields else row.values.get(name)
+                    )
+                    for name in table.columns
+                },
             }
         )
 
