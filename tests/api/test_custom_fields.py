@@ -8,9 +8,11 @@ import pytest
 
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.custom_field.services import custom_field_create
 from apps.meter_service.permissions import Role
 from tests.api.conftest import valid_claim_body
+from tests.api.test_complaints import _sent
 
 pytestmark = pytest.mark.django_db
 
@@ -92,8 +94,41 @@ def test_custom_fields_must_be_an_object(api, world, install, fields):
 
 def test_the_schema_describes_custom_fields_as_an_object(openapi_document):
     schemas = openapi_document["components"]["schemas"]
-    for name in ("ClaimFileInputRequest", "ClaimDetailOutput"):
+    for name in (
+        "ClaimFileInputRequest",
+        "ClaimDetailOutput",
+        "ComplaintFileInputRequest",
+        "ComplaintDetailOutput",
+    ):
         prop = schemas[name]["properties"]["custom_fields"]
         assert prop["type"] == "object", (name, prop)
         assert prop.get("description")
     assert "custom_fields" not in schemas["ClaimFileInputRequest"].get("required", [])
+    assert "custom_fields" not in schemas["ComplaintFileInputRequest"].get("required", [])
+
+
+def test_complaints_take_and_show_custom_fields(api, world):
+    custom_field_create(
+        actor=None,
+        target="complaint",
+        key="channel_ref",
+        field_type="text",
+        label_fa="شناسه",
+        label_en="Reference",
+        max_length=8,
+        public=True,
+    )
+    client = api(world.users["agency"])
+    bad = client.post(
+        "/api/v1/complaints/", _sent(custom_fields={"channel_ref": "x" * 9}), format="json"
+    )
+    assert bad.status_code == 400
+    assert bad.json()["extra"]["codes"]["custom_fields"] == ["custom_too_long"]
+    assert not Complaint.objects.exists()
+    good = client.post(
+        "/api/v1/complaints/", _sent(custom_fields={"channel_ref": "R-۱۲"}), format="json"
+    )
+    assert good.status_code == 201, good.content
+    assert good.json()["custom_fields"] == {"channel_ref": "R-۱۲"}
+    complaint = Complaint.objects.get(tracking_code=good.json()["tracking_code"])
+    assert complaint.custom_fields == {"channel_ref": "R-۱۲"}
