@@ -44,27 +44,35 @@ def test_a_good_definition_has_no_errors():
 @pytest.mark.parametrize(
     ("overrides", "name", "code"),
     [
-        ({"key": "Bad Key"}, "key", Code.KEY_INVALID),
-        ({"key": "1st"}, "key", Code.KEY_INVALID),
-        ({"key": "کلید"}, "key", Code.KEY_INVALID),
-        ({"label_fa": " "}, "label_fa", Code.LABEL_REQUIRED),
-        ({"label_en": ""}, "label_en", Code.LABEL_REQUIRED),
-        ({"field_type": "choice"}, "options", Code.OPTIONS_INVALID),
+        ({"key": "Bad Key"}, "key", Code.CUSTOM_KEY_INVALID),
+        ({"key": "1st"}, "key", Code.CUSTOM_KEY_INVALID),
+        ({"key": "کلید"}, "key", Code.CUSTOM_KEY_INVALID),
+        ({"label_fa": " "}, "label_fa", Code.CUSTOM_LABEL_REQUIRED),
+        ({"label_en": ""}, "label_en", Code.CUSTOM_LABEL_REQUIRED),
+        ({"field_type": "choice"}, "options", Code.CUSTOM_OPTIONS_INVALID),
         (
             {"field_type": "choice", "options": [OPTIONS[0], OPTIONS[0]]},
             "options",
-            Code.OPTIONS_INVALID,
+            Code.CUSTOM_OPTIONS_INVALID,
         ),
-        ({"field_type": "choice", "options": [{"value": "x"}]}, "options", Code.OPTIONS_INVALID),
-        ({"options": OPTIONS}, "options", Code.OPTIONS_INVALID),
+        (
+            {"field_type": "choice", "options": [{"value": "x"}]},
+            "options",
+            Code.CUSTOM_OPTIONS_INVALID,
+        ),
+        ({"options": OPTIONS}, "options", Code.CUSTOM_OPTIONS_INVALID),
         (
             {"field_type": "integer", "min_value": 5, "max_value": 1},
             "max_value",
-            Code.RANGE_INVALID,
+            Code.CUSTOM_RANGE_INVALID,
         ),
-        ({"field_type": "integer", "min_value": Decimal("1.5")}, "min_value", Code.RANGE_INVALID),
-        ({"min_value": 1}, "min_value", Code.RANGE_NOT_FOR_TYPE),
-        ({"field_type": "date", "max_length": 5}, "max_length", Code.LENGTH_NOT_FOR_TYPE),
+        (
+            {"field_type": "integer", "min_value": Decimal("1.5")},
+            "min_value",
+            Code.CUSTOM_RANGE_INVALID,
+        ),
+        ({"min_value": 1}, "min_value", Code.CUSTOM_RANGE_NOT_FOR_TYPE),
+        ({"field_type": "date", "max_length": 5}, "max_length", Code.CUSTOM_LENGTH_NOT_FOR_TYPE),
     ],
 )
 def test_a_bad_definition_is_refused_on_its_field(overrides, name, code):
@@ -108,18 +116,18 @@ def test_values_are_read_and_stored_as_json(overrides, typed, stored):
 @pytest.mark.parametrize(
     ("overrides", "typed", "code"),
     [
-        ({"max_length": 3}, "چهار", Code.TOO_LONG),
-        ({}, 12, Code.NOT_TEXT),
-        ({"field_type": "integer"}, "۱۲٫۵", Code.NOT_INTEGER),
-        ({"field_type": "integer"}, "abc", Code.NOT_INTEGER),
-        ({"field_type": "integer"}, True, Code.NOT_INTEGER),
-        ({"field_type": "decimal"}, "NaN", Code.NOT_DECIMAL),
-        ({"field_type": "integer", "min_value": 1}, "۰", Code.BELOW_MINIMUM),
-        ({"field_type": "decimal", "max_value": Decimal("2.5")}, "2.6", Code.ABOVE_MAXIMUM),
-        ({"field_type": "boolean"}, "maybe", Code.NOT_BOOLEAN),
-        ({"field_type": "date"}, "۱۴۰۳/۱۳/۰۱", Code.NOT_DATE),
-        ({"field_type": "date"}, 20240802, Code.NOT_DATE),
-        ({"field_type": "choice", "options": OPTIONS}, "coal", Code.NOT_A_CHOICE),
+        ({"max_length": 3}, "چهار", Code.CUSTOM_TOO_LONG),
+        ({}, 12, Code.CUSTOM_NOT_TEXT),
+        ({"field_type": "integer"}, "۱۲٫۵", Code.CUSTOM_NOT_INTEGER),
+        ({"field_type": "integer"}, "abc", Code.CUSTOM_NOT_INTEGER),
+        ({"field_type": "integer"}, True, Code.CUSTOM_NOT_INTEGER),
+        ({"field_type": "decimal"}, "NaN", Code.CUSTOM_NOT_DECIMAL),
+        ({"field_type": "integer", "min_value": 1}, "۰", Code.CUSTOM_BELOW_MINIMUM),
+        ({"field_type": "decimal", "max_value": Decimal("2.5")}, "2.6", Code.CUSTOM_ABOVE_MAXIMUM),
+        ({"field_type": "boolean"}, "maybe", Code.CUSTOM_NOT_BOOLEAN),
+        ({"field_type": "date"}, "۱۴۰۳/۱۳/۰۱", Code.CUSTOM_NOT_DATE),
+        ({"field_type": "date"}, 20240802, Code.CUSTOM_NOT_DATE),
+        ({"field_type": "choice", "options": OPTIONS}, "coal", Code.CUSTOM_NOT_A_CHOICE),
     ],
 )
 def test_bad_values_are_refused_with_a_code(overrides, typed, code):
@@ -136,14 +144,14 @@ def test_clean_values_checks_keys_required_and_keeps_other_values():
     assert stored == {"count": 3, "old": 1}
     with pytest.raises(ValidationError) as caught:
         rules.clean_values(fields, {"note": "x", "ghost": 1})
-    assert codes(caught.value) == {Code.UNKNOWN_FIELD, Code.REQUIRED}
+    assert codes(caught.value) == {Code.CUSTOM_UNKNOWN_FIELD, Code.CUSTOM_REQUIRED}
     with translation.override("en"):
         with pytest.raises(ValidationError) as caught:
             rules.clean_values(fields, {"count": "many"})
         assert caught.value.message_dict["custom_fields"] == ["Note: Enter a whole number."]
     with pytest.raises(ValidationError) as caught:
         rules.clean_values(fields, ["not", "an", "object"])
-    assert codes(caught.value) == {Code.VALUES_NOT_AN_OBJECT}
+    assert codes(caught.value) == {Code.CUSTOM_VALUES_NOT_AN_OBJECT}
     # A required field is not asked for where the door does not fill custom fields.
     assert rules.clean_values(fields, {}, require=False) == {}
 

@@ -28,7 +28,7 @@ def test_definition_is_audited_and_its_key_unique_per_target(define):
     define("claim", "heating")  # another document type may use the key
     with pytest.raises(ValidationError) as caught:
         define("subscriber", "heating")
-    assert caught.value.error_dict["key"][0].code == Code.KEY_TAKEN
+    assert caught.value.error_dict["key"][0].code == Code.CUSTOM_KEY_TAKEN
     assert CustomField.objects.count() == 2
     custom_field_update(field=field, actor=None, label_en="Heating fuel", public=True)
     event = DocumentEvent.objects.get(event_type="custom_field_updated")
@@ -52,7 +52,9 @@ def test_key_type_and_target_are_fixed_once_a_document_holds_a_value(define, mak
     for change in ({"key": "levels"}, {"field_type": "decimal"}, {"target": "claim"}):
         with pytest.raises(ValidationError) as caught:
             custom_field_update(field=field, actor=None, **change)
-        assert {e.code for e in caught.value.error_dict[next(iter(change))]} == {Code.KEY_IN_USE}
+        assert {e.code for e in caught.value.error_dict[next(iter(change))]} == {
+            Code.CUSTOM_KEY_IN_USE
+        }
     field.refresh_from_db()
     assert (field.key, field.field_type, field.target) == ("storeys", "integer", "subscriber")
     custom_field_update(field=field, actor=None, label_en="Storeys")  # the rest may change

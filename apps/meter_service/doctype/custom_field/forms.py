@@ -15,6 +15,7 @@ from unfold.widgets import (
 )
 
 from apps.meter_service.core.desk_widgets import JalaliDateInput
+from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.doctype.custom_field import rules
 from apps.meter_service.doctype.custom_field.models import CustomField, CustomFieldType
@@ -66,7 +67,9 @@ class CustomValueField(forms.Field):
 
     def validate(self, value: Any) -> None:
         if value is None and self.required:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
+            raise forms.ValidationError(
+                self.error_messages["required"], code=CommonErrorCode.REQUIRED
+            )
 
     def prepare_value(self, value: Any) -> Any:
         kind = self.definition.field_type

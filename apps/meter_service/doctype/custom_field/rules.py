@@ -88,35 +88,39 @@ def definition_errors(field: CustomField) -> dict[str, list[ValidationError]]:
                 "A key is lower-case Latin letters, digits and underscores, starting with a "
                 "letter (at most 40)."
             ),
-            Code.KEY_INVALID,
+            Code.CUSTOM_KEY_INVALID,
         )
     if not (field.label_fa or "").strip():
-        add("label_fa", _("Give the field a Persian label."), Code.LABEL_REQUIRED)
+        add("label_fa", _("Give the field a Persian label."), Code.CUSTOM_LABEL_REQUIRED)
     if not (field.label_en or "").strip():
-        add("label_en", _("Give the field an English label."), Code.LABEL_REQUIRED)
+        add("label_en", _("Give the field an English label."), Code.CUSTOM_LABEL_REQUIRED)
     kind = field.field_type
     if kind == CustomFieldType.CHOICE:
         problem = _options_problem(field.options)
         if problem:
-            add("options", problem, Code.OPTIONS_INVALID)
+            add("options", problem, Code.CUSTOM_OPTIONS_INVALID)
     elif field.options:
-        add("options", _("Only a choice has options."), Code.OPTIONS_INVALID)
+        add("options", _("Only a choice has options."), Code.CUSTOM_OPTIONS_INVALID)
     if kind in NUMBER_TYPES:
         low, high = field.min_value, field.max_value
         if low is not None and high is not None and low > high:
-            add("max_value", _("The maximum is below the minimum."), Code.RANGE_INVALID)
+            add("max_value", _("The maximum is below the minimum."), Code.CUSTOM_RANGE_INVALID)
         if kind == CustomFieldType.INTEGER:
             for name, bound in (("min_value", low), ("max_value", high)):
                 if bound is not None and Decimal(bound) != Decimal(bound).to_integral_value():
-                    add(name, _("A whole number's bounds are whole."), Code.RANGE_INVALID)
+                    add(name, _("A whole number's bounds are whole."), Code.CUSTOM_RANGE_INVALID)
     else:
         for name in ("min_value", "max_value"):
             if getattr(field, name) is not None:
-                add(name, _("Only a number has a minimum and a maximum."), Code.RANGE_NOT_FOR_TYPE)
+                add(
+                    name,
+                    _("Only a number has a minimum and a maximum."),
+                    Code.CUSTOM_RANGE_NOT_FOR_TYPE,
+                )
     if field.max_length is not None and kind not in TEXT_TYPES:
-        add("max_length", _("Only text has a maximum length."), Code.LENGTH_NOT_FOR_TYPE)
+        add("max_length", _("Only text has a maximum length."), Code.CUSTOM_LENGTH_NOT_FOR_TYPE)
     if field.max_length is not None and field.max_length < 1:
-        add("max_length", _("The maximum length is at least 1."), Code.RANGE_INVALID)
+        add("max_length", _("The maximum length is at least 1."), Code.CUSTOM_RANGE_INVALID)
     return errors
 
 
@@ -172,13 +176,13 @@ def clean_value(field: CustomField, value: Any) -> Any:
     kind = field.field_type
     if kind in TEXT_TYPES:
         if not isinstance(value, str):
-            raise ValidationError(_("Enter text."), code=Code.NOT_TEXT)
+            raise ValidationError(_("Enter text."), code=Code.CUSTOM_NOT_TEXT)
         text = value.strip()
         limit = field.max_length or DEFAULT_MAX_LENGTH[CustomFieldType(kind)]
         if len(text) > limit:
             raise ValidationError(
                 _("At most %(limit)s characters."),
-                code=Code.TOO_LONG,
+                code=Code.CUSTOM_TOO_LONG,
                 params={"limit": lazy_digits(limit)},
             )
         return text
@@ -192,19 +196,21 @@ def clean_value(field: CustomField, value: Any) -> Any:
             return True
         if word in FALSE_WORDS:
             return False
-        raise ValidationError(_("Answer yes or no."), code=Code.NOT_BOOLEAN)
+        raise ValidationError(_("Answer yes or no."), code=Code.CUSTOM_NOT_BOOLEAN)
     if kind == CustomFieldType.DATE:
         if isinstance(value, datetime.datetime):
             value = value.date()
         if isinstance(value, datetime.date):
             return value.isoformat()
         if not isinstance(value, str):
-            raise ValidationError(_("Enter a valid date, such as 1403/05/12."), code=Code.NOT_DATE)
+            raise ValidationError(
+                _("Enter a valid date, such as 1403/05/12."), code=Code.CUSTOM_NOT_DATE
+            )
         try:
             return parse_date(value).isoformat()
         except (ValueError, TypeError) as exc:
             raise ValidationError(
-                _("Enter a valid date, such as 1403/05/12."), code=Code.NOT_DATE
+                _("Enter a valid date, such as 1403/05/12."), code=Code.CUSTOM_NOT_DATE
             ) from exc
     if kind == CustomFieldType.CHOICE:
         choice = normalize_input(str(value)).strip() if isinstance(value, str | int) else None
@@ -212,7 +218,7 @@ def clean_value(field: CustomField, value: Any) -> Any:
         if choice is None or choice not in values:
             raise ValidationError(
                 _("Choose one of: %(options)s."),
-                code=Code.NOT_A_CHOICE,
+                code=Code.CUSTOM_NOT_A_CHOICE,
                 params={
                     "options": _in_language(
                         lambda: "، ".join(label for _v, label in option_pairs(field))
@@ -220,15 +226,15 @@ def clean_value(field: CustomField, value: Any) -> Any:
                 },
             )
         return choice
-    raise ValidationError(_("Unknown field type."), code=Code.UNKNOWN_FIELD)
+    raise ValidationError(_("Unknown field type."), code=Code.CUSTOM_UNKNOWN_FIELD)
 
 
 def _clean_number(field: CustomField, value: Any) -> int | str:
     integer = field.field_type == CustomFieldType.INTEGER
     bad = (
-        ValidationError(_("Enter a whole number."), code=Code.NOT_INTEGER)
+        ValidationError(_("Enter a whole number."), code=Code.CUSTOM_NOT_INTEGER)
         if integer
-        else ValidationError(_("Enter a number."), code=Code.NOT_DECIMAL)
+        else ValidationError(_("Enter a number."), code=Code.CUSTOM_NOT_DECIMAL)
     )
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         raise bad
@@ -243,13 +249,13 @@ def _clean_number(field: CustomField, value: Any) -> int | str:
     if field.min_value is not None and number < field.min_value:
         raise ValidationError(
             _("At least %(limit)s."),
-            code=Code.BELOW_MINIMUM,
+            code=Code.CUSTOM_BELOW_MINIMUM,
             params={"limit": lazy_digits(_plain(Decimal(field.min_value)))},
         )
     if field.max_value is not None and number > field.max_value:
         raise ValidationError(
             _("At most %(limit)s."),
-            code=Code.ABOVE_MAXIMUM,
+            code=Code.CUSTOM_ABOVE_MAXIMUM,
             params={"limit": lazy_digits(_plain(Decimal(field.max_value)))},
         )
     return int(number) if integer else _plain(number)
@@ -282,7 +288,7 @@ def clean_values(
             {
                 "custom_fields": ValidationError(
                     _("Custom fields are an object of keys and values."),
-                    code=Code.VALUES_NOT_AN_OBJECT,
+                    code=Code.CUSTOM_VALUES_NOT_AN_OBJECT,
                 )
             }
         )
@@ -294,7 +300,7 @@ def clean_values(
             errors.append(
                 ValidationError(
                     _("There is no custom field %(key)s."),
-                    code=Code.UNKNOWN_FIELD,
+                    code=Code.CUSTOM_UNKNOWN_FIELD,
                     params={"key": key},
                 )
             )
@@ -313,7 +319,7 @@ def clean_values(
             errors.append(
                 ValidationError(
                     _("%(label)s: this field is required."),
-                    code=Code.REQUIRED,
+                    code=Code.CUSTOM_REQUIRED,
                     params={"label": lazy_label(field)},
                 )
             )

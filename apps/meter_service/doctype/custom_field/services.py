@@ -51,7 +51,8 @@ def custom_field_check(field: CustomField, *, original: CustomField | None = Non
     if "key" not in errors and taken.exists():
         errors["key"] = [
             ValidationError(
-                _("This document type already has a field with this key."), code=Code.KEY_TAKEN
+                _("This document type already has a field with this key."),
+                code=Code.CUSTOM_KEY_TAKEN,
             )
         ]
     if original is not None:
@@ -61,7 +62,7 @@ def custom_field_check(field: CustomField, *, original: CustomField | None = Non
                 errors.setdefault(name, []).append(
                     ValidationError(
                         _("Documents hold values of this field: it cannot change any more."),
-                        code=Code.KEY_IN_USE,
+                        code=Code.CUSTOM_KEY_IN_USE,
                     )
                 )
     if errors:
