@@ -74,13 +74,10 @@ class ImportSpec:
             return []
         return [custom.key for custom in active_fields(self.custom_target)]
 
-    def custom_values(self, cells: dict[str, Any], present: Iterable[str]) -> dict | None:
-        """A row's custom values as typed, by key, for the custom columns the file has
-        (None when it has none: the record's custom values are left alone)."""
-        keys = [name for name in present if name in set(self.custom_keys())]
-        if not keys:
-            return None
-        return {key: cells.get(key, "") for key in keys}
+    def custom_columns(self, present: Iterable[str]) -> list[str]:
+        """The custom field columns among a file's columns (read once a file)."""
+        keys = set(self.custom_keys())
+        return [name for name in present if name in keys]
 
     def column_of(self, error_field: str) -> str:
         """Return the column a service error is about, or "" when it is about the row."""
