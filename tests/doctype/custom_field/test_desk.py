@@ -7,9 +7,15 @@ import pytest
 from django.urls import reverse
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.custom_field.models import CustomField
+from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import Role
+from tests.desk.test_desk_claims import _intake
 from tests.desk.test_desk_forms import _subscriber_form
+from tests.doctype.complaint.conftest import officer, topics  # noqa: F401
+from tests.doctype.complaint.test_desk import _filing
 from tests.doctype.custom_field.conftest import OPTIONS
 
 pytestmark = pytest.mark.django_db
@@ -104,8 +110,6 @@ def test_required_custom_field_is_asked_for_when_a_subscriber_is_added(client, m
     assert "custom__floors" in refused.context["adminform"].form.errors
     response = client.post(url, _subscriber_form(custom__floors="۳"))
     assert response.status_code == 302
-    from apps.meter_service.doctype.subscriber.models import Subscriber
-
     assert Subscriber.objects.get().custom_fields == {"floors": 3}
 
 
@@ -141,3 +145,35 @@ def test_a_technician_sees_claim_values_but_does_not_edit_them(
     assert client.post(edit_url, {"custom__visited": "true"}).status_code == 403
     claim.refresh_from_db()
     assert claim.custom_fields == {}
+
+
+def test_required_custom_field_is_asked_for_when_a_claim_is_filed(
+    client, make_user, define, installed, tariffs
+):
+    define("claim", "floors", "integer", required=True, max_value=40)
+    login(client, make_user, Role.SERVICE_DESK_CLERK)
+    url = reverse("admin:meter_service_claim_intake")
+    assert 'name="custom__floors"' in client.get(url).content.decode()
+    refused = client.post(url, _intake(installed))
+    assert refused.status_code == 200 and "custom__floors" in refused.context["form"].errors
+    assert not Claim.objects.exists()
+    response = client.post(url, _intake(installed, custom__floors="۵"))
+    assert response.status_code == 302, response.context["form"].errors
+    assert Claim.objects.get().custom_fields == {"floors": 5}
+
+
+def test_required_custom_field_is_asked_for_when_a_complaint_is_filed(
+    client,
+    make_user,
+    define,
+    topics,  # noqa: F811 (the complaint tests' fixture)
+    officer,  # noqa: F811 (the complaint tests' fixture)
+):
+    define("complaint", "source", "choice", required=True, options=OPTIONS)
+    login(client, make_user, Role.SERVICE_DESK_CLERK)
+    url = reverse("admin:meter_service_complaint_file")
+    refused = client.post(url, _filing(topics))
+    assert refused.status_code == 400 and "custom__source" in refused.context["form"].errors
+    assert not Complaint.objects.exists()
+    assert client.post(url, _filing(topics, custom__source="oil")).status_code == 302
+    assert Complaint.objects.get().custom_fields == {"source": "oil"}

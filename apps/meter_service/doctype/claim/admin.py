@@ -26,6 +26,7 @@ from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
 from apps.meter_service.doctype.complaint.display import claim_complaints_html
 from apps.meter_service.doctype.correction.display import claim_correction_html
 from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.forms import add_custom_fields, custom_cleaned
 from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.inspection.display import claim_inspections_html
 from apps.meter_service.doctype.meter import history
@@ -435,6 +436,8 @@ class ClaimAdmin(CustomValuesAdmin):
     def _filing_page(self, request, form, *, channel: str, title, template: str):
         """Preview the fee or file the claim through the filing service every channel uses."""
         quote = None
+        definitions = self.custom_definitions(request)
+        custom_fields = add_custom_fields(form, definitions)
         if request.method == "POST" and "_preview" in request.POST:
             # The fee depends only on the subscriber and the day: show it as soon as the
             # subscriber is known, whatever else the form still lacks.
@@ -449,6 +452,7 @@ class ClaimAdmin(CustomValuesAdmin):
                     channel=channel,
                     actor=request.user,
                     documents_checked=checklist,
+                    custom_fields=custom_cleaned(definitions, form.cleaned_data),
                     **form.claim_fields(),
                 )
             except ValidationError as error:
@@ -465,6 +469,7 @@ class ClaimAdmin(CustomValuesAdmin):
             "title": title,
             "form": form,
             "quote": quote,
+            "custom_fields": custom_fields,
         }
         return TemplateResponse(request, template, context)
 

@@ -42,6 +42,7 @@ from apps.meter_service.doctype.complaint.desk_forms import (
 from apps.meter_service.doctype.complaint.models import Complaint
 from apps.meter_service.doctype.custom_field import rules as rules_custom
 from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.forms import add_custom_fields, custom_cleaned
 from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.sites import staff_site
 
@@ -440,12 +441,20 @@ class ComplaintAdmin(CustomValuesAdmin):
         """File a complaint taken by phone or at the desk, for the complainant."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = DeskComplaintForm(request.POST or None, request.FILES or None, user=request.user)
+        form = use_desk_widgets(
+            DeskComplaintForm(request.POST or None, request.FILES or None, user=request.user)
+        )
+        definitions = self.custom_definitions(request)
+        custom_fields = add_custom_fields(form, definitions)
         status = 200
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    complaint = services.complaint_file(actor=request.user, **form.service_fields())
+                    complaint = services.complaint_file(
+                        actor=request.user,
+                        custom_fields=custom_cleaned(definitions, form.cleaned_data),
+                        **form.service_fields(),
+                    )
                 except ValidationError as error:
                     form.add_service_errors(error)
                 else:
@@ -459,7 +468,8 @@ class ComplaintAdmin(CustomValuesAdmin):
         context = self.page_context(
             request,
             title=gettext("File a complaint"),
-            form=use_desk_widgets(form),
+            form=form,
+            custom_fields=custom_fields,
             changelist_url=self.page_url("changelist"),
         )
         return TemplateResponse(

@@ -105,6 +105,14 @@ def custom_cleaned(definitions: list[CustomField], cleaned_data: dict[str, Any])
     return {f.key: cleaned_data.get(form_name(f)) for f in definitions}
 
 
+def add_custom_fields(form: forms.BaseForm, definitions: list[CustomField]) -> list[Any]:
+    """Add a target's custom fields to a filing form (after its desk widgets are set) and
+    return them bound, for the page's "Custom fields" card."""
+    fields = custom_form_fields(definitions)
+    form.fields.update(fields)
+    return [form[name] for name in fields]
+
+
 class CustomValuesForm(forms.Form):
     """A document's custom values on their own (for documents the desk does not edit by a
     change form: claims, complaints, inspections)."""
