@@ -9,6 +9,7 @@ from django.urls import reverse
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.custom_field import services
 from apps.meter_service.doctype.custom_field.models import CustomField
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.permissions import Role
@@ -177,3 +178,29 @@ def test_required_custom_field_is_asked_for_when_a_complaint_is_filed(
     assert not Complaint.objects.exists()
     assert client.post(url, _filing(topics, custom__source="oil")).status_code == 302
     assert Complaint.objects.get().custom_fields == {"source": "oil"}
+
+
+def test_manager_changes_a_definition_but_not_a_used_key(
+    client, make_user, define, make_subscriber
+):
+    field = define("subscriber", "heating", "choice", options=OPTIONS)
+    login(client, make_user, Role.SERVICE_MANAGER)
+    url = reverse("admin:meter_service_customfield_change", args=[field.pk])
+    assert "gas | گاز | Gas" in client.get(url).content.decode()
+    more = "gas | گاز | Gas\noil | نفت | Oil\ncoal | زغال | Coal"
+    response = client.post(url, definition_form(options_text=more, label_en="Fuel"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    field.refresh_from_db()
+    assert [o["value"] for o in field.options] == ["gas", "oil", "coal"]
+    assert field.label_en == "Fuel"
+    event = DocumentEvent.objects.get(event_type="custom_field_updated")
+    assert {"options", "label_en"} <= set(event.parameters["changes"])
+    assert "key" not in event.parameters["changes"]
+    services.custom_values_set(
+        document=make_subscriber(), target="subscriber", values={"heating": "coal"}, actor=None
+    )
+    refused = client.post(url, definition_form(options_text=more, key="fuel"))
+    assert refused.status_code == 200
+    assert "key" in refused.context["adminform"].form.errors
+    field.refresh_from_db()
+    assert field.key == "heating"
