@@ -101,3 +101,13 @@ def test_export_columns_and_display_values(define):
             "fuel": "Oil",
         }
         assert selectors.display_values("claim", None) == {"visited": "", "fuel": ""}
+
+
+def test_a_records_display_values_follow_its_type(define, make_subscriber):
+    define("subscriber", "since", "date")
+    subscriber = make_subscriber()
+    custom_values_set(
+        document=subscriber, target="subscriber", values={"since": "2024-08-02"}, actor=None
+    )
+    with translation.override("fa"):
+        assert selectors.record_display_values(subscriber) == {"since": "۱۴۰۳/۰۵/۱۲"}

@@ -39,6 +39,15 @@ def display_values(
     return {field.key: rules.display_value(field, values.get(field.key)) for field in fields}
 
 
+def record_display_values(
+    record: models.Model, *, fields: list[CustomField] | None = None
+) -> dict[str, str]:
+    """A claim's, complaint's, inspection's or subscriber's custom values as people read
+    them, by key (the cells of the columns custom_field_columns gives for its type)."""
+    target = CustomFieldTarget(str(record._meta.model_name)).value
+    return display_values(target, getattr(record, "custom_fields", None), fields=fields)
+
+
 def labelled_values(
     target: str, values: dict[str, Any] | None, *, public_only: bool = False
 ) -> list[tuple[str, str]]:
