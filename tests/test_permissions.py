@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from django.http import Http404
+from django.urls import reverse
 
 from apps.meter_service import permissions
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.counter_office.services import office_set_operators
+from apps.meter_service.doctype.custom_field.models import CustomField
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.services import subscriber_update
@@ -124,3 +126,31 @@ def test_rule_settings_by_role(client, make_user, role):
     posted = client.post(rule_page, {"value": "10", "reason": "test"})
     assert posted.status_code in ((302,) if may else (302, 403))
     assert RuleSettingChange.objects.exists() is may
+
+
+# Custom fields: the service manager and the system administrator define them in the desk;
+# other staff do not see the definitions, and outside roles never reach the desk.
+CUSTOM_FIELD_DEFINERS = {Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN}
+
+
+@pytest.mark.parametrize("role", sorted(Role))
+def test_custom_field_definitions_by_role(client, make_user, role):
+    user = make_user(role)
+    may = role in CUSTOM_FIELD_DEFINERS
+    assert permissions.may_define_custom_fields(user) is may
+    assert user.has_perm("meter_service.add_customfield") is may
+    client.force_login(user)
+    add = client.post(
+        reverse("admin:meter_service_customfield_add"),
+        {
+            "target": "claim",
+            "key": "visited",
+            "field_type": "boolean",
+            "order": "0",
+            "label_fa": "بازدید شد",
+            "label_en": "Visited",
+            "_save": "1",
+        },
+    )
+    assert add.status_code in ((302,) if may else (302, 403))
+    assert CustomField.objects.exists() is may

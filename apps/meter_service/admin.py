@@ -9,6 +9,7 @@ from apps.meter_service.doctype.claim import admin as claim_admin  # noqa: F401
 from apps.meter_service.doctype.complaint import admin as complaint_admin  # noqa: F401
 from apps.meter_service.doctype.correction import admin as correction_admin  # noqa: F401
 from apps.meter_service.doctype.counter_office import admin as counter_office_admin  # noqa: F401
+from apps.meter_service.doctype.custom_field import admin as custom_field_admin  # noqa: F401
 from apps.meter_service.doctype.fee_tariff import admin as fee_tariff_admin  # noqa: F401
 from apps.meter_service.doctype.gas_tariff import admin as gas_tariff_admin  # noqa: F401
 from apps.meter_service.doctype.import_batch import admin as import_batch_admin  # noqa: F401

@@ -52,6 +52,7 @@ can_view_inboundsms = _can_view("inboundsms")
 can_view_outboxjob = _can_view("outboxjob")
 can_view_processversion = _can_view("processversion")
 can_view_rulesettingchange = _can_view("rulesettingchange")
+can_view_customfield = _can_view("customfield")
 
 
 def can_edit_process(request) -> bool:

@@ -19,6 +19,7 @@ from apps.meter_service.doctype.correction.models import (
     CorrectionPiece,
 )
 from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.custom_field.models import CustomField
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
 from apps.meter_service.doctype.gas_tariff.models import GasTariff, GasTariffBlock
 from apps.meter_service.doctype.import_batch.models import ImportBatch
@@ -62,6 +63,7 @@ __all__ = [
     "CorrectionPeriod",
     "CorrectionPiece",
     "CounterOffice",
+    "CustomField",
     "DashboardDayFigure",
     "DashboardRollup",
     "DashboardServiceTime",

@@ -292,6 +292,41 @@ def may_change_rule_settings(user) -> bool:
     return can_use_desk(user) and user.has_perm("meter_service.add_rulesettingchange")
 
 
+def may_define_custom_fields(user) -> bool:
+    """Return True when the user may add and change custom field definitions in the desk:
+    the service manager and the system administrator (the change permission on custom
+    fields). Other staff do not see the definitions."""
+    return can_use_desk(user) and user.has_perm("meter_service.change_customfield")
+
+
+# Who fills a document's custom fields in the desk: whoever may change that kind of document
+# (inspections are recorded by the process's lanes, so their testers and the manager).
+CUSTOM_VALUE_PERMISSIONS = {
+    "claim": "meter_service.change_claim",
+    "complaint": "meter_service.change_complaint",
+    "subscriber": "meter_service.change_subscriber",
+}
+CUSTOM_VALUE_INSPECTION_ROLES = (
+    Role.TECHNICIAN,
+    Role.EMERGENCY_CREW,
+    Role.SERVICE_MANAGER,
+    Role.SYSTEM_ADMIN,
+)
+
+
+def may_edit_custom_values(user, target: str) -> bool:
+    """Return True when the user may fill the custom fields of documents of `target` in
+    the desk (the record rules still decide which documents they see)."""
+    if not can_use_desk(user):
+        return False
+    if target == "inspection":
+        return getattr(user, "is_superuser", False) or has_role(
+            user, *CUSTOM_VALUE_INSPECTION_ROLES
+        )
+    permission = CUSTOM_VALUE_PERMISSIONS.get(target)
+    return bool(permission) and user.has_perm(permission)
+
+
 def lane_roles() -> dict[str, list[str]]:
     """Which roles work each lane of the process (a lane is named by its role)."""
     return rule_in_force("PROCESS_LANE_ROLES")

@@ -25,6 +25,7 @@ from apps.meter_service.doctype.claim.events import ClaimEvents
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
 from apps.meter_service.doctype.correction.events import CorrectionEvents
 from apps.meter_service.doctype.counter_office.events import CounterOfficeEvents
+from apps.meter_service.doctype.custom_field.events import CustomFieldEvents
 from apps.meter_service.doctype.fee_tariff.events import FeeTariffEvents
 from apps.meter_service.doctype.gas_tariff.events import GasTariffEvents
 from apps.meter_service.doctype.import_batch.events import ImportBatchEvents
@@ -50,6 +51,7 @@ def register() -> None:
         ComplaintEvents,
         CorrectionEvents,
         CounterOfficeEvents,
+        CustomFieldEvents,
         FeeTariffEvents,
         GasTariffEvents,
         ImportBatchEvents,

@@ -230,6 +230,12 @@ UNFOLD = {
                         "permission": _perm("rulesettingchange"),
                     },
                     {
+                        "title": _("Custom fields"),
+                        "icon": "dynamic_form",
+                        "link": _link("customfield"),
+                        "permission": _perm("customfield"),
+                    },
+                    {
                         "title": _("Flow chart (public)"),
                         "icon": "schema",
                         "link": "/process/",

@@ -6,8 +6,10 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
+from apps.meter_service import permissions
 from apps.meter_service.audit.models import DocumentEvent
 from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.custom_field.services import custom_field_create
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import NotificationRule
 from apps.meter_service.doctype.saved_list.models import ScheduledReport
@@ -71,6 +73,11 @@ for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_VIEW[_role] |= {"scheduledreport"}
     CAN_ADD[_role] |= {"scheduledreport"}
 PAGES += ["scheduledreport"]
+# Custom fields: the service manager and the system administrator define them.
+for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"customfield"}
+    CAN_ADD[_role] |= {"customfield"}
+PAGES += ["customfield"]
 
 
 def billing_documents(subscriber) -> dict:
@@ -151,6 +158,14 @@ def documents(installed, make_office, make_claim, tariffs):
             name="قاعده", event="claim_paid", body_fa="پرداخت شد {tracking_code}"
         ),
         "scheduledreport": ScheduledReport.objects.create(name="daily"),
+        "customfield": custom_field_create(
+            actor=None,
+            target="claim",
+            key="visited",
+            field_type="boolean",
+            label_fa="بازدید شد",
+            label_en="Visited",
+        ),
     }
 
 
@@ -283,3 +298,48 @@ def test_outside_roles_never_reach_the_phone_page(client, make_user, role):
     response = client.get(reverse("admin:meter_service_claim_phone"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
+
+
+# A document's custom values: whoever may change that kind of document fills them in the
+# desk (inspections: their testers and the manager); the others see them read-only.
+CUSTOM_VALUE_EDITORS = {
+    "claim": {Role.SERVICE_DESK_CLERK, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN},
+    "complaint": {Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN},
+    "subscriber": {Role.SERVICE_DESK_CLERK, Role.SYSTEM_ADMIN},
+}
+
+
+INSPECTION_VALUE_EDITORS = {
+    Role.TECHNICIAN,
+    Role.EMERGENCY_CREW,
+    Role.SERVICE_MANAGER,
+    Role.SYSTEM_ADMIN,
+}
+
+
+@pytest.mark.parametrize("role", sorted(CAN_VIEW))
+def test_custom_values_pages_by_role(client, make_user, documents, role):
+    user = make_user(role)
+    client.force_login(user)
+    for target in ("claim", "complaint"):
+        url = reverse(f"admin:meter_service_{target}_custom_values", args=[documents[target].pk])
+        may = role in CUSTOM_VALUE_EDITORS[target]
+        assert permissions.may_edit_custom_values(user, target) is may
+        assert client.get(url).status_code == (200 if may else 403), target
+    assert permissions.may_edit_custom_values(user, "subscriber") is (
+        role in CUSTOM_VALUE_EDITORS["subscriber"]
+    )
+    assert permissions.may_edit_custom_values(user, "inspection") is (
+        role in INSPECTION_VALUE_EDITORS
+    )
+
+
+@pytest.mark.parametrize("role", OUTSIDE_ROLES)
+def test_outside_roles_never_reach_custom_fields(client, make_user, documents, role):
+    user = make_user(role, is_staff=True)
+    client.force_login(user)
+    for target in ("claim", "complaint", "subscriber", "inspection"):
+        assert not permissions.may_edit_custom_values(user, target)
+    url = reverse("admin:meter_service_claim_custom_values", args=[documents["claim"].pk])
+    assert client.get(url).status_code == 302
+    assert client.get(reverse("admin:meter_service_customfield_changelist")).status_code == 302

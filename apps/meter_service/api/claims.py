@@ -317,6 +317,7 @@ class ClaimFileApi(MeterApi):
             actor=request.user,
             **_filing_arguments(request.user, channel, data),
             **{name: data[name] for name in CLAIM_FIELDS if name in data},
+            custom_fields=data.get("custom_fields", {}),
         )
         payment_url = None
         if claim.payment_method == PaymentMethod.GATEWAY:

@@ -271,6 +271,7 @@ class ComplaintFileApi(MeterApi):
                 external_reference=reference,
                 attachments=_attachments(data),
                 unmatched_names=unmatched,
+                custom_fields=data.get("custom_fields", {}),
                 **about,
             )
         except IntegrityError:

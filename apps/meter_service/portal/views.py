@@ -42,6 +42,8 @@ from apps.meter_service.doctype.complaint.selectors import complaints_for_claim
 from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
 from apps.meter_service.doctype.correction.services import statement_ready
 from apps.meter_service.doctype.correction.statement import render_statement_pdf
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.selectors import labelled_values
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
 from apps.meter_service.doctype.fee_tariff.models import FeeKind, FeeTariff
 from apps.meter_service.doctype.meter.selectors import current_installation
@@ -337,6 +339,10 @@ def _claim_page(request, claim, task_forms: dict | None = None, status: int = 20
             "complaints": _claim_complaints(request, claim),
             "result": claim_result(claim),
             "payment": payment_paid_for_claim(claim=claim),
+            # Custom fields marked public, read-only.
+            "custom_values": labelled_values(
+                CustomFieldTarget.CLAIM, claim.custom_fields, public_only=True
+            ),
         },
         status=status,
     )

@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from unfold.decorators import action, display
 
 from apps.meter_service import permissions
-from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.core import tracking
 from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.core.display import code_text, format_quantity, rial_text
@@ -26,6 +25,9 @@ from apps.meter_service.doctype.claim.forms import DeskIntakeForm, PhoneClaimFor
 from apps.meter_service.doctype.claim.models import Channel, Claim, ClaimStatus
 from apps.meter_service.doctype.complaint.display import claim_complaints_html
 from apps.meter_service.doctype.correction.display import claim_correction_html
+from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.forms import add_custom_fields, custom_cleaned
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.inspection.display import claim_inspections_html
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.payment.services import payment_record_in_person
@@ -50,7 +52,8 @@ STATUS_COLORS = {
 
 
 @admin.register(Claim, site=staff_site)
-class ClaimAdmin(DocumentAdmin):
+class ClaimAdmin(CustomValuesAdmin):
+    custom_target = CustomFieldTarget.CLAIM
     list_display = [
         "code",
         "subscriber",
@@ -433,6 +436,8 @@ class ClaimAdmin(DocumentAdmin):
     def _filing_page(self, request, form, *, channel: str, title, template: str):
         """Preview the fee or file the claim through the filing service every channel uses."""
         quote = None
+        definitions = self.custom_definitions(request)
+        custom_fields = add_custom_fields(form, definitions)
         if request.method == "POST" and "_preview" in request.POST:
             # The fee depends only on the subscriber and the day: show it as soon as the
             # subscriber is known, whatever else the form still lacks.
@@ -447,6 +452,7 @@ class ClaimAdmin(DocumentAdmin):
                     channel=channel,
                     actor=request.user,
                     documents_checked=checklist,
+                    custom_fields=custom_cleaned(definitions, form.cleaned_data),
                     **form.claim_fields(),
                 )
             except ValidationError as error:
@@ -463,6 +469,7 @@ class ClaimAdmin(DocumentAdmin):
             "title": title,
             "form": form,
             "quote": quote,
+            "custom_fields": custom_fields,
         }
         return TemplateResponse(request, template, context)
 

@@ -184,6 +184,9 @@ class Claim(models.Model):
         _("test fee"), max_length=10, choices=FeeOutcome.choices, blank=True
     )
     findings = models.JSONField(_("findings"), default=dict, blank=True)
+    custom_fields = models.JSONField(
+        _("custom fields"), default=dict, blank=True, help_text=_("Values of the custom fields.")
+    )
 
     class Meta:
         verbose_name = _("meter test claim")

@@ -26,6 +26,12 @@ from apps.meter_service.doctype.claim.models import (
     VisitTime,
 )
 from apps.meter_service.doctype.claim.selectors import claim_result
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.serializers import (
+    custom_fields_input,
+    custom_fields_output,
+    custom_values_for,
+)
 from apps.meter_service.doctype.inspection.models import Verdict
 
 # What the subscriber or the caller should do next, by status: read out by the IVR.
@@ -235,6 +241,7 @@ class ClaimFileInputSerializer(DigitNormalizingSerializer):
         required=False,
         help_text="Required unless the channel offers one way to pay (counter offices).",
     )
+    custom_fields = custom_fields_input()
 
     def validate(self, attrs: dict) -> dict:
         if attrs.get("national_id") and attrs.get("national_legal_id"):
@@ -329,6 +336,7 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
         help_text="How the test ended (outcome, verdict, fee refund, bill correction); null "
         "until the claim closes with a test outcome."
     )
+    custom_fields = custom_fields_output()
 
     def get_status_label(self, claim: Claim) -> str:
         return status_label(claim.status)
@@ -378,6 +386,9 @@ class ClaimDetailOutputSerializer(serializers.Serializer):
             "paid_at": _moment(claim.paid_at),
             "closed_at": _moment(claim.closed_at),
             "result": result_output(claim),
+            "custom_fields": custom_values_for(
+                self.context.get("viewer"), CustomFieldTarget.CLAIM, claim.custom_fields
+            ),
         }
 
 

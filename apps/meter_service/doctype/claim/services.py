@@ -30,6 +30,8 @@ from apps.meter_service.doctype.claim.models import (
     PaymentMethod,
 )
 from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.services import custom_values_clean
 from apps.meter_service.doctype.fee_tariff.selectors import fee_quote
 from apps.meter_service.doctype.meter.models import MeterInstallation
 from apps.meter_service.doctype.outbox.services import enqueue
@@ -145,10 +147,15 @@ def claim_file(
     counter_office: CounterOffice | None = None,
     agency: Agency | None = None,
     documents_checked: dict[str, Any] | None = None,
+    custom_fields: dict[str, Any] | None = None,
     actor: Actor = None,
     now: datetime.datetime | None = None,
 ) -> Claim:
     """File a meter test claim for the meter installed at the subscription now.
+
+    `custom_fields` are the claim's custom values by key, checked against the active
+    definitions (required ones included) by the doors that fill them (the API); a door
+    that asks for none (the portal's form) leaves it None.
 
     The subscriber row is locked so two filings for the same meter queue up; the second one
     then sees the first and is refused, and the database's unique constraint backs this up.
@@ -157,6 +164,11 @@ def claim_file(
     """
     now = now or timezone.now()
     today = timezone.localdate(now)
+    custom_values = (
+        custom_values_clean(target=CustomFieldTarget.CLAIM, values=custom_fields)
+        if custom_fields is not None
+        else {}
+    )
     if connection.features.has_select_for_update:
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     installation = (
@@ -235,6 +247,7 @@ def claim_file(
         total_fee=quote.total,
         fee_tariff_id=quote.test_tariff_id,
         documents_checked=documents_checked or {},
+        custom_fields=custom_values,
         filed_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
         filed_at=now,
         expires_at=pay_by,

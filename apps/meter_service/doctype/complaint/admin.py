@@ -40,6 +40,10 @@ from apps.meter_service.doctype.complaint.desk_forms import (
     user_label,
 )
 from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.custom_field import rules as rules_custom
+from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.forms import add_custom_fields, custom_cleaned
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.sites import staff_site
 
 CHANGE_PERMISSION = "meter_service.change_complaint"
@@ -134,7 +138,8 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Complaint, site=staff_site)
-class ComplaintAdmin(DocumentAdmin):
+class ComplaintAdmin(CustomValuesAdmin):
+    custom_target = CustomFieldTarget.COMPLAINT
     list_display = [
         "number",
         "topic",
@@ -337,6 +342,16 @@ class ComplaintAdmin(DocumentAdmin):
                 else ""
             ),
             changelist_url=self.page_url("changelist"),
+            custom_values=[
+                (rules_custom.field_label(f), rules_custom.display_value(f, values.get(f.key)))
+                for values in [complaint.custom_fields or {}]
+                for f in self.custom_definitions(request)
+            ],
+            custom_values_url=(
+                self.page_url("custom_values", complaint.pk)
+                if permissions.may_edit_custom_values(user, self.custom_target)
+                else ""
+            ),
             **{name: use_desk_widgets(form) for name, form in forms.items()},
         )
         return TemplateResponse(
@@ -426,12 +441,20 @@ class ComplaintAdmin(DocumentAdmin):
         """File a complaint taken by phone or at the desk, for the complainant."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = DeskComplaintForm(request.POST or None, request.FILES or None, user=request.user)
+        form = use_desk_widgets(
+            DeskComplaintForm(request.POST or None, request.FILES or None, user=request.user)
+        )
+        definitions = self.custom_definitions(request)
+        custom_fields = add_custom_fields(form, definitions)
         status = 200
         if request.method == "POST":
             if form.is_valid():
                 try:
-                    complaint = services.complaint_file(actor=request.user, **form.service_fields())
+                    complaint = services.complaint_file(
+                        actor=request.user,
+                        custom_fields=custom_cleaned(definitions, form.cleaned_data),
+                        **form.service_fields(),
+                    )
                 except ValidationError as error:
                     form.add_service_errors(error)
                 else:
@@ -445,7 +468,8 @@ class ComplaintAdmin(DocumentAdmin):
         context = self.page_context(
             request,
             title=gettext("File a complaint"),
-            form=use_desk_widgets(form),
+            form=form,
+            custom_fields=custom_fields,
             changelist_url=self.page_url("changelist"),
         )
         return TemplateResponse(

@@ -84,6 +84,9 @@ class Complaint(models.Model):
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    custom_fields = models.JSONField(
+        _("custom fields"), default=dict, blank=True, help_text=_("Values of the custom fields.")
+    )
 
     class Meta:
         verbose_name = _("complaint")

@@ -12,6 +12,13 @@ from apps.meter_service.core.forms import normalize_input
 from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.complaint.selectors import complaint_topics
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.serializers import (
+    OUTPUT_HELP,
+    custom_fields_input,
+    custom_fields_output,
+    custom_values_for,
+)
 from apps.meter_service.permissions import Role, client_agency_ids, has_role
 
 # helpdesk's status numbers as the API names them; "answered" is helpdesk's "resolved".
@@ -111,6 +118,7 @@ class ComplaintFileInputSerializer(serializers.Serializer):
         required=False,
         help_text=ATTACHMENT_HELP,
     )
+    custom_fields = custom_fields_input()
 
     def __init__(self, instance=None, data=serializers.empty, **kwargs):
         if data is not serializers.empty and hasattr(data, "items"):
@@ -286,6 +294,13 @@ class ComplaintDetailOutputSerializer(ComplaintListOutputSerializer):
         help_text="False once closed: a reply is then refused; file a new complaint instead."
     )
     conversation = serializers.SerializerMethodField()
+    custom_fields = serializers.SerializerMethodField(help_text=OUTPUT_HELP)
+
+    @extend_schema_field(custom_fields_output())
+    def get_custom_fields(self, complaint: Complaint) -> dict:
+        return custom_values_for(
+            self.context.get("viewer"), CustomFieldTarget.COMPLAINT, complaint.custom_fields
+        )
 
     def get_may_reply(self, complaint: Complaint) -> bool:
         return rules.may_reply(complaint.ticket.status)

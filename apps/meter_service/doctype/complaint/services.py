@@ -14,6 +14,7 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,6 +38,8 @@ from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.services import custom_values_clean
 from apps.meter_service.doctype.notification import rules as message_rules
 from apps.meter_service.doctype.notification.services import (
     EventOccurrence,
@@ -317,9 +320,14 @@ def complaint_file(
     external_reference: str = "",
     attachments: Iterable[UploadedFile] = (),
     unmatched_names: Iterable[tuple[str, str]] = (),
+    custom_fields: dict[str, Any] | None = None,
     now: datetime.datetime | None = None,
 ) -> Complaint:
     """File a complaint: a ticket in the topic's queue, assigned to the queue's owner.
+
+    `custom_fields`: the complaint's custom values by key, checked against the active
+    definitions (required ones included) when the door fills them (the API); None asks
+    for none.
 
     `unmatched_names`: what a sending system named that matched no record (or disagreed),
     as ("subscription" or "claim", the number), kept for staff in an internal note.
@@ -385,6 +393,11 @@ def complaint_file(
             }
         )
     files = _check_attachments(attachments)
+    custom_values = (
+        custom_values_clean(target=CustomFieldTarget.COMPLAINT, values=custom_fields)
+        if custom_fields is not None
+        else {}
+    )
 
     ticket = Ticket(
         title=title[:200],
@@ -412,6 +425,7 @@ def complaint_file(
         filed_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
         filed_at=now,
         due_at=ticket.due_date,
+        custom_fields=custom_values,
     )
     complaint.full_clean(exclude=["ticket", "subscriber", "claim", "agency", "filed_by"])
     # The same reference sent twice at once fails here on the unique constraint; the whole

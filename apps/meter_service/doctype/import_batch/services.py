@@ -167,10 +167,19 @@ def _run_rows(*, batch: ImportBatch, spec: ImportSpec, table: Table) -> _Outcome
     outcome = _Outcome()
     seen: dict[object, int] = {}
     total = len(table.rows)
+    custom = spec.custom_columns(table.columns)
     _report_progress(batch.pk, 0, total)
     for done, row in enumerate(table.rows, start=1):
         errors_before = len(outcome.errors) + outcome.omitted_errors
-        _run_row(spec=spec, row=row, table=table, actor=batch.created_by, seen=seen, out=outcome)
+        _run_row(
+            spec=spec,
+            row=row,
+            table=table,
+            custom=custom,
+            actor=batch.created_by,
+            seen=seen,
+            out=outcome,
+        )
         if len(outcome.errors) + outcome.omitted_errors > errors_before:
             outcome.failed_rows += 1
         if done % PROGRESS_EVERY == 0:
@@ -184,6 +193,7 @@ def _run_row(
     spec: ImportSpec,
     row: Row,
     table: Table,
+    custom: list[str],
     actor: Actor,
     seen: dict[object, int],
     out: _Outcome,
@@ -219,7 +229,11 @@ def _run_row(
         return
     if row.stray:
         return
-    fields = spec.pick(form.cleaned_data, table.columns)
+    fields = spec.pick(form.cleaned_data, [name for name in table.columns if name in form.fields])
+    if custom:
+        # The custom field columns, as typed: the service checks them (a column left out
+        # leaves that value alone; an empty cell clears it).
+        fields["custom_fields"] = {key: row.values.get(key, "") for key in custom}
     try:
         # A savepoint per row: a refused row is undone alone and the next one goes on.
         with transaction.atomic():
@@ -245,7 +259,12 @@ def _run_row(
             {
                 "row": row.number,
                 "action": action,
-                "values": {name: _jsonable(form.cleaned_data.get(name)) for name in table.columns},
+                "values": {
+                    name: _jsonable(
+                        form.cleaned_data.get(name) if name in form.fields else row.values.get(name)
+                    )
+                    for name in table.columns
+                },
             }
         )
 

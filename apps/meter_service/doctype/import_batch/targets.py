@@ -18,6 +18,8 @@ from apps.meter_service.doctype.bill.forms import BillImportForm
 from apps.meter_service.doctype.bill.services import CREATED, bill_upsert
 from apps.meter_service.doctype.counter_office import services as office_services
 from apps.meter_service.doctype.counter_office.models import CounterOffice
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.selectors import active_fields
 from apps.meter_service.doctype.import_batch import forms as import_forms
 from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
 from apps.meter_service.doctype.import_batch.models import ImportTarget
@@ -46,19 +48,36 @@ class ImportSpec:
     key: str | None = None
     # Field names in the service's errors that a column of the file stands for.
     error_columns: dict[str, str] = field(default_factory=dict)
+    # The document type whose custom fields are columns too, named by their keys.
+    custom_target: str | None = None
 
     @property
     def columns(self) -> tuple[Column, ...]:
-        """Return the columns of the file: the row form's fields, in order."""
-        return tuple(
-            Column(
-                name=name,
-                # Every import field has a label; without one the header would read "None".
-                label=name if form_field.label is None else form_field.label,
-                required=form_field.required,
-            )
-            for name, form_field in self.form_class.base_fields.items()
+        """Return the columns of the file: the row form's fields, in order, then the
+        target's active custom fields (optional columns named by their keys)."""
+        return (
+            *(
+                Column(
+                    name=name,
+                    # Every import field has a label; without one the header would read "None".
+                    label=name if form_field.label is None else form_field.label,
+                    required=form_field.required,
+                )
+                for name, form_field in self.form_class.base_fields.items()
+            ),
+            *(Column(name=key, label=key) for key in self.custom_keys()),
         )
+
+    def custom_keys(self) -> list[str]:
+        """The keys of the target's active custom fields (none for other data)."""
+        if self.custom_target is None:
+            return []
+        return [custom.key for custom in active_fields(self.custom_target)]
+
+    def custom_columns(self, present: Iterable[str]) -> list[str]:
+        """The custom field columns among a file's columns (read once a file)."""
+        keys = set(self.custom_keys())
+        return [name for name in present if name in keys]
 
     def column_of(self, error_field: str) -> str:
         """Return the column a service error is about, or "" when it is about the row."""
@@ -116,6 +135,7 @@ SPECS: dict[str, ImportSpec] = {
         save=_upsert(Subscriber, "subscription_number", subscriber_services.subscriber_upsert),
         pick=_model_fields(Subscriber),
         key="subscription_number",
+        custom_target=CustomFieldTarget.SUBSCRIBER,
     ),
     ImportTarget.METER: ImportSpec(
         target=ImportTarget.METER,

@@ -22,6 +22,8 @@ from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk
 from apps.meter_service.core.display import code_text
 from apps.meter_service.core.jalali import format_date, format_datetime
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.inspection import rules, selectors, services
 from apps.meter_service.doctype.inspection.display import (
     VERDICT_COLORS,
@@ -125,7 +127,8 @@ class InspectionPhotoInline(_InspectionPartInline):
 
 
 @admin.register(Inspection, site=staff_site)
-class InspectionAdmin(LogAdmin):
+class InspectionAdmin(CustomValuesAdmin, LogAdmin):
+    custom_target = CustomFieldTarget.INSPECTION
     list_display = [
         "claim_code",
         "meter",

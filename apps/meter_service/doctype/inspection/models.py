@@ -132,6 +132,9 @@ class Inspection(models.Model):
         verbose_name=_("recorded by"),
     )
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    custom_fields = models.JSONField(
+        _("custom fields"), default=dict, blank=True, help_text=_("Values of the custom fields.")
+    )
 
     class Meta:
         verbose_name = _("meter test")

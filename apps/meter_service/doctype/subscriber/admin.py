@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter
 from apps.meter_service.doctype.bill.admin import recent_bills_html
+from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.meter.admin import InstallationHistoryInline
 from apps.meter_service.doctype.subscriber import services
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -17,7 +18,8 @@ class InstallationInline(InstallationHistoryInline):
 
 
 @admin.register(Subscriber, site=staff_site)
-class SubscriberAdmin(DocumentAdmin):
+class SubscriberAdmin(CustomValuesAdmin):
+    custom_target = CustomFieldTarget.SUBSCRIBER
     list_display = [
         "subscription_number",
         "name",

@@ -97,6 +97,9 @@ class Subscriber(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    custom_fields = models.JSONField(
+        _("custom fields"), default=dict, blank=True, help_text=_("Values of the custom fields.")
+    )
 
     class Meta:
         verbose_name = _("subscriber")

@@ -6,6 +6,8 @@ from typing import Any
 
 from apps.meter_service.core.domain_events import publish
 from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
+from apps.meter_service.doctype.custom_field.services import custom_values_clean
 from apps.meter_service.doctype.subscriber.domain_events import MobileChanged
 from apps.meter_service.doctype.subscriber.events import SubscriberEvents
 from apps.meter_service.doctype.subscriber.models import Subscriber
@@ -29,11 +31,21 @@ EDITABLE_FIELDS = (
     "tariff_group",
     "climate_zone",
     "user",
+    "custom_fields",
 )
 
 
 def subscriber_create(*, actor: Actor = None, source: str = "desk", **fields: Any) -> Subscriber:
-    """Create a subscriber after validating every field and the record's rules."""
+    """Create a subscriber after validating every field and the record's rules.
+
+    `custom_fields` (by key, as typed) are checked against the active custom fields,
+    required ones included, when the door fills them (desk, import); left out, none are
+    asked for.
+    """
+    if "custom_fields" in fields:
+        fields["custom_fields"] = custom_values_clean(
+            target=CustomFieldTarget.SUBSCRIBER, values=fields["custom_fields"]
+        )
     return document_create(
         Subscriber,
         event_type=SubscriberEvents.SUBSCRIBER_CREATED,
@@ -52,6 +64,12 @@ def subscriber_update(
     API, import), so a holder whose number was changed without them asking hears of it.
     """
     old_mobile = subscriber.mobile
+    if "custom_fields" in fields:
+        fields["custom_fields"] = custom_values_clean(
+            target=CustomFieldTarget.SUBSCRIBER,
+            values=fields["custom_fields"],
+            current=subscriber.custom_fields,
+        )
     subscriber = document_update(
         subscriber,
         editable=EDITABLE_FIELDS,
