@@ -3,6 +3,9 @@ subscriber's change form, and a page of their own for claims, complaints and ins
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from django.urls import reverse
 
@@ -204,3 +207,31 @@ def test_manager_changes_a_definition_but_not_a_used_key(
     assert "key" in refused.context["adminform"].form.errors
     field.refresh_from_db()
     assert field.key == "heating"
+
+
+def test_custom_fields_are_list_columns_people_export(client, make_user, define, make_subscriber):
+    """A field marked for lists is one of the list's own columns, exported with it; the
+    others can be picked as columns and exported too."""
+    define("subscriber", "floor", "integer", in_list=True)
+    define("subscriber", "heating", "choice", options=OPTIONS)
+    subscriber = make_subscriber()
+    services.custom_values_set(
+        document=subscriber,
+        target="subscriber",
+        values={"floor": "۳", "heating": "oil"},
+        actor=None,
+    )
+    login(client, make_user, Role.SERVICE_MANAGER)
+    export = reverse("admin:meter_service_subscriber_list_export", args=["csv"])
+
+    def rows() -> list[list[str]]:
+        body = client.get(export).content.decode("utf-8-sig")
+        return list(csv.reader(io.StringIO(body)))
+
+    own = rows()
+    assert "فیلد floor" in own[0] and "فیلد heating" not in own[0]
+    assert own[1][own[0].index("فیلد floor")] == "۳"
+    columns = reverse("admin:meter_service_subscriber_list_columns")
+    client.post(columns, {"columns": ["subscription_number", "custom_heating"], "query": ""})
+    picked = rows()
+    assert picked[0][1] == "فیلد heating" and picked[1][1] == "نفت"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.widgets import UnfoldAdminTextareaWidget
 
-from apps.meter_service import permissions
+from apps.meter_service import list_tools, permissions
 from apps.meter_service.admin_base import DocumentAdmin
 from apps.meter_service.core.forms import DigitNormalizingModelForm, normalize_form_data
 from apps.meter_service.doctype.custom_field import rules, services
@@ -30,7 +30,7 @@ from apps.meter_service.doctype.custom_field.forms import (
     custom_initial,
     form_name,
 )
-from apps.meter_service.doctype.custom_field.models import CustomField
+from apps.meter_service.doctype.custom_field.models import CustomField, CustomFieldTarget
 from apps.meter_service.doctype.custom_field.selectors import active_fields
 from apps.meter_service.sites import staff_site
 
@@ -211,8 +211,10 @@ class CustomValuesAdmin(DocumentAdmin):
         kept[self.custom_target] = custom_values_display
         return custom_values_display
 
-    def get_list_display(self, request: HttpRequest):
-        columns = list(super().get_list_display(request))
+    def own_list_display(self, request: HttpRequest) -> list[Any]:
+        # Fields marked for lists are the list's own columns: shown, exported and saved in
+        # views like the rest (list_tools); the others can be picked (custom_columns below).
+        columns = super().own_list_display(request)
         return [*columns, *(_list_column(f) for f in self.custom_definitions(request) if f.in_list)]
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -276,6 +278,23 @@ class CustomValuesAdmin(DocumentAdmin):
             back_url=self.page_url("change", obj.pk),
         )
         return TemplateResponse(request, "meter_service/desk/custom_values.html", context)
+
+
+@list_tools.register_column_provider
+def custom_columns(model: type[Any], request: HttpRequest) -> list[list_tools.Column]:
+    """Every active custom field of a claim, complaint, inspection or subscriber list as a
+    column people may pick, export and keep in a saved view."""
+    target = str(model._meta.model_name)
+    if target not in CustomFieldTarget.values:
+        return []
+
+    def column(field: CustomField) -> list_tools.Column:
+        def value(obj: Any) -> Any:
+            return rules.display_value(field, (obj.custom_fields or {}).get(field.key))
+
+        return list_tools.Column(f"custom_{field.key}", rules.field_label(field), value)
+
+    return [column(field) for field in active_fields(target)]
 
 
 def _list_column(field: CustomField) -> Any:
