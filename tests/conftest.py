@@ -236,8 +236,11 @@ def install(make_subscriber, make_meter):
 
 
 @pytest.fixture
-def make_claim(installed, tariffs):
-    """Return a factory filing a claim for the installed meter (or another installation)."""
+def make_claim(installed, tariffs, roles):
+    """Return a factory filing a claim for the installed meter (or another installation).
+
+    With the shipped rows first (`roles`): filing makes process version 1 when there is none,
+    and the rows' snapshot cannot be put back on top of it."""
     from apps.meter_service.core.identifiers import build_payment_id
     from apps.meter_service.doctype.claim.services import claim_file
 
