@@ -130,6 +130,12 @@ def test_the_claim_page_shows_open_steps_history_and_service_level(paid_claim, s
     assert "meter-sla-on_track" in as_billing
     # the history names the step done, by whom, and the step that followed
     assert staff["technician"].username in as_billing or staff["technician"].get_full_name()
+    # with the values given, labelled from the step's form: its Persian labels and choices
+    # and the date in the Jalali calendar
+    schedule = {f["key"]: f for f in services.workflow_forms()["Task_schedule"]["components"]}
+    visit_time = schedule["visit_time"]["properties"]
+    assert f"{visit_time['label_fa']}: {visit_time['label_fa:morning']}" in as_billing
+    assert f"{schedule['visit_date']['properties']['label_fa']}: ۱۴۰۵/۰۹/۱۰" in as_billing
 
 
 # --- a form designed as a schema ------------------------------------------------------------
