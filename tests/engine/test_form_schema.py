@@ -21,7 +21,7 @@ from apps.meter_service.engine.form_schema import (
     schemas_from_bpmn,
     task_data,
 )
-from apps.meter_service.engine.forms import forms_of, task_fields, workflow_forms
+from apps.meter_service.engine.forms import form_for, forms_of, task_fields, workflow_forms
 from apps.meter_service.engine.models import ProcessVersion
 
 FORMDATA_BPMN = (Path(__file__).parent / "data" / "formdata_1405.bpmn").read_text(encoding="utf-8")
@@ -326,3 +326,14 @@ def test_a_step_completed_by_its_own_page_may_not_require_more():
     )
     forms["Task_replace"]["components"][-1]["validate"] = {}  # optional: accepted
     assert validation.validate_files(bpmn, dmn, "meter_test", forms=forms) is not None
+
+
+def test_the_test_steps_rule_holds_whatever_its_form_is_called(db):
+    bpmn, dmn = services.workflow_files()
+    bpmn = bpmn.replace('camunda:formKey="Task_test"', 'camunda:formKey="Form_test_2"')
+    forms = workflow_forms()
+    forms["Form_test_2"] = forms.pop("Task_test")
+    version = services.process_version_create(bpmn=bpmn, dmn_files=dmn, forms=forms)
+    spec, _subs = runner.version_spec(version)
+    built = form_for(spec.task_specs["Task_test"], {"outcome": "tested"}, forms=version.forms)
+    assert "error_percent" in _errors(built)

@@ -97,5 +97,7 @@ def form_for(
         data,
         files,
         fields=task_fields(task_spec, forms),
-        extra_rule=handlers.FORM_RULES.get(form_key(task_spec) or task_spec.bpmn_id),
+        # By the step (the rule is about what the step records), else by its form's key.
+        extra_rule=handlers.FORM_RULES.get(task_spec.bpmn_id or "")
+        or handlers.FORM_RULES.get(form_key(task_spec)),
     )
