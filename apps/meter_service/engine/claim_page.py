@@ -23,7 +23,7 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.events import ProcessEvents
-from apps.meter_service.engine.form_schema import SchemaField
+from apps.meter_service.engine.form_schema import SchemaField, schema_fields, start_form_key
 from apps.meter_service.engine.forms import forms_of, task_fields
 from apps.meter_service.engine.models import ProcessVersion
 from apps.meter_service.engine.selectors import claim_sla, claim_tasks, lane_label
@@ -97,6 +97,37 @@ def _data_text(data: dict[str, Any], fields: dict[str, SchemaField]) -> str:
         label = field.shown_label() if field is not None else key
         shown.append(f"{label}: {_value_text(field, data[key])}")
     return "؛ ".join(shown)
+
+
+def claim_details_html(claim: Claim) -> str:
+    """The answers to the process's claim form, labelled from the form of the claim's
+    version ("—" for none)."""
+    values = claim.extra_fields or {}
+    if not values:
+        return "—"
+    fields: dict[str, SchemaField] = {}
+    version = getattr(getattr(claim, "process", None), "version", None)
+    if version is not None:
+        key = start_form_key(version.bpmn)
+        schema = forms_of(version).get(key) if key else None
+        if schema is not None:
+            fields = {f.key: f for f in schema_fields(schema, key)}
+    rows = []
+    for name, value in values.items():
+        field = fields.get(name)
+        if value in (None, ""):
+            continue
+        label = field.shown_label() if field is not None else name
+        if value is False:
+            text = gettext("no")
+        elif field is not None and field.type == "number":
+            text = local_digits(value)
+        else:
+            text = _value_text(field, value)
+        rows.append((label, text))
+    if not rows:
+        return "—"
+    return format_html_join("", "<div>{}: {}</div>", rows)
 
 
 def task_step_text(params: dict[str, Any], version: ProcessVersion | None) -> tuple[str, str]:

@@ -408,10 +408,16 @@ class SchemaForm(DigitNormalizingForm):
         cleaned = super().clean()
         if cleaned is None:  # as Django does when a clean() returns nothing
             cleaned = self.cleaned_data
+        # With a prefix (a form beside another in one post), the keys under the prefix.
+        own = {self.add_prefix(name) for name in self.fields}
+        mine = (lambda key: key.startswith(f"{self.prefix}-")) if self.prefix else None
         unknown = sorted(
             key
             for key in (self.data or {})
-            if key not in self.fields and key not in IGNORED_KEYS and not key.startswith("_")
+            if key not in own
+            and key not in IGNORED_KEYS
+            and not key.startswith("_")
+            and (mine is None or mine(key))
         )
         if unknown:
             raise ValidationError(
@@ -430,6 +436,15 @@ class SchemaForm(DigitNormalizingForm):
             except ValidationError as exc:
                 self.add_error(None, exc)
         return cleaned
+
+
+def errors_into(form: forms.BaseForm, other: forms.BaseForm) -> None:
+    """List the other form's errors as the form's own, "label: error" (one error summary for
+    two forms posted together, as the claim form and the process's further details)."""
+    for name, errors in other.errors.items():
+        field = other.fields.get(name)
+        for error in errors:
+            form.add_error(None, f"{field.label}: {error}" if field and field.label else error)
 
 
 def task_data(cleaned: Mapping[str, Any]) -> dict[str, Any]:
@@ -586,6 +601,20 @@ def _schemas_from_bpmn(bpmn: str) -> dict[str, Schema]:
         if form_data and key:
             result[key] = schema_from_form_data(key, form_data[0])
     return result
+
+
+@functools.lru_cache(maxsize=16)
+def start_form_key(bpmn: str) -> str:
+    """The formKey of the process's start event: the claim form's extra fields ("" for none).
+
+    As a Camunda start form: the subscriber fills it in when filing the claim."""
+    root = etree.fromstring(bpmn.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    ns = {"bpmn": BPMN_NS}
+    for start in root.xpath("/bpmn:definitions/bpmn:process/bpmn:startEvent", namespaces=ns):
+        key = start.get(f"{{{CAMUNDA_NS}}}formKey")
+        if key:
+            return str(key)
+    return ""
 
 
 def schemas_from_bpmn(bpmn: str) -> dict[str, Schema]:

@@ -41,7 +41,12 @@ from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.events import ProcessEvents
-from apps.meter_service.engine.form_schema import Schema, schemas_from_bpmn
+from apps.meter_service.engine.form_schema import (
+    Schema,
+    schema_fields,
+    schemas_from_bpmn,
+    start_form_key,
+)
 from apps.meter_service.engine.forms import (
     TaskForm,
     form_for,
@@ -435,6 +440,8 @@ def process_start(
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(
             {
+                # The claim form's answers first: the application's own keys win.
+                **(claim.extra_fields or {}),
                 "claim_id": claim.pk,
                 "tracking_code": claim.tracking_code,
                 "payment_due": payment_due.isoformat(),
@@ -507,6 +514,18 @@ def process_task_form(*, task: ProcessTask, data: Mapping[str, Any] | None = Non
     version = task.instance.version
     spec, _subs = runner.version_spec(version)
     return form_for(spec.task_specs[task.element_id], data, forms=forms_of(version))
+
+
+def process_claim_form(*, data: Mapping[str, Any] | None = None) -> TaskForm | None:
+    """The further details a new claim is asked for: the form of the active version's start
+    event (None when it has none). Its fields are named `more-<key>` beside the claim's own;
+    `task_data(form.cleaned_data)` is what claim_file keeps as `extra_fields`."""
+    version = process_version_active()
+    key = start_form_key(version.bpmn)
+    schema = forms_of(version).get(key) if key else None
+    if schema is None:
+        return None
+    return TaskForm(data, prefix="more", fields=schema_fields(schema, key))
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
 from apps.meter_service import permissions
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.engine import expressions, handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.form_schema import (
@@ -34,6 +35,7 @@ from apps.meter_service.engine.form_schema import (
     check_forms,
     missing_domain_fields,
     schema_fields,
+    start_form_key,
 )
 from apps.meter_service.engine.forms import CONSTRAINTS, FIELD_TYPES, form_key, version_forms
 from apps.meter_service.engine.runner import TopicServiceTask
@@ -235,6 +237,7 @@ def validate_files(
         raise _fail(_("The process cannot be read: %(error)s") % {"error": exc}) from exc
 
     all_forms = version_forms(bpmn, forms)
+    _check_claim_form(start_form_key(bpmn), all_forms)
     for task_spec in spec.task_specs.values():
         where = task_spec.bpmn_id or task_spec.name
         if isinstance(task_spec, TopicServiceTask) and task_spec.topic not in handlers.TOPICS:
@@ -269,6 +272,32 @@ def validate_files(
                         )
             _check_task_form(task_spec, where, all_forms)
     return spec
+
+
+def _check_claim_form(key: str, all_forms: Mapping[str, Schema]) -> None:
+    """The start event's form (more details asked when a claim is filed) exists, and its
+    keys are none the claim or the process already has."""
+    if not key:
+        return
+    schema = all_forms.get(key)
+    if schema is None:
+        raise _fail(
+            _("The start event names the form %(key)s, which the version does not have.")
+            % {"key": key}
+        )
+    reserved = {f.name for f in Claim._meta.get_fields()} | {
+        "claim_id",
+        "tracking_code",
+        "payment_due",
+        *(name for fields in handlers.FORM_FIELDS_NEEDED.values() for name in fields),
+        *handlers.CLOSING_FINDINGS,
+    }
+    taken = sorted(f.key for f in schema_fields(schema, key) if f.key in reserved)
+    if taken:
+        raise _fail(
+            _("The claim form %(key)s may not use the names %(fields)s: the claim has them.")
+            % {"key": key, "fields": ", ".join(taken)}
+        )
 
 
 def _check_task_form(task_spec: UserTask, where: str, all_forms: Mapping[str, Schema]) -> None:

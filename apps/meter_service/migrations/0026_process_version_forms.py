@@ -1,4 +1,5 @@
-"""The user tasks' forms become form-js schemas kept with each process version.
+"""The user tasks' forms become form-js schemas kept with each process version, and a claim
+keeps the answers to the process's claim form.
 
 Every stored version gets the schemas of its BPMN's Camunda formData (labels in English
 from the file, in Persian from the catalogue); the BPMN itself is left as it is, so its
@@ -30,4 +31,9 @@ class Migration(migrations.Migration):
             field=models.JSONField(blank=True, default=dict, verbose_name="forms"),
         ),
         migrations.RunPython(forms_from_form_data, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="claim",
+            name="extra_fields",
+            field=models.JSONField(blank=True, default=dict, verbose_name="more details"),
+        ),
     ]

@@ -138,10 +138,15 @@ def claim_file(
     counter_office: CounterOffice | None = None,
     agency: Agency | None = None,
     documents_checked: dict[str, Any] | None = None,
+    extra_fields: dict[str, Any] | None = None,
     actor: Actor = None,
     now: datetime.datetime | None = None,
 ) -> Claim:
     """File a meter test claim for the meter installed at the subscription now.
+
+    `extra_fields` are the answers to the process's claim form, checked against its schema
+    by the caller (the engine's process_claim_form): plain JSON values by key; the process
+    starts with them in its data.
 
     The subscriber row is locked so two filings for the same meter queue up; the second one
     then sees the first and is refused, and the database's unique constraint backs this up.
@@ -228,6 +233,7 @@ def claim_file(
         total_fee=quote.total,
         fee_tariff_id=quote.test_tariff_id,
         documents_checked=documents_checked or {},
+        extra_fields=rules.check_extra_fields(extra_fields or {}),
         filed_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
         filed_at=now,
         expires_at=pay_by,
