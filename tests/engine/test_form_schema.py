@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import translation
 
 from apps.meter_service.engine import handlers, runner, services, validation
@@ -23,6 +24,7 @@ from apps.meter_service.engine.form_schema import (
 )
 from apps.meter_service.engine.forms import form_for, forms_of, task_fields, workflow_forms
 from apps.meter_service.engine.models import ProcessVersion
+from apps.meter_service.engine.versions import process_version_diff, process_version_files
 
 FORMDATA_BPMN = (Path(__file__).parent / "data" / "formdata_1405.bpmn").read_text(encoding="utf-8")
 
@@ -337,3 +339,24 @@ def test_the_test_steps_rule_holds_whatever_its_form_is_called(db):
     spec, _subs = runner.version_spec(version)
     built = form_for(spec.task_specs["Task_test"], {"outcome": "tested"}, forms=version.forms)
     assert "error_percent" in _errors(built)
+
+
+def test_the_comparison_names_the_forms_that_changed(db, client, make_user):
+    active = services.process_version_active()
+    bpmn, dmn = services.workflow_files()
+    forms = workflow_forms()
+    forms["Task_access"]["components"][1]["label"] = "Where the meter is"
+    version = services.process_version_create(bpmn=bpmn, dmn_files=dmn, forms=forms)
+    diff = process_version_diff(active, version)
+    assert diff.forms_changed == ["Task_access"] and not diff.forms_added and not diff.is_empty
+    assert "Where the meter is" in dict(process_version_files(version))["Task_access.form"]
+    client.force_login(make_user("service_manager"))
+    url = reverse("admin:meter_service_processversion_change", args=[version.pk])
+    page = client.get(url).content.decode()
+    with translation.override("fa"):
+        card = translation.gettext("Forms of the people's steps")
+    assert card in page and "Task_access" in page.split(card)[1]
+    download = client.get(
+        reverse("admin:meter_service_processversion_file", args=[version.pk, "Task_access.form"])
+    )
+    assert download["Content-Type"].startswith("application/json")
