@@ -251,6 +251,9 @@ def test_labels_are_shown_in_the_active_language():
         ([{"type": "number", "key": "x", "validate": {"min": 2, "max": 1}}], "least allowed"),
         ([{"type": "datetime", "key": "x", "subtype": "datetime"}], "a date only"),
         ([{"type": "textfield", "key": "x", "properties": {"required_if": "y=1"}}], "names no"),
+        ([{"type": "text", "text": "Read me"}], "unknown type text"),
+        ([{"type": "textfield", "key": "x", "conditional": {"hide": "=y"}}], "by a condition"),
+        ([{"type": "textfield", "key": "x", "label": "=upper(y)"}], "label is an expression"),
     ],
 )
 def test_a_schema_the_server_cannot_check_is_refused(components, message):

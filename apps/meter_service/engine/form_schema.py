@@ -9,7 +9,7 @@ What a schema may hold (anything else is refused when a version is saved or uplo
 
 - components `textfield`, `textarea`, `number`, `checkbox`, `select`, `radio`, `datetime`
   (`subtype: "date"` only: a Jalali date in Persian), each with a `key`, and the layout-only
-  `text`, `spacer` and `separator`;
+  `spacer` and `separator`; no conditions and no FEEL expressions (`=...`);
 - `validate`: `required`, `min`/`max` (number), `minLength`/`maxLength`/`pattern` (text);
   `decimalDigits` on a number (0: whole numbers); `values` of a select or radio;
 - labels in both languages: `label` (`dateLabel` for a date) is the English one, the custom
@@ -49,7 +49,11 @@ TaskData: TypeAlias = dict[str, Any]
 # The schema version form-js 1.23 (package.json) writes.
 SCHEMA_VERSION = 19
 FIELD_COMPONENTS = ("textfield", "textarea", "number", "checkbox", "select", "radio", "datetime")
-LAYOUT_COMPONENTS = ("text", "spacer", "separator")
+# Layout only: the server-rendered forms leave them out, and nothing is lost by that (a
+# "text" component would be instructions nobody sees, so it is refused).
+LAYOUT_COMPONENTS = ("spacer", "separator")
+# What the server cannot honour: a field shown, hidden or filled by a FEEL expression.
+EXPRESSION_PROPERTIES = ("label", "dateLabel", "description", "readonly", "defaultValue")
 VALIDATE_KEYS = {
     "textfield": {"required", "minLength", "maxLength", "pattern", "validationType"},
     "textarea": {"required", "minLength", "maxLength", "pattern", "validationType"},
@@ -175,6 +179,18 @@ def _field_of(component: Mapping[str, Any], form_key: str) -> SchemaField:
             _("%(where)s: a field needs a key of letters, digits and _ (%(key)s).")
             % {"where": form_key, "key": key}
         )
+    if component.get("conditional"):
+        raise _fail(
+            _("%(where)s: a field shown or hidden by a condition is not supported.")
+            % {"where": where}
+        )
+    for name in EXPRESSION_PROPERTIES:
+        value = component.get(name)
+        if isinstance(value, str) and value.startswith("="):
+            raise _fail(
+                _("%(where)s: %(name)s is an expression, which the forms cannot evaluate.")
+                % {"where": where, "name": name}
+            )
     validate = component.get("validate") or {}
     properties = component.get("properties") or {}
     if not isinstance(validate, dict) or not isinstance(properties, dict):
