@@ -29,6 +29,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from re import _constants as re_constants  # type: ignore[attr-defined]  # no stubs: private
+from re import _parser as re_parser  # type: ignore[attr-defined]  # no stubs: private
 from typing import Any, TypeAlias
 
 from django import forms
@@ -170,6 +172,36 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+_REPEATS = {re_constants.MAX_REPEAT, re_constants.MIN_REPEAT, re_constants.POSSESSIVE_REPEAT}
+
+
+def _may_backtrack(parsed: Any, *, repeated: bool) -> bool:
+    """Whether a parsed pattern can take exponential time: a repeat inside a repeat, an
+    alternative inside a repeat, or a back-reference (patterns come from the studio and run
+    on what subscribers type, and Python's re has no time limit)."""
+    for op, av in parsed:
+        if op in (re_constants.GROUPREF, re_constants.GROUPREF_EXISTS):
+            return True
+        if op in _REPEATS:
+            _low, high, inner = av
+            if high > 1 and repeated:
+                return True
+            if _may_backtrack(inner, repeated=repeated or high > 1):
+                return True
+            continue
+        if op == re_constants.BRANCH and repeated:
+            return True
+        for part in av if isinstance(av, tuple | list) else ():
+            if isinstance(part, re_parser.SubPattern) and _may_backtrack(part, repeated=repeated):
+                return True
+            if isinstance(part, list) and any(
+                isinstance(p, re_parser.SubPattern) and _may_backtrack(p, repeated=repeated)
+                for p in part
+            ):
+                return True
+    return False
+
+
 def _field_of(component: Mapping[str, Any], form_key: str) -> SchemaField:
     kind = component.get("type")
     key = component.get("key")
@@ -212,11 +244,21 @@ def _field_of(component: Mapping[str, Any], form_key: str) -> SchemaField:
     if pattern:
         try:
             re.compile(pattern)
+            parsed = re_parser.parse(pattern)
         except re.error as exc:
             raise _fail(
                 _("%(where)s: the pattern %(pattern)s is not a regular expression: %(error)s")
                 % {"where": where, "pattern": pattern, "error": exc}
             ) from exc
+        if _may_backtrack(parsed, repeated=False):
+            raise _fail(
+                _(
+                    "%(where)s: the pattern %(pattern)s repeats a part that itself repeats or "
+                    "has alternatives, which can take the server forever on some text; use a "
+                    "character class instead, such as [0-9-]+."
+                )
+                % {"where": where, "pattern": pattern}
+            )
     options: list[Option] = []
     if kind in ("select", "radio"):
         values = component.get("values")
