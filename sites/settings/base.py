@@ -290,6 +290,16 @@ METER_VENDOR_FILES = {
             "assets/*",
         ],
     ),
+    # The process studio's form designer (engine/studio_page.py, engine/form_schema.py).
+    "vendor/form-js": (
+        _NODE_MODULES / "@bpmn-io" / "form-js" / "dist",
+        [
+            "form-editor.umd.js",
+            "assets/form-js.css",
+            "assets/form-js-editor.css",
+            "assets/properties-panel.css",
+        ],
+    ),
     # The process studio's decision-table editor (engine/studio_page.py).
     "vendor/dmn-js": (
         _NODE_MODULES / "dmn-js" / "dist",

@@ -115,3 +115,49 @@ def test_the_service_manager_drafts_checks_tries_and_deploys(
     draft.refresh_from_db()
     assert draft.is_active and not draft.is_draft
     assert errors == []
+
+
+def test_the_service_manager_designs_a_form_in_form_js(page, live_server, make_user):
+    active = services.process_version_active()
+    log_in(page, live_server, make_user(Role.SERVICE_MANAGER))
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_server.url}/desk/meter_service/processversion/{active.pk}/studio/")
+    page.wait_for_selector("[data-process-studio][data-ready='1']", timeout=20_000)
+
+    page.click("[data-studio-tab='#forms']")
+    page.wait_for_selector("#studio-form-editor .fjs-editor-container", timeout=20_000)
+    assert page.is_hidden("#studio-canvas") and page.is_hidden("#studio-dmn")
+    # Only the components the server checks are offered.
+    offered = page.eval_on_selector_all(
+        "#studio-form-editor .fjs-palette-field",
+        "(fields) => fields.filter((f) => f.offsetParent).map((f) => f.dataset.fieldType)",
+    )
+    assert "textfield" in offered and "filepicker" not in offered and "expression" not in offered
+    page.select_option("#studio-form-key", "Task_access")
+    page.wait_for_selector("#studio-form-editor .fjs-form-field", timeout=20_000)
+    page.evaluate(
+        """() => {
+          const editor = window.meterStudio.formEditor();
+          const form = editor.get('formFieldRegistry').getAll().find((f) => f.type === 'default');
+          editor.get('modeling').addFormField(
+            {type: 'textfield', key: 'gate_code', label: 'Gate code',
+             properties: {label_fa: 'رمز در'}},
+            form, form.components.length);
+        }"""
+    )
+    page.wait_for_selector("#studio-form-editor .fjs-form-field:has-text('Gate code')")
+    page.screenshot(path=f"{SCREENSHOTS}/process-studio-forms.png", full_page=True)
+
+    with page.expect_navigation():
+        page.click("[data-studio-action=save]")
+    draft = ProcessVersion.objects.get(is_draft=True)
+    added = draft.forms["Task_access"]["components"][-1]
+    assert added["key"] == "gate_code" and added["properties"] == {"label_fa": "رمز در"}
+    assert draft.forms["Task_test"] == active.forms["Task_test"]
+    page.wait_for_selector("[data-process-studio][data-ready='1']", timeout=20_000)
+    page.click("[data-studio-action=validate]")
+    page.wait_for_selector("[data-process-studio][data-done=validate]", timeout=20_000)
+    assert page.locator("#studio-problems li").count() == 0
+    assert "Task_access" in page.text_content("#studio-result")
+    assert errors == []

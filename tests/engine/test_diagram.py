@@ -19,6 +19,8 @@ from apps.meter_service.engine.diagram import (
     translatable_names,
     translated_bpmn,
 )
+from apps.meter_service.engine.form_schema import schema_fields
+from apps.meter_service.engine.forms import workflow_forms
 from apps.meter_service.engine.services import WORKFLOWS_DIR
 from apps.meter_service.permissions import Role
 from apps.meter_service.process_pages import LANE_EXPLANATIONS
@@ -46,13 +48,26 @@ def test_every_name_in_the_bpmn_is_in_labels():
     assert "Schedule the test" in names  # a task
     assert "within tolerance" in names  # a sequence flow
     assert "Meter test service" in names  # the pool
-    assert "Morning (8-12)" in names  # a form field's choice
     assert "technician" not in names  # lanes are role codes, shown as the role's label
     assert "fee_paid" not in names  # message names are the engine's, never shown
     missing = [name for name in names if name not in labels.LABELS]
     assert missing == [], f"add these to apps/meter_service/workflows/labels.py: {missing}"
     # And makemessages sees them: each is a literal gettext_noop() call.
     assert set(labels.LABELS) <= _labels_source_strings()
+
+
+def test_every_label_of_the_shipped_forms_is_in_labels():
+    """The forms' English labels are msgids too: a form without a Persian label shows the
+    catalogue's."""
+    names = set()
+    for schema in workflow_forms().values():
+        for field in schema_fields(schema):
+            names.add(field.label)
+            names.update(option.label for option in field.options)
+    assert "Morning (8-12)" in names  # a choice
+    assert "Visit date" in names  # a date's dateLabel
+    missing = sorted(names - set(labels.LABELS))
+    assert missing == [], f"add these to apps/meter_service/workflows/labels.py: {missing}"
 
 
 def test_every_lane_is_a_role_or_the_system():

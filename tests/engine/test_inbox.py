@@ -6,7 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from apps.meter_service.doctype.claim.services import claim_mark_paid
 from apps.meter_service.doctype.otp.services import portal_user_for
+from apps.meter_service.engine import services
 from apps.meter_service.engine.models import ProcessTask
 
 from .conftest import SCHEDULE, open_steps, open_task
@@ -128,3 +130,49 @@ def test_the_claim_page_shows_open_steps_history_and_service_level(paid_claim, s
     assert "meter-sla-on_track" in as_billing
     # the history names the step done, by whom, and the step that followed
     assert staff["technician"].username in as_billing or staff["technician"].get_full_name()
+    # with the values given, labelled from the step's form: its Persian labels and choices
+    # and the date in the Jalali calendar
+    schedule = {f["key"]: f for f in services.workflow_forms()["Task_schedule"]["components"]}
+    visit_time = schedule["visit_time"]["properties"]
+    assert f"{visit_time['label_fa']}: {visit_time['label_fa:morning']}" in as_billing
+    assert f"{schedule['visit_date']['properties']['label_fa']}: ۱۴۰۵/۰۹/۱۰" in as_billing
+
+
+# --- a form designed as a schema ------------------------------------------------------------
+@pytest.fixture
+def designed_claim(make_claim):
+    """A paid claim on a version whose schedule form asks for a gate code too."""
+    bpmn, dmn = services.workflow_files()
+    forms = services.workflow_forms()
+    forms["Task_schedule"]["components"].append(
+        {
+            "type": "textfield",
+            "key": "gate_code",
+            "label": "Gate code",
+            "validate": {"required": True, "pattern": "[0-9]{4}"},
+            "properties": {"label_fa": "رمز در ورودی"},
+        }
+    )
+    version = services.process_version_create(bpmn=bpmn, dmn_files=dmn, forms=forms)
+    services.process_version_activate(version=version)
+    claim = claim_mark_paid(claim=make_claim(), reference="test-payment")
+    assert claim.process.version == version
+    return claim
+
+
+def test_the_desk_renders_and_checks_a_designed_form(designed_claim, staff):
+    task = open_task(designed_claim, "Task_schedule")
+    client = _client(staff["technician"])
+    page = client.get(_task_url(task)).content.decode()
+    assert 'name="gate_code"' in page and "رمز در ورودی" in page
+
+    wrong = client.post(_task_url(task), {**SCHEDULE, "gate_code": "12a4"})
+    assert wrong.status_code == 200 and set(wrong.context["form"].errors) == {"gate_code"}
+    forged = client.post(_task_url(task), {**SCHEDULE, "gate_code": "1234", "is_admin": "1"})
+    assert forged.status_code == 200
+    assert "is_admin" in " ".join(forged.context["form"].non_field_errors())
+    assert open_steps(designed_claim) == ["Task_schedule"]
+
+    done = client.post(_task_url(task), {**SCHEDULE, "gate_code": "۱۲۳۴"})
+    assert done.status_code == 302 and open_steps(designed_claim) == ["Task_test"]
+    assert ProcessTask.objects.get(pk=task.pk).data["gate_code"] == "1234"

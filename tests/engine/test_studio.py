@@ -212,3 +212,87 @@ def test_the_desk_refuses_what_is_not_a_draft_request(client, active, make_user)
     assert client.post(_url("studio_deploy", active.pk)).status_code == 400
     assert client.get(_url("studio_deploy", active.pk)).status_code == 405
     assert ProcessVersion.objects.count() == 1
+
+
+# --- the form designer ----------------------------------------------------------------------
+def test_the_studio_opens_the_versions_forms(client, active, make_user):
+    from django.urls import reverse
+
+    client.force_login(make_user("service_manager"))
+    page = client.get(reverse("admin:meter_service_processversion_studio", args=[active.pk]))
+    assert page.status_code == 200
+    assert page.context["studio_data"]["forms"] == active.forms
+    html = page.content.decode()
+    assert "vendor/form-js/form-editor" in html and 'id="studio-form-editor"' in html
+
+
+def test_the_desk_saves_a_form_into_the_draft_and_checks_it(client, active, make_user):
+    import json
+
+    client.force_login(make_user("service_manager"))
+    bpmn, dmn = services.workflow_files()
+    forms = json.loads(json.dumps(active.forms))
+    access = forms["Task_access"]["components"]
+    access.append({"type": "textfield", "key": "gate_code", "label": "Gate code"})
+    access[0]["properties"]["label_fa"] = "در دسترس از"
+    saved = client.post(
+        _url("studio_save", active.pk),
+        {"bpmn": bpmn, "dmn": dmn, "forms": forms},
+        content_type="application/json",
+    )
+    assert saved.status_code == 200, saved.content
+    draft = ProcessVersion.objects.get(pk=saved.json()["id"])
+    assert draft.is_draft and draft.forms["Task_access"]["components"][-1]["key"] == "gate_code"
+    assert draft.checksum != active.checksum
+    checked = client.post(_url("studio_validate", draft.pk)).json()
+    assert checked["problems"] == [] and checked["diff"]["forms"] == ["Task_access"]
+
+    # A form the server cannot check is not even kept...
+    broken = json.loads(json.dumps(forms))
+    broken["Task_access"]["components"].append({"type": "filepicker", "key": "photo"})
+    refused = client.post(
+        _url("studio_save", draft.pk),
+        {"bpmn": bpmn, "dmn": dmn, "forms": broken},
+        content_type="application/json",
+    )
+    assert refused.status_code == 400 and "filepicker" in " ".join(refused.json()["errors"])
+    draft.refresh_from_db()
+    assert draft.forms["Task_access"]["components"][-1]["key"] == "gate_code"
+
+    # ...and one that drops a field a step's handler reads is kept as a draft, but refused
+    # by the checks and at deploy.
+    dropped = json.loads(json.dumps(forms))
+    dropped["Task_schedule"]["components"] = [
+        c for c in dropped["Task_schedule"]["components"] if c["key"] != "visit_date"
+    ]
+    assert (
+        client.post(
+            _url("studio_save", draft.pk),
+            {"bpmn": bpmn, "dmn": dmn, "forms": dropped},
+            content_type="application/json",
+        ).status_code
+        == 200
+    )
+    problems = client.post(_url("studio_validate", draft.pk)).json()["problems"]
+    assert len(problems) == 1 and "visit_date" in problems[0]["message"]
+    assert problems[0]["elements"] == ["Task_schedule"]
+    assert client.post(_url("studio_deploy", draft.pk)).status_code == 400
+    draft.refresh_from_db()
+    assert draft.is_draft
+
+
+def test_a_dry_run_fills_the_forms_of_the_draft(active, installed, tariffs, fake_sms):
+    forms = {key: dict(schema) for key, schema in active.forms.items()}
+    schedule = forms["Task_schedule"] = {
+        **forms["Task_schedule"],
+        "components": [
+            *active.forms["Task_schedule"]["components"],
+            {"type": "number", "key": "visitors", "decimalDigits": 0, "validate": {"min": 2}},
+        ],
+    }
+    bpmn, dmn = services.workflow_files()
+    draft = studio.process_draft_save(bpmn=bpmn, dmn_files=dmn, forms=forms)
+    run = studio.process_dry_run(version=draft)
+    [task] = [t for t in run.tasks if t.element == "Task_schedule"]
+    assert task.data["visitors"] == "2" and not task.errors
+    assert [f["id"] for f in task.fields][-1] == schedule["components"][-1]["key"]

@@ -69,7 +69,14 @@ def unknown_message(bpmn, dmn):
 
 
 def unknown_field_type(bpmn, dmn):
-    return _replace(bpmn, 'label="Visit date" type="date"', 'label="Visit date" type="file"'), dmn
+    # A form written as Camunda formData, as files made before forms were schemas.
+    form_data = (
+        "<bpmn:extensionElements><camunda:formData>"
+        '<camunda:formField id="visit_date" label="Visit date" type="file" />'
+        "</camunda:formData></bpmn:extensionElements>"
+    )
+    task = 'camunda:formKey="Task_access">'
+    return _replace(bpmn, task, task + form_data), dmn
 
 
 BROKEN = {

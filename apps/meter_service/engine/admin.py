@@ -285,6 +285,8 @@ class ProcessVersionAdmin(DocumentAdmin):
                     version = services.process_version_create(
                         bpmn=form.cleaned_data["bpmn"],
                         dmn_files=form.dmn_files(kept=current.dmn_files or {}),
+                        # A BPMN file comes alone: its tasks keep the active version's forms.
+                        forms=current.forms or None,
                         note=form.cleaned_data["note"],
                         actor=request.user,
                     )
@@ -447,9 +449,8 @@ class ProcessVersionAdmin(DocumentAdmin):
         files = dict(versions.process_version_files(version))
         if filename not in files:
             raise Http404(_("No such file."))
-        response = HttpResponse(
-            files[filename].encode(), content_type="application/xml; charset=utf-8"
-        )
+        kind = "application/json" if filename.endswith(".form") else "application/xml"
+        response = HttpResponse(files[filename].encode(), content_type=f"{kind}; charset=utf-8")
         disposition = content_disposition_header(True, filename)
         if disposition:  # always, for an attachment
             response["Content-Disposition"] = disposition

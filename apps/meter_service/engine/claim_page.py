@@ -10,7 +10,6 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
-from SpiffWorkflow.camunda.specs.user_task import FormField
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.history import HistoryRow, document_events
@@ -24,6 +23,8 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.sla.selectors import sla_worked_seconds
 from apps.meter_service.engine import runner
 from apps.meter_service.engine.events import ProcessEvents
+from apps.meter_service.engine.form_schema import SchemaField, schema_fields, start_form_key
+from apps.meter_service.engine.forms import forms_of, task_fields
 from apps.meter_service.engine.models import ProcessVersion
 from apps.meter_service.engine.selectors import claim_sla, claim_tasks, lane_label
 
@@ -61,41 +62,72 @@ def open_steps_html(claim: Claim, user: Actor) -> str:
     )
 
 
-def _form_fields(version: ProcessVersion | None, element_id: str) -> dict[str, FormField]:
-    """The form fields of a step in a version, by id (empty for an unknown step)."""
+def _form_fields(version: ProcessVersion | None, element_id: str) -> dict[str, SchemaField]:
+    """The form fields of a step in a version, by key (empty for an unknown step)."""
     if version is None:
         return {}
     spec, _subprocesses = runner.version_spec(version)
     task_spec = spec.task_specs.get(element_id)
-    form = getattr(task_spec, "form", None)
-    return {f.id: f for f in form.fields} if form else {}
+    if task_spec is None:
+        return {}
+    return {f.key: f for f in task_fields(task_spec, forms_of(version))}
 
 
-def _value_text(field: FormField | None, value: Any) -> str:
+def _value_text(field: SchemaField | None, value: Any) -> str:
     if value is True:
         return gettext("yes")
-    if field is not None and field.type == "enum":
-        names = {o.id: o.name for o in field.options}
-        return gettext(names.get(value, str(value)))
-    if field is not None and field.type == "date":
+    if field is not None and field.options:
+        return dict(field.option_choices()).get(value, str(value))
+    if field is not None and field.type == "datetime":
         try:
             return format_date(datetime.date.fromisoformat(value))
         except (TypeError, ValueError):
             return str(value)
-    if field is not None and field.type == "long":
-        return rial_text(value)
+    if field is not None and field.type == "number" and field.decimal_digits == 0:
+        return rial_text(value)  # the whole numbers shown are amounts in Rial
     return local_digits(value)
 
 
-def _data_text(data: dict[str, Any], fields: dict[str, FormField]) -> str:
+def _data_text(data: dict[str, Any], fields: dict[str, SchemaField]) -> str:
     shown = []
     for key in _SHOWN_FIELDS:
         if data.get(key) in (None, "", False):
             continue
         field = fields.get(key)
-        label = gettext(field.label) if field is not None else key
+        label = field.shown_label() if field is not None else key
         shown.append(f"{label}: {_value_text(field, data[key])}")
     return "؛ ".join(shown)
+
+
+def claim_details_html(claim: Claim) -> str:
+    """The answers to the process's claim form, labelled from the form of the claim's
+    version ("—" for none)."""
+    values = claim.extra_fields or {}
+    if not values:
+        return "—"
+    fields: dict[str, SchemaField] = {}
+    version = getattr(getattr(claim, "process", None), "version", None)
+    if version is not None:
+        key = start_form_key(version.bpmn)
+        schema = forms_of(version).get(key) if key else None
+        if schema is not None:
+            fields = {f.key: f for f in schema_fields(schema, key)}
+    rows = []
+    for name, value in values.items():
+        field = fields.get(name)
+        if value in (None, ""):
+            continue
+        label = field.shown_label() if field is not None else name
+        if value is False:
+            text = gettext("no")
+        elif field is not None and field.type == "number":
+            text = local_digits(value)
+        else:
+            text = _value_text(field, value)
+        rows.append((label, text))
+    if not rows:
+        return "—"
+    return format_html_join("", "<div>{}: {}</div>", rows)
 
 
 def task_step_text(params: dict[str, Any], version: ProcessVersion | None) -> tuple[str, str]:

@@ -1,166 +1,103 @@
-"""A Django form built from a user task's fields (Camunda `formData` in the BPMN file).
+"""A user task's form: the form-js schema its `camunda:formKey` names in the version.
 
-Field types: string, long, decimal, boolean, date, enum. Constraints: required, min, max,
-minlength, maxlength, and required_if ("other_field=value"). Labels are translated through
-the catalogue (workflows/labels.py lists the BPMN's strings); dates are Jalali in Persian.
+The schemas are the version's `forms` (engine/form_schema.py says what they may hold). A
+version saved before forms were data has its forms as Camunda `formData` in the BPMN file;
+those are read as the same schemas (`form_schema.schemas_from_bpmn`), so old versions and
+running claims keep their forms. Labels are shown in the active language; dates are Jalali
+in Persian.
 """
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable, Iterable, Mapping
-from decimal import Decimal
-from typing import Any, TypeVar
+import functools
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
 
-from django import forms
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.datastructures import MultiValueDict
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
-from SpiffWorkflow.camunda.specs.user_task import FormField
 from SpiffWorkflow.specs.base import TaskSpec
 
-from apps.meter_service.core.forms import DigitNormalizingForm, digits_input
-from apps.meter_service.core.jalali import JalaliDateField, format_date
 from apps.meter_service.engine import handlers
+from apps.meter_service.engine.form_schema import (
+    Schema,
+    SchemaField,
+    SchemaForm,
+    schema_fields,
+    schemas_from_bpmn,
+    task_data,
+)
+from apps.meter_service.engine.models import ProcessVersion
 
+# The formData of versions saved before forms were data (read, converted, never written).
 FIELD_TYPES = ("string", "long", "decimal", "boolean", "date", "enum")
 CONSTRAINTS = ("required", "min", "max", "minlength", "maxlength", "required_if", "readonly")
 
+TaskForm = SchemaForm
 
-def date_input() -> forms.TextInput:
-    """A date typed as text with the portal's and desk's Jalali calendar (data-jalali), with
-    today's date in the active calendar as the example."""
-    from django.utils import timezone
-
-    return forms.TextInput(
-        attrs={
-            "inputmode": "numeric",
-            "dir": "ltr",
-            "autocomplete": "off",
-            "data-jalali": "1",
-            "placeholder": format_date(timezone.localdate()),
-        }
-    )
+__all__ = ["TaskForm", "form_for", "form_key", "task_data", "task_fields", "version_forms"]
 
 
-def date_hint() -> str:
-    from django.utils import timezone
-
-    return gettext("Year/month/day, such as %(today)s, or pick the day on the calendar.") % {
-        "today": format_date(timezone.localdate())
-    }
+# The shipped forms: workflows/forms/<formKey>.form, form-js schemas.
+FORMS_DIR = Path(__file__).resolve().parents[1] / "workflows" / "forms"
 
 
-def _field(spec_field: FormField) -> forms.Field:
-    rules = {v.name: v.config for v in spec_field.validation}
-    required = "required" in rules
-    label = gettext(spec_field.label or spec_field.id)
-    kind = spec_field.type
-    common: dict[str, Any] = {"label": label, "required": required}
-    if kind == "enum":
-        choices = [(o.id, gettext(o.name)) for o in spec_field.options]
-        if not required:
-            choices = [("", "—"), *choices]
-        return forms.ChoiceField(choices=choices, **common)
-    if kind == "boolean":
-        return forms.BooleanField(label=label, required=False)
-    if kind == "long":
-        return forms.IntegerField(
-            min_value=_number(rules.get("min"), int),
-            max_value=_number(rules.get("max"), int),
-            widget=digits_input(decimal=False),
-            **common,
-        )
-    if kind == "decimal":
-        return forms.DecimalField(
-            min_value=_number(rules.get("min"), Decimal),
-            max_value=_number(rules.get("max"), Decimal),
-            max_digits=14,
-            decimal_places=3,
-            widget=digits_input(),
-            **common,
-        )
-    if kind == "date":
-        return JalaliDateField(widget=date_input(), help_text=date_hint(), **common)
-    return forms.CharField(
-        max_length=_number(rules.get("maxlength"), int),
-        min_length=_number(rules.get("minlength"), int),
-        widget=forms.Textarea(attrs={"rows": 2})
-        if (_number(rules.get("maxlength"), int) or 0) > 100
-        else forms.TextInput,
-        **common,
-    )
+@functools.cache
+def _shipped_forms() -> dict[str, str]:
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(FORMS_DIR.glob("*.form"))}
 
 
-_Number = TypeVar("_Number", int, Decimal)
+def workflow_forms() -> dict[str, Schema]:
+    """The user task forms as the repository ships them, by formKey."""
+    return {key: json.loads(text) for key, text in _shipped_forms().items()}
 
 
-def _number(value: str | None, kind: Callable[[str], _Number]) -> _Number | None:
-    return None if value is None or value == "" else kind(value)
+def version_forms(bpmn: str, forms: Mapping[str, Schema] | None) -> dict[str, Schema]:
+    """Every form of a version: its schemas, over the ones its BPMN's formData makes.
+
+    None (files that come without forms, as a BPMN file uploaded alone): the shipped forms
+    for the keys the BPMN names and does not write as formData."""
+    if forms is None:
+        forms = workflow_forms()
+    return {**schemas_from_bpmn(bpmn), **forms}
 
 
-class TaskForm(DigitNormalizingForm):
-    """The fields of one user task, with its cross-field rules."""
-
-    def __init__(
-        self,
-        *args: Any,
-        spec_fields: Iterable[FormField] = (),
-        extra_rule: Callable[[handlers.TaskData], None] | None = None,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        self._spec_fields = list(spec_fields)
-        self._extra_rule = extra_rule
-        for spec_field in self._spec_fields:
-            self.fields[spec_field.id] = _field(spec_field)
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned is None:  # as Django does when a clean() returns nothing
-            cleaned = self.cleaned_data
-        for spec_field in self._spec_fields:
-            condition = next(
-                (v.config for v in spec_field.validation if v.name == "required_if"), None
-            )
-            if not condition or cleaned.get(spec_field.id) not in (None, ""):
-                continue
-            other, _sep, expected = condition.partition("=")
-            if str(cleaned.get(other.strip())) == expected.strip():
-                self.add_error(spec_field.id, _("This field is required."))
-        if self._extra_rule and not self.errors:
-            try:
-                self._extra_rule(task_data(cleaned))
-            except ValidationError as exc:
-                self.add_error(None, exc)
-        return cleaned
+def forms_of(version: ProcessVersion) -> dict[str, Schema]:
+    """The version's forms; one saved without any has those of its BPMN's formData."""
+    if version.forms:
+        return dict(version.forms)
+    return schemas_from_bpmn(version.bpmn)
 
 
-def task_data(cleaned: Mapping[str, Any]) -> dict[str, Any]:
-    """Cleaned values as the plain JSON the engine keeps (dates ISO, decimals as floats)."""
-    data: dict[str, Any] = {}
-    for key, value in cleaned.items():
-        if isinstance(value, datetime.date):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = float(value)
-        elif value == "":
-            value = None
-        data[key] = value
-    return data
+def form_key(task_spec: TaskSpec) -> str:
+    """The key of a user task's form: its camunda:formKey, else its id ("" for other steps)."""
+    form = getattr(task_spec, "form", None)
+    if form is None:
+        return ""
+    return str(getattr(form, "key", "") or task_spec.bpmn_id or "")
+
+
+def task_fields(task_spec: TaskSpec, forms: Mapping[str, Schema]) -> list[SchemaField]:
+    """The fields of the task's form (none for a task without a form)."""
+    key = form_key(task_spec)
+    schema = forms.get(key) if key else None
+    return schema_fields(schema, key) if schema is not None else []
 
 
 def form_for(
     task_spec: TaskSpec,
     data: Mapping[str, Any] | None = None,
     files: MultiValueDict[str, UploadedFile] | None = None,
+    *,
+    forms: Mapping[str, Schema],
 ) -> TaskForm:
-    spec_form = getattr(task_spec, "form", None)
+    """The task's form, from its schema in `forms` (a version's, see forms_of)."""
     return TaskForm(
         data,
         files,
-        spec_fields=spec_form.fields if spec_form else (),
-        extra_rule=handlers.FORM_RULES.get(getattr(spec_form, "key", "") or task_spec.bpmn_id),
+        fields=task_fields(task_spec, forms),
+        # By the step (the rule is about what the step records), else by its form's key.
+        extra_rule=handlers.FORM_RULES.get(task_spec.bpmn_id or "")
+        or handlers.FORM_RULES.get(form_key(task_spec)),
     )

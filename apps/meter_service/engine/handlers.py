@@ -283,3 +283,49 @@ def _check_test_findings(data: TaskData) -> None:
 FORM_RULES: dict[str, Callable[[TaskData], None]] = {
     "Task_test": _check_test_findings,
 }
+
+
+# --- fields the application reads from a step's data ---------------------------------------
+# By step id: {field key: (kind of value, options the field must offer)}. The handlers above,
+# the doctype services that complete these steps (the test record, the work order, the bill
+# correction) and the claim's findings read them; a version whose form for the step drops
+# one, or changes its kind, is refused (validation.py), so a form designed in the studio can
+# never leave a domain service without its reading, test result or serial.
+FORM_FIELDS_NEEDED: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "Task_schedule": {
+        "test_type": ("option", ()),
+        "visit_date": ("date", ()),
+        "visit_time": ("option", ()),
+    },
+    "Task_test": {
+        "outcome": ("option", ("tested", "no_access")),
+        "error_percent": ("number", ()),
+        "stopped": ("boolean", ()),
+        "tampered": ("boolean", ()),
+        "notes": ("text", ()),
+    },
+    "Task_access": {"available_from": ("date", ())},
+    "Task_tamper_charge": {"damage_rial": ("number", ())},
+    "Task_replace": {
+        "old_final_reading": ("number", ()),
+        "new_serial": ("text", ()),
+        "new_initial_reading": ("number", ()),
+        "seal_numbers": ("text", ()),
+    },
+    "Task_correction": {
+        "correction_rial": ("number", ()),
+        "correction_method": ("option", ("scaled", "estimated")),
+        "correction_note": ("text", ()),
+    },
+    "Task_approve": {
+        "decision": ("option", ("approve", "return")),
+        "decision_note": ("text", ()),
+    },
+}
+
+# Steps completed by a doctype's own page and service (the test record, the work order, the
+# bill correction and its approval) with the fields above only: their forms may not require
+# anything more, which those pages would never send.
+STEPS_COMPLETED_BY_SERVICES = frozenset(
+    {"Task_test", "Task_replace", "Task_correction", "Task_approve"}
+)

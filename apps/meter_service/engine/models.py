@@ -16,6 +16,8 @@ class ProcessVersion(models.Model):
     bpmn = models.TextField(_("BPMN file"))
     # {file name: DMN XML}: the decision tables the BPMN refers to.
     dmn_files = models.JSONField(_("DMN files"), default=dict, blank=True)
+    # {formKey: form-js schema}: the user tasks' forms (engine/form_schema.py).
+    forms = models.JSONField(_("forms"), default=dict, blank=True)
     checksum = models.CharField(_("checksum"), max_length=64)
     note = models.CharField(_("what changed"), max_length=300, blank=True)
     # True on the version new claims start on, NULL on the others (unique with process_id:

@@ -41,7 +41,20 @@ from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.events import ProcessEvents
-from apps.meter_service.engine.forms import TaskForm, form_for, task_data
+from apps.meter_service.engine.form_schema import (
+    Schema,
+    schema_fields,
+    schemas_from_bpmn,
+    start_form_key,
+)
+from apps.meter_service.engine.forms import (
+    TaskForm,
+    form_for,
+    forms_of,
+    task_data,
+    version_forms,
+    workflow_forms,
+)
 from apps.meter_service.engine.models import (
     InstanceStatus,
     ProcessInstance,
@@ -82,8 +95,17 @@ class ProcessConflict(ValidationError):
 
 
 # --- versions -------------------------------------------------------------------------------
-def files_checksum(bpmn: str, dmn_files: dict[str, str]) -> str:
-    payload = json.dumps({"bpmn": bpmn, "dmn": dmn_files}, sort_keys=True, ensure_ascii=False)
+def files_checksum(
+    bpmn: str, dmn_files: dict[str, str], forms: Mapping[str, Schema] | None = None
+) -> str:
+    # Only the forms the BPMN's own formData does not make: a version saved before forms
+    # were data keeps its checksum, and the same files with or without converted forms match.
+    made = schemas_from_bpmn(bpmn) if forms else {}
+    own = {key: schema for key, schema in (forms or {}).items() if made.get(key) != schema}
+    files: dict[str, Any] = {"bpmn": bpmn, "dmn": dmn_files}
+    if own:
+        files["forms"] = own
+    payload = json.dumps(files, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -96,11 +118,21 @@ def workflow_files() -> tuple[str, dict[str, str]]:
 
 @transaction.atomic
 def process_version_create(
-    *, bpmn: str, dmn_files: dict[str, str], note: str = "", actor: Actor = None
+    *,
+    bpmn: str,
+    dmn_files: dict[str, str],
+    forms: Mapping[str, Schema] | None = None,
+    note: str = "",
+    actor: Actor = None,
 ) -> ProcessVersion:
-    """Validate the files and keep them as the next version (not active yet)."""
-    validate_files(bpmn, dmn_files, PROCESS_ID)
-    checksum = files_checksum(bpmn, dmn_files)
+    """Validate the files and keep them as the next version (not active yet).
+
+    `forms` are the user tasks' form-js schemas by formKey (None: the shipped ones); a
+    BPMN file that still writes its forms as Camunda formData gets them converted.
+    """
+    validate_files(bpmn, dmn_files, PROCESS_ID, forms=forms)
+    all_forms = version_forms(bpmn, forms)
+    checksum = files_checksum(bpmn, dmn_files, all_forms)
     same = ProcessVersion.objects.filter(
         process_id=PROCESS_ID, checksum=checksum, is_draft=False
     ).first()
@@ -119,6 +151,7 @@ def process_version_create(
         number=(last or 0) + 1,
         bpmn=bpmn,
         dmn_files=dmn_files,
+        forms=all_forms,
         checksum=checksum,
         note=note,
         uploaded_by=actor_user(actor),
@@ -164,7 +197,9 @@ def process_version_active() -> ProcessVersion:
     bpmn, dmn = workflow_files()
     try:
         with transaction.atomic():
-            version = process_version_create(bpmn=bpmn, dmn_files=dmn, note=SHIPPED_VERSION_NOTE)
+            version = process_version_create(
+                bpmn=bpmn, dmn_files=dmn, forms=workflow_forms(), note=SHIPPED_VERSION_NOTE
+            )
             return process_version_activate(version=version)
     except (IntegrityError, ValidationError):
         # Another request on a new site made version 1 at the same moment: use that one.
@@ -405,6 +440,8 @@ def process_start(
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(
             {
+                # The claim form's answers first: the application's own keys win.
+                **(claim.extra_fields or {}),
                 "claim_id": claim.pk,
                 "tracking_code": claim.tracking_code,
                 "payment_due": payment_due.isoformat(),
@@ -473,9 +510,22 @@ def process_check_can_complete(*, user: Actor, task: ProcessTask) -> None:
 
 
 def process_task_form(*, task: ProcessTask, data: Mapping[str, Any] | None = None) -> TaskForm:
-    """The form of an open task, built from its fields in the instance's version."""
-    spec, _subs = runner.version_spec(task.instance.version)
-    return form_for(spec.task_specs[task.element_id], data)
+    """The form of an open task, built from its schema in the instance's version."""
+    version = task.instance.version
+    spec, _subs = runner.version_spec(version)
+    return form_for(spec.task_specs[task.element_id], data, forms=forms_of(version))
+
+
+def process_claim_form(*, data: Mapping[str, Any] | None = None) -> TaskForm | None:
+    """The further details a new claim is asked for: the form of the active version's start
+    event (None when it has none). Its fields are named `more-<key>` beside the claim's own;
+    `task_data(form.cleaned_data)` is what claim_file keeps as `extra_fields`."""
+    version = process_version_active()
+    key = start_form_key(version.bpmn)
+    schema = forms_of(version).get(key) if key else None
+    if schema is None:
+        return None
+    return TaskForm(data, prefix="more", fields=schema_fields(schema, key))
 
 
 @transaction.atomic

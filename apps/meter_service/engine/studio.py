@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,14 +21,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from lxml import etree
-from SpiffWorkflow.camunda.specs.user_task import FormField
 from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.error_codes import CommonErrorCode
-from apps.meter_service.core.jalali import format_date
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.fee_tariff.models import FeeTariff
@@ -36,7 +35,14 @@ from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner, services, validation
 from apps.meter_service.engine.error_codes import ProcessErrorCode
 from apps.meter_service.engine.events import ProcessEvents
-from apps.meter_service.engine.forms import form_for, task_data
+from apps.meter_service.engine.form_schema import (
+    Schema,
+    SchemaField,
+    check_forms,
+    sample_value,
+    task_data,
+)
+from apps.meter_service.engine.forms import form_for, forms_of, task_fields, version_forms
 from apps.meter_service.engine.models import ProcessVersion
 
 MAX_DRY_RUN_STEPS = 60
@@ -66,21 +72,31 @@ def process_draft_save(
     *,
     bpmn: str,
     dmn_files: dict[str, str],
+    forms: Mapping[str, Schema] | None = None,
     note: str = "",
     draft: ProcessVersion | None = None,
     actor: Actor = None,
 ) -> ProcessVersion:
-    """Keep the edited files as a draft: a new one, or over `draft` (itself a draft)."""
+    """Keep the edited files as a draft: a new one, or over `draft` (itself a draft).
+
+    `forms` are the user tasks' form-js schemas by formKey (None: the draft keeps its own).
+    Each must read as a schema (engine/form_schema.py); whether the tasks' forms keep the
+    fields the application needs is for validating, as with the rest of the draft."""
     _check_well_formed(bpmn, dmn_files)
-    checksum = services.files_checksum(bpmn, dmn_files)
+    if forms is None and draft is not None:
+        forms = draft.forms
+    check_forms(dict(forms or {}))
+    all_forms = version_forms(bpmn, forms)
+    checksum = services.files_checksum(bpmn, dmn_files, all_forms)
     note = note[: ProcessVersion._meta.get_field("note").max_length]
     if draft is not None:
         draft = ProcessVersion.objects.select_for_update().get(pk=draft.pk)
         if not draft.is_draft:
             raise ValidationError(_("Only a draft can be changed."), code=CommonErrorCode.NOT_DRAFT)
         draft.bpmn, draft.dmn_files, draft.checksum = bpmn, dmn_files, checksum
+        draft.forms = all_forms
         draft.note = note or draft.note
-        draft.save(update_fields=["bpmn", "dmn_files", "checksum", "note"])
+        draft.save(update_fields=["bpmn", "dmn_files", "forms", "checksum", "note"])
     else:
         last = (
             ProcessVersion.objects.select_for_update()
@@ -92,6 +108,7 @@ def process_draft_save(
             number=(last or 0) + 1,
             bpmn=bpmn,
             dmn_files=dmn_files,
+            forms=all_forms,
             checksum=checksum,
             note=note,
             is_draft=True,
@@ -125,7 +142,9 @@ def _element_ids(version: ProcessVersion) -> set[str]:
 def process_draft_problems(version: ProcessVersion) -> list[Problem]:
     """What the upload's checks refuse in the version (empty: it would be accepted)."""
     try:
-        validation.validate_files(version.bpmn, version.dmn_files or {}, version.process_id)
+        validation.validate_files(
+            version.bpmn, version.dmn_files or {}, version.process_id, forms=version.forms
+        )
     except ValidationError as error:
         ids = _element_ids(version)
         problems = []
@@ -199,30 +218,13 @@ def step_names(version: ProcessVersion) -> dict[str, str]:
     return {t.bpmn_id: t.bpmn_name for t in spec.task_specs.values() if t.bpmn_id and t.bpmn_name}
 
 
-def _sample_value(spec_field: FormField) -> object:
-    rules = {v.name: v.config for v in spec_field.validation}
-    kind = spec_field.type
-    if kind == "enum":
-        return spec_field.options[0].id if spec_field.options else ""
-    if kind == "boolean":
-        return False
-    if kind == "long":
-        return str(rules.get("min") or 1)
-    if kind == "decimal":
-        return str(rules.get("min") or 0)
-    if kind == "date":
-        return format_date(timezone.localdate())
-    length = int(rules.get("minlength") or 1)
-    return ("sample" * (length // 6 + 1))[: max(length, 6)]
-
-
-def _field_facts(spec_field: FormField) -> dict[str, Any]:
+def _field_facts(spec: SchemaField) -> dict[str, Any]:
     return {
-        "id": spec_field.id,
-        "label": _(spec_field.label or spec_field.id),
-        "type": spec_field.type,
-        "required": any(v.name == "required" for v in spec_field.validation),
-        "options": [o.id for o in getattr(spec_field, "options", None) or []],
+        "id": spec.key,
+        "label": spec.shown_label(),
+        "type": spec.type,
+        "required": spec.required,
+        "options": [o.value for o in spec.options],
     }
 
 
@@ -328,6 +330,7 @@ def _drive(
         raise ValidationError(_("The process does not settle: a loop without a waiting step."))
 
     settle()
+    forms = forms_of(version)
     sent: set[str] = set()
     for _step in range(MAX_DRY_RUN_STEPS):
         if workflow.is_completed():
@@ -340,11 +343,10 @@ def _drive(
         if ready:
             engine_task = ready[0]
             task_spec = engine_task.task_spec
-            form_spec = getattr(task_spec, "form", None)
-            fields = list(form_spec.fields) if form_spec is not None else []
-            data = {f.id: _sample_value(f) for f in fields}
+            fields = task_fields(task_spec, forms)
+            data = {f.key: sample_value(f) for f in fields}
             data.update(samples.get(task_spec.bpmn_id, {}))
-            form = form_for(task_spec, data)
+            form = form_for(task_spec, data, forms=forms)
             shown = DryRunTask(
                 element=task_spec.bpmn_id,
                 name=_(task_spec.bpmn_name or task_spec.bpmn_id),

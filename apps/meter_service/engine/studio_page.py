@@ -1,7 +1,8 @@
 """The process studio's desk pages: the bpmn-js and dmn-js modelers and their JSON actions.
 
-The page opens a version's files in the modelers (static/meter_service/js/process-studio.js);
-its buttons post the edited XML here to save a draft, validate it (with the comparison the
+The page opens a version's files in the modelers (static/meter_service/js/process-studio.js)
+and its user tasks' forms in form-js's editor; its buttons post the edited XML and forms
+(form-js schemas by formKey) here to save a draft, validate it (with the comparison the
 version page shows), dry-run it and deploy it. Who may: `permissions.may_edit_process`.
 """
 
@@ -22,6 +23,7 @@ from django.views.decorators.http import require_POST
 from apps.meter_service import permissions
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.engine import services, studio, versions
+from apps.meter_service.engine.forms import forms_of
 from apps.meter_service.engine.models import ProcessVersion
 
 if TYPE_CHECKING:  # admin.py imports this module for its URLs
@@ -140,6 +142,7 @@ def studio_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int
     data = {
         "bpmn": version.bpmn,
         "dmn": version.dmn_files or {},
+        "forms": forms_of(version),
         "draft": version.is_draft,
         "urls": {
             name: admin.page_url(f"studio_{name}", version.pk)
@@ -163,6 +166,8 @@ def studio_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int
                 "Deploy this draft? New claims start on it; running claims keep their version."
             ),
             "failed": gettext("The request failed."),
+            "forms_changed": gettext("Forms changed"),
+            "no_forms": gettext("This version has no forms."),
         },
     }
     title = (
@@ -185,13 +190,19 @@ def save_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: int) 
     try:
         data = _body(request)
         bpmn, dmn = data.get("bpmn"), data.get("dmn") or {}
+        forms = data.get("forms")
         if not isinstance(bpmn, str) or not isinstance(dmn, dict):
             raise ValidationError(gettext("The request is not JSON."))
         if not all(isinstance(v, str) for v in dmn.values()):
             raise ValidationError(gettext("The request is not JSON."))
+        if forms is not None and not isinstance(forms, dict):
+            raise ValidationError(gettext("The request is not JSON."))
+        if forms is None and not version.is_draft:
+            forms = forms_of(version)  # a new draft keeps the forms of its version
         draft = studio.process_draft_save(
             bpmn=bpmn,
             dmn_files=dmn,
+            forms=forms,
             note=str(data.get("note") or ""),
             draft=version if version.is_draft else None,
             actor=request.user,
@@ -226,6 +237,7 @@ def validate_view(admin: ProcessVersionAdmin, request: HttpRequest, object_id: i
                 {"id": c.bpmn_id, "name": gettext(c.name) if c.name else "", "what": c.labels}
                 for c in found.changed
             ],
+            "forms": found.forms_added + found.forms_removed + found.forms_changed,
         }
     return JsonResponse(
         {

@@ -3,8 +3,9 @@
 Beyond the BPMN and DMN schemas and SpiffWorkflow's own parsing, the file must keep to what
 this application can run: lanes named by a known role, user tasks only in people's lanes,
 service tasks with a known topic, no script tasks (an uploaded file must not run code),
-expressions that call only the allowed functions, form fields of known types, and only the
-messages the application sends.
+expressions that call only the allowed functions, forms (form-js schemas, or Camunda
+formData in older files) of known components, keeping the fields the application reads, and
+only the messages the application sends.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ast
 import functools
 import inspect
 import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -25,9 +27,17 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
 from apps.meter_service import permissions
+from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.engine import expressions, handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
-from apps.meter_service.engine.forms import CONSTRAINTS, FIELD_TYPES
+from apps.meter_service.engine.form_schema import (
+    Schema,
+    check_forms,
+    missing_domain_fields,
+    schema_fields,
+    start_form_key,
+)
+from apps.meter_service.engine.forms import CONSTRAINTS, FIELD_TYPES, form_key, version_forms
 from apps.meter_service.engine.runner import TopicServiceTask
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -203,13 +213,22 @@ def _check_dmn(dmn_files: dict[str, str]) -> None:
                 _check_expression(entry, where)
 
 
-def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str) -> BpmnProcessSpec:
-    """Return the parsed spec, or raise ValidationError saying what is wrong, translated."""
+def validate_files(
+    bpmn: str,
+    dmn_files: dict[str, str],
+    process_id: str,
+    *,
+    forms: Mapping[str, Schema] | None = None,
+) -> BpmnProcessSpec:
+    """Return the parsed spec, or raise ValidationError saying what is wrong, translated.
+
+    `forms` are the version's form-js schemas by formKey (engine/form_schema.py)."""
     if len(bpmn.encode()) > MAX_FILE_BYTES:
         raise _fail(_("The BPMN file is too large."))
     roles = {role.value for role in permissions.Role}
     _check_xml(bpmn, roles)
     _check_dmn(dmn_files)
+    check_forms(dict(forms or {}))
     try:
         spec, _subprocesses, _parser = runner.parse(bpmn, dmn_files, process_id)
     except ValidationException as exc:
@@ -217,6 +236,8 @@ def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str) -> Bpm
     except Exception as exc:  # SpiffWorkflow raises plain errors for some broken files
         raise _fail(_("The process cannot be read: %(error)s") % {"error": exc}) from exc
 
+    all_forms = version_forms(bpmn, forms)
+    _check_claim_form(start_form_key(bpmn), all_forms)
     for task_spec in spec.task_specs.values():
         where = task_spec.bpmn_id or task_spec.name
         if isinstance(task_spec, TopicServiceTask) and task_spec.topic not in handlers.TOPICS:
@@ -249,4 +270,56 @@ def validate_files(bpmn: str, dmn_files: dict[str, str], process_id: str) -> Bpm
                             _("Field %(field)s of %(task)s has an unknown rule %(rule)s.")
                             % {"field": field.id, "task": where, "rule": rule.name}
                         )
+            _check_task_form(task_spec, where, all_forms)
     return spec
+
+
+def _check_claim_form(key: str, all_forms: Mapping[str, Schema]) -> None:
+    """The start event's form (more details asked when a claim is filed) exists, and its
+    keys are none the claim or the process already has."""
+    if not key:
+        return
+    schema = all_forms.get(key)
+    if schema is None:
+        raise _fail(
+            _("The start event names the form %(key)s, which the version does not have.")
+            % {"key": key}
+        )
+    reserved = {f.name for f in Claim._meta.get_fields()} | {
+        "claim_id",
+        "tracking_code",
+        "payment_due",
+        *(name for fields in handlers.FORM_FIELDS_NEEDED.values() for name in fields),
+        *handlers.CLOSING_FINDINGS,
+    }
+    taken = sorted(f.key for f in schema_fields(schema, key) if f.key in reserved)
+    if taken:
+        raise _fail(
+            _("The claim form %(key)s may not use the names %(fields)s: the claim has them.")
+            % {"key": key, "fields": ", ".join(taken)}
+        )
+
+
+def _check_task_form(task_spec: UserTask, where: str, all_forms: Mapping[str, Schema]) -> None:
+    """The task's form exists, reads, and keeps the fields the application needs of it."""
+    key = form_key(task_spec)
+    schema = all_forms.get(key) if key else None
+    if getattr(task_spec.form, "key", None) and schema is None:
+        raise _fail(
+            _("User task %(task)s names the form %(key)s, which the version does not have.")
+            % {"task": where, "key": key}
+        )
+    fields = schema_fields(schema, key) if schema is not None else []
+    needed = handlers.FORM_FIELDS_NEEDED.get(task_spec.bpmn_id or "", {})
+    problems = missing_domain_fields(fields, needed)
+    if task_spec.bpmn_id in handlers.STEPS_COMPLETED_BY_SERVICES:
+        problems += [
+            _("%(field)s is required, but the step's own page never asks for it") % {"field": f.key}
+            for f in fields
+            if (f.required or f.required_if) and f.key not in needed
+        ]
+    if problems:
+        raise _fail(
+            _("The form of %(task)s cannot be used: %(problems)s.")
+            % {"task": where, "problems": "; ".join(problems)}
+        )

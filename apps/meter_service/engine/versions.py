@@ -7,6 +7,7 @@ by their place in the flow.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias, TypedDict
 
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.util.diff import SpecDiff
 from SpiffWorkflow.specs.base import TaskSpec
 
 from apps.meter_service.engine import runner
+from apps.meter_service.engine.forms import forms_of
 from apps.meter_service.engine.models import (
     InstanceStatus,
     ProcessInstance,
@@ -92,6 +94,10 @@ class VersionDiff:
     dmn_added: list[str] = field(default_factory=list)
     dmn_removed: list[str] = field(default_factory=list)
     dmn_changed: list[str] = field(default_factory=list)
+    # The user tasks' forms by formKey.
+    forms_added: list[str] = field(default_factory=list)
+    forms_removed: list[str] = field(default_factory=list)
+    forms_changed: list[str] = field(default_factory=list)
 
     @property
     def same_files(self) -> bool:
@@ -106,6 +112,9 @@ class VersionDiff:
             or self.dmn_added
             or self.dmn_removed
             or self.dmn_changed
+            or self.forms_added
+            or self.forms_removed
+            or self.forms_changed
         )
 
 
@@ -219,6 +228,7 @@ def process_version_diff(old: ProcessVersion | None, new: ProcessVersion) -> Ver
             key=lambda s: s.bpmn_id,
         )
         result.dmn_added = sorted(new.dmn_files)
+        result.forms_added = sorted(forms_of(new))
         return result
     old_spec, old_subprocesses = runner.version_spec(old)
     result.added, result.removed, result.changed = _spec_diff(old_spec, new_spec)
@@ -240,12 +250,23 @@ def process_version_diff(old: ProcessVersion | None, new: ProcessVersion) -> Ver
     result.dmn_added = sorted(set(new_dmn) - set(old_dmn))
     result.dmn_removed = sorted(set(old_dmn) - set(new_dmn))
     result.dmn_changed = sorted(n for n in set(old_dmn) & set(new_dmn) if old_dmn[n] != new_dmn[n])
+    old_forms, new_forms = forms_of(old), forms_of(new)
+    result.forms_added = sorted(set(new_forms) - set(old_forms))
+    result.forms_removed = sorted(set(old_forms) - set(new_forms))
+    result.forms_changed = sorted(
+        k for k in set(old_forms) & set(new_forms) if old_forms[k] != new_forms[k]
+    )
     return result
 
 
 # --- files ------------------------------------------------------------------------------------
 def process_version_files(version: ProcessVersion) -> list[tuple[str, str]]:
-    """The version's files as (file name, XML): the BPMN file first, then the DMN files."""
+    """The version's files as (file name, text): the BPMN file first, then the DMN files,
+    then the forms (`<formKey>.form`, form-js schemas)."""
     files = [(f"{version.process_id}.bpmn", version.bpmn)]
     files += sorted((version.dmn_files or {}).items())
+    files += [
+        (f"{key}.form", json.dumps(schema, ensure_ascii=False, indent=2) + "\n")
+        for key, schema in sorted((version.forms or {}).items())
+    ]
     return files

@@ -41,6 +41,8 @@ from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
 from apps.meter_service.doctype.subscriber.models import Subscriber
+from apps.meter_service.engine import services as process_services
+from apps.meter_service.engine.form_schema import errors_into, task_data
 from apps.meter_service.office import selectors
 from apps.meter_service.office.forms import (
     ClaimSearchForm,
@@ -267,13 +269,19 @@ def claim_new(request):
 
     if request.method == "POST":
         form = OfficeClaimForm(request.POST, request.FILES)
-        if form.is_valid():
+        # The process's claim form (its start event's form-js schema): further details.
+        more = process_services.process_claim_form(data=request.POST)
+        more_valid = more is None or more.is_valid()
+        if more is not None and not more_valid:
+            errors_into(form, more)  # listed in the error summary with the claim's own
+        if form.is_valid() and more_valid:
             try:
                 claim = claim_services.claim_file(
                     subscriber=subscriber,
                     channel=Channel.COUNTER_OFFICE,
                     counter_office=request.office,
                     actor=request.user,
+                    extra_fields=task_data(more.cleaned_data) if more is not None else None,
                     **form.claim_fields(),
                 )
             except ValidationError as error:
@@ -293,11 +301,13 @@ def claim_new(request):
                 "payment_method": PaymentMethod.COUNTER_OFFICE,
             }
         )
+        more = process_services.process_claim_form()
     return render(
         request,
         "meter_service/office/claim_new.html",
         {
             "form": form,
+            "more_form": more,
             "subscriber": subscriber,
             "installation": installation,
             "meter": installation.meter if installation else None,

@@ -54,6 +54,7 @@ from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.engine import selectors as process_selectors
 from apps.meter_service.engine import services as process_services
+from apps.meter_service.engine.form_schema import errors_into, task_data
 from apps.meter_service.limits.services import rate_count_hit
 from apps.meter_service.permissions import Role
 from apps.meter_service.portal.forms import (
@@ -268,12 +269,18 @@ def claim_new(request, subscription_number: str):
 
     if request.method == "POST":
         form = PortalClaimForm(request.POST, request.FILES)
-        if form.is_valid():
+        # The process's claim form (its start event's form-js schema): further details.
+        more = process_services.process_claim_form(data=request.POST)
+        more_valid = more is None or more.is_valid()
+        if more is not None and not more_valid:
+            errors_into(form, more)  # listed in the error summary with the claim's own
+        if form.is_valid() and more_valid:
             try:
                 claim = services.claim_file(
                     subscriber=subscriber,
                     channel=Channel.WEB,
                     actor=request.user,
+                    extra_fields=task_data(more.cleaned_data) if more is not None else None,
                     **form.claim_fields(),
                 )
             except ValidationError as error:
@@ -288,11 +295,13 @@ def claim_new(request, subscription_number: str):
                 return redirect("portal:claim_detail", code=claim.tracking_code)
     else:
         form = PortalClaimForm(initial={"contact_mobile": subscriber.mobile})
+        more = process_services.process_claim_form()
     return render(
         request,
         "meter_service/portal/claim_new.html",
         {
             "form": form,
+            "more_form": more,
             "subscriber": subscriber,
             "installation": installation,
             "meter": installation.meter if installation else None,

@@ -96,6 +96,7 @@ class ClaimAdmin(CustomValuesAdmin):
                     "agency",
                     "reason",
                     "reason_text",
+                    "extra_display",
                     "filed_by",
                     "filed_at_display",
                 ]
@@ -201,6 +202,10 @@ class ClaimAdmin(CustomValuesAdmin):
     @display(description=_("pay by"))
     def expires_at_display(self, obj):
         return format_datetime(obj.expires_at) or "—"
+
+    @display(description=_("more details"))
+    def extra_display(self, obj):
+        return claim_page.claim_details_html(obj)
 
     @display(description=_("documents checked"))
     def checklist_display(self, obj):

@@ -15,6 +15,7 @@ class ClaimErrorCode(StrEnum):
     BILL_REQUIRED = "bill_required"
     CALLER_PROOF = "caller_proof"
     CANNOT_CANCEL = "cannot_cancel"
+    EXTRA_FIELDS_INVALID = "extra_fields_invalid"
     IDENTITY_AMBIGUOUS = "identity_ambiguous"
     NO_METER_INSTALLED = "no_meter_installed"
     NOT_PAYABLE = "not_payable"

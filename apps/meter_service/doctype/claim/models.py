@@ -160,6 +160,8 @@ class Claim(models.Model):
         verbose_name=_("fee tariff"),
     )
     documents_checked = models.JSONField(_("documents checked"), default=dict, blank=True)
+    # The answers to the process's claim form (its start event's form-js schema), by key.
+    extra_fields = models.JSONField(_("more details"), default=dict, blank=True)
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -235,6 +235,22 @@ def check_channel(*, channel: str, payment_method: str, counter_office, agency) 
         )
 
 
+def check_extra_fields(values: dict[str, object]) -> dict[str, object]:
+    """The claim form's answers as kept: a small object of plain values by field key."""
+    plain = all(
+        isinstance(key, str)
+        and len(key) <= 64
+        and (value is None or isinstance(value, str | int | float | bool))
+        for key, value in values.items()
+    )
+    if not plain or len(values) > 100 or sum(len(str(v)) for v in values.values()) > 10_000:
+        raise ValidationError(
+            _("The claim's further details cannot be kept."),
+            code=ClaimErrorCode.EXTRA_FIELDS_INVALID,
+        )
+    return dict(values)
+
+
 def check_reason(*, reason: str, reason_text: str) -> None:
     if reason == ClaimReason.OTHER and not reason_text.strip():
         raise _error("reason_text", _("Describe the problem."), ClaimErrorCode.REASON_TEXT_REQUIRED)

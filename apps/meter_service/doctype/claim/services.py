@@ -148,6 +148,7 @@ def claim_file(
     agency: Agency | None = None,
     documents_checked: dict[str, Any] | None = None,
     custom_fields: dict[str, Any] | None = None,
+    extra_fields: dict[str, Any] | None = None,
     actor: Actor = None,
     now: datetime.datetime | None = None,
 ) -> Claim:
@@ -156,6 +157,9 @@ def claim_file(
     `custom_fields` are the claim's custom values by key, checked against the active
     definitions (required ones included) by the doors that fill them (the API); a door
     that asks for none (the portal's form) leaves it None.
+    `extra_fields` are the answers to the process's claim form, checked against its schema
+    by the caller (the engine's process_claim_form): plain JSON values by key; the process
+    starts with them in its data.
 
     The subscriber row is locked so two filings for the same meter queue up; the second one
     then sees the first and is refused, and the database's unique constraint backs this up.
@@ -248,6 +252,7 @@ def claim_file(
         fee_tariff_id=quote.test_tariff_id,
         documents_checked=documents_checked or {},
         custom_fields=custom_values,
+        extra_fields=rules.check_extra_fields(extra_fields or {}),
         filed_by=actor if isinstance(actor, User) else None,  # a signed-in user, not anonymous
         filed_at=now,
         expires_at=pay_by,

@@ -1,7 +1,9 @@
 /* The process studio (templates/process/versions/studio.html): the version's BPMN in the
    bpmn-js Modeler, its DMN tables in the dmn-js Modeler, and buttons posting the edited XML
-   to the desk (save a draft, validate, dry run, deploy). The page data is the JSON in
-   #studio-data: {bpmn, dmn: {name: xml}, draft, urls, translations, text}.
+   to the desk (save a draft, validate, dry run, deploy). The user tasks' forms (form-js
+   schemas by formKey) open in form-js's editor on the Forms tab and are posted with the
+   files. The page data is the JSON in #studio-data: {bpmn, dmn: {name: xml}, forms: {key:
+   schema}, draft, urls, translations, text}.
 
    bpmn-js's palette and context pad are labelled through its `translate` service, replaced
    here by one reading the desk's catalogue (data.translations). The canvas stays left to
@@ -20,6 +22,10 @@
     var text = data.text;
     var dmnFiles = Object.assign({}, data.dmn);
     var currentDmn = "";
+    var FORMS_TAB = "#forms";
+    var forms = JSON.parse(JSON.stringify(data.forms || {}));
+    var formEditor = null;
+    var currentForm = "";
 
     function translate(template, replacements) {
       var out = data.translations[template] || template;
@@ -102,15 +108,80 @@
       });
     }
 
+    function keepForm() {
+      if (formEditor && currentForm) {
+        forms[currentForm] = formEditor.saveSchema();
+      }
+    }
+
+    function allowEditorStyles() {
+      /* form-js's properties panel edits expressions in CodeMirror, which adds <style>
+         blocks that the desk's Content-Security-Policy refuses without the page's nonce
+         (and CodeMirror takes a nonce only from its own configuration, which form-js does
+         not expose): style elements made on this page carry it. */
+      var nonce = root.dataset.styleNonce;
+      if (!nonce || document.meterStyleNonce) {
+        return;
+      }
+      var create = document.createElement;
+      document.meterStyleNonce = true;
+      document.createElement = function (tag, options) {
+        var node = create.call(document, tag, options);
+        if (String(tag).toLowerCase() === "style") {
+          node.setAttribute("nonce", nonce);
+        }
+        return node;
+      };
+    }
+
+    function openForm(key) {
+      keepForm();
+      currentForm = key;
+      if (!key) {
+        return Promise.resolve();
+      }
+      if (!formEditor) {
+        allowEditorStyles();
+        formEditor = new window.FormEditor.FormEditor({ container: "#studio-form-editor" });
+      }
+      return formEditor.importSchema(forms[key]);
+    }
+
+    function showForms() {
+      var select = document.getElementById("studio-form-key");
+      if (!select.options.length) {
+        Object.keys(forms)
+          .sort()
+          .forEach(function (key) {
+            var option = el("option", "", key + (nameOf(key) ? " — " + nameOf(key) : ""));
+            option.value = key;
+            select.appendChild(option);
+          });
+        if (!select.options.length) {
+          select.appendChild(el("option", "", text.no_forms));
+          select.disabled = true;
+        }
+        select.addEventListener("change", function () {
+          openForm(select.value);
+        });
+      }
+      return currentForm || select.disabled ? Promise.resolve() : openForm(select.value);
+    }
+
     function showTab(name) {
+      var isForms = name === FORMS_TAB;
       return keepDmn().then(function () {
-        currentDmn = name;
+        currentDmn = isForms ? "" : name;
         document.querySelectorAll("[data-studio-tab]").forEach(function (tab) {
           tab.setAttribute("aria-selected", String(tab.dataset.studioTab === name));
         });
         document.getElementById("studio-canvas").hidden = Boolean(name);
-        document.getElementById("studio-dmn").hidden = !name;
-        if (name && dmnModeler) {
+        document.getElementById("studio-dmn").hidden = !name || isForms;
+        document.getElementById("studio-forms").hidden = !isForms;
+        if (isForms && window.FormEditor) {
+          return showForms();
+        }
+        if (name && !isForms && dmnModeler) {
           return dmnModeler.importXML(dmnFiles[name]).then(function () {
             // Open the first decision table rather than the requirements diagram.
             var table = dmnModeler.getViews().filter(function (view) {
@@ -125,8 +196,9 @@
 
     function files() {
       return keepDmn().then(function () {
+        keepForm();
         return modeler.saveXML({ format: true }).then(function (saved) {
-          return { bpmn: saved.xml, dmn: dmnFiles };
+          return { bpmn: saved.xml, dmn: dmnFiles, forms: forms };
         });
       });
     }
@@ -220,7 +292,12 @@
             if (!json.problems.length) {
               say(text.valid, "ok");
               var diff = json.diff;
-              if (!diff.added.length && !diff.removed.length && !diff.changed.length) {
+              if (diff.forms.length) {
+                result.appendChild(
+                  list(text.forms_changed, diff.forms.map(function (key) { return stepItem({ id: key }); }))
+                );
+              }
+              if (!diff.added.length && !diff.removed.length && !diff.changed.length && !diff.forms.length) {
                 result.appendChild(el("p", "", text.unchanged));
               }
               if (diff.added.length) {
@@ -316,7 +393,18 @@
       });
     });
 
-    window.meterStudio = { modeler: modeler, dmnModeler: dmnModeler, actions: actions };
+    window.meterStudio = {
+      modeler: modeler,
+      dmnModeler: dmnModeler,
+      actions: actions,
+      forms: function () {
+        keepForm();
+        return forms;
+      },
+      formEditor: function () {
+        return formEditor;
+      },
+    };
     modeler.importXML(data.bpmn).then(function () {
       modeler.get("canvas").zoom("fit-viewport");
       root.dataset.ready = "1";
