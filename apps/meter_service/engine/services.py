@@ -37,6 +37,9 @@ from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
+from apps.meter_service.doctype.custom_field import selectors as custom_fields
+from apps.meter_service.doctype.custom_field import services as custom_field_services
+from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.sla import services as sla
 from apps.meter_service.engine import handlers, runner
 from apps.meter_service.engine.error_codes import ProcessErrorCode
@@ -557,6 +560,7 @@ def process_complete_task(
         raise ValidationError(form.errors.as_data())
     values = task_data(form.cleaned_data)
     values.update(extra or {})
+    _keep_as_custom_fields(task, form.cleaned_data, user)
 
     workflow = runner.load(instance.version, instance.state)
     engine_task = workflow.get_task_from_id(uuid.UUID(str(task.task_id)))
@@ -587,6 +591,23 @@ def process_complete_task(
         handlers.current_actor.reset(token)
     task.refresh_from_db()
     return task
+
+
+def _keep_as_custom_fields(task: ProcessTask, cleaned: Mapping[str, Any], user: Actor) -> None:
+    """A step's answer whose key is one of the claim's custom fields is also that field's
+    value: a field added to a designed form then shows on the claim, in its lists and their
+    exports. Checked against the field's definition; a refusal stops the step, nothing kept."""
+    keys = {field.key for field in custom_fields.active_fields(CustomFieldTarget.CLAIM)}
+    values = {key: value for key, value in cleaned.items() if key in keys}
+    if values:
+        custom_field_services.custom_values_set(
+            document=task.instance.claim,
+            target=CustomFieldTarget.CLAIM,
+            values=values,
+            actor=user,
+            source="process",
+            require=False,  # a step sets its own fields, not the ones other doors ask for
+        )
 
 
 def _refuse_if_closed(task: ProcessTask) -> None:

@@ -136,13 +136,15 @@ def custom_values_set(
     values: dict[str, Any],
     actor: Actor,
     source: str = "desk",
+    require: bool = True,
 ) -> models.Model:
     """Change a document's custom values (`values` by key; an empty one removes it), checked
-    as custom_values_clean does; records which values changed, from what to what."""
+    as custom_values_clean does (`require`: also that the required ones hold a value);
+    records which values changed, from what to what."""
     model = type(document)
     locked = model._default_manager.select_for_update().get(pk=document.pk)
     current: dict[str, Any] = dict(getattr(locked, "custom_fields", None) or {})
-    new = custom_values_clean(target=target, values=values, current=current)
+    new = custom_values_clean(target=target, values=values, current=current, require=require)
     changes = {
         key: [current.get(key), new.get(key)]
         for key in sorted(set(current) | set(new))

@@ -147,25 +147,68 @@
       return formEditor.importSchema(forms[key]);
     }
 
+    function taskFormKey(element) {
+      var bo = element.businessObject;
+      return (bo.$attrs && bo.$attrs["camunda:formKey"]) || bo.get("camunda:formKey") || "";
+    }
+
+    function formKeys() {
+      /* Every user task's form (its camunda:formKey, else its id, as the engine reads it),
+         with the version's kept forms: a step drawn in the modeler gets one to design. */
+      var keys = {};
+      Object.keys(forms).forEach(function (key) {
+        keys[key] = true;
+      });
+      modeler
+        .get("elementRegistry")
+        .filter(function (element) {
+          return element.type === "bpmn:UserTask";
+        })
+        .forEach(function (element) {
+          keys[taskFormKey(element) || element.id] = true;
+        });
+      return Object.keys(keys).sort();
+    }
+
+    function ensureForm(key) {
+      /* A new step's form: blank, and named on the step so the engine finds it. */
+      if (!forms[key]) {
+        forms[key] = { type: "default", id: key, schemaVersion: 19, components: [] };
+      }
+      var element = modeler.get("elementRegistry").get(key);
+      if (element && element.type === "bpmn:UserTask" && !taskFormKey(element)) {
+        modeler.get("modeling").updateProperties(element, { "camunda:formKey": key });
+      }
+    }
+
     function showForms() {
       var select = document.getElementById("studio-form-key");
-      if (!select.options.length) {
-        Object.keys(forms)
-          .sort()
-          .forEach(function (key) {
-            var option = el("option", "", key + (nameOf(key) ? " — " + nameOf(key) : ""));
-            option.value = key;
-            select.appendChild(option);
-          });
-        if (!select.options.length) {
-          select.appendChild(el("option", "", text.no_forms));
-          select.disabled = true;
-        }
+      var keys = formKeys();
+      var chosen = currentForm || select.value;
+      select.textContent = "";
+      select.disabled = !keys.length;
+      keys.forEach(function (key) {
+        var option = el("option", "", key + (nameOf(key) ? " — " + nameOf(key) : ""));
+        option.value = key;
+        select.appendChild(option);
+      });
+      if (!keys.length) {
+        select.appendChild(el("option", "", text.no_forms));
+        return Promise.resolve();
+      }
+      if (!select.dataset.bound) {
+        select.dataset.bound = "1";
         select.addEventListener("change", function () {
+          ensureForm(select.value);
           openForm(select.value);
         });
       }
-      return currentForm || select.disabled ? Promise.resolve() : openForm(select.value);
+      select.value = keys.indexOf(chosen) >= 0 ? chosen : keys[0];
+      if (currentForm === select.value) {
+        return Promise.resolve();
+      }
+      ensureForm(select.value);
+      return openForm(select.value);
     }
 
     function showTab(name) {
