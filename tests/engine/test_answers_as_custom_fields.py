@@ -6,6 +6,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from apps.meter_service.doctype.custom_field.services import custom_field_create
 from apps.meter_service.engine.models import ProcessTask
@@ -43,3 +44,17 @@ def test_an_answer_the_custom_field_refuses_stops_the_step(paid_claim, step):
     assert not ProcessTask.objects.filter(
         instance__claim=paid_claim, element_id="Task_schedule", completed_at__isnull=False
     ).exists()
+
+
+def test_the_desk_shows_the_refusal_on_the_steps_page(client, paid_claim, staff):
+    _define("test_type", "choice", options=[{"value": "lab", "label_fa": "آزمایشگاه"}])
+    task = ProcessTask.objects.get(instance__claim=paid_claim, element_id="Task_schedule")
+    client.force_login(staff["technician"])
+    page = client.post(
+        reverse("admin:meter_service_processtask_change", args=[task.pk]),
+        {**SCHEDULE, "_complete": "1"},
+    )
+    assert page.status_code == 200
+    assert "فیلد test_type" in page.content.decode()
+    task.refresh_from_db()
+    assert task.completed_at is None

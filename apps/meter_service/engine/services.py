@@ -599,7 +599,9 @@ def _keep_as_custom_fields(task: ProcessTask, cleaned: Mapping[str, Any], user: 
     exports. Checked against the field's definition; a refusal stops the step, nothing kept."""
     keys = {field.key for field in custom_fields.active_fields(CustomFieldTarget.CLAIM)}
     values = {key: value for key, value in cleaned.items() if key in keys}
-    if values:
+    if not values:
+        return
+    try:
         custom_field_services.custom_values_set(
             document=task.instance.claim,
             target=CustomFieldTarget.CLAIM,
@@ -608,6 +610,9 @@ def _keep_as_custom_fields(task: ProcessTask, cleaned: Mapping[str, Any], user: 
             source="process",
             require=False,  # a step sets its own fields, not the ones other doors ask for
         )
+    except ValidationError as error:
+        # Keyed by "custom_fields", which the step's form has not: the form's own errors.
+        raise ValidationError(error.messages) from error
 
 
 def _refuse_if_closed(task: ProcessTask) -> None:
