@@ -13,6 +13,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from apps.meter_service import two_factor
 from apps.meter_service.api.auth import TokenRefused, api_token_issue
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.permissions import role_label
 from apps.meter_service.sites import staff_site
 
@@ -32,7 +33,7 @@ class RoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User, site=staff_site)
-class UserAdmin(BaseUserAdmin, ModelAdmin):
+class UserAdmin(ListToolsMixin, BaseUserAdmin, ModelAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm
@@ -95,7 +96,7 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
 
 @admin.register(Group, site=staff_site)
-class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+class GroupAdmin(ListToolsMixin, BaseGroupAdmin, ModelAdmin):
     list_display = ["label", "name"]
 
     @admin.display(description=_("role"), ordering="name")

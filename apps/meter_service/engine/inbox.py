@@ -37,6 +37,7 @@ from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.engine import services, task_pages
 from apps.meter_service.engine.models import ProcessTask
 from apps.meter_service.engine.selectors import lane_label, task_sla
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.sites import staff_site
 
 
@@ -63,7 +64,7 @@ class InboxView(admin.SimpleListFilter):
 
 
 @admin.register(ProcessTask, site=staff_site)
-class ProcessTaskAdmin(ModelAdmin):
+class ProcessTaskAdmin(ListToolsMixin, ModelAdmin):
     list_display = ("claim_code", "step", "role", "ready", "sla_state", "sla_due", "done")
     list_filter = (InboxView, "lane")
     search_fields = ("instance__claim__tracking_code", "name")

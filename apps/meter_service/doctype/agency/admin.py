@@ -4,12 +4,13 @@ from unfold.admin import ModelAdmin
 
 from apps.meter_service import permissions
 from apps.meter_service.doctype.agency.models import Agency
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.permissions import Role
 from apps.meter_service.sites import staff_site
 
 
 @admin.register(Agency, site=staff_site)
-class AgencyAdmin(ModelAdmin):
+class AgencyAdmin(ListToolsMixin, ModelAdmin):
     list_display = ["code", "name", "is_active"]
     search_fields = ["code", "name"]
     filter_horizontal = ["users"]

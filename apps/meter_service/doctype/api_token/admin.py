@@ -8,6 +8,7 @@ from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.api_token import services
 from apps.meter_service.doctype.api_token.models import ApiToken
+from apps.meter_service.list_tools import ListToolsMixin
 from apps.meter_service.sites import staff_site
 
 
@@ -32,7 +33,7 @@ class StateFilter(admin.SimpleListFilter):
 
 
 @admin.register(ApiToken, site=staff_site)
-class ApiTokenAdmin(ModelAdmin):
+class ApiTokenAdmin(ListToolsMixin, ModelAdmin):
     """The programs' API tokens: who holds which (by prefix), when each expires and was last
     used; revoked here. Keys are never shown again: a new one is issued from the users' list
     (UserAdmin) or with manage.py issue_api_token."""
