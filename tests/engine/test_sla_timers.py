@@ -13,6 +13,7 @@ import pytest
 from django.core import mail
 
 from apps.meter_service.doctype.claim.services import claim_mark_paid
+from apps.meter_service.doctype.notification.services import notification_rule_create
 from apps.meter_service.doctype.sla.calendar import add_working_seconds
 from apps.meter_service.doctype.sla.models import SlaClock
 from apps.meter_service.engine.services import process_run_timers
@@ -106,3 +107,45 @@ def test_a_pause_moves_the_warning_later(
     step(watched_claim, "Task_access", "service_desk_clerk", available_from="1405/09/20")
     clock = SlaClock.objects.get(claim=watched_claim)
     assert not clock.paused and clock.worked_seconds == 2 * HOUR
+
+
+def test_a_notification_rule_on_the_risk_emails_its_role_when_the_clock_is_at_risk(
+    watched_claim, step, clock, django_capture_on_commit_callbacks
+):
+    notification_rule_create(
+        name="هشدار مهلت به مدیر",
+        event="sla_at_risk",
+        send_sms=False,
+        send_email=True,
+        recipients="role",
+        role="service_manager",
+        body_fa="مهلت درخواست {tracking_code} رو به پایان است.",
+    )
+    warn_at = add_working_seconds(FILED, 18 * HOUR)
+    with django_capture_on_commit_callbacks(execute=True):
+        process_run_timers(now=warn_at + datetime.timedelta(minutes=1))
+    told = [m for m in mail.outbox if m.to == ["manager@example.ir"]]
+    assert len(told) == 1 and "رو به پایان است" in told[0].body
+
+
+def test_no_risk_notice_while_the_clock_is_paused(
+    watched_claim, step, clock, django_capture_on_commit_callbacks
+):
+    notification_rule_create(
+        name="هشدار مهلت به مدیر",
+        event="sla_at_risk",
+        send_sms=False,
+        send_email=True,
+        recipients="role",
+        role="service_manager",
+        body_fa="مهلت درخواست {tracking_code} رو به پایان است.",
+    )
+    clock.at = FILED + datetime.timedelta(hours=1)
+    step(watched_claim, "Task_schedule", **SCHEDULE)
+    clock.at = FILED + datetime.timedelta(hours=2)
+    step(watched_claim, "Task_test", outcome="no_access")
+    with django_capture_on_commit_callbacks(execute=True):
+        process_run_timers(
+            now=add_working_seconds(FILED, 18 * HOUR) + datetime.timedelta(minutes=1)
+        )
+    assert not [m for m in mail.outbox if m.to == ["manager@example.ir"]]

@@ -179,7 +179,8 @@ def sla_warn(data: TaskData) -> TaskData:
     warned = sla_services.sla_warn(
         claim=_claim(data), roles=_responsible_roles(data), now=runner.now()
     )
-    _tell(data, "sla_at_risk")  # for the notification rules of the event (none shipped)
+    if warned:  # the clock may have paused: then the timer waits and nobody is told yet
+        _tell(data, "sla_at_risk")  # for the notification rules of the event (none shipped)
     return {"sla_warned": warned}
 
 
