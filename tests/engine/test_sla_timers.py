@@ -109,9 +109,8 @@ def test_a_pause_moves_the_warning_later(
     assert not clock.paused and clock.worked_seconds == 2 * HOUR
 
 
-def test_a_notification_rule_on_the_risk_emails_its_role_when_the_clock_is_at_risk(
-    watched_claim, step, clock, django_capture_on_commit_callbacks
-):
+def _risk_rule() -> None:
+    """A rule emailing the service managers when a claim's deadline is at risk."""
     notification_rule_create(
         name="هشدار مهلت به مدیر",
         event="sla_at_risk",
@@ -121,6 +120,12 @@ def test_a_notification_rule_on_the_risk_emails_its_role_when_the_clock_is_at_ri
         role="service_manager",
         body_fa="مهلت درخواست {tracking_code} رو به پایان است.",
     )
+
+
+def test_a_notification_rule_on_the_risk_emails_its_role_when_the_clock_is_at_risk(
+    watched_claim, step, clock, django_capture_on_commit_callbacks
+):
+    _risk_rule()
     warn_at = add_working_seconds(FILED, 18 * HOUR)
     with django_capture_on_commit_callbacks(execute=True):
         process_run_timers(now=warn_at + datetime.timedelta(minutes=1))
@@ -131,15 +136,7 @@ def test_a_notification_rule_on_the_risk_emails_its_role_when_the_clock_is_at_ri
 def test_no_risk_notice_while_the_clock_is_paused(
     watched_claim, step, clock, django_capture_on_commit_callbacks
 ):
-    notification_rule_create(
-        name="هشدار مهلت به مدیر",
-        event="sla_at_risk",
-        send_sms=False,
-        send_email=True,
-        recipients="role",
-        role="service_manager",
-        body_fa="مهلت درخواست {tracking_code} رو به پایان است.",
-    )
+    _risk_rule()
     clock.at = FILED + datetime.timedelta(hours=1)
     step(watched_claim, "Task_schedule", **SCHEDULE)
     clock.at = FILED + datetime.timedelta(hours=2)

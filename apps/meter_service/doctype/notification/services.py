@@ -127,16 +127,23 @@ def message_template_update(
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     template = MessageTemplate.objects.select_for_update().get(pk=template.pk)
-    before = {name: getattr(template, name) for name in fields}
-    for name, value in fields.items():
-        setattr(template, name, value)
-    changes = changed_fields(template, before)
-    if not changes:
-        return template
-    template.full_clean()
-    template.save(update_fields=[*changes, "updated_at"])
-    events.message_template_updated_event(template=template, actor=actor, changes=changes)
+    changes = _save_changes(template, fields)
+    if changes:
+        events.message_template_updated_event(template=template, actor=actor, changes=changes)
     return template
+
+
+def _save_changes(document: Any, fields: dict[str, Any]) -> dict[str, list[Any]]:
+    """Set `fields` on a locked row; when any changed, check and save only those (and
+    updated_at). Return the changes, as the audit trail records them."""
+    before = {name: getattr(document, name) for name in fields}
+    for name, value in fields.items():
+        setattr(document, name, value)
+    changes = changed_fields(document, before)
+    if changes:
+        document.full_clean()
+        document.save(update_fields=[*changes, "updated_at"])
+    return changes
 
 
 def message_templates_ensure_defaults(*, path: Path | str | None = None) -> list[str]:
@@ -546,15 +553,9 @@ def notification_rule_update(
     """Change a rule; a shipped rule keeps its message (its text is the template's)."""
     fields = _rule_fields(fields)
     rule = NotificationRule.objects.select_for_update().get(pk=rule.pk)
-    before = {name: getattr(rule, name) for name in fields}
-    for name, value in fields.items():
-        setattr(rule, name, value)
-    changes = changed_fields(rule, before)
-    if not changes:
-        return rule
-    rule.full_clean()
-    rule.save(update_fields=[*changes, "updated_at"])
-    events.notification_rule_updated_event(rule=rule, actor=actor, changes=changes)
+    changes = _save_changes(rule, fields)
+    if changes:
+        events.notification_rule_updated_event(rule=rule, actor=actor, changes=changes)
     return rule
 
 
