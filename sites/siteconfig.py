@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -35,9 +36,36 @@ FILES_BACKENDS = (FILES_LOCAL, FILES_S3)
 S3_STORAGE = "apps.meter_service.core.storage.PrivateS3Storage"
 
 
+def _test_worker() -> str:
+    """The pytest-xdist worker (gw0, gw1, ...) whose copy of the test run's site is active.
+
+    Under pytest-xdist the test run's site (scripts/test names it in
+    METER_SITE_PER_TEST_WORKER) is one per worker: `<site>-gw0` with its own config and
+    files folder, and the environment's Redis database plus the worker's number, so two
+    workers never read or clear each other's files, queues or locks. A test that points a
+    process at another site (METER_SITE=<new site>) gets that site, and its Redis, as given.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    per_worker = os.environ.get("METER_SITE_PER_TEST_WORKER")
+    if worker.startswith("gw") and os.environ.get("METER_SITE", "default") == per_worker:
+        return worker
+    return ""
+
+
 def site_name() -> str:
     """Return the active site's name."""
-    return os.environ.get("METER_SITE", "default")
+    name = os.environ.get("METER_SITE", "default")
+    worker = _test_worker()
+    return f"{name}-{worker}" if worker else name
+
+
+def worker_redis_url(url: str) -> str:
+    """The test worker gwN's Redis database: the given one + N (see `_test_worker`)."""
+    worker = _test_worker()
+    match = re.fullmatch(r"(redis://[^/]+)/(\d+)", url)
+    if not worker or not match:
+        return url
+    return f"{match[1]}/{int(match[2]) + int(worker[2:])}"
 
 
 def site_dir(name: str | None = None) -> Path:
@@ -87,6 +115,9 @@ def load_config(name: str | None = None) -> dict[str, Any]:
     for env_name, key in ENV_OVERRIDES.items():
         if env_name in os.environ:
             config[key] = os.environ[env_name]
+    if "METER_REDIS_URL" in os.environ:
+        # The test run's Redis: each pytest-xdist worker keeps its queues and locks apart.
+        config["redis_url"] = worker_redis_url(config["redis_url"])
     if isinstance(config.get("debug"), str):
         config["debug"] = config["debug"].lower() in {"1", "true", "yes", "on"}
     if isinstance(config.get("allowed_hosts"), str):

@@ -142,6 +142,9 @@ def _database(url: str) -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
+        # Tests run in memory, as Django's default; said outright so that pytest-xdist's
+        # per-worker renaming (which only knows Django's own engine name) leaves it alone.
+        db["TEST"] = {"NAME": ":memory:"}
     return db
 
 

@@ -8,6 +8,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from sites import siteconfig
+
 
 @pytest.mark.django_db
 def test_the_database_is_the_one_in_meter_database_url():
@@ -25,7 +27,9 @@ def test_the_database_is_the_one_in_meter_database_url():
 
 
 def test_redis_is_the_one_in_meter_redis_url():
-    assert os.environ.get("METER_REDIS_URL", settings.REDIS_URL) == settings.REDIS_URL
+    # Under pytest-xdist, the worker's own database of that Redis (sites/siteconfig.py).
+    given = os.environ.get("METER_REDIS_URL", settings.REDIS_URL)
+    assert siteconfig.worker_redis_url(given) == settings.REDIS_URL
     if settings.REDIS_URL:
         assert settings.METER_JOBS_ASYNC
         assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
