@@ -53,9 +53,10 @@ for _role in CAN_VIEW:
 for _role in (Role.BILLING_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_ADD[_role] |= {"gastariff", "bill"}
 PAGES += ["gastariff", "bill"]
-# Complaints: the desk clerk views and files them, complaints officers and the manager
-# handle them; topics (helpdesk queues) are seen by those who handle complaints.
-for _role in (Role.SERVICE_DESK_CLERK, Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
+# Complaints: the desk clerk and the call centre view and file them, complaints officers and
+# the manager handle them; topics (helpdesk queues) are seen by those who handle complaints.
+_FILERS = (Role.SERVICE_DESK_CLERK, Role.CALL_CENTRE_OPERATOR)
+for _role in (*_FILERS, Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
     CAN_VIEW[_role] |= {"complaint"}
     CAN_ADD[_role] |= {"complaint"}
 for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
