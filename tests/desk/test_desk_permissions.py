@@ -64,6 +64,13 @@ for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
 CAN_VIEW[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 CAN_ADD[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 PAGES += ["complaint", "queue"]
+# Canned responses: officers use them (and see the list); the manager and the administrator
+# write them.
+CAN_VIEW[Role.COMPLAINTS_OFFICER] |= {"cannedresponse"}
+for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"cannedresponse"}
+    CAN_ADD[_role] |= {"cannedresponse"}
+PAGES += ["cannedresponse"]
 # Notification rules: the service manager and the system administrator set them.
 for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_VIEW[_role] |= {"notificationrule"}
@@ -132,7 +139,10 @@ def complaint_documents(claim) -> dict:
         description="متن شکایت",
         claim=claim,
     )
-    return {"complaint": complaint, "queue": topic}
+    from apps.meter_service.doctype.complaint.models import CannedResponse
+
+    canned = CannedResponse.objects.order_by("pk").first()
+    return {"complaint": complaint, "queue": topic, "cannedresponse": canned}
 
 
 @pytest.fixture
