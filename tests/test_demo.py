@@ -40,11 +40,14 @@ def test_demo_complaints_stand_at_each_stage(roles):
         "portal": Ticket.RESOLVED_STATUS,
         "phone": Ticket.OPEN_STATUS,
         "national_system": Ticket.OPEN_STATUS,
+        "in_person": Ticket.CLOSED_STATUS,
     }
     overdue = Complaint.objects.get(channel="national_system")
     assert overdue.escalated_at is not None and overdue.external_reference
     assert Complaint.objects.filter(escalated_at__isnull=False).count() == 1
     assert Complaint.objects.get(channel="phone").claim is not None
+    # The closed one was rated (CSAT), so the dashboard's figure has a rating to show.
+    assert Complaint.objects.get(channel="in_person").rating.score == 4
     assert load_demo(password="demo-pass")["complaints"] == len(DEMO_COMPLAINTS)
 
 

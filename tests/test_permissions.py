@@ -98,6 +98,10 @@ def test_call_centre_files_by_phone_but_not_in_person(make_user):
     assert operator.has_perm("meter_service.view_claim")
     assert not operator.has_perm("meter_service.add_claim")
     assert not operator.has_perm("meter_service.change_claim")
+    # Complaints taken by phone: the call centre logs and sees them, does not handle them.
+    assert operator.has_perm("meter_service.add_complaint")
+    assert operator.has_perm("meter_service.view_complaint")
+    assert not operator.has_perm("meter_service.change_complaint")
     for role in set(Role) - {Role.CALL_CENTRE_OPERATOR}:
         assert not make_user(role).has_perm("meter_service.file_phone_claim"), role
 

@@ -17,6 +17,8 @@ class MeterServiceConfig(AppConfig):
         from apps.meter_service.core import rule_reader
         from apps.meter_service.core.display import person_name
         from apps.meter_service.dashboards import rollup
+        from apps.meter_service.doctype.complaint import services as complaint_services
+        from apps.meter_service.doctype.notification import inbound
         from apps.meter_service.doctype.notification import subscriptions as notification_events
         from apps.meter_service.doctype.payment import subscriptions as payment_events
         from apps.meter_service.doctype.rule_setting.selectors import rule_value
@@ -37,6 +39,8 @@ class MeterServiceConfig(AppConfig):
         # Domain events (core/domain_events.py) and who acts on them.
         payment_events.register()
         notification_events.register()
+        # A lone digit 1-5 from a mobile asked to rate a closed complaint is its rating.
+        inbound.register_reader(complaint_services.complaint_rating_from_sms)
         rollup.connect_signals()
 
         checks.register(meter_checks.check_site_config, checks.Tags.database)

@@ -68,6 +68,7 @@ can_view_workorder = _can_view("workorder")
 can_view_inspection = _can_view("inspection")
 can_view_testequipment = _can_view("testequipment")
 can_view_complaint = _can_view("complaint")
+can_view_cannedresponse = _can_view("cannedresponse")
 
 
 def has_task_inbox(request) -> bool:

@@ -193,6 +193,12 @@ UNFOLD = {
                         "link": reverse_lazy("admin:helpdesk_queue_changelist"),
                         "permission": "apps.meter_service.desk.can_view_complaint_topics",
                     },
+                    {
+                        "title": _("Canned responses"),
+                        "icon": "quickreply",
+                        "link": _link("cannedresponse"),
+                        "permission": _perm("cannedresponse"),
+                    },
                 ],
             },
             {

@@ -213,6 +213,7 @@ CALLERS = [*sorted(VISIBLE), "anonymous"]
 # Who may read complaints through the API (view_complaint), and who files and replies.
 COMPLAINT_READERS = {
     Role.SERVICE_DESK_CLERK,
+    Role.CALL_CENTRE_OPERATOR,  # logs complaints taken by phone in the desk, and reads them
     Role.COMPLAINTS_OFFICER,
     Role.SERVICE_MANAGER,
     Role.SYSTEM_ADMIN,

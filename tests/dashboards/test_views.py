@@ -147,7 +147,7 @@ def test_csv_of_everything_has_a_section_per_figure(client, manager, data):
     client.force_login(manager)
     rows = _csv(client.get(CSV, {"date_from": "2024-03-20", "date_to": "2024-06-20"}))
     titles = [r[0] for i, r in enumerate(rows) if len(r) == 1 and (i == 0 or rows[i - 1] == [])]
-    assert len(titles) == 14
+    assert len(titles) == 15
     assert titles[0] == "Claims by channel"
     # The service-time section: 5 closed claims, 15.6 h average, 30 h p90, 24 h target.
     index = rows.index(["Service time (working hours)"])
@@ -163,7 +163,7 @@ def test_xlsx_has_a_sheet_per_figure(client, manager, data):
     response = client.get(XLSX, {"date_from": "2024-03-20", "date_to": "2024-06-20"})
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 14
+    assert len(book.sheetnames) == 15
     sheet = book["fees"]
     assert not sheet.sheet_view.rightToLeft
     assert sheet["A1"].value == "Test fees (Rial)"

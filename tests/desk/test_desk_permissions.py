@@ -53,9 +53,10 @@ for _role in CAN_VIEW:
 for _role in (Role.BILLING_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_ADD[_role] |= {"gastariff", "bill"}
 PAGES += ["gastariff", "bill"]
-# Complaints: the desk clerk views and files them, complaints officers and the manager
-# handle them; topics (helpdesk queues) are seen by those who handle complaints.
-for _role in (Role.SERVICE_DESK_CLERK, Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
+# Complaints: the desk clerk and the call centre view and file them, complaints officers and
+# the manager handle them; topics (helpdesk queues) are seen by those who handle complaints.
+_FILERS = (Role.SERVICE_DESK_CLERK, Role.CALL_CENTRE_OPERATOR)
+for _role in (*_FILERS, Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
     CAN_VIEW[_role] |= {"complaint"}
     CAN_ADD[_role] |= {"complaint"}
 for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
@@ -63,6 +64,13 @@ for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER):
 CAN_VIEW[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 CAN_ADD[Role.SYSTEM_ADMIN] |= {"complaint", "queue"}
 PAGES += ["complaint", "queue"]
+# Canned responses: officers use them (and see the list); the manager and the administrator
+# write them.
+CAN_VIEW[Role.COMPLAINTS_OFFICER] |= {"cannedresponse"}
+for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"cannedresponse"}
+    CAN_ADD[_role] |= {"cannedresponse"}
+PAGES += ["cannedresponse"]
 # Notification rules: the service manager and the system administrator set them.
 for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_VIEW[_role] |= {"notificationrule"}
@@ -131,7 +139,10 @@ def complaint_documents(claim) -> dict:
         description="متن شکایت",
         claim=claim,
     )
-    return {"complaint": complaint, "queue": topic}
+    from apps.meter_service.doctype.complaint.models import CannedResponse
+
+    canned = CannedResponse.objects.order_by("pk").first()
+    return {"complaint": complaint, "queue": topic, "cannedresponse": canned}
 
 
 @pytest.fixture

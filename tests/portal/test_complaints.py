@@ -553,6 +553,11 @@ def test_complaint_pages_need_a_subscriber_login(
     response = client.post(reply_url(complaint), {"text": "سلام"})
     assert response.status_code == 302
     assert FollowUp.objects.filter(ticket=complaint.ticket).count() == 1
+    # Rating on the complaint's page too (the SMS's signed link needs no login: test_csat).
+    rate = reverse("portal:complaint_rate", args=[complaint.tracking_code])
+    response = client.post(rate, {"score": "5"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:login") + "?next=")
 
 
 def test_the_portal_navigation_links_to_complaints(portal_client):

@@ -213,6 +213,9 @@ RULES: dict[str, Rule] = {
         7, _("a resolved complaint the subscriber leaves unanswered closes after (days)")
     ),
     "COMPLAINT_ATTACHMENT_MAX_BYTES": Rule(5 * MB, _("largest attachment of a complaint (bytes)")),
+    "COMPLAINT_RATING_DAYS": Rule(
+        14, _("a closed complaint's complainant may rate it within (days)")
+    ),
     # Personal data (privacy.py): who sees subscribers' mobiles and national IDs in full
     "PERSONAL_DATA_ROLES": Rule(
         [

@@ -221,6 +221,26 @@ def _tables(d: Dashboard) -> list[Table]:
                 rows,
             )
         )
+    if "complaint_satisfaction" in fig:
+        s = fig["complaint_satisfaction"]
+        # The average and the count first, then the count of each score (all complaints of
+        # the period, whatever office or city is chosen).
+        tables.append(
+            Table(
+                "complaint_satisfaction",
+                _("Complaint satisfaction (CSAT)"),
+                [_("Rating"), _("Ratings"), _("Share (%)")],
+                [
+                    [_("Average rating (1-5)"), _na(s["average"]), ""],
+                    [_("Ratings given"), s["count"], ""],
+                    [_("Complainants asked"), s["asked"], ""],
+                    *[
+                        [f"{row['score']} — {row['label']}", row["count"], _na(row["percent"])]
+                        for row in s["by_score"]
+                    ],
+                ],
+            )
+        )
     if "office_performance" in fig:
         tables.append(
             Table(

@@ -57,6 +57,7 @@ from apps.meter_service.doctype.claim.models import (
     FeeOutcome,
     PaymentMethod,
 )
+from apps.meter_service.doctype.complaint.selectors import rating_summary
 from apps.meter_service.doctype.payment.models import BillCharge, Payment, PaymentStatus
 from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla import rules as sla_rules
@@ -630,6 +631,16 @@ def complaint_figures(complaints: int, claims: int) -> dict[str, Any]:
     return {"complaints": complaints, "claims": claims, "per_thousand": per_thousand}
 
 
+def complaint_satisfaction(f: DashboardFilter) -> dict[str, Any]:
+    """Complainants' ratings of closed complaints (CSAT) given in the period: average,
+    count, how many were asked, and the spread over 1-5. A complaint has no counter office
+    or claim city of its own, so the office and city filters do not apply to it: the
+    figure is always the whole period's (the page says so)."""
+    since = local_midnight(f.date_from) if f.date_from else None
+    until = local_midnight(f.date_to + datetime.timedelta(1)) if f.date_to else None
+    return {**rating_summary(since=since, until=until), "whole_period": True}
+
+
 # --- counter offices ------------------------------------------------------------------------
 
 
@@ -689,6 +700,7 @@ FIGURES = (
     "fees",
     "correction_totals",
     "complaints_per_thousand",
+    "complaint_satisfaction",
     "office_performance",
 )
 

@@ -123,6 +123,9 @@ def _view_model(d: selectors.Dashboard) -> dict[str, Any]:
         "corrections": fig["correction_totals"],
         "complaints": fig["complaints_per_thousand"],
         "offices": _with_bars(fig["office_performance"], "claims"),
+        # Figures cached before the CSAT figure existed have none: the card is left out.
+        "csat": fig.get("complaint_satisfaction"),
+        "csat_rows": _with_bars((fig.get("complaint_satisfaction") or {}).get("by_score", [])),
     }
 
 

@@ -24,7 +24,7 @@ from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.claim.services import claim_file, claim_mark_paid
 from apps.meter_service.doctype.complaint import services as complaints
-from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.complaint.models import Complaint, RatingChannel
 from apps.meter_service.doctype.correction import services as corrections
 from apps.meter_service.doctype.correction.selectors import decisive_inspection
 from apps.meter_service.doctype.counter_office.models import CounterOffice
@@ -440,7 +440,8 @@ def _ensure_test_equipment(admin: User) -> None:
 DEMO_STAFF_EMAILS = {"complaints": "complaints@gas.example", "manager": "manager@gas.example"}
 
 # Complaints at each stage: subscriber number, channel, topic, claim?, title, text, then
-# what happened: "answered" (resolved by the officer), "open", or "overdue" (escalated).
+# what happened: "answered" (resolved by the officer), "open", "overdue" (escalated), or
+# "rated" (answered, closed, and rated 4 of 5 by the complainant's SMS reply).
 DEMO_COMPLAINTS = [
     (
         "1402001",
@@ -469,6 +470,15 @@ DEMO_COMPLAINTS = [
         "شکایت ثبت‌شده در سامانه ۳۱۹۴: با وجود پرداخت هزینه، هنوز برای تست مراجعه نشده است.",
         "overdue",
     ),
+    (
+        "1402005",
+        "in_person",
+        "fees",
+        False,
+        "رسید پرداخت هزینه تست صادر نشد",
+        "مشترک در دفتر خدمات مراجعه کرد: پس از پرداخت هزینه تست، رسیدی دریافت نکرده است.",
+        "rated",
+    ),
 ]
 
 
@@ -493,7 +503,11 @@ def _ensure_complaints(users: dict[str, User]) -> None:
         claim = Claim.objects.filter(subscriber=subscriber).first() if about_claim else None
         filed_at = timezone.now() - datetime.timedelta(days=14 if stage == "overdue" else 1)
         complaint = complaints.complaint_file(
-            actor={"portal": users["subscriber"], "phone": users["clerk"]}.get(channel),
+            actor={
+                "portal": users["subscriber"],
+                "phone": users["clerk"],
+                "in_person": users["clerk"],
+            }.get(channel),
             channel=channel,
             topic=Queue.objects.get(slug=topic),
             title=title,
@@ -504,6 +518,17 @@ def _ensure_complaints(users: dict[str, User]) -> None:
             external_reference=f"3194-{1405_0000 + index}" if channel == "national_system" else "",
             now=filed_at,
         )
+        if stage == "rated":
+            complaints.complaint_answer(
+                complaint=complaint,
+                actor=officer,
+                text="رسید پرداخت برای شما پیامک شد و در درگاه مشترکان نیز دیده می‌شود.",
+                resolve=True,
+            )
+            complaints.complaint_close(complaint=complaint, actor=officer)
+            complaints.complaint_rate(
+                complaint=complaint, actor=None, score=4, channel=RatingChannel.SMS
+            )
         if stage == "answered":
             complaints.complaint_answer(
                 complaint=complaint,

@@ -25,6 +25,7 @@ from apps.meter_service.doctype.complaint import rules, selectors, services
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.portal.forms import ComplaintForm, ComplaintReplyForm
+from apps.meter_service.portal.ratings import complaint_rating_context
 from apps.meter_service.portal.views import subscriber_required
 
 # Badge classes by ticket status (the CSS colours them; the label comes from rules).
@@ -186,6 +187,7 @@ def _complaint_page(request, complaint: Complaint, form=None, status: int = 200)
             "reply_reopens": rules.reply_reopens(ticket_status),
             "form": (form or ComplaintReplyForm()) if can_reply else None,
             "closed_message": rules.CLOSED_MESSAGE,
+            **complaint_rating_context(complaint),
         },
         status=status,
     )

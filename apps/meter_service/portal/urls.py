@@ -3,7 +3,7 @@
 from django.urls import path
 
 from apps.meter_service.doctype.inspection.views import portal_test_report
-from apps.meter_service.portal import complaints, views
+from apps.meter_service.portal import complaints, ratings, views
 
 app_name = "portal"
 
@@ -34,4 +34,7 @@ urlpatterns = [
         complaints.complaint_attachment,
         name="complaint_attachment",
     ),
+    path("complaints/<str:code>/rate/", ratings.complaint_rate, name="complaint_rate"),
+    # The closing SMS's link: short, and no sign-in (the signed token is the key).
+    path("rate/<str:token>/", ratings.complaint_rate_link, name="complaint_rate_link"),
 ]

@@ -97,5 +97,11 @@ def test_portal_complaint_about_a_claim_from_filing_to_closing(
         )
     )
     assert sorted(sent) == sorted(
-        ["complaint_filed", "complaint_resolved", "complaint_reopened", "complaint_closed"]
+        [
+            "complaint_filed",
+            "complaint_resolved",
+            "complaint_reopened",
+            "complaint_closed",
+            "complaint_rating_asked",  # how satisfied the complainant is (CSAT)
+        ]
     )

@@ -31,15 +31,17 @@ from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk
 from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.complaint import rules, selectors, services
 from apps.meter_service.doctype.complaint.desk_forms import (
+    CannedPickForm,
     ComplaintAssignForm,
     ComplaintCloseForm,
     ComplaintMessageForm,
     DeskComplaintForm,
     OfficerChoiceField,
+    TopicChoiceField,
     officers,
     user_label,
 )
-from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.complaint.models import CannedResponse, Complaint
 from apps.meter_service.doctype.custom_field import rules as rules_custom
 from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
 from apps.meter_service.doctype.custom_field.forms import add_custom_fields, custom_cleaned
@@ -299,7 +301,10 @@ class ComplaintAdmin(CustomValuesAdmin):
         may_write = may_act and rules.may_reply(ticket.status)
         forms = {}
         if may_write:
-            forms["message_form"] = bound.get("message_form") or ComplaintMessageForm()
+            forms.update(self._canned(request, complaint, bound))
+            forms["message_form"] = (
+                bound.get("message_form") or forms.get("message_form") or ComplaintMessageForm()
+            )
             forms["assign_form"] = bound.get("assign_form") or ComplaintAssignForm(
                 initial={"assignee": ticket.assigned_to_id}
             )
@@ -328,6 +333,7 @@ class ComplaintAdmin(CustomValuesAdmin):
             assignee=user_label(ticket.assigned_to) if ticket.assigned_to else "",
             filed_by=user_label(complaint.filed_by) if complaint.filed_by else "",
             conversation=self._conversation(complaint),
+            rating=selectors.complaint_rating(complaint=complaint),
             may_act=may_act,
             may_write=may_write,
             refused=refused,
@@ -357,6 +363,25 @@ class ComplaintAdmin(CustomValuesAdmin):
         return TemplateResponse(
             request, "meter_service/complaint/desk_page.html", context, status=status
         )
+
+    def _canned(self, request, complaint: Complaint, bound: dict) -> dict:
+        """The canned response picker, and the answer box filled with the one picked
+        (?canned=), rendered for this complaint and officer by the service."""
+        offered = list(selectors.canned_responses_for(complaint=complaint))
+        if not offered:
+            return {}
+        picker = CannedPickForm(request.GET if "canned" in request.GET else None, responses=offered)
+        found: dict = {"canned_form": picker}
+        if "message_form" in bound or not picker.is_bound or not picker.is_valid():
+            return found
+        chosen = picker.chosen()
+        if chosen is not None:
+            response, language = chosen
+            text = services.canned_response_render(
+                response=response, complaint=complaint, officer=request.user, language=language
+            )
+            found["message_form"] = ComplaintMessageForm(initial={"text": text})
+        return found
 
     def _done(self, request, complaint: Complaint, message: str):
         messages.success(request, message)
@@ -557,3 +582,60 @@ class ComplaintTopicAdmin(DocumentAdmin):
             **{k: v for k, v in fields.items() if k != "slug"},
         }
         return services.complaint_topic_save(actor=request.user, topic=instance, **values)
+
+
+# --- canned responses --------------------------------------------------------------------------
+
+
+@admin.register(CannedResponse, site=staff_site)
+class CannedResponseAdmin(DocumentAdmin):
+    """Prepared answers officers pick on a complaint's page; the service manager and the
+    system administrator write them, each save checked and in the audit trail."""
+
+    form = forms.ModelForm  # the texts keep the digits typed
+    list_display = ["title", "topic_name", "is_active", "updated_at"]
+    list_filter = ["is_active", "topic"]
+    search_fields = ["title", "body_fa", "body_en"]
+    fields = ["title", "topic", "body_fa", "body_en", "is_active", "placeholders", "updated_at"]
+    readonly_fields = ["placeholders", "updated_at"]
+    list_select_related = ["topic"]
+    actions = None
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # switch one off instead: the audit trail keeps naming it
+
+    @display(description=_("topic"), ordering="topic__title")
+    def topic_name(self, obj):
+        return rules.topic_label(obj.topic) if obj.topic_id else gettext("Every topic")
+
+    @display(description=_("placeholders"))
+    def placeholders(self, obj):
+        names = "  ".join(f"{{{name}}}" for name in sorted(rules.CANNED_PLACEHOLDERS))
+        return format_html('<span dir="ltr" class="meter-ltr">{}</span>', names)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "topic":
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            return TopicChoiceField(
+                queryset=selectors.complaint_topics(),
+                required=False,
+                label=field.label,
+                help_text=field.help_text,
+                empty_label=gettext("Every topic"),
+                widget=field.widget,
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def create_document(self, request, fields):
+        return services.canned_response_save(actor=request.user, **fields)
+
+    def update_document(self, request, instance, fields):
+        values = {
+            "title": instance.title,
+            "body_fa": instance.body_fa,
+            "body_en": instance.body_en,
+            "topic": instance.topic,
+            "is_active": instance.is_active,
+            **fields,
+        }
+        return services.canned_response_save(actor=request.user, response=instance, **values)

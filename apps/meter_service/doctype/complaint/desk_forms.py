@@ -197,3 +197,31 @@ class DeskComplaintForm(ServiceErrorsMixin, forms.Form):
             "contact_email": data.get("contact_email") or "",
             "attachments": [upload] if upload else [],
         }
+
+
+class CannedPickForm(forms.Form):
+    """Pick a canned response on a complaint's page (a GET form: the page comes back with
+    the answer box filled, so it works without JavaScript). "12" is response 12 in Persian,
+    "12-en" in English."""
+
+    canned = forms.ChoiceField(label=_("Canned response"), required=False)
+
+    def __init__(self, *args, responses=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.responses = {str(r.pk): r for r in responses}
+        choices: list[tuple[str, str]] = [("", str(_("Choose a canned response")))]
+        for key, response in self.responses.items():
+            choices.append((key, response.title))
+            if response.body_en:
+                label = _("%(title)s (in English)") % {"title": response.title}
+                choices.append((f"{key}-en", str(label)))
+        cast(forms.ChoiceField, self.fields["canned"]).choices = choices
+
+    def chosen(self):
+        """(the response, its language) picked, or None."""
+        value = self.cleaned_data.get("canned") or ""
+        key, _sep, language = value.partition("-")
+        response = self.responses.get(key)
+        if response is None:
+            return None
+        return response, "en" if language == "en" else "fa"

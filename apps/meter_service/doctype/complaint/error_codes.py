@@ -20,4 +20,8 @@ class ComplaintErrorCode(StrEnum):
     NO_CONTACT = "no_contact"
     NOT_AN_OFFICER = "not_an_officer"
     NOT_RESOLVABLE = "not_resolvable"
+    RATING_DONE = "rating_done"
+    RATING_EXPIRED = "rating_expired"
+    RATING_NOT_ASKED = "rating_not_asked"
+    RATING_SCORE = "rating_score"
     UNKNOWN_CLAIM = "unknown_claim"

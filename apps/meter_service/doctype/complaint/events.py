@@ -19,6 +19,9 @@ class ComplaintEvents(models.TextChoices):
     COMPLAINT_CLOSED = "complaint_closed", _("Complaint closed")
     COMPLAINT_TOPIC_CREATED = "complaint_topic_created", _("Complaint topic added")
     COMPLAINT_TOPIC_CHANGED = "complaint_topic_changed", _("Complaint topic changed")
+    COMPLAINT_RATED = "complaint_rated", _("Complaint rated by the complainant")
+    CANNED_RESPONSE_CREATED = "canned_response_created", _("Canned response added")
+    CANNED_RESPONSE_CHANGED = "canned_response_changed", _("Canned response changed")
 
 
 def complaint_event(*, complaint, event_type: str, actor=None, **parameters) -> None:

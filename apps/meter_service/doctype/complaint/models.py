@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core import validators
+from apps.meter_service.doctype.complaint import rules
 
 
 class ComplaintChannel(models.TextChoices):
@@ -105,3 +106,73 @@ class Complaint(models.Model):
 
     def __str__(self) -> str:
         return self.tracking_code
+
+
+class CannedResponse(models.Model):
+    """A prepared answer officers pick on a complaint's page (Zendesk's macros): its text's
+    placeholders are filled from the complaint (services.canned_response_render), and the
+    officer edits the result before sending it."""
+
+    title = models.CharField(_("title"), max_length=120, unique=True)
+    body_fa = models.TextField(_("text (Persian)"))
+    body_en = models.TextField(_("text (English)"), blank=True)
+    topic = models.ForeignKey(
+        "helpdesk.Queue",
+        # A topic's own answers go with it (the desk never deletes a topic).
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="canned_responses",
+        verbose_name=_("topic"),
+        help_text=_("Offered only on this topic's complaints; empty: on every complaint."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("canned response")
+        verbose_name_plural = _("canned responses")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        # The desk's form shows a bad placeholder on its field; the service checks it too.
+        rules.check_canned_response(title=self.title, body_fa=self.body_fa, body_en=self.body_en)
+
+
+class RatingChannel(models.TextChoices):
+    SMS = "sms", _("SMS reply")
+    LINK = "link", _("Rating link")
+    PORTAL = "portal", _("Subscriber portal")
+
+
+class ComplaintRating(models.Model):
+    """The complainant's satisfaction (CSAT) with a closed complaint: asked once when it
+    closes, rated once (1 to 5) by an SMS reply, the link in that SMS or the portal.
+
+    A closed complaint takes no more messages and is never reopened, so one rating a
+    complaint is the whole story: the first answer counts and is not changed afterwards.
+    """
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.CASCADE, related_name="rating", verbose_name=_("complaint")
+    )
+    # The mobile the request was texted to: only a reply from it counts.
+    mobile = models.CharField(_("asked by SMS at"), max_length=11, blank=True, db_index=True)
+    asked_at = models.DateTimeField(_("asked at"), db_index=True)
+    score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    channel = models.CharField(
+        _("rated by"), max_length=10, choices=RatingChannel.choices, blank=True
+    )
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("complaint rating")
+        verbose_name_plural = _("complaint ratings")
+        ordering = ["-asked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.score or '-'}"

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from helpdesk.models import Ticket
 
 from apps.meter_service.core import uploads
+from apps.meter_service.core.error_codes import CommonErrorCode
+from apps.meter_service.core.identifiers import normalize_digits
 from apps.meter_service.core.jalali import format_datetime
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.notification import rules as message_rules
@@ -122,8 +126,6 @@ DAILY_LIMIT_MESSAGE = _(
 
 def check_attachment(*, head: bytes, size: int) -> str:
     """Return an attachment's content type read from its first bytes, or refuse it."""
-    from django.core.exceptions import ValidationError
-
     limit = attachment_max_bytes()
     if size > limit:
         raise ValidationError(
@@ -146,3 +148,124 @@ def check_attachment(*, head: bytes, size: int) -> str:
             )
         }
     )
+
+
+# --- canned responses ---------------------------------------------------------------------
+
+# The values a canned response's text may name; services.canned_response_render fills them.
+CANNED_PLACEHOLDERS = frozenset(
+    {
+        "complaint_number",
+        "complainant_name",
+        "claim_tracking_code",
+        "topic",
+        "due_date",
+        "officer_name",
+    }
+)
+CANNED_TITLE_MESSAGE = _("Write the canned response's title.")
+CANNED_BODY_MESSAGE = _("Write the Persian text of the canned response.")
+
+
+def check_canned_response(*, title: str, body_fa: str, body_en: str) -> None:
+    """Refuse a canned response without a title or Persian text, or whose texts name a
+    placeholder it is not given (or write one malformed)."""
+    errors: dict[str, list[ValidationError]] = {}
+    if not title.strip():
+        errors["title"] = [ValidationError(CANNED_TITLE_MESSAGE, code=CommonErrorCode.EMPTY)]
+    if not body_fa.strip():
+        errors["body_fa"] = [ValidationError(CANNED_BODY_MESSAGE, code=CommonErrorCode.EMPTY)]
+    for field, text in (("body_fa", body_fa), ("body_en", body_en)):
+        found = message_rules.placeholder_errors(text, CANNED_PLACEHOLDERS)
+        if found:
+            errors.setdefault(field, []).extend(found)
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- ratings (CSAT) -----------------------------------------------------------------------
+
+RATING_SCORES = (1, 2, 3, 4, 5)
+RATING_LABELS = {
+    1: _("Very dissatisfied"),
+    2: _("Dissatisfied"),
+    3: _("Neither"),
+    4: _("Satisfied"),
+    5: _("Very satisfied"),
+}
+RATING_SCORE_MESSAGE = _("Choose a rating from 1 to 5.")
+RATING_NOT_ASKED_MESSAGE = _("This complaint is not waiting for a rating.")
+RATING_DONE_MESSAGE = _("This complaint is already rated; thank you.")
+RATING_EXPIRED_MESSAGE = _("The time to rate this complaint has passed.")
+RATING_COMMENT_MAX = 1000
+
+
+def rating_days() -> datetime.timedelta:
+    """How long a closed complaint's rating request stays open (COMPLAINT_RATING_DAYS)."""
+    return datetime.timedelta(days=int(rule_value("COMPLAINT_RATING_DAYS")))
+
+
+def read_score(text: object) -> int | None:
+    """A rating as typed: one digit 1-5, Persian, Arabic-Indic or Latin, spaces around it
+    allowed; None for anything else."""
+    digits = normalize_digits(str(text if text is not None else "")).strip()
+    if len(digits) == 1 and digits.isascii() and digits.isdigit() and int(digits) in RATING_SCORES:
+        return int(digits)
+    return None
+
+
+def rating_label(score: int) -> str:
+    return str(RATING_LABELS.get(score, score))
+
+
+def canned_values(complaint, *, officer_name: str, language: str = "fa") -> dict[str, str]:
+    """The values a canned response is filled with, formatted for the language: codes
+    grouped in local digits, the answer's due day in the Jalali calendar in Persian."""
+    claim = complaint.claim
+    with translation.override(language):
+        return {
+            "complaint_number": message_rules.format_tracking_code(
+                complaint.tracking_code, language=language
+            ),
+            "complainant_name": complaint.complainant_name,
+            "claim_tracking_code": (
+                message_rules.format_tracking_code(claim.tracking_code, language=language)
+                if claim is not None
+                else "—"
+            ),
+            "topic": topic_label(complaint.ticket.queue),
+            "due_date": message_rules.format_day(complaint.due_at, language=language),
+            "officer_name": officer_name,
+        }
+
+
+RATING_TOKEN_SALT = "meter_service.complaint-rating"
+
+
+def rating_token(rating_id: int, asked_at: datetime.datetime) -> str:
+    """The rating link's token: the rating's id and an HMAC of it and when it was asked
+    (signed with the site's secret key), short enough for an SMS. It expires with the
+    request (rating_days after asked_at), which the service checks."""
+    mac = salted_hmac(RATING_TOKEN_SALT, f"{rating_id}:{asked_at.isoformat()}", algorithm="sha256")
+    return f"{_base36(rating_id)}-{mac.hexdigest()[:16]}"
+
+
+def rating_token_id(token: str) -> int | None:
+    """The rating id a token names (not yet checked against its signature)."""
+    head, _sep, mac = (token or "").partition("-")
+    if not head or len(mac) != 16 or len(head) > 12:
+        return None
+    try:
+        return int(head, 36)
+    except ValueError:
+        return None
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
+from django.utils.crypto import constant_time_compare
 from helpdesk.models import FollowUp, Queue
 
 from apps.meter_service import permissions
 from apps.meter_service.core import tracking
 from apps.meter_service.doctype.claim.models import Claim
-from apps.meter_service.doctype.complaint.models import Complaint
+from apps.meter_service.doctype.complaint import rules
+from apps.meter_service.doctype.complaint.models import (
+    CannedResponse,
+    Complaint,
+    ComplaintRating,
+)
 
 
 def complaint_list(*, user: User | AnonymousUser) -> QuerySet[Complaint]:
@@ -53,3 +62,68 @@ def complaint_topics(*, public_only: bool = False) -> QuerySet[Queue]:
     if public_only:
         queues = queues.filter(allow_public_submission=True)
     return queues
+
+
+def canned_responses_for(*, complaint: Complaint) -> QuerySet[CannedResponse]:
+    """The active canned responses offered on the complaint: every topic's and its own."""
+    return CannedResponse.objects.filter(is_active=True).filter(
+        Q(topic__isnull=True) | Q(topic_id=complaint.ticket.queue_id)
+    )
+
+
+def complaint_rating(*, complaint: Complaint) -> ComplaintRating | None:
+    """The complaint's rating request and rating, if it was asked (it closed)."""
+    return ComplaintRating.objects.filter(complaint_id=complaint.pk).first()
+
+
+def rating_for_token(*, token: str) -> ComplaintRating | None:
+    """The rating request a link's token names when its signature holds (None otherwise);
+    whether it is still open is the service's to say."""
+    rating_id = rules.rating_token_id(token)
+    if rating_id is None:
+        return None
+    rating = (
+        ComplaintRating.objects.select_related("complaint__ticket__queue")
+        .filter(pk=rating_id)
+        .first()
+    )
+    if rating is None or not constant_time_compare(
+        rules.rating_token(rating.pk, rating.asked_at), token
+    ):
+        return None
+    return rating
+
+
+def rating_summary(
+    *, since: datetime.datetime | None = None, until: datetime.datetime | None = None
+) -> dict[str, Any]:
+    """Complainants' ratings given in [since, until): {count, average, asked, by_score} with
+    a row a score 1-5 (count and share in percent)."""
+    rated = ComplaintRating.objects.filter(rated_at__isnull=False)
+    asked = ComplaintRating.objects.all()
+    if since is not None:
+        rated = rated.filter(rated_at__gte=since)
+        asked = asked.filter(asked_at__gte=since)
+    if until is not None:
+        rated = rated.filter(rated_at__lt=until)
+        asked = asked.filter(asked_at__lt=until)
+    figures = rated.order_by().aggregate(
+        count=Count("id"),
+        average=Avg("score"),
+        **{f"s{score}": Count("id", filter=Q(score=score)) for score in rules.RATING_SCORES},
+    )
+    count = figures["count"]
+    return {
+        "count": count,
+        "average": round(figures["average"], 2) if figures["average"] is not None else None,
+        "asked": asked.order_by().count(),
+        "by_score": [
+            {
+                "score": score,
+                "label": rules.rating_label(score),
+                "count": figures[f"s{score}"],
+                "percent": round(100 * figures[f"s{score}"] / count, 1) if count else None,
+            }
+            for score in rules.RATING_SCORES
+        ],
+    }

@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,6 +23,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from helpdesk.models import FollowUp, FollowUpAttachment, Queue, Ticket
@@ -37,7 +39,13 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
-from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
+from apps.meter_service.doctype.complaint.models import (
+    CannedResponse,
+    Complaint,
+    ComplaintChannel,
+    ComplaintRating,
+    RatingChannel,
+)
 from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.custom_field.services import custom_values_clean
 from apps.meter_service.doctype.notification import rules as message_rules
@@ -668,6 +676,7 @@ def complaint_close(
         complaint=complaint, event_type=ComplaintEvents.COMPLAINT_CLOSED, actor=actor
     )
     _notify_complainant(complaint, message_rules.COMPLAINT_CLOSED)
+    _ask_rating(complaint, now)
     return complaint
 
 
@@ -789,12 +798,18 @@ def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> Non
         return
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
+    values = rules.message_values(complaint, event)
+    if event == message_rules.COMPLAINT_RATING_ASKED:
+        rating = ComplaintRating.objects.filter(complaint=complaint).first()
+        if rating is None or rating.rated_at is not None:
+            return  # rated on the portal before the job ran: nothing to ask
+        values["rating_link"] = rating_link(rating)
     notification_dispatch(
         happened=EventOccurrence(
             event=event,
             # A job queued before the rules had no occurrence: it sends as a new one.
             occurrence=f"complaint:{complaint.pk}:{event}:{occurrence or new_occurrence()}",
-            values=rules.message_values(complaint, event),
+            values=values,
             facts={
                 "topic": complaint.ticket.queue.slug,
                 "about_claim": complaint.claim_id is not None,
@@ -815,3 +830,222 @@ def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> Non
 # "done" mark, so a re-run after a killed worker sends nothing twice.
 complaint_notify.outbox_atomic = True  # type: ignore[attr-defined]
 complaint_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]
+
+
+# --- canned responses ----------------------------------------------------------------------
+
+CANNED_FIXTURE = "0006_canned_responses.json"
+CANNED_MODEL = "meter_service.cannedresponse"
+
+
+def _canned_state(response: CannedResponse) -> dict[str, object]:
+    return {
+        "title": response.title,
+        "body_fa": response.body_fa,
+        "body_en": response.body_en,
+        "topic": response.topic.slug if response.topic_id and response.topic else None,
+        "is_active": response.is_active,
+    }
+
+
+@transaction.atomic
+def canned_response_save(
+    *,
+    actor: Actor,
+    response: CannedResponse | None = None,
+    title: str,
+    body_fa: str,
+    body_en: str = "",
+    topic: Queue | None = None,
+    is_active: bool = True,
+) -> CannedResponse:
+    """Add a canned response or change one. Its texts may name only the placeholders
+    rules.CANNED_PLACEHOLDERS lists: anything else is refused and nothing is written. Each
+    save is in the audit trail with what changed."""
+    title, body_fa = (title or "").strip(), (body_fa or "").strip()
+    body_en = (body_en or "").strip()
+    rules.check_canned_response(title=title, body_fa=body_fa, body_en=body_en)
+    creating = response is None
+    if response is None:
+        response = CannedResponse()
+    before = _canned_state(response) if not creating else {}
+    response.title, response.body_fa, response.body_en = title, body_fa, body_en
+    response.topic = topic
+    response.is_active = bool(is_active)
+    response.full_clean()
+    response.save()
+    after = _canned_state(response)
+    record_event(
+        document=response,
+        event_type=ComplaintEvents.CANNED_RESPONSE_CREATED
+        if creating
+        else ComplaintEvents.CANNED_RESPONSE_CHANGED,
+        actor=actor,
+        parameters={
+            "title": response.title,
+            "changed": {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v},
+        },
+    )
+    return response
+
+
+def canned_responses_ensure_defaults(*, path: Path | str | None = None) -> list[str]:
+    """Create the shipped canned responses that are missing (by title); return their titles.
+
+    Checked like the desk's, and like loaddata not in the audit trail (shipped reference
+    data, as the message templates). One staff changed or switched off stays as it is:
+    load_fixtures never undoes the desk.
+    """
+    path = Path(path) if path else Path(settings.FIXTURE_DIRS[0]) / CANNED_FIXTURE
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    created = []
+    with transaction.atomic():
+        existing = set(CannedResponse.objects.values_list("title", flat=True))
+        topics = {queue.slug: queue for queue in Queue.objects.all()}
+        for row in rows:
+            fields = row["fields"]
+            if row.get("model") != CANNED_MODEL or fields["title"] in existing:
+                continue
+            response = CannedResponse(
+                title=fields["title"],
+                body_fa=fields["body_fa"],
+                body_en=fields.get("body_en", ""),
+                topic=topics.get(fields.get("topic") or ""),
+                is_active=fields.get("is_active", True),
+            )
+            response.full_clean()
+            response.save()
+            created.append(fields["title"])
+    return created
+
+
+def canned_response_render(
+    *,
+    response: CannedResponse,
+    complaint: Complaint,
+    officer: User | None,
+    language: str = "fa",
+) -> str:
+    """The canned response's text (English when asked and written, else Persian) with its
+    placeholders filled from the complaint and the officer answering: the one place a
+    canned response is rendered, for the desk page and anything after it."""
+    text = response.body_en if language.startswith("en") and response.body_en else response.body_fa
+    values = rules.canned_values(
+        complaint, officer_name=person_name(officer) if officer else "", language=language
+    )
+    try:
+        return message_rules.render(text, values)
+    except (KeyError, ValueError, IndexError):
+        # Checked at save; a row written around the service shows as it is, to be fixed.
+        logger.warning("canned response does not render", extra={"canned": response.pk})
+        return text
+
+
+# --- ratings (CSAT) ------------------------------------------------------------------------
+
+
+def _ask_rating(complaint: Complaint, now: datetime.datetime) -> None:
+    """Ask the complainant of a complaint just closed to rate it (once a complaint)."""
+    _rating, created = ComplaintRating.objects.get_or_create(
+        complaint=complaint, defaults={"mobile": sms_mobile(complaint), "asked_at": now}
+    )
+    if created:
+        _notify_complainant(complaint, message_rules.COMPLAINT_RATING_ASKED)
+
+
+def rating_link(rating: ComplaintRating) -> str:
+    """The signed link that rates the complaint without signing in (in the SMS)."""
+    path = reverse(
+        "portal:complaint_rate_link", args=[rules.rating_token(rating.pk, rating.asked_at)]
+    )
+    base = getattr(settings, "METER_PUBLIC_URL", "")
+    return urljoin(base.rstrip("/") + "/", path.lstrip("/")) if base else path
+
+
+@transaction.atomic
+def complaint_rate(
+    *,
+    complaint: Complaint,
+    actor: Actor,
+    score: object,
+    channel: str,
+    comment: str = "",
+    now: datetime.datetime | None = None,
+) -> ComplaintRating:
+    """Record the complainant's rating (1-5, Persian or Latin digit) of a closed complaint,
+    with an optional comment, once, within COMPLAINT_RATING_DAYS of its closing."""
+    now = now or timezone.now()
+    value = rules.read_score(score)
+    if value is None:
+        raise ValidationError(
+            {
+                "score": ValidationError(
+                    rules.RATING_SCORE_MESSAGE, code=ComplaintErrorCode.RATING_SCORE
+                )
+            }
+        )
+    if channel not in RatingChannel.values:
+        raise ValidationError(
+            {"channel": ValidationError(_("Choose a channel."), code=ComplaintErrorCode.CHANNEL)}
+        )
+    comment = (comment or "").strip()
+    if len(comment) > rules.RATING_COMMENT_MAX:
+        raise ValidationError(
+            {
+                "comment": ValidationError(
+                    _("Write at most %(count)s characters."),
+                    code=CommonErrorCode.TOO_LARGE,
+                    params={"count": local_digits(rules.RATING_COMMENT_MAX)},
+                )
+            }
+        )
+    rating = ComplaintRating.objects.select_for_update().filter(complaint_id=complaint.pk).first()
+    if rating is None:
+        raise ValidationError(
+            rules.RATING_NOT_ASKED_MESSAGE, code=ComplaintErrorCode.RATING_NOT_ASKED
+        )
+    if rating.rated_at is not None:
+        raise ValidationError(rules.RATING_DONE_MESSAGE, code=ComplaintErrorCode.RATING_DONE)
+    if now > rating.asked_at + rules.rating_days():
+        raise ValidationError(rules.RATING_EXPIRED_MESSAGE, code=ComplaintErrorCode.RATING_EXPIRED)
+    rating.score, rating.comment, rating.channel, rating.rated_at = value, comment, channel, now
+    rating.save(update_fields=["score", "comment", "channel", "rated_at"])
+    events.complaint_event(
+        complaint=complaint,
+        event_type=ComplaintEvents.COMPLAINT_RATED,
+        actor=actor,
+        score=value,
+        channel=channel,
+    )
+    return rating
+
+
+def complaint_rating_from_sms(mobile: str, text: str) -> dict[str, str] | None:
+    """Take a text to the short code as a rating when it is one digit 1-5 and its mobile was
+    asked to rate a complaint that waits for it (the latest, if several); return the
+    answer's values, or None to leave the text to the other readers (a tracking code is
+    never one digit). Registered with the inbound SMS in apps.py."""
+    score = rules.read_score(text)
+    if score is None or not mobile:
+        return None
+    since = timezone.now() - rules.rating_days()
+    rating = (
+        ComplaintRating.objects.filter(mobile=mobile, rated_at__isnull=True, asked_at__gte=since)
+        .select_related("complaint")
+        .order_by("-asked_at", "-id")
+        .first()
+    )
+    if rating is None:
+        return None
+    try:
+        complaint_rate(
+            complaint=rating.complaint, actor=None, score=score, channel=RatingChannel.SMS
+        )
+    except ValidationError:
+        return None  # rated meanwhile: answered as any other text
+    return {
+        "complaint_code": message_rules.format_tracking_code(
+            rating.complaint.tracking_code, language="fa"
+        ),
+        "rating": message_rules.format_number(score, language="fa"),
+    }

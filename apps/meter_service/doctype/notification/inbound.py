@@ -13,6 +13,9 @@ API (inbound_poll); both end in `inbound_sms_receive`.
 - A status is given as the web status lookup gives it (claim_public_status): the code and
   the mobile's last four digits, here the sender's own. The answer says the status and the
   last step in words and the step's Jalali day; nothing about the subscriber.
+- A doctype above may read a text first (register_reader): a complaint's rating, a lone
+  digit 1-5 from a mobile asked to rate, is recorded there; it never looks like a tracking
+  code or "help", so those still read as before.
 - The answer goes through sms_send, in the same transaction as the log row (the outbox).
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -41,8 +45,21 @@ ANSWERS: dict[str, str] = {
     InboundKind.UNKNOWN_CODE: rules.INBOUND_UNKNOWN_CODE,
     InboundKind.HELP: rules.INBOUND_HELP,
     InboundKind.MALFORMED: rules.INBOUND_MALFORMED,
+    InboundKind.RATING: rules.INBOUND_RATING,
 }
 FIELD_SIZES = {"provider_message_id": 64, "sender": 20, "receptor": 20}
+
+
+# Readers the doctypes above this one register when the app is ready (apps.py): each gets
+# (the sender's mobile, the text) and returns the answer's values once it took the text
+# (InboundKind.RATING), or None to leave it to the claim status lookup.
+InboundReader = Callable[[str, str], dict[str, str] | None]
+_READERS: list[InboundReader] = []
+
+
+def register_reader(reader: InboundReader) -> None:
+    if reader not in _READERS:
+        _READERS.append(reader)
 
 
 @dataclass(frozen=True)
@@ -82,6 +99,10 @@ def _status_values(claim: Claim, *, language: str = "fa") -> dict[str, str]:
 
 def _read(text: str, sender: str) -> tuple[InboundKind, Claim | None, dict[str, str]]:
     """What the text asks and the answer's values: (kind, claim, values)."""
+    for reader in _READERS:
+        taken = reader(sender, text)
+        if taken is not None:
+            return InboundKind.RATING, None, taken
     short = {"short_code": rules.format_number(_short_code(), language="fa")}
     intent, code = rules.inbound_intent(text)
     if intent == "help":

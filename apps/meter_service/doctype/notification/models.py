@@ -127,6 +127,7 @@ class InboundKind(models.TextChoices):
     UNKNOWN_CODE = "unknown_code", _("Unknown tracking code")
     HELP = "help", _("Help")
     MALFORMED = "malformed", _("Not understood")
+    RATING = "rating", _("Rating of a closed complaint")
     LIMITED = "limited", _("Over the sender's limit (not answered)")
     NO_REPLY = "no_reply", _("Not from a mobile (not answered)")
 

@@ -43,6 +43,8 @@ COMPLAINT_ANSWERED = "complaint_answered"
 COMPLAINT_RESOLVED = "complaint_resolved"
 COMPLAINT_REOPENED = "complaint_reopened"
 COMPLAINT_CLOSED = "complaint_closed"
+# A complaint closed: its complainant is asked to rate it (CSAT), by a link or a reply.
+COMPLAINT_RATING_ASKED = "complaint_rating_asked"
 # A clerk changed a subscription's mobile: the old number is told.
 MOBILE_CHANGED = "subscriber_mobile_changed"
 # Answers to texts sent to the short code (inbound SMS).
@@ -50,6 +52,7 @@ INBOUND_STATUS = "inbound_status"
 INBOUND_HELP = "inbound_help"
 INBOUND_UNKNOWN_CODE = "inbound_unknown_code"
 INBOUND_MALFORMED = "inbound_malformed"
+INBOUND_RATING = "inbound_rating"
 
 # The values each message is given; a template may use these and no others.
 PLACEHOLDERS: dict[str, frozenset[str]] = {
@@ -75,6 +78,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     COMPLAINT_RESOLVED: frozenset({"complaint_code", "topic", "date"}),
     COMPLAINT_REOPENED: frozenset({"complaint_code", "topic", "due", "date"}),
     COMPLAINT_CLOSED: frozenset({"complaint_code", "topic", "date"}),
+    COMPLAINT_RATING_ASKED: frozenset({"complaint_code", "topic", "date", "rating_link"}),
     # {new_mobile_end}: the new number's last four digits, never the number.
     MOBILE_CHANGED: frozenset({"subscription_number", "new_mobile_end", "date"}),
     # {status} and {step} in words, {date} the Jalali day of the last step: nothing personal.
@@ -82,6 +86,7 @@ PLACEHOLDERS: dict[str, frozenset[str]] = {
     INBOUND_HELP: frozenset({"short_code"}),
     INBOUND_UNKNOWN_CODE: frozenset({"tracking_code", "short_code"}),
     INBOUND_MALFORMED: frozenset({"short_code"}),
+    INBOUND_RATING: frozenset({"complaint_code", "rating"}),
 }
 # What each message is, as staff read it in the desk (the keys are codes).
 TEMPLATE_LABELS = {
@@ -97,11 +102,13 @@ TEMPLATE_LABELS = {
     COMPLAINT_RESOLVED: _("Complaint resolved"),
     COMPLAINT_REOPENED: _("Complaint reopened"),
     COMPLAINT_CLOSED: _("Complaint closed"),
+    COMPLAINT_RATING_ASKED: _("Complaint closed: rating asked"),
     MOBILE_CHANGED: _("Subscription's mobile changed (to the old number)"),
     INBOUND_STATUS: _("Answer by SMS: a claim's status"),
     INBOUND_HELP: _("Answer by SMS: help"),
     INBOUND_UNKNOWN_CODE: _("Answer by SMS: unknown tracking code"),
     INBOUND_MALFORMED: _("Answer by SMS: text not understood"),
+    INBOUND_RATING: _("Answer by SMS: a complaint's rating recorded"),
 }
 
 
@@ -183,6 +190,12 @@ def _placeholder_errors(text: str, allowed: frozenset[str]) -> list[ValidationEr
                 )
             )
     return errors
+
+
+def placeholder_errors(text: str, allowed: frozenset[str]) -> list[ValidationError]:
+    """The errors of a text's placeholders against the allowed names (for other texts with
+    placeholders, such as the complaints' canned responses)."""
+    return _placeholder_errors(text, allowed)
 
 
 def check_template(*, key: str, body_fa: str, body_en: str, is_active: bool) -> None:
@@ -402,9 +415,17 @@ RULE_EVENTS: dict[str, Any] = {
     COMPLAINT_RESOLVED: _("Complaint resolved"),
     COMPLAINT_REOPENED: _("Complaint reopened"),
     COMPLAINT_CLOSED: _("Complaint closed"),
+    COMPLAINT_RATING_ASKED: _("Complaint closed: rating asked"),
 }
 COMPLAINT_EVENTS = frozenset(
-    {COMPLAINT_FILED, COMPLAINT_ANSWERED, COMPLAINT_RESOLVED, COMPLAINT_REOPENED, COMPLAINT_CLOSED}
+    {
+        COMPLAINT_FILED,
+        COMPLAINT_ANSWERED,
+        COMPLAINT_RESOLVED,
+        COMPLAINT_REOPENED,
+        COMPLAINT_CLOSED,
+        COMPLAINT_RATING_ASKED,
+    }
 )
 CLAIM_EVENTS = frozenset(RULE_EVENTS) - COMPLAINT_EVENTS
 

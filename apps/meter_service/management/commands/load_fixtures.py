@@ -25,6 +25,10 @@ SEEDED_BY_SERVICE = {
     "0004_complaint_queues.json": (
         "apps.meter_service.doctype.complaint.services.complaint_queues_ensure_defaults"
     ),
+    # Canned answers to complaints: staff reword them or switch them off.
+    "0006_canned_responses.json": (
+        "apps.meter_service.doctype.complaint.services.canned_responses_ensure_defaults"
+    ),
 }
 
 
