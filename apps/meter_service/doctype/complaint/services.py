@@ -37,6 +37,7 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
+from apps.meter_service.doctype.complaint.mail_threads import complaint_mail_headers
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
 from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.custom_field.services import custom_values_clean
@@ -789,11 +790,12 @@ def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> Non
         return
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Complaint %(code)s") % {"code": tracking.display(complaint.tracking_code)}
+    # A job queued before the rules had no occurrence: it sends as a new one.
+    occurrence = f"complaint:{complaint.pk}:{event}:{occurrence or new_occurrence()}"
     notification_dispatch(
         happened=EventOccurrence(
             event=event,
-            # A job queued before the rules had no occurrence: it sends as a new one.
-            occurrence=f"complaint:{complaint.pk}:{event}:{occurrence or new_occurrence()}",
+            occurrence=occurrence,
             values=rules.message_values(complaint, event),
             facts={
                 "topic": complaint.ticket.queue.slug,
@@ -807,6 +809,12 @@ def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> Non
             # The complaint's owner (the officer it is assigned to).
             assignee_id=complaint.ticket.assigned_to_id,
             subject=str(subject),
+            # Its Message-ID threads the complainant's reply into the complaint (mail.py).
+            subscriber_email_headers=complaint_mail_headers(
+                complaint=complaint, occurrence=occurrence
+            )
+            if complaint.contact_email
+            else None,
         )
     )
 
