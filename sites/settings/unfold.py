@@ -193,6 +193,18 @@ UNFOLD = {
                         "link": reverse_lazy("admin:helpdesk_queue_changelist"),
                         "permission": "apps.meter_service.desk.can_view_complaint_topics",
                     },
+                    {
+                        "title": _("Help articles"),
+                        "icon": "help_center",
+                        "link": _link("knowledgearticle"),
+                        "permission": _perm("knowledgearticle"),
+                    },
+                    {
+                        "title": _("Complaint emails"),
+                        "icon": "mail",
+                        "link": _link("complaintmail"),
+                        "permission": _perm("complaintmail"),
+                    },
                 ],
             },
             {
