@@ -231,3 +231,13 @@ def test_a_reply_to_a_closed_complaint_is_logged_as_refused(act, answered, offic
     assert received.mail.outcome == ComplaintMailOutcome.REFUSED
     assert "closed" in received.mail.note or "بسته" in received.mail.note
     assert FollowUp.objects.filter(ticket=answered.ticket).count() == count
+
+
+def test_a_notification_job_run_again_sends_the_same_message_id(answered):
+    from apps.meter_service.doctype.complaint.mail_threads import complaint_mail_headers
+
+    first = complaint_mail_headers(complaint=answered, occurrence="complaint:1:x:abc")
+    again = complaint_mail_headers(complaint=answered, occurrence="complaint:1:x:abc")
+    assert first == again and first["Reply-To"] == SUPPORT
+    assert ComplaintMail.objects.filter(message_id=first["Message-ID"]).count() == 1
+    assert ":" not in first["Message-ID"]  # a plain dot-atom id every mail system keeps

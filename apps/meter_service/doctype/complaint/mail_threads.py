@@ -5,7 +5,7 @@ notification job can use it without an import cycle."""
 
 from __future__ import annotations
 
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,9 +27,6 @@ def complaint_mail_headers(*, complaint: Complaint, occurrence: str) -> dict[str
     """The headers of an email to the complainant: a Message-ID logged for the complaint
     (a reply names it) and Reply-To the support mailbox. One id per occurrence, so a job run
     again sends the same id and logs it once."""
-    address = support_address() or str(settings.DEFAULT_FROM_EMAIL)
-    domain = address.rpartition("@")[2] or "localhost"
-    message_id = make_msgid(idstring=f"complaint.{complaint.pk}.{occurrence}"[:60], domain=domain)
     # An outgoing row's note holds the occurrence it was sent for.
     existing = ComplaintMail.objects.filter(
         complaint=complaint, direction=ComplaintMailDirection.OUTGOING, note=occurrence
@@ -37,6 +34,9 @@ def complaint_mail_headers(*, complaint: Complaint, occurrence: str) -> dict[str
     if existing is not None:
         message_id = existing.message_id
     else:
+        address = parseaddr(support_address() or str(settings.DEFAULT_FROM_EMAIL))[1]
+        domain = address.rpartition("@")[2] or "localhost"
+        message_id = make_msgid(idstring=f"complaint{complaint.pk}", domain=domain)
         ComplaintMail.objects.create(
             message_id=message_id,
             direction=ComplaintMailDirection.OUTGOING,
