@@ -241,3 +241,21 @@ def test_a_notification_job_run_again_sends_the_same_message_id(answered):
     assert first == again and first["Reply-To"] == SUPPORT
     assert ComplaintMail.objects.filter(message_id=first["Message-ID"]).count() == 1
     assert ":" not in first["Message-ID"]  # a plain dot-atom id every mail system keeps
+
+
+def test_a_message_that_cannot_be_taken_stays_unseen_and_others_go_on(imap_server):  # noqa: F811
+    from apps.meter_service.integrations.mail import imap
+
+    imap_server.empty()
+    imap_server.append(reply(message_id="<bad@mail.example>", text="bad"))
+    imap_server.append(reply(message_id="<good@mail.example>", text="good"))
+    taken = []
+
+    def take(raw: bytes) -> None:
+        if b"<bad@" in raw:
+            raise ValueError("cannot read it")
+        taken.append(raw)
+
+    assert imap.poll_unseen(take, config=imap_server.settings()) == 1
+    assert len(taken) == 1 and b"<good@" in taken[0]
+    assert imap_server.unseen() == 1  # the bad one, for the next poll

@@ -2,8 +2,8 @@
 
 The poller asks the mailbox for its UNSEEN messages, hands each one's raw RFC 822 bytes to
 the caller and marks it \\Seen only once the caller has taken it: a message whose handling
-failed stays unseen and is fetched again next time (the Message-ID log makes that safe).
-Fetching with BODY.PEEK leaves the flags alone until then.
+failed stays unseen (logged) and is fetched again next time (the Message-ID log makes that
+safe). Fetching with BODY.PEEK leaves the flags alone until then.
 
 Settings are read when a client is made, never at import: settings.METER_MAIL_IN =
 {"HOST", "PORT", "USER", "PASSWORD", "MAILBOX", "SSL", "TIMEOUT", "ADDRESS",
@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import imaplib
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+
+logger = logging.getLogger("meter_service.mail")
 
 DEFAULTS: dict[str, Any] = {
     "HOST": "",
@@ -66,8 +69,7 @@ def poll_unseen(
     take: Callable[[bytes], object], *, limit: int = 50, config: dict[str, Any] | None = None
 ) -> int:
     """Hand each UNSEEN message (at most `limit`) to `take`, then mark it seen; return how
-    many were taken. An exception from `take` stops the poll and leaves that message unseen.
-    """
+    many were taken. A message `take` raises on is logged and left unseen."""
     config = mail_in_config() if config is None else config
     try:
         client = _connect(config)
@@ -86,7 +88,13 @@ def poll_unseen(
             raw = next((part[1] for part in data if isinstance(part, tuple)), None)
             if raw is None:
                 continue
-            take(bytes(raw))
+            try:
+                take(bytes(raw))
+            except Exception:
+                # One message that cannot be taken must not hold up the others: it stays
+                # unseen (tried again next time) and the log says so.
+                logger.exception("a mailbox message could not be taken", extra={"uid": uid})
+                continue
             _ok(client.uid("STORE", uid, "+FLAGS", "(\\Seen)"), "STORE")
             taken += 1
     finally:
