@@ -3,6 +3,7 @@
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from apps.meter_service.doctype.complaint.views import complaint_mail_inbound
 from apps.meter_service.doctype.notification.views import sms_inbound
 from apps.meter_service.files import private_file
 from apps.meter_service.health import health_view
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/", include("apps.meter_service.api.urls")),
     # Texts to the short code, from the SMS provider (the secret is in site_config "sms").
     path("sms/inbound/<str:token>/", sms_inbound, name="sms_inbound"),
+    # Replies to complaint emails pushed by a mail provider (token: site_config "mail_in").
+    path("mail/inbound/", complaint_mail_inbound, name="complaint_mail_inbound"),
     path("pay/", include("apps.meter_service.doctype.payment.urls")),
     path("portal/", include("apps.meter_service.portal.urls")),
     path("office/", include("apps.meter_service.office.urls")),

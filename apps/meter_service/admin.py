@@ -14,6 +14,7 @@ from apps.meter_service.doctype.fee_tariff import admin as fee_tariff_admin  # n
 from apps.meter_service.doctype.gas_tariff import admin as gas_tariff_admin  # noqa: F401
 from apps.meter_service.doctype.import_batch import admin as import_batch_admin  # noqa: F401
 from apps.meter_service.doctype.inspection import admin as inspection_admin  # noqa: F401
+from apps.meter_service.doctype.knowledge_article import admin as knowledge_article_admin  # noqa: F401
 from apps.meter_service.doctype.meter import admin as meter_admin  # noqa: F401
 from apps.meter_service.doctype.notification import admin as notification_admin  # noqa: F401
 from apps.meter_service.doctype.outbox import admin as outbox_admin  # noqa: F401

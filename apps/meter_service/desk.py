@@ -69,6 +69,8 @@ can_view_inspection = _can_view("inspection")
 can_view_testequipment = _can_view("testequipment")
 can_view_complaint = _can_view("complaint")
 can_view_cannedresponse = _can_view("cannedresponse")
+can_view_knowledgearticle = _can_view("knowledgearticle")
+can_view_complaintmail = _can_view("complaintmail")
 
 
 def has_task_inbox(request) -> bool:

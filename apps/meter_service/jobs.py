@@ -16,6 +16,7 @@ from apps.meter_service import housekeeping, scheduled_reports
 from apps.meter_service.dashboards import rollup
 from apps.meter_service.dashboards.forms import default_filter
 from apps.meter_service.dashboards.selectors import dashboard_cached
+from apps.meter_service.doctype.complaint import mail as complaint_mail
 from apps.meter_service.doctype.complaint import services as complaint_services
 from apps.meter_service.doctype.import_batch import services as import_batch_services
 from apps.meter_service.doctype.notification import services as notification_services
@@ -49,11 +50,22 @@ def outbox_sweep() -> dict[str, int]:
     return sweep()
 
 
-def send_email(*, subject: str, body: str, to: list[str]) -> None:
-    """Send one email to staff; a mail server failure raises, so the outbox tries again."""
+def send_email(
+    *, subject: str, body: str, to: list[str], headers: dict[str, str] | None = None
+) -> None:
+    """Send one email; a mail server failure raises, so the outbox tries again. `headers`:
+    a complaint's Message-ID and Reply-To (doctype/complaint/mail_threads.py)."""
     from django.core.mail import EmailMessage
 
-    EmailMessage(subject=subject, body=body, to=to).send()
+    headers = dict(headers or {})
+    reply_to = headers.pop("Reply-To", "")
+    EmailMessage(
+        subject=subject,
+        body=body,
+        to=to,
+        headers=headers or None,
+        reply_to=[reply_to] if reply_to else None,
+    ).send()
 
 
 send_email.outbox_lease_seconds = 120  # type: ignore[attr-defined]
@@ -127,6 +139,12 @@ def records_purge() -> dict[str, int]:
     """Delete what only grows: old sign-in codes, their audit entries, expired sessions."""
 
     return housekeeping.records_purge()
+
+
+def complaint_mail_poll() -> int:
+    """Thread the replies waiting in the support mailbox into their complaints."""
+
+    return complaint_mail.complaint_mail_poll()
 
 
 def complaints_run_timers() -> dict[str, int]:

@@ -11,7 +11,7 @@ from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.api_token.models import ApiToken
 from apps.meter_service.doctype.bill.models import Bill
 from apps.meter_service.doctype.claim.models import Claim
-from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
+from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel, ComplaintMail
 from apps.meter_service.doctype.correction.models import (
     BillCorrection,
     BillingAdjustment,
@@ -29,6 +29,7 @@ from apps.meter_service.doctype.inspection.models import (
     TestEquipment,
     TestPoint,
 )
+from apps.meter_service.doctype.knowledge_article.models import KnowledgeArticle
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import (
     InboundSms,
@@ -60,6 +61,7 @@ __all__ = [
     "Claim",
     "Complaint",
     "ComplaintChannel",
+    "ComplaintMail",
     "CorrectionPeriod",
     "CorrectionPiece",
     "CounterOffice",
@@ -77,6 +79,7 @@ __all__ = [
     "InboundSms",
     "Inspection",
     "InspectionPhoto",
+    "KnowledgeArticle",
     "MessageTemplate",
     "Meter",
     "MeterInstallation",

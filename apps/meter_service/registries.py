@@ -30,6 +30,7 @@ from apps.meter_service.doctype.fee_tariff.events import FeeTariffEvents
 from apps.meter_service.doctype.gas_tariff.events import GasTariffEvents
 from apps.meter_service.doctype.import_batch.events import ImportBatchEvents
 from apps.meter_service.doctype.inspection.events import InspectionEvents
+from apps.meter_service.doctype.knowledge_article.events import KnowledgeArticleEvents
 from apps.meter_service.doctype.meter.events import MeterEvents
 from apps.meter_service.doctype.notification.events import NotificationEvents
 from apps.meter_service.doctype.otp.events import OtpEvents
@@ -56,6 +57,7 @@ def register() -> None:
         GasTariffEvents,
         ImportBatchEvents,
         InspectionEvents,
+        KnowledgeArticleEvents,
         MeterEvents,
         NotificationEvents,
         OtpEvents,

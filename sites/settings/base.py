@@ -487,6 +487,14 @@ METER_GATEWAY = {
     "TIMEOUT": METER_SERVICE["GATEWAY_TIMEOUT_SECONDS"],  # an old "TIMEOUT" here is read into it
 }
 
+# The support mailbox complainants reply to, named in site_config.json under "mail_in", e.g.
+# {"ADDRESS": "support@example.ir", "HOST": "imap.example.ir", "PORT": 993, "SSL": true,
+# "USER": "...", "PASSWORD": "...", "MAILBOX": "INBOX", "INBOUND_SECRET": "..."}
+# (integrations/mail/imap.py). ADDRESS is the Reply-To of emails to complainants; HOST is
+# polled for replies (jobs.complaint_mail_poll); INBOUND_SECRET opens /mail/inbound/ to a
+# provider that pushes mail instead.
+METER_MAIL_IN: dict[str, Any] = dict(SITE_CONFIG.get("mail_in", {}))
+
 # Content-Security-Policy of every page (apps/meter_service/content_security.py; the
 # middleware adds METER_GATEWAY's origin to form-action, where the portal sends the payer).
 # SECURITY.md says what each area allows and why.
@@ -537,6 +545,8 @@ METER_PERIODIC_JOBS: list[_PeriodicJob] = [
     {"path": "apps.meter_service.jobs.records_purge", "every_seconds": 3600},
     # Scheduled reports (saved lists, the dashboard) mailed once a period to each recipient.
     {"path": "apps.meter_service.jobs.scheduled_reports_send", "every_seconds": 300},
+    # Replies to complaint emails, from the support mailbox (when the site names one).
+    {"path": "apps.meter_service.jobs.complaint_mail_poll", "every_seconds": 120},
 ]
 # A site may run a periodic job more or less often: under "periodic_jobs" in site_config.json,
 # seconds by the job's name, e.g. {"payments_reconcile": 60, "records_purge": 600}.

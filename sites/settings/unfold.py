@@ -199,6 +199,18 @@ UNFOLD = {
                         "link": _link("cannedresponse"),
                         "permission": _perm("cannedresponse"),
                     },
+                    {
+                        "title": _("Help articles"),
+                        "icon": "help_center",
+                        "link": _link("knowledgearticle"),
+                        "permission": _perm("knowledgearticle"),
+                    },
+                    {
+                        "title": _("Complaint emails"),
+                        "icon": "mail",
+                        "link": _link("complaintmail"),
+                        "permission": _perm("complaintmail"),
+                    },
                 ],
             },
             {

@@ -88,3 +88,16 @@ def test_portal_pages(page, live_server, make_user, make_claim):
 def test_office_pages(page, live_server, operator_a):  # noqa: F811
     log_in(page, live_server, operator_a)
     assert_accessible(page, f"{live_server.url}/office/", f"{live_server.url}/office/claims/new/")
+
+
+def test_help_pages(page, live_server, make_user, installed, roles):
+    from apps.meter_service.demo.knowledge import ensure_knowledge_articles
+
+    ensure_knowledge_articles(actor=None)
+    assert_accessible(
+        page, f"{live_server.url}/portal/help/", f"{live_server.url}/portal/help/?q=هزینه"
+    )
+    user = make_user(Role.SUBSCRIBER)
+    link_account(installed.subscriber, user)
+    log_in(page, live_server, user)
+    assert_accessible(page, f"{live_server.url}/portal/complaints/new/?topic=fees")

@@ -8,8 +8,10 @@ from django.urls import reverse
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.doctype.complaint.models import ComplaintMail
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.custom_field.services import custom_field_create
+from apps.meter_service.doctype.knowledge_article.models import KnowledgeArticle
 from apps.meter_service.doctype.meter.models import Meter, MeterInstallation
 from apps.meter_service.doctype.notification.models import NotificationRule
 from apps.meter_service.doctype.saved_list.models import ScheduledReport
@@ -86,6 +88,12 @@ for _role in (Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
     CAN_VIEW[_role] |= {"customfield"}
     CAN_ADD[_role] |= {"customfield"}
 PAGES += ["customfield"]
+# Help articles: those who handle complaints write them; the complaint mail log (read only,
+# nobody adds to it) is theirs to read.
+for _role in (Role.COMPLAINTS_OFFICER, Role.SERVICE_MANAGER, Role.SYSTEM_ADMIN):
+    CAN_VIEW[_role] |= {"knowledgearticle", "complaintmail"}
+    CAN_ADD[_role] |= {"knowledgearticle"}
+PAGES += ["knowledgearticle", "complaintmail"]
 
 
 def billing_documents(subscriber) -> dict:
@@ -142,7 +150,21 @@ def complaint_documents(claim) -> dict:
     from apps.meter_service.doctype.complaint.models import CannedResponse
 
     canned = CannedResponse.objects.order_by("pk").first()
-    return {"complaint": complaint, "queue": topic, "cannedresponse": canned}
+    mail = ComplaintMail.objects.create(
+        message_id="<answer@gas.example>",
+        direction="out",
+        complaint=complaint,
+        outcome="sent",
+        created_at=complaint.filed_at,
+    )
+    article = KnowledgeArticle.objects.create(question_fa="پرسش", answer_fa="پاسخ", topic=topic)
+    return {
+        "complaint": complaint,
+        "queue": topic,
+        "cannedresponse": canned,
+        "complaintmail": mail,
+        "knowledgearticle": article,
+    }
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.meter_service.core import identifiers
 from apps.meter_service.core.jalali import format_date
 from apps.meter_service.demo import billing as demo_billing
+from apps.meter_service.demo import knowledge as demo_knowledge
 from apps.meter_service.demo.scale import SERIAL_PREFIX, seed_scale
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.bill.models import Bill
@@ -259,6 +260,7 @@ def load_demo(*, password: str) -> dict[str, int]:
     _ensure_test_equipment(admin)
     _ensure_claims(users)
     _ensure_complaints(users)
+    articles = demo_knowledge.ensure_knowledge_articles(actor=admin)
     return {
         "users": len(users),
         "counter_offices": CounterOffice.objects.count(),
@@ -268,6 +270,7 @@ def load_demo(*, password: str) -> dict[str, int]:
         "gas_tariffs": gas_tariffs,
         "bills": bills,
         "complaints": Complaint.objects.count(),
+        "help_articles": articles,
     }
 
 

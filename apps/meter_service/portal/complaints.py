@@ -23,7 +23,9 @@ from apps.meter_service.core.display import local_digits
 from apps.meter_service.doctype.claim.selectors import claim_list, with_display
 from apps.meter_service.doctype.complaint import rules, selectors, services
 from apps.meter_service.doctype.complaint.models import Complaint, ComplaintChannel
+from apps.meter_service.doctype.knowledge_article import selectors as article_selectors
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
+from apps.meter_service.portal import faq
 from apps.meter_service.portal.forms import ComplaintForm, ComplaintReplyForm
 from apps.meter_service.portal.ratings import complaint_rating_context
 from apps.meter_service.portal.views import subscriber_required
@@ -120,6 +122,10 @@ def complaint_new(request):
 
     if not subscriptions:
         return render(request, "meter_service/portal/complaint_new.html", {"form": None})
+    if request.method == "GET" and not request.GET.get("continue"):
+        before = _before_filing(request)
+        if before is not None:
+            return before
     if request.method == "POST":
         form = ComplaintForm(request.POST, request.FILES, **form_kwargs)
         if form.is_valid():
@@ -147,9 +153,39 @@ def complaint_new(request):
     )
 
 
+def _before_filing(request):
+    """The answers to the chosen topic's common questions (or the first ones of all), shown
+    before the form: "did this answer your question?", and a way on to the form. None when
+    there are no published answers (the form comes at once)."""
+    topics = faq.topic_choices()
+    topic = request.GET.get("topic", "")
+    if topic not in {t["slug"] for t in topics}:
+        topic = ""
+    articles = [
+        faq.with_article_display(a)
+        for a in article_selectors.articles_before_filing(topic_slug=topic)
+    ]
+    if not articles:
+        return None
+    return render(
+        request,
+        "meter_service/portal/complaint_before.html",
+        {
+            "articles": articles,
+            "topics": topics,
+            "topic": topic,
+            "claim_code": request.GET.get("claim", "").strip()[:20],
+        },
+    )
+
+
 def _initial(request, subscriptions: list, claims: list) -> dict:
-    """Preselect the claim of ?claim=code (refusing anyone else's) and its mobile."""
+    """Preselect the claim of ?claim=code (refusing anyone else's) and its mobile, and the
+    topic chosen before filing (?topic=slug)."""
     initial = {"contact_mobile": subscriptions[0].mobile if len(subscriptions) == 1 else ""}
+    chosen = request.GET.get("topic", "")
+    if chosen:
+        initial["topic"] = selectors.complaint_topics(public_only=True).filter(slug=chosen).first()
     code = request.GET.get("claim", "").strip()
     if not code:
         return initial

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from apps.meter_service.doctype.inspection.views import portal_test_report
-from apps.meter_service.portal import complaints, ratings, views
+from apps.meter_service.portal import complaints, faq, ratings, views
 
 app_name = "portal"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("status/", views.status_lookup, name="status"),
+    path("help/", faq.help_page, name="help"),
     path("claims/", views.claim_list_view, name="claim_list"),
     path("claims/new/", views.claim_start, name="claim_start"),
     path("claims/new/<str:subscription_number>/", views.claim_new, name="claim_new"),

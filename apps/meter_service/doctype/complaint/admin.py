@@ -25,7 +25,7 @@ from helpdesk.models import FollowUpAttachment, Queue
 from unfold.decorators import display
 
 from apps.meter_service import files, permissions
-from apps.meter_service.admin_base import DocumentAdmin
+from apps.meter_service.admin_base import DocumentAdmin, LogAdmin
 from apps.meter_service.core import tracking
 from apps.meter_service.core.desk_widgets import JalaliDateRangeFilter, use_desk_widgets
 from apps.meter_service.core.jalali import format_datetime
@@ -41,7 +41,11 @@ from apps.meter_service.doctype.complaint.desk_forms import (
     officers,
     user_label,
 )
-from apps.meter_service.doctype.complaint.models import CannedResponse, Complaint
+from apps.meter_service.doctype.complaint.models import (
+    CannedResponse,
+    Complaint,
+    ComplaintMail,
+)
 from apps.meter_service.doctype.custom_field import rules as rules_custom
 from apps.meter_service.doctype.custom_field.admin import CustomValuesAdmin
 from apps.meter_service.doctype.custom_field.forms import add_custom_fields, custom_cleaned
@@ -639,3 +643,28 @@ class CannedResponseAdmin(DocumentAdmin):
             **fields,
         }
         return services.canned_response_save(actor=request.user, response=instance, **values)
+
+
+# --- the mail log ----------------------------------------------------------------------------
+
+
+@admin.register(ComplaintMail, site=staff_site)
+class ComplaintMailAdmin(LogAdmin):
+    """Each email sent to a complainant and each one received, with what became of it
+    (threaded, no complaint found, not the complainant's): a log, read only (mail.py)."""
+
+    list_display = ["created_at", "direction", "outcome", "address", "subject", "complaint"]
+    list_filter = ["direction", "outcome", "door"]
+    search_fields = ["message_id", "address", "subject", "complaint__tracking_code"]
+    list_select_related = ["complaint"]
+    readonly_fields = fields = [
+        "created_at",
+        "direction",
+        "outcome",
+        "door",
+        "address",
+        "subject",
+        "complaint",
+        "message_id",
+        "note",
+    ]

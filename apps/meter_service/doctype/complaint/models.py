@@ -176,3 +176,50 @@ class ComplaintRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.score or '-'}"
+
+
+class ComplaintMailDirection(models.TextChoices):
+    OUTGOING = "out", _("Sent to the complainant")
+    INCOMING = "in", _("Received")
+
+
+class ComplaintMailOutcome(models.TextChoices):
+    SENT = "sent", _("Sent")
+    THREADED = "threaded", _("Added to the complaint")
+    NO_COMPLAINT = "no_complaint", _("No complaint found")
+    WRONG_SENDER = "wrong_sender", _("Sender is not the complainant")
+    REFUSED = "refused", _("Refused by the complaint")
+
+
+class ComplaintMail(models.Model):
+    """One email of a complaint's mail thread: each answer sent to a complainant (its
+    Message-ID, which a reply names in In-Reply-To) and each message received, threaded or
+    not. The Message-ID is unique, so a message fetched or pushed again is never taken twice.
+    """
+
+    message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)
+    direction = models.CharField(
+        _("direction"), max_length=3, choices=ComplaintMailDirection.choices
+    )
+    complaint = models.ForeignKey(
+        Complaint,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mails",
+        verbose_name=_("complaint"),
+    )
+    address = models.CharField(_("address"), max_length=254, blank=True)
+    subject = models.CharField(_("subject"), max_length=255, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ComplaintMailOutcome.choices)
+    note = models.TextField(_("note"), blank=True)
+    door = models.CharField(_("received by"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("complaint email")
+        verbose_name_plural = _("complaint emails")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.message_id

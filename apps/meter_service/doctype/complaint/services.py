@@ -39,6 +39,7 @@ from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.complaint import events, rules
 from apps.meter_service.doctype.complaint.error_codes import ComplaintErrorCode
 from apps.meter_service.doctype.complaint.events import ComplaintEvents
+from apps.meter_service.doctype.complaint.mail_threads import complaint_mail_headers
 from apps.meter_service.doctype.complaint.models import (
     CannedResponse,
     Complaint,
@@ -804,11 +805,12 @@ def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> Non
         if rating is None or rating.rated_at is not None:
             return  # rated on the portal before the job ran: nothing to ask
         values["rating_link"] = rating_link(rating)
+    # A job queued before the rules had no occurrence: it sends as a new one.
+    occurrence = f"complaint:{complaint.pk}:{event}:{occurrence or new_occurrence()}"
     notification_dispatch(
         happened=EventOccurrence(
             event=event,
-            # A job queued before the rules had no occurrence: it sends as a new one.
-            occurrence=f"complaint:{complaint.pk}:{event}:{occurrence or new_occurrence()}",
+            occurrence=occurrence,
             values=values,
             facts={
                 "topic": complaint.ticket.queue.slug,
@@ -822,6 +824,12 @@ def complaint_notify(complaint_id: int, event: str, occurrence: str = "") -> Non
             # The complaint's owner (the officer it is assigned to).
             assignee_id=complaint.ticket.assigned_to_id,
             subject=str(subject),
+            # Its Message-ID threads the complainant's reply into the complaint (mail.py).
+            subscriber_email_headers=complaint_mail_headers(
+                complaint=complaint, occurrence=occurrence
+            )
+            if complaint.contact_email
+            else None,
         )
     )
 

@@ -600,6 +600,8 @@ class EventOccurrence:
     claim: Claim | None = None
     assignee_id: int | None = None
     subject: str = ""
+    # Headers of the email to the subscriber (a complaint's Message-ID and Reply-To).
+    subscriber_email_headers: dict[str, str] | None = None
 
 
 def _rule_text(rule: NotificationRule, values: dict[str, str], language: str) -> str | None:
@@ -638,6 +640,11 @@ def _send_rule(rule: NotificationRule, happened: EventOccurrence, body: str) -> 
     else:
         emails = _staff_emails(rule, happened)
     if rule.send_email and emails:
+        headers: dict[str, Any] = (
+            {"headers": happened.subscriber_email_headers}
+            if rule.recipients == Recipients.SUBSCRIBER and happened.subscriber_email_headers
+            else {}
+        )
         # Its own outbox row: the caller's transaction holds no mail server's wait.
         enqueue(
             "send_email",
@@ -645,6 +652,7 @@ def _send_rule(rule: NotificationRule, happened: EventOccurrence, body: str) -> 
             body=body,
             to=emails,
             queue=QUEUE,
+            **headers,
         )
     return sms
 

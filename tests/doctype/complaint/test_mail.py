@@ -1,0 +1,261 @@
+"""Complaints by email: answers go out threaded, replies come back through Dovecot (IMAP)
+and through the push endpoint, into the complaint as the complainant's reply."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import pytest
+from django.core import mail
+from helpdesk.models import FollowUp, FollowUpAttachment, Ticket
+
+from apps.meter_service import jobs
+from apps.meter_service.core import tracking
+from apps.meter_service.core.identifiers import to_persian_digits
+from apps.meter_service.doctype.complaint import mail as complaint_mail
+from apps.meter_service.doctype.complaint import services
+from apps.meter_service.doctype.complaint.models import (
+    ComplaintMail,
+    ComplaintMailDirection,
+    ComplaintMailOutcome,
+)
+from tests.integrations.dovecot import imap_server  # noqa: F401 (a fixture)
+
+pytestmark = pytest.mark.django_db
+
+SUPPORT = "support@gas.example"
+SECRET = "mail-push-secret"
+COMPLAINANT = "ali@mail.example"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture(autouse=True)
+def _mailbox(settings):
+    settings.METER_MAIL_IN = {"ADDRESS": SUPPORT, "INBOUND_SECRET": SECRET}
+
+
+@pytest.fixture
+def answered(act, file_complaint, officer, subscriber_user, installed):
+    """A complaint by a portal subscriber with an email, answered and resolved by email."""
+    complaint = file_complaint(
+        actor=subscriber_user, subscriber=installed.subscriber, contact_email=COMPLAINANT
+    )
+    mail.outbox.clear()
+    act(
+        services.complaint_answer,
+        complaint=complaint,
+        actor=officer,
+        text="کنتور شما فردا آزمایش می‌شود.",
+        resolve=True,
+    )
+    complaint.refresh_from_db()
+    return complaint
+
+
+def _answer_email(complaint):
+    sent = [m for m in mail.outbox if m.to == [COMPLAINANT]]
+    assert len(sent) == 1
+    return sent[0]
+
+
+def reply(
+    *,
+    to_message=None,
+    subject="Re: پاسخ شکایت",
+    sender=COMPLAINANT,
+    text="باز هم کسی نیامد.",
+    message_id="<reply-1@mail.example>",
+    html=None,
+    files=(),
+) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"علی رضایی <{sender}>"
+    message["To"] = SUPPORT
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    if to_message is not None:
+        message["In-Reply-To"] = to_message
+        message["References"] = f"<older@gas.example> {to_message}"
+    if html is not None:
+        message.set_content(html, subtype="html")
+    else:
+        message.set_content(text)
+    for name, content, kind in files:
+        main, sub = kind.split("/")
+        message.add_attachment(content, maintype=main, subtype=sub, filename=name)
+    return message.as_bytes()
+
+
+def test_the_answer_email_carries_its_message_id_number_and_reply_to(answered):
+    sent = _answer_email(answered)
+    assert sent.reply_to == [SUPPORT]
+    message_id = sent.extra_headers["Message-ID"]
+    assert message_id.endswith("@gas.example>")
+    assert tracking.display(answered.tracking_code) in sent.subject
+    # Each email to the complainant (the filing's too) is logged with its own id.
+    logged = ComplaintMail.objects.filter(direction=ComplaintMailDirection.OUTGOING)
+    assert logged.count() == 2
+    assert logged.get(message_id=message_id).complaint == answered
+    # What the mail server gets has the header once, ours (not one Django made up).
+    raw = sent.message().as_string()
+    assert raw.count("Message-ID:") == 1 and message_id in raw
+
+
+def test_a_reply_through_dovecot_reopens_the_complaint(answered, imap_server, settings):  # noqa: F811
+    settings.METER_MAIL_IN = imap_server.settings(ADDRESS=SUPPORT)
+    imap_server.empty()
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    body = (
+        "باز هم کسی نیامد.\n\nOn Mon, 1 Dec 2026, Gas company <support@gas.example>\n"
+        "wrote:\n> کنتور شما فردا آزمایش می‌شود."
+    )
+    imap_server.append(reply(to_message=message_id, subject="Re: something", text=body))
+    # Past its deadline and escalated before: the reply starts the clock again.
+    type(answered).objects.filter(pk=answered.pk).update(
+        due_at=answered.filed_at, escalated_at=answered.filed_at
+    )
+
+    assert jobs.complaint_mail_poll() == 1
+
+    answered.refresh_from_db()
+    answered.ticket.refresh_from_db()
+    assert answered.ticket.status == Ticket.REOPENED_STATUS
+    assert answered.reopen_count == 1 and answered.resolved_at is None
+    assert answered.due_at > answered.filed_at and answered.escalated_at is None
+    latest = FollowUp.objects.filter(ticket=answered.ticket).latest("id")
+    assert latest.comment == "باز هم کسی نیامد."  # the quote and its header cut
+    assert latest.public and latest.user == answered.subscriber.user
+    logged = ComplaintMail.objects.get(message_id="<reply-1@mail.example>")
+    assert logged.outcome == ComplaintMailOutcome.THREADED and logged.door == "imap"
+    assert imap_server.unseen() == 0  # marked seen once taken
+    # Fetched again (delivered twice, or marked unseen by hand): logged once, threaded once.
+    imap_server.append(reply(to_message=message_id, subject="Re: something", text=body))
+    assert jobs.complaint_mail_poll() == 1
+    assert ComplaintMail.objects.filter(direction=ComplaintMailDirection.INCOMING).count() == 1
+    assert FollowUp.objects.filter(ticket=answered.ticket, comment=latest.comment).count() == 1
+
+
+def test_the_poller_without_a_mailbox_does_nothing(settings):
+    settings.METER_MAIL_IN = {"ADDRESS": SUPPORT}
+    assert jobs.complaint_mail_poll() == 0
+
+
+def _push(client, raw: bytes, token: str = SECRET):
+    return client.post(
+        "/mail/inbound/",
+        data=raw,
+        content_type="message/rfc822",
+        headers={"X-Meter-Mail-Token": token},
+    )
+
+
+def test_a_reply_pushed_to_the_endpoint_threads_by_the_number_in_its_subject(client, answered):
+    # Persian digits, grouped, as a person might retype the number.
+    code = to_persian_digits(tracking.display(answered.tracking_code))
+    raw = reply(subject=f"پیگیری شکایت {code}", text="کسی نیامد.\n-- \nعلی رضایی\n۰۹۱۲")
+    assert _push(client, raw, token="wrong").status_code == 403
+    assert not ComplaintMail.objects.filter(direction=ComplaintMailDirection.INCOMING).exists()
+
+    answer = _push(client, raw)
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "outcome": "threaded",
+        "repeated": False,
+        "message_id": "<reply-1@mail.example>",
+    }
+    answered.ticket.refresh_from_db()
+    assert answered.ticket.status == Ticket.REOPENED_STATUS
+    assert FollowUp.objects.filter(ticket=answered.ticket).latest("id").comment == "کسی نیامد."
+    # The provider retries: taken once.
+    again = _push(client, raw)
+    assert again.status_code == 200 and again.json()["repeated"] is True
+    assert FollowUp.objects.filter(ticket=answered.ticket, comment="کسی نیامد.").count() == 1
+
+
+def test_the_endpoint_is_shut_without_a_secret(client, answered, settings):
+    settings.METER_MAIL_IN = {"ADDRESS": SUPPORT}
+    assert _push(client, reply(), token="").status_code == 403
+    assert client.get("/mail/inbound/").status_code == 405
+
+
+def test_someone_else_s_reply_is_logged_and_not_threaded(answered):
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    received = complaint_mail.complaint_mail_receive(
+        raw=reply(to_message=message_id, sender="stranger@mail.example"), door="http"
+    )
+    assert received.mail.outcome == ComplaintMailOutcome.WRONG_SENDER
+    assert received.mail.complaint == answered
+    answered.ticket.refresh_from_db()
+    assert answered.ticket.status == Ticket.RESOLVED_STATUS
+
+
+def test_a_message_about_no_complaint_is_logged(answered):
+    received = complaint_mail.complaint_mail_receive(
+        raw=reply(subject="سلام", message_id="<lost@mail.example>"), door="http"
+    )
+    assert received.mail.outcome == ComplaintMailOutcome.NO_COMPLAINT
+    assert received.mail.complaint is None
+
+
+def test_html_only_mail_becomes_text_and_bad_attachments_are_left_out(answered):
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    html = (
+        "<html><head><style>p{color:red}</style></head><body><p>سلام،</p>"
+        "<p>کنتور <b>هنوز</b> &amp; خراب است.<script>alert(1)</script></p>"
+        "<blockquote>کنتور شما فردا آزمایش می‌شود.</blockquote></body></html>"
+    )
+    raw = reply(
+        to_message=message_id,
+        html=html,
+        files=[
+            ("photo.png", PNG, "image/png"),
+            ("run.exe", b"MZ\x90\x00" * 8, "application/x-msdownload"),
+        ],
+    )
+    received = complaint_mail.complaint_mail_receive(raw=raw, door="http")
+    assert received.mail.outcome == ComplaintMailOutcome.THREADED
+    latest = FollowUp.objects.filter(ticket=answered.ticket).latest("id")
+    assert latest.comment.startswith("سلام،\n\nکنتور هنوز & خراب است.")
+    assert "alert" not in latest.comment and "color" not in latest.comment
+    assert "فردا" not in latest.comment
+    assert "run.exe" in latest.comment  # the note on the file left out
+    attachments = FollowUpAttachment.objects.filter(followup=latest)
+    assert [a.mime_type for a in attachments] == ["image/png"]
+
+
+def test_a_reply_to_a_closed_complaint_is_logged_as_refused(act, answered, officer):
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    act(services.complaint_close, complaint=answered, actor=officer)
+    count = FollowUp.objects.filter(ticket=answered.ticket).count()
+    received = complaint_mail.complaint_mail_receive(raw=reply(to_message=message_id), door="imap")
+    assert received.mail.outcome == ComplaintMailOutcome.REFUSED
+    assert "closed" in received.mail.note or "بسته" in received.mail.note
+    assert FollowUp.objects.filter(ticket=answered.ticket).count() == count
+
+
+def test_a_notification_job_run_again_sends_the_same_message_id(answered):
+    from apps.meter_service.doctype.complaint.mail_threads import complaint_mail_headers
+
+    first = complaint_mail_headers(complaint=answered, occurrence="complaint:1:x:abc")
+    again = complaint_mail_headers(complaint=answered, occurrence="complaint:1:x:abc")
+    assert first == again and first["Reply-To"] == SUPPORT
+    assert ComplaintMail.objects.filter(message_id=first["Message-ID"]).count() == 1
+    assert ":" not in first["Message-ID"]  # a plain dot-atom id every mail system keeps
+
+
+def test_a_message_that_cannot_be_taken_stays_unseen_and_others_go_on(imap_server):  # noqa: F811
+    from apps.meter_service.integrations.mail import imap
+
+    imap_server.empty()
+    imap_server.append(reply(message_id="<bad@mail.example>", text="bad"))
+    imap_server.append(reply(message_id="<good@mail.example>", text="good"))
+    taken = []
+
+    def take(raw: bytes) -> None:
+        if b"<bad@" in raw:
+            raise ValueError("cannot read it")
+        taken.append(raw)
+
+    assert imap.poll_unseen(take, config=imap_server.settings()) == 1
+    assert len(taken) == 1 and b"<good@" in taken[0]
+    assert imap_server.unseen() == 1  # the bad one, for the next poll

@@ -1,0 +1,170 @@
+"""A real IMAP server for the mail tests: Debian's Dovecot, run in the foreground with its own
+configuration in a temporary folder (a passwd-file user, plain login over localhost, maildirs
+in the folder), once per test session.
+
+Import `imap_server` into a conftest.py (or a test module) to use it. Without the dovecot
+binary the tests skip, saying what to install; under CI=true they fail instead, since CI
+installs it (.ci/run, scripts/system-packages).
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+DOVECOT = os.environ.get("METER_DOVECOT", "/usr/sbin/dovecot")
+PORT = int(os.environ.get("METER_DOVECOT_PORT", "22143"))
+USER = "support"
+PASSWORD = "support-pass-1403"
+
+
+@dataclass
+class ImapServer:
+    host: str
+    port: int
+    user: str
+    password: str
+
+    def settings(self, **overrides: object) -> dict[str, object]:
+        """A site's "mail_in" section naming this server."""
+        return {
+            "HOST": self.host,
+            "PORT": self.port,
+            "SSL": False,
+            "USER": self.user,
+            "PASSWORD": self.password,
+            "MAILBOX": "INBOX",
+            "TIMEOUT": 5,
+            **overrides,
+        }
+
+    def _client(self) -> imaplib.IMAP4:
+        client = imaplib.IMAP4(self.host, self.port, timeout=5)
+        client.login(self.user, self.password)
+        client.select("INBOX")
+        return client
+
+    def append(self, raw: bytes) -> None:
+        """Deliver a message into the inbox, unseen, as a mail server would."""
+        client = self._client()
+        try:
+            status, _ = client.append("INBOX", None, None, raw)
+            assert status == "OK"
+        finally:
+            client.logout()
+
+    def unseen(self) -> int:
+        client = self._client()
+        try:
+            _, data = client.uid("SEARCH", None, "UNSEEN")
+            return len((data[0] or b"").split())
+        finally:
+            client.logout()
+
+    def empty(self) -> None:
+        client = self._client()
+        try:
+            client.store("1:*", "+FLAGS", "(\\Deleted)")
+            client.expunge()
+        except imaplib.IMAP4.error:
+            pass  # an empty mailbox has no 1:*
+        finally:
+            client.logout()
+
+
+def _config(folder: Path) -> str:
+    if os.geteuid() == 0:
+        # Dovecot drops root: mail is kept as nobody, its own processes run as its users.
+        mail_user, internal = "uid=nobody gid=nogroup", ""
+        for sub in ("mail", "home"):
+            shutil.chown(folder / sub, "nobody", "nogroup")
+    else:
+        me = pwd.getpwuid(os.getuid())
+        mail_user = f"uid={me.pw_uid} gid={me.pw_gid}"
+        internal = f"default_internal_user = {me.pw_name}\ndefault_login_user = {me.pw_name}\n"
+    return f"""
+base_dir = {folder}/run
+state_dir = {folder}/state
+log_path = {folder}/dovecot.log
+{internal}protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 0
+mail_location = maildir:{folder}/mail/%u
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {folder}/passwd
+}}
+userdb {{
+  driver = static
+  args = {mail_user} home={folder}/home/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {PORT}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+"""
+
+
+def _wait_for_port(process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"dovecot stopped: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("dovecot did not listen within 10 seconds")
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    if not (shutil.which(DOVECOT) or os.path.exists(DOVECOT)):
+        reason = f"needs Dovecot at {DOVECOT}: apt-get install dovecot-imapd"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)  # CI installs it: missing there is a broken setup
+        pytest.skip(reason)
+    folder = Path(tempfile.mkdtemp(prefix="meter-dovecot-"))
+    folder.chmod(0o755)  # the mail processes run as another user
+    for sub in ("mail", "home", "run", "state"):
+        (folder / sub).mkdir()
+    (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
+    (folder / "dovecot.conf").write_text(_config(folder))
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(folder / "dovecot.conf")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for_port(process, folder / "dovecot.log")
+        yield ImapServer("127.0.0.1", PORT, USER, PASSWORD)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(folder, ignore_errors=True)
