@@ -23,7 +23,8 @@ from pathlib import Path
 import pytest
 
 DOVECOT = os.environ.get("METER_DOVECOT", "/usr/sbin/dovecot")
-PORT = int(os.environ.get("METER_DOVECOT_PORT", "22143"))
+# A fixed port by METER_DOVECOT_PORT; else a free one, as each pytest-xdist worker runs its own.
+PORT_GIVEN = os.environ.get("METER_DOVECOT_PORT", "")
 USER = "support"
 PASSWORD = "support-pass-1403"
 
@@ -82,7 +83,7 @@ class ImapServer:
             client.logout()
 
 
-def _config(folder: Path) -> str:
+def _config(folder: Path, port: int) -> str:
     if os.geteuid() == 0:
         # Dovecot drops root: mail is kept as nobody, its own processes run as its users.
         mail_user, internal = "uid=nobody gid=nogroup", ""
@@ -114,7 +115,7 @@ userdb {{
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1
-    port = {PORT}
+    port = {port}
   }}
   inet_listener imaps {{
     port = 0
@@ -126,13 +127,19 @@ service anvil {{
 """
 
 
-def _wait_for_port(process: subprocess.Popen, log: Path) -> None:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for_port(process: subprocess.Popen, log: Path, port: int) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"dovecot stopped: {log.read_text(errors='replace')[-2000:]}")
         try:
-            with socket.create_connection(("127.0.0.1", PORT), timeout=0.5):
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
         except OSError:
             time.sleep(0.05)
@@ -151,15 +158,16 @@ def imap_server():
     for sub in ("mail", "home", "run", "state"):
         (folder / sub).mkdir()
     (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
-    (folder / "dovecot.conf").write_text(_config(folder))
+    port = int(PORT_GIVEN) if PORT_GIVEN else _free_port()
+    (folder / "dovecot.conf").write_text(_config(folder, port))
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(folder / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_for_port(process, folder / "dovecot.log")
-        yield ImapServer("127.0.0.1", PORT, USER, PASSWORD)
+        _wait_for_port(process, folder / "dovecot.log", port)
+        yield ImapServer("127.0.0.1", port, USER, PASSWORD)
     finally:
         process.terminate()
         try:
