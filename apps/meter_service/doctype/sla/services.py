@@ -110,7 +110,7 @@ def sla_clock_set_start_state(*, clock: SlaClock, running: bool) -> SlaClock:
     return clock
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a process step's: no savepoint of its own to pay for
 def sla_clock_set_running(
     *, claim: Claim, running: bool, now: datetime.datetime | None = None
 ) -> SlaClock:
@@ -136,7 +136,7 @@ def sla_clock_set_running(
     return clock
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a process step's: no savepoint of its own to pay for
 def sla_clock_stop(*, claim: Claim, now: datetime.datetime | None = None) -> SlaClock | None:
     """Stop the claim's clock for good, keeping its final state; None if it never started.
 
