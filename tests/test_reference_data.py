@@ -212,3 +212,39 @@ def test_a_filing_reads_the_generation_before_its_transaction(kept, make_claim, 
     claim = make_claim()
     assert claim.total_fee == 1_650_000 and claim.process.status == "running"
     assert seen_in_transaction == [False]
+
+
+def test_custom_fields_are_kept_and_a_change_is_seen_by_the_next_read(
+    kept, django_assert_num_queries
+):
+    from apps.meter_service.doctype.custom_field.selectors import active_fields
+    from apps.meter_service.doctype.custom_field.services import (
+        custom_field_create,
+        custom_field_update,
+    )
+
+    def claim_keys() -> list[str]:
+        return [field.key for field in active_fields("claim")]
+
+    meter = custom_field_create(
+        actor=None,
+        target="claim",
+        key="meter_box",
+        field_type="text",
+        label_fa="جعبه",
+        label_en="Box",
+    )
+    assert claim_keys() == ["meter_box"]
+    with django_assert_num_queries(0):  # every target's fields were read at once
+        assert claim_keys() == ["meter_box"] and active_fields("complaint") == []
+    custom_field_create(
+        actor=None,
+        target="claim",
+        key="floor",
+        field_type="integer",
+        label_fa="طبقه",
+        label_en="Floor",
+    )
+    assert claim_keys() == ["meter_box", "floor"]
+    custom_field_update(field=meter, actor=None, active=False)
+    assert claim_keys() == ["floor"]

@@ -160,7 +160,11 @@ def dashboard_refresh() -> dict[str, object]:
     """Bring the dashboards' daily roll-up up to date (building it the first time), then
     recompute the default view, so the manager's first page comes from the cache."""
 
-    days = rollup.refresh()
+    days = rollup.refresh(budget_seconds=rollup.job_budget_seconds())
+    if rollup.state() is None:
+        # A first build goes on over several runs; the default view read live meanwhile
+        # would hold the queue for what the budget spared it.
+        return {"days": days, "as_of": None}
     _dashboard, as_of = dashboard_cached(default_filter(), refresh=True)
     return {"days": days, "as_of": as_of.isoformat()}
 

@@ -1,5 +1,5 @@
 """Reference data that every filing reads, kept in each worker's memory: the active process
-version, the holidays, the fee tariffs and the agencies.
+version, the holidays, the fee tariffs, the agencies and the custom fields' definitions.
 
 They change a few times a year, through the desk, yet each claim filed read all three from
 the database (three queries, about a tenth of a filing). Each worker now keeps what it read,
@@ -135,7 +135,7 @@ def connect_reference_signals() -> None:
     # From the app registry: the document types sit above this module, which they read
     # through. Process versions too: the engine connects them (engine/steps.py).
     uid = "meter_service.forget_reference_data"
-    for name in ("Holiday", "FeeTariff", "Agency"):
+    for name in ("Holiday", "FeeTariff", "Agency", "CustomField"):
         model = apps.get_model("meter_service", name)
         post_save.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.save.{model}")
         post_delete.connect(forget_reference_data, sender=model, dispatch_uid=f"{uid}.del.{model}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 
 import pytest
 from django.core.management import call_command
@@ -300,3 +301,50 @@ def test_a_new_city_joins_the_list_with_the_refresh(full):
     DashboardCity.objects.create(name="Nowhere")
     rollup.rebuild()
     assert "Nowhere" not in _choice_names()
+
+
+def _rollup_rows() -> list[tuple]:
+    """Every row of the figures and of the service-time histogram."""
+    return sorted(
+        (model.__name__, *row.values())
+        for model in (DashboardDayFigure, DashboardServiceTime)
+        for row in model.objects.values()
+    )
+
+
+def test_a_build_goes_on_over_runs_of_the_job_and_equals_one_pass(full, settings):
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_ROLLUP_BATCH_DAYS": 30}
+    days = rollup.rebuild()
+    one_pass = _rollup_rows()
+    DashboardRollup.objects.all().delete()
+    DashboardDayFigure.objects.all().delete()
+    DashboardServiceTime.objects.all().delete()
+    # No time to spare: every run computes one batch of 30 days and leaves the rest stale.
+    runs = 0
+    while rollup.state() is None:
+        assert not selectors.dashboard(RANGE).from_rollup  # the pages read live meanwhile
+        rollup.refresh(budget_seconds=0)
+        runs += 1
+    assert runs == math.ceil(days / 30) > 1
+    assert _rollup_rows() == one_pass
+    assert not DashboardStaleDay.objects.exists()
+    assert _from_rollup(RANGE) == _live(RANGE)
+
+
+def test_a_refresh_over_its_budget_leaves_the_rest_stale_for_the_next(full, settings):
+    settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_ROLLUP_BATCH_DAYS": 1}
+    rollup.rebuild()
+    c1, c6 = full["claims"]["C1"], full["claims"]["C6"]
+    for claim in (c1, c6):
+        claim.status = "cancelled"
+        claim.is_open = None
+        claim.save()
+    stale = set(DashboardStaleDay.objects.values_list("day", flat=True))
+    assert len(stale) == 2
+    # The two stale days and today: three batches of a day, one a run.
+    assert rollup.refresh(budget_seconds=0) == 1
+    assert DashboardStaleDay.objects.count() == 2  # one stale day and today, both left
+    assert rollup.refresh(budget_seconds=0) == 1
+    assert rollup.refresh(budget_seconds=0) == 1
+    assert not DashboardStaleDay.objects.exists()
+    assert _from_rollup(RANGE) == _live(RANGE)

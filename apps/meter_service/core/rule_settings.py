@@ -245,6 +245,21 @@ RULES: dict[str, Rule] = {
     "DASHBOARD_ROLLUP_MAX_AGE_SECONDS": Rule(
         600, _("a daily roll-up older than this is refreshed by the page that reads it (seconds)")
     ),
+    "DASHBOARD_ROLLUP_BATCH_DAYS": Rule(
+        31, _("the daily roll-up is recomputed this many filing days per transaction")
+    ),
+    # Periodic jobs over every open claim work in batches, each its own short transaction,
+    # and a run stops once over its budget: the next run goes on where it stopped.
+    "SLA_REFRESH_BATCH": Rule(
+        500, _("the service-level refresh recomputes this many open claims' clocks per transaction")
+    ),
+    "JOB_RUN_BUDGET_SECONDS": Rule(
+        20,
+        _(
+            "the service-level refresh and the roll-up refresh stop after a batch that ends "
+            "this long after the run began, and go on at their next run (seconds)"
+        ),
+    ),
     # Time limits: nothing the site waits on may hold a request, a job or /health/ for ever
     "DATABASE_CONNECT_TIMEOUT_SECONDS": Rule(
         5, _("MariaDB: give up connecting to the database after this long (seconds)")

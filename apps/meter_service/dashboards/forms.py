@@ -36,9 +36,9 @@ def city_choices() -> list[tuple[str, str | Promise]]:
 
     Two DISTINCT scans over subscribers and offices cost a fifth of a second on every view
     at a million claims; the roll-up's refresh keeps the cities in a small table instead.
-    Before the roll-up is first built, the subscribers' cities are read live.
+    Until the roll-up is built, the subscribers' cities are read live.
     """
-    if DashboardRollup.objects.exists():
+    if DashboardRollup.objects.filter(built_at__isnull=False).exists():
         cities = set(DashboardCity.objects.values_list("name", flat=True))
     else:
         cities = set(Subscriber.objects.order_by().values_list("city", flat=True).distinct())

@@ -111,7 +111,8 @@ class DashboardStaleDay(models.Model):
 class DashboardRollup(models.Model):
     """The roll-up's state (one row): built once, then refreshed by the scheduler."""
 
-    built_at = models.DateTimeField(_("built at"))
+    # None while a build goes on over several runs of the job (the pages read live).
+    built_at = models.DateTimeField(_("built at"), null=True, blank=True)
     refreshed_at = models.DateTimeField(_("refreshed at"))
     # The local day of the last refresh: days from it to today are recomputed every time,
     # since changes to claims filed on the current day mark no day (see rollup.mark_stale).

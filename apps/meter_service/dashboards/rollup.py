@@ -25,6 +25,7 @@ import datetime
 import logging
 import math
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -76,9 +77,6 @@ from apps.meter_service.doctype.payment.models import BillCharge, Payment, Payme
 from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla.models import SlaClock
 from apps.meter_service.doctype.subscriber.models import Subscriber
-
-# Days computed per set of queries: a month keeps each query's CASE short and its result small.
-BATCH_DAYS = 31
 
 # The figures the roll-up answers; the others are always read live (the complaints' ratings
 # are one indexed range of a small table, with no claim day to roll up by).
@@ -299,25 +297,49 @@ def _compute_scope(
         rows.add(row, RollupKind.COMPLAINTS, n=row["n"])
 
 
-def _runs(days: Iterable[datetime.date]) -> list[tuple[datetime.date, datetime.date]]:
-    """Consecutive days as (first, last) runs of at most BATCH_DAYS."""
+def _runs(
+    days: Iterable[datetime.date], batch_days: int
+) -> list[tuple[datetime.date, datetime.date]]:
+    """Consecutive days as (first, last) runs of at most `batch_days`."""
     runs: list[tuple[datetime.date, datetime.date]] = []
     for day in sorted(set(days)):
-        if runs and day - runs[-1][1] == ONE_DAY and (day - runs[-1][0]).days < BATCH_DAYS:
+        if runs and day - runs[-1][1] == ONE_DAY and (day - runs[-1][0]).days < batch_days:
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))
     return runs
 
 
-def recompute(days: Iterable[datetime.date]) -> int:
-    """Replace the rows of these days with freshly computed ones; return how many days.
+def _days_of(first: datetime.date, last: datetime.date) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)]
 
-    Each run of days is one transaction: its stale marks are removed first, so a change
-    committed while it computes marks the day again for the next refresh.
+
+class Recomputed(NamedTuple):
+    days: int  # how many were computed
+    finished: bool  # all that were asked for (else the rest are marked stale)
+
+
+def recompute(
+    days: Iterable[datetime.date],
+    *,
+    batch_days: int | None = None,
+    budget_seconds: float | None = None,
+) -> Recomputed:
+    """Replace the rows of these days with freshly computed ones.
+
+    Runs of consecutive days of at most `batch_days` (DASHBOARD_ROLLUP_BATCH_DAYS: a month
+    keeps each query's CASE short and its result small), oldest first (today, which every
+    refresh adds, must not be all that a small budget ever reaches), each one transaction:
+    its stale marks are removed first, so a change committed while it computes marks the
+    day again for the next refresh. With `budget_seconds`, it stops after the run that ends
+    past the budget and marks the days it did not reach stale, for the next refresh: a job
+    run never holds the queue for minutes.
     """
+    batch_days = max(1, int(batch_days or rule_value("DASHBOARD_ROLLUP_BATCH_DAYS")))
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    runs = _runs(days, batch_days)
     count = 0
-    for first, last in _runs(days):
+    for done, (first, last) in enumerate(runs, 1):
         with transaction.atomic():
             DashboardStaleDay.objects.filter(day__gte=first, day__lte=last).delete()
             DashboardDayFigure.objects.filter(day__gte=first, day__lte=last).delete()
@@ -332,11 +354,23 @@ def recompute(days: Iterable[datetime.date]) -> int:
                 [DashboardCity(name=name) for name in sorted(cities)], ignore_conflicts=True
             )
         count += (last - first).days + 1
-    return count
+        if deadline is not None and time.monotonic() >= deadline and done < len(runs):
+            left = [day for first, last in runs[done:] for day in _days_of(first, last)]
+            DashboardStaleDay.objects.bulk_create(
+                [DashboardStaleDay(day=day) for day in left], ignore_conflicts=True
+            )
+            return Recomputed(count, finished=False)
+    return Recomputed(count, finished=True)
 
 
-def rebuild(now: datetime.datetime | None = None) -> int:
-    """Compute every day from the first claim's to today; return how many days."""
+def rebuild(now: datetime.datetime | None = None, *, budget_seconds: float | None = None) -> int:
+    """Compute every day from the first claim's to today; return how many days were.
+
+    The roll-up is read only once built (built_at set): until then the pages read live.
+    With `budget_seconds` (the scheduler's job) the build goes on over the next refreshes,
+    which compute the days it has not reached (marked stale), and ends with the one that
+    computes the last of them.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
     earliest = Claim.objects.order_by().aggregate(at=Min("filed_at"))["at"]
@@ -345,28 +379,39 @@ def rebuild(now: datetime.datetime | None = None) -> int:
     DashboardDayFigure.objects.filter(outside).delete()
     DashboardServiceTime.objects.filter(outside).delete()
     DashboardCity.objects.all().delete()
-    days = recompute(first + datetime.timedelta(days=i) for i in range((today - first).days + 1))
     DashboardRollup.objects.all().delete()
-    DashboardRollup.objects.create(built_at=now, refreshed_at=now, refreshed_day=today)
-    return days
+    building = DashboardRollup.objects.create(built_at=None, refreshed_at=now, refreshed_day=today)
+    done = recompute(_days_of(first, today), budget_seconds=budget_seconds)
+    if done.finished:
+        DashboardRollup.objects.filter(pk=building.pk).update(built_at=now)
+    return done.days
 
 
-def refresh(now: datetime.datetime | None = None) -> int:
+def refresh(now: datetime.datetime | None = None, *, budget_seconds: float | None = None) -> int:
     """Recompute the stale days and the days since the last refresh (building the roll-up
-    the first time); return how many days were computed."""
+    the first time, or going on with a build); return how many days were computed.
+    `budget_seconds`: stop after about this long, the rest left for the next refresh."""
     now = now or timezone.now()
-    state = DashboardRollup.objects.first()
-    if state is None:
-        return rebuild(now)
+    current = DashboardRollup.objects.first()
+    if current is None:
+        return rebuild(now, budget_seconds=budget_seconds)
     today = timezone.localdate(now)
     days = set(DashboardStaleDay.objects.values_list("day", flat=True))
-    day = min(state.refreshed_day, today)
+    day = min(current.refreshed_day, today)
     while day <= today:
         days.add(day)
         day += ONE_DAY
-    count = recompute(days)
-    DashboardRollup.objects.filter(pk=state.pk).update(refreshed_at=now, refreshed_day=today)
-    return count
+    done = recompute(days, budget_seconds=budget_seconds)
+    changes: dict[str, Any] = {"refreshed_at": now, "refreshed_day": today}
+    if current.built_at is None and done.finished:
+        changes["built_at"] = now  # the build's last days: the pages read the roll-up now
+    DashboardRollup.objects.filter(pk=current.pk).update(**changes)
+    return done.days
+
+
+def job_budget_seconds() -> float:
+    """How long one run of a batched job may go on (JOB_RUN_BUDGET_SECONDS)."""
+    return float(rule_value("JOB_RUN_BUDGET_SECONDS"))
 
 
 # --- marking days stale ---------------------------------------------------------------------
@@ -492,7 +537,8 @@ class Totals:
 
 
 def state() -> DashboardRollup | None:
-    return DashboardRollup.objects.first()
+    """The roll-up once built (None before, and while a build goes on over several runs)."""
+    return DashboardRollup.objects.filter(built_at__isnull=False).first()
 
 
 def _summed(qs: QuerySet[Any], *group: str) -> list[tuple[tuple[Any, ...], Sums]]:
@@ -705,7 +751,7 @@ def _refreshed_if_old(current: DashboardRollup) -> DashboardRollup:
     if not cache.add(REFRESH_LOCK, "1", timeout=120):
         return current  # another request is refreshing it
     try:
-        refresh()
+        refresh(budget_seconds=job_budget_seconds())
     except DatabaseError:
         logger.warning("dashboard roll-up refresh failed; showing the last one", exc_info=True)
         return current

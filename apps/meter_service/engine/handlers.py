@@ -45,7 +45,16 @@ new_clock: contextvars.ContextVar[SlaClock | None] = contextvars.ContextVar(
 )
 
 
+# The claim a process step locked already (process_complete_task): its handlers use it.
+locked_claim: contextvars.ContextVar[Claim | None] = contextvars.ContextVar(
+    "process_locked_claim", default=None
+)
+
+
 def _claim(data: TaskData) -> Claim:
+    claim = locked_claim.get()
+    if claim is not None and claim.pk == data["claim_id"]:
+        return claim
     return Claim.objects.select_for_update().get(pk=data["claim_id"])
 
 

@@ -33,7 +33,7 @@ from SpiffWorkflow.task import Task as SpiffTask
 from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service import permissions
-from apps.meter_service.audit.events import record_event
+from apps.meter_service.audit.events import batched_events, record_event
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
@@ -378,18 +378,20 @@ def _sync_sla(
         )
 
 
-def _locked(claim_id: int) -> ProcessInstance:
+def _locked(claim_id: int, *, version: ProcessVersion | None = None) -> ProcessInstance:
     """The claim's process instance with its claim and version; the instance's row and then
     the claim's locked (the order every process step takes).
 
     Not one FOR UPDATE over the join: on MariaDB that also locks the process version's row,
     which every filing holds a shared lock on (its new instance's foreign key), so
-    concurrent filings deadlocked on it.
+    concurrent filings deadlocked on it. `version`: the instance's version as the caller
+    read it already (a version's files never change), used if it is still the instance's.
     """
 
     instance = ProcessInstance.objects.select_for_update().get(claim_id=claim_id)
     instance.claim = Claim.objects.select_for_update().get(pk=claim_id)
-    version = _version_to_run(pk=instance.version_id)
+    if version is None or version.pk != instance.version_id:
+        version = _version_to_run(pk=instance.version_id)
     if version is None:  # the foreign key protects it: only a broken database gets here
         raise ProcessVersion.DoesNotExist(f"process version {instance.version_id}")
     instance.version = version
@@ -548,11 +550,16 @@ def process_complete_task(
     as it is, so it must be plain JSON.
     """
     try:
-        task = ProcessTask.objects.select_related("instance__version").get(task_id=task_id)
+        task = (
+            ProcessTask.objects.select_related("instance__version")
+            # The version's files only for a worker that has not parsed it (as _version_to_run).
+            .defer("instance__version__bpmn", "instance__version__dmn_files")
+            .get(task_id=task_id)
+        )
     except (ProcessTask.DoesNotExist, ValueError, ValidationError) as exc:
         raise ValidationError(_("No such step."), code=ProcessErrorCode.NO_SUCH_TASK) from exc
     process_check_can_complete(user=user, task=task)
-    instance = _locked(task.instance.claim_id)
+    instance = _locked(task.instance.claim_id, version=task.instance.version)
     task.refresh_from_db(fields=["completed_at", "completed_by", "cancelled"])
     _refuse_if_closed(task)
     form = process_task_form(task=task, data=data)
@@ -570,8 +577,9 @@ def process_complete_task(
             code=ProcessErrorCode.PROCESS_CONFLICT,
         )
     # Claimed first, conditionally: of two people completing it at once, one gets a row.
+    completed_at = runner.now()
     done = ProcessTask.objects.filter(pk=task.pk, completed_at__isnull=True).update(
-        completed_at=runner.now(), completed_by=user, data=values
+        completed_at=completed_at, completed_by=user, data=values
     )
     if done != 1:
         raise ProcessConflict(
@@ -581,16 +589,31 @@ def process_complete_task(
     engine_task.data.update(values)
     step = _Step(kind="task", step=task.element_id, step_name=task.name, data=values)
     token = handlers.current_actor.set(user)
+    # The handlers' services work on the claim locked above, not a second read of its row.
+    claim_token = handlers.locked_claim.set(instance.claim)
     try:
-        engine_task.run()
-        # Told before the automatic steps it leads to run (and may tell their own news).
-        handlers.step_done(task.element_id, engine_task.data)
-        _run_engine(workflow, step)
-        _save(instance, workflow, [step], user)
+        # The step's own events (a visit scheduled, say) and the process step's: one insert.
+        with batched_events():
+            engine_task.run()
+            # Told before the automatic steps it leads to run (and may tell their own news).
+            handlers.step_done(task.element_id, engine_task.data)
+            _run_engine(workflow, step)
+            _save(instance, workflow, [step], user)
     finally:
+        handlers.locked_claim.reset(claim_token)
         handlers.current_actor.reset(token)
-    task.refresh_from_db()
+    # The row as the update above left it (nothing after it writes a completed task), set
+    # here rather than read back; the data as the JSON column gives it back.
+    task.completed_at = completed_at
+    task.completed_by = user if isinstance(user, User) else None
+    task.data = _as_stored_json(values)
     return task
+
+
+def _as_stored_json(values: dict[str, Any]) -> Any:
+    """`values` as the task's JSON column gives them back once saved (dates as strings)."""
+    encoder = ProcessTask._meta.get_field("data").encoder
+    return json.loads(json.dumps(values, cls=encoder))
 
 
 def _keep_as_custom_fields(task: ProcessTask, cleaned: Mapping[str, Any], user: Actor) -> None:

@@ -139,3 +139,38 @@ def test_refresh_counts_paused_clocks_by_the_time_they_had(claim, another_claim)
     running = SlaClock.objects.get(claim=another_claim)
     assert paused.state == SlaState.ON_TRACK and paused.state_at == at(2026, 5, 20, 9)
     assert running.state == SlaState.BREACHED and running.breached_at == at(2026, 4, 27, 15)
+
+
+def _states() -> list[tuple]:
+    return list(
+        SlaClock.objects.order_by("pk").values_list("state", "state_at", "warned_at", "breached_at")
+    )
+
+
+def test_the_refresh_works_in_batches_and_goes_on_where_a_run_stopped(claim, another_claim):
+    from django.core.cache import cache
+
+    from apps.meter_service.doctype.sla.services import REFRESH_CURSOR_KEY
+
+    sla_clock_start(claim=claim, now=SAT_0700)
+    sla_clock_start(claim=another_claim, now=SAT_0700)
+    cache.delete(REFRESH_CURSOR_KEY)
+    at_risk, breached = at(2026, 4, 27, 9), at(2026, 4, 28, 9)
+    # One clock a batch, no time budget: one batch a run, the next run goes on from it.
+    assert sla_refresh_states(now=at_risk, batch_size=1, budget_seconds=0) == 1
+    assert [state for state, *_rest in _states()] == [SlaState.AT_RISK, SlaState.ON_TRACK]
+    assert sla_refresh_states(now=at_risk, batch_size=1, budget_seconds=0) == 1
+    # The pass is done: the next run starts again from the first clock, batch by batch.
+    batched = [sla_refresh_states(now=breached, batch_size=1, budget_seconds=0) for _ in "ab"]
+    assert batched == [1, 1]
+    in_batches = _states()
+    # The same as one pass in one batch of everything.
+    SlaClock.objects.update(state=SlaState.ON_TRACK, state_at=SAT_0700, breached_at=None)
+    assert sla_refresh_states(now=at_risk) == 2
+    assert sla_refresh_states(now=breached, batch_size=500) == 2
+    assert _states() == in_batches
+    # Several batches in one run when the budget allows.
+    SlaClock.objects.update(state=SlaState.ON_TRACK, state_at=SAT_0700, breached_at=None)
+    sla_refresh_states(now=at_risk, batch_size=1, budget_seconds=60)
+    assert sla_refresh_states(now=breached, batch_size=1, budget_seconds=60) == 2
+    assert _states() == in_batches

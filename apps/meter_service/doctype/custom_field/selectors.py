@@ -10,11 +10,33 @@ from django.db import models
 
 from apps.meter_service.doctype.custom_field import rules
 from apps.meter_service.doctype.custom_field.models import CustomField, CustomFieldTarget
+from apps.meter_service.reference_data import reference
+
+
+def _active_by_target() -> dict[str, tuple[CustomField, ...]]:
+    by_target: dict[str, list[CustomField]] = {}
+    for field in CustomField.objects.filter(active=True).order_by("order", "id"):
+        by_target.setdefault(field.target, []).append(field)
+    return {target: tuple(fields) for target, fields in by_target.items()}
 
 
 def active_fields(target: str) -> list[CustomField]:
-    """The active custom fields of a document type, in their order."""
-    return list(CustomField.objects.filter(target=target, active=True).order_by("order", "id"))
+    """The active custom fields of a document type, in their order.
+
+    Every filing reads them twice (its checks and its answer), so they are reference data,
+    kept in each worker (reference_data.py): the rows are shared, callers must not change
+    them."""
+    return list(
+        reference(
+            "custom_fields",
+            _active_by_target,
+            uncached=lambda: {
+                target: tuple(
+                    CustomField.objects.filter(target=target, active=True).order_by("order", "id")
+                )
+            },
+        ).get(target, ())
+    )
 
 
 def public_fields(target: str) -> list[CustomField]:

@@ -172,7 +172,9 @@ def outbox_add(
     lease = int(
         lease_seconds or getattr(job, "outbox_lease_seconds", 0) or _rule("OUTBOX_LEASE_SECONDS")
     )
-    with transaction.atomic():
+    # No savepoint: nothing here is caught and retried, and inside a caller's transaction
+    # (a filing, a process step) a savepoint is two more round trips for nothing.
+    with transaction.atomic(savepoint=False):
         row = None
         if key:
             row = OutboxJob.objects.select_for_update().filter(key=key).first()

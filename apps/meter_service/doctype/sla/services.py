@@ -11,11 +11,13 @@ import csv
 import datetime
 import io
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -26,6 +28,7 @@ from apps.meter_service.core.jalali import format_datetime, parse_date, use_jala
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.outbox.services import enqueue
+from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.sla import events, rules, selectors
 from apps.meter_service.doctype.sla.calendar import (
     WorkCalendar,
@@ -110,7 +113,7 @@ def sla_clock_set_start_state(*, clock: SlaClock, running: bool) -> SlaClock:
     return clock
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a process step's: no savepoint of its own to pay for
 def sla_clock_set_running(
     *, claim: Claim, running: bool, now: datetime.datetime | None = None
 ) -> SlaClock:
@@ -136,7 +139,7 @@ def sla_clock_set_running(
     return clock
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # a process step's: no savepoint of its own to pay for
 def sla_clock_stop(*, claim: Claim, now: datetime.datetime | None = None) -> SlaClock | None:
     """Stop the claim's clock for good, keeping its final state; None if it never started.
 
@@ -157,33 +160,67 @@ def sla_clock_stop(*, claim: Claim, now: datetime.datetime | None = None) -> Sla
     return clock
 
 
-def sla_refresh_states(*, now: datetime.datetime | None = None) -> int:
+# Where the refresh stopped, when a run ran out of its budget (the last clock's id done).
+REFRESH_CURSOR_KEY = "meter:sla:refresh_after"
+
+
+def sla_refresh_states(
+    *,
+    now: datetime.datetime | None = None,
+    batch_size: int | None = None,
+    budget_seconds: float | None = None,
+) -> int:
     """Recompute the stored state of every clock not stopped; return how many changed.
 
-    Computed in one pass with one holiday list; only the clocks whose state changes are
-    locked and saved one by one (a pause may have come in meanwhile), and the others just
-    get their state_at moved on.
+    In batches of `batch_size` clocks (SLA_REFRESH_BATCH) in id order, each its own short
+    transaction: the clocks whose state changes are locked and saved (a pause may have come
+    in meanwhile), the others just get their state_at moved on. A run stops after the batch
+    that ends past `budget_seconds` (JOB_RUN_BUDGET_SECONDS) and the next run goes on from
+    there, so a first refresh after a large load never holds the job queue for minutes.
     """
     now = now or timezone.now()
-    live = list(SlaClock.objects.filter(stopped_at__isnull=True))
-    if not live:
-        return 0
-    calendar = _calendar_for(*live, now=now)
-    moved = {c.pk for c in live if selectors.sla_state_at(c, now, calendar=calendar) != c.state}
+    batch_size = max(1, int(batch_size or rule_value("SLA_REFRESH_BATCH")))
+    if budget_seconds is None:
+        budget_seconds = float(rule_value("JOB_RUN_BUDGET_SECONDS"))
+    deadline = time.monotonic() + budget_seconds
+    after = int(cache.get(REFRESH_CURSOR_KEY) or 0)
     changed = 0
-    for pk in sorted(moved):
-        with transaction.atomic():
-            clock = SlaClock.objects.select_for_update().get(pk=pk)
+    while True:
+        batch = list(
+            SlaClock.objects.filter(stopped_at__isnull=True, pk__gt=after).order_by("pk")[
+                :batch_size
+            ]
+        )
+        if not batch and after:
+            after = 0  # stopped past the last live clock: the pass starts over now
+            continue
+        if batch:
+            changed += _refresh_batch(batch, now)
+            after = batch[-1].pk
+        if len(batch) < batch_size:
+            cache.delete(REFRESH_CURSOR_KEY)  # a whole pass done: the next run starts over
+            return changed
+        if time.monotonic() >= deadline:
+            cache.set(REFRESH_CURSOR_KEY, after, timeout=None)
+            return changed
+
+
+def _refresh_batch(batch: list[SlaClock], now: datetime.datetime) -> int:
+    calendar = _calendar_for(*batch, now=now)
+    moved = {c.pk for c in batch if selectors.sla_state_at(c, now, calendar=calendar) != c.state}
+    changed = 0
+    with transaction.atomic():
+        for clock in SlaClock.objects.select_for_update().filter(pk__in=moved).order_by("pk"):
             if clock.stopped_at is not None:
                 continue
             if _apply_state(clock, now, calendar):
                 changed += 1
             clock.save(update_fields=STATE_FIELDS)
-    SlaClock.objects.filter(
-        pk__in=[c.pk for c in live if c.pk not in moved],
-        stopped_at__isnull=True,
-        state_at__lt=now,
-    ).update(state_at=now)
+        SlaClock.objects.filter(
+            pk__in=[c.pk for c in batch if c.pk not in moved],
+            stopped_at__isnull=True,
+            state_at__lt=now,
+        ).update(state_at=now)
     return changed
 
 
