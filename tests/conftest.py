@@ -7,7 +7,9 @@ import itertools
 from decimal import Decimal
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.utils import translation
 
 from apps.meter_service.core import identifiers
 from apps.meter_service.doctype.counter_office.services import office_create
@@ -20,6 +22,16 @@ from tests.s3_fake import files_backend, s3_server, s3_storage  # noqa: F401
 
 PASSWORD = "test-pass-1403"
 _numbers = itertools.count(3000001)
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's language (Persian). A request through the test client
+    or the API activates its own language in this thread and leaves it active afterwards,
+    which made a later test's Persian message come out in English, depending on the order."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
