@@ -147,7 +147,9 @@ def _states() -> list[tuple]:
     )
 
 
-def test_the_refresh_works_in_batches_and_goes_on_where_a_run_stopped(claim, another_claim):
+def test_the_refresh_works_in_batches_and_goes_on_where_a_run_stopped(
+    claim, another_claim, django_assert_max_num_queries
+):
     from django.core.cache import cache
 
     from apps.meter_service.doctype.sla.services import REFRESH_CURSOR_KEY
@@ -169,8 +171,16 @@ def test_the_refresh_works_in_batches_and_goes_on_where_a_run_stopped(claim, ano
     assert sla_refresh_states(now=at_risk) == 2
     assert sla_refresh_states(now=breached, batch_size=500) == 2
     assert _states() == in_batches
-    # Several batches in one run when the budget allows.
+    # Several batches in one run when the budget allows, each clock once: a pass that ended
+    # on a full batch went round again until the budget ran out (60 s of the same clocks).
     SlaClock.objects.update(state=SlaState.ON_TRACK, state_at=SAT_0700, breached_at=None)
-    sla_refresh_states(now=at_risk, batch_size=1, budget_seconds=60)
+    with django_assert_max_num_queries(16):
+        sla_refresh_states(now=at_risk, batch_size=1, budget_seconds=60)
     assert sla_refresh_states(now=breached, batch_size=1, budget_seconds=60) == 2
+    assert _states() == in_batches
+    # A run that begins where an earlier one stopped goes round to it, and no further.
+    SlaClock.objects.update(state=SlaState.ON_TRACK, state_at=SAT_0700, breached_at=None)
+    assert sla_refresh_states(now=at_risk, batch_size=1, budget_seconds=0) == 1
+    with django_assert_max_num_queries(16):
+        assert sla_refresh_states(now=breached, batch_size=1, budget_seconds=60) == 2
     assert _states() == in_batches

@@ -183,16 +183,18 @@ def sla_refresh_states(
     if budget_seconds is None:
         budget_seconds = float(rule_value("JOB_RUN_BUDGET_SECONDS"))
     deadline = time.monotonic() + budget_seconds
-    after = int(cache.get(REFRESH_CURSOR_KEY) or 0)
+    began = after = int(cache.get(REFRESH_CURSOR_KEY) or 0)
+    wrapped = False
     changed = 0
     while True:
-        batch = list(
-            SlaClock.objects.filter(stopped_at__isnull=True, pk__gt=after).order_by("pk")[
-                :batch_size
-            ]
-        )
-        if not batch and after:
-            after = 0  # stopped past the last live clock: the pass starts over now
+        clocks = SlaClock.objects.filter(stopped_at__isnull=True, pk__gt=after)
+        if wrapped:
+            clocks = clocks.filter(pk__lte=began)  # the pass ends where this run began
+        batch = list(clocks.order_by("pk")[:batch_size])
+        if not batch and began and not wrapped:
+            # Past the last live clock after beginning where an earlier run stopped: go on
+            # from the first clock, up to where this run began. Each clock once a run.
+            wrapped, after = True, 0
             continue
         if batch:
             changed += _refresh_batch(batch, now)
