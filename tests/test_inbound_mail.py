@@ -32,3 +32,32 @@ def test_ids_and_sender_are_read_and_a_message_without_id_gets_a_stable_one():
     assert first.message_id == second.message_id and first.message_id.startswith("<")
     assert inbound_mail.same_address("Ali <ALI@mail.example>", "ali@mail.example")
     assert not inbound_mail.same_address("", "")
+
+
+def test_authentication_results_fail_on_dmarc_or_on_spf_and_dkim_without_a_pass():
+    failure = inbound_mail.authentication_failure
+    assert failure([]) == ""
+    assert failure(["mx; spf=pass; dkim=pass; dmarc=pass"]) == ""
+    assert failure(["mx; spf=pass; dmarc=fail (p=reject) header.from=x"]) == "dmarc=fail"
+    assert failure(["mx; spf=fail smtp.mailfrom=x"]) == "spf=fail"
+    assert failure(["mx; spf=fail; dkim=pass header.d=x"]) == ""  # forwarded, signature held
+    assert failure(["mx; dkim=fail (bad signature); spf=none"]) == "dkim=fail"
+    # A comment naming a method is not a result; an authserv-id is not a method.
+    assert failure(["mx; spf=pass (dkim=fail in a comment)"]) == ""
+    assert failure(["spf=fail.example; spf=pass"]) == ""
+    # Only the site's server counts when it is named; case does not matter.
+    assert failure(["other.example; dmarc=fail"], authserv_id="mx.gas") == ""
+    assert failure(["MX.GAS 1; DMARC=FAIL"], authserv_id="mx.gas") == "dmarc=fail"
+    passed = inbound_mail.authentication_passed
+    assert passed(["mx.gas; spf=pass"], authserv_id="mx.gas")
+    assert not passed(["other; spf=pass"], authserv_id="mx.gas")
+    assert not passed(["mx.gas; spf=pass; dmarc=fail"], authserv_id="mx.gas")
+
+
+def test_authentication_results_are_read_from_the_message():
+    raw = (
+        b"Authentication-Results: mx.gas; spf=fail\r\n"
+        b"Authentication-Results: mx.gas; dkim=pass\r\n"
+        b"From: a@b\r\nMessage-ID: <m@b>\r\n\r\nbody\r\n"
+    )
+    assert inbound_mail.parse(raw).authentication == ["mx.gas; spf=fail", "mx.gas; dkim=pass"]

@@ -26,6 +26,16 @@ def check_site_config(app_configs, **kwargs) -> list:
                 id="meter_service.E002",
             )
         )
+    mail_in = getattr(settings, "METER_MAIL_IN", {})
+    if mail_in.get("REQUIRE_AUTHENTICATED") and not str(mail_in.get("AUTHSERV_ID") or "").strip():
+        # Without it a sender's own "spf=pass" header would count.
+        problems.append(
+            Error(
+                "mail_in REQUIRE_AUTHENTICATED needs AUTHSERV_ID, the receiving mail server's "
+                "name in its Authentication-Results headers.",
+                id="meter_service.E003",
+            )
+        )
     return problems
 
 

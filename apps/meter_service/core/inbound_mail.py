@@ -6,6 +6,9 @@ signature; the text kept is what the person wrote this time, cut where clients s
 quote ("On ... wrote:", «در ... نوشت:», "-----Original Message-----", "> " lines) or the
 signature ("-- "). An HTML-only message becomes plain text: tags dropped, scripts and styles
 with their content, entities decoded; nothing of the HTML is kept or ever rendered.
+
+The sender's authentication is read from the Authentication-Results headers the receiving
+mail server adds (RFC 8601): `authentication_failure` says when SPF, DKIM or DMARC failed.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class InboundMail:
     references: list[str]
     text: str
     files: list[MailFile] = field(default_factory=list)
+    # The Authentication-Results headers, as received (the mail server adds them on top).
+    authentication: list[str] = field(default_factory=list)
 
 
 class _TextFromHtml(HTMLParser):
@@ -160,6 +165,7 @@ def parse(raw: bytes) -> InboundMail:
         references=list(dict.fromkeys(references)),
         text=trim_reply(_body(message)),
         files=_files(message),
+        authentication=[str(value) for value in message.get_all("Authentication-Results") or []],
     )
 
 
@@ -167,3 +173,49 @@ def same_address(one: str, other: str) -> bool:
     """Whether two addresses name the same mailbox (case-insensitive, display names aside)."""
     first, second = (parseaddr(value)[1].strip().lower() for value in (one, other))
     return bool(first) and first == second
+
+
+# "spf=fail", "dkim=pass", "dmarc=fail (p=reject)": one method's result in the header.
+AUTH_RESULT = re.compile(r"(?:^|[;\s])(spf|dkim|dmarc)\s*=\s*([a-z]+)", re.IGNORECASE)
+
+
+def _authserv_id(header: str) -> str:
+    return header.split(";", 1)[0].strip().split()[0].lower() if header.strip() else ""
+
+
+def _auth_results(headers: list[str], authserv_id: str) -> dict[str, set[str]]:
+    results: dict[str, set[str]] = {"spf": set(), "dkim": set(), "dmarc": set()}
+    wanted = authserv_id.strip().lower()
+    for header in headers:
+        if wanted and _authserv_id(header) != wanted:
+            continue
+        # The authserv-id comes first; a result's comment "(...)" names no method.
+        body = re.sub(r"\([^()]*\)", " ", header.split(";", 1)[1] if ";" in header else "")
+        for method, result in AUTH_RESULT.findall(body):
+            results[method.lower()].add(result.lower())
+    return results
+
+
+def authentication_failure(headers: list[str], *, authserv_id: str = "") -> str:
+    """Why the sender's authentication failed, or "" when it did not (or was not checked).
+
+    Only the headers of `authserv_id` count when it is given: the mail server's own results,
+    not one a sender wrote into the message. A failed DMARC fails; otherwise it fails when
+    SPF or DKIM failed and neither passed (a forwarded message may fail SPF and keep DKIM).
+    """
+    results = _auth_results(headers, authserv_id)
+    if "fail" in results["dmarc"]:
+        return "dmarc=fail"
+    if "pass" in results["spf"] or "pass" in results["dkim"]:
+        return ""
+    for method in ("spf", "dkim"):
+        if results[method] & {"fail", "permerror"}:
+            return f"{method}=fail"
+    return ""
+
+
+def authentication_passed(headers: list[str], *, authserv_id: str = "") -> bool:
+    """Whether SPF or DKIM passed (and DMARC did not fail) by the counted headers."""
+    results = _auth_results(headers, authserv_id)
+    passed = "pass" in results["spf"] or "pass" in results["dkim"]
+    return passed and "fail" not in results["dmarc"]

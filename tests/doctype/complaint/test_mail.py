@@ -67,8 +67,11 @@ def reply(
     message_id="<reply-1@mail.example>",
     html=None,
     files=(),
+    authentication=(),
 ) -> bytes:
     message = EmailMessage()
+    for header in authentication:
+        message["Authentication-Results"] = header
     message["From"] = f"علی رضایی <{sender}>"
     message["To"] = SUPPORT
     message["Subject"] = subject
@@ -149,10 +152,9 @@ def _push(client, raw: bytes, token: str = SECRET):
     )
 
 
-def test_a_reply_pushed_to_the_endpoint_threads_by_the_number_in_its_subject(client, answered):
-    # Persian digits, grouped, as a person might retype the number.
-    code = to_persian_digits(tracking.display(answered.tracking_code))
-    raw = reply(subject=f"پیگیری شکایت {code}", text="کسی نیامد.\n-- \nعلی رضایی\n۰۹۱۲")
+def test_a_reply_pushed_to_the_endpoint_threads_into_its_complaint(client, answered):
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    raw = reply(to_message=message_id, subject="Re: پاسخ", text="کسی نیامد.\n-- \nعلی رضایی\n۰۹۱۲")
     assert _push(client, raw, token="wrong").status_code == 403
     assert not ComplaintMail.objects.filter(direction=ComplaintMailDirection.INCOMING).exists()
 
@@ -170,6 +172,105 @@ def test_a_reply_pushed_to_the_endpoint_threads_by_the_number_in_its_subject(cli
     again = _push(client, raw)
     assert again.status_code == 200 and again.json()["repeated"] is True
     assert FollowUp.objects.filter(ticket=answered.ticket, comment="کسی نیامد.").count() == 1
+
+
+def test_a_number_and_a_from_header_alone_never_thread(client, answered):
+    """Anyone can write the complainant's address in From and a complaint's number in the
+    subject: such a message is kept for an officer to read, and the complaint stays as it was."""
+    code = to_persian_digits(tracking.display(answered.tracking_code))
+    followups = FollowUp.objects.filter(ticket=answered.ticket).count()
+    forged = reply(subject=f"پیگیری شکایت {code}", text="شکایتم را پس می‌گیرم.")
+    answer = _push(client, forged)
+    assert answer.status_code == 200 and answer.json()["outcome"] == "not_a_reply"
+    logged = ComplaintMail.objects.get(message_id="<reply-1@mail.example>")
+    assert logged.complaint == answered and logged.note == "شکایتم را پس می‌گیرم."
+    # Naming a Message-ID we never sent (or one guessed from the old pattern) is no better.
+    guessed = reply(
+        to_message=f"<complaint{answered.pk}@gas.example>",
+        subject=f"Re: {code}",
+        message_id="<reply-2@mail.example>",
+    )
+    assert _push(client, guessed).json()["outcome"] == "not_a_reply"
+    answered.ticket.refresh_from_db()
+    assert answered.ticket.status == Ticket.RESOLVED_STATUS
+    assert FollowUp.objects.filter(ticket=answered.ticket).count() == followups
+
+
+def test_the_officer_reads_the_emails_kept_out_and_the_complainant_does_not(
+    client, answered, officer
+):
+    from django.urls import reverse
+
+    code = tracking.display(answered.tracking_code)
+    complaint_mail.complaint_mail_receive(
+        raw=reply(subject=f"شکایت {code}", text="این پیام را من نوشته‌ام."), door="http"
+    )
+    client.force_login(officer)
+    page = client.get(reverse("admin:meter_service_complaint_change", args=[answered.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="complaint-held-mails"' in html and "این پیام را من نوشته‌ام." in html
+    client.force_login(answered.subscriber.user)
+    portal = client.get(reverse("portal:complaint_detail", args=[answered.tracking_code]))
+    assert portal.status_code == 200 and "این پیام را من نوشته‌ام." not in portal.content.decode()
+
+
+def test_our_message_ids_are_random_and_name_no_complaint(answered):
+    from apps.meter_service.doctype.complaint.mail_threads import complaint_mail_headers
+
+    ids = {
+        complaint_mail_headers(complaint=answered, occurrence=f"complaint:{n}")["Message-ID"]
+        for n in range(20)
+    }
+    assert len(ids) == 20
+    for message_id in ids:
+        local = message_id[1:].split("@")[0]
+        random_part = local.removeprefix("complaint.")
+        assert len(random_part) == 32 and int(random_part, 16) >= 0  # 128 random bits, hex
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        "mx.gas.example; spf=pass smtp.mailfrom=mail.example; dkim=none; dmarc=fail (p=reject)",
+        "mx.gas.example; spf=fail smtp.mailfrom=mail.example; dkim=none",
+        "mx.gas.example; spf=softfail; dkim=fail header.d=mail.example",
+    ],
+)
+def test_a_reply_that_failed_sender_authentication_is_not_threaded(answered, settings, results):
+    settings.METER_MAIL_IN = {**settings.METER_MAIL_IN, "AUTHSERV_ID": "mx.gas.example"}
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    received = complaint_mail.complaint_mail_receive(
+        raw=reply(to_message=message_id, authentication=[results]), door="imap"
+    )
+    assert received.mail.outcome == ComplaintMailOutcome.FAILED_AUTHENTICATION
+    assert received.mail.note.endswith("=fail")
+    answered.ticket.refresh_from_db()
+    assert answered.ticket.status == Ticket.RESOLVED_STATUS
+
+
+def test_only_the_site_s_mail_server_is_believed(answered, settings):
+    settings.METER_MAIL_IN = {
+        **settings.METER_MAIL_IN,
+        "AUTHSERV_ID": "mx.gas.example",
+        "REQUIRE_AUTHENTICATED": True,
+    }
+    message_id = _answer_email(answered).extra_headers["Message-ID"]
+    # The sender's own "pass" (another authserv-id) counts for nothing: no pass, refused.
+    forged = reply(
+        to_message=message_id,
+        authentication=["mx.attacker.example; spf=pass; dkim=pass; dmarc=pass"],
+    )
+    received = complaint_mail.complaint_mail_receive(raw=forged, door="imap")
+    assert received.mail.outcome == ComplaintMailOutcome.FAILED_AUTHENTICATION
+    # Forwarded: SPF failed at our server but the DKIM signature held.
+    genuine = reply(
+        to_message=message_id,
+        message_id="<reply-2@mail.example>",
+        authentication=["mx.gas.example; spf=fail; dkim=pass header.d=mail.example; dmarc=pass"],
+    )
+    received = complaint_mail.complaint_mail_receive(raw=genuine, door="imap")
+    assert received.mail.outcome == ComplaintMailOutcome.THREADED
 
 
 def test_the_endpoint_is_shut_without_a_secret(client, answered, settings):
@@ -259,3 +360,12 @@ def test_a_message_that_cannot_be_taken_stays_unseen_and_others_go_on(imap_serve
     assert imap.poll_unseen(take, config=imap_server.settings()) == 1
     assert len(taken) == 1 and b"<good@" in taken[0]
     assert imap_server.unseen() == 1  # the bad one, for the next poll
+
+
+def test_requiring_authentication_needs_the_mail_server_named(settings):
+    from apps.meter_service.checks import check_site_config
+
+    settings.METER_MAIL_IN = {"ADDRESS": SUPPORT, "REQUIRE_AUTHENTICATED": True}
+    assert "meter_service.E003" in [problem.id for problem in check_site_config(None)]
+    settings.METER_MAIL_IN = {**settings.METER_MAIL_IN, "AUTHSERV_ID": "mx.gas.example"}
+    assert "meter_service.E003" not in [problem.id for problem in check_site_config(None)]

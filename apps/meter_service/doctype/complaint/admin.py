@@ -338,6 +338,10 @@ class ComplaintAdmin(CustomValuesAdmin):
             filed_by=user_label(complaint.filed_by) if complaint.filed_by else "",
             conversation=self._conversation(complaint),
             rating=selectors.complaint_rating(complaint=complaint),
+            held_mails=[
+                {"mail": held, "when": format_datetime(held.created_at)}
+                for held in selectors.complaint_held_mails(complaint=complaint)
+            ],
             may_act=may_act,
             may_write=may_write,
             refused=refused,

@@ -5,9 +5,15 @@ Two doors hand the raw message over (the IMAP poller, jobs.complaint_mail_poll, 
 endpoint a mail provider pushes to, views.complaint_mail_inbound); both end in
 `complaint_mail_receive`:
 
-- A message is matched to a complaint by the ids in its In-Reply-To/References (the answers
-  we sent), else by a complaint number in its subject.
+- A message threads only as a reply to an email we sent: its In-Reply-To/References name
+  one of our Message-IDs, which are random and go only to the complainant's address. A From
+  header and a complaint number are easy to forge; a message with no more than that (a
+  fresh email naming the number in its subject) is logged against the complaint with its
+  text, for an officer to read, and changes nothing.
 - It is taken only from the complaint's contact email; anyone else's is logged, not threaded.
+- Mail whose Authentication-Results (from the site's mail server, `AUTHSERV_ID`) show a
+  failed DMARC, or SPF/DKIM failing with neither passing, is logged and not threaded; with
+  `REQUIRE_AUTHENTICATED` a pass is required.
 - The text kept is the new text (core/inbound_mail: quotes and signature cut, HTML made
   text); it goes through complaint_subscriber_reply, which reopens an answered complaint and
   restarts its SLA as a reply on the portal does.
@@ -46,6 +52,7 @@ logger = logging.getLogger("meter_service.complaints")
 # A complaint number as the subjects print it (123-456-7890), in any digits.
 SUBJECT_CODE = re.compile(r"(?<!\d)(\d{3})[-\s\u200c]?(\d{3})[-\s\u200c]?(\d{4})(?!\d)")
 SUBJECT_MAX = 255
+NOTE_MAX = 10_000
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,9 @@ class MailReceived:
     repeated: bool
 
 
-def _complaint_of(mail: inbound_mail.InboundMail) -> Complaint | None:
+def _complaint_of(mail: inbound_mail.InboundMail) -> tuple[Complaint | None, bool]:
+    """The complaint a message is about, and whether it replies to an email we sent it (only
+    then may it thread); else the complaint a number in its subject names, if any."""
     if mail.references:
         sent = (
             ComplaintMail.objects.filter(
@@ -69,15 +78,28 @@ def _complaint_of(mail: inbound_mail.InboundMail) -> Complaint | None:
             .first()
         )
         if sent is not None:
-            return sent.complaint
+            return sent.complaint, True
     subject = identifiers.normalize_digits(mail.subject)
     for match in SUBJECT_CODE.finditer(subject):
         code = "".join(match.groups())
         if identifiers.is_valid_tracking_code(code):
             found = Complaint.objects.filter(tracking_code=code).first()
             if found is not None:
-                return found
-    return None
+                return found, False
+    return None, False
+
+
+def _authentication_failure(mail: inbound_mail.InboundMail) -> str:
+    config = imap.mail_in_config()
+    failure = inbound_mail.authentication_failure(
+        mail.authentication, authserv_id=str(config.get("AUTHSERV_ID") or "")
+    )
+    if failure or not config.get("REQUIRE_AUTHENTICATED"):
+        return failure
+    passed = inbound_mail.authentication_passed(
+        mail.authentication, authserv_id=str(config.get("AUTHSERV_ID") or "")
+    )
+    return "" if passed else "no spf/dkim pass"
 
 
 def _checked_files(files: list[inbound_mail.MailFile]) -> tuple[list[UploadedFile], list[str]]:
@@ -146,7 +168,7 @@ def complaint_mail_receive(
 
 
 def _thread(mail: inbound_mail.InboundMail, *, door: str, now: datetime.datetime) -> ComplaintMail:
-    complaint = _complaint_of(mail)
+    complaint, replies_to_us = _complaint_of(mail)
     if complaint is None:
         logger.info("complaint email matched no complaint", extra={"door": door})
         return _log(
@@ -169,7 +191,31 @@ def _thread(mail: inbound_mail.InboundMail, *, door: str, now: datetime.datetime
             door=door,
             outcome=ComplaintMailOutcome.WRONG_SENDER,
             complaint=complaint,
-            note="",
+            note=mail.text[:NOTE_MAX],
+            now=now,
+        )
+    failure = _authentication_failure(mail)
+    if failure:
+        logger.warning(
+            "complaint email failed sender authentication",
+            extra={"complaint": complaint.pk, "door": door, "failure": failure},
+        )
+        return _log(
+            mail,
+            door=door,
+            outcome=ComplaintMailOutcome.FAILED_AUTHENTICATION,
+            complaint=complaint,
+            note=failure,
+            now=now,
+        )
+    if not replies_to_us:
+        # Kept for an officer to read (and answer in the desk), never added by itself.
+        return _log(
+            mail,
+            door=door,
+            outcome=ComplaintMailOutcome.NOT_A_REPLY,
+            complaint=complaint,
+            note=mail.text[:NOTE_MAX],
             now=now,
         )
     files, notes = _checked_files(mail.files)

@@ -1,11 +1,13 @@
 """The mail thread of a complaint, as the emails sent to the complainant start it: their
-Message-ID is logged (a reply names it in In-Reply-To), their Reply-To is the support mailbox.
+Message-ID is random and logged (a reply names it in In-Reply-To, and only such a reply
+threads), their Reply-To is the support mailbox.
 Apart from mail.py (which takes the replies and calls the services) so that the services'
 notification job can use it without an import cycle."""
 
 from __future__ import annotations
 
-from email.utils import make_msgid, parseaddr
+import secrets
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone
@@ -36,7 +38,8 @@ def complaint_mail_headers(*, complaint: Complaint, occurrence: str) -> dict[str
     else:
         address = parseaddr(support_address() or str(settings.DEFAULT_FROM_EMAIL))[1]
         domain = address.rpartition("@")[2] or "localhost"
-        message_id = make_msgid(idstring=f"complaint{complaint.pk}", domain=domain)
+        # Unguessable: a reply naming it is what proves it answers this email (mail.py).
+        message_id = f"<complaint.{secrets.token_hex(16)}@{domain}>"
         ComplaintMail.objects.create(
             message_id=message_id,
             direction=ComplaintMailDirection.OUTGOING,

@@ -188,6 +188,8 @@ class ComplaintMailOutcome(models.TextChoices):
     THREADED = "threaded", _("Added to the complaint")
     NO_COMPLAINT = "no_complaint", _("No complaint found")
     WRONG_SENDER = "wrong_sender", _("Sender is not the complainant")
+    NOT_A_REPLY = "not_a_reply", _("Not a reply to our email: left for staff")
+    FAILED_AUTHENTICATION = "failed_auth", _("Sender authentication failed")
     REFUSED = "refused", _("Refused by the complaint")
 
 

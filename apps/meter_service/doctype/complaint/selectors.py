@@ -17,7 +17,17 @@ from apps.meter_service.doctype.complaint import rules
 from apps.meter_service.doctype.complaint.models import (
     CannedResponse,
     Complaint,
+    ComplaintMail,
+    ComplaintMailDirection,
+    ComplaintMailOutcome,
     ComplaintRating,
+)
+
+# Emails about a complaint that were kept out of its conversation, for an officer to judge.
+HELD_MAIL_OUTCOMES = (
+    ComplaintMailOutcome.NOT_A_REPLY,
+    ComplaintMailOutcome.WRONG_SENDER,
+    ComplaintMailOutcome.FAILED_AUTHENTICATION,
 )
 
 
@@ -51,6 +61,17 @@ def complaint_conversation(*, complaint: Complaint, include_private: bool) -> Qu
     if not include_private:
         follow_ups = follow_ups.filter(public=True)
     return follow_ups
+
+
+def complaint_held_mails(*, complaint: Complaint) -> QuerySet[ComplaintMail]:
+    """The emails naming the complaint that were not added to it (not a reply to our email,
+    another sender, failed authentication), newest first: staff read them, never the
+    complainant, since anyone may have written them."""
+    return ComplaintMail.objects.filter(
+        complaint=complaint,
+        direction=ComplaintMailDirection.INCOMING,
+        outcome__in=HELD_MAIL_OUTCOMES,
+    ).order_by("-created_at", "-id")[:20]
 
 
 def complaints_for_claim(*, user: User | AnonymousUser, claim: Claim) -> QuerySet[Complaint]:

@@ -7,7 +7,7 @@ safe). Fetching with BODY.PEEK leaves the flags alone until then.
 
 Settings are read when a client is made, never at import: settings.METER_MAIL_IN =
 {"HOST", "PORT", "USER", "PASSWORD", "MAILBOX", "SSL", "TIMEOUT", "ADDRESS",
-"INBOUND_SECRET"}, from site_config.json "mail_in".
+"INBOUND_SECRET", "AUTHSERV_ID", "REQUIRE_AUTHENTICATED"}, from site_config.json "mail_in".
 """
 
 from __future__ import annotations
@@ -34,6 +34,11 @@ DEFAULTS: dict[str, Any] = {
     "ADDRESS": "",
     # The token a mail provider that pushes mail sends in X-Meter-Mail-Token.
     "INBOUND_SECRET": "",
+    # The receiving mail server's authserv-id: only its Authentication-Results headers count
+    # (empty: every such header counts, which can only make a message fail, never pass).
+    "AUTHSERV_ID": "",
+    # Refuse a reply unless SPF or DKIM passed at that server (for a server that checks both).
+    "REQUIRE_AUTHENTICATED": False,
 }
 
 
