@@ -1,6 +1,7 @@
 """A real IMAP server for the mail tests: Debian's Dovecot, run in the foreground with its own
 configuration in a temporary folder (a passwd-file user, plain login over localhost, maildirs
-in the folder), once per test session.
+in the folder), once per test session. It also listens for IMAP over SSL on `ssl_port`, with
+a certificate for 127.0.0.1 made for the session and signed by its own authority (`ca_file`).
 
 Import `imap_server` into a conftest.py (or a test module) to use it. Without the dovecot
 binary the tests skip, saying what to install; under CI=true they fail instead, since CI
@@ -35,6 +36,8 @@ class ImapServer:
     port: int
     user: str
     password: str
+    ssl_port: int = 0
+    ca_file: str = ""
 
     def settings(self, **overrides: object) -> dict[str, object]:
         """A site's "mail_in" section naming this server."""
@@ -83,7 +86,72 @@ class ImapServer:
             client.logout()
 
 
-def _config(folder: Path, port: int) -> str:
+def _certificates(folder: Path) -> None:
+    """A throwaway authority (ca.pem) and a certificate it signs for 127.0.0.1 (cert.pem,
+    key.pem), so the client's verification is tried for real."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "meter test mail CA")])
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (folder / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (folder / "cert.pem").write_bytes(cert.public_bytes(pem))
+    (folder / "key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
+def _config(folder: Path, port: int, ssl_port: int) -> str:
     if os.geteuid() == 0:
         # Dovecot drops root: mail is kept as nobody, its own processes run as its users.
         mail_user, internal = "uid=nobody gid=nogroup", ""
@@ -99,7 +167,9 @@ state_dir = {folder}/state
 log_path = {folder}/dovecot.log
 {internal}protocols = imap
 listen = 127.0.0.1
-ssl = no
+ssl = yes
+ssl_cert = <{folder}/cert.pem
+ssl_key = <{folder}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 0
@@ -118,7 +188,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
 }}
 service anvil {{
@@ -159,7 +230,9 @@ def imap_server():
         (folder / sub).mkdir()
     (folder / "passwd").write_text(f"{USER}:{{PLAIN}}{PASSWORD}\n")
     port = int(PORT_GIVEN) if PORT_GIVEN else _free_port()
-    (folder / "dovecot.conf").write_text(_config(folder, port))
+    ssl_port = port + 1 if PORT_GIVEN else _free_port()
+    _certificates(folder)
+    (folder / "dovecot.conf").write_text(_config(folder, port, ssl_port))
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(folder / "dovecot.conf")],
         stdout=subprocess.DEVNULL,
@@ -167,7 +240,10 @@ def imap_server():
     )
     try:
         _wait_for_port(process, folder / "dovecot.log", port)
-        yield ImapServer("127.0.0.1", port, USER, PASSWORD)
+        _wait_for_port(process, folder / "dovecot.log", ssl_port)
+        yield ImapServer(
+            "127.0.0.1", port, USER, PASSWORD, ssl_port=ssl_port, ca_file=str(folder / "ca.pem")
+        )
     finally:
         process.terminate()
         try:

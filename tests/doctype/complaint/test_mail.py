@@ -369,3 +369,25 @@ def test_requiring_authentication_needs_the_mail_server_named(settings):
     assert "meter_service.E003" in [problem.id for problem in check_site_config(None)]
     settings.METER_MAIL_IN = {**settings.METER_MAIL_IN, "AUTHSERV_ID": "mx.gas.example"}
     assert "meter_service.E003" not in [problem.id for problem in check_site_config(None)]
+
+
+def test_the_mailbox_over_ssl_is_read_only_from_a_verified_server(imap_server):  # noqa: F811
+    """IMAP over SSL checks the certificate and the name (imaplib's default checks neither):
+    the mailbox password goes only to the server the site names."""
+    from apps.meter_service.integrations.mail import imap
+
+    imap_server.empty()
+    imap_server.append(reply(message_id="<over-ssl@mail.example>", text="over ssl"))
+    over_ssl = imap_server.settings(SSL=True, PORT=imap_server.ssl_port)
+    taken: list[bytes] = []
+    # A certificate from an authority the system does not trust: refused before the login.
+    with pytest.raises(imap.MailboxError, match="SSLCertVerificationError"):
+        imap.poll_unseen(taken.append, config=over_ssl)
+    # Its authority named, but the server reached by another name than the certificate's.
+    with pytest.raises(imap.MailboxError, match="SSLCertVerificationError"):
+        imap.poll_unseen(
+            taken.append, config={**over_ssl, "HOST": "localhost", "CA_FILE": imap_server.ca_file}
+        )
+    assert taken == [] and imap_server.unseen() == 1
+    assert imap.poll_unseen(taken.append, config={**over_ssl, "CA_FILE": imap_server.ca_file}) == 1
+    assert b"<over-ssl@mail.example>" in taken[0] and imap_server.unseen() == 0

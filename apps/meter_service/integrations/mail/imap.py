@@ -7,7 +7,10 @@ safe). Fetching with BODY.PEEK leaves the flags alone until then.
 
 Settings are read when a client is made, never at import: settings.METER_MAIL_IN =
 {"HOST", "PORT", "USER", "PASSWORD", "MAILBOX", "SSL", "TIMEOUT", "ADDRESS",
-"INBOUND_SECRET", "AUTHSERV_ID", "REQUIRE_AUTHENTICATED"}, from site_config.json "mail_in".
+"INBOUND_SECRET", "AUTHSERV_ID", "REQUIRE_AUTHENTICATED", "CA_FILE"}, from site_config.json
+"mail_in". Over SSL the server's certificate and name are verified (imaplib's own default
+verifies neither, which would hand the mailbox password to whoever sits in the middle);
+CA_FILE names the authority of a mail server with a private certificate.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import imaplib
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "PASSWORD": "",
     "MAILBOX": "INBOX",
     "SSL": True,
+    # A PEM file of the authority that signed the mail server's certificate, when it is not
+    # one the system trusts.
+    "CA_FILE": "",
     "TIMEOUT": 30,
     # The support mailbox's address: the Reply-To of every email to a complainant.
     "ADDRESS": "",
@@ -59,7 +66,8 @@ class MailboxError(Exception):
 def _connect(config: dict[str, Any]) -> imaplib.IMAP4:
     host, port, timeout = str(config["HOST"]), int(config["PORT"]), float(config["TIMEOUT"])
     if config.get("SSL"):
-        return imaplib.IMAP4_SSL(host, port, timeout=timeout)
+        context = ssl.create_default_context(cafile=str(config.get("CA_FILE") or "") or None)
+        return imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=timeout)
     return imaplib.IMAP4(host, port, timeout=timeout)
 
 
