@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.rule_reader import rule_in_force
 from apps.meter_service.permissions import Role, has_role
+from apps.meter_service.reference_data import reference_scope
 
 
 class ChosenLanguageMiddleware:
@@ -109,3 +110,15 @@ class RequestSizeMiddleware:
                 {"message": message, "extra": {"code": CommonErrorCode.TOO_LARGE}}, status=413
             )
         return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+
+
+class ReferenceScopeMiddleware:
+    """Each request reads the reference data's generation once, at its first use (see
+    reference_data.reference_scope): one cache round trip a request, not one a read."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with reference_scope():
+            return self.get_response(request)

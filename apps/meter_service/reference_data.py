@@ -18,6 +18,11 @@ Within `reference_snapshot()` the generation is read once, as the block begins: 
 reads three kinds of reference data inside its transaction, and on SQLite that transaction
 holds the only write lock, so its cache round trips are paid before the lock is taken.
 
+A request is a lazy snapshot (`reference_scope()`, by ReferenceScopeMiddleware): the first
+reference() of a request reads the generation and the rest of the request uses it, so an API
+filing pays one round trip for its four kinds of reference data, and a page that reads none
+pays none. A request is as short as a filing's snapshot, and its own changes end it too.
+
 Without a shared cache (the embedded site: setting METER_REFERENCE_CACHE off) every read
 goes to the database, as before.
 """
@@ -40,8 +45,10 @@ T = TypeVar("T")
 
 _copies: dict[str, tuple[str, Any]] = {}  # name -> (generation, value)
 _copies_lock = threading.Lock()
-# The generation read as the current reference_snapshot() began (None: outside one).
+# The generation read as the current reference_snapshot() began (None: outside one;
+# PENDING: in a reference_scope() that has not read it yet).
 _snapshot: ContextVar[str | None] = ContextVar("reference_snapshot", default=None)
+PENDING = "pending"
 
 
 def _enabled() -> bool:
@@ -74,7 +81,7 @@ def reference(name: str, load: Callable[[], T], *, uncached: Callable[[], T] | N
     """
     if not _enabled() or _changed_in_this_transaction():
         return (uncached or load)()
-    generation = _snapshot.get() or _generation()
+    generation = _snapshot_generation() or _generation()
     if generation is None:
         # The shared cache is out of reach (Redis down): no change would be heard of, so
         # nothing is kept, and what was kept is dropped; every read goes to the database.
@@ -90,6 +97,15 @@ def reference(name: str, load: Callable[[], T], *, uncached: Callable[[], T] | N
     return value
 
 
+def _snapshot_generation() -> str | None:
+    """The generation of the current snapshot, read now if its scope has not read it yet."""
+    generation = _snapshot.get()
+    if generation == PENDING:
+        generation = _generation()
+        _snapshot.set(generation)  # None (the cache out of reach): every read checks again
+    return generation
+
+
 @contextmanager
 def reference_snapshot() -> Iterator[None]:
     """Read the reference generation once, now, for every reference() inside the block.
@@ -98,9 +114,23 @@ def reference_snapshot() -> Iterator[None]:
     change of reference data made inside it ends the snapshot: later reads check again.
     """
     if not _enabled() or _snapshot.get() is not None:
+        _snapshot_generation()  # in a scope: read now, before the block's transaction
         yield
         return
     token = _snapshot.set(_generation())
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+@contextmanager
+def reference_scope() -> Iterator[None]:
+    """A snapshot read lazily: by the first reference() inside the block, if any."""
+    if not _enabled() or _snapshot.get() is not None:
+        yield
+        return
+    token = _snapshot.set(PENDING)
     try:
         yield
     finally:

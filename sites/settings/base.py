@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "apps.meter_service.middleware.IdleSessionMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.meter_service.middleware.ReferenceScopeMiddleware",
     # Last: runs the view again when MariaDB/Galera rolled its transaction back on a conflict.
     "apps.meter_service.core.db_retry.RetryOnConflictMiddleware",
 ]
