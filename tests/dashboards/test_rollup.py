@@ -15,6 +15,7 @@ import math
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 
@@ -23,7 +24,9 @@ from apps.meter_service.dashboards import rollup, selectors
 from apps.meter_service.dashboards.forms import city_choices
 from apps.meter_service.dashboards.models import (
     DashboardCity,
+    DashboardDayCount,
     DashboardDayFigure,
+    DashboardMonthFigure,
     DashboardRollup,
     DashboardServiceTime,
     DashboardStaleDay,
@@ -39,6 +42,8 @@ from tests.dashboards.test_selectors import _complaint, _correction
 
 pytestmark = pytest.mark.django_db
 
+ROLLUP_TABLES = (DashboardDayFigure, DashboardMonthFigure, DashboardDayCount, DashboardServiceTime)
+
 FILTERS = [
     RANGE,
     dataclasses.replace(RANGE, period=Period.WEEK),
@@ -49,6 +54,11 @@ FILTERS = [
     DashboardFilter(date_to=datetime.date(2024, 6, 20)),  # from the first claim
     DashboardFilter(date_from=datetime.date(2024, 1, 1)),  # up to today
     DashboardFilter(date_from=datetime.date(2020, 1, 1), date_to=datetime.date(2020, 1, 31)),
+    # Whole months only, whole months with days at both ends, and a month and a day.
+    DashboardFilter(date_from=datetime.date(2024, 3, 1), date_to=datetime.date(2024, 5, 31)),
+    DashboardFilter(date_from=datetime.date(2024, 3, 26), date_to=datetime.date(2024, 6, 15)),
+    dataclasses.replace(RANGE, date_from=datetime.date(2024, 4, 1), city=QAZVIN),
+    DashboardFilter(date_from=datetime.date(2024, 2, 10), date_to=datetime.date(2024, 3, 1)),
 ]
 
 
@@ -109,10 +119,10 @@ def test_the_rollup_holds_sums_not_claims(full):
     assert c1[("complaints", "")] == (2, 0, 0, 0)
     assert c1[("paid", "gateway")] == (1, 0, 0, 1_650_000)
     # C2's day: office O1's claim, paid with the office's fee, closed late after 30 h; summed
-    # by its subscriber's city (office 0) and by its office (city "").
+    # by its subscriber's city (office 0), by its office (city "") and by both.
     o1 = full["offices"]["O1"].pk
     c2_day = DashboardDayFigure.objects.filter(day=datetime.date(2024, 3, 30), kind="office")
-    assert {(row.office, row.city) for row in c2_day} == {(0, QAZVIN), (o1, "")}
+    assert {(row.office, row.city) for row in c2_day} == {(0, QAZVIN), (o1, ""), (o1, QAZVIN)}
     for c2 in c2_day:
         assert (c2.key, c2.n, c2.n2, c2.n3, c2.total) == (str(o1), 1, 1, 1, 109_000)
         assert (c2.n4, c2.n5, c2.total2) == (1, 0, 30 * 3600)
@@ -126,12 +136,12 @@ def test_a_counter_offices_figures_from_the_rollup_equal_the_live_ones(full, nam
     assert _from_rollup(office) == _live(office)
 
 
-def test_an_office_and_a_city_together_are_read_live(full):
+@pytest.mark.parametrize("name, city", [("O1", QAZVIN), ("O2", TAKESTAN), ("O1", TAKESTAN)])
+@pytest.mark.parametrize("f", [RANGE, DashboardFilter()])
+def test_an_office_and_a_city_together_from_the_rollup_equal_the_live_ones(full, name, city, f):
     rollup.rebuild()
-    both = dataclasses.replace(RANGE, office_id=full["offices"]["O1"].pk, city=QAZVIN)
-    d = selectors.dashboard(both)
-    assert not d.from_rollup
-    assert d.figures == _live(both)
+    both = dataclasses.replace(f, office_id=full["offices"][name].pk, city=city)
+    assert _from_rollup(both) == _live(both)
 
 
 def test_without_a_rollup_the_figures_are_live(data):
@@ -306,9 +316,7 @@ def test_a_new_city_joins_the_list_with_the_refresh(full):
 def _rollup_rows() -> list[tuple]:
     """Every row of the figures and of the service-time histogram."""
     return sorted(
-        (model.__name__, *row.values())
-        for model in (DashboardDayFigure, DashboardServiceTime)
-        for row in model.objects.values()
+        (model.__name__, *row.values()) for model in ROLLUP_TABLES for row in model.objects.values()
     )
 
 
@@ -317,8 +325,8 @@ def test_a_build_goes_on_over_runs_of_the_job_and_equals_one_pass(full, settings
     days = rollup.rebuild()
     one_pass = _rollup_rows()
     DashboardRollup.objects.all().delete()
-    DashboardDayFigure.objects.all().delete()
-    DashboardServiceTime.objects.all().delete()
+    for model in ROLLUP_TABLES:
+        model.objects.all().delete()
     # No time to spare: every run computes one batch of 30 days and leaves the rest stale.
     runs = 0
     while rollup.state() is None:
@@ -348,3 +356,57 @@ def test_a_refresh_over_its_budget_leaves_the_rest_stale_for_the_next(full, sett
     assert rollup.refresh(budget_seconds=0) == 1
     assert not DashboardStaleDay.objects.exists()
     assert _from_rollup(RANGE) == _live(RANGE)
+
+
+def test_a_range_is_read_as_its_whole_months_and_the_days_at_its_ends():
+    split = rollup.month_split
+    day = datetime.date
+    assert split(None, None) == rollup.MonthSplit(months=Q(), days=None)
+    whole = split(day(2024, 3, 1), day(2024, 5, 31))
+    assert whole.months == Q(month__gte=day(2024, 3, 1)) & Q(month__lt=day(2024, 6, 1))
+    assert whole.days is None
+    ends = split(day(2024, 3, 26), day(2024, 6, 15))
+    assert ends.months == Q(month__gte=day(2024, 4, 1)) & Q(month__lt=day(2024, 6, 1))
+    assert ends.days == Q(day__gte=day(2024, 3, 26), day__lt=day(2024, 4, 1)) | Q(
+        day__gte=day(2024, 6, 1), day__lte=day(2024, 6, 15)
+    )
+    # No whole month in it: days only. February of a leap year ends on the 29th.
+    assert split(day(2024, 2, 10), day(2024, 3, 5)).months is None
+    assert split(day(2024, 2, 1), day(2024, 2, 29)).days is None
+    assert split(None, day(2024, 6, 20)).days == Q(
+        day__gte=day(2024, 6, 1), day__lte=day(2024, 6, 20)
+    )
+
+
+def test_the_month_rows_are_the_sums_of_their_days(full):
+    rollup.rebuild()
+    by_month: dict[tuple, list[int]] = {}
+    for row in DashboardDayFigure.objects.values():
+        key = (
+            row["office"],
+            row["day"].replace(day=1),
+            row["city"],
+            row["kind"],
+            row["key"],
+            row["key2"],
+        )
+        sums = by_month.setdefault(key, [0] * len(rollup.VALUES))
+        for index, name in enumerate(rollup.VALUES):
+            sums[index] += row[name]
+    months = {
+        (r["office"], r["month"], r["city"], r["kind"], r["key"], r["key2"]): [
+            r[name] for name in rollup.VALUES
+        ]
+        for r in DashboardMonthFigure.objects.values()
+    }
+    assert months == by_month and len(months) > 10
+    # A changed claim's month is summed again with its day.
+    claim = full["claims"]["C1"]
+    claim.status = "cancelled"
+    claim.is_open = None
+    claim.save()
+    rollup.refresh()
+    march = DashboardMonthFigure.objects.filter(
+        month=datetime.date(2024, 3, 1), office=0, kind="status"
+    )
+    assert dict(march.filter(city=QAZVIN).values_list("key", "n"))["cancelled"] >= 1

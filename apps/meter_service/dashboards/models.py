@@ -35,17 +35,9 @@ class RollupKind(models.TextChoices):
 SERVICE_SPAN_TENTHS = 50
 
 
-class DashboardDayFigure(models.Model):
-    """One group of claims filed on a local day, by subscribers of a city (office 0) or at a
-    counter office (city ""): its counts and sums.
+class _FigureValues(models.Model):
+    """The counts and sums of a group of claims (what each kind means: RollupKind)."""
 
-    The primary key starts with the office (0 for the rows by city) and the day, so the rows
-    a filter reads are stored together (InnoDB keeps a table in its primary key's order): a
-    date range of one scope is one sequential read.
-    """
-
-    pk = models.CompositePrimaryKey("office", "day", "city", "kind", "key", "key2")
-    day = models.DateField(_("filed on"))
     office = models.PositiveIntegerField(_("counter office"), default=0)
     city = models.CharField(_("city"), max_length=100, blank=True)
     kind = models.CharField(_("figure"), max_length=16, choices=RollupKind.choices)
@@ -60,11 +52,64 @@ class DashboardDayFigure(models.Model):
     total2 = models.BigIntegerField(_("second total"), default=0)
 
     class Meta:
+        abstract = True
+
+
+class DashboardDayFigure(_FigureValues):
+    """One group of claims filed on a local day, by subscribers of a city (office 0) or at a
+    counter office (city ""): its counts and sums.
+
+    The primary key starts with the office (0 for the rows by city) and the day, so the rows
+    a filter reads are stored together (InnoDB keeps a table in its primary key's order): a
+    date range of one scope is one sequential read.
+    """
+
+    pk = models.CompositePrimaryKey("office", "day", "city", "kind", "key", "key2")
+    day = models.DateField(_("filed on"))
+
+    class Meta:
         verbose_name = _("dashboard day figure")
         verbose_name_plural = _("dashboard day figures")
 
     def __str__(self) -> str:
         return f"{self.day} {self.city} {self.kind} {self.key} {self.key2}"
+
+
+class DashboardMonthFigure(_FigureValues):
+    """The day figures of a calendar month (`month`: its first day) summed, kept with them:
+    a year is read as twelve months and the days at its ends, not as 365 days of rows
+    (at a million claims, a few tens of thousands of rows instead of half a million)."""
+
+    pk = models.CompositePrimaryKey("office", "month", "city", "kind", "key", "key2")
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("dashboard month figure")
+        verbose_name_plural = _("dashboard month figures")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.city} {self.kind} {self.key} {self.key2}"
+
+
+class DashboardDayCount(models.Model):
+    """Per local day and city (office 0) or counter office: the claims filed, and the closed
+    ones with how many within target. The chart by period reads these few rows a day
+    rather than the day figures."""
+
+    pk = models.CompositePrimaryKey("office", "day", "city")
+    day = models.DateField(_("filed on"))
+    office = models.PositiveIntegerField(_("counter office"), default=0)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    filed = models.PositiveIntegerField(_("filed"), default=0)
+    closed = models.PositiveIntegerField(_("closed"), default=0)
+    met = models.PositiveIntegerField(_("closed within target"), default=0)
+
+    class Meta:
+        verbose_name = _("dashboard day count")
+        verbose_name_plural = _("dashboard day counts")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.city} {self.office}"
 
 
 class DashboardServiceTime(models.Model):

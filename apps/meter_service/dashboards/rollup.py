@@ -10,9 +10,9 @@ a fraction of a second here).
   correction or complaint of one, is saved or deleted, or a subscriber's or meter's details
   change (signals, so every service, the admin and imports are covered). Claims filed today
   mark nothing: today is recomputed on every run anyway, and filing stays one query lighter.
-- Read for every filter but an office and a city together (a few percent of the claims, read
-  live through the office's indexes), and for every figure but the open steps of the process
-  (the backlog), which are few whatever the range.
+- Read for every filter (a city, an office, both, or neither; whole months from the month
+  rows, the days at a range's ends from the day rows), and for every figure but the open
+  steps of the process (the backlog), which are few whatever the range.
 
 The figures are the same as the live selectors' (tests compare the two on every figure); they
 are as fresh as the last refresh, which the page shows.
@@ -54,7 +54,9 @@ from apps.meter_service.dashboards import selectors as live
 from apps.meter_service.dashboards.models import (
     SERVICE_SPAN_TENTHS,
     DashboardCity,
+    DashboardDayCount,
     DashboardDayFigure,
+    DashboardMonthFigure,
     DashboardRollup,
     DashboardServiceTime,
     DashboardStaleDay,
@@ -88,9 +90,10 @@ REFRESH_LOCK = "meter:dashboard:rollup-refreshing"
 
 logger = logging.getLogger("meter_service.dashboards")
 
-# Each day's claims are summed twice: by subscriber city over every office (office 0), and
-# by counter office over every city (city ""), so one office's figures are a read too.
-SCOPES = ("city", "office")
+# Each day's claims are summed three times: by subscriber city over every office (office 0),
+# by counter office over every city (city ""), and by counter office and city (both set), so
+# the figures of a city, an office or both are each one range of rows.
+SCOPES = ("city", "office", "office_city")
 
 
 # --- computing the rows ---------------------------------------------------------------------
@@ -112,7 +115,7 @@ def _in_days(
     qs: QuerySet[Any], first: datetime.date, last: datetime.date, prefix: str, scope: str
 ) -> QuerySet[Any]:
     """The rows of claims filed on the days first..last, with their day (d) and the group
-    of the scope: city (c) with office (o) 0, or office (o) with city "" ."""
+    of the scope: city (c) with office (o) 0, office (o) with city "", or both."""
     qs = qs.filter(
         **{
             f"{prefix}filed_at__gte": local_midnight(first),
@@ -123,7 +126,8 @@ def _in_days(
         groups = {"c": F(f"{prefix}subscriber__city"), "o": Value(0, IntegerField())}
     else:
         qs = qs.filter(**{f"{prefix}counter_office__isnull": False})
-        groups = {"c": Value("", CharField()), "o": F(f"{prefix}counter_office_id")}
+        city = F(f"{prefix}subscriber__city") if scope == "office_city" else Value("", CharField())
+        groups = {"c": city, "o": F(f"{prefix}counter_office_id")}
     grouped: QuerySet[Any] = qs.annotate(**groups).order_by()
     return grouped
 
@@ -297,6 +301,75 @@ def _compute_scope(
         rows.add(row, RollupKind.COMPLAINTS, n=row["n"])
 
 
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _sum_days(first: datetime.date, last: datetime.date) -> None:
+    """Sum the day figures just written into their months' rows and the days' counts (in
+    the run's transaction): each month that has days in first..last is summed again whole,
+    from the day rows, so a month computed over several runs ends up right."""
+    DashboardDayCount.objects.filter(day__gte=first, day__lte=last).delete()
+    counted = (
+        DashboardDayFigure.objects.filter(
+            day__gte=first, day__lte=last, kind__in=(RollupKind.CHANNEL, RollupKind.SERVED)
+        )
+        .order_by()
+        .values("office", "day", "city")
+        .annotate(
+            filed=Sum("n", filter=Q(kind=RollupKind.CHANNEL)),
+            closed=Sum("n", filter=Q(kind=RollupKind.SERVED)),
+            met=Sum("n2", filter=Q(kind=RollupKind.SERVED)),
+        )
+    )
+    DashboardDayCount.objects.bulk_create(
+        [
+            DashboardDayCount(
+                office=row["office"],
+                day=row["day"],
+                city=row["city"],
+                filed=row["filed"] or 0,
+                closed=row["closed"] or 0,
+                met=row["met"] or 0,
+            )
+            for row in counted
+        ],
+        batch_size=2000,
+    )
+    month = month_start(first)
+    while month <= last:
+        following = next_month(month)
+        DashboardMonthFigure.objects.filter(month=month).delete()
+        summed = _summed(
+            DashboardDayFigure.objects.filter(day__gte=month, day__lt=following).order_by(),
+            "office",
+            "city",
+            "kind",
+            "key",
+            "key2",
+        )
+        DashboardMonthFigure.objects.bulk_create(
+            [
+                DashboardMonthFigure(
+                    month=month,
+                    office=office,
+                    city=city,
+                    kind=kind,
+                    key=key,
+                    key2=key2,
+                    **sums._asdict(),
+                )
+                for (office, city, kind, key, key2), sums in summed
+            ],
+            batch_size=2000,
+        )
+        month = following
+
+
 def _runs(
     days: Iterable[datetime.date], batch_days: int
 ) -> list[tuple[datetime.date, datetime.date]]:
@@ -353,6 +426,7 @@ def recompute(
             DashboardCity.objects.bulk_create(
                 [DashboardCity(name=name) for name in sorted(cities)], ignore_conflicts=True
             )
+            _sum_days(first, last)
         count += (last - first).days + 1
         if deadline is not None and time.monotonic() >= deadline and done < len(runs):
             left = [day for first, last in runs[done:] for day in _days_of(first, last)]
@@ -378,6 +452,10 @@ def rebuild(now: datetime.datetime | None = None, *, budget_seconds: float | Non
     outside = Q(day__lt=first) | Q(day__gt=today)
     DashboardDayFigure.objects.filter(outside).delete()
     DashboardServiceTime.objects.filter(outside).delete()
+    DashboardDayCount.objects.filter(outside).delete()
+    DashboardMonthFigure.objects.filter(
+        Q(month__lt=month_start(first)) | Q(month__gt=today)
+    ).delete()
     DashboardCity.objects.all().delete()
     DashboardRollup.objects.all().delete()
     building = DashboardRollup.objects.create(built_at=None, refreshed_at=now, refreshed_day=today)
@@ -519,11 +597,11 @@ NONE = Sums()
 
 @dataclass
 class Totals:
-    """The filter's roll-up rows summed: (kind, key, key2) -> Sums, and the per-day rows the
-    period chart needs."""
+    """The filter's roll-up rows summed: (kind, key, key2) -> Sums, and per day the claims
+    filed, closed and closed within target, for the chart by period."""
 
     rows: dict[tuple[str, str, str], Sums]
-    days: dict[tuple[datetime.date, str], Sums]
+    days: dict[datetime.date, tuple[int, int, int]]
     first_day: datetime.date | None
 
     def of(self, kind: str) -> dict[tuple[str, str], Sums]:
@@ -546,30 +624,84 @@ def _summed(qs: QuerySet[Any], *group: str) -> list[tuple[tuple[Any, ...], Sums]
     return [(tuple(r[g] for g in group), Sums(*(r[f"s_{name}"] for name in VALUES))) for r in rows]
 
 
-def _selected(qs: QuerySet[Any], f: live.DashboardFilter) -> QuerySet[Any]:
-    """The roll-up rows (figures or service times) of the filter's days and city or office."""
+def _scope(qs: QuerySet[Any], f: live.DashboardFilter) -> QuerySet[Any]:
+    """The roll-up rows of the filter's city, office, or both (any days)."""
     qs = qs.order_by()
-    if f.date_from:
-        qs = qs.filter(day__gte=f.date_from)
-    if f.date_to:
-        qs = qs.filter(day__lte=f.date_to)
     if f.office_id:
-        return qs.filter(office=f.office_id)
+        return qs.filter(office=f.office_id, city=f.city or "")
     qs = qs.filter(office=0)
     if f.city:
         qs = qs.filter(city=f.city)
     return qs
 
 
+def _selected(qs: QuerySet[Any], f: live.DashboardFilter) -> QuerySet[Any]:
+    """The roll-up rows (day figures, counts or service times) of the filter's days and
+    city or office."""
+    if f.date_from:
+        qs = qs.filter(day__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(day__lte=f.date_to)
+    return _scope(qs, f)
+
+
+class MonthSplit(NamedTuple):
+    """A date range as the whole calendar months in it and the days outside them."""
+
+    months: Q | None  # the month rows to read (None: no whole month)
+    days: Q | None  # the day rows to read (None: no day outside the months)
+
+
+def month_split(date_from: datetime.date | None, date_to: datetime.date | None) -> MonthSplit:
+    """Either end may be open (from the first claim; up to today, whose month's rows hold
+    every day up to today)."""
+    first = (
+        None if date_from is None else (date_from if date_from.day == 1 else next_month(date_from))
+    )
+    end = None if date_to is None else month_start(date_to + ONE_DAY)  # months before it
+    if first is not None and end is not None and first >= end:
+        whole = Q(day__gte=date_from) & Q(day__lte=date_to)  # no whole month: days only
+        return MonthSplit(months=None, days=whole)
+    months = Q()
+    days: list[Q] = []
+    if first is not None:
+        months &= Q(month__gte=first)
+        if date_from is not None and date_from < first:
+            days.append(Q(day__gte=date_from, day__lt=first))
+    if end is not None:
+        months &= Q(month__lt=end)
+        if date_to is not None and end <= date_to:
+            days.append(Q(day__gte=end, day__lte=date_to))
+    either = None
+    for q in days:
+        either = q if either is None else either | q
+    return MonthSplit(months=months, days=either)
+
+
+def _added(into: dict[Any, Sums], rows: list[tuple[tuple[Any, ...], Sums]]) -> None:
+    for key, sums in rows:
+        had = into.get(key)
+        into[key] = sums if had is None else Sums(*(a + b for a, b in zip(had, sums, strict=True)))
+
+
 def totals(f: live.DashboardFilter) -> Totals:
-    """Sum the roll-up rows of the filter's days and city (two grouped reads; the
-    service-time histogram is left for service_time's own read)."""
-    qs = _selected(DashboardDayFigure.objects.all(), f)
-    rows = dict(_summed(qs, "kind", "key", "key2"))
-    per_day = qs.filter(kind__in=(RollupKind.CHANNEL, RollupKind.SERVED))
-    days = dict(_summed(per_day, "day", "kind"))
-    first_day = min((day for day, _kind in days), default=None)
-    return Totals(rows=rows, days=days, first_day=first_day)
+    """Sum the roll-up rows of the filter's city or office: the whole months of its range
+    from the month rows, the days at its ends from the day rows, and the day counts for
+    the chart (the service-time histogram is left for service_time's own read)."""
+    split = month_split(f.date_from, f.date_to)
+    rows: dict[Any, Sums] = {}
+    group = ("kind", "key", "key2")
+    if split.months is not None:
+        _added(rows, _summed(_scope(DashboardMonthFigure.objects.filter(split.months), f), *group))
+    if split.days is not None:
+        _added(rows, _summed(_scope(DashboardDayFigure.objects.filter(split.days), f), *group))
+    counted = (
+        _selected(DashboardDayCount.objects.all(), f)
+        .values("day")
+        .annotate(filed=Sum("filed"), closed=Sum("closed"), met=Sum("met"))
+    )
+    days = {row["day"]: (row["filed"], row["closed"], row["met"]) for row in counted}
+    return Totals(rows=rows, days=days, first_day=min(days, default=None))
 
 
 def claims_by_channel(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]:
@@ -587,16 +719,14 @@ def claims_by_period(t: Totals, f: live.DashboardFilter) -> list[dict[str, Any]]
     periods = buckets(first, f.date_to or timezone.localdate(), f.period)
     starts = [b.start for b in periods]
     sums = [[0, 0, 0] for _b in periods]  # filed, closed, met
-    # Each day's rows go to their period once (a bisection), not once per period.
-    for (day, kind), v in t.days.items():
+    # Each day's counts go to their period once (a bisection), not once per period.
+    for day, (filed, closed, met) in t.days.items():
         index = bisect.bisect_right(starts, day) - 1
         if index < 0 or day >= periods[index].end:
             continue
-        if kind == RollupKind.CHANNEL:
-            sums[index][0] += v.n
-        else:
-            sums[index][1] += v.n
-            sums[index][2] += v.n2
+        sums[index][0] += filed
+        sums[index][1] += closed
+        sums[index][2] += met
     return [
         {
             "start": b.start,
@@ -764,9 +894,9 @@ def figures(
     f: live.DashboardFilter, names: Iterable[str]
 ) -> tuple[dict[str, Any], datetime.datetime] | None:
     """The named roll-up figures for the filter and the roll-up's time, or None when the
-    roll-up cannot answer (a counter office and a city together, or not built yet)."""
+    roll-up cannot answer (not built yet)."""
     names = [name for name in names if name in FIGURES]
-    if (f.office_id and f.city) or not names:
+    if not names:
         return None
     current = state()
     if current is None:
