@@ -6,6 +6,7 @@ claim; this module only draws it.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.conf import settings
@@ -14,9 +15,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
-from apps.meter_service.core import tracking
+from apps.meter_service.core import pdf, tracking
 from apps.meter_service.core.display import format_quantity
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
+
+logger = logging.getLogger("meter_service.printout")
 
 TEMPLATE = "meter_service/receipt/claim_receipt.html"
 # The Farsi-Digits cut of Vazirmatn draws ASCII digits as Persian ones.
@@ -72,17 +75,21 @@ def render_receipt_html(claim, *, language: str = "fa") -> str:
 def render_receipt_document(claim, *, language: str = "fa"):
     """Return the receipt laid out by WeasyPrint (a weasyprint Document, one page per page).
 
-    WeasyPrint is imported here, not at module level: it loads Pango and friends, which only
-    the processes that print receipts need.
+    WeasyPrint is imported by core.pdf when first used, not at module level: it loads Pango
+    and friends, which only the processes that print need.
     """
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    html = render_receipt_html(claim, language=language)
-    font_config = FontConfiguration()
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config)
+    return pdf.render_document(render_receipt_html(claim, language=language))
 
 
 def render_receipt_pdf(claim, *, language: str = "fa") -> bytes:
-    """Return the claim's receipt as PDF bytes."""
-    return render_receipt_document(claim, language=language).write_pdf()
+    """Return the claim's receipt as PDF bytes, made now (doctype/printout keeps them)."""
+    return pdf.html_to_pdf(render_receipt_html(claim, language=language))
+
+
+def warm_printing() -> None:
+    """Load WeasyPrint and the receipt's fonts in this process now (a web worker at start).
+    A failure is logged, not raised: the worker serves, and its first PDF will say why."""
+    try:
+        pdf.warm({weight: _font_url(path) for weight, path in FONT_FILES.items()}, "Vazirmatn FD")
+    except Exception:
+        logger.exception("could not load WeasyPrint and the receipt's fonts ahead")
