@@ -40,12 +40,34 @@ def _font_url(static_path: str) -> str:
 
 
 def tracking_qr_svg(code: str) -> str:
-    """Return an inline SVG (no raster library needed) of a QR code holding the code."""
-    import qrcode
-    import qrcode.image.svg
+    """Return an inline SVG (no raster library needed) of a QR code holding the code.
 
-    image = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    return image.to_string(encoding="unicode")
+    The same picture as qrcode's SvgPathImage (its markup, one millimetre a module), drawn
+    with one rectangle per run of dark modules in a row instead of a square per module: half
+    the path, which WeasyPrint parses and fills on every receipt (about 16 ms of 210)."""
+    import qrcode
+
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(code)
+    qr.make(fit=True)
+    matrix = qr.get_matrix()
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if not row[x]:
+                x += 1
+                continue
+            start = x
+            while x < size and row[x]:
+                x += 1
+            runs.append(f"M{start},{y}H{x}V{y + 1}H{start}z")
+    return (
+        f'<svg width="{size}mm" height="{size}mm" version="1.1" viewBox="0 0 {size} {size}" '
+        f'xmlns="http://www.w3.org/2000/svg"><path d="{"".join(runs)}" id="qr-path" '
+        'fill="#000000" fill-opacity="1" fill-rule="nonzero" stroke="none"/></svg>'
+    )
 
 
 def receipt_context(claim) -> dict:
