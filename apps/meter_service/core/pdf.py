@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import logging
 import re
 import threading
 from typing import Any
 
 from django.conf import settings
+
+logger = logging.getLogger("meter_service.printout")
 
 # The <style> element of a print template, whose @font-face rules name the fonts.
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
@@ -89,6 +92,16 @@ def html_to_pdf(html: str) -> bytes:
     """Return `html` printed as PDF bytes."""
     with _lock:
         return write_pdf(render_document(html))
+
+
+def preload() -> None:
+    """Import WeasyPrint (and the Pango, HarfBuzz and fontconfig libraries it opens) without
+    making a font map: safe before a fork, so the children RQ forks a job each inherit it
+    instead of spending most of a second importing it for every PDF they print."""
+    try:
+        import weasyprint.text.fonts  # noqa: F401
+    except Exception:  # the system libraries missing: the first PDF will say so
+        logger.exception("could not import WeasyPrint ahead")
 
 
 def warm(font_urls: dict[int, str], family: str) -> None:
