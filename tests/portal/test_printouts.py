@@ -151,3 +151,32 @@ def test_the_job_for_a_claim_gone_or_without_the_document_prints_nothing(make_cl
     assert jobs.printout_prepare(claim.pk, PrintoutKind.CORRECTION_STATEMENT) == 0
     assert jobs.printout_prepare(10**9, RECEIPT) == 0
     assert printed == [] and not StoredPrintout.objects.exists()
+
+
+def test_a_printout_stored_meanwhile_by_another_process_stands(make_claim, monkeypatch):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    claim = make_claim()
+    services.printout_pdf(kind=RECEIPT, document=claim)
+    row = StoredPrintout.objects.get(kind=RECEIPT, object_id=claim.pk)
+    folder = f"printouts/{timezone.now():%Y/%m}"
+    files_before = set(default_storage.listdir(folder)[1])
+    theirs = default_storage.save("printouts/theirs.pdf", ContentFile(b"%PDF-theirs"))
+    claim.subscriber.name = "نام تازه مشترک"
+    claim.subscriber.save(update_fields=["name"])
+    claim.refresh_from_db()
+    real = pdf.html_to_pdf
+
+    def meanwhile(html: str) -> bytes:  # another worker stores the new version first
+        StoredPrintout.objects.filter(pk=row.pk).update(file=theirs, version="theirs")
+        return real(html)
+
+    monkeypatch.setattr(pdf, "html_to_pdf", meanwhile)
+    ours = services.printout_pdf(kind=RECEIPT, document=claim)
+
+    assert ours.startswith(b"%PDF")  # the download still gets its PDF
+    row.refresh_from_db()
+    assert row.file.name == theirs  # theirs stands
+    assert set(default_storage.listdir(folder)[1]) == files_before  # ours was not left behind

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -87,26 +88,44 @@ def _stored_bytes(stored: StoredPrintout | None, version: str) -> bytes | None:
     return bytes(content) if content.startswith(b"%PDF") else None
 
 
-def _store(kind: str, document: Any, language: str, version: str, content: bytes) -> None:
-    """Keep `content` as the document's printout, replacing an older one (its file too)."""
-    lookup = {"kind": kind, "object_id": document.pk, "language": language}
-    stored = StoredPrintout.objects.filter(**lookup).first() or StoredPrintout(**lookup)
-    old_name = stored.file.name if stored.file else ""
-    stored.claim_id = PRINTABLES[kind].claim_id(document)
-    stored.version = version
-    stored.made_at = timezone.now()
+def _store(
+    kind: str,
+    document: Any,
+    language: str,
+    version: str,
+    content: bytes,
+    stored: StoredPrintout | None,
+) -> None:
+    """Keep `content` as the document's printout, replacing `stored` (the row read before
+    printing, if any) and, after the commit, its file."""
     # A random name of its own: the file is found through its row, never guessed.
-    stored.file.save(uploads.stored_name("application/pdf"), ContentFile(content), save=False)
-    try:
-        with transaction.atomic():
-            stored.save()
-    except IntegrityError:
-        # Another process stored it at the same moment: theirs stands, ours is dropped.
-        stored.file.delete(save=False)
+    name = default_storage.save(
+        f"printouts/{timezone.now():%Y/%m}/{uploads.stored_name('application/pdf')}",
+        ContentFile(content),
+    )
+    fields = {
+        "claim_id": PRINTABLES[kind].claim_id(document),
+        "version": version,
+        "made_at": timezone.now(),
+        "file": name,
+    }
+    if stored is None:
+        try:
+            with transaction.atomic():
+                StoredPrintout.objects.create(
+                    kind=kind, object_id=document.pk, language=language, **fields
+                )
+        except IntegrityError:
+            # Another process stored it at the same moment: theirs stands, ours is dropped.
+            default_storage.delete(name)
         return
-    if old_name:
-        storage = stored.file.storage
-        transaction.on_commit(lambda: storage.delete(old_name))
+    # Only over the row as it was read: if another process replaced it meanwhile, theirs
+    # stands (its file is the one the row names) and ours is dropped.
+    old_name = stored.file.name
+    if not StoredPrintout.objects.filter(pk=stored.pk, file=old_name).update(**fields):
+        default_storage.delete(name)
+        return
+    transaction.on_commit(lambda: default_storage.delete(old_name))
 
 
 def printout_pdf(*, kind: str, document: Any, language: str = "fa") -> bytes:
@@ -119,7 +138,7 @@ def printout_pdf(*, kind: str, document: Any, language: str = "fa") -> bytes:
     content = _stored_bytes(stored, version)
     if content is None:
         content = pdf.html_to_pdf(html)
-        _store(kind, document, language, version, content)
+        _store(kind, document, language, version, content, stored)
     return content
 
 
