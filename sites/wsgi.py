@@ -12,6 +12,11 @@ from apps.meter_service.engine import runner  # noqa: E402
 
 runner.warm()
 
+# And loads WeasyPrint with the receipt's fonts: a worker's first PDF took a second more.
+from apps.meter_service.doctype.claim.receipt import warm_printing  # noqa: E402
+
+warm_printing()
+
 # Without Redis (the embedded site) jobs run in threads of this process and no scheduler
 # process runs: a thread here sweeps the outbox (retries, rows another process left).
 from apps.meter_service import jobs  # noqa: E402

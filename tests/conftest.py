@@ -38,6 +38,9 @@ def _site_language():
 def _inline_jobs(settings):
     """Run enqueued jobs synchronously on commit, unless a test asks for RQ or threads."""
     settings.METER_JOBS_MODE = "inline"
+    # Jobs run inline here: printing every filed claim's receipt ahead would slow every test
+    # that files one (tests/doctype/printout turn it on).
+    settings.METER_PRINT_AHEAD = False
     # Like the demo site, the tests name the local fakes as providers unless the test site's
     # config names others (a site made otherwise has none: see test_providers_missing.py).
     fakes = fake_provider_sections()

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
+
 from apps.meter_service import housekeeping, scheduled_reports
 from apps.meter_service.dashboards import rollup
 from apps.meter_service.dashboards.forms import default_filter
@@ -24,6 +26,8 @@ from apps.meter_service.doctype.outbox.services import enqueue, jobs_mode
 from apps.meter_service.doctype.outbox.services import outbox_run as run
 from apps.meter_service.doctype.outbox.services import outbox_sweep as sweep
 from apps.meter_service.doctype.payment import services as payment_services
+from apps.meter_service.doctype.printout import services as printout_services
+from apps.meter_service.doctype.printout.models import PrintoutKind
 from apps.meter_service.doctype.sla import services as sla_services
 from apps.meter_service.engine import services as engine_services
 
@@ -97,12 +101,37 @@ def claim_notify(claim_id: int, event: str, *later_events: str, facts: dict | No
 
     for each in (event, *later_events):
         notification_services.notify_claim(claim_id=claim_id, event=each, facts=facts)
+    # The documents these events make or change are printed ahead, each in a job of its
+    # own (a failed print does not resend the SMS): the next download serves the file.
+    if getattr(settings, "METER_PRINT_AHEAD", True):
+        kinds = {PRINT_AHEAD[each] for each in (event, *later_events) if each in PRINT_AHEAD}
+        for kind in sorted(kinds):
+            enqueue("printout_prepare", claim_id, kind, key=f"printout:{claim_id}:{kind}")
 
 
 # Its effects are rows (the SMS and their own outbox rows): all in one transaction with the
 # job's "done" mark, so a worker killed between two events re-runs it without texting twice.
 claim_notify.outbox_atomic = True  # type: ignore[attr-defined]
 claim_notify.outbox_lease_seconds = 120  # type: ignore[attr-defined]
+
+
+# The claim events after which a document is printed ahead, and which one.
+PRINT_AHEAD = {
+    "claim_filed": PrintoutKind.RECEIPT,
+    "claim_filed_next_bill": PrintoutKind.RECEIPT,
+    "claim_paid": PrintoutKind.RECEIPT,
+    "test_result": PrintoutKind.TEST_REPORT,
+    "correction_approved": PrintoutKind.CORRECTION_STATEMENT,
+}
+
+
+def printout_prepare(claim_id: int, kind: str) -> int:
+    """Print a claim's document (receipt, test report, statement) ahead and store it."""
+
+    return printout_services.printout_prepare(claim_id=claim_id, kind=kind)
+
+
+printout_prepare.outbox_lease_seconds = 120  # type: ignore[attr-defined]
 
 
 def process_run_timers() -> list[int]:

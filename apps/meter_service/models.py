@@ -39,6 +39,7 @@ from apps.meter_service.doctype.notification.models import (
 from apps.meter_service.doctype.otp.models import OtpChallenge
 from apps.meter_service.doctype.outbox.models import OutboxJob
 from apps.meter_service.doctype.payment.models import BillCharge, Payment
+from apps.meter_service.doctype.printout.models import StoredPrintout
 from apps.meter_service.doctype.rule_setting.models import RuleSettingChange
 from apps.meter_service.doctype.saved_list.models import (
     SavedList,
@@ -96,6 +97,7 @@ __all__ = [
     "ScheduledReportDelivery",
     "SlaClock",
     "SmsMessage",
+    "StoredPrintout",
     "Subscriber",
     "TestEquipment",
     "TestPoint",

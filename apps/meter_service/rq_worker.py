@@ -18,6 +18,7 @@ import signal
 from rq.job import Job as RQJob
 from rq.worker import Worker as RQWorker
 
+from apps.meter_service.core import pdf
 from apps.meter_service.core.db_retry import run_with_retry
 
 PR_SET_PDEATHSIG = 1
@@ -55,6 +56,8 @@ class Worker(RQWorker):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         install()
+        # The PDFs printed ahead (doctype/printout) run in a child forked for each job.
+        pdf.preload()
 
 
 class Job(RQJob):

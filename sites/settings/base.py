@@ -244,6 +244,9 @@ METER_ROLES_CACHE = bool(REDIS_URL)
 # The reference data each filing reads (process version, holidays, fee tariffs) kept in each
 # worker, checked against a generation in that shared cache (see reference_data.py).
 METER_REFERENCE_CACHE = bool(REDIS_URL)
+# After the claim events that make a document (filed, paid, tested, correction approved), a
+# job prints its PDF ahead and stores it (doctype/printout); the next download serves it.
+METER_PRINT_AHEAD = True
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -85,3 +85,28 @@ def test_a_counter_office_operator_gets_no_receipt_here(client, make_user, make_
     response = client.get(reverse("portal:claim_receipt", args=[claim.tracking_code]))
 
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("code", ["1234567890", "9345578690", "0000000001"])
+def test_the_qr_code_is_the_same_picture_as_the_qr_librarys(code):
+    import re
+
+    import qrcode
+    import qrcode.image.svg
+
+    from apps.meter_service.doctype.claim.receipt import tracking_qr_svg
+
+    def dark_modules(svg: str) -> set[tuple[int, int]]:
+        cells = set()
+        for x0, y, x1 in re.findall(r"M(\d+),(\d+)H(\d+)V", svg):
+            cells |= {(x, int(y)) for x in range(int(x0), int(x1))}
+        return cells
+
+    ours = tracking_qr_svg(code)
+    theirs = qrcode.make(code, image_factory=qrcode.image.svg.SvgPathImage, border=2).to_string(
+        encoding="unicode"
+    )
+
+    assert dark_modules(ours) == dark_modules(theirs)
+    assert ours.split("<path")[0] == theirs.split("<path")[0]  # size and view box
+    assert ours.count("M") < theirs.count("M") / 2 + 10  # runs, not squares

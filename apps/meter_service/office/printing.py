@@ -5,10 +5,10 @@ Callers check who may see the statement; this module only draws it.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from apps.meter_service.core import pdf
 from apps.meter_service.doctype.claim import receipt
 from apps.meter_service.office.selectors import OfficeDayStatement
 
@@ -45,11 +45,6 @@ def render_statement_html(
 def render_statement_pdf(
     statement: OfficeDayStatement, *, operator=None, language: str = "fa"
 ) -> bytes:
-    """Return the statement as PDF bytes (WeasyPrint is imported only where it is needed)."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
+    """Return the statement as PDF bytes (fonts and stylesheet kept per process: core.pdf)."""
     html = render_statement_html(statement, operator=operator, language=language)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        font_config=FontConfiguration()
-    )
+    return pdf.html_to_pdf(html)

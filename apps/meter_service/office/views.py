@@ -32,7 +32,6 @@ from apps.meter_service.core.display import code_text, rial_text
 from apps.meter_service.doctype.claim import rules as claim_rules
 from apps.meter_service.doctype.claim import services as claim_services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
-from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
 from apps.meter_service.doctype.claim.selectors import (
     claim_filing_context,
     with_display,
@@ -40,6 +39,8 @@ from apps.meter_service.doctype.claim.selectors import (
 from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.payment import services as payment_services
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
+from apps.meter_service.doctype.printout.models import PrintoutKind
+from apps.meter_service.doctype.printout.services import printout_pdf
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.engine import services as process_services
 from apps.meter_service.engine.form_schema import errors_into, task_data
@@ -402,7 +403,10 @@ def claim_receipt(request, code: str):
     """Send the claim's receipt as a PDF (in Persian, the language of the printed record)."""
 
     claim = selectors.office_claim(user=request.user, office=request.office, code=code)
-    return _pdf_response(render_receipt_pdf(claim), f"receipt-{claim.tracking_code}.pdf")
+    return _pdf_response(
+        printout_pdf(kind=PrintoutKind.RECEIPT, document=claim),
+        f"receipt-{claim.tracking_code}.pdf",
+    )
 
 
 def _statement_day(request):

@@ -26,7 +26,6 @@ from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.identifiers import clean_digits
 from apps.meter_service.doctype.claim import rules, services
 from apps.meter_service.doctype.claim.models import Channel, PaymentMethod
-from apps.meter_service.doctype.claim.receipt import render_receipt_pdf
 from apps.meter_service.doctype.claim.selectors import (
     claim_by_tracking_code,
     claim_filing_context,
@@ -41,7 +40,6 @@ from apps.meter_service.doctype.claim.timeline import timeline_entries
 from apps.meter_service.doctype.complaint.selectors import complaints_for_claim
 from apps.meter_service.doctype.correction.models import BillCorrection, CorrectionStatus
 from apps.meter_service.doctype.correction.services import statement_ready
-from apps.meter_service.doctype.correction.statement import render_statement_pdf
 from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
 from apps.meter_service.doctype.custom_field.selectors import labelled_values
 from apps.meter_service.doctype.fee_tariff import rules as fee_rules
@@ -50,6 +48,8 @@ from apps.meter_service.doctype.meter.selectors import current_installation
 from apps.meter_service.doctype.otp import rules as otp_rules
 from apps.meter_service.doctype.otp import services as otp
 from apps.meter_service.doctype.payment.selectors import payment_paid_for_claim
+from apps.meter_service.doctype.printout.models import PrintoutKind
+from apps.meter_service.doctype.printout.services import printout_pdf
 from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.doctype.subscriber.selectors import subscriber_list
 from apps.meter_service.engine import selectors as process_selectors
@@ -423,7 +423,9 @@ def claim_receipt(request, code: str):
     if not (is_owner or permissions.is_company_staff(request.user)):
         raise Http404
 
-    response = HttpResponse(render_receipt_pdf(claim), content_type="application/pdf")
+    response = HttpResponse(
+        printout_pdf(kind=PrintoutKind.RECEIPT, document=claim), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'inline; filename="receipt-{claim.tracking_code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
@@ -438,7 +440,10 @@ def claim_correction_statement(request, code: str):
     correction = permissions.scope(request.user, BillCorrection.objects.filter(claim=claim)).first()
     if correction is None or not statement_ready(correction):
         raise Http404
-    response = HttpResponse(render_statement_pdf(correction), content_type="application/pdf")
+    response = HttpResponse(
+        printout_pdf(kind=PrintoutKind.CORRECTION_STATEMENT, document=correction),
+        content_type="application/pdf",
+    )
     name = f"correction-{claim.tracking_code}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     response["Cache-Control"] = "private, no-store"

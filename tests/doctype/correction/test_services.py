@@ -345,6 +345,22 @@ def test_statement_pdf_for_the_owner_only_once_approved(
     assert client.get(url).status_code == 404
 
 
+def test_the_job_prints_the_approved_statement_ahead(at_correction, staff):
+    from apps.meter_service import jobs
+    from apps.meter_service.doctype.printout.models import PrintoutKind, StoredPrintout
+
+    kind = PrintoutKind.CORRECTION_STATEMENT
+    correction = services.correction_compute(claim=at_correction, actor=staff["billing_officer"])
+    assert jobs.printout_prepare(at_correction.pk, kind) == 0  # not approved: no statement
+    services.correction_submit(correction=correction, actor=staff["billing_officer"])
+
+    assert jobs.printout_prepare(at_correction.pk, kind) == 1
+
+    stored = StoredPrintout.objects.get(kind=kind, object_id=correction.pk)
+    with stored.file.open("rb") as file:
+        assert file.read().startswith(b"%PDF")
+
+
 def test_statement_keeps_codes_in_reading_order(at_correction, staff):
     from apps.meter_service.core import tracking
     from apps.meter_service.core.identifiers import normalize_digits, to_persian_digits

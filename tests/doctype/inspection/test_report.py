@@ -88,3 +88,22 @@ def test_no_report_before_the_test(client, at_test):
 def test_anonymous_visitors_are_sent_to_log_in(client, tested):
     response = client.get(_url(tested.claim))
     assert response.status_code == 302 and "/portal/login/" in response["Location"]
+
+
+def test_the_report_is_stored_and_printed_again_once_the_test_changes(tested, monkeypatch):
+    from apps.meter_service.core import pdf
+    from apps.meter_service.doctype.printout.models import PrintoutKind
+    from apps.meter_service.doctype.printout.services import printout_pdf
+
+    printed = []
+    real = pdf.html_to_pdf
+    monkeypatch.setattr(pdf, "html_to_pdf", lambda html: printed.append(1) or real(html))
+    first = printout_pdf(kind=PrintoutKind.TEST_REPORT, document=tested)
+    assert printout_pdf(kind=PrintoutKind.TEST_REPORT, document=tested) == first
+    assert len(printed) == 1
+
+    tested.notes = "Seal broken on a second look"
+    tested.save(update_fields=["notes"])
+    again = printout_pdf(kind=PrintoutKind.TEST_REPORT, document=tested)
+
+    assert len(printed) == 2 and again != first

@@ -33,7 +33,6 @@ from apps.meter_service.doctype.correction.models import (
     BillingAdjustment,
     CorrectionStatus,
 )
-from apps.meter_service.doctype.correction.statement import render_statement_pdf
 from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
 from apps.meter_service.doctype.payment.admin import (
     EXPORT_ROLES,
@@ -41,6 +40,8 @@ from apps.meter_service.doctype.payment.admin import (
     ReadOnlyDocumentAdmin,
     _csv_response,
 )
+from apps.meter_service.doctype.printout.models import PrintoutKind
+from apps.meter_service.doctype.printout.services import printout_pdf
 from apps.meter_service.engine import task_pages
 from apps.meter_service.sites import staff_site
 
@@ -360,7 +361,10 @@ class BillCorrectionAdmin(DocumentAdmin):
         correction = self._correction(request, object_id)
         if not services.statement_ready(correction):
             raise Http404(gettext("The statement is printed once the correction is approved."))
-        response = HttpResponse(render_statement_pdf(correction), content_type="application/pdf")
+        response = HttpResponse(
+            printout_pdf(kind=PrintoutKind.CORRECTION_STATEMENT, document=correction),
+            content_type="application/pdf",
+        )
         name = f"correction-{correction.claim.tracking_code}.pdf"
         response["Content-Disposition"] = f'inline; filename="{name}"'
         return response

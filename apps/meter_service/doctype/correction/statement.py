@@ -9,11 +9,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from apps.meter_service.core import tracking
+from apps.meter_service.core import pdf, tracking
 from apps.meter_service.doctype.claim.receipt import FONT_FILES, SERVICE_ID, _font_url
 from apps.meter_service.doctype.correction.selectors import uncovered_days, verdict_label
 from apps.meter_service.doctype.gas_tariff.selectors import tariff_label
@@ -66,10 +65,5 @@ def render_statement_html(correction, *, language: str = "fa") -> str:
 
 
 def render_statement_pdf(correction, *, language: str = "fa") -> bytes:
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    html = render_statement_html(correction, language=language)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        font_config=FontConfiguration()
-    )
+    """Return the statement as PDF bytes, made now (doctype/printout keeps them)."""
+    return pdf.html_to_pdf(render_statement_html(correction, language=language))

@@ -39,10 +39,11 @@ from apps.meter_service.doctype.inspection.models import (
     TestEquipment,
     TestPoint,
 )
-from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import TEST_STEP, open_test_task
 from apps.meter_service.doctype.meter import history
 from apps.meter_service.doctype.meter.models import AccuracyClass
+from apps.meter_service.doctype.printout.models import PrintoutKind
+from apps.meter_service.doctype.printout.services import printout_pdf
 from apps.meter_service.doctype.process_steps import OpenStep
 from apps.meter_service.doctype.rule_setting.selectors import rule_value
 from apps.meter_service.engine import task_pages
@@ -284,7 +285,10 @@ class InspectionAdmin(CustomValuesAdmin, LogAdmin):
 
     def report_view(self, request, object_id):
         inspection = self._inspection(request, object_id)
-        response = HttpResponse(render_report_pdf(inspection), content_type="application/pdf")
+        response = HttpResponse(
+            printout_pdf(kind=PrintoutKind.TEST_REPORT, document=inspection),
+            content_type="application/pdf",
+        )
         response["Content-Disposition"] = (
             f'inline; filename="test-report-{inspection.claim.tracking_code}.pdf"'
         )

@@ -6,11 +6,10 @@ only draws the report.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from apps.meter_service.core import tracking
+from apps.meter_service.core import pdf, tracking
 from apps.meter_service.doctype.claim.receipt import FONT_FILES, SERVICE_ID, _font_url
 from apps.meter_service.doctype.inspection.models import FAULTY_VERDICTS, Inspection, Verdict
 
@@ -53,12 +52,5 @@ def render_report_html(inspection: Inspection, *, language: str = "fa") -> str:
 
 
 def render_report_pdf(inspection: Inspection, *, language: str = "fa") -> bytes:
-    """Return the test report as PDF bytes (WeasyPrint is loaded only when printing)."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    html = render_report_html(inspection, language=language)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(
-        font_config=FontConfiguration()
-    )
-    return document.write_pdf()
+    """Return the test report as PDF bytes, made now (doctype/printout keeps them)."""
+    return pdf.html_to_pdf(render_report_html(inspection, language=language))

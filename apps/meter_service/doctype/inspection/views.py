@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from apps.meter_service import permissions
 from apps.meter_service.doctype.claim.selectors import claim_by_tracking_code, claim_get
-from apps.meter_service.doctype.inspection.report import render_report_pdf
 from apps.meter_service.doctype.inspection.selectors import claim_report_inspection
+from apps.meter_service.doctype.printout.models import PrintoutKind
+from apps.meter_service.doctype.printout.services import printout_pdf
 from apps.meter_service.permissions import Role
 
 
@@ -29,7 +30,10 @@ def portal_test_report(request, code: str):
     inspection = claim_report_inspection(claim=claim)
     if inspection is None:
         raise Http404(_("This claim's meter has not been tested yet."))
-    response = HttpResponse(render_report_pdf(inspection), content_type="application/pdf")
+    response = HttpResponse(
+        printout_pdf(kind=PrintoutKind.TEST_REPORT, document=inspection),
+        content_type="application/pdf",
+    )
     response["Content-Disposition"] = f'inline; filename="test-report-{claim.tracking_code}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
