@@ -41,12 +41,53 @@ def explain(connection, sql: str) -> list[str]:
         ]
 
 
+def days_only_baseline(filters: dict, repeat: int) -> None:
+    """The roll-up read as days only (as before the month rows) against months plus the
+    days at the ends, alternating twice, median of `repeat` runs each."""
+    from django.db.models import Q
+
+    from apps.meter_service.dashboards import rollup, selectors
+
+    by_months = rollup.month_split
+
+    def by_days(date_from, date_to):
+        days = Q()
+        if date_from:
+            days &= Q(day__gte=date_from)
+        if date_to:
+            days &= Q(day__lte=date_to)
+        return rollup.MonthSplit(months=None, days=days)
+
+    print(f"\n{'filter':14}{'days only':>14}{'months + days':>16}{'faster':>9}")
+    try:
+        for label, f in filters.items():
+            timed: dict[str, list[float]] = {"days": [], "months": []}
+            for _round in range(2):
+                for name, split in (("days", by_days), ("months", by_months)):
+                    rollup.month_split = split
+                    times = []
+                    for _ in range(repeat):
+                        started = time.perf_counter()
+                        selectors.dashboard(f)
+                        times.append((time.perf_counter() - started) * 1000)
+                    timed[name].append(statistics.median(times))
+            days, months = statistics.mean(timed["days"]), statistics.mean(timed["months"])
+            print(f"{label:14}{days:11.1f} ms{months:13.1f} ms{days / months:8.1f}x")
+    finally:
+        rollup.month_split = by_months
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--only", nargs="*", help="figure names (default: all)")
     parser.add_argument("--whole-only", action="store_true", help="skip the per-figure table")
+    parser.add_argument(
+        "--days-only",
+        action="store_true",
+        help="also read the roll-up as days only (no month rows), alternating with months",
+    )
     parser.add_argument(
         "--live-repeat", type=int, default=None, help="runs of the live baseline (default --repeat)"
     )
@@ -170,6 +211,8 @@ def main() -> None:
                 f"{timed[False][1]:9}{timed[True][0] / timed[False][0]:8.1f}x"
             )
             assert d.from_rollup
+    if state and args.days_only:
+        days_only_baseline(filters, args.repeat)
 
     for name, queries in plans.items():
         print(f"\n== {name}")
