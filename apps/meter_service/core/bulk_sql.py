@@ -15,7 +15,7 @@ from django.db import connection
 
 # MariaDB: statements of up to this many bytes (its max_allowed_packet is 16 MB by default;
 # the driver's own executemany stops at 64 KB, a round trip and a parse every few hundred rows).
-MAX_STATEMENT_BYTES = 4 << 20
+MAX_STATEMENT_BYTES = 1 << 20
 EXECUTEMANY_ROWS = 1000
 
 
