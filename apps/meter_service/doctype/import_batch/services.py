@@ -63,7 +63,7 @@ logger = logging.getLogger("meter_service.import")
 PREVIEW_ROWS = 20
 # Rows checked and saved together: bounds a transaction of the import (the writer lock on
 # SQLite: under a second) and the statements of a batch (a few inserts for its new records).
-IMPORT_BATCH_ROWS = 500
+IMPORT_BATCH_ROWS = 250
 PROGRESS_TIMEOUT = 24 * 60 * 60
 # A file with thousands of bad rows is fixed from the first few hundred messages; keeping
 # them all would bloat the batch row.
