@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.audit.events import changed_fields, record_event
+from apps.meter_service.audit.events import batched_events, changed_fields, record_event
 from apps.meter_service.core import identifiers, validators
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.model_fields import model_field
@@ -162,6 +162,55 @@ def bill_create(
         },
     )
     return bill
+
+
+def bill_new(*, subscriber: Subscriber, fields: dict[str, Any], source: str) -> Bill:
+    """A new bill of the subscriber as bill_create builds it, checked but for its uniqueness,
+    its constraints and its overlap with other bills (the caller's, for a whole batch).
+    `fields` as _typed returns them. Raises ValidationError (by field)."""
+    values = {
+        "tariff_group": subscriber.tariff_group,
+        "climate_zone": subscriber.climate_zone,
+        **{
+            name: value
+            for name, value in fields.items()
+            if value is not None or name == "issued_on"
+        },
+    }
+    bill = Bill(subscriber=subscriber, source=source, **values)
+    if bill.volume_m3 is None and None not in (bill.previous_reading, bill.current_reading):
+        bill.volume_m3 = bill.current_reading - bill.previous_reading
+    # The subscriber is the caller's, read (and locked) from the database: no query for it.
+    bill.full_clean(exclude=["subscriber"], validate_unique=False, validate_constraints=False)
+    return bill
+
+
+def bill_create_many(bills: list[Bill], *, source: str, actor: Actor = None) -> list[Bill]:
+    """Save new bills (from bill_new, overlaps checked by the caller with their subscribers
+    locked) in one insert, with their "created" events in one more. The database's
+    constraints stay the last word: an IntegrityError leaves nothing written."""
+    with transaction.atomic(), batched_events():
+        created = Bill.objects.bulk_create(bills)
+        for bill in created:
+            record_event(
+                document=bill,
+                event_type=BillEvents.BILL_CREATED,
+                actor=actor,
+                parameters={
+                    "source": source,
+                    "subscription_number": bill.subscriber.subscription_number,
+                    "period_start": bill.period_start,
+                    "period_end": bill.period_end,
+                    "volume_m3": bill.volume_m3,
+                    "amount_rial": bill.amount_rial,
+                },
+            )
+    return created
+
+
+def typed_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a bill as bill_upsert reads them (ValidationError by field)."""
+    return _typed(data)
 
 
 @transaction.atomic

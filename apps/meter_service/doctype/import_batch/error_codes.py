@@ -23,6 +23,7 @@ class ImportBatchErrorCode(StrEnum):
     NOT_CSV = "not_csv"
     NOT_VALID = "not_valid"
     NOT_XLSX = "not_xlsx"
+    PARTLY_IMPORTED = "partly_imported"
     TOO_MANY_ROWS = "too_many_rows"
     UNKNOWN_COLUMNS = "unknown_columns"
     UNKNOWN_TARGET = "unknown_target"

@@ -1,8 +1,13 @@
 """Upload, dry run and import of master-data files.
 
-Every row goes through its doctype's form and service, so an import meets the same rules as
-the desk. The dry run does all the writes for real inside a transaction and rolls it back;
-the import does them again and commits only when not one row failed.
+Every row goes through its doctype's form and service rules, so an import meets the same
+rules as the desk. Rows go in batches of IMPORT_BATCH_ROWS: each row's form, then the batch's
+saves together (new subscribers and bills in a few inserts, with their audit events; the
+rest one by one through the service). The dry run does all the writes for real inside a
+transaction and rolls it back; the import does them again, each batch committed on its own
+(a short hold of SQLite's writer lock), and stops at the first batch with a refused row,
+which is undone: the batch is then failed, its errors led by a message saying how many rows
+were imported (only possible when the data changed after the check).
 
 On a SQLite site the dry run writes to a private copy of the database, not to the site's:
 SQLite has one writer at a time, and a check of a large file (tens of seconds) inside one
@@ -18,10 +23,11 @@ import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -35,6 +41,7 @@ from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.audit.events import record_event
 from apps.meter_service.core.display import local_digits
+from apps.meter_service.core.forms import normalize_form_data
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.import_batch import readers
 from apps.meter_service.doctype.import_batch.error_codes import ImportBatchErrorCode
@@ -42,13 +49,21 @@ from apps.meter_service.doctype.import_batch.events import ImportBatchEvents
 from apps.meter_service.doctype.import_batch.models import ImportBatch, ImportStatus
 from apps.meter_service.doctype.import_batch.readers import Row, Table
 from apps.meter_service.doctype.import_batch.selectors import progress_key
-from apps.meter_service.doctype.import_batch.targets import CREATE, ImportSpec, get_spec
+from apps.meter_service.doctype.import_batch.targets import (
+    CREATE,
+    ImportSpec,
+    Pending,
+    get_spec,
+    save_one,
+)
 from apps.meter_service.doctype.outbox.services import enqueue
 
 logger = logging.getLogger("meter_service.import")
 
 PREVIEW_ROWS = 20
-PROGRESS_EVERY = 25
+# Rows checked and saved together: bounds a transaction of the import (the writer lock on
+# SQLite: under a second) and the statements of a batch (a few inserts for its new records).
+IMPORT_BATCH_ROWS = 250
 PROGRESS_TIMEOUT = 24 * 60 * 60
 # A file with thousands of bad rows is fixed from the first few hundred messages; keeping
 # them all would bloat the batch row.
@@ -162,111 +177,169 @@ def _report_progress(batch_id: int, processed: int, total: int) -> None:
     cache.set(progress_key(batch_id), {"processed": processed, "total": total}, PROGRESS_TIMEOUT)
 
 
-def _run_rows(*, batch: ImportBatch, spec: ImportSpec, table: Table) -> _Outcome:
-    """Save every row through its service, each in a savepoint, and collect what happened."""
+class _RowForm:
+    """One form of the target, bound to each row in turn: building a form deep-copies its
+    fields, which was a large share of a row's check."""
+
+    def __init__(self, form_class: type[forms.Form]) -> None:
+        self.form = form_class(data={})
+
+    def bind(self, values: dict) -> forms.Form:
+        form = self.form
+        form.data = normalize_form_data(values)
+        form._errors = None  # type: ignore[attr-defined]  # cleaned again by is_valid
+        return form
+
+
+@dataclass
+class _Checked:
+    """A row after its form: its errors so far, and its save when it has none."""
+
+    row: Row
+    errors: list[tuple[str, list]]
+    values: dict | None = None
+    pending: Pending | None = None
+
+
+def _run_rows(
+    *,
+    batch: ImportBatch,
+    spec: ImportSpec,
+    table: Table,
+    start: int = 0,
+    stop: int | None = None,
+    report: bool = True,
+) -> _Outcome:
+    """Save the rows start..stop through their services and collect what happened; the
+    rows of each batch of IMPORT_BATCH_ROWS go through their form one by one, then are saved
+    together (new records in a few inserts, see ImportSpec.bulk). `report`: the progress
+    after each batch (the import reports it itself, once the batch is committed)."""
     outcome = _Outcome()
-    seen: dict[object, int] = {}
     total = len(table.rows)
+    stop = total if stop is None else stop
+    seen: dict[object, int] = {}
     custom = spec.custom_columns(table.columns)
-    _report_progress(batch.pk, 0, total)
-    for done, row in enumerate(table.rows, start=1):
-        errors_before = len(outcome.errors) + outcome.omitted_errors
-        _run_row(
+    form = _RowForm(spec.form_class)
+    if report:
+        _report_progress(batch.pk, start, total)
+    for first in range(start, stop, IMPORT_BATCH_ROWS):
+        rows = table.rows[first : min(first + IMPORT_BATCH_ROWS, stop)]
+        _run_batch(
             spec=spec,
-            row=row,
+            rows=rows,
             table=table,
             custom=custom,
             actor=batch.created_by,
             seen=seen,
+            form=form,
             out=outcome,
         )
-        if len(outcome.errors) + outcome.omitted_errors > errors_before:
-            outcome.failed_rows += 1
-        if done % PROGRESS_EVERY == 0:
-            _report_progress(batch.pk, done, total)
-    _report_progress(batch.pk, total, total)
+        if report:
+            _report_progress(batch.pk, first + len(rows), total)
     return outcome
 
 
-def _run_row(
+def _run_batch(
+    *,
+    spec: ImportSpec,
+    rows: Sequence[Row],
+    table: Table,
+    custom: list[str],
+    actor: Actor,
+    seen: dict[object, int],
+    form: _RowForm,
+    out: _Outcome,
+) -> None:
+    checked = [
+        _check_row(spec=spec, row=row, table=table, custom=custom, seen=seen, form=form)
+        for row in rows
+    ]
+    pending = [item.pending for item in checked if item.pending is not None]
+
+    def one(save: Pending) -> None:
+        save_one(spec.save, save, actor)
+
+    if spec.bulk is not None:
+        spec.bulk(pending, actor, one)
+    else:
+        for save in pending:
+            one(save)
+    # In file order, as the rows were saved one by one before.
+    for item in checked:
+        errors = item.errors
+        result = item.pending.result if item.pending is not None else None
+        if isinstance(result, ValidationError):
+            errors += [(spec.column_of(name), messages) for name, messages in _error_items(result)]
+        elif isinstance(result, IntegrityError):
+            logger.info("import row refused by the database: %s", result)
+            errors.append(
+                ("", [_("This row conflicts with a record already saved; check its values.")])
+            )
+        elif result is not None:
+            if result == CREATE:
+                out.created += 1
+            else:
+                out.updated += 1
+            if len(out.preview) < PREVIEW_ROWS:
+                out.preview.append(
+                    {"row": item.row.number, "action": result, "values": item.values}
+                )
+        for column, messages in errors:
+            out.add_error(row=item.row.number, column=column, messages=messages)
+        if errors:
+            out.failed_rows += 1
+
+
+def _check_row(
     *,
     spec: ImportSpec,
     row: Row,
     table: Table,
     custom: list[str],
-    actor: Actor,
     seen: dict[object, int],
-    out: _Outcome,
-) -> None:
+    form: _RowForm,
+) -> _Checked:
+    """Run a row's form: its errors, or the fields its service is given."""
+    out = _Checked(row=row, errors=[])
     if row.stray:
-        out.add_error(
-            row=row.number,
-            column="",
-            messages=[_("This row has values in cells without a column name.")],
-        )
-    form = spec.form_class(data=row.values)
-    valid = form.is_valid()
-    if spec.key and spec.key in form.cleaned_data:
-        key = form.cleaned_data[spec.key]
+        out.errors.append(("", [_("This row has values in cells without a column name.")]))
+    bound = form.bind(row.values)
+    valid = bound.is_valid()
+    cleaned = dict(bound.cleaned_data)
+    if spec.key and spec.key in cleaned:
+        key = cleaned[spec.key]
         if key in seen:
-            out.add_error(
-                row=row.number,
-                column=spec.key,
-                messages=[
-                    ValidationError(
-                        _("This value already appears in row %(row)s of the file."),
-                        code=ImportBatchErrorCode.DUPLICATE_IN_FILE,
-                        params={"row": seen[key]},
-                    )
-                ],
+            out.errors.append(
+                (
+                    spec.key,
+                    [
+                        ValidationError(
+                            _("This value already appears in row %(row)s of the file."),
+                            code=ImportBatchErrorCode.DUPLICATE_IN_FILE,
+                            params={"row": seen[key]},
+                        )
+                    ],
+                )
             )
-            return
+            return out
         seen[key] = row.number
     if not valid:
-        for name, errors in form.errors.as_data().items():
-            column = name if name in form.fields else ""
-            out.add_error(row=row.number, column=column, messages=errors)
-        return
+        for name, errors in bound.errors.as_data().items():
+            out.errors.append((name if name in bound.fields else "", errors))
+        return out
     if row.stray:
-        return
-    fields = spec.pick(form.cleaned_data, [name for name in table.columns if name in form.fields])
+        return out
+    fields = spec.pick(cleaned, [name for name in table.columns if name in bound.fields])
     if custom:
         # The custom field columns, as typed: the service checks them (a column left out
         # leaves that value alone; an empty cell clears it).
         fields["custom_fields"] = {key: row.values.get(key, "") for key in custom}
-    try:
-        # A savepoint per row: a refused row is undone alone and the next one goes on.
-        with transaction.atomic():
-            action, _record = spec.save(fields=fields, actor=actor)
-    except ValidationError as error:
-        for name, messages in _error_items(error):
-            out.add_error(row=row.number, column=spec.column_of(name), messages=messages)
-        return
-    except IntegrityError:
-        logger.info("import row refused by the database", exc_info=True)
-        out.add_error(
-            row=row.number,
-            column="",
-            messages=[_("This row conflicts with a record already saved; check its values.")],
-        )
-        return
-    if action == CREATE:
-        out.created += 1
-    else:
-        out.updated += 1
-    if len(out.preview) < PREVIEW_ROWS:
-        out.preview.append(
-            {
-                "row": row.number,
-                "action": action,
-                "values": {
-                    name: _jsonable(
-                        form.cleaned_data.get(name) if name in form.fields else row.values.get(name)
-                    )
-                    for name in table.columns
-                },
-            }
-        )
+    out.pending = Pending(fields=fields)
+    out.values = {
+        name: _jsonable(cleaned.get(name) if name in bound.fields else row.values.get(name))
+        for name in table.columns
+    }
+    return out
 
 
 def _error_items(error: ValidationError) -> list[tuple[str, list]]:
@@ -430,10 +503,21 @@ def import_batch_start(*, batch: ImportBatch, actor: Actor) -> ImportBatch:
     return batch
 
 
-def import_batch_apply(*, batch_id: int) -> ImportBatch:
-    """Import a started batch in one transaction: every row, or none if any row fails.
+class _BatchRefused(Exception):
+    """A batch of the import had a refused row: its transaction is rolled back."""
 
-    The rows are checked again, since the data may have changed since the dry run.
+
+def import_batch_apply(*, batch_id: int) -> ImportBatch:
+    """Import a started batch, IMPORT_BATCH_ROWS rows a transaction, stopping at the first
+    batch with a refused row (its rows are undone).
+
+    The rows are checked again, since the data may have changed since the dry run. Each
+    batch commits on its own, so no transaction holds the writer lock (SQLite) for long; the
+    batch row counts what is committed, so the progress is what is saved, and a second run
+    of the job (after a worker died) goes on after the last committed batch. A row refused
+    here means another user changed the data after the check: the batch is then failed with
+    the row's errors after a first message saying which rows were imported (see
+    _partial_notice); nothing is half-written silently.
     """
     batch = ImportBatch.objects.select_related("created_by").get(pk=batch_id)
     if batch.status != ImportStatus.IMPORTING:
@@ -442,31 +526,76 @@ def import_batch_apply(*, batch_id: int) -> ImportBatch:
     spec = get_spec(batch.target)
     try:
         table = _read_batch(batch, spec)
-        with transaction.atomic():
-            # The lock makes a second run of the job wait, then see the batch imported.
-            locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-            if locked.status != ImportStatus.IMPORTING:
-                return locked
-            outcome = _run_rows(batch=batch, spec=spec, table=table)
-            if outcome.errors:
-                transaction.set_rollback(True)
-            else:
-                _mark_imported(batch, outcome=outcome, rows=len(table.rows))
     except ValidationError as error:
         return _fail(batch, errors=_file_errors(error), processed=0)
+    total = len(table.rows)
+    done = batch.processed_rows
+    # Counts of the batches an earlier run committed (the check's would-be counts before).
+    created, updated = (batch.created_rows, batch.updated_rows) if done else (0, 0)
+    outcome = _Outcome()
+    try:
+        while done < total:
+            stop = min(done + IMPORT_BATCH_ROWS, total)
+            with transaction.atomic():
+                # Only the run that finds the batch where it left it goes on.
+                locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
+                if locked.status != ImportStatus.IMPORTING or locked.processed_rows != done:
+                    return locked
+                outcome = _run_rows(
+                    batch=batch, spec=spec, table=table, start=done, stop=stop, report=False
+                )
+                if outcome.errors:
+                    raise _BatchRefused
+                created += outcome.created
+                updated += outcome.updated
+                ImportBatch.objects.filter(pk=batch.pk).update(
+                    processed_rows=stop, created_rows=created, updated_rows=updated
+                )
+            done = stop
+            _report_progress(batch.pk, done, total)  # committed: the desk's bar moves on
+        with transaction.atomic():
+            batch.created_rows, batch.updated_rows = created, updated
+            _mark_imported(batch, rows=total)
+    except _BatchRefused:
+        errors = outcome.stored_errors()
+        if done:
+            errors = [_partial_notice(done, total), *errors]
+        return _fail(
+            batch, errors=errors, processed=done, created=created, updated=updated, imported=done
+        )
     except Exception:
         logger.exception("import failed", extra={"batch": batch.pk})
-        return _fail(batch, errors=_unexpected_error(), processed=0)
-    if outcome.errors:
-        return _fail(batch, errors=outcome.stored_errors(), processed=len(table.rows))
+        errors = _unexpected_error()
+        if done:
+            errors = [_partial_notice(done, total), *errors]
+        return _fail(
+            batch, errors=errors, processed=done, created=created, updated=updated, imported=done
+        )
     return batch
 
 
-def _mark_imported(batch: ImportBatch, *, outcome: _Outcome, rows: int) -> None:
-    """Record the import's result in the same transaction as its rows."""
+def _partial_notice(done: int, total: int) -> dict:
+    return _error_entry(
+        row=None,
+        column="",
+        messages=[
+            ValidationError(
+                _(
+                    "The first %(done)s of the %(total)s rows were imported before the "
+                    "errors below (the data changed after the check); the other rows were "
+                    "not. Fix them and upload a file of the rows that were not imported."
+                ),
+                code=ImportBatchErrorCode.PARTLY_IMPORTED,
+                params={"done": local_digits(done), "total": local_digits(total)},
+            )
+        ],
+    )
+
+
+def _mark_imported(batch: ImportBatch, *, rows: int) -> None:
+    """Record the import's end (its counts set on `batch`) in one short transaction."""
     batch.status = ImportStatus.IMPORTED
     batch.total_rows = batch.processed_rows = rows
-    batch.created_rows, batch.updated_rows = outcome.created, outcome.updated
     batch.errors = []
     batch.finished_at = timezone.now()
     batch.save(
@@ -484,16 +613,26 @@ def _mark_imported(batch: ImportBatch, *, outcome: _Outcome, rows: int) -> None:
         document=batch,
         event_type=ImportBatchEvents.IMPORT_APPLIED,
         actor=batch.created_by,
-        parameters={"rows": rows, "created": outcome.created, "updated": outcome.updated},
+        parameters={"rows": rows, "created": batch.created_rows, "updated": batch.updated_rows},
     )
 
 
-def _fail(batch: ImportBatch, *, errors: list[dict], processed: int) -> ImportBatch:
-    """Mark the batch failed after its transaction was rolled back; nothing was written."""
+def _fail(
+    batch: ImportBatch,
+    *,
+    errors: list[dict],
+    processed: int,
+    created: int = 0,
+    updated: int = 0,
+    imported: int = 0,
+) -> ImportBatch:
+    """Mark the batch failed after the transaction of the refused rows was rolled back.
+    `created` and `updated`: what committed batches of an import saved before (the errors
+    then start with the notice saying so)."""
     batch.status = ImportStatus.FAILED
     batch.errors = errors
     batch.processed_rows = processed
-    batch.created_rows = batch.updated_rows = 0
+    batch.created_rows, batch.updated_rows = created, updated
     batch.finished_at = timezone.now()
     batch.save(
         update_fields=[
@@ -509,6 +648,6 @@ def _fail(batch: ImportBatch, *, errors: list[dict], processed: int) -> ImportBa
         document=batch,
         event_type=ImportBatchEvents.IMPORT_FAILED,
         actor=batch.created_by,
-        parameters={"errors": len(errors)},
+        parameters={"errors": len(errors), **({"rows_imported": imported} if imported else {})},
     )
     return batch

@@ -9,13 +9,21 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from apps.meter_service.core.model_fields import model_field
 from apps.meter_service.core.types import Actor
+from apps.meter_service.doctype.bill import rules as bill_rules
 from apps.meter_service.doctype.bill.forms import BillImportForm
-from apps.meter_service.doctype.bill.services import CREATED, bill_upsert
+from apps.meter_service.doctype.bill.models import Bill
+from apps.meter_service.doctype.bill.services import (
+    CREATED,
+    bill_create_many,
+    bill_new,
+    bill_upsert,
+    typed_fields,
+)
 from apps.meter_service.doctype.counter_office import services as office_services
 from apps.meter_service.doctype.counter_office.models import CounterOffice
 from apps.meter_service.doctype.custom_field.models import CustomFieldTarget
@@ -36,6 +44,20 @@ UPDATE = "update"
 Saver = Callable[..., tuple[str, models.Model]]
 
 
+@dataclass
+class Pending:
+    """A row of a batch that passed its form, waiting for its save; `result` is what
+    happened: CREATE, UPDATE, or the error that refused it."""
+
+    fields: dict[str, Any]
+    result: str | Exception | None = None
+
+
+# The saves of a batch of rows at once: fills every item's result, in file order.
+# (items, the uploader, the save of one item through its service) -> None
+BulkSaver = Callable[[list[Pending], Actor, Callable[[Pending], None]], None]
+
+
 @dataclass(frozen=True)
 class ImportSpec:
     """How to read and save one kind of master data."""
@@ -50,6 +72,8 @@ class ImportSpec:
     error_columns: dict[str, str] = field(default_factory=dict)
     # The document type whose custom fields are columns too, named by their keys.
     custom_target: str | None = None
+    # Saves many new records at once (the rest go through `save` one by one).
+    bulk: BulkSaver | None = None
 
     @property
     def columns(self) -> tuple[Column, ...]:
@@ -128,6 +152,151 @@ def _install(*, fields: dict[str, Any], actor: Actor) -> tuple[str, models.Model
     return CREATE, meter_services.meter_install(actor=actor, **fields)
 
 
+def save_one(save: Saver, item: Pending, actor: Actor) -> None:
+    """Save one row through its service in a savepoint: refused, it is undone alone."""
+    try:
+        with transaction.atomic():
+            item.result, _record = save(fields=item.fields, actor=actor)
+    except (ValidationError, IntegrityError) as error:
+        item.result = error
+
+
+def _insert_or_one_by_one(
+    insert: Callable[[], object], run: list[Pending], one: Callable[[Pending], None]
+) -> None:
+    """Insert a run of new rows at once; if the database refuses it (a constraint, or a
+    record another user saved meanwhile), save them one by one, so each row gets its own
+    error as before."""
+    if not run:
+        return
+    try:
+        with transaction.atomic():
+            insert()
+    except IntegrityError:
+        for item in run:
+            one(item)
+        return
+    for item in run:
+        item.result = CREATE
+
+
+def _subscribers_bulk(items: list[Pending], actor: Actor, one: Callable[[Pending], None]) -> None:
+    """New subscribers in one insert a run; an existing one (an update), one with custom
+    fields, or one whose bill ID is taken goes through the service, in file order."""
+    numbers = [item.fields.get("subscription_number") for item in items]
+    bill_ids = [item.fields.get("bill_id") for item in items]
+    existing = set(
+        Subscriber.objects.filter(subscription_number__in=numbers).values_list(
+            "subscription_number", flat=True
+        )
+    )
+    taken = set(Subscriber.objects.filter(bill_id__in=bill_ids).values_list("bill_id", flat=True))
+    run: list[Pending] = []
+    records: list[Subscriber] = []
+    in_run: set[str] = set()
+
+    def flush() -> None:
+        _insert_or_one_by_one(
+            lambda: subscriber_services.subscriber_create_many(
+                records, actor=actor, source="import"
+            ),
+            run,
+            one,
+        )
+        run.clear()
+        records.clear()
+
+    for item in items:
+        fields = item.fields
+        bill_id = fields.get("bill_id")
+        if (
+            fields.get("subscription_number") in existing
+            or "custom_fields" in fields
+            or bill_id in taken
+            or bill_id in in_run
+        ):
+            flush()
+            one(item)
+            continue
+        subscriber = Subscriber(**fields)
+        try:
+            # Unique fields: checked above for the batch; the constraint is the rules' too.
+            subscriber.full_clean(validate_unique=False, validate_constraints=False)
+        except ValidationError:
+            # Refused: the service says why, with every message it gives (rare, so cheap).
+            flush()
+            one(item)
+            continue
+        run.append(item)
+        records.append(subscriber)
+        in_run.add(subscriber.bill_id)
+    flush()
+
+
+def _bills_bulk(items: list[Pending], actor: Actor, one: Callable[[Pending], None]) -> None:
+    """New bills in one insert a run, their subscribers locked and their periods checked
+    against the subscriptions' other bills (read once a batch); a bill sent before (an
+    update) or a second bill of a subscription in the run goes through the service."""
+    typed: list[dict[str, Any] | None] = []
+    for item in items:
+        try:
+            typed.append(typed_fields(item.fields))
+        except ValidationError:
+            typed.append(None)  # the service refuses it, in its turn
+    bill_ids = {fields["bill_id"] for fields in typed if fields}
+    subscribers = {
+        subscriber.bill_id: subscriber
+        for subscriber in Subscriber.objects.select_for_update().filter(bill_id__in=bill_ids)
+    }
+    others: dict[int, list[Bill]] = {}
+    for bill in Bill.objects.filter(subscriber__in=list(subscribers.values())).only(
+        "id", "subscriber_id", "bill_id", "payment_id", "period_start", "period_end"
+    ):
+        others.setdefault(bill.subscriber_id, []).append(bill)
+    pairs = {(bill.bill_id, bill.payment_id) for bills in others.values() for bill in bills}
+    run: list[Pending] = []
+    records: list[Bill] = []
+    in_run: set[int] = set()
+
+    def flush() -> None:
+        _insert_or_one_by_one(
+            lambda: bill_create_many(records, source="import", actor=actor), run, one
+        )
+        run.clear()
+        records.clear()
+
+    for item, fields in zip(items, typed, strict=True):
+        if fields is None:
+            flush()
+            one(item)
+            continue
+        subscriber = subscribers.get(fields["bill_id"])
+        if (
+            subscriber is None
+            or (fields["bill_id"], fields["payment_id"]) in pairs
+            or subscriber.pk in in_run
+        ):
+            # No subscriber (the service's error), an update, or bills of one subscription
+            # in the file that must see each other: the service, one by one.
+            flush()
+            one(item)
+            if subscriber is not None:
+                in_run.add(subscriber.pk)  # later bills of it must see this one
+            continue
+        try:
+            bill = bill_new(subscriber=subscriber, fields=fields, source="import")
+            bill_rules.check_no_overlap(bill, others.get(subscriber.pk, []))
+        except ValidationError:
+            flush()
+            one(item)
+            in_run.add(subscriber.pk)
+            continue
+        run.append(item)
+        records.append(bill)
+        in_run.add(subscriber.pk)
+    flush()
+
+
 SPECS: dict[str, ImportSpec] = {
     ImportTarget.SUBSCRIBER: ImportSpec(
         target=ImportTarget.SUBSCRIBER,
@@ -136,6 +305,7 @@ SPECS: dict[str, ImportSpec] = {
         pick=_model_fields(Subscriber),
         key="subscription_number",
         custom_target=CustomFieldTarget.SUBSCRIBER,
+        bulk=_subscribers_bulk,
     ),
     ImportTarget.METER: ImportSpec(
         target=ImportTarget.METER,
@@ -190,6 +360,7 @@ def _bill_spec() -> ImportSpec:
         save=_bill,
         pick=_bill_fields,
         error_columns={"subscriber": "bill_id"},
+        bulk=_bills_bulk,
     )
 
 
