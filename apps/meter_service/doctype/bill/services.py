@@ -130,11 +130,8 @@ def bill_upsert(*, data: dict[str, Any], source: str, actor: Actor = None) -> tu
     return existing, (UPDATED if changes else UNCHANGED)
 
 
-@transaction.atomic
-def bill_create(
-    *, subscriber: Subscriber, fields: dict[str, Any], source: str, actor: Actor = None
-) -> Bill:
-    """Create a bill of the subscriber; refuse it (writing nothing) when a rule fails."""
+def _built(subscriber: Subscriber, fields: dict[str, Any], source: str) -> Bill:
+    """A new, unsaved bill of the subscriber from `fields` (as _typed returns them)."""
     values = {
         "tariff_group": subscriber.tariff_group,
         "climate_zone": subscriber.climate_zone,
@@ -147,20 +144,33 @@ def bill_create(
     bill = Bill(subscriber=subscriber, source=source, **values)
     if bill.volume_m3 is None and None not in (bill.previous_reading, bill.current_reading):
         bill.volume_m3 = bill.current_reading - bill.previous_reading
-    _validate_and_save(bill)
+    return bill
+
+
+def _record_created(bill: Bill, *, source: str, actor: Actor) -> None:
     record_event(
         document=bill,
         event_type=BillEvents.BILL_CREATED,
         actor=actor,
         parameters={
             "source": source,
-            "subscription_number": subscriber.subscription_number,
+            "subscription_number": bill.subscriber.subscription_number,
             "period_start": bill.period_start,
             "period_end": bill.period_end,
             "volume_m3": bill.volume_m3,
             "amount_rial": bill.amount_rial,
         },
     )
+
+
+@transaction.atomic
+def bill_create(
+    *, subscriber: Subscriber, fields: dict[str, Any], source: str, actor: Actor = None
+) -> Bill:
+    """Create a bill of the subscriber; refuse it (writing nothing) when a rule fails."""
+    bill = _built(subscriber, fields, source)
+    _validate_and_save(bill)
+    _record_created(bill, source=source, actor=actor)
     return bill
 
 
@@ -168,18 +178,7 @@ def bill_new(*, subscriber: Subscriber, fields: dict[str, Any], source: str) -> 
     """A new bill of the subscriber as bill_create builds it, checked but for its uniqueness,
     its constraints and its overlap with other bills (the caller's, for a whole batch).
     `fields` as _typed returns them. Raises ValidationError (by field)."""
-    values = {
-        "tariff_group": subscriber.tariff_group,
-        "climate_zone": subscriber.climate_zone,
-        **{
-            name: value
-            for name, value in fields.items()
-            if value is not None or name == "issued_on"
-        },
-    }
-    bill = Bill(subscriber=subscriber, source=source, **values)
-    if bill.volume_m3 is None and None not in (bill.previous_reading, bill.current_reading):
-        bill.volume_m3 = bill.current_reading - bill.previous_reading
+    bill = _built(subscriber, fields, source)
     # The subscriber is the caller's, read (and locked) from the database: no query for it.
     bill.full_clean(exclude=["subscriber"], validate_unique=False, validate_constraints=False)
     return bill
@@ -192,19 +191,7 @@ def bill_create_many(bills: list[Bill], *, source: str, actor: Actor = None) -> 
     with transaction.atomic(), batched_events():
         created = Bill.objects.bulk_create(bills)
         for bill in created:
-            record_event(
-                document=bill,
-                event_type=BillEvents.BILL_CREATED,
-                actor=actor,
-                parameters={
-                    "source": source,
-                    "subscription_number": bill.subscriber.subscription_number,
-                    "period_start": bill.period_start,
-                    "period_end": bill.period_end,
-                    "volume_m3": bill.volume_m3,
-                    "amount_rial": bill.amount_rial,
-                },
-            )
+            _record_created(bill, source=source, actor=actor)
     return created
 
 
