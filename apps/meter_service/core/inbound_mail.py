@@ -196,26 +196,32 @@ def _auth_results(headers: list[str], authserv_id: str) -> dict[str, set[str]]:
     return results
 
 
-def authentication_failure(headers: list[str], *, authserv_id: str = "") -> str:
+def _spf_or_dkim_passed(results: dict[str, set[str]]) -> bool:
+    return "pass" in results["spf"] or "pass" in results["dkim"]
+
+
+def authentication_failure(
+    headers: list[str], *, authserv_id: str = "", require_pass: bool = False
+) -> str:
     """Why the sender's authentication failed, or "" when it did not (or was not checked).
 
     Only the headers of `authserv_id` count when it is given: the mail server's own results,
     not one a sender wrote into the message. A failed DMARC fails; otherwise it fails when
-    SPF or DKIM failed and neither passed (a forwarded message may fail SPF and keep DKIM).
+    SPF or DKIM failed and neither passed (a forwarded message may fail SPF and keep DKIM),
+    and with `require_pass` when neither passed at all.
     """
     results = _auth_results(headers, authserv_id)
     if "fail" in results["dmarc"]:
         return "dmarc=fail"
-    if "pass" in results["spf"] or "pass" in results["dkim"]:
+    if _spf_or_dkim_passed(results):
         return ""
     for method in ("spf", "dkim"):
         if results[method] & {"fail", "permerror"}:
             return f"{method}=fail"
-    return ""
+    return "no spf/dkim pass" if require_pass else ""
 
 
 def authentication_passed(headers: list[str], *, authserv_id: str = "") -> bool:
     """Whether SPF or DKIM passed (and DMARC did not fail) by the counted headers."""
     results = _auth_results(headers, authserv_id)
-    passed = "pass" in results["spf"] or "pass" in results["dkim"]
-    return passed and "fail" not in results["dmarc"]
+    return _spf_or_dkim_passed(results) and "fail" not in results["dmarc"]

@@ -164,6 +164,7 @@ class _Rows:
 
 FIGURE_COLUMNS = ("day", "office", "city", "kind", "key", "key2", *VALUES)
 SERVICE_TIME_COLUMNS = ("day", "office", "city", "tenths", "n")
+DAY_COUNT_COLUMNS = ("day", "office", "city", "filed", "closed", "met")
 
 
 def compute_days(
@@ -183,7 +184,7 @@ def compute_days(
 
 
 def _insert(model: type[Model], columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
-    """Insert plain rows (the day, first, as its ordinal) in a few statements.
+    """Insert plain rows (the day or month, first, as its ordinal) in a few statements.
 
     bulk_create spent most of a build compiling each value through its field (a large build
     makes hundreds of thousands of rows); these columns are plain numbers and text, and the
@@ -342,19 +343,20 @@ def _sum_days(first: datetime.date, last: datetime.date) -> None:
             met=Sum("n2", filter=Q(kind=RollupKind.SERVED)),
         )
     )
-    DashboardDayCount.objects.bulk_create(
+    _insert(
+        DashboardDayCount,
+        DAY_COUNT_COLUMNS,
         [
-            DashboardDayCount(
-                office=row["office"],
-                day=row["day"],
-                city=row["city"],
-                filed=row["filed"] or 0,
-                closed=row["closed"] or 0,
-                met=row["met"] or 0,
+            (
+                row["day"].toordinal(),
+                row["office"],
+                row["city"],
+                int(row["filed"] or 0),
+                int(row["closed"] or 0),
+                int(row["met"] or 0),
             )
             for row in counted
         ],
-        batch_size=2000,
     )
     month = month_start(first)
     while month <= last:
@@ -362,26 +364,12 @@ def _sum_days(first: datetime.date, last: datetime.date) -> None:
         DashboardMonthFigure.objects.filter(month=month).delete()
         summed = _summed(
             DashboardDayFigure.objects.filter(day__gte=month, day__lt=following).order_by(),
-            "office",
-            "city",
-            "kind",
-            "key",
-            "key2",
+            *FIGURE_COLUMNS[1:6],
         )
-        DashboardMonthFigure.objects.bulk_create(
-            [
-                DashboardMonthFigure(
-                    month=month,
-                    office=office,
-                    city=city,
-                    kind=kind,
-                    key=key,
-                    key2=key2,
-                    **sums._asdict(),
-                )
-                for (office, city, kind, key, key2), sums in summed
-            ],
-            batch_size=2000,
+        _insert(
+            DashboardMonthFigure,
+            ("month", *FIGURE_COLUMNS[1:]),
+            [(month.toordinal(), *key, *map(int, sums)) for key, sums in summed],
         )
         month = following
 

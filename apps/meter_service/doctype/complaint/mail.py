@@ -91,15 +91,11 @@ def _complaint_of(mail: inbound_mail.InboundMail) -> tuple[Complaint | None, boo
 
 def _authentication_failure(mail: inbound_mail.InboundMail) -> str:
     config = imap.mail_in_config()
-    failure = inbound_mail.authentication_failure(
-        mail.authentication, authserv_id=str(config.get("AUTHSERV_ID") or "")
+    return inbound_mail.authentication_failure(
+        mail.authentication,
+        authserv_id=str(config.get("AUTHSERV_ID") or ""),
+        require_pass=bool(config.get("REQUIRE_AUTHENTICATED")),
     )
-    if failure or not config.get("REQUIRE_AUTHENTICATED"):
-        return failure
-    passed = inbound_mail.authentication_passed(
-        mail.authentication, authserv_id=str(config.get("AUTHSERV_ID") or "")
-    )
-    return "" if passed else "no spf/dkim pass"
 
 
 def _checked_files(files: list[inbound_mail.MailFile]) -> tuple[list[UploadedFile], list[str]]:
@@ -167,6 +163,23 @@ def complaint_mail_receive(
     return MailReceived(mail=logged, repeated=False)
 
 
+def _held(
+    mail: inbound_mail.InboundMail, complaint: Complaint, *, replies_to_us: bool
+) -> tuple[str, str] | None:
+    """Why a message naming the complaint is kept out of it, as (outcome, note for the
+    officer), or None when it may thread."""
+    if not complaint.contact_email or not inbound_mail.same_address(
+        mail.sender, complaint.contact_email
+    ):
+        return ComplaintMailOutcome.WRONG_SENDER, mail.text[:NOTE_MAX]
+    failure = _authentication_failure(mail)
+    if failure:
+        return ComplaintMailOutcome.FAILED_AUTHENTICATION, failure
+    if not replies_to_us:
+        return ComplaintMailOutcome.NOT_A_REPLY, mail.text[:NOTE_MAX]
+    return None
+
+
 def _thread(mail: inbound_mail.InboundMail, *, door: str, now: datetime.datetime) -> ComplaintMail:
     complaint, replies_to_us = _complaint_of(mail)
     if complaint is None:
@@ -179,45 +192,14 @@ def _thread(mail: inbound_mail.InboundMail, *, door: str, now: datetime.datetime
             note="",
             now=now,
         )
-    if not complaint.contact_email or not inbound_mail.same_address(
-        mail.sender, complaint.contact_email
-    ):
+    held = _held(mail, complaint, replies_to_us=replies_to_us)
+    if held is not None:
+        outcome, note = held
         logger.warning(
-            "complaint email from someone else than the complainant",
-            extra={"complaint": complaint.pk, "door": door},
+            "complaint email kept out of the complaint",
+            extra={"complaint": complaint.pk, "door": door, "outcome": outcome},
         )
-        return _log(
-            mail,
-            door=door,
-            outcome=ComplaintMailOutcome.WRONG_SENDER,
-            complaint=complaint,
-            note=mail.text[:NOTE_MAX],
-            now=now,
-        )
-    failure = _authentication_failure(mail)
-    if failure:
-        logger.warning(
-            "complaint email failed sender authentication",
-            extra={"complaint": complaint.pk, "door": door, "failure": failure},
-        )
-        return _log(
-            mail,
-            door=door,
-            outcome=ComplaintMailOutcome.FAILED_AUTHENTICATION,
-            complaint=complaint,
-            note=failure,
-            now=now,
-        )
-    if not replies_to_us:
-        # Kept for an officer to read (and answer in the desk), never added by itself.
-        return _log(
-            mail,
-            door=door,
-            outcome=ComplaintMailOutcome.NOT_A_REPLY,
-            complaint=complaint,
-            note=mail.text[:NOTE_MAX],
-            now=now,
-        )
+        return _log(mail, door=door, outcome=outcome, complaint=complaint, note=note, now=now)
     files, notes = _checked_files(mail.files)
     with translation.override(settings.LANGUAGE_CODE):
         text = "\n\n".join(part for part in [mail.text, *notes] if part)
