@@ -45,13 +45,19 @@ def foreign_payment_id(owner_bill_id: str, other_bill_id: str) -> str:
     """A payment ID of owner's bill that does not also fit the other bill ID.
 
     The second check digit is one digit, so one payment ID in 11 fits a given other bill ID
-    too; the first amount whose ID does not is taken.
+    too, and when the two bill IDs' weighted sums agree modulo 11 every one does. The first
+    amount whose ID does not fit is taken; failing that, owner's ID with its second check
+    digit moved on, which keeps the first check digit right and fits neither bill.
     """
     for thousands in range(250, 300):
         payment_id = build_payment_id(owner_bill_id, thousands * 1000, 3, 1)
         if not is_valid_payment_id(payment_id, bill_id=other_bill_id):
             return payment_id
-    raise AssertionError("no payment ID found")
+    moved_on = f"{payment_id[:-1]}{(int(payment_id[-1]) + 1) % 10}"
+    assert is_valid_payment_id(moved_on) and not is_valid_payment_id(
+        moved_on, bill_id=other_bill_id
+    )
+    return moved_on
 
 
 @pytest.fixture
