@@ -10,12 +10,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from apps.meter_service.audit.models import DocumentEvent
-from apps.meter_service.core.identifiers import build_payment_id, to_persian_digits
+from apps.meter_service.core.identifiers import to_persian_digits
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.claim.models import Claim
 from apps.meter_service.doctype.payment.models import Payment
 from apps.meter_service.permissions import Role
 from tests.api.conftest import valid_claim_body
+from tests.doctype.bill.conftest import foreign_payment_id
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +113,7 @@ def test_future_reading_date_is_refused(agency_client, nothing_written):
 def test_payment_id_of_another_bill_is_refused(agency_client, make_subscriber, nothing_written):
     client, body = agency_client
     other = make_subscriber()
-    body["last_payment_id"] = build_payment_id(other.bill_id, 2_350_000, 5, 6)
+    body["last_payment_id"] = foreign_payment_id(other.bill_id, body["last_bill_id"])
     response = client.post("/api/v1/claims/", body, format="json")
     _field_error(response, "last_payment_id", "payment_id_mismatch")
 
