@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from apps.meter_service.audit.models import DocumentEvent
+from apps.meter_service.core.bulk_sql import insert_objects
 from apps.meter_service.core.types import Actor
 
 
@@ -54,8 +55,8 @@ def batched_events() -> Iterator[None]:
         yield
     finally:
         _batch.reset(token)
-    if events:
-        DocumentEvent.objects.bulk_create(events)
+    # Straight to SQL: compiling five events through bulk_create cost more than their insert.
+    insert_objects(events)
 
 
 def record_event(

@@ -34,6 +34,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from apps.meter_service import permissions
 from apps.meter_service.audit.events import batched_events, record_event
+from apps.meter_service.core.bulk_sql import insert_objects
 from apps.meter_service.core.display import local_digits
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.claim.models import Claim
@@ -342,8 +343,7 @@ def _save(
         for task_id, task in open_tasks.items()
         if task_id not in known
     ]
-    if new_tasks:
-        ProcessTask.objects.bulk_create(new_tasks)
+    insert_objects(new_tasks)
     if not created:
         _sync_sla(instance, workflow, completed, now)
     open_names = [t.task_spec.bpmn_name for t in open_tasks.values()]

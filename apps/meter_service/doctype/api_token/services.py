@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.meter_service.audit.events import record_event
+from apps.meter_service.core.queries import unique_or_none
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.api_token.events import ApiTokenEvents
 from apps.meter_service.doctype.api_token.models import ApiToken
@@ -63,7 +64,7 @@ def token_create(*, user: User, actor: Actor = None, days: int | None = None) ->
 
 def token_find(key: str) -> ApiToken | None:
     """Return the token with this key (revoked and expired ones too), or None."""
-    return ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)).first()
+    return unique_or_none(ApiToken.objects.select_related("user").filter(key_hash=key_hash(key)))
 
 
 def token_touch(token: ApiToken) -> None:

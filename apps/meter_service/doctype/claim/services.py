@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from apps.meter_service.audit.events import batched_events
 from apps.meter_service.core import tracking, uploads
 from apps.meter_service.core.domain_events import publish
+from apps.meter_service.core.queries import unique_or_none
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.agency.models import Agency
 from apps.meter_service.doctype.bill.models import Bill
@@ -175,10 +176,10 @@ def claim_file(
     )
     if connection.features.has_select_for_update:
         subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
-    installation = (
-        MeterInstallation.objects.select_related("meter")
-        .filter(subscriber=subscriber, is_current=True)
-        .first()
+    installation = unique_or_none(
+        MeterInstallation.objects.select_related("meter").filter(
+            subscriber=subscriber, is_current=True
+        )
     )
     if installation is None:
         raise ValidationError(

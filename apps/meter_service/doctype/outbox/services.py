@@ -252,15 +252,20 @@ def _dispatch(
     if mode == "rq":
         options = {"transient": transient} if transient else {}
         try:
-            _rq_queue(queue).enqueue_call(
-                RUN_PATH,
-                args=(job_id,),
-                kwargs=options,
-                timeout=lease_seconds,
-                # A job carrying a secret leaves Redis as soon as it has run.
-                result_ttl=0 if transient else None,
-                failure_ttl=0 if transient else None,
-            )
+            rq_queue = _rq_queue(queue)
+            # One round trip: on its own RQ sends the queue's name and the job in two.
+            with rq_queue.connection.pipeline() as pipe:
+                rq_queue.enqueue_call(
+                    RUN_PATH,
+                    args=(job_id,),
+                    kwargs=options,
+                    timeout=lease_seconds,
+                    # A job carrying a secret leaves Redis as soon as it has run.
+                    result_ttl=0 if transient else None,
+                    failure_ttl=0 if transient else None,
+                    pipeline=pipe,
+                )
+                pipe.execute()
         except Exception:
             logger.warning(
                 "outbox dispatch failed; the sweep hands it over again",

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from apps.meter_service import permissions
 from apps.meter_service.core.identifiers import SUBSCRIPTION_NUMBER_MAX_LENGTH as SUBSCRIPTION_WIDTH
 from apps.meter_service.core.identifiers import SubscriptionKey
+from apps.meter_service.core.queries import unique_or_none
 from apps.meter_service.core.types import Actor
 from apps.meter_service.doctype.subscriber.models import Subscriber
 from apps.meter_service.doctype.subscriber.rules import caller_matches
@@ -19,7 +20,7 @@ def subscriber_list(*, user: Actor) -> QuerySet[Subscriber]:
 
 def subscriber_by_bill_and_national_id(*, bill_id: str, national_id: str) -> Subscriber | None:
     """Return the subscriber a walk-in person identifies with bill ID and national ID."""
-    return Subscriber.objects.filter(bill_id=bill_id, national_id=national_id).first()
+    return unique_or_none(Subscriber.objects.filter(bill_id=bill_id, national_id=national_id))
 
 
 def subscriber_by_key(
