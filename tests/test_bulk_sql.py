@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime
 
-from django.db import connection
+import pytest
+from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from apps.meter_service.core import bulk_sql
@@ -54,3 +55,37 @@ def test_statements_are_bounded(db, monkeypatch):
         assert all(len(sql.encode()) <= 2000 for sql in inserts)
     assert DashboardDayFigure.objects.count() == 200
     assert sorted(DashboardDayFigure.objects.values_list("office", flat=True)) == list(range(200))
+
+
+def test_the_background_writer_refuses_to_run_inside_a_transaction(db):
+    # It writes on a connection of its own, which would not see this transaction's rows.
+    with pytest.raises(RuntimeError):
+        bulk_sql.BackgroundWriter()
+
+
+@pytest.mark.skipif(connection.vendor != "mysql", reason="the statements are MariaDB's")
+@pytest.mark.django_db(transaction=True)
+def test_the_background_writer_commits_each_batch_and_hands_back_its_error():
+    table = DashboardDayFigure._meta.db_table
+    with bulk_sql.BackgroundWriter() as writer:
+        for start in (0, 50):
+            writer.submit(
+                bulk_sql.insert_statements(
+                    table, COLUMNS, [_row(n, "آبیک") for n in range(start, start + 50)]
+                )
+            )
+    assert DashboardDayFigure.objects.count() == 100
+    # A batch the database refuses (a key already there) is rolled back whole, the batches
+    # after it are dropped, and its error reaches the caller.
+    writer = bulk_sql.BackgroundWriter()
+    fresh = bulk_sql.insert_statements(table, COLUMNS, [_row(200, "آوج")])
+    again = bulk_sql.insert_statements(table, COLUMNS, [_row(300, "آوج"), _row(1, "آبیک")])
+    writer.submit(again)
+    with pytest.raises(IntegrityError):
+        try:
+            for _n in range(5):  # raised by a later submit, else by close
+                writer.submit(fresh)
+        finally:
+            writer.close()
+    assert DashboardDayFigure.objects.count() == 100
+    assert not DashboardDayFigure.objects.filter(city="آوج").exists()

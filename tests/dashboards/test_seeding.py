@@ -10,10 +10,11 @@ from io import StringIO
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from helpdesk.models import FollowUp, Queue, Ticket
 
+from apps.meter_service.core import bulk_sql
 from apps.meter_service.dashboards import selectors
 from apps.meter_service.demo.scale import seed_scale
 from apps.meter_service.doctype.claim.models import Claim
@@ -261,3 +262,50 @@ def test_seeding_refuses_a_period_with_no_office_hours_before_now(roles, monkeyp
     with pytest.raises(ValueError, match="No office hours"):
         seed_scale(claims=10, days=1)
     assert not Claim.objects.exists() and not Meter.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_seeding_outside_a_transaction_writes_the_same_rows(roles, monkeypatch):
+    moment = datetime.datetime(2026, 11, 28, 14, 0, tzinfo=datetime.UTC)
+    monkeypatch.setattr(timezone, "now", lambda: moment)  # the recent claims follow "now"
+
+    # Outside a transaction (the command's run) on MariaDB a writer thread inserts each
+    # batch while the next is built; inside one, the batches go in on this connection.
+    def digest() -> tuple:
+        return (
+            _digest(),
+            sorted(
+                Claim.objects.values_list(
+                    "tracking_code", "filed_at", "paid_at", "closed_at", "findings", "total_fee"
+                )
+            ),
+            sorted(
+                ProcessTask.objects.values_list(
+                    "instance__claim__tracking_code", "element_id", "ready_at", "completed_at"
+                )
+            ),
+            sorted(
+                TestPoint.objects.values_list(
+                    "inspection__claim__tracking_code", "position", "meter_volume_m3", "band"
+                )
+            ),
+            sorted(Meter.objects.values_list("serial", "manufacture_year", "install_date")),
+        )
+
+    with transaction.atomic():
+        within = seed_scale(claims=300, days=60, batch_size=100)
+        rows = digest()
+        transaction.set_rollback(True)
+    batches: list[int] = []
+    submit = bulk_sql.BackgroundWriter.submit
+    monkeypatch.setattr(
+        bulk_sql.BackgroundWriter,
+        "submit",
+        lambda writer, statements: (batches.append(len(statements)), submit(writer, statements)),
+    )
+    outside = seed_scale(claims=300, days=60, batch_size=100)
+    assert digest() == rows
+    # The writer thread ran, one batch of statements a batch of subscribers or claims.
+    assert len(batches) == (3 + 3 if connection.vendor == "mysql" else 0)  # 210 and 300 rows
+    assert outside == within
+    assert Claim.objects.count() == 300 and not connection.in_atomic_block

@@ -8,10 +8,13 @@ backend's adapters made of dates); the server still checks every constraint and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Callable, Sequence
+from types import TracebackType
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, transaction
 
 # MariaDB: statements of up to this many bytes (its max_allowed_packet is 16 MB by default;
 # the driver's own executemany stops at 64 KB, a round trip and a parse every few hundred rows).
@@ -23,26 +26,29 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
     """INSERT the rows (values in `columns` order) into `table`, on this thread's connection."""
     if not rows:
         return
-    quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
-            _multirow(cursor, head, rows)
+            for statement in insert_statements(table, columns, rows):
+                cursor.execute(statement.decode())
             return
-        sql = head + f"({', '.join(['%s'] * len(columns))})"
+        sql = _head(table, columns) + f"({', '.join(['%s'] * len(columns))})"
         for start in range(0, len(rows), EXECUTEMANY_ROWS):
             cursor.executemany(sql, rows[start : start + EXECUTEMANY_ROWS])
 
 
-def _multirow(cursor: Any, head: str, rows: Sequence[Sequence[Any]]) -> None:
-    """Multi-row statements, each value quoted by the driver (mysqlclient's string_literal for
-    text, its literal for the rest); integers, flags and NULL are written directly, as a
-    million-claim load quotes some 250 million values."""
+def insert_statements(
+    table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> list[bytes]:
+    """The multi-row INSERT statements of insert_rows on MariaDB (also for a BackgroundWriter):
+    each value quoted by the driver (mysqlclient's string_literal for text, its literal for
+    the rest); integers, flags and NULL are written directly, as a million-claim load quotes
+    some 250 million values."""
+    if not rows:
+        return []
+    connection.ensure_connection()
     raw = connection.connection
     string_literal, literal = raw.string_literal, raw.literal
-    start = head.encode()
-    statement: list[bytes] = []
-    size = len(start)
+    quoted = []
     for values in rows:
         parts = []
         for value in values:
@@ -57,39 +63,124 @@ def _multirow(cursor: Any, head: str, rows: Sequence[Sequence[Any]]) -> None:
                 parts.append(b"1" if value else b"0")
             else:
                 parts.append(literal(value))
-        row = b"(" + b",".join(parts) + b")"
+        quoted.append(b"(" + b",".join(parts) + b")")
+    return joined_statements(table, columns, quoted)
+
+
+def joined_statements(table: str, columns: Sequence[str], rows: Sequence[bytes]) -> list[bytes]:
+    """Multi-row INSERT statements on MariaDB of rows quoted already (each `(v1,v2,...)`,
+    see quote_value), each statement of at most MAX_STATEMENT_BYTES."""
+    start = _head(table, columns).encode()
+    statements: list[bytes] = []
+    statement: list[bytes] = []
+    size = len(start)
+    for row in rows:
         if statement and size + len(row) + 1 > MAX_STATEMENT_BYTES:
-            cursor.execute((start + b",".join(statement)).decode())
+            statements.append(start + b",".join(statement))
             statement, size = [], len(start)
         statement.append(row)
         size += len(row) + 1
     if statement:
-        cursor.execute((start + b",".join(statement)).decode())
+        statements.append(start + b",".join(statement))
+    return statements
 
 
-def insert_objects(objects: Sequence[models.Model]) -> None:
-    """INSERT unsaved model instances of one model, as bulk_create would, without compiling
-    each value through the query compiler (most of the cost of a few rows).
-
-    Each concrete field's pre_save (auto_now_add...) and get_db_prep_save run as in a save;
-    like bulk_create, no signals are sent, and the primary keys are not set on the objects.
-    For small batches on hot paths (the audit trail's events of one action).
-    """
-    if not objects:
-        return
-    meta = objects[0]._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    rows = [
-        [field.get_db_prep_save(field.pre_save(obj, add=True), connection) for field in fields]
-        for obj in objects
-    ]
+def _head(table: str, columns: Sequence[str]) -> str:
     quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))})"
-    )
-    with connection.cursor() as cursor:
-        if len(rows) == 1:
-            cursor.execute(sql, rows[0])
-        else:
-            cursor.executemany(sql, rows)
+    return f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES "
+
+
+def value_quoter() -> Callable[[Any], bytes]:
+    """A function writing one value as MariaDB SQL, as insert_statements writes it, bound
+    to this thread's connection (looked up once: the lookup costs more than the quoting)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    string_literal, literal = raw.string_literal, raw.literal
+
+    def quote(value: Any) -> bytes:
+        kind = type(value)
+        if value is None:
+            return b"NULL"
+        if kind is int:
+            return b"%d" % value
+        if kind is str:
+            return bytes(string_literal(value.encode()))
+        if kind is bool:
+            return b"1" if value else b"0"
+        return bytes(literal(value))
+
+    return quote
+
+
+class BackgroundWriter:
+    """Runs batches of statements on a thread of its own, one transaction a batch, while
+    the caller builds the next batch: a bulk load on MariaDB keeps both cores busy (the
+    client quoting values, the server inserting them) instead of taking turns.
+
+    The thread has its own connection (Django's are per thread), so it sees only what is
+    committed: use it outside any transaction. At most `depth` batches wait. The first
+    error stops the writing (the batches after it are dropped) and is raised by the next
+    submit() or by close(); the batches before it stay committed, as with one transaction
+    a batch on the caller's connection.
+    """
+
+    def __init__(self, depth: int = 2) -> None:
+        if connection.in_atomic_block:
+            raise RuntimeError(
+                "BackgroundWriter writes on its own connection: not in a transaction."
+            )
+        self._queue: queue.Queue[list[bytes] | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, statements: list[bytes]) -> None:
+        self._raise()
+        self._queue.put(statements)
+
+    def close(self) -> None:
+        """Wait for the batches submitted; raise the writer's error, if any."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        self._raise()
+
+    def __enter__(self) -> BackgroundWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            self.close()
+        else:  # the caller's own error is the one to see; the queued batches still finish
+            self._queue.put(None)
+            self._thread.join()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        try:
+            while (batch := self._queue.get()) is not None:
+                if self._error is not None:
+                    continue  # drop it, but keep taking batches: submit() must not block
+                try:
+                    with transaction.atomic():
+                        # The driver's own cursor: the statements are bytes, quoted already.
+                        # (its errors raised as Django's, as a Django cursor's are).
+                        cursor = connection.connection.cursor()
+                        try:
+                            with connection.wrap_database_errors:
+                                for statement in batch:
+                                    cursor.execute(statement)
+                        finally:
+                            cursor.close()
+                except BaseException as exc:  # handed to the caller by submit() or close()
+                    self._error = exc
+        finally:
+            connection.close()
