@@ -8,13 +8,15 @@ backend's adapters made of dates); the server still checks every constraint and 
 
 from __future__ import annotations
 
+import datetime
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 
 # MariaDB: statements of up to this many bytes (its max_allowed_packet is 16 MB by default;
 # the driver's own executemany stops at 64 KB, a round trip and a parse every few hundred rows).
@@ -34,6 +36,72 @@ def insert_rows(table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]
         sql = _head(table, columns) + f"({', '.join(['%s'] * len(columns))})"
         for start in range(0, len(rows), EXECUTEMANY_ROWS):
             cursor.executemany(sql, rows[start : start + EXECUTEMANY_ROWS])
+
+
+def _converter(field: models.Field) -> Callable[[Any], Any] | None:
+    """What the field's get_db_prep_save makes of a value of its type, without its checks
+    (None: stored as it is: text, numbers, flags)."""
+    ops = connection.ops
+    if isinstance(field, models.DateTimeField):
+        return ops.adapt_datetimefield_value
+    if isinstance(field, models.DateField):
+        return ops.adapt_datefield_value
+    if isinstance(field, models.DecimalField):
+        digits, places = field.max_digits, field.decimal_places
+        return lambda value: ops.adapt_decimalfield_value(value, digits, places)
+    if isinstance(field, models.JSONField):
+        return lambda value: field.get_db_prep_save(value, connection)
+    if isinstance(field, models.CharField | models.IntegerField | models.BooleanField):
+        return None
+    if isinstance(field, models.ForeignKey) and isinstance(
+        field.target_field, models.AutoField | models.IntegerField
+    ):
+        return None
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def insert_objects(objects: Sequence[models.Model]) -> None:
+    """INSERT new, unsaved instances of one model (auto ids given by the database, not read
+    back), as bulk_create would store them: each concrete field by its attribute, the
+    auto_now and auto_now_add fields set to one time for all (on the objects too). For a
+    model whose fields have no other pre_save; the caller has checked the objects."""
+    if not objects:
+        return
+    meta = type(objects[0])._meta
+    fields = [
+        f for f in meta.concrete_fields if not (f.primary_key and isinstance(f, models.AutoField))
+    ]
+    now = timezone.now()
+    # (attribute, its stamp or None, then the stamp as stored or the value's converter)
+    plan: list[tuple[str, Any, Any]] = []
+    for f in fields:
+        convert = _converter(f)
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            # As their pre_save, once: a DateField's today, a DateTimeField's now.
+            value = now if isinstance(f, models.DateTimeField) else datetime.date.today()
+            plan.append((f.attname, value, convert(value) if convert else value))
+        else:
+            plan.append((f.attname, None, convert))
+    rows = []
+    for obj in objects:
+        values = []
+        for attname, stamp, convert in plan:
+            if stamp is not None:
+                setattr(obj, attname, stamp)
+                values.append(convert)  # the stamp as stored
+                continue
+            value = getattr(obj, attname)
+            if value is not None and convert is not None:
+                value = convert(value)
+            values.append(value)
+        rows.append(values)
+    insert_rows(meta.db_table, [f.column for f in fields], rows)
+
+
+def adapted_now() -> tuple[datetime.datetime, Any]:
+    """The time now, and as the backend stores a DateTimeField (one call for many rows)."""
+    now = timezone.now()
+    return now, connection.ops.adapt_datetimefield_value(now)
 
 
 def insert_statements(

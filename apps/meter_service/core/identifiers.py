@@ -17,6 +17,7 @@ functions, through :mod:`apps.meter_service.core.formfields` and
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable
 from enum import IntEnum
@@ -62,6 +63,8 @@ COMPANY_CODE_LENGTH = 3
 
 _LEGAL_ID_WEIGHTS = (29, 27, 23, 19, 17)
 _MOD11_WEIGHTS = (2, 3, 4, 5, 6, 7)
+# The weights repeated for the longest input checked (a bill ID and a payment ID together).
+_MOD11_CYCLE = _MOD11_WEIGHTS * 5
 
 
 class ServiceType(IntEnum):
@@ -150,10 +153,14 @@ def mod11_check_digit(digits: str) -> int:
     Weights 2, 3, 4, 5, 6, 7 repeat from the rightmost digit; with r = sum % 11 the
     digit is 0 when r < 2, else 11 - r. Leading zeros therefore never change it.
     """
-    total = sum(
-        int(digit) * _MOD11_WEIGHTS[position % len(_MOD11_WEIGHTS)]
-        for position, digit in enumerate(reversed(digits))
-    )
+    if len(digits) <= len(_MOD11_CYCLE):
+        # The weights from the right, paired with the digits read from the right.
+        total = sum(map(operator.mul, map(int, reversed(digits)), _MOD11_CYCLE))
+    else:
+        total = sum(
+            int(digit) * _MOD11_WEIGHTS[position % len(_MOD11_WEIGHTS)]
+            for position, digit in enumerate(reversed(digits))
+        )
     remainder = total % 11
     return 0 if remainder < 2 else 11 - remainder
 

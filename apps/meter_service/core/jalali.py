@@ -7,6 +7,7 @@ in English it shows and accepts ISO dates.
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 
 import jdatetime
@@ -67,8 +68,14 @@ def parse_date(text: str) -> datetime.date:
         raise ValueError(text)
     year, month, day = (int(part) for part in match.groups())
     if year < 1700:
-        return jdatetime.date(year, month, day).togregorian()
+        return _from_jalali(year, month, day)
     return datetime.date(year, month, day)
+
+
+@functools.lru_cache(maxsize=4096)
+def _from_jalali(year: int, month: int, day: int) -> datetime.date:
+    # A file of bills repeats a few dates on every row; jdatetime's conversion is slow.
+    return jdatetime.date(year, month, day).togregorian()
 
 
 class JalaliDateField(forms.DateField):

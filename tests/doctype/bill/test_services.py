@@ -147,3 +147,55 @@ def test_billed_periods_in_order_for_the_correction(subscriber):
     assert (periods[0].volume_m3, periods[0].amount_rial) == (Decimal("120"), 136_620)
     assert [p.start for p in billed_periods(subscriber, until=D(2024, 5, 19))] == [D(2024, 3, 20)]
     assert list(bills_of(subscriber)) == [bills[s] for s in sorted(starts)]
+
+
+def test_every_check_constraint_of_the_table_is_checked_before_a_batch_insert():
+    from django.db.models import CheckConstraint
+
+    from apps.meter_service.doctype.bill.services import TABLE_CHECKS
+
+    checks = {c.name for c in Bill._meta.constraints if isinstance(c, CheckConstraint)}
+    assert checks == set(TABLE_CHECKS)
+
+
+def test_what_the_import_form_checks_is_at_least_what_the_model_checks():
+    """The batched import leaves out the model's checks of FORM_CHECKED: the form's fields
+    must refuse whatever the model's would."""
+    from apps.meter_service.core import formfields
+    from apps.meter_service.core.jalali import JalaliDateField
+    from apps.meter_service.doctype.bill.forms import BillImportForm
+    from apps.meter_service.doctype.bill.services import FORM_CHECKED
+    from apps.meter_service.doctype.import_batch.forms import ImportBooleanField
+
+    form_fields = BillImportForm.base_fields
+    for name in FORM_CHECKED:
+        model_field = Bill._meta.get_field(name)
+        field = form_fields[name]
+        if name == "bill_id":
+            assert isinstance(field, formfields.BillIdField) and field.gas_only
+        elif name == "payment_id":
+            assert isinstance(field, formfields.PaymentIdField)
+        elif model_field.get_internal_type() == "DecimalField":
+            assert (field.max_digits, field.decimal_places) == (
+                model_field.max_digits,
+                model_field.decimal_places,
+            )
+            assert field.min_value is not None and field.min_value >= 0
+            limits = [v.limit_value for v in model_field.validators if hasattr(v, "limit_value")]
+            assert limits == [0]
+        elif model_field.get_internal_type() == "DateField":
+            assert isinstance(field, JalaliDateField)
+        else:
+            assert isinstance(field, ImportBooleanField)
+        assert field.required or model_field.blank or model_field.has_default(), name
+
+
+def test_the_import_form_refuses_a_payment_id_of_another_bill(subscriber, make_subscriber):
+    from apps.meter_service.doctype.bill.forms import BillImportForm
+
+    other = make_subscriber()
+    data = {k: str(v) for k, v in bill_data(subscriber).items()}
+    data["payment_id"] = foreign_payment_id(other.bill_id, subscriber.bill_id)
+    form = BillImportForm(data=data)
+    assert not form.is_valid()
+    assert list(form.errors) == ["payment_id"]

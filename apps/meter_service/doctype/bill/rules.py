@@ -33,11 +33,7 @@ def check_bill(bill) -> None:
             _("This bill ID is not the bill ID of this subscription."),
             BillErrorCode.BILL_NOT_SUBSCRIBERS,
         )
-    if (
-        identifiers.is_valid_bill_id(bill.bill_id or "")
-        and identifiers.is_valid_payment_id(bill.payment_id or "")
-        and not identifiers.is_valid_payment_id(bill.payment_id, bill_id=bill.bill_id)
-    ):
+    if _payment_id_of_other_bill(bill.bill_id or "", bill.payment_id or ""):
         raise _error(
             "payment_id",
             _("This payment ID does not belong to this bill ID."),
@@ -57,6 +53,16 @@ def check_bill(bill) -> None:
             BillErrorCode.VOLUME_MISMATCH,
             difference=format_quantity(difference),
         )
+
+
+def _payment_id_of_other_bill(bill_id: str, payment_id: str) -> bool:
+    """Whether both IDs are valid but the payment ID belongs to another bill ID: one
+    normalisation (the bill ID's checks, the payment ID's own, then the pair's)."""
+    try:
+        identifiers.normalize_payment_id(payment_id, bill_id=bill_id)
+    except identifiers.IdentifierError as error:
+        return error.code == IdentifierErrorCode.PAYMENT_ID_MISMATCH
+    return False
 
 
 def check_no_overlap(bill, others: Iterable) -> None:

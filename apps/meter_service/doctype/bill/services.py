@@ -13,8 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from apps.meter_service.audit.events import batched_events, changed_fields, record_event
-from apps.meter_service.core import identifiers, validators
+from apps.meter_service.audit.events import changed_fields, insert_events, record_event
+from apps.meter_service.core import bulk_sql, identifiers, validators
 from apps.meter_service.core.error_codes import CommonErrorCode
 from apps.meter_service.core.model_fields import model_field
 from apps.meter_service.core.types import Actor
@@ -51,8 +51,10 @@ def _identifier(name: str, value: Any, normalize: Callable[[str], str]) -> str:
         raise ValidationError({name: validators.validation_error(error)}) from error
 
 
-def _typed(data: dict[str, Any]) -> dict[str, Any]:
-    """Return the known fields converted as the model stores them; unknown names refused."""
+def _typed(data: dict[str, Any], *, form_checked: bool = False) -> dict[str, Any]:
+    """Return the known fields converted as the model stores them; unknown names refused.
+    `form_checked`: a valid BillImportForm's fields, whose bill and payment IDs it made
+    canonical with the same normalisers: not normalised again."""
     unknown = set(data) - set(FIELDS) - {"subscriber"}
     if unknown:
         raise TypeError(f"not bill fields: {sorted(unknown)}")
@@ -67,6 +69,8 @@ def _typed(data: dict[str, Any]) -> dict[str, Any]:
             errors[name] = error.error_list
     if errors:
         raise ValidationError(errors)
+    if form_checked:
+        return out
     out["bill_id"] = _identifier("bill_id", out.get("bill_id"), identifiers.normalize_gas_bill_id)
     out["payment_id"] = _identifier(
         "payment_id", out.get("payment_id"), identifiers.normalize_payment_id
@@ -147,19 +151,23 @@ def _built(subscriber: Subscriber, fields: dict[str, Any], source: str) -> Bill:
     return bill
 
 
+def _created_parameters(bill: Bill, source: str) -> dict[str, Any]:
+    return {
+        "source": source,
+        "subscription_number": bill.subscriber.subscription_number,
+        "period_start": bill.period_start,
+        "period_end": bill.period_end,
+        "volume_m3": bill.volume_m3,
+        "amount_rial": bill.amount_rial,
+    }
+
+
 def _record_created(bill: Bill, *, source: str, actor: Actor) -> None:
     record_event(
         document=bill,
         event_type=BillEvents.BILL_CREATED,
         actor=actor,
-        parameters={
-            "source": source,
-            "subscription_number": bill.subscriber.subscription_number,
-            "period_start": bill.period_start,
-            "period_end": bill.period_end,
-            "volume_m3": bill.volume_m3,
-            "amount_rial": bill.amount_rial,
-        },
+        parameters=_created_parameters(bill, source),
     )
 
 
@@ -174,30 +182,95 @@ def bill_create(
     return bill
 
 
-def bill_new(*, subscriber: Subscriber, fields: dict[str, Any], source: str) -> Bill:
-    """A new bill of the subscriber as bill_create builds it, checked but for its uniqueness,
-    its constraints and its overlap with other bills (the caller's, for a whole batch).
-    `fields` as _typed returns them. Raises ValidationError (by field)."""
+# The fields whose model checks a bill import's row form (bill.forms.BillImportForm) has made
+# already, as the model makes them or more strictly: the bill and payment IDs (canonical, each
+# check digit and the pair, with the service's own normalisers), the dates, the readings (12
+# digits, 3 places, not below 0) and the flags. The volume (the readings' difference when left
+# out), the amount (the model's upper bound) and the tariff group and climate zone (the
+# subscriber's when left out) are still checked by the model, and so are the bill's rules.
+FORM_CHECKED = (
+    "bill_id",
+    "payment_id",
+    "period_start",
+    "period_end",
+    "previous_reading",
+    "current_reading",
+    "is_estimated",
+    "meter_changed",
+    "issued_on",
+)
+
+
+def bill_new(
+    *,
+    subscriber: Subscriber,
+    fields: dict[str, Any],
+    source: str,
+    form_checked: bool = False,
+) -> Bill:
+    """A new bill of the subscriber as bill_create builds it, checked but for its uniqueness
+    and its overlap with other bills (the caller's, for a whole batch). `fields` as _typed
+    returns them. `form_checked`: `fields` are a valid BillImportForm's, so the model's
+    checks of FORM_CHECKED are not made again. Raises ValidationError (by field), also for
+    what the table's check constraints would refuse (the caller's bulk insert then need not
+    fail on it)."""
     bill = _built(subscriber, fields, source)
     # The subscriber is the caller's, read (and locked) from the database: no query for it.
-    bill.full_clean(exclude=["subscriber"], validate_unique=False, validate_constraints=False)
+    exclude = ["subscriber", *(FORM_CHECKED if form_checked else ())]
+    bill.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
+    _check_table_constraints(bill)
     return bill
 
 
-def bill_create_many(bills: list[Bill], *, source: str, actor: Actor = None) -> list[Bill]:
+# The bill table's check constraints (Bill.Meta.constraints), by name, as Python tests of a
+# checked bill: a batch's insert would fail on the whole run for one such row.
+TABLE_CHECKS: dict[str, Callable[[Bill], bool]] = {
+    "bill_period_ends_after_start": lambda bill: bill.period_end > bill.period_start,
+    "bill_reading_not_below_previous": lambda bill: (
+        bill.meter_changed or bill.current_reading >= bill.previous_reading
+    ),
+}
+
+
+def _check_table_constraints(bill: Bill) -> None:
+    for constraint in Bill._meta.constraints:
+        test = TABLE_CHECKS.get(constraint.name)
+        if test is not None and not test(bill):
+            raise ValidationError(
+                constraint.get_violation_error_message(), code=constraint.violation_error_code
+            )
+
+
+def bill_create_many(bills: list[Bill], *, source: str, actor: Actor = None) -> None:
     """Save new bills (from bill_new, overlaps checked by the caller with their subscribers
-    locked) in one insert, with their "created" events in one more. The database's
-    constraints stay the last word: an IntegrityError leaves nothing written."""
-    with transaction.atomic(), batched_events():
-        created = Bill.objects.bulk_create(bills)
-        for bill in created:
-            _record_created(bill, source=source, actor=actor)
-    return created
+    locked) in a few multi-row inserts, with their "created" events in a few more, as
+    bill_create would save each. The database's constraints stay the last word: an
+    IntegrityError leaves nothing written."""
+    if not bills:
+        return
+    with transaction.atomic():
+        bulk_sql.insert_objects(bills)
+        # The ids the database gave, by each bill's identity (its unique pair).
+        keys = {(bill.bill_id, bill.payment_id) for bill in bills}
+        saved = Bill.objects.filter(
+            bill_id__in={key[0] for key in keys}, payment_id__in={key[1] for key in keys}
+        ).values_list("bill_id", "payment_id", "pk")
+        ids = {(bill_id, payment_id): pk for bill_id, payment_id, pk in saved}
+        for bill in bills:
+            bill.pk = ids[(bill.bill_id, bill.payment_id)]
+            bill._state.adding = False
+        insert_events(
+            model=Bill,
+            event_type=BillEvents.BILL_CREATED,
+            actor=actor,
+            documents=[(bill, _created_parameters(bill, source)) for bill in bills],
+        )
 
 
-def typed_fields(data: dict[str, Any]) -> dict[str, Any]:
-    """The fields of a bill as bill_upsert reads them (ValidationError by field)."""
-    return _typed(data)
+def typed_fields(data: dict[str, Any], *, form_checked: bool = False) -> dict[str, Any]:
+    """The fields of a bill as bill_upsert reads them (ValidationError by field);
+    `form_checked` as in _typed."""
+    return _typed(data, form_checked=form_checked)
 
 
 @transaction.atomic

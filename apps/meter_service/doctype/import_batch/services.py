@@ -23,7 +23,7 @@ import logging
 import shutil
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,7 +197,8 @@ class _Checked:
 
     row: Row
     errors: list[tuple[str, list]]
-    values: dict | None = None
+    # The row's values as the preview shows them (made only for the first rows shown).
+    values: Callable[[], dict] | None = None
     pending: Pending | None = None
 
 
@@ -281,9 +282,8 @@ def _run_batch(
             else:
                 out.updated += 1
             if len(out.preview) < PREVIEW_ROWS:
-                out.preview.append(
-                    {"row": item.row.number, "action": result, "values": item.values}
-                )
+                values = item.values() if item.values is not None else None
+                out.preview.append({"row": item.row.number, "action": result, "values": values})
         for column, messages in errors:
             out.add_error(row=item.row.number, column=column, messages=messages)
         if errors:
@@ -335,8 +335,9 @@ def _check_row(
         # leaves that value alone; an empty cell clears it).
         fields["custom_fields"] = {key: row.values.get(key, "") for key in custom}
     out.pending = Pending(fields=fields)
-    out.values = {
-        name: _jsonable(cleaned.get(name) if name in bound.fields else row.values.get(name))
+    fields_of_form = set(bound.fields)
+    out.values = lambda: {
+        name: _jsonable(cleaned.get(name) if name in fields_of_form else row.values.get(name))
         for name in table.columns
     }
     return out

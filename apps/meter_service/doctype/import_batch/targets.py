@@ -240,13 +240,19 @@ def _bills_bulk(items: list[Pending], actor: Actor, one: Callable[[Pending], Non
     typed: list[dict[str, Any] | None] = []
     for item in items:
         try:
-            typed.append(typed_fields(item.fields))
+            # The fields of a valid BillImportForm (the spec's row form): what it checked
+            # as the model does is not checked again (bill services' FORM_CHECKED).
+            typed.append(typed_fields(item.fields, form_checked=True))
         except ValidationError:
             typed.append(None)  # the service refuses it, in its turn
     bill_ids = {fields["bill_id"] for fields in typed if fields}
     subscribers = {
         subscriber.bill_id: subscriber
-        for subscriber in Subscriber.objects.select_for_update().filter(bill_id__in=bill_ids)
+        for subscriber in Subscriber.objects.select_for_update()
+        .filter(bill_id__in=bill_ids)
+        # What a bill takes of its subscriber (bill services' _built and the created event,
+        # the bill rules); the rest would be read and built for nothing.
+        .only("id", "bill_id", "subscription_number", "tariff_group", "climate_zone")
     }
     others: dict[int, list[Bill]] = {}
     for bill in Bill.objects.filter(subscriber__in=list(subscribers.values())).only(
@@ -284,7 +290,9 @@ def _bills_bulk(items: list[Pending], actor: Actor, one: Callable[[Pending], Non
                 in_run.add(subscriber.pk)  # later bills of it must see this one
             continue
         try:
-            bill = bill_new(subscriber=subscriber, fields=fields, source="import")
+            bill = bill_new(
+                subscriber=subscriber, fields=fields, source="import", form_checked=True
+            )
             bill_rules.check_no_overlap(bill, others.get(subscriber.pk, []))
         except ValidationError:
             flush()
