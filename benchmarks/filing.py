@@ -105,6 +105,7 @@ STEP_PURPOSES: dict[tuple[str, str], str | list[str]] = {
     ("INSERT", "documentevent"): "the audit trail: the step's events in one insert",
 }
 
+_EXECUTEMANY = re.compile(r"^(?:\d+|\?) times: ")
 _TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+[`"]?(?:meter_service_)?(\w+)', re.IGNORECASE)
 
 
@@ -113,6 +114,8 @@ def labels(statements: list[str], purposes: dict[tuple[str, str], str | list[str
     seen: dict[tuple[str, str], int] = {}
     lines = []
     for sql in statements:
+        # Django logs an executemany as "N times: <statement>".
+        sql = _EXECUTEMANY.sub("", sql)
         verb = sql.split(None, 1)[0].upper()
         match = None if verb in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE") else _TABLE.search(sql)
         table = match.group(1) if match else ""
@@ -130,6 +133,9 @@ def measure(run: Callable[[], Any]) -> tuple[float, float, list[str]]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    # The log keeps Django's last 9,000 statements: once full, its length no longer grows and
+    # the context would capture nothing.
+    connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         cpu, wall = time.process_time(), time.perf_counter()
         run()
