@@ -320,6 +320,52 @@ def _rollup_rows() -> list[tuple]:
     )
 
 
+def _months(first: datetime.date, last: datetime.date) -> list[list[datetime.date]]:
+    """The days first..last, month by month."""
+    months: dict[tuple[int, int], list[datetime.date]] = {}
+    day = first
+    while day <= last:
+        months.setdefault((day.year, day.month), []).append(day)
+        day += datetime.timedelta(days=1)
+    return list(months.values())
+
+
+def test_runs_of_days_are_bounded_and_never_cross_a_month():
+    day = datetime.date
+    days = [day(2024, 1, 20) + datetime.timedelta(days=i) for i in range(60)]  # to 19 March
+    days.remove(day(2024, 2, 10))
+    assert rollup._runs(days, 31) == [
+        (day(2024, 1, 20), day(2024, 1, 31)),
+        (day(2024, 2, 1), day(2024, 2, 9)),
+        (day(2024, 2, 11), day(2024, 2, 29)),
+        (day(2024, 3, 1), day(2024, 3, 19)),
+    ]
+    assert rollup._runs(days, 7)[:3] == [
+        (day(2024, 1, 20), day(2024, 1, 26)),
+        (day(2024, 1, 27), day(2024, 1, 31)),
+        (day(2024, 2, 1), day(2024, 2, 7)),
+    ]
+    for batch_days in (1, 7, 30, 31, 90):
+        runs = rollup._runs(days, batch_days)
+        assert sorted(d for first, last in runs for d in rollup._days_of(first, last)) == days
+        for first, last in runs:
+            assert (first.year, first.month) == (last.year, last.month)
+            assert (last - first).days < batch_days
+
+
+def test_a_build_sums_each_month_once(full):
+    """Runs of a month (the default batch): one sum into the month rows a month, not one
+    for each run with days of it."""
+    table = connection.ops.quote_name(DashboardMonthFigure._meta.db_table)
+    with CaptureQueriesContext(connection) as queries:
+        days = rollup.rebuild()
+    today = timezone.localdate()
+    months = _months(today - datetime.timedelta(days=days - 1), today)
+    sums = [q["sql"] for q in queries if q["sql"].startswith(f"INSERT INTO {table}")]
+    assert len(sums) == len(months) > 1
+    assert _from_rollup(RANGE) == _live(RANGE)
+
+
 def test_a_build_goes_on_over_runs_of_the_job_and_equals_one_pass(full, settings):
     settings.METER_SERVICE = {**settings.METER_SERVICE, "DASHBOARD_ROLLUP_BATCH_DAYS": 30}
     days = rollup.rebuild()
@@ -327,13 +373,17 @@ def test_a_build_goes_on_over_runs_of_the_job_and_equals_one_pass(full, settings
     DashboardRollup.objects.all().delete()
     for model in ROLLUP_TABLES:
         model.objects.all().delete()
-    # No time to spare: every run computes one batch of 30 days and leaves the rest stale.
+    # No time to spare: every run computes one batch of up to 30 days of one month and
+    # leaves the rest stale (a 31-day month is two batches).
+    today = timezone.localdate()
+    first = today - datetime.timedelta(days=days - 1)
+    batches = sum(math.ceil(len(month) / 30) for month in _months(first, today))
     runs = 0
     while rollup.state() is None:
         assert not selectors.dashboard(RANGE).from_rollup  # the pages read live meanwhile
         rollup.refresh(budget_seconds=0)
         runs += 1
-    assert runs == math.ceil(days / 30) > 1
+    assert runs == batches > len(_months(first, today)) > 1
     assert _rollup_rows() == one_pass
     assert not DashboardStaleDay.objects.exists()
     assert _from_rollup(RANGE) == _live(RANGE)

@@ -422,10 +422,19 @@ def _sum_days(first: datetime.date, last: datetime.date) -> None:
 def _runs(
     days: Iterable[datetime.date], batch_days: int
 ) -> list[tuple[datetime.date, datetime.date]]:
-    """Consecutive days as (first, last) runs of at most `batch_days`."""
+    """Consecutive days as (first, last) runs of at most `batch_days`, none crossing the
+    start of a month: each run sums the months it has days of into their month rows (all
+    the month's days), so a run over two months summed both, and each was summed again by
+    the run before or after it (some 27 s of a build at a million claims). With runs of a
+    month (the default batch), each month of a build is summed once."""
     runs: list[tuple[datetime.date, datetime.date]] = []
     for day in sorted(set(days)):
-        if runs and day - runs[-1][1] == ONE_DAY and (day - runs[-1][0]).days < batch_days:
+        if (
+            runs
+            and day - runs[-1][1] == ONE_DAY
+            and (day - runs[-1][0]).days < batch_days
+            and day.day != 1
+        ):
             runs[-1] = (runs[-1][0], day)
         else:
             runs.append((day, day))
@@ -449,8 +458,8 @@ def recompute(
 ) -> Recomputed:
     """Replace the rows of these days with freshly computed ones.
 
-    Runs of consecutive days of at most `batch_days` (DASHBOARD_ROLLUP_BATCH_DAYS: a month
-    keeps each query's CASE short and its result small), oldest first (today, which every
+    Runs of consecutive days of at most `batch_days` within one month (DASHBOARD_ROLLUP_BATCH_DAYS:
+    a month keeps each query's CASE short and its result small), oldest first (today, which every
     refresh adds, must not be all that a small budget ever reaches), each one transaction:
     its stale marks are removed first, so a change committed while it computes marks the
     day again for the next refresh. With `budget_seconds`, it stops after the run that ends
