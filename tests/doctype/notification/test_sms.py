@@ -221,9 +221,31 @@ def test_a_masked_message_cannot_be_sent_again(fake_sms, django_capture_on_commi
 # --- with RQ ------------------------------------------------------------------------------
 
 
+class _Pipeline:
+    """A Redis pipeline as RQ is handed one: the job's commands go when it is executed."""
+
+    def __init__(self):
+        self.executed = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+    def execute(self):
+        self.executed += 1
+
+
+class _Connection:
+    def pipeline(self):
+        return _Pipeline()
+
+
 class _Queue:
     def __init__(self):
         self.calls = []
+        self.connection = _Connection()
 
     def enqueue_call(self, path, args=(), kwargs=None, **options):
         self.calls.append((path, args, kwargs or {}, options))
@@ -254,6 +276,9 @@ def test_on_rq_the_outbox_row_is_handed_over_and_a_secret_never_stored(
     assert secret_kwargs == {"transient": {"body": "کد ۹۹"}}
     assert secret_options["result_ttl"] == 0
     assert "۹۹" not in str(secret_row.args) + str(secret_row.kwargs)
+    # Each job went to Redis in one round trip: its own pipeline, executed once.
+    assert options["pipeline"] is not secret_options["pipeline"]
+    assert options["pipeline"].executed == secret_options["pipeline"].executed == 1
 
 
 def test_a_real_rq_worker_retries_then_sends(
