@@ -113,31 +113,14 @@ def insert_statements(
     some 250 million values."""
     if not rows:
         return []
-    connection.ensure_connection()
-    raw = connection.connection
-    string_literal, literal = raw.string_literal, raw.literal
-    quoted = []
-    for values in rows:
-        parts = []
-        for value in values:
-            kind = type(value)
-            if value is None:
-                parts.append(b"NULL")
-            elif kind is int:
-                parts.append(b"%d" % value)
-            elif kind is str:
-                parts.append(string_literal(value.encode()))
-            elif kind is bool:
-                parts.append(b"1" if value else b"0")
-            else:
-                parts.append(literal(value))
-        quoted.append(b"(" + b",".join(parts) + b")")
+    quote = value_quoter()
+    quoted = [b"(" + b",".join([quote(value) for value in values]) + b")" for values in rows]
     return joined_statements(table, columns, quoted)
 
 
 def joined_statements(table: str, columns: Sequence[str], rows: Sequence[bytes]) -> list[bytes]:
     """Multi-row INSERT statements on MariaDB of rows quoted already (each `(v1,v2,...)`,
-    see quote_value), each statement of at most MAX_STATEMENT_BYTES."""
+    see value_quoter), each statement of at most MAX_STATEMENT_BYTES."""
     start = _head(table, columns).encode()
     statements: list[bytes] = []
     statement: list[bytes] = []
@@ -159,7 +142,7 @@ def _head(table: str, columns: Sequence[str]) -> str:
 
 
 def value_quoter() -> Callable[[Any], bytes]:
-    """A function writing one value as MariaDB SQL, as insert_statements writes it, bound
+    """A function writing one value as MariaDB SQL (insert_statements writes each so), bound
     to this thread's connection (looked up once: the lookup costs more than the quoting)."""
     connection.ensure_connection()
     raw = connection.connection
